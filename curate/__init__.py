@@ -1,0 +1,1 @@
+"""curatrain's curation half: canonical conversation schema, stage protocol, and the stages."""

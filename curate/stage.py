@@ -1,0 +1,161 @@
+"""The stage protocol: what every curation stage is, and the small bases most stages build on.
+
+A stage is a class registered under a snake_case name (the name users write in YAML), with a
+pydantic ``Params`` model (``extra="forbid"``: typed, ranged, described) and a ``version``. It takes
+a canonical frame (see ``curate.schema``) and returns a ``StageResult``: kept rows, rejected rows
+with ``drop_reason``/``drop_detail``, and counters. The runner caches each result under a key built
+from the previous key, the stage name, version, params and ``fingerprint()``, so bumping
+``version`` when behaviour changes invalidates old caches.
+
+Bases:
+
+- ``Stage``: anything. Override ``run``.
+- ``FilterStage``: compute ``stat_*`` metric columns in ``compute_stats``, then return
+  ``rules(df)`` as ``(condition, reason, detail)`` triples; the first rule that fires names the
+  drop. Re-thresholding needs no recompute of the metrics (data-juicer's compute_stats/process split).
+
+Example::
+
+    @register
+    class MinTurns(FilterStage):
+        name = "min_turns"
+        class Params(StageParams):
+            min_turns: int = Field(2, ge=1, description="fewest turns kept")
+        def compute_stats(self, df, ctx):
+            return df.with_columns(stat_turns=pl.col("messages").list.len())
+        def rules(self, df):
+            p = self.params
+            return [(pl.col("stat_turns") < p.min_turns, "too_few_turns",
+                     pl.format("stat_turns={} < {}", "stat_turns", pl.lit(p.min_turns)))]
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import polars as pl
+from pydantic import BaseModel, ConfigDict
+
+from curate.schema import empty_rejects, rejects_from
+
+log = logging.getLogger("curatrain")
+
+
+class StageParams(BaseModel):
+    """Base for every stage's ``Params``: unknown keys are errors, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass
+class Context:
+    """What a stage may use besides its input frame.
+
+    Attributes:
+        seed: the pipeline's seed (int); stages that sample must derive their RNG from it.
+        artifact_dir: a private, empty folder for files this stage produces (cached with it).
+        artifacts: artifacts of earlier stages, ``{stage_name: {artifact_name: path}}``.
+        spec_dir: folder of the pipeline YAML (for messages only; paths resolve against the cwd).
+    """
+
+    seed: int = 0
+    artifact_dir: Path = field(default_factory=lambda: Path("."))
+    artifacts: dict[str, dict[str, str]] = field(default_factory=dict)
+    spec_dir: Path = field(default_factory=lambda: Path("."))
+    log: logging.Logger = log
+
+
+@dataclass
+class StageResult:
+    """A stage's output.
+
+    Attributes:
+        kept: canonical frame of surviving rows (may carry new ``stat_*`` columns).
+        rejected: rejects frame (core columns + ``drop_stage``/``drop_reason``/``drop_detail``,
+            plus any extra columns the stage documents, e.g. ``dup_of``).
+        counters: numbers worth reporting (``{name: int | float}``), JSON-serialisable.
+        artifacts: files written under ``ctx.artifact_dir`` (``{name: path}``).
+    """
+
+    kept: pl.DataFrame
+    rejected: pl.DataFrame = field(default_factory=empty_rejects)
+    counters: dict[str, Any] = field(default_factory=dict)
+    artifacts: dict[str, str] = field(default_factory=dict)
+
+
+class Stage:
+    """Base class of every stage. Subclasses set ``name``, ``Params`` and implement ``run``."""
+
+    name: ClassVar[str]
+    version: ClassVar[str] = "1"
+    Params: ClassVar[type[StageParams]] = StageParams
+    #: a source stage (``read``) ignores its input frame and produces rows.
+    is_source: ClassVar[bool] = False
+
+    def __init__(self, params: StageParams | None = None):
+        self.params = params if params is not None else self.Params()
+
+    def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def fingerprint(self) -> str:
+        """Extra cache-key material beyond params (e.g. input file hashes). Default: none."""
+        return ""
+
+    @classmethod
+    def check(cls, params: StageParams, stages: list[tuple[str, StageParams]]) -> list[str]:
+        """Cross-stage checks run at validation time (e.g. ``mix`` weights name known sources).
+
+        ``stages`` lists every ``(stage_name, params)`` of the pipeline in order. Return one
+        message per problem; the default finds none.
+        """
+        return []
+
+    def reject(self, df: pl.DataFrame, reason: str | pl.Expr, detail: str | pl.Expr | None = None) -> pl.DataFrame:
+        """Rows of ``df`` as rejects of this stage."""
+        return rejects_from(df, self.name, reason, detail)
+
+
+Rule = tuple[pl.Expr, str, pl.Expr | str | None]
+
+
+class FilterStage(Stage):
+    """A stage that adds ``stat_*`` metrics, then drops rows by ordered threshold rules."""
+
+    def compute_stats(self, df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+        return df
+
+    def rules(self, df: pl.DataFrame) -> list[Rule]:
+        """Ordered ``(condition, reason, detail)``; a row is dropped by the first that is true."""
+        return []
+
+    def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
+        df = self.compute_stats(df, ctx)
+        return split_by_rules(self, df, self.rules(df))
+
+
+def split_by_rules(stage: Stage, df: pl.DataFrame, rules: list[Rule]) -> StageResult:
+    """Split ``df`` into kept rows and rejects of ``stage`` by the first rule that fires.
+
+    Null conditions count as false. Counters: ``dropped.<reason>`` for every rule (0 if none).
+    """
+    if not rules or df.height == 0:
+        return StageResult(kept=df, counters={f"dropped.{r}": 0 for _, r, _ in rules})
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
+    detail: pl.Expr = pl.lit(None, dtype=pl.String)
+    for cond, name, det in reversed(rules):
+        det_e = pl.lit(det) if isinstance(det, str) else (pl.lit(None, dtype=pl.String) if det is None else det)
+        hit = cond.fill_null(False)
+        reason = pl.when(hit).then(pl.lit(name)).otherwise(reason)
+        detail = pl.when(hit).then(det_e.cast(pl.String)).otherwise(detail)
+    tagged = df.with_columns(_reason=reason, _detail=detail)
+    kept = tagged.filter(pl.col("_reason").is_null()).drop("_reason", "_detail")
+    dropped = tagged.filter(pl.col("_reason").is_not_null())
+    rejected = rejects_from(dropped, stage.name, pl.col("_reason"), pl.col("_detail")).drop("_reason", "_detail")
+    counts = dropped.group_by("_reason").len().rows()
+    counts = dict(counts)
+    counters = {f"dropped.{name}": int(counts.get(name, 0)) for _, name, _ in rules}
+    return StageResult(kept=kept, rejected=rejected, counters=counters)

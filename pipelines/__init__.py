@@ -1,0 +1,1 @@
+"""Pipeline spec, runner and the ``curatrain`` CLI; the shipped YAML definitions live here too."""

@@ -1,0 +1,238 @@
+"""Pipeline definitions: the YAML a user reads, edits, shares and reruns.
+
+Shape::
+
+    name: lima            # used in messages and the output folder
+    seed: 13              # every sampling stage derives its RNG from it
+    stages:               # in order; the first is a source stage (``read``)
+      - stage: read
+        inputs: [{path: data.jsonl, source: mydata}]
+      - {stage: normalize}
+    output: {dir: out/lima}       # curated.parquet, rejects.parquet, stats.json (+ model/)
+    train: {model: tiny, epochs: 3}   # optional, see ``train.spec.TrainSpec``
+
+Relative paths are resolved against the current working directory.
+
+``load_spec`` validates the whole file before any work starts and reports **every** problem at
+once, each with its place (``line 12: stages[3] (near_dedup).threshold: ...``), in the manner of
+torchtune's ``tune validate``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from curate import registry
+from curate.stage import Stage, StageParams
+from train.spec import TrainSpec
+
+
+class SpecError(ValueError):
+    """The pipeline file has problems; ``.problems`` lists them all (one string each)."""
+
+    def __init__(self, path: str, problems: list[str]):
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path}: {len(problems)} problem(s)\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class OutputSpec(BaseModel):
+    """Where results go: ``dir`` gets curated.parquet, rejects.parquet, stats.json, model/."""
+
+    model_config = ConfigDict(extra="forbid")
+    dir: str = Field(description="output folder (created)")
+
+
+class _TopLevel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    seed: int = Field(0, ge=0)
+    stages: list[Any] = Field(min_length=1)  # entries are validated one by one in parse_spec
+    output: OutputSpec
+    cache_dir: str | None = Field(None, description="stage cache folder; default <output.dir>/.cache")
+    train: TrainSpec | None = None
+
+
+@dataclass
+class StageSpec:
+    """One validated stage entry: its registry name, class and params."""
+
+    index: int
+    name: str
+    cls: type[Stage]
+    params: StageParams
+
+    def build(self) -> Stage:
+        return self.cls(self.params)
+
+    def params_json(self) -> str:
+        return json.dumps(self.params.model_dump(mode="json"), sort_keys=True)
+
+
+@dataclass
+class PipelineSpec:
+    """A validated pipeline. ``digest`` hashes the whole normalised spec (lineage)."""
+
+    path: str
+    name: str
+    seed: int
+    description: str
+    stages: list[StageSpec]
+    output_dir: Path
+    cache_dir: Path
+    train: TrainSpec | None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        body = {
+            "name": self.name,
+            "seed": self.seed,
+            "stages": [{"stage": s.name, "params": json.loads(s.params_json())} for s in self.stages],
+            "train": self.train.model_dump(mode="json") if self.train else None,
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- error formatting
+
+def _line_finder(text: str):
+    """Map a location path (keys and indices) to a 1-based YAML line, best effort."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        root = None
+
+    def find(path: tuple) -> int | None:
+        node, line = root, None
+        for part in path:
+            if node is None:
+                break
+            if isinstance(node, yaml.MappingNode):
+                nxt = None
+                for k, v in node.value:
+                    if k.value == str(part):
+                        line, nxt = k.start_mark.line + 1, v
+                        break
+                node = nxt
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+                node = node.value[part]
+                line = node.start_mark.line + 1
+            else:
+                break
+        return line
+
+    return find
+
+
+def _fmt_pydantic(exc: ValidationError, prefix: tuple, label: str, find) -> list[str]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        where = label + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+        where = where.lstrip(".")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        else:
+            msg = f"{err['msg']} (got {err.get('input')!r})"
+        line = find(prefix + loc) or find(prefix)
+        out.append(f"line {line}: {where}: {msg}" if line else f"{where}: {msg}")
+    return out
+
+
+# ---------------------------------------------------------------- loading
+
+def load_spec(path: str | Path, check_files: bool = True) -> PipelineSpec:
+    """Read and validate a pipeline YAML. Raises ``SpecError`` listing every problem found.
+
+    ``check_files``: also check that input files named by source stages exist.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(str(path), [f"cannot read file: {exc.strerror}"]) from None
+    return parse_spec(text, str(path), check_files=check_files)
+
+
+def parse_spec(text: str, path: str = "<string>", check_files: bool = True) -> PipelineSpec:
+    """Validate pipeline YAML ``text`` (``path`` is used in messages). See ``load_spec``."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise SpecError(path, [f"{where}not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    if not isinstance(raw, dict):
+        raise SpecError(path, ["the file must be a YAML mapping with name, stages and output"])
+    find = _line_finder(text)
+    problems: list[str] = []
+
+    top: _TopLevel | None = None
+    try:
+        top = _TopLevel.model_validate(raw)
+    except ValidationError as exc:
+        problems += _fmt_pydantic(exc, (), "", find)
+
+    stages: list[StageSpec] = []
+    entries = raw.get("stages") if isinstance(raw.get("stages"), list) else []
+    for i, entry in enumerate(entries):
+        label = f"stages[{i}]"
+        if not isinstance(entry, dict) or "stage" not in entry:
+            line = find(("stages", i))
+            problems.append(f"{'line %d: ' % line if line else ''}{label}: each stage needs a 'stage:' name")
+            continue
+        name = str(entry["stage"])
+        try:
+            cls = registry.get(name)
+        except KeyError as exc:
+            line = find(("stages", i, "stage"))
+            problems.append(f"{'line %d: ' % line if line else ''}{label}: {exc.args[0]}")
+            continue
+        body = {k: v for k, v in entry.items() if k != "stage"}
+        try:
+            params = cls.Params.model_validate(body)
+        except ValidationError as exc:
+            problems += _fmt_pydantic(exc, ("stages", i), f"{label} ({name})", find)
+            continue
+        stages.append(StageSpec(i, name, cls, params))
+
+    # cross-stage checks, only when every stage parsed
+    if stages and len(stages) == len(entries):
+        if not stages[0].cls.is_source:
+            problems.append(f"stages[0] ({stages[0].name}): the first stage must read data (e.g. 'read')")
+        for s in stages[1:]:
+            if s.cls.is_source:
+                problems.append(f"stages[{s.index}] ({s.name}): only the first stage may read data")
+        pairs = [(s.name, s.params) for s in stages]
+        for s in stages:
+            for msg in s.cls.check(s.params, pairs):
+                problems.append(f"stages[{s.index}] ({s.name}): {msg}")
+            if check_files:
+                for msg in getattr(s.params, "missing_files", lambda: [])():
+                    problems.append(f"stages[{s.index}] ({s.name}): {msg}")
+
+    if problems or top is None:
+        raise SpecError(path, problems or ["invalid pipeline"])
+    out_dir = Path(top.output.dir)
+    return PipelineSpec(
+        path=path,
+        name=top.name,
+        seed=top.seed,
+        description=top.description,
+        stages=stages,
+        output_dir=out_dir,
+        cache_dir=Path(top.cache_dir) if top.cache_dir else out_dir / ".cache",
+        train=top.train,
+        raw=raw,
+    )

@@ -1,0 +1,77 @@
+"""The ``train:`` block of a pipeline: a small, validated spec mapped onto TRL's ``SFTConfig``.
+
+Field names follow TRL/transformers where one exists (``learning_rate``, ``max_length``,
+``packing``, ``packing_strategy``, ``padding_free``, ``gradient_accumulation_steps``) so configs copy
+across. Defaults follow the SFT seeds in ../shared/research/training-anchors.md: a small learning
+rate (2e-5, TRL's default) and 3 epochs for real models; the shipped ``lima.yaml`` raises the rate
+for the from-scratch ``tiny`` model, which learns nothing at 2e-5 in a few minutes.
+
+This module imports no torch, so ``curatrain validate`` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class TinyModelSpec(BaseModel):
+    """Shape of the from-config ``tiny`` model (a Llama) and its locally trained BPE tokenizer."""
+
+    model_config = ConfigDict(extra="forbid")
+    vocab_size: int = Field(4000, ge=300, le=65536, description="BPE vocabulary target (tokens)")
+    hidden_size: int = Field(64, ge=8, description="model width")
+    intermediate_size: int = Field(256, ge=8, description="MLP width")
+    num_hidden_layers: int = Field(2, ge=1, description="decoder layers")
+    num_attention_heads: int = Field(4, ge=1, description="attention heads")
+    num_key_value_heads: int = Field(2, ge=1, description="KV heads (GQA)")
+
+
+class LoraSpec(BaseModel):
+    """LoRA adapter settings passed to ``peft.LoraConfig`` (Hu et al. 2021)."""
+
+    model_config = ConfigDict(extra="forbid")
+    r: int = Field(16, ge=1, description="adapter rank")
+    alpha: int = Field(32, ge=1, description="scaling numerator (lora_alpha)")
+    dropout: float = Field(0.05, ge=0.0, lt=1.0)
+    target_modules: list[str] | Literal["all-linear"] = "all-linear"
+    load_in_4bit: bool = Field(False, description="QLoRA (needs a CUDA GPU and bitsandbytes)")
+
+
+class TrainSpec(BaseModel):
+    """Supervised fine-tuning settings.
+
+    ``model``: ``tiny`` (built from ``tiny`` config, tokenizer trained on the curated text, runs on a
+    CPU in minutes), a local folder, or a hub id (needs network the first time).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    model: str = Field("tiny", min_length=1)
+    tiny: TinyModelSpec = Field(default_factory=TinyModelSpec)
+    assistant_only_loss: bool = True
+    packing: bool = False
+    packing_strategy: Literal["bfd", "bfd_split"] = "bfd"
+    padding_free: bool = False
+    max_length: int = Field(1024, ge=16, description="tokens per row (and per packed row)")
+    epochs: float = Field(3.0, gt=0)
+    max_steps: int = Field(-1, ge=-1, description="-1: run whole epochs")
+    learning_rate: float = Field(2e-5, gt=0, lt=1)
+    lr_scheduler_type: str = "cosine"
+    warmup_ratio: float = Field(0.03, ge=0, lt=1)
+    weight_decay: float = Field(0.0, ge=0)
+    batch_size: int = Field(8, ge=1, description="per-device train batch (rows)")
+    gradient_accumulation_steps: int = Field(1, ge=1)
+    eval_fraction: float = Field(0.05, ge=0, lt=1, description="rows held out by hash of id")
+    logging_steps: int = Field(10, ge=1)
+    lora: LoraSpec | None = None
+    output_subdir: str = Field("model", min_length=1, description="under output.dir")
+    num_threads: int | None = Field(None, ge=1, description="torch CPU threads; default torch's")
+    bf16: bool | None = Field(None, description="default: True on a GPU with bf16, False on CPU")
+    resume_from_checkpoint: bool | str = False
+
+    @model_validator(mode="after")
+    def _check(self) -> "TrainSpec":
+        if self.padding_free and self.packing:
+            raise ValueError("packing already implies padding_free; set only one")
+        return self
