@@ -223,7 +223,9 @@ def parse_spec(text: str, path: str = "<string>", check_files: bool = True) -> P
                     problems.append(f"stages[{s.index}] ({s.name}): {msg}")
 
     if problems or top is None:
-        raise SpecError(path, problems or ["invalid pipeline"])
+        def line_no(p: str) -> int:
+            return int(p.split(":")[0][5:]) if p.startswith("line ") else 1 << 30
+        raise SpecError(path, sorted(problems, key=line_no) or ["invalid pipeline"])
     out_dir = Path(top.output.dir)
     return PipelineSpec(
         path=path,
