@@ -165,6 +165,26 @@ def _write_atomic_parquet(df: pl.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
+def per_source_accounting(reports: list[StageReport], rejects_list: list[pl.DataFrame],
+                          curated: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per source: rows that entered (read kept + read rejects), rejects by stage, rows curated.
+
+    ``entered == sum(rejected.values()) + curated - added`` for every source, where ``added`` counts
+    upsampled copies; so no source's rows vanish unaccounted.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    rej = pl.concat([r.select("source", "drop_stage") for r in rejects_list]) if rejects_list else None
+    if rej is not None and rej.height:
+        for source, stage, n in rej.group_by("source", "drop_stage").len().sort("source", "drop_stage").rows():
+            out.setdefault(source, {"rejected": {}})["rejected"][stage] = int(n)
+    for source, n in (curated.group_by("source").len().rows() if curated.height else []):
+        out.setdefault(source, {"rejected": {}})["curated"] = int(n)
+    for source, d in out.items():
+        d.setdefault("curated", 0)
+        d["rejected_total"] = sum(d["rejected"].values())
+    return dict(sorted(out.items()))
+
+
 def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False,
                  echo: Callable[[str], None] = print) -> RunReport:
     """Run ``spec``: every stage (from cache where possible), write outputs, then train if asked.
@@ -214,6 +234,7 @@ def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False,
         "rows_curated": df.height,
         "rows_rejected": all_rejects.height,
         "sources": dict(sorted(df.group_by("source").len().rows())) if df.height else {},
+        "per_source": per_source_accounting(reports, rejects_list=rejects, curated=df),
         "stages": [asdict(r) for r in reports],
         "versions": package_versions(),
         "outputs": {"curated": str(curated_path), "rejects": str(rejects_path)},

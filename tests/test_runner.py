@@ -97,6 +97,10 @@ def test_funnel_outputs_and_rejects(tmp_path):
     stats = json.loads(rep.stats_path.read_text())
     assert stats["rows_curated"] == 2 and stats["rows_rejected"] == 2
     assert stats["sources"] == {"s2": 1, "s1": 1} or stats["sources"] == {"s1": 1, "s2": 1}
+    assert stats["per_source"] == {
+        "s1": {"rejected": {"test_min_len": 1}, "curated": 1, "rejected_total": 1},
+        "s2": {"rejected": {"test_min_len": 1}, "curated": 1, "rejected_total": 1},
+    }
     assert any("too_short 2" in line for line in lines)
 
 
