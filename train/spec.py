@@ -69,9 +69,20 @@ class TrainSpec(BaseModel):
     num_threads: int | None = Field(None, ge=1, description="torch CPU threads; default torch's")
     bf16: bool | None = Field(None, description="default: True on a GPU with bf16, False on CPU")
     resume_from_checkpoint: bool | str = False
+    # --- added with train/sft.py (all optional; defaults keep the earlier behaviour) ---
+    save_steps: int | None = Field(
+        None, ge=1, description="write a checkpoint every N optimizer steps (needed to resume); default: only the final model")
+    save_total_limit: int | None = Field(2, ge=1, description="checkpoints kept under output_dir (oldest deleted)")
+    eval_steps: int | None = Field(None, ge=1, description="evaluate every N steps; default: once, after training")
+    gradient_checkpointing: bool | None = Field(
+        None, description="activation checkpointing; default: on for a GPU (TRL's default), off on CPU")
+    attn_implementation: str | None = Field(
+        None, description="for hub/local models: sdpa, eager, flash_attention_2...; default transformers'. tiny: sdpa")
 
     @model_validator(mode="after")
     def _check(self) -> "TrainSpec":
         if self.padding_free and self.packing:
             raise ValueError("packing already implies padding_free; set only one")
+        if self.model == "tiny" and self.lora is not None and self.lora.load_in_4bit:
+            raise ValueError("lora.load_in_4bit (QLoRA) needs a pretrained model, not tiny")
         return self
