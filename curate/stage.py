@@ -59,12 +59,15 @@ class Context:
         artifact_dir: a private, empty folder for files this stage produces (cached with it).
         artifacts: artifacts of earlier stages, ``{stage_name: {artifact_name: path}}``.
         spec_dir: folder of the pipeline YAML (for messages only; paths resolve against the cwd).
+        cache_dir: the pipeline's cache folder, for caches shared across stages and runs (e.g.
+            ``<cache_dir>/embeddings``); None outside the runner.
     """
 
     seed: int = 0
     artifact_dir: Path = field(default_factory=lambda: Path("."))
     artifacts: dict[str, dict[str, str]] = field(default_factory=dict)
     spec_dir: Path = field(default_factory=lambda: Path("."))
+    cache_dir: Path | None = None
     log: logging.Logger = log
 
 

@@ -162,5 +162,14 @@ def train_cmd(pipeline: str) -> None:
     click.echo(json.dumps({k: result[k] for k in ("output_dir", "first_loss", "last_loss") if k in result}))
 
 
+def _attach_commands() -> None:
+    """Commands that live beside the code they drive (one file each), attached here."""
+    from pipelines.dedup_eval import dedup_eval
+
+    main.add_command(dedup_eval)
+
+
+_attach_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -209,7 +209,8 @@ def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False,
             result, stats = cached
             seconds, was_cached = float(stats.get("seconds", 0.0)), True
         else:
-            ctx = Context(seed=spec.seed, artifacts=artifacts, spec_dir=Path(spec.path).parent)
+            ctx = Context(seed=spec.seed, artifacts=artifacts, spec_dir=Path(spec.path).parent,
+                          cache_dir=spec.cache_dir)
             result, seconds = _run_and_store(s, df, entry, ctx)
             was_cached = False
         artifacts[s.name] = result.artifacts

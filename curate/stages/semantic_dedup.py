@@ -37,12 +37,8 @@ from curate.stage import Context, Stage, StageParams, StageResult
 
 
 def default_cache_dir(ctx: Context) -> Path | None:
-    """``<pipeline cache_dir>/embeddings`` when ``ctx.artifact_dir`` is the runner's
-    ``<cache_dir>/<entry>/artifacts``; None otherwise (the Context has no cache_dir field)."""
-    a = Path(ctx.artifact_dir)
-    if a.name == "artifacts" and a.parent.parent != a.parent:
-        return a.parent.parent / "embeddings"
-    return None
+    """``<pipeline cache_dir>/embeddings`` when run by the runner; None (no cache) otherwise."""
+    return Path(ctx.cache_dir) / "embeddings" if ctx.cache_dir is not None else None
 
 
 @register
