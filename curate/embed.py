@@ -30,6 +30,15 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {"default", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 
 
+def default_cache_dir(ctx) -> Path | None:
+    """The pipeline's shared embedding cache, ``<ctx.cache_dir>/embeddings``; None outside the runner.
+
+    ``ctx`` is a ``curate.stage.Context``. Semantic dedup and diversity selection share it, so a
+    text embedded by one stage is never embedded again by the other.
+    """
+    return Path(ctx.cache_dir) / "embeddings" if getattr(ctx, "cache_dir", None) is not None else None
+
+
 def resolve_model(name: str) -> str:
     """Path or hub id to load for ``name``; the default aliases map to the offline package."""
     if name in _DEFAULT_ALIASES:
