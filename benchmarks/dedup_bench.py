@@ -8,6 +8,7 @@ Run with the project venv from the repository root. Data goes to /tmp, never int
     .venv/bin/python benchmarks/dedup_bench.py engines /tmp/dd_bench/all.parquet   # numpy vs MinHash.bulk
     .venv/bin/python benchmarks/dedup_bench.py planted /tmp/dd_bench/all.parquet --ngram 2 --threshold 0.5
     .venv/bin/python benchmarks/dedup_bench.py export --out /tmp/dd_bench      # texts for datatrove_bench.py
+    .venv/bin/python benchmarks/dedup_bench.py chain /work/shared/data/gpteacher_toolformer_dedupe_only.json
 
 ``run`` measures the whole ``near_dedup`` (or ``exact_dedup``) stage in a fresh process: signatures,
 clustering, keeper, similarity and the kept/rejected frames, after the Parquet file is loaded;
@@ -89,7 +90,9 @@ def prepare(out: str, copies: int, size: int) -> None:
 @click.option("--verify", is_flag=True)
 @click.option("--engine", default="numpy")
 @click.option("--batch-size", default=8192)
-def run(parquet, stage, view, num_perm, ngram, threshold, bands, rows, verify, engine, batch_size) -> None:
+@click.option("--cluster", type=click.Choice(["keeper", "component"]), default="keeper")
+def run(parquet, stage, view, num_perm, ngram, threshold, bands, rows, verify, engine, batch_size,
+        cluster) -> None:
     """Time one dedup stage on PARQUET; print one JSON line (rows/s, peak RSS, counters)."""
     import os
 
@@ -104,7 +107,7 @@ def run(parquet, stage, view, num_perm, ngram, threshold, bands, rows, verify, e
     if stage == "near_dedup":
         st = NearDedup(NearDedup.Params(view=view, num_perm=num_perm, ngram=ngram, threshold=threshold,
                                         bands=bands, rows=rows, verify=verify, engine=engine,
-                                        batch_size=batch_size))
+                                        batch_size=batch_size, cluster=cluster))
         from curate.dedup import minhash  # noqa: F401  (import datasketch before timing)
         import datasketch.lsh  # noqa: F401
     else:
@@ -171,19 +174,20 @@ def _planted(parquet: str, n_base: int, seed: int, view: str):
 @click.option("--bands", type=int, default=None)
 @click.option("--rows", type=int, default=None)
 @click.option("--verify", is_flag=True)
-def planted(parquet, n_base, seed, view, num_perm, ngram, threshold, bands, rows, verify) -> None:
+@click.option("--cluster", type=click.Choice(["keeper", "component"]), default="keeper")
+def planted(parquet, n_base, seed, view, num_perm, ngram, threshold, bands, rows, verify, cluster) -> None:
     """Planted-duplicate P/R/F1 of one near_dedup config on PARQUET's rows (one JSON line)."""
     from curate.dedup.evaluate import evaluate_near
     from curate.dedup.near import NearDedupConfig
 
     ps = _planted(parquet, n_base, seed, view)
     cfg = NearDedupConfig(view=view, num_perm=num_perm, ngram=ngram, threshold=threshold, bands=bands,
-                          rows=rows, verify=verify)
+                          rows=rows, verify=verify, cluster=cluster)
     rep = evaluate_near(ps, cfg)
     s = rep.scores
     click.echo(json.dumps({"view": view, "seed": seed, "n_base": ps.pairs.height, "num_perm": num_perm,
                            "ngram": ngram, "threshold": threshold, "bands": rep.bands, "rows": rep.rows,
-                           "verify": verify, "precision": round(s.precision, 4), "recall": round(s.recall, 4),
+                           "verify": verify, "cluster": cluster, "precision": round(s.precision, 4), "recall": round(s.recall, 4),
                            "f1": round(s.f1, 4), "tp": s.tp, "fp": s.fp, "fn": s.fn}))
 
 
@@ -241,18 +245,70 @@ def score(labels_npy: str, out: str) -> None:
 @click.option("--bands", type=int, default=None)
 @click.option("--rows", type=int, default=None)
 @click.option("--shingle", default="auto")
-def planted_labels(out, num_perm, ngram, threshold, bands, rows, shingle) -> None:
+@click.option("--cluster", type=click.Choice(["keeper", "component"]), default="keeper")
+def planted_labels(out, num_perm, ngram, threshold, bands, rows, shingle, cluster) -> None:
     """curatrain's cluster labels on the exported planted set → planted_labels_curatrain.npy."""
     import numpy as np
     import polars as pl
 
-    from curate.dedup.near import NearDedupConfig, near_duplicates
+    from curate.dedup.keeper import keeper_rank
+    from curate.dedup.near import NearDedupConfig, cluster_keepers, near_duplicates
 
     frame = pl.read_parquet(Path(out) / "planted.parquet")
     cfg = NearDedupConfig(num_perm=num_perm, ngram=ngram, threshold=threshold, bands=bands, rows=rows,
-                          shingle=shingle)
-    np.save(Path(out) / "planted_labels_curatrain.npy", near_duplicates(frame, cfg).labels)
+                          shingle=shingle, cluster=cluster)
+    labels = cluster_keepers(frame, cfg, near_duplicates(frame, cfg), keeper_rank(frame)).labels
+    np.save(Path(out) / "planted_labels_curatrain.npy", labels)
     click.echo(str(Path(out) / "planted_labels_curatrain.npy"))
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--view", default="conversation")
+@click.option("--threshold", default=0.5)
+def chain(inputs, view, threshold) -> None:
+    """Kept/dropped rows of INPUTS (data files, quick loader) under ``cluster: component`` and
+    ``keeper``, with and without ``verify``; checks that every reject's ``dup_of`` is a kept row and
+    reports the smallest exact Jaccard (and MinHash estimate) of a reject to its ``dup_of``. One JSON
+    line per setting."""
+    import os
+
+    import numpy as np
+    import polars as pl
+
+    from curate.dedup.cluster import csr_sets, exact_jaccard_edges
+    from curate.dedup.near import shingles_for
+    from curate.dedup.quickload import load_rows
+    from curate.schema import make_frame
+    from curate.stage import Context
+    from curate.stages.near_dedup import NearDedup
+
+    df = make_frame(load_rows(list(inputs), use_readers=False))
+    for verify in (False, True):
+        for cluster in ("component", "keeper"):
+            st = NearDedup(NearDedup.Params(view=view, threshold=threshold, verify=verify, cluster=cluster))
+            t0 = time.perf_counter()
+            res = st.run(df, Context())
+            secs = time.perf_counter() - t0
+            pos = {i: k for k, i in enumerate(df["id"].to_list())}
+            a = np.array([pos[i] for i in res.rejected["id"].to_list()], dtype=np.int64)
+            b = np.array([pos[i] for i in res.rejected["dup_of"].to_list()], dtype=np.int64)
+            ptr, val = csr_sets(*shingles_for(df, st.params.config()))
+            j = exact_jaccard_edges(ptr, val, a, b) if len(a) else np.zeros(0)
+            kept = set(res.kept["id"].to_list())
+            click.echo(json.dumps({
+                "rows": df.height, "view": view, "threshold": threshold, "verify": verify, "cluster": cluster,
+                "kept": res.kept.height, "dropped": res.rejected.height,
+                "largest_component": res.counters["largest_component"],
+                "largest_cluster": res.counters["largest_cluster"],
+                "star_rounds": res.counters.get("star_rounds"),
+                "kept_by_recluster": res.counters.get("kept_by_recluster"),
+                "dup_of_always_kept": bool(set(res.rejected["dup_of"].to_list()) <= kept),
+                "min_similarity": round(float(res.rejected["similarity"].min()), 4) if len(a) else None,
+                "min_exact_jaccard_to_dup_of": round(float(j.min()), 4) if len(a) else None,
+                "rejects_below_threshold_exact": int((j < threshold).sum()),
+                "seconds": round(secs, 2), "load": os.getloadavg(),
+            }))
 
 
 if __name__ == "__main__":

@@ -150,10 +150,13 @@ def test_verify_removes_lsh_false_positive(rows):
     # 64 bands of 1 row: any single equal MinHash value makes a candidate pair
     df = make_frame(rows[12:14])  # different Chinese greetings, exact Jaccard 0.29
     loose = dict(bands=64, rows=1, num_perm=64, threshold=0.5)
-    no_verify = NearDedup(NearDedup.Params(**loose)).run(df, Context())
+    no_verify = NearDedup(NearDedup.Params(**loose, cluster="component")).run(df, Context())
     verify = NearDedup(NearDedup.Params(**loose, verify=True)).run(df, Context())
     assert no_verify.rejected.height == 1 and no_verify.counters["candidate_pairs"] == 1
     assert verify.rejected.height == 0 and verify.counters["verified_pairs"] == 0
+    # the keeper rule checks the estimated similarity to the kept row even without verify
+    keeper = NearDedup(NearDedup.Params(**loose)).run(df, Context())
+    assert keeper.counters["candidate_pairs"] == 1 and keeper.rejected.height == 0
 
 
 def test_near_dedup_order_independent(df):
@@ -312,3 +315,148 @@ def test_dedup_eval_cli(tmp_path):
     assert "F1" in res.output and "P(candidate | J)" in res.output
     bad = CliRunner().invoke(dedup_eval, [str(FIXTURES / "dedup" / "rows.jsonl"), "--bands", "3"])
     assert bad.exit_code == 1 and "error:" in bad.output
+
+
+# ---------------------------------------------------------------- cluster rule: keeper vs component
+
+def _chain(rows):
+    """A~B and B~C but not A~C: three overlapping 100-word windows of the LIMA #3 answer
+    (exact bigram Jaccard A-B 0.69, B-C 0.57, A-C 0.39); A has the longest answer, so it is kept."""
+    w = rows[15]["messages"][1]["content"].split()
+
+    def row(name, a, b):
+        return {"id": f"chain#{name}", "source": "lima",
+                "messages": [{"role": "user", "content": "Continue the story."},
+                             {"role": "assistant", "content": " ".join(w[a:b])}]}
+
+    return make_frame([row("a", 0, 110), row("b", 30, 130), row("c", 55, 155)])
+
+
+@pytest.mark.parametrize("verify", [False, True])
+def test_chain_component_drops_far_rows_keeper_does_not(rows, verify):
+    frame = _chain(rows)
+    comp = NearDedup(NearDedup.Params(verify=verify, cluster="component")).run(frame, Context())
+    keep = NearDedup(NearDedup.Params(verify=verify)).run(frame, Context())
+    assert comp.counters["largest_component"] == 3 and keep.counters["largest_component"] == 3
+    # component: C goes as a duplicate of A although they are far apart
+    assert dropped(comp) == {"chain#b": "chain#a", "chain#c": "chain#a"}
+    c_sim = comp.rejected.filter(pl.col("id") == "chain#c")["similarity"][0]
+    assert c_sim < 0.5
+    # keeper (default): only B is within the threshold of A; C is re-clustered alone and kept
+    assert dropped(keep) == {"chain#b": "chain#a"}
+    assert ids(keep.kept) == ["chain#a", "chain#c"]
+    assert keep.rejected["similarity"][0] >= 0.5
+    assert keep.counters["kept_by_recluster"] == 1
+    sizes = dict(zip(keep.kept["id"], keep.kept["stat_near_dedup_cluster_size"]))
+    assert sizes == {"chain#a": 2, "chain#c": 1}
+    if verify:
+        assert keep.rejected["similarity"][0] == pytest.approx(0.6923, abs=1e-3)
+        assert c_sim == pytest.approx(0.3885, abs=1e-3)
+
+
+def test_star_clusters_rule_and_order_independence():
+    from curate.dedup.cluster import star_clusters
+
+    # 0-1-2-3-4 a chain (neighbours 0.8 similar, others 0.2), plus the pair 5-6; rank = row order
+    sim = np.full((7, 7), 0.2)
+    for i in range(4):
+        sim[i, i + 1] = sim[i + 1, i] = 0.8
+    sim[5, 6] = sim[6, 5] = 0.9
+    labels = union_find(7, np.array([0, 1, 2, 3, 5]), np.array([1, 2, 3, 4, 6]))
+    keep, s, rounds = star_clusters(labels, np.arange(7), 0.5, lambda a, b: sim[a, b])
+    # keep 0 (drops 1); then 2 (drops 3); then 4 alone; and 5 (drops 6)
+    assert keep.tolist() == [0, 0, 2, 2, 4, 5, 5]
+    assert s.tolist() == [1.0, 0.8, 1.0, 0.8, 1.0, 1.0, 0.9] and rounds == 3
+    # permuting rows (labels, ranks and similarities with them) permutes the result
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        p = rng.permutation(7)  # new row i is old row p[i]
+        inv = np.argsort(p)
+        lab = union_find(7, inv[[0, 1, 2, 3, 5]], inv[[1, 2, 3, 4, 6]])
+        k2, s2, _ = star_clusters(lab, p.astype(np.int64), 0.5, lambda a, b: sim[p[a], p[b]])
+        assert p[k2].tolist() == keep[p].tolist() and s2.tolist() == s[p].tolist()
+
+
+@pytest.fixture(scope="module")
+def toolformer():
+    from tests.conftest import FIXTURES
+
+    with open(FIXTURES / "dedup" / "toolformer.jsonl", encoding="utf-8") as f:
+        return make_frame([json.loads(line) for line in f])
+
+
+@pytest.mark.parametrize("verify", [False, True])
+def test_keeper_invariant_on_templated_rows(toolformer, verify):
+    """Every reject's dup_of is a kept row, and its similarity to it (the MinHash estimate,
+    recomputed here from full signatures, or the exact Jaccard with verify) is ≥ threshold."""
+    from curate.dedup.cluster import csr_sets, exact_jaccard_edges
+    from curate.dedup.near import shingles_for, signatures_for
+
+    df = toolformer
+    comp = NearDedup(NearDedup.Params(verify=verify, cluster="component")).run(df, Context())
+    res = NearDedup(NearDedup.Params(verify=verify)).run(df, Context())
+    check_accounting(res, df.height)
+    assert res.counters["largest_component"] >= 20  # the shared tool description chains them
+    assert res.kept.height > comp.kept.height + 3
+    assert set(res.rejected["dup_of"]) <= set(res.kept["id"])
+    sim = res.rejected["similarity"].to_numpy()
+    assert (sim >= 0.5).all()
+    pos = {i: k for k, i in enumerate(df["id"])}
+    a = np.array([pos[i] for i in res.rejected["id"]])
+    b = np.array([pos[i] for i in res.rejected["dup_of"]])
+    cfg = NearDedup.Params(verify=verify).config()
+    if verify:
+        ptr, val = csr_sets(*shingles_for(df, cfg))
+        assert exact_jaccard_edges(ptr, val, a, b) == pytest.approx(sim, abs=1e-12)
+    else:
+        sig = signatures_for(df, cfg)[0]
+        est = ((sig[a] & 0xFFFF) == (sig[b] & 0xFFFF)).mean(axis=1)
+        assert (np.abs(est - sim) < 1e-4).all()  # the 16-bit sketch, collision-corrected
+        assert ((sig[a] == sig[b]).mean(axis=1) >= 0.5 - 1e-4).all()
+    # the counter says how many rows connected components would have dropped on top
+    assert res.counters["kept_by_recluster"] == res.kept.height - comp.kept.height
+
+
+@pytest.mark.parametrize("cluster", ["keeper", "component"])
+def test_cluster_rule_order_independent(toolformer, cluster):
+    p = NearDedup.Params(cluster=cluster, verify=cluster == "keeper")
+    a = NearDedup(p).run(toolformer, Context())
+    for seed in (0, 1):
+        b = NearDedup(p).run(toolformer.sample(fraction=1.0, shuffle=True, seed=seed), Context())
+        assert dropped(a) == dropped(b)
+        assert dict(zip(a.rejected["id"], a.rejected["similarity"])) == pytest.approx(
+            dict(zip(b.rejected["id"], b.rejected["similarity"])))
+
+
+def test_semantic_dedup_keeper_rule(rows, tmp_path, monkeypatch):
+    """The semantic stage applies the same rule to cosine: a chain of embeddings."""
+    import curate.embed
+
+    frame = make_frame([rows[14], rows[15], rows[16]])  # LIMA (frame row 1) has the longest answer
+    ang = np.array([0.5, 0.0, 1.0])  # chain LIMA - Code Alpaca - BELLE: cos 0.88, 0.88; ends cos 0.54
+    e = np.stack([np.cos(ang), np.sin(ang)], axis=1).astype(np.float32)
+    monkeypatch.setattr(curate.embed, "embed_texts", lambda texts, *a, **k: e)
+    comp = SemanticDedup(SemanticDedup.Params(threshold=0.85, cluster="component")).run(frame, Context())
+    keep = SemanticDedup(SemanticDedup.Params(threshold=0.85)).run(frame, Context())
+    assert comp.rejected.height == 2 and comp.rejected["similarity"].min() < 0.85
+    assert dropped(keep) == {rows[14]["id"]: rows[15]["id"]} and keep.rejected["similarity"][0] >= 0.85
+    assert set(keep.rejected["dup_of"]) <= set(keep.kept["id"])
+
+
+def test_star_clusters_repeated_rows_ride_with_representative():
+    """``same`` (equal keys = identical rows) gives exactly the result without it."""
+    from curate.dedup.cluster import star_clusters
+
+    rng = np.random.default_rng(1)
+    base = rng.random((12, 12))
+    base = (base + base.T) / 2
+    np.fill_diagonal(base, 1.0)
+    src = np.concatenate([np.arange(12), rng.integers(0, 12, 18)])  # 30 rows: 18 repeats
+    sim = base[np.ix_(src, src)]
+    labels = np.where(src < 9, 0, 9).astype(np.int64)  # two components
+    labels = np.array([min(np.flatnonzero(labels == labels[i])) for i in range(30)])
+    rank = rng.permutation(30).astype(np.int64)
+    plain = star_clusters(labels, rank, 0.6, lambda a, b: sim[a, b])
+    fast = star_clusters(labels, rank, 0.6, lambda a, b: sim[a, b], same=src.astype(np.uint64))
+    assert plain[0].tolist() == fast[0].tolist() and plain[1].tolist() == fast[1].tolist()
+    assert (plain[1][plain[0] != np.arange(30)] >= 0.6).all()

@@ -9,7 +9,7 @@ Modules:
 - ``minhash``: vectorised token and shingle hashes, MinHash signatures identical to datasketch 2.0
   ``affine32``, LSH band hashes, the FP/FN b × r optimiser and the S-curve.
 - ``cluster``: candidate pairs from sorted band hashes, vectorised union-find, exact Jaccard of
-  candidate pairs (verification).
+  candidate pairs (verification), greedy star clustering inside components (``cluster: keeper``).
 - ``keeper``: the deterministic keeper rule and the kept/rejected frames (``dup_of``,
   ``similarity``, ``cluster_id``).
 - ``exact``: xxh3_64 view hashes and exact groups.

@@ -8,6 +8,11 @@ hook-and-compress rounds (Shiloach–Vishkin style: hook each root to the smalle
 then pointer-jump to the root), so 1M rows × 14 bands cluster in a few seconds.
 
 Component labels are the smallest row index of the component, so they do not depend on edge order.
+
+``star_clusters`` then splits components the ``cluster: keeper`` way (greedy star clustering:
+keep the keeper-rule winner, drop the members within the threshold of it, repeat on the rest; the
+"keep a representative, drop what is within the threshold of it" policy of SemDeDup and DEITA's
+Repr Filter), all components advancing together one vectorised round at a time.
 """
 
 from __future__ import annotations
@@ -134,3 +139,73 @@ def csr_sets(sh: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(d, minlength=n), out=ptr[1:])
     return ptr, (key & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+def star_clusters(labels: np.ndarray, rank: np.ndarray, threshold: float, similarity,
+                  same: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Greedy star clustering inside each connected component (the ``cluster: keeper`` rule).
+
+    In every component of two or more rows: the remaining member ranked first by the keeper rule
+    (lowest ``rank``) is kept; every remaining member whose ``similarity`` to it is ≥ ``threshold``
+    is assigned to it (dropped as its duplicate); the rest are re-clustered among themselves the
+    same way, until no member remains. All components advance together, one round per step, so a
+    round costs one vectorised ``similarity`` call over the members still unassigned.
+
+    Args:
+        labels: ``(n,)`` int64 component labels (``union_find``); rows alone in theirs are left alone.
+        rank: ``(n,)`` int64 keeper rank, a total order (``curate.dedup.keeper.keeper_rank``).
+        threshold: a member is assigned to a keeper when its similarity is ≥ this.
+        similarity: ``f(rows, keepers) -> (len(rows),) float64`` pairwise similarity of
+            ``rows[i]`` and ``keepers[i]`` (int64 row indices).
+        same: optional ``(n,)`` uint64 key; rows with equal keys must have similarity 1.0 to each
+            other and equal similarities to every other row (e.g. a hash of identical MinHash
+            sketches). Only the best-ranked row of each key takes part in the rounds; the others
+            follow it (dropped with its keeper and similarity, or as its duplicate at 1.0 when it
+            is kept), which gives the same result with less work on repeated rows.
+
+    Returns:
+        ``(keeper, sim, rounds)``: ``keeper`` ``(n,)`` int64, the kept row each row belongs to
+        (itself when kept); ``sim`` ``(n,)`` float64, each row's similarity to its keeper (1.0
+        for kept rows), so every dropped row has ``sim ≥ threshold``; ``rounds`` the number of
+        rounds run (the largest number of kept rows in one component).
+
+    Deterministic and independent of row order: membership comes from the components, the order
+    from ``rank``, and the similarity from the two rows' contents.
+    """
+    n = len(labels)
+    keeper = np.arange(n, dtype=np.int64)
+    sim = np.ones(n, dtype=np.float64)
+    if n == 0:
+        return keeper, sim, 0
+    size = np.bincount(labels, minlength=n)
+    act = np.flatnonzero(size[labels] > 1)
+    followers = rep = None
+    if same is not None and len(act):
+        a = act[np.lexsort((rank[act], same[act], labels[act]))]
+        lead = np.empty(len(a), dtype=bool)
+        lead[0] = True
+        lead[1:] = (labels[a[1:]] != labels[a[:-1]]) | (same[a[1:]] != same[a[:-1]])
+        followers, rep = a[~lead], a[lead][np.cumsum(lead) - 1][~lead]
+        act = a[lead]
+    act = act[np.lexsort((rank[act], labels[act]))]  # by component, then keeper rank
+    rounds = 0
+    while len(act):
+        rounds += 1
+        lab = labels[act]
+        first = np.empty(len(act), dtype=bool)
+        first[0] = True
+        np.not_equal(lab[1:], lab[:-1], out=first[1:])
+        k = act[first][np.cumsum(first) - 1]  # this round's keeper of each member's component
+        rest = ~first
+        rows, kr = act[rest], k[rest]
+        if not len(rows):
+            break
+        s = similarity(rows, kr)
+        hit = s >= threshold
+        keeper[rows[hit]] = kr[hit]
+        sim[rows[hit]] = s[hit]
+        act = rows[~hit]  # still ordered by (component, rank)
+    if followers is not None and len(followers):
+        keeper[followers] = keeper[rep]
+        sim[followers] = sim[rep]  # 1.0 when the representative is kept
+    return keeper, sim, rounds

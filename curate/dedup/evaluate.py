@@ -30,7 +30,8 @@ Construction (``plant``), deterministic for a seed:
 
    Every text gets at least one edit per turn for the ``edit_*`` kinds. Inserted and substituted
    words come from the pooled vocabulary of the base rows.
-3. score (``score``): a pair is predicted duplicate when both rows end up in one cluster. Positives
+3. score (``score``): a pair is predicted duplicate when both rows end up in one cluster (under
+   ``cluster: keeper``, one keeper's star; under ``component``, one connected component). Positives
    are the ``dup`` pairs; negatives are the ``non`` pairs **and every pair of rows from two
    different bases** that a method puts in one cluster. Precision = TP / (TP + FP), recall =
    TP / (TP + FN), F1 their harmonic mean (the duplicate-class figures of text-dedup's table).
@@ -50,7 +51,7 @@ import polars as pl
 
 from curate.dedup.cluster import csr_sets, exact_jaccard_edges
 from curate.dedup.minhash import s_curve
-from curate.dedup.near import NearDedupConfig, near_duplicates, shingles_for
+from curate.dedup.near import NearDedupConfig, cluster_keepers, near_duplicates, shingles_for
 from curate.dedup.text import normalized_view
 from curate.schema import make_frame
 
@@ -306,14 +307,18 @@ class EvalReport:
 
 
 def evaluate_near(ps: PlantedSet, cfg: NearDedupConfig) -> EvalReport:
-    """Run ``near_duplicates`` with ``cfg`` on ``ps`` and score it; per kind also the mean measured
-    Jaccard and the S-curve probability at that Jaccard."""
+    """Run ``near_duplicates`` and ``cfg.cluster``'s rule (keeper rank with no source priority) on
+    ``ps`` and score the clusters; per kind also the mean measured Jaccard and the S-curve
+    probability at that Jaccard."""
     import time
+
+    from curate.dedup.keeper import keeper_rank
 
     t0 = time.perf_counter()
     res = near_duplicates(ps.frame, cfg)
+    cl = cluster_keepers(ps.frame, cfg, res, keeper_rank(ps.frame))
     secs = time.perf_counter() - t0
-    sc = score(ps, res.labels)
+    sc = score(ps, cl.labels)
     j = pair_jaccard(ps, cfg)
     b, r = res.bands, res.rows
     pk = (ps.pairs.with_columns(jaccard=pl.Series(j))

@@ -9,8 +9,10 @@ Rule (deterministic; never insertion order), applied within each cluster, first 
 4. the **smallest id** (string order).
 
 Because ``id`` is unique, the order is total, so the same input set always keeps the same rows,
-whatever the row order. Every other member of the cluster is rejected with ``dup_of`` (the kept
-id), ``similarity`` (to the kept row: estimated or exact Jaccard for MinHash, cosine for
+whatever the row order. Which rows form a cluster is the stage's ``cluster`` rule: ``keeper``
+(default; greedy stars, ``curate.dedup.cluster.star_clusters``: a row joins a kept row only if it
+is within the threshold of it) or ``component`` (connected components; ``keepers`` below). Every
+other member of the cluster is rejected with ``dup_of`` (the kept id), ``similarity`` (to the kept row: estimated or exact Jaccard for MinHash, cosine for
 semantic, 1.0 for exact), ``cluster_id`` (``<stage>:<kept id>``) and a ``drop_detail`` such as
 ``jaccard=0.86 with oasst/x#3``. Kept rows get ``stat_<stage>_cluster_size`` (1 for a singleton).
 """
