@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-_NEAR_KEYS = ("view", "num_perm", "ngram", "char_ngram", "shingle", "threshold", "bands", "rows", "verify")
+_NEAR_KEYS = ("view", "num_perm", "ngram", "char_ngram", "shingle", "threshold", "bands", "rows", "verify", "cluster")
 
 
 def _fail(msg: str) -> None:
@@ -57,11 +57,13 @@ def _from_pipeline(path: str):
 @click.option("--bands", type=click.IntRange(1), default=None, help="LSH bands (with --rows; default: optimiser).")
 @click.option("--rows", type=click.IntRange(1), default=None, help="Rows per band (with --bands).")
 @click.option("--verify/--no-verify", default=None, help="Exact-Jaccard check of candidate pairs [off].")
+@click.option("--cluster", type=click.Choice(["keeper", "component"]), default=None,
+              help="Drop rule: within the threshold of the kept row, or whole LSH components [keeper].")
 @click.option("--n-base", type=click.IntRange(10), default=1000, show_default=True, help="Rows to plant variants of.")
 @click.option("--min-tokens", type=click.IntRange(1), default=8, show_default=True, help="Shortest usable view.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling and edit seed.")
 def dedup_eval(inputs, view, num_perm, ngram, char_ngram, shingle, threshold, bands, rows, verify,
-               n_base, min_tokens, seed) -> None:
+               cluster, n_base, min_tokens, seed) -> None:
     """Plant labelled near-duplicates into INPUTS (a pipeline YAML, or data files/folders) and print
     precision, recall and F1 of near_dedup, per-kind results and the S-curve P(candidate | J).
 
@@ -85,7 +87,7 @@ def dedup_eval(inputs, view, num_perm, ngram, char_ngram, shingle, threshold, ba
         except (OSError, ValueError) as exc:
             _fail(f"cannot read inputs: {exc}")
     given = dict(view=view, num_perm=num_perm, ngram=ngram, char_ngram=char_ngram, shingle=shingle,
-                 threshold=threshold, bands=bands, rows=rows, verify=verify)
+                 threshold=threshold, bands=bands, rows=rows, verify=verify, cluster=cluster)
     params.update({k: v for k, v in given.items() if v is not None})
     if bands is not None or rows is not None:
         params["bands"], params["rows"] = bands, rows
@@ -103,7 +105,7 @@ def dedup_eval(inputs, view, num_perm, ngram, char_ngram, shingle, threshold, ba
                f"({int(ps.pairs['label'].sum()):,} duplicates, {int((~ps.pairs['label']).sum()):,} hard negatives)")
     click.echo(f"config: view={cfg.view} num_perm={cfg.num_perm} shingle={cfg.shingle} ngram={cfg.ngram} "
                f"threshold={cfg.threshold} bands×rows={b}×{r} (midpoint {s_curve_midpoint(b, r):.3f}) "
-               f"verify={cfg.verify}")
+               f"verify={cfg.verify} cluster={cfg.cluster}")
     click.echo(rep.scores.line() + f"  [{rep.seconds:.2f}s]")
     click.echo("\nper kind (predicted_dup = share of planted pairs put in one cluster):")
     with pl.Config(tbl_rows=50, tbl_hide_dataframe_shape=True, tbl_formatting="ASCII_MARKDOWN",
