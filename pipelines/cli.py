@@ -1,12 +1,12 @@
 """``curatrain``: the command line. Thin commands over the library; data to stdout, logs to stderr.
 
-Commands: ``run``, ``validate``, ``stages``, ``inspect``, ``train``. Errors in user input end in one
+Commands: ``run``, ``validate``, ``stages``, ``inspect`` here; ``train`` (train/cli.py) and
+``dedup-eval`` (pipelines/dedup_eval.py) live beside the code they drive and are attached below. Errors in user input end in one
 line (or one line per problem) and exit status 1, never a traceback.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -146,27 +146,13 @@ def inspect(pipeline_or_rejects: str, samples: int, reason: str | None, stage_na
                 click.echo(f"   meta: {(row.get('meta') or '')[:chars]}")
 
 
-@main.command(name="train")
-@click.argument("pipeline", type=click.Path(dir_okay=False))
-def train_cmd(pipeline: str) -> None:
-    """Train on PIPELINE's curated output (run the pipeline first) using its train: block.
-
-    Example: curatrain train pipelines/lima.yaml
-    """
-    from pipelines.runner import train_from_outputs
-
-    spec = _load(pipeline, check_files=False)
-    if spec.train is None:
-        _fail(f"{pipeline} has no train: block")
-    result = train_from_outputs(spec, echo=click.echo)
-    click.echo(json.dumps({k: result[k] for k in ("output_dir", "first_loss", "last_loss") if k in result}))
-
-
 def _attach_commands() -> None:
     """Commands that live beside the code they drive (one file each), attached here."""
     from pipelines.dedup_eval import dedup_eval
+    from train.cli import train_command
 
     main.add_command(dedup_eval)
+    main.add_command(train_command)
 
 
 _attach_commands()

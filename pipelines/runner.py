@@ -252,24 +252,11 @@ def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False,
 def train_from_outputs(spec: PipelineSpec, echo: Callable[[str], None] = print) -> dict[str, Any]:
     """Train with ``spec.train`` on ``<output.dir>/curated.parquet`` written by an earlier run.
 
-    Uses the tokenizer that the ``chat_template`` stage built, if any, and records the run's
-    stats (funnel, mix, versions, digest) as lineage next to the model. Returns the training
-    metrics (also stored under ``train`` in stats.json). Raises ``FileNotFoundError`` if the
-    pipeline has not been run.
+    The one implementation lives in ``train.launch.run_training`` (it also serves ``curatrain
+    train`` overrides and ``accelerate launch``); this is it with no overrides. Returns the training
+    metrics, also stored under ``train`` in stats.json. Raises ``FileNotFoundError`` if the pipeline
+    has not been run.
     """
-    from train.sft import train_model
+    from train.launch import run_training
 
-    out = spec.output_dir
-    curated_path, stats_path = out / "curated.parquet", out / "stats.json"
-    if not curated_path.exists() or not stats_path.exists():
-        raise FileNotFoundError(f"{curated_path} not found: run the pipeline first (curatrain run {spec.path})")
-    stats = json.loads(stats_path.read_text())
-    tok_dir = next((st["artifacts"].get("tokenizer") for st in stats["stages"]
-                    if st["stage"] == "chat_template" and st.get("artifacts")), None)
-    result = train_model(
-        curated_path, spec.train, out / spec.train.output_subdir, seed=spec.seed,
-        tokenizer_dir=Path(tok_dir) if tok_dir else None, lineage=stats, echo=echo,
-    )
-    stats["train"] = result
-    stats_path.write_text(json.dumps(stats, indent=2, default=str))
-    return result
+    return run_training(spec, [], echo=echo)

@@ -79,9 +79,12 @@ def test_counts_equal_apply_chat_template_per_row(frame, result):
 
 
 def test_fast_path_equals_generic_path(frame, result, tmp_path):
-    # a local tokenizer folder goes through apply_chat_template in batches; same numbers, no artifact
-    res = _run(frame, tmp_path, tokenizer=result.artifacts["tokenizer"])
-    assert res.artifacts == {}
+    # template: tokenizer goes through apply_chat_template in batches (and the Jinja audit); same numbers.
+    # The tokenizer is saved as the stage's artifact either way, naming its template, so train: agrees.
+    res = _run(frame, tmp_path, tokenizer=result.artifacts["tokenizer"], template="tokenizer")
+    meta = json.loads((Path(res.artifacts["tokenizer"]) / "curatrain_template.json").read_text())
+    assert meta["template"] == "tokenizer" and meta["system"] == "keep"
+    assert res.counters["audit.rows_checked"] == frame.height and res.counters["audit.rows_failed"] == 0
     cols = ["id", "stat_tokens", "stat_assistant_tokens"]
     assert res.kept.select(cols).rows() == result.kept.select(cols).rows()
 

@@ -2,7 +2,9 @@
 
 Field names follow TRL/transformers where one exists (``learning_rate``, ``max_length``,
 ``packing``, ``packing_strategy``, ``padding_free``, ``gradient_accumulation_steps``) so configs copy
-across. Defaults follow the SFT seeds in ../shared/research/training-anchors.md: a small learning
+across. ``padding_free`` is on by default: same batches and loss curve as padded, no compute on
+padding (benchmarks/train_bench.py, CPU, tiny model, LIMA + ShareGPT at max_length 1024: 1.33× the
+tokens per CPU-second of padded batches with the same LM head; 3.1× plain TRL padded overall). Defaults follow the SFT seeds in ../shared/research/training-anchors.md: a small learning
 rate (2e-5, TRL's default) and 3 epochs for real models; the shipped ``lima.yaml`` raises the rate
 for the from-scratch ``tiny`` model, which learns nothing at 2e-5 in a few minutes.
 
@@ -37,6 +39,7 @@ class LoraSpec(BaseModel):
     dropout: float = Field(0.05, ge=0.0, lt=1.0)
     target_modules: list[str] | Literal["all-linear"] = "all-linear"
     load_in_4bit: bool = Field(False, description="QLoRA (needs a CUDA GPU and bitsandbytes)")
+    use_dora: bool = Field(False, description="DoRA (Liu et al. 2024) through peft")
 
 
 class TrainSpec(BaseModel):
@@ -52,7 +55,8 @@ class TrainSpec(BaseModel):
     assistant_only_loss: bool = True
     packing: bool = False
     packing_strategy: Literal["bfd", "bfd_split"] = "bfd"
-    padding_free: bool = False
+    padding_free: bool = Field(True, description="flatten each batch without padding (same batches and loss as "
+                                                   "padded; set false, or packing: true, to change)")
     max_length: int = Field(1024, ge=16, description="tokens per row (and per packed row)")
     epochs: float = Field(3.0, gt=0)
     max_steps: int = Field(-1, ge=-1, description="-1: run whole epochs")
@@ -77,12 +81,32 @@ class TrainSpec(BaseModel):
     gradient_checkpointing: bool | None = Field(
         None, description="activation checkpointing; default: on for a GPU (TRL's default), off on CPU")
     attn_implementation: str | None = Field(
-        None, description="for hub/local models: sdpa, eager, flash_attention_2...; default transformers'. tiny: sdpa")
+        None, description="sdpa, eager, flash_attention_2, sdpa_varlen (train.attention)...; default for "
+                          "padding-free/packed runs: flash_attention_2 on a GPU with flash-attn, else sdpa_varlen; "
+                          "otherwise transformers' (tiny: sdpa)")
+    # --- added with the mask audit, templates, per-source eval, merge and metrics ---
+    template: Literal["chatml", "llama3", "qwen2.5", "qwen3", "mistral", "gemma", "tokenizer"] | None = Field(
+        None, description="training chat template; default: the chat_template stage's (from its tokenizer "
+                          "artifact), else chatml for tiny and the tokenizer's own for other models. "
+                          "Must agree with the stage")
+    audit: Literal["raise", "drop", "off"] = Field(
+        "raise", description="mask-coverage audit on the exact training tokenizer: raise on a row whose "
+                             "assistant turns are not all masked, drop such rows, or skip")
+    eval_per_source: bool = Field(
+        True, description="report eval loss per source (a dict eval_dataset); every source with at least "
+                          "1/eval_fraction rows gets at least one eval row")
+    merge_adapter: bool = Field(False, description="LoRA: also save the merged full model in <output>/merged")
 
     @model_validator(mode="after")
     def _check(self) -> "TrainSpec":
-        if self.padding_free and self.packing:
+        if self.packing and "padding_free" in self.model_fields_set and self.padding_free:
             raise ValueError("packing already implies padding_free; set only one")
+        if self.packing:
+            self.padding_free = False
         if self.model == "tiny" and self.lora is not None and self.lora.load_in_4bit:
             raise ValueError("lora.load_in_4bit (QLoRA) needs a pretrained model, not tiny")
+        if self.merge_adapter and self.lora is None:
+            raise ValueError("merge_adapter needs a lora: block (there is no adapter to merge)")
+        if self.model == "tiny" and self.template == "tokenizer":
+            raise ValueError("template: tokenizer needs a real model's tokenizer; tiny takes a named template")
         return self

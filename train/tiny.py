@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from train.spec import TinyModelSpec
-from train.templates import CHATML, SPECIAL_TOKENS
+from train.templates import FAMILIES, SPECIAL_TOKENS
 
 if TYPE_CHECKING:  # pragma: no cover
     from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
@@ -28,21 +28,30 @@ EOS = "<|im_end|>"
 PAD = "<|pad|>"
 
 
-def train_tokenizer(texts: Iterable[str], vocab_size: int = 4000) -> "PreTrainedTokenizerFast":
-    """Train a byte-level BPE tokenizer on ``texts`` and wrap it with the ChatML chat template.
+def train_tokenizer(texts: Iterable[str], vocab_size: int = 4000, template: str = "chatml", *,
+                    trim_offsets: bool = False) -> "PreTrainedTokenizerFast":
+    """Train a byte-level BPE tokenizer on ``texts`` and wrap it with a family's training template.
 
     Args:
         texts: the training text (e.g. every message content of the curated frame). Order matters
             only for ties; the same texts in the same order give the same tokenizer.
         vocab_size: target vocabulary size including the 256 byte symbols and the 4 special tokens
-            (``<|endoftext|>``, ``<|im_start|>``, ``<|im_end|>``, ``<|pad|>``, ids 0-3). A small
-            corpus may yield fewer tokens than asked for.
+            (``<|endoftext|>``, ``<|im_start|>``, ``<|im_end|>``, ``<|pad|>``, ids 0-3) and the
+            family's own special tokens (ids 4…, e.g. llama3's ``<|begin_of_text|>``,
+            ``<|start_header_id|>``, ``<|end_header_id|>``, ``<|eot_id|>``), so any family trains
+            offline. A small corpus may yield fewer tokens than asked for.
+        template: a ``train.templates.FAMILIES`` name (``chatml``, ``qwen2.5``, ``qwen3``,
+            ``llama3``, ``mistral``, ``gemma``); raises ``KeyError`` otherwise.
+        trim_offsets: keep False. True reproduces the partial-mask pitfall of anchors §4.7 (an
+            assistant turn starting with a space maps to no token) and exists for the audit's tests.
 
     Returns:
-        ``PreTrainedTokenizerFast`` with ``eos_token="<|im_end|>"`` (the end-of-turn token, so
-        generation stops), ``pad_token="<|pad|>"`` (≠ eos, see anchors §3 item 3), no BOS, and
-        ``chat_template = train.templates.CHATML`` (assistant content + ``<|im_end|>`` inside
-        ``{% generation %}``). Offsets are not trimmed, so ``return_assistant_tokens_mask`` works.
+        ``PreTrainedTokenizerFast`` with ``eos_token`` = the family's end-of-turn token (chatml:
+        ``<|im_end|>``, so generation stops), ``pad_token="<|pad|>"`` (≠ eos, see anchors §3
+        item 3), ``bos_token`` = the family's (chatml/qwen: none; the template writes it, the
+        tokenizer never adds it), and ``chat_template = TEMPLATES[template]`` (assistant content +
+        end-of-turn inside ``{% generation %}``). Offsets are not trimmed, so
+        ``return_assistant_tokens_mask`` works.
     """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
@@ -50,26 +59,28 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 4000) -> "PreTrained
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    tok.post_processor = processors.ByteLevel(trim_offsets=False)
+    tok.post_processor = processors.ByteLevel(trim_offsets=trim_offsets)
+    fam = FAMILIES[template]
+    specials = list(SPECIAL_TOKENS) + [t for t in fam.tokens if t not in SPECIAL_TOKENS]
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
         min_frequency=2,
-        special_tokens=list(SPECIAL_TOKENS),
+        special_tokens=specials,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     tok.train_from_iterator(texts, trainer=trainer)
     hf = PreTrainedTokenizerFast(
         tokenizer_object=tok,
-        eos_token=EOS,
+        eos_token=fam.eot,
         pad_token=PAD,
         unk_token=None,
-        bos_token=None,
-        additional_special_tokens=[t for t in SPECIAL_TOKENS if t not in (EOS, PAD)],
+        bos_token=fam.bos,
+        additional_special_tokens=[t for t in specials if t not in (fam.eot, PAD, fam.bos)],
         model_max_length=1_000_000,
         padding_side="right",
     )
-    hf.chat_template = CHATML
+    hf.chat_template = fam.jinja
     return hf
 
 
@@ -78,7 +89,7 @@ def build_tiny_model(tokenizer, spec: TinyModelSpec | None = None, *, max_positi
     """A randomly initialised ``LlamaForCausalLM`` sized by ``spec`` for ``tokenizer``.
 
     ``vocab_size=len(tokenizer)`` (added tokens included), tied input/output embeddings,
-    ``attn_implementation="sdpa"``, float32, ``eos``/``pad`` ids from the tokenizer and no BOS.
+    ``attn_implementation="sdpa"``, float32, ``eos``/``pad``/``bos`` ids from the tokenizer (no BOS for chatml/qwen).
     ``max_position_embeddings`` must cover the longest training row (tokens). ``seed`` (optional)
     seeds torch before the weights are drawn, so the same seed gives the same model. The default
     ``TinyModelSpec`` (hidden 64, 2 layers, vocab 4000) has about 0.4M parameters.
@@ -101,7 +112,7 @@ def build_tiny_model(tokenizer, spec: TinyModelSpec | None = None, *, max_positi
         num_key_value_heads=spec.num_key_value_heads,
         max_position_embeddings=max_position_embeddings,
         tie_word_embeddings=True,
-        bos_token_id=None,
+        bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
         use_cache=True,

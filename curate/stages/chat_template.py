@@ -1,57 +1,107 @@
-"""``chat_template``: count each conversation's tokens under the training chat template, and drop
-rows that are too long (or teach too little).
+"""``chat_template``: normalise every conversation to one model family's training template, count
+its tokens, audit its assistant mask, and drop rows that are too long, teach too little, or would
+be trained on a partial mask.
 
-Adds ``stat_tokens`` (the length of ``apply_chat_template(messages)`` in tokens) and
-``stat_assistant_tokens`` (tokens under the template's ``{% generation %}`` mask: what
-``assistant_only_loss`` trains on, end-of-turn token included) to every row, then drops
-``too_many_tokens`` (``stat_tokens > max_tokens``) and ``too_few_assistant_tokens``
-(``stat_assistant_tokens < min_assistant_tokens``).
+Per row, in order:
+
+1. **System prompt policy** (``system``): ``keep``, ``drop``, ``default`` (insert
+   ``default_system`` when a row has none) or ``fold`` (merge it into the first user turn; the
+   default for gemma and mistral, which have no system role). Kept rows carry the rewritten
+   ``messages``, so training sees exactly what was counted.
+2. **Render** with ``template``: ``chatml``, ``qwen2.5``, ``qwen3``, ``llama3``, ``mistral``,
+   ``gemma`` (``train.templates``; assistant content + end-of-turn inside ``{% generation %}``) or
+   ``tokenizer`` (the tokenizer's own template, which must carry generation markers).
+3. **Count**: ``stat_tokens`` (length of ``apply_chat_template(messages)``) and
+   ``stat_assistant_tokens`` (tokens under the ``{% generation %}`` mask: what
+   ``assistant_only_loss`` trains on, end-of-turn included).
+4. **Audit** (``audit``, ``train.audit``): every assistant turn masked in full including its
+   end-of-turn token, nothing else masked. ``reject`` drops failing rows as ``mask_mismatch`` with
+   a detail such as ``assistant turn 1 (message 3): expected 12 tokens, masked 0``; ``stop`` raises;
+   ``off`` skips. Counters ``audit.rows_checked`` / ``audit.rows_failed``.
+5. **Drops**, first rule wins: ``mask_mismatch``, ``too_many_tokens`` (``stat_tokens > max_tokens``),
+   ``too_few_assistant_tokens`` (``stat_assistant_tokens < min_assistant_tokens``).
 
 ``tokenizer: tiny`` trains the offline byte-level BPE tokenizer of ``train.tiny`` on every message
-content of the input frame (deterministic), gives it the ``template`` and saves it under the
-stage's ``artifacts/tokenizer``; training reuses it (``pipelines.runner.train_from_outputs``).
-A local folder or hub id keeps that tokenizer's own template; nothing is saved, training loads the
-model's tokenizer. For ``tiny`` + ``chatml`` the text is rendered in polars and tokenized in one
-batch, which gives exactly the counts of ``apply_chat_template(..., return_assistant_tokens_mask=True)``
-(tested) at a fraction of the cost; other tokenizers go through ``apply_chat_template`` in batches.
+content of the input frame (deterministic), with the family's special tokens added. A local folder
+or hub id is loaded and, for a named template, given that template (its vocabulary must hold the
+family's special tokens). Either way the tokenizer is saved under the stage's
+``artifacts/tokenizer`` with ``curatrain_template.json`` (template name and system policy), and
+``train:`` trains with exactly that tokenizer and template (``train.sft.load_model_and_tokenizer``).
+
+Named templates are rendered in Python/polars and tokenized in one batch, with transformers' mask
+algorithm replayed on the offsets: the same counts as ``apply_chat_template(...,
+return_assistant_tokens_mask=True)`` (tested per family) at a fraction of the cost; ``tokenizer``
+goes through ``apply_chat_template`` in batches.
 
 Example::
 
-    - {stage: chat_template, template: chatml, tokenizer: tiny, vocab_size: 4000, max_tokens: 2048}
+    - {stage: chat_template, template: llama3, tokenizer: tiny, vocab_size: 4000, max_tokens: 2048,
+       system: default, default_system: "You are a helpful assistant."}
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from curate.registry import register
 from curate.stage import Context, FilterStage, Rule, StageParams, StageResult, split_by_rules
 
 _BATCH = 1024
+TEMPLATE_META = "curatrain_template.json"
 
 
 @register
 class ChatTemplate(FilterStage):
-    """Token counts under the training chat template; drops rows over ``max_tokens``."""
+    """Normalise to a family's training template; token counts, mask audit; drops over ``max_tokens``."""
 
     name = "chat_template"
-    version = "1"
+    version = "2"
 
     class Params(StageParams):
-        template: Literal["chatml"] = Field(
-            "chatml", description="template for the tiny tokenizer (llama3/qwen/mistral/gemma later)")
+        template: Literal["chatml", "llama3", "qwen2.5", "qwen3", "mistral", "gemma", "tokenizer"] = Field(
+            "chatml", description="training template family, or 'tokenizer' for the tokenizer's own")
         tokenizer: str = Field(
             "tiny", min_length=1,
-            description="'tiny' (train a BPE tokenizer on this data) or a local folder / hub id (its own template)")
+            description="'tiny' (train a BPE tokenizer on this data) or a local folder / hub id")
+        system: Literal["keep", "drop", "default", "fold"] | None = Field(
+            None, description="system-prompt policy; default: fold for gemma/mistral, keep otherwise")
+        default_system: str | None = Field(None, min_length=1, description="inserted by system: default")
+        audit: Literal["reject", "stop", "off"] = Field(
+            "reject", description="mask-coverage audit: reject rows (mask_mismatch), stop the run, or skip")
         vocab_size: int = Field(4000, ge=300, le=65536, description="tiny tokenizer vocabulary size")
         max_tokens: int | None = Field(None, ge=1, description="drop rows with more tokens (too_many_tokens)")
         min_assistant_tokens: int | None = Field(
             None, ge=1, description="drop rows with fewer supervised tokens (too_few_assistant_tokens)")
+
+        @model_validator(mode="after")
+        def _check(self):
+            from train.templates import FAMILIES
+
+            if self.system == "default" and not self.default_system:
+                raise ValueError("system: default needs default_system (the text to insert)")
+            fam = FAMILIES.get(self.template)
+            if fam is not None and not fam.has_system and self.system in ("keep", "default"):
+                raise ValueError(f"template {self.template} has no system role: use system: fold "
+                                 "(merge into the first user turn) or drop")
+            if self.template == "tokenizer" and self.tokenizer == "tiny":
+                raise ValueError("template: tokenizer needs a tokenizer folder or hub id; "
+                                 "the tiny tokenizer takes a named template (chatml, llama3, ...)")
+            return self
+
+        @property
+        def system_policy(self) -> str:
+            from train.templates import FAMILIES
+
+            if self.system is not None:
+                return self.system
+            fam = FAMILIES.get(self.template)
+            return "fold" if fam is not None and not fam.has_system else "keep"
 
     def fingerprint(self) -> str:
         """Hash of a local tokenizer folder's files, so replacing the tokenizer reruns the stage."""
@@ -65,41 +115,100 @@ class ChatTemplate(FilterStage):
         return h.hexdigest()
 
     def load_tokenizer(self, df: pl.DataFrame, ctx: Context):
-        """The tokenizer to count with, and the artifacts to report (``{"tokenizer": path}`` for tiny)."""
+        """The tokenizer to count with (its ``chat_template`` set to the training template), and the
+        artifacts to report (``{"tokenizer": path}``). Raises ``ValueError`` when a named template's
+        special tokens are not single tokens of a folder/hub tokenizer, or ``template: tokenizer``
+        finds no template."""
         p = self.params
         if p.tokenizer == "tiny":
-            from train.templates import TEMPLATES
             from train.tiny import train_tokenizer
 
             texts = (df.select(pl.col("messages").list.eval(pl.element().struct.field("content")))
                      .to_series().explode().drop_nulls().to_list())
-            tok = train_tokenizer(texts, p.vocab_size)
-            tok.chat_template = TEMPLATES[p.template]
-            out = Path(ctx.artifact_dir) / "tokenizer"
-            tok.save_pretrained(out)
-            return tok, {"tokenizer": str(out)}
-        from transformers import AutoTokenizer
+            tok = train_tokenizer(texts, p.vocab_size, p.template)
+        else:
+            from transformers import AutoTokenizer
 
-        tok = AutoTokenizer.from_pretrained(p.tokenizer)
-        if not tok.chat_template:
-            raise ValueError(f"chat_template: tokenizer {p.tokenizer!r} has no chat template")
-        return tok, {}
+            tok = AutoTokenizer.from_pretrained(p.tokenizer)
+            if p.template == "tokenizer":
+                if not tok.chat_template:
+                    raise ValueError(f"chat_template: tokenizer {p.tokenizer!r} has no chat template")
+            else:
+                apply_family(tok, p.template, where=f"chat_template: tokenizer {p.tokenizer!r}")
+        out = Path(ctx.artifact_dir) / "tokenizer"
+        tok.save_pretrained(out)
+        (out / TEMPLATE_META).write_text(json.dumps(
+            {"template": p.template, "system": p.system_policy, "default_system": p.default_system,
+             "tokenizer": p.tokenizer}, indent=2))
+        return tok, {"tokenizer": str(out)}
+
+    def normalize_system(self, df: pl.DataFrame) -> pl.DataFrame:
+        """``df`` with the system policy applied to ``messages`` (unchanged for ``keep``)."""
+        from train.templates import apply_system_policy
+
+        policy = self.params.system_policy
+        if policy == "keep" or df.height == 0:
+            return df
+        has_system = df.select(pl.col("messages").list.eval(pl.element().struct.field("role") == "system")
+                               .list.any()).to_series()
+        if policy == "default":
+            todo = ~has_system
+        else:
+            todo = has_system
+        if not todo.any():
+            return df
+        convs = df["messages"].to_list()
+        new = [apply_system_policy(c, policy, self.params.default_system) if t else c
+               for c, t in zip(convs, todo.to_list())]
+        dtype = df.schema["messages"]
+        new = [[{f.name: m.get(f.name) for f in dtype.inner.fields} for m in c] for c in new]
+        return df.with_columns(messages=pl.Series("messages", new, dtype=dtype))
 
     def compute_stats(self, df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+        df = self.normalize_system(df)
         tok, self._artifacts = self.load_tokenizer(df, ctx)
+        self._audit = {"rows_checked": 0, "rows_failed": 0}
         if df.height == 0:
-            return df.with_columns(stat_tokens=pl.lit(None, pl.Int64), stat_assistant_tokens=pl.lit(None, pl.Int64))
-        from train.templates import RENDERERS, TEMPLATES
+            return df.with_columns(stat_tokens=pl.lit(None, pl.Int64), stat_assistant_tokens=pl.lit(None, pl.Int64),
+                                   _mask_detail=pl.lit(None, pl.String))
+        do_audit = self.params.audit != "off"
+        if self.params.template != "tokenizer":
+            from train.audit import count_and_audit
+            from train.templates import render
 
-        if self.params.tokenizer == "tiny" and tok.chat_template == TEMPLATES[self.params.template]:
-            n_tok, n_asst = count_tokens_rendered(tok, *RENDERERS[self.params.template](df))
+            texts, spans = render(df, self.params.template)
+            roles = df.select(pl.col("messages").list.eval(pl.element().struct.field("role"))).to_series().to_list()
+            msg_idx = [[k for k, r in enumerate(rs) if r == "assistant"] for rs in roles]
+            n_tok, n_asst, details = count_and_audit(tok, texts, spans, [len(m) for m in msg_idx], msg_idx,
+                                                     audit=do_audit)
         else:
-            n_tok, n_asst = count_tokens(tok, df["messages"].to_list())
-        return df.with_columns(stat_tokens=pl.Series(n_tok, dtype=pl.Int64),
-                               stat_assistant_tokens=pl.Series(n_asst, dtype=pl.Int64))
+            convs = df["messages"].to_list()
+            if do_audit:
+                from train.audit import audit_conversations
+
+                res = audit_conversations(tok, convs, batch_size=_BATCH)
+                n_tok, n_asst, details = res.tokens, res.supervised, res.details
+            else:
+                n_tok, n_asst = count_tokens(tok, convs)
+                details = [None] * len(convs)
+        if do_audit:
+            self._audit = {"rows_checked": len(details), "rows_failed": sum(d is not None for d in details)}
+        out = df.with_columns(stat_tokens=pl.Series(n_tok, dtype=pl.Int64),
+                              stat_assistant_tokens=pl.Series(n_asst, dtype=pl.Int64),
+                              _mask_detail=pl.Series(details, dtype=pl.String))
+        if self.params.audit == "stop" and self._audit["rows_failed"]:
+            from train.audit import describe_failures
+
+            raise ValueError(
+                f"chat_template: {self._audit['rows_failed']} of {len(details)} rows would train on a partial "
+                f"assistant mask (audit: stop):\n{describe_failures(details, df['id'].to_list())}\n"
+                "fix the tokenizer (trim_offsets=False, no character-deleting normalizer) or use audit: reject")
+        return out
 
     def rules(self, df: pl.DataFrame) -> list[Rule]:
         p, rules = self.params, []
+        if p.audit == "reject":
+            rules.append((pl.col("_mask_detail").is_not_null(), "mask_mismatch", pl.col("_mask_detail")))
         if p.max_tokens is not None:
             rules.append((pl.col("stat_tokens") > p.max_tokens, "too_many_tokens",
                           pl.format("stat_tokens={} > max_tokens={}", "stat_tokens", pl.lit(p.max_tokens))))
@@ -112,10 +221,30 @@ class ChatTemplate(FilterStage):
     def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
         df = self.compute_stats(df, ctx)
         res = split_by_rules(self, df, self.rules(df))
+        res.kept = res.kept.drop("_mask_detail", strict=False)
+        res.rejected = res.rejected.drop("_mask_detail", strict=False)
         res.artifacts = dict(self._artifacts)
         res.counters["tokens_kept"] = int(res.kept["stat_tokens"].sum() or 0)
         res.counters["assistant_tokens_kept"] = int(res.kept["stat_assistant_tokens"].sum() or 0)
+        res.counters["audit.rows_checked"] = self._audit["rows_checked"]
+        res.counters["audit.rows_failed"] = self._audit["rows_failed"]
         return res
+
+
+def apply_family(tokenizer, template: str, where: str = "tokenizer") -> None:
+    """Give ``tokenizer`` the ``train.templates`` training template ``template`` in place, after
+    checking that each of the family's special tokens is one token of its vocabulary (raises
+    ``ValueError`` naming the missing ones: pick the model's own family or ``template: tokenizer``)."""
+    from train.templates import FAMILIES
+
+    fam = FAMILIES[template]
+    needed = {fam.eot, *fam.tokens} | ({"<|im_start|>", "<|im_end|>"} if "<|im_end|>" == fam.eot else set())
+    vocab = tokenizer.get_vocab()
+    missing = sorted(t for t in needed if t not in vocab)
+    if missing:
+        raise ValueError(f"{where} has no token(s) {', '.join(missing)} of template {template}: "
+                         "use the model's own family or template: tokenizer")
+    tokenizer.chat_template = fam.jinja
 
 
 def count_tokens(tokenizer, conversations: list[list[dict]], batch_size: int = _BATCH) -> tuple[list[int], list[int]]:
@@ -140,29 +269,10 @@ def count_tokens(tokenizer, conversations: list[list[dict]], batch_size: int = _
 
 
 def count_tokens_rendered(tokenizer, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[list[int], list[int]]:
-    """Tokens and assistant-mask tokens for pre-rendered ``texts`` with generation ``spans``.
+    """Tokens and assistant-mask tokens for pre-rendered ``texts`` with generation ``spans``
+    (transformers 5.23's mask algorithm replayed on the offsets; see ``train.audit.transformers_mask``).
+    Returns two lists of ints."""
+    from train.audit import count_and_audit
 
-    Tokenizes all texts in one batch with the fast backend (no special tokens added, as
-    ``apply_chat_template`` does) and maps each ``(start, end)`` character span to tokens exactly
-    like transformers 5.23 ``apply_chat_template``: ``char_to_token(start)`` to
-    ``char_to_token(end - 1)`` inclusive; a start that maps to no token ends the row's mask (the
-    later turns count 0); an end that maps to no token (or to token 0) extends to the row's end.
-    Returns two lists of ints.
-    """
-    encs = tokenizer.backend_tokenizer.encode_batch(texts, add_special_tokens=False)
-    n_tok = [len(e.ids) for e in encs]
-    n_asst = []
-    for e, row_spans, n in zip(encs, spans, n_tok):
-        covered, last = 0, -1  # union of token ranges; spans are in order
-        for s, t in row_spans:
-            a = e.char_to_token(s)
-            if a is None:
-                break
-            b = e.char_to_token(t - 1)
-            b = b if b else n - 1
-            a = max(a, last + 1)
-            if b >= a:
-                covered += b - a + 1
-                last = b
-        n_asst.append(covered)
+    n_tok, n_asst, _ = count_and_audit(tokenizer, texts, spans, [len(s) for s in spans], audit=False)
     return n_tok, n_asst
