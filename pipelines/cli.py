@@ -58,10 +58,13 @@ def run(pipeline: str, no_train: bool, force: bool) -> None:
 
     Example: curatrain run pipelines/lima.yaml --no-train
     """
-    from pipelines.runner import run_pipeline
+    from pipelines.runner import StageError, run_pipeline
 
     spec = _load(pipeline)
-    report = run_pipeline(spec, train=not no_train, force=force, echo=click.echo)
+    try:
+        report = run_pipeline(spec, train=not no_train, force=force, echo=click.echo)
+    except (StageError, FileNotFoundError) as exc:
+        _fail(str(exc))
     if report.train:
         t = report.train
         click.echo(f"trained → {t.get('output_dir')}: loss {t.get('first_loss', float('nan')):.3f} → "

@@ -37,6 +37,12 @@ from pipelines.spec import PipelineSpec, StageSpec
 SUCCESS = "_SUCCESS"
 
 
+class StageError(RuntimeError):
+    """A stage refused its input or settings (a ``ValueError`` inside it), e.g. a mix target that
+    cannot be met. The message names the stage: ``stages[10] (mix): ...``. Bugs (other exception
+    types) are not wrapped, so they keep their traceback."""
+
+
 @dataclass
 class StageReport:
     """One funnel line: what a stage did."""
@@ -126,7 +132,11 @@ def _run_and_store(stage_spec: StageSpec, df: pl.DataFrame, entry: Path, ctx: Co
     ctx.artifact_dir = tmp / "artifacts"
     stage = stage_spec.build()
     t0 = time.perf_counter()
-    result = stage.run(df, ctx)
+    try:
+        result = stage.run(df, ctx)
+    except ValueError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise StageError(f"stages[{stage_spec.index}] ({stage_spec.name}): {exc}") from exc
     seconds = time.perf_counter() - t0
     check_frame(result.kept, f"stage {stage_spec.name} output")
     rows_in = 0 if stage_spec.cls.is_source else df.height

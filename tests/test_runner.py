@@ -132,3 +132,32 @@ def test_stage_that_loses_rows_stops_the_run(tmp_path):
     spec = _spec(tmp_path, extra="  - {stage: test_loser}")
     with pytest.raises(RuntimeError, match="lost rows"):
         run_pipeline(spec, echo=lambda s: None)
+
+
+@register
+class _TestRefuser(Stage):
+    """Test-only stage that refuses its settings."""
+
+    name = "test_refuser"
+
+    def run(self, df, ctx):
+        raise ValueError("target 37 rows but only 7 available")
+
+
+def test_stage_value_error_is_one_line_at_the_cli(tmp_path):
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+
+    spec = tmp_path / "p.yaml"
+    spec.write_text(f"""
+name: t
+stages:
+  - {{stage: test_source}}
+  - {{stage: test_refuser}}
+output: {{dir: {tmp_path / 'out'}}}
+""")
+    res = CliRunner().invoke(main, ["run", str(spec)])
+    assert res.exit_code == 1
+    assert res.output.strip().splitlines()[-1] == "error: stages[1] (test_refuser): target 37 rows but only 7 available"
+    assert not any(p.name.startswith(".tmp-") for p in (tmp_path / "out" / ".cache").iterdir())
