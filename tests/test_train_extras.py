@@ -13,20 +13,9 @@ from curate.schema import make_frame
 from train.sft import eval_bucket, eval_sets, load_curated, split_eval, train_model
 from train.spec import TrainSpec
 
-FIXTURES = Path(__file__).parent / "fixtures" / "train"
+from tests.test_train import FIXTURES, TINY, _rows, curated  # noqa: F401  (shared fixture)
+
 ROOT = Path(__file__).parent.parent
-TINY = {"vocab_size": 600, "hidden_size": 64, "intermediate_size": 128}
-
-
-def _rows() -> list[dict]:
-    return [json.loads(line) for line in (FIXTURES / "conversations.jsonl").open()]
-
-
-@pytest.fixture(scope="module")
-def curated(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("data") / "curated.parquet"
-    make_frame(_rows()).write_parquet(path)
-    return path
 
 
 def test_eval_split_per_source_is_stable(curated):
