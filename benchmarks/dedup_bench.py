@@ -50,15 +50,15 @@ def cli() -> None:
 @click.option("--copies", default=13, show_default=True)
 @click.option("--size", default=1_000_000, show_default=True)
 def prepare(out: str, copies: int, size: int) -> None:
-    """Load /work/shared/data (quick loader) → all.parquet; build the perturbed 1M set → 1m.parquet."""
+    """Load /work/shared/data (curate.readers) → all.parquet; build the perturbed 1M set → 1m.parquet."""
     import polars as pl
 
-    from curate.dedup.quickload import load_rows
+    from curate.readers import read_paths
     from curate.schema import make_frame
 
     o = Path(out)
     o.mkdir(parents=True, exist_ok=True)
-    df = make_frame(load_rows([DATA], use_readers=False))
+    df = make_frame(read_paths([DATA]).rows)
     df.write_parquet(o / "all.parquet")
     flat = df.with_row_index("_r").explode("messages").unnest("messages")
     parts = []
@@ -278,12 +278,12 @@ def chain(inputs, view, threshold) -> None:
 
     from curate.dedup.cluster import csr_sets, exact_jaccard_edges
     from curate.dedup.near import shingles_for
-    from curate.dedup.quickload import load_rows
+    from curate.readers import read_paths
     from curate.schema import make_frame
     from curate.stage import Context
     from curate.stages.near_dedup import NearDedup
 
-    df = make_frame(load_rows(list(inputs), use_readers=False))
+    df = make_frame(read_paths(list(inputs)).rows)
     for verify in (False, True):
         for cluster in ("component", "keeper"):
             st = NearDedup(NearDedup.Params(view=view, threshold=threshold, verify=verify, cluster=cluster))

@@ -11,18 +11,15 @@ Options: ``--data DIR`` (default /work/shared/data), ``--lingua`` (also run ling
 ``--max-chars N`` (``lang``), ``--repeat N`` (block runs, default 1). Every timing line carries the ``uptime`` load averages,
 because the machine is shared.
 
-Data is read with a small loader of its own (``load_file``), not ``curate.readers``, so the
-benchmark runs before the readers land. Row ids are ``<file name>#<record index>`` and are what
-``benchmarks/refusal_labels.jsonl`` refers to.
+Data is read with ``curate.readers``. In the refusal benchmark, row ids are
+``<file name>#<record index>``: what ``benchmarks/refusal_labels.jsonl`` refers to.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
-import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -33,105 +30,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 DATA = Path("/work/shared/data")
 LABELS = Path(__file__).with_name("refusal_labels.jsonl")
 
-ROLE_MAP = {"human": "user", "user": "user", "prompter": "user", "gpt": "assistant", "assistant": "assistant",
-            "chatgpt": "assistant", "bing": "assistant", "bard": "assistant", "model": "assistant",
-            "system": "system", "function_call": "assistant", "observation": "tool", "tool": "tool"}
-
-
-def load_records(path: Path) -> list[dict]:
-    """JSON array, JSON Lines (also under .json names) or gzip JSONL; tolerates a trailing comma."""
-    raw = gzip.open(path, "rt", encoding="utf-8").read() if path.suffix == ".gz" else path.read_text(encoding="utf-8")
-    s = raw.lstrip()
-    if s.startswith("["):
-        try:
-            return json.loads(s)
-        except json.JSONDecodeError:
-            return json.loads(re.sub(r",\s*\]\s*$", "]", s))
-    return [json.loads(line) for line in raw.splitlines() if line.strip()]
-
-
-def _oasst_chain(node: dict) -> list[dict]:
-    """Root → best-ranked reply → ... as messages (rank 0 or first reply)."""
-    out = []
-    while node:
-        out.append({"role": ROLE_MAP.get(node.get("role"), "user"), "content": node.get("text") or ""})
-        reps = node.get("replies") or []
-        if not reps:
-            break
-        node = sorted(reps, key=lambda r: (r.get("rank") is None, r.get("rank") or 0))[0]
-    return out
-
-
-def _hh(text: str) -> list[dict]:
-    parts = re.split(r"\n\n(Human|Assistant): ", "\n\n" + text.lstrip("\n") if not text.startswith("\n\n") else text)
-    msgs = []
-    for i in range(1, len(parts) - 1, 2):
-        msgs.append({"role": "user" if parts[i] == "Human" else "assistant", "content": parts[i + 1]})
-    return msgs
-
-
-def to_messages(rec: dict) -> list[dict] | None:
-    """One record of any shared-data layout → canonical messages (None if unrecognised)."""
-    if "conversations" in rec:
-        msgs = [{"role": ROLE_MAP.get(m.get("from"), "user"), "content": m.get("value") or ""} for m in rec["conversations"]]
-        if isinstance(rec.get("chosen"), dict):
-            msgs.append({"role": "assistant", "content": rec["chosen"].get("value") or ""})
-        return msgs
-    if "chosen" in rec and isinstance(rec["chosen"], str):
-        return _hh(rec["chosen"])
-    if "prompt" in rec and isinstance(rec["prompt"], dict):
-        return _oasst_chain(rec["prompt"])
-    if "replies" in rec and "text" in rec:
-        return _oasst_chain(rec)
-    if "instruction" in rec:
-        msgs = []
-        for h in rec.get("history") or []:
-            msgs += [{"role": "user", "content": h[0]}, {"role": "assistant", "content": h[1]}]
-        inp = rec.get("input") or ""
-        if not inp and rec.get("instances"):
-            inp = rec["instances"][0].get("input") or ""
-            out = rec["instances"][0].get("output") or ""
-        else:
-            out = rec.get("output") or rec.get("response") or ""
-        msgs += [{"role": "user", "content": rec["instruction"] + ("\n\n" + inp if inp else "")},
-                 {"role": "assistant", "content": out}]
-        return msgs
-    if "turns" in rec:
-        return [{"role": "user", "content": t} for t in rec["turns"]]
-    return None
-
-
 def load_file(path: Path) -> list[dict]:
-    """Canonical row dicts for one shared-data file (oasst flat message files: one row per message tree)."""
-    recs = load_records(path)
-    name = path.name
-    if recs and "message_id" in recs[0] and "replies" not in recs[0]:  # flat oasst messages
-        by_parent = defaultdict(list)
-        for r in recs:
-            by_parent[r.get("parent_id")].append(r)
-        for r in recs:
-            r["replies"] = by_parent.get(r["message_id"], [])
-        recs = [r for r in recs if r.get("parent_id") is None]
-    rows = []
-    for i, rec in enumerate(recs):
-        msgs = to_messages(rec)
-        if msgs:
-            rows.append({"id": f"{name}#{i}", "source": path.name.split(".")[0], "messages": msgs})
-    return rows
+    """Canonical rows of one shared-data file via ``curate.readers.read_file``, with ids
+    ``<file name>#<record index>`` (what ``benchmarks/refusal_labels.jsonl`` refers to; oasst flat
+    message files: one row per tree, indexed in root order)."""
+    from curate.readers import read_file, source_name
 
-
-def load_all(data: Path = DATA) -> list[dict]:
-    rows = []
-    for p in sorted(data.iterdir()):
-        if p.suffix in (".json", ".jsonl", ".gz"):
-            rows += load_file(p)
+    rows = read_file(path, source_name(path)).rows
+    for r in rows:
+        r["id"] = r["id"].rsplit("/", 1)[1]
     return rows
 
 
 def load_frame(data: Path = DATA):
+    """Every file of ``data`` as one canonical frame (``curate.readers.read_paths``)."""
+    from curate.readers import read_paths
     from curate.schema import make_frame
 
-    return make_frame(load_all(data))
+    return make_frame(read_paths([data]).rows)
 
 
 def uptime() -> str:
@@ -140,8 +56,19 @@ def uptime() -> str:
 
 # ---------------------------------------------------------------- language accuracy
 
+def load_records(path: Path) -> list:
+    """The raw JSON records of a file (``curate.readers.containers.load``; unparseable ones skipped:
+    labels need parsed records)."""
+    from curate.readers.containers import load
+
+    return [r.value for r in load(path).records if r.error is None]
+
+
 def labelled_texts(data: Path = DATA) -> list[tuple[str, str, str, str]]:
-    """(label, role, text, file) for every message with a language label in the shared data."""
+    """(label, role, text, file) for every message with a language label in the shared data
+    (all messages of every oasst tree, not only the best-ranked path the reader keeps)."""
+    from curate.readers.formats import ROLE_MAP
+
     out = []
 
     def walk(node, fname):

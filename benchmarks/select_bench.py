@@ -56,39 +56,13 @@ SHAREGPT_FILES = {
     "sharegpt": "sharegpt92k_sample_part_a.jsonl", "numina": "medicalgpt_numina_cot_sharegpt_data_1k.jsonl",
     "fastchat_dummy": "fastchat_dummy_conversation.json",
 }
-ROLE = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
-
-
-def _records(path: Path) -> list[dict]:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".jsonl":
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
-    return json.loads(text)
-
-
 def load_pool(data: Path = DATA) -> pl.DataFrame:
-    """All rows of the English alpaca/sharegpt files as a canonical frame (quick stand-in loader)."""
+    """All rows of the English alpaca-like and sharegpt-like files above as a canonical frame."""
+    from curate.readers import read_file
+
     rows = []
-    for source, name in ALPACA_FILES.items():
-        for i, r in enumerate(_records(data / name)):
-            user = r["instruction"] + (("\n\n" + r["input"]) if r.get("input") else "")
-            msgs = []
-            hist = r.get("history") or []
-            if isinstance(hist, str):
-                hist = json.loads(hist) if hist.strip().startswith("[") and hist.strip() != "[]" else []
-            for h in hist:
-                msgs += [{"role": "user", "content": h[0]}, {"role": "assistant", "content": h[1]}]
-            msgs += [{"role": "user", "content": user}, {"role": "assistant", "content": r.get("output") or r.get("response") or ""}]
-            rows.append({"id": f"{source}/{name}#{i}", "source": source, "messages": msgs})
-    for source, name in SHAREGPT_FILES.items():
-        for i, r in enumerate(_records(data / name)):
-            conv = r["conversations"]
-            if isinstance(conv, str):
-                import ast
-                conv = ast.literal_eval(conv)
-            msgs = [{"role": ROLE.get(m["from"], "user"), "content": m["value"]} for m in conv]
-            if msgs:
-                rows.append({"id": f"{source}/{name}#{i}", "source": source, "messages": msgs})
+    for source, name in {**ALPACA_FILES, **SHAREGPT_FILES}.items():
+        rows += read_file(data / name, source).rows
     return make_frame(rows)
 
 

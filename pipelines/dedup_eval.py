@@ -76,14 +76,14 @@ def dedup_eval(inputs, view, num_perm, ngram, char_ngram, shingle, threshold, ba
     from curate.dedup.evaluate import evaluate_near, plant
     from curate.dedup.minhash import s_curve_midpoint
     from curate.dedup.near import NearDedupConfig
-    from curate.dedup.quickload import load_rows
+    from curate.readers import read_paths
     from curate.schema import make_frame
 
     if len(inputs) == 1 and Path(inputs[0]).suffix in (".yaml", ".yml"):
         frame, params = _from_pipeline(inputs[0])
     else:
         try:
-            frame, params = make_frame(load_rows(list(inputs))), {}
+            frame, params = make_frame(read_paths(list(inputs)).rows), {}
         except (OSError, ValueError) as exc:
             _fail(f"cannot read inputs: {exc}")
     given = dict(view=view, num_perm=num_perm, ngram=ngram, char_ngram=char_ngram, shingle=shingle,

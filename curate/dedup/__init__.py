@@ -16,5 +16,4 @@ Modules:
 - ``near``: the streamed MinHash-LSH engine and its defaults (with sources).
 - ``semantic``: blockwise cosine pairs over sentence embeddings.
 - ``evaluate``: planted duplicates, pairwise precision / recall / F1.
-- ``quickload``: a small stand-in loader for benchmarks and ``dedup-eval`` on raw files.
 """

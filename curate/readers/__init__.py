@@ -196,3 +196,39 @@ def read_file(path: Path, source: str, fmt: str = "auto", limit: int | None = No
     elif fmt != "auto":
         res.format = fmt
     return res
+
+
+def source_name(path: Path) -> str:
+    """Default source name for a file: its name up to the first dot, with characters outside
+    ``[A-Za-z0-9_.-]`` replaced by ``_`` (``hh_rlhf_harmless_base_test.jsonl.gz`` → ``hh_rlhf_harmless_base_test``)."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(path).name.split(".")[0]) or "data"
+
+
+def read_paths(paths: list[str | Path], limit: int | None = None) -> ReadResult:
+    """Read every file in ``paths`` with ``read_file``; a folder stands for its data files
+    (``*.json``, ``*.jsonl``, ``*.parquet``, compressed or not), in name order. Each file's source is
+    ``source_name(file)``. Returns one ``ReadResult`` with the rows, rejects, record counts and
+    warnings of all files (``format`` is ``"mixed"`` when files differ). For ad-hoc tools such as
+    ``curatrain dedup-eval`` and the benchmarks; pipelines use the ``read`` stage.
+
+    Raises what ``read_file`` raises, naming the file.
+    """
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files += sorted(x for x in p.iterdir() if x.is_file() and (".json" in x.name or ".parquet" in x.name))
+        else:
+            files.append(p)
+    out = ReadResult()
+    formats = set()
+    for f in files:
+        res = read_file(f, source_name(f), "auto", limit=limit)
+        out.rows += res.rows
+        out.rejects += res.rejects
+        out.records += res.records
+        out.warnings += res.warnings
+        formats.add(res.format)
+    out.format = formats.pop() if len(formats) == 1 else ("mixed" if formats else "unknown")
+    return out
