@@ -32,9 +32,7 @@ def _load(path: str, check_files: bool = True):
     try:
         return load_spec(path, check_files=check_files)
     except SpecError as exc:
-        click.echo(f"{exc.path}: {len(exc.problems)} problem(s)", err=True)
-        for p in exc.problems:
-            click.echo(f"  - {p}", err=True)
+        click.echo(exc.report(), err=True)
         sys.exit(1)
 
 

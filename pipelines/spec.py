@@ -40,7 +40,11 @@ class SpecError(ValueError):
     def __init__(self, path: str, problems: list[str]):
         self.path = path
         self.problems = problems
-        super().__init__(f"{path}: {len(problems)} problem(s)\n" + "\n".join(f"  - {p}" for p in problems))
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        """``PATH: N problem(s)`` then one ``  - problem`` line each (what the CLI prints)."""
+        return f"{self.path}: {len(self.problems)} problem(s)\n" + "\n".join(f"  - {p}" for p in self.problems)
 
 
 class OutputSpec(BaseModel):

@@ -49,9 +49,7 @@ def train_command(pipeline: str, overrides: tuple[str, ...], epochs: float | Non
     try:
         spec = load_spec(pipeline, check_files=False)
     except SpecError as exc:
-        click.echo(f"{exc.path}: {len(exc.problems)} problem(s)", err=True)
-        for p in exc.problems:
-            click.echo(f"  - {p}", err=True)
+        click.echo(exc.report(), err=True)
         sys.exit(1)
     try:
         result = run_training(spec, items, echo=lambda s: click.echo(s, err=True))
