@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> dict:
     import torch
 
     from curate.schema import make_frame
-    from train.tiny import train_tokenizer
+    from curate.chat.tokenizer import train_tokenizer
 
     torch.set_num_threads(args.threads)
     work = Path(tempfile.mkdtemp(prefix="train-bench-"))

@@ -13,8 +13,9 @@ from pydantic import ValidationError
 from curate import registry
 from curate.schema import make_frame
 from curate.stage import Context
-from curate.stages.chat_template import ChatTemplate, count_tokens
-from train.templates import CHATML, render_chatml
+from curate.chat.tokenizer import count_tokens
+from curate.stages.chat_template import ChatTemplate
+from curate.chat.templates import CHATML, render_chatml
 
 
 def _rows(fixtures: Path) -> list[dict]:

@@ -13,9 +13,10 @@ from pydantic import ValidationError
 
 from curate.schema import make_frame
 from curate.stage import Context
-from curate.stages.chat_template import ChatTemplate, apply_family
-from train.templates import FAMILIES, TEMPLATES, apply_system_policy, render, render_conversation
-from train.tiny import train_tokenizer
+from curate.chat.tokenizer import apply_family
+from curate.stages.chat_template import ChatTemplate
+from curate.chat.templates import FAMILIES, TEMPLATES, apply_system_policy, render, render_conversation
+from curate.chat.tokenizer import train_tokenizer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "train"
 CONV = [

@@ -14,9 +14,9 @@ import pytest
 from curate.schema import make_frame
 from curate.stage import Context
 from curate.stages.chat_template import ChatTemplate
-from train.audit import audit_conversations
-from train.templates import CHATML
-from train.tiny import train_tokenizer
+from curate.chat.audit import audit_conversations
+from curate.chat.templates import CHATML
+from curate.chat.tokenizer import train_tokenizer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "train"
 

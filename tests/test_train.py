@@ -15,7 +15,7 @@ import pytest
 from curate.schema import SchemaError, make_frame
 from train.sft import eval_bucket, pretokenize, split_eval, train_model
 from train.spec import TrainSpec
-from train.templates import CHATML
+from curate.chat.templates import CHATML
 
 FIXTURES = Path(__file__).parent / "fixtures" / "train"
 TINY = {"vocab_size": 600, "hidden_size": 64, "intermediate_size": 128}

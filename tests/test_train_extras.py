@@ -134,7 +134,8 @@ def test_sdpa_varlen_equals_separate_rows():
     import torch
 
     from train.attention import register
-    from train.tiny import build_tiny_model, train_tokenizer
+    from curate.chat.tokenizer import train_tokenizer
+    from train.tiny import build_tiny_model
 
     tok = train_tokenizer(["hello world how are you today"] * 20, 300)
     model = build_tiny_model(tok, seed=0, max_position_embeddings=64).eval()
@@ -154,7 +155,7 @@ def test_sdpa_varlen_equals_separate_rows():
 
 
 def test_template_must_agree_with_stage(curated, tmp_path):
-    from train.tiny import train_tokenizer
+    from curate.chat.tokenizer import train_tokenizer
 
     tok_dir = tmp_path / "tok"
     train_tokenizer([m["content"] for r in _rows() for m in r["messages"]], 600, "llama3").save_pretrained(tok_dir)
@@ -268,7 +269,8 @@ def test_cpu_lm_head_same_log_probs_and_grads(monkeypatch):
     assert tu._use_triton(torch.device("cpu")) is False and ck._forward_tile.__name__ == "_forward_tile"
 
     # compact: the fused head projects only supervised positions on CPU inside the context
-    from train.tiny import build_tiny_model, train_tokenizer
+    from curate.chat.tokenizer import train_tokenizer
+    from train.tiny import build_tiny_model
 
     tok = train_tokenizer(["hello world how are you today"] * 20, 300)
     model = build_tiny_model(tok, seed=0, max_position_embeddings=64)

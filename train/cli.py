@@ -1,21 +1,29 @@
-"""``curatrain train``: the click command for training a pipeline's curated output.
+"""``curatrain train``: the click command that trains a pipeline's curated output.
 
-The lead attaches ``train_command`` to the ``curatrain`` group in pipelines/cli.py
-(``main.add_command(train_command, name="train")``); ``python -m train.launch`` runs it standalone
-and under ``accelerate launch``. One-line errors, exit status 1, never a traceback for user input.
+``pipelines/cli.py`` attaches ``train_command`` to the ``curatrain`` group; this is the only command-line
+entry for training, on one process or under ``accelerate launch ... $(which curatrain) train PIPELINE``
+(docs/multi_gpu.md). The work is done by ``train.launch.run_training``, which imports nothing from here.
+One-line errors, exit status 1, never a traceback for user input; metrics as one JSON line on stdout.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
+from pathlib import Path
 
 import click
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+from train.launch import is_main_process, run_training
+
+ACCELERATE_CONFIGS = Path(__file__).resolve().parent / "accelerate"
+
+
+def _print_config(ctx: click.Context, _param, value: str | None) -> None:
+    if value is None or ctx.resilient_parsing:
+        return
+    click.echo(ACCELERATE_CONFIGS / f"{value}.yaml")
+    ctx.exit(0)
 
 
 @click.command(name="train", context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +35,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 @click.option("--max-steps", type=int, help="Shorthand for --set max_steps=N.")
 @click.option("--resume", is_flag=True, help="Resume from the newest checkpoint-* in the output folder.")
 @click.option("--merge-adapter", is_flag=True, help="LoRA: also save the merged model in <output>/merged.")
+@click.option("--accelerate-config", type=click.Choice(["ddp", "fsdp"]), callback=_print_config, expose_value=False,
+              is_eager=True, help="Print the path of a shipped accelerate config (for accelerate launch) and exit.")
 def train_command(pipeline: str, overrides: tuple[str, ...], epochs: float | None, learning_rate: float | None,
                   max_steps: int | None, resume: bool, merge_adapter: bool) -> None:
     """Train on PIPELINE's curated output (run the pipeline first) using its train: block.
@@ -34,9 +44,11 @@ def train_command(pipeline: str, overrides: tuple[str, ...], epochs: float | Non
     Prints the metrics as one JSON line on stdout (logs on stderr).
 
     Example: curatrain train pipelines/lima.yaml --set max_steps=50 --set lora.r=8
+
+    Several GPUs: accelerate launch --config_file $(curatrain train --accelerate-config ddp)
+    --num_processes 4 $(which curatrain) train pipelines/lima.yaml
     """
     from pipelines.spec import SpecError, load_spec
-    from train.launch import is_main_process, run_training
 
     items = list(overrides)
     for key, value in (("epochs", epochs), ("learning_rate", learning_rate), ("max_steps", max_steps)):

@@ -1,27 +1,29 @@
-"""Train a pipeline's curated output, on one process or under ``accelerate launch`` (DDP, FSDP).
+"""Train a pipeline's curated output: the one implementation behind ``curatrain run`` (via
+``pipelines.runner.train_from_outputs``), ``curatrain train`` (``train.cli``) and ``accelerate launch``.
 
-Single process (same as ``curatrain train``)::
+Single process::
 
-    python -m train.launch pipelines/lima.yaml --set max_steps=50
+    curatrain train pipelines/lima.yaml --set max_steps=50
 
-Several GPUs (docs/multi_gpu.md; configs in train/accelerate/)::
+Several GPUs (docs/multi_gpu.md; configs in train/accelerate/): launch the installed ``curatrain``
+script, never ``-m train...`` (``-m`` puts the working directory first on ``sys.path``, so a user's own
+``train/`` folder would be imported instead of curatrain's)::
 
-    accelerate launch --config_file train/accelerate/ddp.yaml --num_processes 4 -m train.launch pipelines/lima.yaml
+    accelerate launch --config_file train/accelerate/ddp.yaml --num_processes 4 $(which curatrain) train pipelines/lima.yaml
 
 Every process reads the same curated Parquet, splits eval rows by the same hash and builds the same
 tokenizer; TRL/accelerate shard the batches. Only rank 0 writes ``lineage.json``, ``README.md``,
 ``metrics.json`` and the ``train`` entry of ``stats.json``. Run the curation stages first
 (``curatrain run PIPELINE --no-train``): stages are not meant to run once per GPU.
 
-It is the one implementation behind ``curatrain run`` (via ``pipelines.runner.train_from_outputs``),
-``curatrain train`` and ``accelerate launch``: rank-0 guard and ``--set`` overrides included.
+This module imports no click and no other ``train`` module at import time (``train.cli`` imports it,
+never the reverse).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -79,8 +81,9 @@ def run_training(spec, overrides: list[str] | None = None, echo: Callable[[str],
     if not curated_path.exists() or not stats_path.exists():
         raise FileNotFoundError(f"{curated_path} not found: run the pipeline first (curatrain run {spec.path} --no-train)")
     stats = json.loads(stats_path.read_text())
-    tok_dir = next((st["artifacts"].get("tokenizer") for st in stats["stages"]
-                    if st["stage"] == "chat_template" and st.get("artifacts")), None)
+    # the stage that saved a tokenizer (chat_template) decides tokenizer and template; found by artifact, not name
+    tok_dir = next((st["artifacts"]["tokenizer"] for st in stats["stages"] if (st.get("artifacts") or {}).get("tokenizer")),
+                   None)
     result = train_model(curated_path, train, out / train.output_subdir, seed=spec.seed,
                          tokenizer_dir=Path(tok_dir) if tok_dir else None, lineage=stats,
                          echo=echo if is_main_process() else (lambda s: None))
@@ -88,19 +91,3 @@ def run_training(spec, overrides: list[str] | None = None, echo: Callable[[str],
         stats["train"] = result
         stats_path.write_text(json.dumps(stats, indent=2, default=str))
     return result
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m train.launch PIPELINE [--set KEY=VALUE ...]``; exit status 1 with one-line errors."""
-    from train.cli import train_command
-
-    try:
-        train_command.main(args=argv if argv is not None else sys.argv[1:], prog_name="train.launch",
-                           standalone_mode=True)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -186,11 +186,9 @@ def resolve_template(spec: TrainSpec, tokenizer_dir: Path | None) -> tuple[str, 
     ``ValueError`` when ``spec.template`` and the stage disagree: the rows were counted, audited and
     truncated for the stage's template, so training with another would silently differ.
     """
-    from curate.stages.chat_template import TEMPLATE_META
+    from curate.chat.tokenizer import read_template_meta
 
-    meta: dict = {}
-    if tokenizer_dir is not None and (Path(tokenizer_dir) / TEMPLATE_META).is_file():
-        meta = json.loads((Path(tokenizer_dir) / TEMPLATE_META).read_text())
+    meta = read_template_meta(tokenizer_dir)
     staged = meta.get("template")
     if spec.template and staged and spec.template != staged:
         raise ValueError(f"train.template is {spec.template} but the chat_template stage rendered with {staged}; "
@@ -241,7 +239,8 @@ def load_model_and_tokenizer(spec: TrainSpec, texts: list[str], tokenizer_dir: P
         if qlora:
             raise ValueError("train.lora.load_in_4bit: the tiny model is built from a config and is not quantized; "
                              "use a real model or drop load_in_4bit")
-        from train.tiny import build_tiny_model, train_tokenizer
+        from curate.chat.tokenizer import train_tokenizer
+        from train.tiny import build_tiny_model
 
         if tokenizer_dir is not None:
             tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
@@ -258,7 +257,7 @@ def load_model_and_tokenizer(spec: TrainSpec, texts: list[str], tokenizer_dir: P
     import torch
     from transformers import AutoModelForCausalLM
 
-    from curate.stages.chat_template import apply_family
+    from curate.chat.tokenizer import apply_family
 
     tokenizer = AutoTokenizer.from_pretrained(spec.model)
     if tokenizer_dir is not None:
@@ -390,7 +389,7 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
     from transformers.trainer_utils import get_last_checkpoint
     from trl import SFTTrainer
 
-    from train.audit import audit_conversations, describe_failures
+    from curate.chat.audit import audit_conversations, describe_failures
     from train.metrics import ThroughputCallback
 
     t0 = time.perf_counter()
@@ -411,7 +410,7 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
 
     ds = load_curated(curated_path)
     template, stage_meta = resolve_template(spec, tokenizer_dir)
-    from train.templates import FAMILIES, apply_system_policy
+    from curate.chat.templates import FAMILIES, apply_system_policy
 
     if template in FAMILIES and not FAMILIES[template].has_system and not stage_meta:
         # no chat_template stage normalised these rows: fold system prompts for gemma/mistral as it would

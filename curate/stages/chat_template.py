@@ -9,29 +9,31 @@ Per row, in order:
    default for gemma and mistral, which have no system role). Kept rows carry the rewritten
    ``messages``, so training sees exactly what was counted.
 2. **Render** with ``template``: ``chatml``, ``qwen2.5``, ``qwen3``, ``llama3``, ``mistral``,
-   ``gemma`` (``train.templates``; assistant content + end-of-turn inside ``{% generation %}``) or
+   ``gemma`` (``curate.chat.templates``; assistant content + end-of-turn inside ``{% generation %}``) or
    ``tokenizer`` (the tokenizer's own template, which must carry generation markers).
 3. **Count**: ``stat_tokens`` (length of ``apply_chat_template(messages)``) and
    ``stat_assistant_tokens`` (tokens under the ``{% generation %}`` mask: what
    ``assistant_only_loss`` trains on, end-of-turn included).
-4. **Audit** (``audit``, ``train.audit``): every assistant turn masked in full including its
+4. **Audit** (``audit``, ``curate.chat.audit``): every assistant turn masked in full including its
    end-of-turn token, nothing else masked. ``reject`` drops failing rows as ``mask_mismatch`` with
    a detail such as ``assistant turn 1 (message 3): expected 12 tokens, masked 0``; ``stop`` raises;
    ``off`` skips. Counters ``audit.rows_checked`` / ``audit.rows_failed``.
 5. **Drops**, first rule wins: ``mask_mismatch``, ``too_many_tokens`` (``stat_tokens > max_tokens``),
    ``too_few_assistant_tokens`` (``stat_assistant_tokens < min_assistant_tokens``).
 
-``tokenizer: tiny`` trains the offline byte-level BPE tokenizer of ``train.tiny`` on every message
+``tokenizer: tiny`` trains the offline byte-level BPE tokenizer of ``curate.chat.tokenizer`` on every message
 content of the input frame (deterministic), with the family's special tokens added. A local folder
 or hub id is loaded and, for a named template, given that template (its vocabulary must hold the
 family's special tokens). Either way the tokenizer is saved under the stage's
 ``artifacts/tokenizer`` with ``curatrain_template.json`` (template name and system policy), and
-``train:`` trains with exactly that tokenizer and template (``train.sft.load_model_and_tokenizer``).
+``train:`` trains with exactly that tokenizer and template (``train.model.load_model_and_tokenizer``);
+``vocab_size`` is owned here (``train.spec.check_train_against_stages`` reports a conflicting ``train:``).
 
 Named templates are rendered in Python/polars and tokenized in one batch, with transformers' mask
 algorithm replayed on the offsets: the same counts as ``apply_chat_template(...,
 return_assistant_tokens_mask=True)`` (tested per family) at a fraction of the cost; ``tokenizer``
-goes through ``apply_chat_template`` in batches.
+goes through ``apply_chat_template`` in batches, and so does every template when the installed
+transformers is outside the range the replay was tested with (``curate.chat.compat``).
 
 Example::
 
@@ -49,11 +51,14 @@ from typing import Literal
 import polars as pl
 from pydantic import Field, model_validator
 
+from curate.chat.audit import audit_conversations, count_and_audit, describe_failures
+from curate.chat.compat import in_range
+from curate.chat.templates import FAMILIES, apply_system_policy, render
+from curate.chat.tokenizer import TEMPLATE_META, apply_family, count_tokens, train_tokenizer
 from curate.registry import register
 from curate.stage import Context, FilterStage, Rule, StageParams, StageResult, split_by_rules
 
 _BATCH = 1024
-TEMPLATE_META = "curatrain_template.json"
 
 
 @register
@@ -81,8 +86,6 @@ class ChatTemplate(FilterStage):
 
         @model_validator(mode="after")
         def _check(self):
-            from train.templates import FAMILIES
-
             if self.system == "default" and not self.default_system:
                 raise ValueError("system: default needs default_system (the text to insert)")
             fam = FAMILIES.get(self.template)
@@ -96,8 +99,6 @@ class ChatTemplate(FilterStage):
 
         @property
         def system_policy(self) -> str:
-            from train.templates import FAMILIES
-
             if self.system is not None:
                 return self.system
             fam = FAMILIES.get(self.template)
@@ -121,8 +122,6 @@ class ChatTemplate(FilterStage):
         finds no template."""
         p = self.params
         if p.tokenizer == "tiny":
-            from train.tiny import train_tokenizer
-
             texts = (df.select(pl.col("messages").list.eval(pl.element().struct.field("content")))
                      .to_series().explode().drop_nulls().to_list())
             tok = train_tokenizer(texts, p.vocab_size, p.template)
@@ -144,8 +143,6 @@ class ChatTemplate(FilterStage):
 
     def normalize_system(self, df: pl.DataFrame) -> pl.DataFrame:
         """``df`` with the system policy applied to ``messages`` (unchanged for ``keep``)."""
-        from train.templates import apply_system_policy
-
         policy = self.params.system_policy
         if policy == "keep" or df.height == 0:
             return df
@@ -172,10 +169,7 @@ class ChatTemplate(FilterStage):
             return df.with_columns(stat_tokens=pl.lit(None, pl.Int64), stat_assistant_tokens=pl.lit(None, pl.Int64),
                                    _mask_detail=pl.lit(None, pl.String))
         do_audit = self.params.audit != "off"
-        if self.params.template != "tokenizer":
-            from train.audit import count_and_audit
-            from train.templates import render
-
+        if self.params.template != "tokenizer" and in_range("transformers"):  # fast path: mask replayed on offsets
             texts, spans = render(df, self.params.template)
             roles = df.select(pl.col("messages").list.eval(pl.element().struct.field("role"))).to_series().to_list()
             msg_idx = [[k for k, r in enumerate(rs) if r == "assistant"] for rs in roles]
@@ -184,8 +178,6 @@ class ChatTemplate(FilterStage):
         else:
             convs = df["messages"].to_list()
             if do_audit:
-                from train.audit import audit_conversations
-
                 res = audit_conversations(tok, convs, batch_size=_BATCH)
                 n_tok, n_asst, details = res.tokens, res.supervised, res.details
             else:
@@ -197,8 +189,6 @@ class ChatTemplate(FilterStage):
                               stat_assistant_tokens=pl.Series(n_asst, dtype=pl.Int64),
                               _mask_detail=pl.Series(details, dtype=pl.String))
         if self.params.audit == "stop" and self._audit["rows_failed"]:
-            from train.audit import describe_failures
-
             raise ValueError(
                 f"chat_template: {self._audit['rows_failed']} of {len(details)} rows would train on a partial "
                 f"assistant mask (audit: stop):\n{describe_failures(details, df['id'].to_list())}\n"
@@ -229,50 +219,3 @@ class ChatTemplate(FilterStage):
         res.counters["audit.rows_checked"] = self._audit["rows_checked"]
         res.counters["audit.rows_failed"] = self._audit["rows_failed"]
         return res
-
-
-def apply_family(tokenizer, template: str, where: str = "tokenizer") -> None:
-    """Give ``tokenizer`` the ``train.templates`` training template ``template`` in place, after
-    checking that each of the family's special tokens is one token of its vocabulary (raises
-    ``ValueError`` naming the missing ones: pick the model's own family or ``template: tokenizer``)."""
-    from train.templates import FAMILIES
-
-    fam = FAMILIES[template]
-    needed = {fam.eot, *fam.tokens} | ({"<|im_start|>", "<|im_end|>"} if "<|im_end|>" == fam.eot else set())
-    vocab = tokenizer.get_vocab()
-    missing = sorted(t for t in needed if t not in vocab)
-    if missing:
-        raise ValueError(f"{where} has no token(s) {', '.join(missing)} of template {template}: "
-                         "use the model's own family or template: tokenizer")
-    tokenizer.chat_template = fam.jinja
-
-
-def count_tokens(tokenizer, conversations: list[list[dict]], batch_size: int = _BATCH) -> tuple[list[int], list[int]]:
-    """Tokens and assistant-mask tokens per conversation, via ``tokenizer.apply_chat_template``.
-
-    The reference path for any tokenizer: batches of ``batch_size`` conversations go through
-    ``apply_chat_template(tokenize=True, return_dict=True, return_assistant_tokens_mask=True)``
-    (transformers renders each with Jinja, tokenizes the batch at once). Returns two lists of ints
-    (same order as ``conversations``); the second is all zeros when the template has no
-    ``{% generation %}`` markers.
-    """
-    n_tok: list[int] = []
-    n_asst: list[int] = []
-    for i in range(0, len(conversations), batch_size):
-        chunk = [[{k: v for k, v in m.items() if v is not None} for m in conv]
-                 for conv in conversations[i:i + batch_size]]
-        out = tokenizer.apply_chat_template(chunk, tokenize=True, return_dict=True,
-                                            return_assistant_tokens_mask=True)
-        n_tok += [len(x) for x in out["input_ids"]]
-        n_asst += [sum(m) for m in out["assistant_masks"]]
-    return n_tok, n_asst
-
-
-def count_tokens_rendered(tokenizer, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[list[int], list[int]]:
-    """Tokens and assistant-mask tokens for pre-rendered ``texts`` with generation ``spans``
-    (transformers 5.23's mask algorithm replayed on the offsets; see ``train.audit.transformers_mask``).
-    Returns two lists of ints."""
-    from train.audit import count_and_audit
-
-    n_tok, n_asst, _ = count_and_audit(tokenizer, texts, spans, [len(s) for s in spans], audit=False)
-    return n_tok, n_asst

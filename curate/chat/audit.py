@@ -178,11 +178,15 @@ def audit_conversations(tokenizer, conversations: list[list[dict]], *, batch_siz
     return_assistant_tokens_mask=True)`` gives the masks TRL builds labels from; the same template
     rendered by ``transformers.utils.chat_template_utils.render_jinja_template`` gives the
     generation spans; ``audit_row`` compares them. ``chat_template`` defaults to the tokenizer's.
-    Needs a fast tokenizer (offsets). Raises ``ValueError`` when the tokenizer has no chat template
-    and whatever the template raises (e.g. gemma on a system turn).
+    Needs a fast tokenizer (offsets). Raises ``ValueError`` when the tokenizer has no chat template,
+    ``curate.chat.compat.VersionRangeError`` (a ``ValueError``) when transformers is outside the tested
+    range, and whatever the template raises (e.g. gemma on a system turn).
     """
     from transformers.utils.chat_template_utils import render_jinja_template
 
+    from curate.chat.compat import require
+
+    require("audit_render")
     template = chat_template or tokenizer.chat_template
     if not template:
         raise ValueError("mask audit: the tokenizer has no chat template")
