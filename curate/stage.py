@@ -49,6 +49,17 @@ class StageParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    def missing_files(self) -> list[str]:
+        """Validate-time check (``curatrain validate``, skipped by ``--no-files``): one message per
+        file these params name that does not exist, starting with the key, e.g.
+        ``inputs[0].path: file not found: a.jsonl``. Default: none."""
+        return []
+
+    def check_inputs(self) -> list[str]:
+        """Validate-time check that may open the first records of each input (e.g. a layout the
+        reader cannot recognise); same message shape and switch as ``missing_files``. Default: none."""
+        return []
+
 
 @dataclass
 class Context:

@@ -20,10 +20,13 @@ torchtune's ``tune validate``.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import math
+import re
 import reprlib
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,10 +53,55 @@ class SpecError(ValueError):
 
 
 class OutputSpec(BaseModel):
-    """Where results go: ``dir`` gets curated.parquet, rejects.parquet, stats.json, model/."""
+    """Where results go: ``dir`` gets curated.parquet, rejects.parquet, stats.json, run.json, model/."""
 
     model_config = ConfigDict(extra="forbid")
-    dir: str = Field(description="output folder (created)")
+    dir: str = Field(description="output folder (created); not /, your home folder or a system folder")
+    overwrite: bool = Field(False, description="allow a non-empty folder that holds no curatrain run "
+                                               "(same as `curatrain run --force`)")
+
+
+#: folders that are never an output folder, nor anything inside them.
+SYSTEM_TREES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/sbin", "/sys",
+                "/usr")
+#: folders that are never an output folder themselves (a subfolder is fine, e.g. /tmp/x, /var/tmp/x).
+SYSTEM_ROOTS = ("/", "/home", "/media", "/mnt", "/opt", "/root", "/run", "/srv", "/tmp", "/var")
+#: any of these in a folder marks it as holding a curatrain run (so a rerun may write there).
+RUN_MARKERS = ("run.json", "stats.json", ".cache", ".curatrain.lock", ".curatrain.lock.json")
+
+
+def output_dir_problems(out_dir: str | Path, overwrite: bool = False, check_files: bool = True) -> list[str]:
+    """Why ``out_dir`` must not receive a run's outputs (empty list: it may).
+
+    Always refused (by path): ``/``, the home folder itself, ``SYSTEM_ROOTS`` themselves and
+    anything under ``SYSTEM_TREES``. With ``check_files``: an existing non-directory (a file,
+    ``/dev/null``), and a non-empty folder holding none of ``RUN_MARKERS`` unless ``overwrite``.
+    Symlinks are resolved first, so a link to ``/etc`` is refused too.
+    """
+    p = Path(out_dir).expanduser()
+    try:
+        real = p.resolve()
+    except (OSError, RuntimeError):
+        real = p.absolute()
+    home, text = Path.home().resolve(), str(real)
+    tree = next((t for t in SYSTEM_TREES if text == t or text.startswith(t + "/")), None)
+    if text == "/" or real == home or text in SYSTEM_ROOTS or tree:
+        what = ("the root folder" if text == "/" else "your home folder" if real == home
+                else f"in a system folder ({tree})" if tree else "a system folder")
+        return [f"{out_dir} is {what}; choose a folder of its own, e.g. out/NAME"]
+    if not check_files:
+        return []
+    if p.exists() and not p.is_dir():
+        return [f"{out_dir} exists and is not a folder"]
+    if p.is_dir() and not overwrite:
+        try:
+            names = {e.name for e in p.iterdir()}
+        except OSError as exc:
+            return [f"{out_dir}: cannot list the folder: {exc.strerror or exc}"]
+        if names and not names & set(RUN_MARKERS):
+            return [f"{out_dir} is not empty and holds no curatrain run ({len(names)} entr{'y' if len(names) == 1 else 'ies'}); choose a new "
+                    f"folder, or allow it with output.overwrite: true or curatrain run --force"]
+    return []
 
 
 class _TopLevel(BaseModel):
@@ -95,6 +143,7 @@ class PipelineSpec:
     output_dir: Path
     cache_dir: Path
     train: TrainSpec | None
+    overwrite: bool = False
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -243,7 +292,51 @@ def _line_finder(root: yaml.Node | None):
     return find
 
 
-def _fmt_pydantic(exc: ValidationError, prefix: tuple, label: str, find) -> list[str]:
+def _model_in(ann: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (``X``, ``list[X]``, ``X | None``...), if any."""
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for arg in typing.get_args(ann):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _model_at(model: type[BaseModel], path: tuple) -> type[BaseModel] | None:
+    """The model that holds the keys at ``path`` below ``model`` (list indices are skipped)."""
+    ann: Any = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        current = _model_in(ann)
+        if current is None or part not in current.model_fields:
+            return None
+        ann = current.model_fields[part].annotation
+    return _model_in(ann)
+
+
+def did_you_mean(key: str, choices: list[str] | Any, listed: int = 12) -> str:
+    """``"; did you mean 'threshold'?"`` for the nearest of ``choices`` (difflib, cutoff 0.6), else
+    ``"; known keys: a, b"`` when there are at most ``listed`` choices, else ``""``."""
+    choices = sorted(choices)
+    near = difflib.get_close_matches(str(key), choices, n=1, cutoff=0.6)
+    if near:
+        return f"; did you mean {near[0]!r}?"
+    return f"; known keys: {', '.join(choices)}" if 0 < len(choices) <= listed else ""
+
+
+def unknown_key_message(model: type[BaseModel], loc: tuple) -> str:
+    """``unknown key; did you mean 'x'?`` for the extra key at the end of ``loc`` below ``model``
+    (also for ``--set`` overrides: ``unknown_key_message(TrainSpec, ("learning_rat",))``)."""
+    holder = _model_at(model, tuple(loc[:-1]))
+    return "unknown key" + (did_you_mean(loc[-1], list(holder.model_fields)) if holder else "")
+
+
+def format_validation_error(exc: ValidationError, label: str = "", model: type[BaseModel] | None = None,
+                            prefix: tuple = (), find=lambda path: None) -> list[str]:
+    """One ``[line N: ]label.loc: message`` string per pydantic error; offending values are cut to
+    80 characters and unknown keys get a did-you-mean against ``model``'s fields."""
     out = []
     for err in exc.errors():
         if err["type"] == "finite_number":  # already reported, with its place, by _check_nodes
@@ -252,7 +345,7 @@ def _fmt_pydantic(exc: ValidationError, prefix: tuple, label: str, find) -> list
         where = label + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
         where = where.lstrip(".")
         if err["type"] == "extra_forbidden":
-            msg = "unknown key"
+            msg = unknown_key_message(model, loc) if model is not None else "unknown key"
         elif err["type"] == "missing":
             msg = "required key is missing"
         else:
@@ -262,12 +355,33 @@ def _fmt_pydantic(exc: ValidationError, prefix: tuple, label: str, find) -> list
     return out
 
 
+def _fmt_pydantic(exc: ValidationError, prefix: tuple, label: str, find, model=None) -> list[str]:
+    return format_validation_error(exc, label, model, prefix, find)
+
+
+def _parsed_or_none(model: type[BaseModel], value: Any) -> BaseModel | None:
+    try:
+        return model.model_validate(value)
+    except ValidationError:
+        return None
+
+
+def _loc_of(msg: str) -> tuple:
+    """``("inputs", 0, "path")`` from a message that starts ``inputs[0].path: ...`` (else ``()``)."""
+    m = re.match(r"([A-Za-z_]\w*(?:\[\d+\]|\.[A-Za-z_]\w*)*): ", msg)
+    if not m:
+        return ()
+    return tuple(int(p) if p.isdigit() else p for p in re.findall(r"[A-Za-z_]\w*|\d+", m.group(1)))
+
+
 # ---------------------------------------------------------------- loading
 
-def load_spec(path: str | Path, check_files: bool = True) -> PipelineSpec:
+def load_spec(path: str | Path, check_files: bool = True, overwrite: bool = False) -> PipelineSpec:
     """Read and validate a pipeline YAML. Raises ``SpecError`` listing every problem found.
 
-    ``check_files``: also check that input files named by source stages exist. A file larger than
+    ``check_files``: also check that input files named by source stages exist (their params'
+    ``missing_files()`` and ``check_inputs()``) and that ``output.dir`` may be written
+    (``output_dir_problems``); ``overwrite``: see ``parse_spec``. A file larger than
     ``MAX_SPEC_BYTES`` (1 MiB) is refused before it is read; one that is not UTF-8 gets one line
     naming the first bad byte's line and column.
     """
@@ -287,11 +401,14 @@ def load_spec(path: str | Path, check_files: bool = True) -> PipelineSpec:
         line, col = before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1
         raise SpecError(str(path), [f"line {line}, column {col}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
                                     f"save the file as UTF-8"]) from None
-    return parse_spec(text, str(path), check_files=check_files)
+    return parse_spec(text, str(path), check_files=check_files, overwrite=overwrite)
 
 
-def parse_spec(text: str, path: str = "<string>", check_files: bool = True) -> PipelineSpec:
+def parse_spec(text: str, path: str = "<string>", check_files: bool = True, overwrite: bool = False) -> PipelineSpec:
     """Validate pipeline YAML ``text`` (``path`` is used in messages). See ``load_spec``.
+
+    ``overwrite`` allows an ``output.dir`` that is a non-empty folder holding no curatrain run, as
+    ``output.overwrite: true`` does (``curatrain run --force``).
 
     The YAML is composed into nodes and checked (size, alias expansion, nesting, duplicate keys,
     non-finite numbers; see ``_check_nodes``) before any Python value is built from it.
@@ -308,9 +425,10 @@ def parse_spec(text: str, path: str = "<string>", check_files: bool = True) -> P
     try:
         top = _TopLevel.model_validate(raw)
     except ValidationError as exc:
-        problems += _fmt_pydantic(exc, (), "", find)
+        problems += _fmt_pydantic(exc, (), "", find, _TopLevel)
 
     stages: list[StageSpec] = []
+    known: list[tuple[int, str, type[Stage]]] = []  # entries whose stage name is known, parsed or not
     entries = raw.get("stages") if isinstance(raw.get("stages"), list) else []
     for i, entry in enumerate(entries):
         label = f"stages[{i}]"
@@ -325,32 +443,47 @@ def parse_spec(text: str, path: str = "<string>", check_files: bool = True) -> P
             line = find(("stages", i, "stage"))
             problems.append(f"{'line %d: ' % line if line else ''}{label}: {exc.args[0]}")
             continue
+        known.append((i, name, cls))
         body = {k: v for k, v in entry.items() if k != "stage"}
         try:
             params = cls.Params.model_validate(body)
         except ValidationError as exc:
-            problems += _fmt_pydantic(exc, ("stages", i), f"{label} ({name})", find)
+            problems += _fmt_pydantic(exc, ("stages", i), f"{label} ({name})", find, cls.Params)
             continue
         stages.append(StageSpec(i, name, cls, params))
 
-    # cross-stage checks, only when every stage parsed
-    if stages and len(stages) == len(entries):
-        if not stages[0].cls.is_source:
-            problems.append(f"stages[0] ({stages[0].name}): the first stage must read data (e.g. 'read')")
-        for s in stages[1:]:
-            if s.cls.is_source:
-                problems.append(f"stages[{s.index}] ({s.name}): only the first stage may read data")
-        pairs = [(s.name, s.params) for s in stages]
-        for s in stages:
-            for msg in s.cls.check(s.params, pairs):
-                problems.append(f"stages[{s.index}] ({s.name}): {msg}")
-            if check_files:
-                for msg in getattr(s.params, "missing_files", lambda: [])():
-                    problems.append(f"stages[{s.index}] ({s.name}): {msg}")
+    # One pass: the cross-stage and file checks run for every stage that parsed, beside the
+    # problems above, each on the line of the key it names (or of its stage entry).
+    def at(i: int, name: str, msg: str) -> str:
+        line = find(("stages", i) + _loc_of(msg)) or find(("stages", i))
+        return f"{'line %d: ' % line if line else ''}stages[{i}] ({name}): {msg}"
+
+    for i, name, cls in known:
+        if i == 0 and not cls.is_source:
+            problems.append(at(i, name, "the first stage must read data (e.g. 'read')"))
+        elif i > 0 and cls.is_source:
+            problems.append(at(i, name, "only the first stage may read data"))
+    pairs = [(s.name, s.params) for s in stages]
+    for s in stages:
+        for msg in s.cls.check(s.params, pairs):
+            problems.append(at(s.index, s.name, msg))
+        if check_files:
+            for method in ("missing_files", "check_inputs"):
+                for msg in getattr(s.params, method, lambda: [])():
+                    problems.append(at(s.index, s.name, msg))
+    output = top.output if top is not None else _parsed_or_none(OutputSpec, raw.get("output"))
+    if output is not None:
+        for msg in output_dir_problems(output.dir, overwrite or output.overwrite, check_files):
+            line = find(("output", "dir")) or find(("output",))
+            problems.append(f"{'line %d: ' % line if line else ''}output.dir: {msg}")
+    if isinstance(raw.get("cache_dir"), str):
+        for msg in output_dir_problems(raw["cache_dir"], True, False):
+            problems.append(f"line {find(('cache_dir',))}: cache_dir: {msg}")
 
     if problems or top is None:
         def line_no(p: str) -> int:
-            return int(p.split(":")[0][5:]) if p.startswith("line ") else 1 << 30
+            m = re.match(r"line (\d+)", p)
+            return int(m.group(1)) if m else 1 << 30
         raise SpecError(path, sorted(problems, key=line_no) or ["invalid pipeline"])
     out_dir = Path(top.output.dir)
     return PipelineSpec(
@@ -362,5 +495,6 @@ def parse_spec(text: str, path: str = "<string>", check_files: bool = True) -> P
         output_dir=out_dir,
         cache_dir=Path(top.cache_dir) if top.cache_dir else out_dir / ".cache",
         train=top.train,
+        overwrite=top.output.overwrite or overwrite,
         raw=raw,
     )

@@ -77,3 +77,63 @@ def test_every_shipped_pipeline_validates(path, monkeypatch):
     check_files = path.parent.name == "pipelines"
     spec = load_spec(path, check_files=check_files)
     assert spec.stages and spec.stages[0].name == "read"
+
+
+ALL_KINDS = """\
+name: broken
+stages:
+  - stage: read
+    inputs:
+      - {path: no/such.jsonl, source: a}
+  - {stage: near_dedup, threshhold: 0.8}
+  - stage: mix
+    weights: {a: 0.5, zz: 0.5}
+    total: 10
+output: {dir: OUT}
+train: {learning_rat: 0.1}
+"""
+
+
+def test_one_pass_reports_parse_cross_stage_file_and_output_problems_with_lines(tmp_path):
+    """Cross-stage and file checks run although other stages failed to parse; unknown keys get a
+    did-you-mean; every message has its line."""
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(SpecError) as err:
+        parse_spec(ALL_KINDS.replace("OUT", str(tmp_path)), "b.yaml")
+    assert err.value.problems == [
+        f"line 5: stages[0] (read): inputs[0].path: file not found: no/such.jsonl (relative to {Path.cwd()})",
+        "line 6: stages[1] (near_dedup).threshhold: unknown key; did you mean 'threshold'?",
+        "line 8: stages[2] (mix): weights: source 'zz' is not read by any input; declared sources: a",
+        f"line 10: output.dir: {tmp_path} is not empty and holds no curatrain run (1 entry); choose a new folder, "
+        "or allow it with output.overwrite: true or curatrain run --force",
+        "line 11: train.learning_rat: unknown key; did you mean 'learning_rate'?",
+    ]
+
+
+@pytest.mark.parametrize("out_dir, message", [
+    ("/", "/ is the root folder; choose a folder of its own, e.g. out/NAME"),
+    ("/etc/curatrain", "/etc/curatrain is in a system folder (/etc); choose a folder of its own, e.g. out/NAME"),
+    ("/dev/null", "/dev/null is in a system folder (/dev); choose a folder of its own, e.g. out/NAME"),
+    ("/var", "/var is a system folder; choose a folder of its own, e.g. out/NAME"),
+    ("~", "~ is your home folder; choose a folder of its own, e.g. out/NAME"),
+])
+def test_unsafe_output_dirs_are_refused_even_without_file_checks(out_dir, message):
+    text = f"name: x\nstages: [{{stage: normalize}}]\noutput: {{dir: '{out_dir}', overwrite: true}}\n"
+    with pytest.raises(SpecError) as err:
+        parse_spec(text, check_files=False)
+    assert f"line 3: output.dir: {message}" in err.value.problems
+
+
+def test_output_dir_file_foreign_folder_and_overwrite(tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    text = f"name: x\nstages:\n  - {{stage: read, inputs: [{{path: {a_file}, source: a}}]}}\noutput: {{dir: OUT}}\n"
+    with pytest.raises(SpecError) as err:
+        parse_spec(text.replace("OUT", str(a_file)))
+    assert err.value.problems == [f"line 4: output.dir: {a_file} exists and is not a folder"]
+    with pytest.raises(SpecError, match="holds no curatrain run"):
+        parse_spec(text.replace("OUT", str(tmp_path)))
+    assert parse_spec(text.replace("OUT", str(tmp_path)), overwrite=True).overwrite is True
+    assert parse_spec(text.replace("{dir: OUT}", f"{{dir: {tmp_path}, overwrite: true}}")).overwrite is True
+    (tmp_path / "stats.json").write_text("{}")  # a folder with a curatrain run may be rerun into
+    assert parse_spec(text.replace("OUT", str(tmp_path))).output_dir == tmp_path
