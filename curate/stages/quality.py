@@ -93,24 +93,23 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from curate.filters import patterns
-from curate.filters.text import (
-    alnum_ratio,
-    ends_mid_sentence,
-    repetition_metrics,
-    strip_code,
-    symbol_word_ratio,
-    unbalanced_fences,
-    words,
-)
+from curate.filters.degenerate import degenerate_metrics
+from curate.filters.refusal import soft_refusal
+from curate.filters.text import alnum_ratio, repetition_metrics, strip_code, symbol_word_ratio, words
+from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, truncation_signals
 from curate.registry import register
 from curate.stage import Context, FilterStage, StageParams, StageResult, split_by_rules
 
 RuleName = Literal[
     "length", "placeholder", "templated_identity", "refusal_boilerplate", "truncated_response",
-    "markup_debris", "repetition", "symbol_ratio", "alnum_ratio", "response_prompt_ratio",
+    "markup_debris", "repetition", "degenerate", "language_mismatch", "off_topic",
+    "symbol_ratio", "alnum_ratio", "response_prompt_ratio",
 ]
+TruncName = Literal["code_cut", "announced_missing", "list_cut", "no_terminal_punct", "length_limit", "continue"]
 #: evaluation order (the first rule that fires names the drop)
 RULES: tuple[str, ...] = RuleName.__args__  # type: ignore[attr-defined]
+#: truncated_response sub-reasons in the order they name a drop
+TRUNCATION_ORDER = ("code_cut", "announced_missing", "list_cut", "continue", "no_terminal_punct", "length_limit")
 DEFAULT_DROP = ["length", "placeholder", "templated_identity", "refusal_boilerplate",
                 "truncated_response", "markup_debris", "repetition"]
 
@@ -124,6 +123,15 @@ REP_KEYS = BASE_REP_KEYS + [f"dup_{n}gram_frac" for n in DUP_N]
 REP_COLS = {k: "stat_" + re.sub(r"_(\d)", r"\1", k) for k in REP_KEYS}  # dup_line_frac -> stat_dup_line_frac, top_2gram_frac -> stat_top2gram_frac
 
 _CODE_RE = r"(?s)(?:```|~~~).*?(?:```|~~~|\z)|`[^`\n]+`"
+DEGENERATE_KEYS = ("char_entropy", "tail_loop", "token_run", "gibberish", "echo")
+_PY_DTYPES = {"_symbol": pl.Float64, "_soft_match": pl.String, "_deg_char_entropy": pl.Float64,
+              "_deg_tail_loop": pl.Float64, "_deg_gibberish": pl.Float64}
+_PY_DTYPES.update({f"_{k}": pl.Float64 for k in REP_KEYS})
+#: private columns carried from compute_stats to the drop details, removed from the output
+PRIVATE_COLS = ("_refusal_match", "_soft_match", "_trunc_note", "_mismatch_note")
+INT_STATS = ("stat_conv_chars", "stat_min_assistant_chars", "stat_refusal_turns", "stat_soft_refusal_turns",
+             "stat_markup_count", "stat_placeholder_count", "stat_identity_turns", "stat_continue_turns",
+             "stat_language_mismatch", "stat_echo") + tuple(f"stat_trunc_{k}" for k in TRUNCATION_REASONS)
 
 
 @register
@@ -145,12 +153,48 @@ class Quality(FilterStage):
         max_placeholders: int = Field(0, ge=0)
         max_identity_turns: int = Field(0, ge=0)
         max_refusal_turns: int = Field(0, ge=0)
-        refusal_kinds: list[Literal["ai_disclaimer", "refusal"]] = Field(
-            default_factory=lambda: ["ai_disclaimer", "refusal"], min_length=1,
-            description="pattern families: 'As an AI language model' disclaimers and/or refusals")
+        refusal_kinds: list[Literal["ai_disclaimer", "refusal", "soft"]] = Field(
+            default_factory=lambda: ["ai_disclaimer", "refusal", "soft"], min_length=1,
+            description="pattern sections of refusal_patterns/<lang>.txt: 'As an AI' disclaimers, refusals, "
+                        "soft refusals (judged by position and share)")
+        refusal_languages: list[str] | None = Field(
+            None, description="pattern files to use (e.g. [en, zh]); None = every file in refusal_patterns/")
+        extra_patterns: list[str] | dict[str, list[str]] = Field(
+            default_factory=list,
+            description="more refusal regexes (a match anywhere in an assistant turn is a refusal): a list, "
+                        "or {lang: [regex]}; each must compile in Python re and polars (no look-around)")
+        soft_opening_sentences: int = Field(2, ge=1, description="soft phrase must be in this many opening sentences")
+        soft_max_words: int = Field(80, ge=1, description="an answer this short (words) opening softly is a refusal")
+        soft_max_prompt_ratio: float = Field(
+            0.5, ge=0, description="... or one under this share of its prompt's words")
+        soft_min_share: float = Field(
+            0.5, gt=0, le=1, description="soft-phrase sentences making up this share of the prose: a refusal at any length")
         # truncation
+        trunc_checks: list[TruncName] = Field(
+            default_factory=lambda: list(TRUNCATION_REASONS) + ["continue"], min_length=1,
+            description="truncated_response sub-reasons to apply")
         trunc_min_words: int = Field(8, ge=1, description="words the last prose line needs to be judged")
         trunc_min_chars: int = Field(200, ge=0, description="characters the last assistant turn needs to be judged")
+        length_limits: list[int] = Field(
+            default_factory=lambda: list(DEFAULT_LIMITS),
+            description="round generation limits (tokens) for length_limit; [] turns it off")
+        length_limit_tolerance: float = Field(
+            0.03, ge=0, le=0.5, description="relative distance to a limit that counts as 'at' it")
+        # degenerate
+        min_char_entropy: float = Field(2.5, ge=0, description="bits per character (whitespace excluded)")
+        max_tail_loop: float = Field(0.3, gt=0, le=1, description="share of words in a loop at the end")
+        max_token_run: int = Field(8, ge=2, description="longest run of one identical word")
+        max_gibberish: float = Field(0.3, gt=0, le=1, description="share of implausible Latin-script words")
+        drop_echo: bool = Field(True, description="drop answers that only repeat the prompt")
+        # language mismatch
+        mismatch_min_letters: int = Field(20, ge=1, description="letters both texts need to be judged")
+        mismatch_min_prob: float = Field(0.8, ge=0, le=1, description="language-ID probability both verdicts need")
+        # off_topic
+        relevance_model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers model (curate.embed)")
+        relevance_max_seq_length: int = Field(128, ge=8, description="word pieces embedded per text")
+        min_relevance: float = Field(0.2, ge=-1, le=1, description="raw cosine below which a row may be off-topic")
+        max_relevance_z: float = Field(-2.5, description="z-score within (language, length) below which it is")
+        relevance_min_group: int = Field(30, ge=2, description="rows a (language, length) group needs for its own z")
         # markup
         max_markup: int = Field(2, ge=0, description="leftover HTML tags/entities outside code")
         markup_code_share: float = Field(
@@ -175,6 +219,12 @@ class Quality(FilterStage):
 
         @model_validator(mode="after")
         def _ngrams(self):
+            extra = self.extra_patterns
+            items = [(f"extra_patterns[{i}]", x) for i, x in enumerate(extra)] if isinstance(extra, list) else \
+                [(f"extra_patterns.{k}[{i}]", x) for k, v in extra.items() for i, x in enumerate(v)]
+            problems = [f"{where}: {why}" for where, x in items for why in [patterns.regex_problem(x)] if why]
+            if problems:
+                raise ValueError("; ".join(problems))
             if set(self.max_top_ngram_frac) - set(TOP_N):
                 raise ValueError(f"max_top_ngram_frac keys must be in {TOP_N}")
             if set(self.max_dup_ngram_frac) - set(DUP_N):
@@ -182,6 +232,11 @@ class Quality(FilterStage):
             return self
 
     # ------------------------------------------------------------ metrics
+
+    def extra_regexes(self) -> tuple[str, ...]:
+        """``extra_patterns`` as one flat tuple of regexes."""
+        x = self.params.extra_patterns
+        return tuple(x) if isinstance(x, list) else tuple(r for v in x.values() for r in v)
 
     def compute_stats(self, df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         p = self.params
@@ -200,9 +255,14 @@ class Quality(FilterStage):
         chars = pl.col("content").str.len_chars()
         prose = pl.col("content").str.replace_all(_CODE_RE, " ")
         exprs: list[pl.Expr] = [chars.alias("_chars")]
+        langs = tuple(p.refusal_languages) if p.refusal_languages is not None else None
+        hard_kinds = tuple(k for k in p.refusal_kinds if k != "soft")
+        soft_on = "refusal_boilerplate" in on and "soft" in p.refusal_kinds
         if "refusal_boilerplate" in on:
-            pat = patterns.refusal_pattern(tuple(p.refusal_kinds))
+            pat = patterns.refusal_pattern(hard_kinds, langs, extra=self.extra_regexes())
             exprs.append(pl.when(is_a).then(pl.col("content").str.extract(pat, 1)).alias("_refusal"))
+            if soft_on:
+                exprs.append((is_a & pl.col("content").str.contains(patterns.refusal_pattern(("soft",), langs))).alias("_soft_hit"))
         if "markup_debris" in on:
             tag_re = patterns.MARKUP_TAG_RE.pattern
             prose_chars = prose.str.len_chars()
@@ -219,12 +279,43 @@ class Quality(FilterStage):
         py: dict[str, list] = {}
         roles = turns.get_column("role").to_list()
         contents = turns.get_column("content").to_list()
+        row_ids = turns.get_column("_row").to_list()
         n = len(contents)
+        # the user turn each assistant turn answers ("" when none in the same row)
+        prompt_of: list[str] = [""] * n
+        last_u, last_row = "", None
+        for i, (rid, r, c) in enumerate(zip(row_ids, roles, contents)):
+            if rid != last_row:
+                last_u, last_row = "", rid
+            if r == "user":
+                last_u = c
+            elif r == "assistant":
+                prompt_of[i] = last_u
         if "templated_identity" in on:
             py["_identity"] = [int(r == "user" and patterns.is_identity_question(c)) for r, c in zip(roles, contents)]
         if "truncated_response" in on:
             py["_continue"] = [int(r == "user" and patterns.is_continue_request(c)) for r, c in zip(roles, contents)]
-            py["_fence"] = [int(r == "assistant" and unbalanced_fences(c)) for r, c in zip(roles, contents)]
+            py["_fence"] = [int(r == "assistant" and c.count("```") % 2 == 1) for r, c in zip(roles, contents)]
+        if soft_on:
+            soft_re = re.compile(patterns.refusal_pattern(("soft",), langs, rust=False))
+            soft: list = [None] * n
+            soft_match: list = [None] * n
+            for i, hit in enumerate(turns.get_column("_soft_hit").to_list()):
+                if hit:
+                    v = soft_refusal(contents[i], prompt_of[i], soft_re, opening_sentences=p.soft_opening_sentences,
+                                     max_words=p.soft_max_words, max_prompt_ratio=p.soft_max_prompt_ratio,
+                                     min_share=p.soft_min_share)
+                    soft[i] = int(v.is_refusal)
+                    soft_match[i] = v.match if v.is_refusal else None
+            py["_soft"] = soft
+            py["_soft_match"] = soft_match
+        if "degenerate" in on:
+            deg = {k: [None] * n for k in DEGENERATE_KEYS}
+            for i, (r, c) in enumerate(zip(roles, contents)):
+                if r == "assistant":
+                    for k, v in degenerate_metrics(c[: p.repetition_max_chars], prompt_of[i]).items():
+                        deg[k][i] = v
+            py.update({f"_deg_{k}": v for k, v in deg.items()})
         if "repetition" in on or "symbol_ratio" in on:
             dup_ns = tuple(sorted(p.max_dup_ngram_frac))
             rep_keys = BASE_REP_KEYS + [f"dup_{k}gram_frac" for k in dup_ns]
@@ -246,7 +337,7 @@ class Quality(FilterStage):
             if "symbol_ratio" in on:
                 py["_symbol"] = sym
         if py:
-            turns = turns.with_columns(**{k: pl.Series(v, dtype=pl.Float64 if k.startswith("_dup_") or k.startswith("_top_") or k == "_symbol" else pl.Int64) for k, v in py.items()})
+            turns = turns.with_columns(**{k: pl.Series(k, v, dtype=_PY_DTYPES.get(k, pl.Int64)) for k, v in py.items()})
 
         # per-conversation aggregates
         aggs: list[pl.Expr] = [
@@ -257,10 +348,16 @@ class Quality(FilterStage):
             pl.col("_chars").filter(is_a).min().alias("stat_min_assistant_chars"),
             pl.col("_chars").max().alias("stat_max_turn_chars"),
             pl.col("content").filter(is_a).last().alias("_last_a"),
+            pl.col("content").filter(is_a).first().alias("_first_a"),
+            pl.col("content").filter(is_u).first().alias("_first_u"),
+            is_a.sum().alias("_n_a"),
         ]
         if "refusal_boilerplate" in on:
             aggs += [pl.col("_refusal").is_not_null().sum().alias("stat_refusal_turns"),
                      pl.col("_refusal").drop_nulls().first().alias("_refusal_match")]
+            if soft_on:
+                aggs += [pl.col("_soft").fill_null(0).sum().alias("stat_soft_refusal_turns"),
+                         pl.col("_soft_match").drop_nulls().first().alias("_soft_match")]
         if "markup_debris" in on:
             aggs.append(pl.col("_markup").sum().alias("stat_markup_count"))
         if "placeholder" in on:
@@ -270,27 +367,35 @@ class Quality(FilterStage):
         if "truncated_response" in on:
             # a "continue" as the very first user turn continues nothing in this row
             aggs += [pl.col("_continue").filter(is_u).slice(1).sum().alias("stat_continue_turns"),
-                     pl.col("_fence").sum().alias("stat_trunc_open_fence")]
+                     pl.col("_fence").sum().alias("_open_fences")]
+        if "degenerate" in on:
+            aggs += [pl.col("_deg_char_entropy").min().alias("stat_char_entropy"),
+                     pl.col("_deg_tail_loop").max().alias("stat_tail_loop"),
+                     pl.col("_deg_token_run").max().alias("stat_token_run"),
+                     pl.col("_deg_gibberish").max().alias("stat_gibberish"),
+                     pl.col("_deg_echo").max().alias("stat_echo")]
         if "repetition" in on:
             aggs += [pl.col(f"_{k}").max().alias(REP_COLS[k]) for k in rep_keys]
         if "symbol_ratio" in on:
             aggs.append(pl.col("_symbol").max().alias("stat_symbol_word_ratio"))
         if "alnum_ratio" in on:
             aggs.append(pl.col("content").filter(is_a).str.join("\n").alias("_a_text"))
-        per = turns.group_by("_row").agg(aggs)
+        per = turns.group_by("_row").agg(aggs).sort("_row")
 
         post: list[pl.Expr] = []
         if "truncated_response" in on:
-            last = per.get_column("_last_a").to_list()
-            per = per.with_columns(stat_trunc_unterminated=pl.Series(
-                [int(bool(t) and ends_mid_sentence(t, p.trunc_min_words, p.trunc_min_chars)) for t in last], dtype=pl.Int64))
+            per = self._truncation(per, df)
         if "alnum_ratio" in on:
             per = per.with_columns(stat_alnum_ratio=pl.Series(
                 [alnum_ratio(t) if t else None for t in per.get_column("_a_text").to_list()], dtype=pl.Float64))
         if "response_prompt_ratio" in on:
             post.append((pl.col("_a_chars") / pl.max_horizontal(pl.col("_u_chars"), 1)).alias("stat_resp_prompt_ratio"))
         per = per.with_columns(post) if post else per
-        keep_cols = [c for c in per.columns if c.startswith("stat_")] + (["_refusal_match"] if "refusal_boilerplate" in on else [])
+        if "language_mismatch" in on:
+            per = self._language_mismatch(per)
+        if "off_topic" in on:
+            per = self._relevance(per, ctx)
+        keep_cols = [c for c in per.columns if c.startswith("stat_")] + [c for c in PRIVATE_COLS if c in per.columns]
         per = per.select("_row", *keep_cols)
         out = (
             df.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
@@ -298,13 +403,70 @@ class Quality(FilterStage):
             .sort("_row")
             .drop("_row")
         )
-        int_fill = [c for c in ("stat_conv_chars", "stat_min_assistant_chars", "stat_refusal_turns", "stat_markup_count",
-                                "stat_placeholder_count", "stat_identity_turns", "stat_continue_turns",
-                                "stat_trunc_open_fence", "stat_trunc_unterminated") if c in out.columns]
+        int_fill = [c for c in INT_STATS if c in out.columns]
         out = out.with_columns([pl.col(c).fill_null(0).cast(pl.Int64) for c in int_fill])
         if "stat_min_user_chars" in out.columns:
             out = out.with_columns(pl.col("stat_min_user_chars").cast(pl.Int64), pl.col("stat_max_turn_chars").fill_null(0).cast(pl.Int64))
         return out
+
+    def _truncation(self, per: pl.DataFrame, df: pl.DataFrame) -> pl.DataFrame:
+        """``stat_trunc_<sub_reason>`` (0/1) of the last assistant turn and ``_trunc_note`` (first firing note)."""
+        p = self.params
+        checks = set(p.trunc_checks)
+        last = per.get_column("_last_a").to_list()
+        # chat_template's assistant token count, when the row has a single answer
+        tok = None
+        if "stat_assistant_tokens" in df.columns:
+            counts = df.get_column("stat_assistant_tokens").to_list()
+            tok = [c if n_a == 1 else None for c, n_a in zip((counts[r] for r in per.get_column("_row").to_list()),
+                                                             per.get_column("_n_a").to_list())]
+        cols: dict[str, list[int]] = {k: [] for k in TRUNCATION_REASONS}
+        notes: list[str | None] = []
+        fences = per.get_column("_open_fences").to_list()
+        for i, t in enumerate(last):
+            sig = truncation_signals(t or "", min_words=p.trunc_min_words, min_chars=p.trunc_min_chars,
+                                     token_count=tok[i] if tok else None, limits=tuple(p.length_limits),
+                                     tolerance=p.length_limit_tolerance) if t else {}
+            if fences[i] and not sig.get("code_cut"):
+                sig["code_cut"] = "unclosed ``` fence in an earlier answer"
+            note = None
+            for k in TRUNCATION_REASONS:
+                hit = k in checks and bool(sig.get(k))
+                cols[k].append(int(hit))
+                if hit and note is None:
+                    note = sig[k]
+            notes.append(note)
+        return per.with_columns(
+            *[pl.Series(f"stat_trunc_{k}", v, dtype=pl.Int64) for k, v in cols.items()],
+            pl.Series("_trunc_note", notes, dtype=pl.String))
+
+    def _language_mismatch(self, per: pl.DataFrame) -> pl.DataFrame:
+        """``stat_language_mismatch`` (0/1) of the first user turn and the first answer, ``_mismatch_note``."""
+        from curate.filters.relevance import language_mismatch
+
+        p = self.params
+        prompts = [x or "" for x in per.get_column("_first_u").to_list()]
+        answers = [x or "" for x in per.get_column("_first_a").to_list()]
+        res = language_mismatch(prompts, answers, min_letters=p.mismatch_min_letters, min_prob=p.mismatch_min_prob)
+        return per.with_columns(pl.Series("stat_language_mismatch", [v for v, _ in res], dtype=pl.Int64),
+                                pl.Series("_mismatch_note", [m for _, m in res], dtype=pl.String))
+
+    def _relevance(self, per: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+        """``stat_relevance`` (cosine of first user turn and first answer) and ``stat_relevance_z``."""
+        from curate.embed import default_cache_dir
+        from curate.filters.langid import script_guess
+        from curate.filters.relevance import calibrate, main_script, relevance
+
+        p = self.params
+        prompts = [x or "" for x in per.get_column("_first_u").to_list()]
+        answers = [x or "" for x in per.get_column("_first_a").to_list()]
+        cos = relevance(prompts, answers, model=p.relevance_model, max_seq_length=p.relevance_max_seq_length,
+                        cache_dir=default_cache_dir(ctx))
+        # calibration groups: the answer's script (CJK languages by script_guess), and its length
+        groups = [script_guess(a) or main_script(a) or "none" for a in answers]
+        z = calibrate(cos, groups, [len(words(a)) for a in answers], p.relevance_min_group)
+        return per.with_columns(pl.Series("stat_relevance", cos, dtype=pl.Float64),
+                                pl.Series("stat_relevance_z", z, dtype=pl.Float64))
 
     # ------------------------------------------------------------ thresholds
 
@@ -342,10 +504,38 @@ class Quality(FilterStage):
                     pl.format(f'stat_refusal_turns={{}} > {p.max_refusal_turns} ("{{}}")',
                               pl.col("stat_refusal_turns"), pl.col("_refusal_match")),
                 ))
+                if "stat_soft_refusal_turns" in df.columns:
+                    out.append((
+                        pl.col("stat_soft_refusal_turns") > p.max_refusal_turns, rule,
+                        pl.format(f'stat_soft_refusal_turns={{}} > {p.max_refusal_turns} ("{{}}")',
+                                  pl.col("stat_soft_refusal_turns"), pl.col("_soft_match")),
+                    ))
             elif rule == "truncated_response":
-                gt("stat_trunc_open_fence", 0, rule)
-                gt("stat_continue_turns", 0, rule)
-                gt("stat_trunc_unterminated", 0, rule)
+                checks = set(p.trunc_checks)
+                for sub in TRUNCATION_ORDER:
+                    if sub not in checks:
+                        continue
+                    if sub == "continue":
+                        gt("stat_continue_turns", 0, rule)
+                        continue
+                    col = f"stat_trunc_{sub}"
+                    out.append((pl.col(col) > 0, rule,
+                                pl.format(f"{sub}: {col}={{}} > 0 ({{}})", pl.col(col), pl.col("_trunc_note"))))
+            elif rule == "degenerate":
+                lt("stat_char_entropy", p.min_char_entropy, rule)
+                gt("stat_tail_loop", p.max_tail_loop, rule)
+                gt("stat_token_run", p.max_token_run, rule)
+                gt("stat_gibberish", p.max_gibberish, rule)
+                if p.drop_echo:
+                    gt("stat_echo", 0, rule)
+            elif rule == "language_mismatch":
+                out.append((pl.col("stat_language_mismatch") > 0, rule,
+                            pl.format("stat_language_mismatch={} > 0 ({})", pl.col("stat_language_mismatch"),
+                                      pl.col("_mismatch_note"))))
+            elif rule == "off_topic":
+                out.append(((pl.col("stat_relevance") < p.min_relevance) & (pl.col("stat_relevance_z") < p.max_relevance_z),
+                            rule, pl.format(f"stat_relevance={{}} < {p.min_relevance} and stat_relevance_z={{}} < {p.max_relevance_z}",
+                                            pl.col("stat_relevance").round(3), pl.col("stat_relevance_z").round(2))))
             elif rule == "markup_debris":
                 gt("stat_markup_count", p.max_markup, rule)
             elif rule == "repetition":
@@ -380,7 +570,11 @@ class Quality(FilterStage):
                 flags[name] = flags[name] | c if name in flags else c
             row = df.select(**{k: v.sum() for k, v in flags.items()}).row(0, named=True) if flags else {}
             res.counters.update({f"flagged.{k}": int(v) for k, v in row.items()})
-        tmp = [c for c in ("_refusal_match",) if c in res.kept.columns]
+        if "truncated_response" in self.params.drop and df.height:
+            subs = [k for k in TRUNCATION_REASONS if f"stat_trunc_{k}" in df.columns]
+            row = df.select(**{k: (pl.col(f"stat_trunc_{k}") > 0).sum() for k in subs}).row(0, named=True)
+            res.counters.update({f"flagged.truncated_response.{k}": int(v) for k, v in row.items()})
+        tmp = [c for c in PRIVATE_COLS if c in res.kept.columns]
         if tmp:
             res.kept = res.kept.drop(tmp)
             res.rejected = res.rejected.drop(tmp)

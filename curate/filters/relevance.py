@@ -1,0 +1,166 @@
+"""Does the answer address the prompt? Language mismatch and embedding relevance.
+
+``language_mismatch``
+    The first assistant turn is not in the language of the first user turn, and the prompt neither
+    asks for a translation nor names a target language ("translate", "in English", "用英文",
+    "на английском", ...). Languages come from ``curate.filters.langid`` (its public detector,
+    imported lazily: ``detect_ensemble``, else ``detect_fasttext``, else ``detect_langdetect``) on
+    the prose of each text (code, URLs, markup removed by ``strip_for_langid``). A pair is judged
+    only when both texts have ≥ ``min_letters`` letters [20] and both verdicts have probability
+    ≥ ``min_prob`` [0.8]. Mixed prompts are spared: when the answer's script (Han, Cyrillic, Latin,
+    kana, Hangul) makes up ≥ 25 % of the prompt's letters, the prompt carries text in the answer's
+    language (a Chinese instruction over an English passage), and with a different-script answer
+    the verdict needs no detector at all.
+``off_topic`` (relevance)
+    ``relevance(prompts, responses, ...)``: cosine similarity of the sentence embeddings
+    (``curate.embed.embed_texts``, all-MiniLM-L6-v2, truncated to ``max_seq_length`` word pieces
+    [128]) of the first user turn and the first assistant turn, through the pipeline's embedding
+    cache. ``calibrate`` turns raw cosines into robust z-scores within groups of the same language
+    and response-length bucket (median and MAD, scaled by 1.4826; groups under ``min_group``
+    [30] rows fall back to the whole batch), because cosine levels differ by language (MiniLM is
+    trained on English) and by length (a one-word answer shares little with any prompt). A row is
+    off-topic when its z-score is below ``max_relevance_z`` [-2.5] *and* its raw cosine below
+    ``min_relevance`` [0.2]; both thresholds were chosen on the tune half of
+    ``benchmarks/quality_labels.jsonl`` (figures in ``benchmarks/results/quality.md``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from curate.filters.text import LETTER_RE, strip_for_langid
+
+# ---------------------------------------------------------------- language mismatch
+
+SCRIPTS = {
+    "han": re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"),
+    "kana": re.compile(r"[\u3040-\u30ff]"),
+    "hangul": re.compile(r"[\uac00-\ud7af\u1100-\u11ff]"),
+    "cyrillic": re.compile(r"[\u0400-\u04ff]"),
+    "latin": re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ſ]"),
+    "arabic": re.compile(r"[\u0600-\u06ff]"),
+    "greek": re.compile(r"[\u0370-\u03ff]"),
+}
+
+#: the prompt asks for a translation or names a target language
+TRANSLATION_RE = re.compile(
+    r"(?i)translat|\binto (?:english|chinese|russian|french|spanish|german|japanese|korean|italian|portuguese)"
+    r"|\bin (?:english|chinese|mandarin|russian|french|spanish|german|japanese|korean|italian|portuguese|arabic|hindi)\b"
+    r"|(?:english|chinese|russian|french|spanish|german|japanese|korean) (?:version|word|phrase|name|equivalent|translation)"
+    r"|翻译|翻譯|译成|譯成|用(?:英|中|日|韩|韓|俄|法|德|西班牙)[文语語]|(?:英|中|日|俄|法|德)[文语語](?:怎么|如何|是什么|翻译|回答|写|說|说)"
+    r"|перев[оеё]д|перевести|переведи|на (?:английск|русск|китайск|французск|немецк|испанск)"
+    r"|tradu[cizs]|traduc|übersetz|en (?:anglais|français|espagnol|allemand|chinois|russe)"
+    r"|en (?:inglés|español|francés|alemán|chino|ruso)|auf (?:englisch|deutsch|französisch|spanisch)"
+    r"|in (?:inglese|italiano)|em (?:inglês|português)",
+)
+
+
+def script_shares(text: str) -> dict[str, float]:
+    """Share of each script among the letters of ``text`` (scripts of ``SCRIPTS``; {} without letters)."""
+    n = len(LETTER_RE.findall(text))
+    if not n:
+        return {}
+    return {k: len(r.findall(text)) / n for k, r in SCRIPTS.items()}
+
+
+def main_script(text: str) -> str | None:
+    """The script holding most of the letters of ``text``, or None without letters."""
+    s = script_shares(text)
+    return max(s, key=s.get) if s and max(s.values()) > 0 else None
+
+
+def resolve_detector() -> Callable[[Sequence[str]], list[tuple[str, float]]]:
+    """The public detector of ``curate.filters.langid`` as ``texts -> [(code, prob)]``.
+
+    Tries ``detect_ensemble`` (returns decisions whose first two fields are code and probability),
+    then ``detect_fasttext``, then ``detect_langdetect``, so a renamed function degrades to the
+    next one instead of failing. Raises ``ImportError`` if none exists.
+    """
+    from curate.filters import langid
+
+    for name in ("detect_ensemble", "detect_fasttext", "detect_langdetect"):
+        fn = getattr(langid, name, None)
+        if callable(fn):
+            return lambda texts, _fn=fn: [(d[0], float(d[1])) for d in _fn(list(texts))]
+    raise ImportError("curate.filters.langid has no detect_ensemble, detect_fasttext or detect_langdetect")
+
+
+def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_letters: int = 20,
+                      min_prob: float = 0.8, prompt_share: float = 0.25,
+                      detector: Callable[[Sequence[str]], list[tuple[str, float]]] | None = None,
+                      ) -> list[tuple[int, str | None]]:
+    """Per (prompt, response) pair: ``(1, "zh prompt, en answer")`` when the answer is not in the
+    prompt's language (see module doc), ``(0, None)`` otherwise (also when not judged)."""
+    ps = [strip_for_langid(p) for p in prompts]
+    rs = [strip_for_langid(r) for r in responses]
+    judge = [i for i, (p, r) in enumerate(zip(ps, rs))
+             if len(LETTER_RE.findall(p)) >= min_letters and len(LETTER_RE.findall(r)) >= min_letters
+             and not TRANSLATION_RE.search(prompts[i])]
+    out: list[tuple[int, str | None]] = [(0, None)] * len(ps)
+    if not judge:
+        return out
+    det = detector or resolve_detector()
+    langs = det([ps[i] for i in judge] + [rs[i] for i in judge])
+    k = len(judge)
+    for j, i in enumerate(judge):
+        (pl_, pp), (rl, rp) = langs[j], langs[k + j]
+        if pl_ == rl or pl_ == "und" or rl == "und" or pp < min_prob or rp < min_prob:
+            continue
+        r_script = main_script(rs[i])
+        p_shares = script_shares(ps[i])
+        if r_script is None or p_shares.get(r_script, 0.0) >= prompt_share and r_script != main_script(ps[i]):
+            continue  # the prompt carries text in the answer's script
+        out[i] = (1, f"{pl_} prompt, {rl} answer")
+    return out
+
+
+# ---------------------------------------------------------------- embedding relevance
+
+
+def relevance(prompts: Sequence[str], responses: Sequence[str], *, model: str = "all-MiniLM-L6-v2",
+              max_seq_length: int = 128, cache_dir=None, batch_size: int = 64) -> np.ndarray:
+    """Cosine similarity (float32, shape ``(n,)``) of each prompt's and response's embedding.
+
+    ``curate.embed.embed_texts`` with L2-normalised vectors, cached under ``cache_dir`` (the
+    pipeline's ``<cache_dir>/embeddings``, shared with ``semantic_dedup``/``diversity_select``:
+    first user turns embedded there at the same ``max_seq_length`` are not embedded again).
+    """
+    from curate.embed import embed_texts
+
+    n = len(prompts)
+    if n == 0:
+        return np.zeros(0, dtype=np.float32)
+    vec = embed_texts(list(prompts) + list(responses), model, max_seq_length=max_seq_length, cache_dir=cache_dir,
+                      batch_size=batch_size)
+    return np.einsum("ij,ij->i", vec[:n], vec[n:]).astype(np.float32)
+
+
+LENGTH_BUCKETS = (20, 100, 400)  # response words: <20, 20-99, 100-399, 400+
+
+
+def calibrate(cos: np.ndarray, langs: Sequence[str], n_words: Sequence[int], min_group: int = 30) -> np.ndarray:
+    """Robust z-scores of ``cos`` within (language, response-length bucket) groups (see module doc)."""
+    cos = np.asarray(cos, dtype=np.float64)
+    z = np.zeros_like(cos)
+    if len(cos) == 0:
+        return z
+    buckets = np.searchsorted(np.array(LENGTH_BUCKETS), np.asarray(n_words), side="right")
+    keys = [f"{lang}|{b}" for lang, b in zip(langs, buckets)]
+    groups: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        groups.setdefault(k, []).append(i)
+
+    def stats(idx):
+        v = cos[idx]
+        med = float(np.median(v))
+        mad = float(np.median(np.abs(v - med))) * 1.4826
+        return med, max(mad, 0.02)
+
+    everyone = stats(np.arange(len(cos)))
+    for idx in groups.values():
+        med, mad = stats(np.array(idx)) if len(idx) >= min_group else everyone
+        z[idx] = (cos[idx] - med) / mad
+    return z

@@ -1,0 +1,243 @@
+"""Truncation signals for one assistant turn, each a named sub-reason of ``truncated_response``.
+
+``truncation_signals(text, ...)`` returns ``{sub_reason: note or None}``; a note (a short string
+for ``drop_detail``) means the signal fired. Sub-reasons, in the order the ``quality`` stage
+reports them:
+
+``code_cut``
+    an odd number of ```` ``` ```` fences (a code block was cut), or the last fenced block closes
+    the turn with more ``( [ {`` opened than closed (outside string literals): cut mid-statement.
+``announced_missing``
+    the turn announces content it never delivers: it ends on a colon ("Here is the code:"),
+    its last sentence only announces ("Here are some examples.", "以下是步骤。", "Вот пример."),
+    or a line announcing code ("Here is the code:") is followed by no code at all.
+``list_cut``
+    the turn ends inside a list that is visibly incomplete: the line before the list announces N
+    items ("Here are 5 tips:", "以下是3个建议：") and fewer follow; a numbered list stops at item 1;
+    or the last item stops mid-sentence while the earlier items end with a full stop.
+``no_terminal_punct``
+    the last line is prose of ≥ ``min_words`` words, in a turn of ≥ ``min_chars`` characters, that
+    ends without terminal punctuation in its script's convention (``. ! ? …`` for Latin and
+    Cyrillic, ``。！？…`` for CJK; closing quotes/brackets, emoji, code, URLs, hashtags, list
+    items, table rows and enumerations count as finished) — ``curate.filters.text.ends_mid_sentence``.
+``length_limit``
+    the turn's token count sits within ``tolerance`` (a fraction) of a round generation limit
+    (``limits``: 256, 512, 1024, 2048, 4096) and it does not end on sentence punctuation. The count is
+    ``token_count`` when given (e.g. ``chat_template``'s ``stat_assistant_tokens`` for one-answer
+    rows), else the estimate ``estimate_tokens`` (CJK characters ×1, other words ×1.3: BPE averages
+    of GPT-2/LLaMA tokenizers on English, ±15 %).
+
+Rules and thresholds are ours, written from the cut answers in ShareGPT and the hikariming
+``*_unfinished.json`` translations, and measured on a set of answers cut at natural points
+(``benchmarks/quality_bench.py trunc``; figures in ``benchmarks/results/quality.md``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from curate.filters.text import CJK_RE, ends_mid_sentence, words
+
+TRUNCATION_REASONS = ("code_cut", "announced_missing", "list_cut", "no_terminal_punct", "length_limit")
+DEFAULT_LIMITS = (256, 512, 1024, 2048, 4096)
+
+_FENCE_BLOCK_RE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
+_STRING_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`\n]*`')
+_COMMENT_RE = re.compile(r"(?m)(?://|#(?!include|!)|--).*$|/\*.*?\*/", re.S)
+_SENT_END = set(".!?。！？…")
+_CLOSERS = set("\"'”’»」』)]）】")
+
+# ---------------------------------------------------------------- code_cut
+
+
+def bracket_debt(code: str) -> int:
+    """Opening minus closing brackets ``( [ {`` of ``code`` with string literals and comments removed."""
+    c = _COMMENT_RE.sub("", _STRING_RE.sub('""', code))
+    return sum(c.count(ch) for ch in "([{") - sum(c.count(ch) for ch in ")]}")
+
+
+def code_cut(text: str) -> str | None:
+    """Note when a code block is cut (see module doc), else None."""
+    n = text.count("```")
+    if n % 2 == 1:
+        return "unclosed ``` fence"
+    blocks = list(_FENCE_BLOCK_RE.finditer(text))
+    if blocks:
+        last = blocks[-1]
+        tail = text[last.end():].strip()
+        if not tail:
+            debt = bracket_debt(last.group(1))
+            if debt >= 2 or (debt >= 1 and last.group(1).rstrip()[-1:] in ",([{=+-*/&|\\"):
+                return f"last code block ends with {debt} unclosed bracket(s)"
+    return None
+
+
+# ---------------------------------------------------------------- announced_missing
+
+#: a final sentence that only announces what follows
+ANNOUNCE_END_RE = re.compile(
+    r"(?i)(?:^|[\s*_])(?:here(?:['’]s| is| are)(?: (?:a|an|the|some|my|your|our|few|several|\d+|\w+))*"
+    r"|(?:the )?(?:following|as follows|below)|for (?:example|instance)|such as|this is how|these (?:are|include)"
+    r"|voici|voil[aà]|aqu[ií] (?:est[aá]n?|tienes|hay)|a continuaci[oó]n|hier (?:ist|sind)|folgende"
+    r"|ecco|di seguito|aqui (?:est[aá]|est[aã]o)|a seguir|вот|следующ|ниже"
+    r")[^.!?。！？\n]{0,80}[.:：]?$"
+    r"|(?:以下是|以下为|以下|如下|下面是|下面为|下面|例如|比如|包括|步骤是|代码是|代码如下)[^。！？\n]{0,40}[。：:]?$",
+)
+_CODE_WORD_RE = re.compile(
+    r"(?i)\b(?:code|script|snippet|function|program|query|implementation|example code|class|method|command)s?\b"
+    r"|代码|程序|脚本|函数|код|скрипт|программ|функци")
+_CODE_LINE_RE = re.compile(r"[;{}=()<>\[\]]|^\s{2,}\S|^\s*(?:def|class|import|from|SELECT|function|var|let|const|#include|\$)\b")
+
+
+def announced_missing(text: str) -> str | None:
+    """Note when ``text`` announces content it never delivers (see module doc), else None."""
+    t = text.rstrip()
+    if not t or t.count("```") % 2 == 1:
+        return None
+    lines = [ln for ln in t.split("\n") if ln.strip()]
+    last = lines[-1].strip().strip("*_#> ")
+    if t.endswith((":", "：")) and len(words(last)) >= 2:
+        return f"ends on a colon: {last[-60:]!r}"
+    if not _is_list_or_code(lines[-1]) and len(words(last)) >= 2:
+        tail_sent = re.split(r"(?<=[.!?。！？])\s*", last.rstrip(".。"))[-1]
+        if ANNOUNCE_END_RE.search(tail_sent) and len(words(tail_sent)) <= 25:
+            return f"last sentence announces: {tail_sent[-60:]!r}"
+    # "Here is the code:" followed by no code
+    if "```" not in t:
+        for i, ln in enumerate(lines[:-1]):
+            s = ln.strip()
+            if s.endswith((":", "：")) and _CODE_WORD_RE.search(s) and len(words(s)) <= 30:
+                rest = lines[i + 1:]
+                if not any(_CODE_LINE_RE.search(r) for r in rest):
+                    return f"announces code, none follows: {s[-60:]!r}"
+    return None
+
+
+def _is_list_or_code(line: str) -> bool:
+    return bool(_LIST_ITEM_RE.match(line) or _CODE_LINE_RE.search(line))
+
+
+# ---------------------------------------------------------------- list_cut
+
+_LIST_ITEM_RE = re.compile(r"^(\s*)(?:#{1,6}\s*)?(?:\*\*)?(?:(\d{1,2})[.)、．]|[-*+•]|[（(](\d{1,2})[)）])\s*\S")
+_NUM_WORDS = {
+    # en, fr, es, de, it, pt, ru (nominative / genitive stems), zh
+    **{w: n for n, ws in {
+        2: "two deux dos zwei due dois два двух", 3: "three trois tres drei tre três три трёх трех",
+        4: "four quatre cuatro vier quattro quatro четыре четырёх четырех", 5: "five cinq cinco fünf cinque пять пяти",
+        6: "six seis sechs sei шесть шести", 7: "seven sept siete sieben sette sete семь семи",
+        8: "eight huit ocho acht otto oito восемь восьми", 9: "nine neuf nueve neun nove девять девяти",
+        10: "ten dix diez zehn dieci dez десять десяти"}.items() for w in ws.split()},
+}
+_ZH_NUM = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_COUNT_RE = re.compile(
+    r"(?i)(?<![\d.,])(\d{1,2})(?![\d.,%:])\s*(?:[^\W\d_]+\s+){0,3}?[^\W\d_]+"
+    r"|\b(" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")\b"
+    r"|([两二三四五六七八九十])\s*(?:个|種|种|条|條|点|點|步|项|項|种方法|個|大|类|類)")
+
+
+def announced_count(line: str) -> int | None:
+    """The number of items a line announces ("Here are 5 tips:", "以下是三个建议："), or None."""
+    m = _COUNT_RE.search(line)
+    if not m:
+        return None
+    if m.group(1):
+        n = int(m.group(1))
+    elif m.group(2):
+        n = _NUM_WORDS[m.group(2).lower()]
+    else:
+        n = _ZH_NUM[m.group(3)]
+    return n if 2 <= n <= 20 else None
+
+
+def list_cut(text: str) -> str | None:
+    """Note when the turn ends inside a visibly incomplete list (see module doc), else None."""
+    t = text.rstrip()
+    if not t or t.count("```") % 2 == 1:
+        return None
+    lines = t.split("\n")
+    item_idx = [i for i, ln in enumerate(lines) if _LIST_ITEM_RE.match(ln)]
+    if not item_idx:
+        return None
+    last_idx = len(lines) - 1
+    after = [j for j in range(item_idx[-1] + 1, last_idx + 1) if lines[j].strip()]
+    if len(after) > 1:
+        return None  # prose after the list: the list ended
+    # the final list: items whose gaps hold at most 3 non-blank non-item lines
+    group = [item_idx[-1]]
+    for i in reversed(item_idx[:-1]):
+        gap = sum(1 for j in range(i + 1, group[0]) if lines[j].strip())
+        if gap > 3:
+            break
+        group.insert(0, i)
+    top = min(len(_LIST_ITEM_RE.match(lines[i]).group(1)) for i in group)
+    top_items = [i for i in group if len(_LIST_ITEM_RE.match(lines[i]).group(1)) == top]
+    nums = [int(n) for i in top_items for m in [_LIST_ITEM_RE.match(lines[i])] for n in [m.group(2) or m.group(3)] if n]
+    intro = next((lines[j] for j in range(group[0] - 1, -1, -1) if lines[j].strip()), "")
+    n_items = len(top_items)
+    if intro.rstrip().endswith((":", "：")):
+        want = announced_count(intro)
+        if want is not None and n_items < want:
+            return f"announced {want} items, {n_items} given"
+    if nums == [1] and n_items == 1 and not after:
+        return "numbered list stops at item 1"
+    # mid-item: the last item ends mid-sentence while earlier items end with a full stop
+    last_line = lines[last_idx].rstrip()
+    ends_open = last_line[-1:].isalnum() or last_line[-1:] in ",，、"
+    if ends_open and len(words(_LIST_ITEM_RE.sub("", last_line))) >= 4 and n_items >= 3:
+        ends = [_item_end(lines, i, j) for i, j in zip(top_items, top_items[1:])]
+        closed = sum(e in _SENT_END or e in _CLOSERS for e in ends)
+        if closed >= 2 and closed >= 0.75 * len(ends):
+            return f"last item stops mid-sentence: {last_line[-50:]!r}"
+    return None
+
+
+def _item_end(lines: list[str], i: int, j: int) -> str:
+    """Last character of the item spanning lines ``i`` to ``j`` (exclusive)."""
+    block = [ln for ln in lines[i:j] if ln.strip()]
+    return block[-1].rstrip()[-1:] if block else ""
+
+
+# ---------------------------------------------------------------- length_limit
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough token count: CJK characters count 1, other words 1.3 (see module doc)."""
+    cjk = len(CJK_RE.findall(text))
+    return round(cjk + 1.3 * (len(words(text)) - cjk))
+
+
+def length_limit(text: str, token_count: int | None = None, limits: tuple[int, ...] = DEFAULT_LIMITS,
+                 tolerance: float = 0.03) -> str | None:
+    """Note when the turn's token count sits at a round generation limit and the turn does not end
+    on sentence punctuation, else None."""
+    t = text.rstrip()
+    if not t or t[-1] in _SENT_END or (t[-1] in _CLOSERS and t[-2:-1] in _SENT_END) or t.endswith("```"):
+        return None
+    n = token_count if token_count is not None else estimate_tokens(t)
+    for lim in limits:
+        if abs(n - lim) <= tolerance * lim:
+            return f"{n} tokens ~ limit {lim}"
+    return None
+
+
+# ---------------------------------------------------------------- all signals
+
+
+def truncation_signals(text: str, *, min_words: int = 8, min_chars: int = 200, token_count: int | None = None,
+                       limits: tuple[int, ...] = DEFAULT_LIMITS, tolerance: float = 0.03) -> dict[str, str | None]:
+    """``{sub_reason: note or None}`` for the last assistant turn ``text``, keys ``TRUNCATION_REASONS``.
+
+    ``min_words``/``min_chars`` gate ``no_terminal_punct``; ``token_count``/``limits``/``tolerance``
+    drive ``length_limit`` (``limits`` empty turns it off).
+    """
+    out: dict[str, str | None] = {
+        "code_cut": code_cut(text),
+        "announced_missing": announced_missing(text),
+        "list_cut": list_cut(text),
+        "no_terminal_punct": None,
+        "length_limit": length_limit(text, token_count, limits, tolerance) if limits else None,
+    }
+    if ends_mid_sentence(text, min_words, min_chars):
+        out["no_terminal_punct"] = f"ends {text.rstrip()[-30:]!r}"
+    return out
