@@ -88,7 +88,7 @@ def run_trl_padded(curated: Path, tok_dir: Path, args) -> dict:
 
     torch.set_num_threads(args.threads)
     tok = AutoTokenizer.from_pretrained(tok_dir)
-    model = build_tiny_model(tok, TinyModelSpec(vocab_size=args.vocab), max_position_embeddings=args.max_length,
+    model = build_tiny_model(tok, TinyModelSpec(), max_position_embeddings=args.max_length,
                              seed=args.seed)
     ds = datasets.Dataset.from_parquet(str(curated), columns=["messages"], keep_in_memory=True)
     cfg = SFTConfig(output_dir=tempfile.mkdtemp(prefix="bench-trl-"), assistant_only_loss=True,
@@ -111,7 +111,7 @@ def run_curatrain(curated: Path, tok_dir: Path, args, **overrides) -> dict:
 
     spec = TrainSpec(max_steps=args.steps, batch_size=args.batch, max_length=args.max_length, learning_rate=args.lr,
                      warmup_ratio=0.0, eval_fraction=0.0, logging_steps=args.log_every, num_threads=args.threads,
-                     tiny={"vocab_size": args.vocab}, **overrides)
+                     **overrides)
     res = train_model(curated, spec, Path(tempfile.mkdtemp(prefix="bench-ct-")) / "m", seed=args.seed,
                       tokenizer_dir=tok_dir, lineage={}, echo=lambda s: None)
     return {**res["throughput"], "loss_history": res["loss_history"]}

@@ -13,7 +13,8 @@ import polars as pl
 import pytest
 
 from curate.schema import SchemaError, make_frame
-from train.sft import eval_bucket, pretokenize, split_eval, train_model
+from train.data import eval_bucket, pretokenize, split_eval
+from train.sft import train_model
 from train.spec import TrainSpec
 from curate.chat.templates import CHATML
 
@@ -124,7 +125,7 @@ def test_labels_are_assistant_tokens_only(trained, curated):
 
 
 def test_eval_split_is_stable(curated):
-    from train.sft import load_curated
+    from train.data import load_curated
 
     ds = load_curated(curated)
     tr, ev = split_eval(ds, 0.3)

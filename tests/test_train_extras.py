@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from curate.schema import make_frame
-from train.sft import eval_bucket, eval_sets, load_curated, split_eval, train_model
+from train.data import eval_bucket, eval_sets, load_curated, split_eval
+from train.sft import train_model
 from train.spec import TrainSpec
 
 from tests.test_train import FIXTURES, TINY, _rows, curated  # noqa: F401  (shared fixture)
@@ -102,6 +103,10 @@ def test_metrics_lineage_and_card(lora_run):
     assert {"torch", "transformers", "trl", "peft"} <= set(tr["versions"])
     assert sum(m["rows"] for m in tr["mix"].values()) == result["rows_prepared"] <= result["rows_train"]
     assert tr["rows"]["train"] == result["rows_train"] and tr["tokens"]["trained"] > 0
+    rows = tr["rows"]  # the funnel adds up: curated = train + eval; train - audit - truncation = trained
+    assert rows["curated"] == rows["train_split"] + rows["eval_split"]
+    assert rows["train_split"] - rows["audit_dropped_train"] - rows["truncated_to_nothing"] == rows["trained"]
+    assert rows["trained"] == result["rows_prepared"]
     card = (out / "README.md").read_text()
     for heading in ("## Run", "## Curation funnel", "## Realised mix", "## Results", "## Versions"):
         assert heading in card, heading

@@ -88,7 +88,7 @@ def test_graph_sees_known_edges():
     """The walker itself works: it finds edges we know exist (lazy ones included)."""
     g = import_graph()
     assert "curate.chat.templates" in g["curate.stages.chat_template"]
-    assert "curate.chat.tokenizer" in g["train.sft"]  # imported inside a function
+    assert "curate.chat.tokenizer" in g["train.model"]  # imported inside a function
     assert "train.launch" in g["train.cli"]
 
 

@@ -201,3 +201,21 @@ class ThroughputCallback(TrainerCallback):
         out["peak_flops"] = peak_flops(self.device_name) if self.bf16 else None
         out["device"] = self.device_name or "cpu"
         return out
+
+
+class EchoCallback(TrainerCallback):
+    """Sends one line per training log to ``echo``: ``  step 10/120  loss=2.31  learning_rate=0.003 ...``
+    (loss, learning rate, grad norm, tokens/s, padding fraction, MFU, epoch and every ``eval_*_loss``); the
+    final ``train_runtime`` summary is skipped (``train_model`` prints its own)."""
+
+    KEYS = ("loss", "learning_rate", "grad_norm", "tokens_per_second", "padding_fraction", "mfu", "epoch")
+
+    def __init__(self, echo):
+        self.echo = echo
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if not logs or "train_runtime" in logs:
+            return
+        parts = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                 for k, v in logs.items() if k in self.KEYS or (k.startswith("eval_") and k.endswith("_loss"))]
+        self.echo(f"  step {state.global_step}/{state.max_steps}  " + "  ".join(parts))

@@ -18,11 +18,20 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
+#: vocabulary of the tiny tokenizer when ``train:`` trains it itself (no ``chat_template`` stage)
+DEFAULT_TINY_VOCAB = 4000
+
+
 class TinyModelSpec(BaseModel):
-    """Shape of the from-config ``tiny`` model (a Llama) and its locally trained BPE tokenizer."""
+    """Shape of the from-config ``tiny`` model (a Llama) and, without a ``chat_template`` stage, its BPE
+    tokenizer's vocabulary. With a ``chat_template`` stage, that stage trains the tokenizer and owns its
+    ``vocab_size``; setting ``tiny.vocab_size`` too is a validate error (``check_train_against_stages``)."""
 
     model_config = ConfigDict(extra="forbid")
-    vocab_size: int = Field(4000, ge=300, le=65536, description="BPE vocabulary target (tokens)")
+    vocab_size: int | None = Field(
+        None, ge=300, le=65536,
+        description=f"BPE vocabulary target (tokens) when no chat_template stage trains the tokenizer; "
+                    f"default {DEFAULT_TINY_VOCAB}. With a chat_template stage, set its vocab_size instead")
     hidden_size: int = Field(64, ge=8, description="model width")
     intermediate_size: int = Field(256, ge=8, description="MLP width")
     num_hidden_layers: int = Field(2, ge=1, description="decoder layers")
@@ -96,6 +105,11 @@ class TrainSpec(BaseModel):
         True, description="report eval loss per source (a dict eval_dataset); every source with at least "
                           "1/eval_fraction rows gets at least one eval row")
     merge_adapter: bool = Field(False, description="LoRA: also save the merged full model in <output>/merged")
+    cpu_fused_lm_head: bool | None = Field(
+        None, description="CPU only: score the LM head on supervised positions with lean in-place tiles "
+                          "(train.lm_head; patches private TRL functions). Default: on when the installed trl "
+                          "is in the tested range (curate.chat.compat.TESTED), else off; true outside the "
+                          "range is an error; false: TRL's own CPU path")
 
     @model_validator(mode="after")
     def _check(self) -> "TrainSpec":

@@ -1,0 +1,38 @@
+"""train.config / train.data.TrainRows / train.sft: settings said once, logged once; rows announced = rows trained."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from train.config import Device, build_sft_config, log_settings, resolved_settings
+from train.data import TrainRows
+from train.spec import TrainSpec
+
+
+def test_every_resolved_setting_is_logged(caplog, tmp_path):
+    spec = TrainSpec(learning_rate=3e-3, max_length=256, lora={"r": 4})
+    device = Device(cuda=False, bf16=False, threads=1, fused_lm_head=True)
+    cfg = build_sft_config(spec, tmp_path / "m", seed=13, device=device, has_eval=False)
+    settings = resolved_settings(spec, device, cfg, template="chatml")
+    # every train: field (nested ones dotted), the device and the SFTConfig values that decide the run
+    assert {f"spec.{k}" for k in TrainSpec.model_fields if k not in ("tiny", "lora")} <= set(settings)
+    assert settings["spec.lora.r"] == 4 and settings["spec.tiny.hidden_size"] == 64
+    assert settings["device.fused_lm_head"] is True and settings["template"] == "chatml"
+    assert settings["sft.max_length"] is None  # padding-free: rows are pre-truncated, TRL must not truncate
+    assert settings["sft.learning_rate"] == 3e-3 and settings["sft.seed"] == 13 and settings["sft.use_cpu"] is True
+    with caplog.at_level(logging.INFO, logger="curatrain.train"):
+        log_settings(settings)
+    lines = [r.getMessage() for r in caplog.records if r.name == "curatrain.train"]
+    assert lines[0] == "settings:" and len(lines) == len(settings) + 1
+    assert any(line.split() == ["spec.learning_rate", "=", "0.003"] for line in lines)
+
+
+def test_rows_funnel_line():
+    rows = TrainRows(curated=1000, train_split=950, eval_split=50, audit_dropped_train=3, truncated_to_nothing=12,
+                     trained=935)
+    assert rows.describe(256) == (
+        "rows: 1,000 curated → 50 held out for eval (hash of id) → 950 train; 3 dropped by the mask audit; "
+        "12 lost every assistant token to truncation at max_length 256 → 935 trained")
+    assert TrainRows(curated=10, train_split=10, trained=10).describe(64) == (
+        "rows: 10 curated → 0 held out for eval (hash of id) → 10 train → 10 trained")
