@@ -1,0 +1,296 @@
+"""``decontaminate``: drop training conversations that overlap an evaluation prompt set.
+
+Training on a benchmark's prompts inflates its score; MT-Bench, Arena-style lists and a user's own
+held-out prompts are what SFT data gets evaluated on, so they are what it must not contain.
+
+Where the prompts come from:
+
+- ``eval_sets: [{path, name, format?, limit?}]``: files read with ``curate.readers.read_file``
+  (any layout the readers know: an MT-Bench ``question.jsonl`` reads as prompt-only rows); every
+  user turn of every record is one prompt, and prompt-only records (``ReadResult.prompts``) too.
+  Paths are checked by ``curatrain validate``.
+- with ``read_prompts: true`` (default), every ``kind: prompts`` input of the ``read`` stage (its
+  ``prompts`` artifact: Parquet with ``id``, ``source``, ``messages``, ``meta``), named by source.
+
+No prompt at all is an error. What is compared: each **user turn** of a training conversation
+(``view: user_turns``, default) or every turn (``view: all_turns``, assistant answers included)
+against each prompt, by 13-gram overlap and a MinHash near-match checked by exact Jaccard
+(rules, thresholds and their sources: ``curate.dedup.decontam``).
+
+Params (defaults): ``ngram`` 13, ``min_ngram`` 8, ``min_tokens`` 4, ``threshold`` 0.6,
+``shingle_ngram`` 2, ``num_perm`` 128, ``seed`` 1, ``batch_size`` 20000 (turns per batch).
+
+Rejects: ``drop_reason`` ``eval_contamination``; ``drop_detail`` names the eval set, the item id
+(the record's own id such as MT-Bench's ``question_id`` when it has one, else its row id), the
+prompt's turn and the evidence, e.g. ``mt_bench item 81 turn 1: 13-gram "compose an engaging
+travel blog post about a recent trip to hawaii highlighting"`` or ``mt_bench item 95 turn 2:
+jaccard=0.82``, plus ``(+N more matches)``. When a row matches several prompts, the reported one
+is the first n-gram match in prompt order (eval sets in the order given, then read prompts), else
+the first near-match. Every match is written to the ``matches`` artifact (Parquet: ``id``,
+``eval_set``, ``item``, ``turn``, ``method``, ``tokens``, ``jaccard``).
+
+Counters: ``dropped.eval_contamination``, ``prompts``, ``prompts_skipped_short``,
+``matches.ngram``, ``matches.jaccard``, and per eval set NAME ``eval.NAME.items``,
+``eval.NAME.prompts``, ``eval.NAME.rows`` (training rows it contaminated; a row matching two
+sets counts for both) and ``eval.NAME.items_hit`` (its items matched by at least one row).
+
+Example (YAML)::
+
+    - stage: decontaminate
+      eval_sets: [{path: pipelines/data/sample/fastchat_mt_bench_question.jsonl, name: mt_bench}]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from curate.dedup.decontam import JACCARD, NGRAM, DecontamConfig, EvalPrompt, build_index, find_matches, matched_span
+from curate.registry import register
+from curate.stage import Context, Stage, StageParams, StageResult
+
+_D = DecontamConfig()
+REASON = "eval_contamination"
+
+
+class EvalSetSpec(BaseModel):
+    """One prompt file: ``path``, ``name`` (used in drop details and counters), reader ``format``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    path: str = Field(min_length=1, description="prompt file, relative to the working directory")
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="eval set name in drop details")
+    format: str = Field("auto", description="auto, or a reader format (curatrain stages read)")
+    limit: int | None = Field(None, ge=1, description="read at most this many records")
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, v: str) -> str:
+        from curate.readers import FORMATS
+
+        if v != "auto" and v not in FORMATS:
+            raise ValueError(f"unknown format {v!r}; known: auto, {', '.join(FORMATS)}")
+        return v
+
+
+@register
+class Decontaminate(Stage):
+    """Drop conversations whose turns overlap eval prompts (13-gram overlap + MinHash near-match)."""
+
+    name = "decontaminate"
+    version = "1"
+
+    class Params(StageParams):
+        eval_sets: list[EvalSetSpec] = Field(default_factory=list, description="prompt files to decontaminate against")
+        read_prompts: bool = Field(True, description="also use every kind: prompts input of the read stage")
+        view: Literal["user_turns", "all_turns"] = Field(
+            "user_turns", description="training turns compared: user turns, or every turn (answers too)")
+        ngram: int = Field(_D.ngram, ge=1, le=64, description="tokens per n-gram (GPT-3: 13)")
+        min_ngram: int = Field(_D.min_ngram, ge=1, le=64,
+                               description="shortest shared run when a prompt or turn is shorter than ngram (GPT-3: 8)")
+        min_tokens: int = Field(_D.min_tokens, ge=1, description="prompts with fewer tokens are skipped")
+        threshold: float = Field(_D.threshold, gt=0.0, le=1.0, description="exact shingle-set Jaccard of a near-match")
+        shingle_ngram: int = Field(_D.shingle_ngram, ge=1, le=16, description="tokens per near-match shingle")
+        num_perm: int = Field(_D.num_perm, ge=8, le=1024, description="MinHash permutations")
+        seed: int = Field(_D.seed, ge=0, description="MinHash permutation seed")
+        batch_size: int = Field(_D.batch_size, ge=1, description="training turns per batch (memory knob)")
+
+        @model_validator(mode="after")
+        def _consistent(self):
+            if self.min_ngram > self.ngram:
+                raise ValueError(f"min_ngram ({self.min_ngram}) must be <= ngram ({self.ngram})")
+            names = [e.name for e in self.eval_sets]
+            dup = sorted({n for n in names if names.count(n) > 1})
+            if dup:
+                raise ValueError(f"eval set names must be unique; repeated: {', '.join(dup)}")
+            return self
+
+        def missing_files(self) -> list[str]:
+            return [f"eval_sets[{i}].path: file not found: {e.path} (relative to {Path.cwd()})"
+                    for i, e in enumerate(self.eval_sets) if not Path(e.path).exists()]
+
+        def config(self) -> DecontamConfig:
+            return DecontamConfig(ngram=self.ngram, min_ngram=self.min_ngram, min_tokens=self.min_tokens,
+                                  threshold=self.threshold, shingle_ngram=self.shingle_ngram,
+                                  num_perm=self.num_perm, seed=self.seed, batch_size=self.batch_size)
+
+    @classmethod
+    def check(cls, params, stages) -> list[str]:
+        if params.eval_sets:
+            return []
+        if params.read_prompts:
+            for name, p in stages:
+                if name == "read" and any(getattr(i, "kind", None) == "prompts" for i in getattr(p, "inputs", [])):
+                    return []
+        return ["no prompt set to decontaminate against: give eval_sets: [{path, name}]"
+                + (" or a read input with kind: prompts" if params.read_prompts else "")]
+
+    def fingerprint(self) -> str:
+        """Content hash of every eval set file, so editing one invalidates the cache."""
+        h = hashlib.blake2b(digest_size=16)
+        for e in self.params.eval_sets:
+            p = Path(e.path)
+            h.update(str(p).encode())
+            files = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]
+            for f in files:
+                if f.is_file():
+                    with f.open("rb") as fh:
+                        for chunk in iter(lambda: fh.read(1 << 20), b""):
+                            h.update(chunk)
+        return h.hexdigest()
+
+    # ------------------------------------------------------------ prompts
+
+    def prompts(self, ctx: Context) -> list[EvalPrompt]:
+        """Every eval prompt: the eval set files, then the read stage's ``prompts`` artifact.
+        Raises ``ValueError`` (one line) for an eval set that yields no prompt, or when there is
+        no prompt at all."""
+        from curate.readers import read_file
+
+        out: list[EvalPrompt] = []
+        for i, e in enumerate(self.params.eval_sets):
+            args: tuple = (Path(e.path), e.name) + ((e.format,) if e.format != "auto" else ())
+            res = read_file(*args, limit=e.limit) if e.limit else read_file(*args)
+            got = _prompts_from_records(e.name, res.rows) + _prompts_from_records(e.name, getattr(res, "prompts", []) or [])
+            if not got:
+                top = _top_reason(res.rejects)
+                raise ValueError(f"eval_sets[{i}] {e.path}: no prompts read ({res.records} records"
+                                 f"{', top reject: ' + top if top else ''})")
+            out += got
+        if self.params.read_prompts:
+            path = (ctx.artifacts.get("read") or {}).get("prompts")
+            if path and Path(path).is_file():
+                frame = pl.read_parquet(path)
+                recs = frame.select([c for c in ("id", "source", "messages", "meta") if c in frame.columns]).to_dicts()
+                for src in dict.fromkeys(r.get("source") or "prompts" for r in recs):
+                    out += _prompts_from_records(src, [r for r in recs if (r.get("source") or "prompts") == src])
+        if not out:
+            raise ValueError("no eval prompts found: give eval_sets: [{path, name}] or read an input with kind: prompts")
+        return out
+
+    # ------------------------------------------------------------ run
+
+    def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
+        p = self.params
+        t0 = time.perf_counter()
+        prompts = self.prompts(ctx)
+        index = build_index(prompts, p.config())
+        t1 = time.perf_counter()
+        turns = df.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"), "messages").explode("messages")
+        turns = turns.select("_row", role=pl.col("messages").struct.field("role"),
+                             content=pl.col("messages").struct.field("content"))
+        if p.view == "user_turns":
+            turns = turns.filter(pl.col("role") == "user")
+        else:
+            turns = turns.filter(pl.col("role").is_not_null())
+        m = find_matches(turns["content"], index)
+        t2 = time.perf_counter()
+
+        rows = turns["_row"].to_numpy()[m.text] if len(m) else np.zeros(0, np.int64)
+        # reported match per row: n-gram before near-match, then prompt order, then turn order
+        order = np.lexsort((m.text, m.prompt, m.method, rows))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = rows[order][1:] != rows[order][:-1]
+        hit_rows, per_row = np.unique(rows, return_counts=True)
+        more = dict(zip(hit_rows.tolist(), (per_row - 1).tolist()))
+        contents = turns["content"]
+        details: dict[int, str] = {}
+        for i in order[first]:
+            r = int(rows[i])
+            details[r] = _detail(prompts[m.prompt[i]], int(m.method[i]), int(m.length[i]), float(m.jaccard[i]),
+                                 contents[int(m.text[i])], int(m.start[i]), more[r])
+
+        drop = np.zeros(df.height, dtype=bool)
+        drop[hit_rows] = True
+        mask = pl.Series(drop)
+        kept = df.filter(~mask)
+        bad = df.filter(mask)
+        detail = pl.Series("d", [details[int(r)] for r in np.flatnonzero(drop)], dtype=pl.String)
+        rejected = self.reject(bad, REASON, detail if bad.height else None)
+
+        counters: dict[str, Any] = {f"dropped.{REASON}": int(drop.sum()), "prompts": len(prompts),
+                                    "prompts_skipped_short": int(index.skipped.sum()),
+                                    "matches.ngram": int((m.method == NGRAM).sum()),
+                                    "matches.jaccard": int((m.method == JACCARD).sum())}
+        sets = np.array([q.eval_set for q in prompts], dtype=object)
+        items = np.array([q.item for q in prompts], dtype=object)
+        for name in dict.fromkeys(sets.tolist()):
+            mine = sets[m.prompt] == name if len(m) else np.zeros(0, bool)
+            counters[f"eval.{name}.items"] = len(set(items[sets == name]))
+            counters[f"eval.{name}.prompts"] = int((sets == name).sum())
+            counters[f"eval.{name}.rows"] = len(np.unique(rows[mine]))
+            counters[f"eval.{name}.items_hit"] = len(set(items[m.prompt[mine]]))
+        counters["seconds.index"] = round(t1 - t0, 3)
+        counters["seconds.match"] = round(t2 - t1, 3)
+
+        artifacts = {}
+        if len(m):
+            ids = df["id"].to_numpy()
+            pl.DataFrame({
+                "id": ids[rows].tolist(),
+                "eval_set": sets[m.prompt].tolist(),
+                "item": items[m.prompt].tolist(),
+                "turn": [prompts[k].turn for k in m.prompt],
+                "method": np.where(m.method == NGRAM, "ngram", "jaccard").tolist(),
+                "tokens": m.length.tolist(),
+                "jaccard": m.jaccard.tolist(),
+            }).write_parquet(Path(ctx.artifact_dir) / "matches.parquet")
+            artifacts["matches"] = str(Path(ctx.artifact_dir) / "matches.parquet")
+        return StageResult(kept=kept, rejected=rejected, counters=counters, artifacts=artifacts)
+
+
+def _detail(q: EvalPrompt, method: int, length: int, jaccard: float, text: str, start: int, more: int) -> str:
+    where = f"{q.eval_set} item {q.item} turn {q.turn}"
+    if method == NGRAM:
+        ev = f'{length}-gram "{matched_span(text, start, length)}"'
+    else:
+        ev = f"jaccard={jaccard:.2f}"
+    return f"{where}: {ev}" + (f" (+{more} more matches)" if more else "")
+
+
+def _meta(meta: Any) -> dict:
+    if isinstance(meta, dict):
+        return meta
+    if isinstance(meta, str) and meta:
+        try:
+            v = json.loads(meta)
+            return v if isinstance(v, dict) else {}
+        except ValueError:
+            return {}
+    return {}
+
+
+def _prompts_from_records(name: str, records: list) -> list[EvalPrompt]:
+    """Eval prompts of ``records``: each user turn of a record with ``messages`` (1-based turn
+    numbers), or a record's ``prompt``/``text`` string, or a bare string. The item id is the
+    record's own id (``meta.original_id``) when it has one, else its row id."""
+    out: list[EvalPrompt] = []
+    for k, r in enumerate(records):
+        if isinstance(r, str):
+            texts, item = [r], str(k)
+        elif isinstance(r, dict):
+            meta = _meta(r.get("meta"))
+            rid = str(r.get("id", k))
+            item = str(meta.get("original_id") or meta.get("question_id") or rid)
+            msgs = r.get("messages")
+            if msgs:
+                texts = [m.get("content") for m in msgs if isinstance(m, dict) and m.get("role") == "user"]
+            else:
+                texts = [r.get("prompt") or r.get("text")]
+        else:
+            continue
+        out += [EvalPrompt(name, item, t + 1, s) for t, s in enumerate(texts) if isinstance(s, str) and s.strip()]
+    return out
+
+
+def _top_reason(rejects: list[dict]) -> str:
+    from collections import Counter
+
+    c = Counter(r.get("drop_reason") for r in rejects)
+    return c.most_common(1)[0][0] if c else ""
