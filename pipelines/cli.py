@@ -2,7 +2,14 @@
 
 Commands: ``run``, ``validate``, ``stages``, ``inspect`` here; ``train`` (train/cli.py) and
 ``dedup-eval`` (pipelines/dedup_eval.py) live beside the code they drive and are attached below. Errors in user input end in one
-line (or one line per problem) and exit status 1, never a traceback.
+line (or one line per problem) and exit status 1, never a traceback: spec problems, a stage's or
+training's ``ValueError``, ``RunError`` (busy or unsafe output folder, empty result) and any
+``OSError`` (disk full, permission denied, read-only filesystem), which names its path. Only bugs
+keep their traceback.
+
+Hub access: ``--offline`` (default: on when ``HF_HUB_OFFLINE`` is set to 1) sets
+``HF_HUB_OFFLINE``, ``HF_DATASETS_OFFLINE`` and ``TRANSFORMERS_OFFLINE`` for the whole command, so a
+hub id fails at once instead of retrying; ``--online`` lets a hub id download on first use.
 """
 
 from __future__ import annotations
@@ -11,16 +18,26 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from pipelines.spec import SpecError, load_spec
 
-# Never reach for the hub by accident: a hub name fails in ~1 s instead of retrying for ~76 s.
-# Users who want hub downloads set HF_HUB_OFFLINE=0 themselves.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+_TRUE = ("1", "true", "yes", "on")
+
+
+def set_offline(offline: bool) -> None:
+    """Switch Hugging Face hub access off (or on) for this process: the ``*_OFFLINE`` variables, and
+    ``huggingface_hub``'s constant when the library is already imported (it reads them at import)."""
+    value = "1" if offline else "0"
+    for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        os.environ[var] = value
+    hub = sys.modules.get("huggingface_hub.constants")
+    if hub is not None and hasattr(hub, "HF_HUB_OFFLINE"):
+        hub.HF_HUB_OFFLINE = offline
 
 
 def _fail(msg: str) -> None:
@@ -28,41 +45,60 @@ def _fail(msg: str) -> None:
     sys.exit(1)
 
 
-def _load(path: str, check_files: bool = True):
+def oserror_line(exc: OSError) -> str:
+    """``PATH: No space left on device`` (or the message alone when the error names no path)."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    return f"{exc.filename}: {what}" if exc.filename else what
+
+
+def _load(path: str, check_files: bool = True, overwrite: bool = False):
     try:
-        return load_spec(path, check_files=check_files)
+        return load_spec(path, check_files=check_files, overwrite=overwrite)
     except SpecError as exc:
         click.echo(exc.report(), err=True)
         sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="curatrain", prog_name="curatrain", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Log details to stderr.")
-def main(verbose: bool) -> None:
+@click.option("--offline/--online", default=None,
+              help="Never reach the Hugging Face hub (a hub id fails at once), or allow downloads. "
+                   "Default: offline when HF_HUB_OFFLINE=1, else online.")
+def main(verbose: bool, offline: bool | None) -> None:
     """Curate raw conversation dumps into a small, clean, diverse SFT set and train on it.
 
     Example: curatrain run pipelines/lima.yaml
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+    if offline is None:
+        offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE
+    set_offline(offline)
 
 
 @main.command()
 @click.argument("pipeline", type=click.Path(dir_okay=False))
 @click.option("--no-train", is_flag=True, help="Curate only; skip the train: block.")
-@click.option("--force", is_flag=True, help="Ignore the stage cache and rerun every stage.")
+@click.option("--force", is_flag=True, help="Ignore the stage cache and rerun every stage; also allow an "
+                                           "output folder that is not empty and holds no curatrain run.")
 def run(pipeline: str, no_train: bool, force: bool) -> None:
     """Validate PIPELINE, run its stages (cached), write outputs, then train if it has a train: block.
 
+    Prints the funnel (one line per stage), then one line per input file. Exits 1 with one line
+    when the output folder is in use by another run, a write fails, or every row was rejected.
+
     Example: curatrain run pipelines/lima.yaml --no-train
     """
-    from pipelines.runner import StageError, run_pipeline
+    from pipelines.runner import RunError, run_pipeline
 
-    spec = _load(pipeline)
+    spec = _load(pipeline, overwrite=force)
     try:
         report = run_pipeline(spec, train=not no_train, force=force, echo=click.echo)
-    except (StageError, FileNotFoundError) as exc:
+    except (RunError, ValueError) as exc:  # StageError, OutputError, BusyError, EmptyRunError; training's ValueError
         _fail(str(exc))
+    except OSError as exc:
+        _fail(oserror_line(exc))
     if report.train:
         t = report.train
         click.echo(f"trained → {t.get('output_dir')}: loss {t.get('first_loss', float('nan')):.3f} → "
@@ -99,11 +135,99 @@ def stages(name: str | None) -> None:
         cls = registry.get(name)
     except KeyError as exc:
         _fail(exc.args[0])
-    click.echo(f"{name} (version {cls.version})\n{(cls.__doc__ or '').strip()}\n\nparameters:")
-    for fname, f in cls.Params.model_fields.items():
-        default = "required" if f.is_required() else repr(f.get_default(call_default_factory=True))
-        ann = getattr(f.annotation, "__name__", None) or str(f.annotation).replace("typing.", "")
-        click.echo(f"  {fname:<22} {ann:<28} default {default:<14} {f.description or ''}")
+    click.echo(describe_stage(name, cls))
+
+
+def _type_text(ann: Any) -> str:
+    """A readable type: ``one of: a, b``, ``list of InputSpec``, ``float or null``..."""
+    import types
+    import typing
+
+    from pydantic import BaseModel
+
+    origin, args = typing.get_origin(ann), typing.get_args(ann)
+    if origin is typing.Literal:
+        return "one of: " + ", ".join(str(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        parts = [_type_text(a) for a in args if a is not type(None)]
+        return " or ".join(parts) + (" or null" if type(None) in args else "")
+    if origin in (list, tuple, set, frozenset):
+        return f"list of {_type_text(args[0])}" if args else "list"
+    if origin is dict:
+        return f"mapping {_type_text(args[0])} → {_type_text(args[1])}" if len(args) == 2 else "mapping"
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann.__name__
+    return getattr(ann, "__name__", None) or str(ann).replace("typing.", "")
+
+
+def _bounds_text(f: Any) -> str:
+    """``> 0, ≤ 1`` from a pydantic field's annotated-types metadata."""
+    out = []
+    for m in f.metadata:
+        for attr, sym in (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤")):
+            if getattr(m, attr, None) is not None:
+                out.append(f"{sym} {getattr(m, attr)}")
+        if getattr(m, "min_length", None):
+            out.append("not empty" if m.min_length == 1 else f"length ≥ {m.min_length}")
+        if getattr(m, "pattern", None):
+            out.append(f"matches {m.pattern}")
+    return ", ".join(out)
+
+
+def _example_value(fname: str, f: Any) -> Any:
+    """A YAML example value: the default, else ``examples``, else a placeholder built from the type."""
+    import typing
+
+    from pydantic import BaseModel
+
+    if not f.is_required():
+        value = f.get_default(call_default_factory=True)
+        return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+    if f.examples:
+        return f.examples[0]
+    ann = f.annotation
+    inner = next((a for a in typing.get_args(ann) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    if inner is not None:
+        item = {k: _example_value(k, sub) for k, sub in inner.model_fields.items() if sub.is_required()}
+        return [item] if typing.get_origin(ann) in (list, tuple) else item
+    return f"<{fname}>"
+
+
+def describe_stage(name: str, cls: Any) -> str:
+    """``curatrain stages NAME``: doc, every parameter (type, allowed values, bounds, default,
+    description; nested models such as ``inputs`` entries indented below) and a YAML example."""
+    import json as _json
+
+    import yaml
+    from pydantic import BaseModel
+
+    lines = [f"{name} (version {cls.version})", (cls.__doc__ or "").strip(), "", "parameters:"]
+
+    def fields(model: type[BaseModel], indent: str, seen: set) -> None:
+        for fname, f in model.model_fields.items():
+            default = "required" if f.is_required() else "default " + _json.dumps(
+                _example_value(fname, f), default=str, ensure_ascii=False)
+            bounds = _bounds_text(f)
+            lines.append(f"{indent}{fname}: {_type_text(f.annotation)}{' (' + bounds + ')' if bounds else ''}; {default}")
+            if f.description:
+                lines.append(f"{indent}    {f.description}")
+            import typing
+
+            nested = [a for a in (f.annotation, *typing.get_args(f.annotation))
+                      if isinstance(a, type) and issubclass(a, BaseModel)]
+            for sub in nested[:1]:
+                if sub not in seen:
+                    lines.append(f"{indent}    each {sub.__name__}: {(sub.__doc__ or '').strip().splitlines()[0]}")
+                    fields(sub, indent + "    ", seen | {sub})
+
+    fields(cls.Params, "  ", set())
+    if not cls.Params.model_fields:
+        lines.append("  (none)")
+    example = {"stage": name, **{k: _example_value(k, f) for k, f in cls.Params.model_fields.items()}}
+    lines += ["", "example (defaults as they are; fill in the <...> values):",
+              "\n".join("  " + ln for ln in yaml.safe_dump([example], sort_keys=False, allow_unicode=True,
+                                                            default_flow_style=None, width=100).splitlines())]
+    return "\n".join(lines)
 
 
 @main.command()
@@ -128,7 +252,15 @@ def inspect(pipeline_or_rejects: str, samples: int, reason: str | None, stage_na
         path = _load(str(path), check_files=False).output_dir / "rejects.parquet"
         if not path.exists():
             _fail(f"{path} does not exist yet; run the pipeline first")
-    df = pl.read_parquet(path)
+    try:
+        df = pl.read_parquet(path)
+    except OSError as exc:
+        _fail(oserror_line(exc))
+    except pl.exceptions.PolarsError as exc:
+        _fail(f"{path}: not a readable Parquet file ({str(exc).strip().splitlines()[0][:120]})")
+    missing = {"drop_stage", "drop_reason", "id"} - set(df.columns)
+    if missing:
+        _fail(f"{path}: not a rejects file (no {', '.join(sorted(missing))} column)")
     if stage_name:
         df = df.filter(pl.col("drop_stage") == stage_name)
     if reason:

@@ -13,34 +13,114 @@ stops the run.
 
 Outputs in ``output.dir``: ``curated.parquet`` (canonical frame, loadable by ``datasets`` and TRL
 as is), ``rejects.parquet`` (every dropped row from every stage, with ``drop_stage``,
-``drop_reason``, ``drop_detail``), ``stats.json`` (funnel, counters, versions, pipeline digest).
+``drop_reason``, ``drop_detail``), ``stats.json`` (funnel, counters, versions, pipeline digest,
+``run_id``) and ``run.json``, the manifest that ties them together.
+
+Committing outputs (all or nothing): every output file is first written into a staging folder
+``<output.dir>/.tmp-run-<pid>/``; only when all are complete is the old ``run.json`` removed, each
+file renamed into place (``os.replace``, atomic within one filesystem) and a new ``run.json``
+written last (itself via a temporary name). ``run.json`` holds the ``run_id`` (also in stats.json)
+and the byte size and SHA-256 of every Parquet output. So a crash or a full disk while writing
+leaves the previous run's set untouched; a crash during the renames leaves a folder with no
+``run.json``, which ``verify_outputs`` refuses and a rerun repairs (its stages come from the cache).
+Any file put into the staging folder before the commit (e.g. a report) is committed with the rest.
+
+One run per output folder: ``run_pipeline`` holds ``<output.dir>/.curatrain.lock`` (the
+``filelock`` library, an OS lock the kernel releases when the process dies) for the whole run,
+training included, and writes the owner's pid and start time to ``.curatrain.lock.json``. A
+second run fails at once with ``out/x is in use by pid N since T``. An owner file left by a killed
+run (its lock is free) is reported and taken over. While holding the lock, the run removes
+``.tmp-*`` leftovers of killed runs from the output folder and from the cache (there only those
+whose pid, the last ``-N`` of the name, is not a live process, as a cache may be shared).
+
+I/O errors (disk full, permission denied, read-only filesystem) while writing the cache or the
+outputs end in ``OutputError``, one line naming the path; the half-written temporary entry is
+removed, so a rerun with space succeeds.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import re
 import shutil
+import socket
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import polars as pl
 
 from curate.schema import check_frame, empty_frame, empty_rejects
 from curate.stage import Context, StageResult
-from pipelines.spec import PipelineSpec, StageSpec
+from pipelines.spec import PipelineSpec, StageSpec, output_dir_problems
 
 SUCCESS = "_SUCCESS"
+MANIFEST = "run.json"
+LOCK_FILE = ".curatrain.lock"
+OWNER_FILE = ".curatrain.lock.json"
+OUTPUT_FILES = ("curated.parquet", "rejects.parquet", "stats.json")
 
 
-class StageError(RuntimeError):
+class RunError(RuntimeError):
+    """A run stopped for a reason the user can act on; the message is one line (the CLI prints it)."""
+
+
+class StageError(RunError):
     """A stage refused its input or settings (a ``ValueError`` inside it), e.g. a mix target that
     cannot be met. The message names the stage: ``stages[10] (mix): ...``. Bugs (other exception
     types) are not wrapped, so they keep their traceback."""
+
+
+class OutputError(RunError):
+    """The cache or output folder cannot be written (disk full, permission, read-only filesystem,
+    an unsafe ``output.dir``) or holds an incomplete set of outputs. Names the path."""
+
+
+class BusyError(RunError):
+    """Another live run holds the output folder's lock: ``out/x is in use by pid N since T``."""
+
+
+class EmptyRunError(RunError):
+    """Every row was rejected: the curated set is empty (outputs are still written, for inspection)."""
+
+
+def io_message(exc: BaseException, path: str | Path | None = None) -> str:
+    """One line for an I/O failure: ``cannot write PATH: No space left on device``.
+
+    Takes an ``OSError`` (``strerror`` and ``filename``) or a polars error that wraps one (polars
+    reports ``... IO error: No space left on device (os error 28)``).
+    """
+    if isinstance(exc, OSError):
+        what = exc.strerror or str(exc) or type(exc).__name__
+        where = path or exc.filename
+    else:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        m = re.search(r"(?:IO error|io error)[: ]+(.*?)(?: \(os error (\d+)\))?$", text)
+        what = (os.strerror(int(m.group(2))) if m and m.group(2) else m.group(1)) if m else text
+        where = path
+    return f"cannot write {where}: {what}" if where else what
+
+
+@contextmanager
+def _writing(path: Path, cleanup: Path | None = None) -> Iterator[None]:
+    """Turn an I/O failure while writing ``path`` into ``OutputError`` (one line), after removing
+    ``cleanup`` (a temporary entry) so nothing half-written stays behind."""
+    try:
+        yield
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        if isinstance(exc, pl.exceptions.PolarsError) and not re.search(r"io error|os error", str(exc), re.I):
+            raise  # a polars bug or a bad frame, not the disk: keep its traceback
+        if cleanup is not None:
+            shutil.rmtree(cleanup, ignore_errors=True)
+        raise OutputError(io_message(exc, path)) from exc
 
 
 @dataclass
@@ -128,7 +208,8 @@ def _load_cached(entry: Path) -> tuple[StageResult, dict[str, Any]] | None:
 def _run_and_store(stage_spec: StageSpec, df: pl.DataFrame, entry: Path, ctx: Context) -> tuple[StageResult, float]:
     tmp = entry.with_name(f".tmp-{entry.name}-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "artifacts").mkdir(parents=True)
+    with _writing(tmp, cleanup=tmp):
+        (tmp / "artifacts").mkdir(parents=True)
     ctx.artifact_dir = tmp / "artifacts"
     stage = stage_spec.build()
     t0 = time.perf_counter()
@@ -137,25 +218,33 @@ def _run_and_store(stage_spec: StageSpec, df: pl.DataFrame, entry: Path, ctx: Co
     except ValueError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise StageError(f"stages[{stage_spec.index}] ({stage_spec.name}): {exc}") from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     seconds = time.perf_counter() - t0
     check_frame(result.kept, f"stage {stage_spec.name} output")
     rows_in = 0 if stage_spec.cls.is_source else df.height
     added = int(result.counters.get("rows_added", 0))
     if not stage_spec.cls.is_source and rows_in + added != result.kept.height + result.rejected.height:
+        shutil.rmtree(tmp, ignore_errors=True)
         raise RuntimeError(
             f"stage {stage_spec.name} lost rows: {rows_in} in (+{added} added) but "
             f"{result.kept.height} kept + {result.rejected.height} rejected"
         )
     rejected = result.rejected if result.rejected.height else empty_rejects()
-    result.kept.write_parquet(tmp / "kept.parquet")
-    rejected.write_parquet(tmp / "rejected.parquet")
     rel_artifacts = {k: str(Path(v).resolve().relative_to(tmp.resolve())) for k, v in result.artifacts.items()}
-    (tmp / "stats.json").write_text(json.dumps(
-        {"stage": stage_spec.name, "seconds": seconds, "counters": result.counters, "artifacts": rel_artifacts},
-        indent=2, default=str))
-    (tmp / SUCCESS).touch()
-    shutil.rmtree(entry, ignore_errors=True)
-    tmp.rename(entry)
+    with _writing(tmp / "kept.parquet", cleanup=tmp):
+        result.kept.write_parquet(tmp / "kept.parquet")
+    with _writing(tmp / "rejected.parquet", cleanup=tmp):
+        rejected.write_parquet(tmp / "rejected.parquet")
+    with _writing(tmp / "stats.json", cleanup=tmp):
+        (tmp / "stats.json").write_text(json.dumps(
+            {"stage": stage_spec.name, "seconds": seconds, "counters": result.counters, "artifacts": rel_artifacts},
+            indent=2, default=str))
+        (tmp / SUCCESS).touch()
+    with _writing(entry, cleanup=tmp):
+        shutil.rmtree(entry, ignore_errors=True)
+        tmp.rename(entry)
     result.artifacts = {k: str(entry / v) for k, v in rel_artifacts.items()}
     return result, seconds
 
@@ -169,10 +258,191 @@ def format_funnel_line(r: StageReport) -> str:
             f"{'  cached' if r.cached else ''}")
 
 
-def _write_atomic_parquet(df: pl.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    df.write_parquet(tmp)
-    tmp.replace(path)
+# ---------------------------------------------------------------- one run per output folder
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except (OverflowError, ValueError):
+        return False
+    return True
+
+
+def _read_owner(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+class RunLock:
+    """Exclusive hold of an output folder for one run (``with RunLock(out_dir, echo): ...``).
+
+    The lock is ``<out_dir>/.curatrain.lock`` through ``filelock.FileLock`` (an ``flock`` the kernel
+    drops when its process dies, so a killed run never blocks the next one); ``.curatrain.lock.json``
+    beside it names the owner (pid, host, start time, pipeline). Raises ``BusyError`` at once when a
+    live run holds it. An owner file whose run is gone (lock free) is a stale lock: reported through
+    ``echo`` and taken over.
+    """
+
+    def __init__(self, out_dir: Path, pipeline: str = "", echo: Callable[[str], None] = print):
+        from filelock import FileLock
+
+        self.out_dir, self.pipeline, self.echo = Path(out_dir), pipeline, echo
+        self.owner_path = self.out_dir / OWNER_FILE
+        self._lock = FileLock(str(self.out_dir / LOCK_FILE), blocking=False, thread_local=False)
+        self.took_over: dict[str, Any] | None = None
+
+    def __enter__(self) -> "RunLock":
+        from filelock import Timeout
+
+        try:
+            self._lock.acquire()
+        except OSError as exc:
+            if not isinstance(exc, Timeout):  # filelock's Timeout is an OSError too
+                raise OutputError(io_message(exc, self.out_dir / LOCK_FILE)) from exc
+            owner = _read_owner(self.owner_path)
+            who = f"pid {owner['pid']}" if "pid" in owner else "another run"
+            host = f" on {owner['host']}" if owner.get("host") and owner.get("host") != socket.gethostname() else ""
+            since = f" since {owner['started']}" if owner.get("started") else ""
+            raise BusyError(f"{self.out_dir} is in use by {who}{host}{since}; wait for it to finish or stop it") from None
+        old = _read_owner(self.owner_path)
+        if old.get("pid") and old.get("pid") != os.getpid():
+            self.took_over = old
+            state = "not running" if not _pid_alive(int(old["pid"])) else "no longer holding the lock"
+            self.echo(f"note: took over a stale lock on {self.out_dir} from pid {old['pid']} "
+                      f"(started {old.get('started', '?')}, {state})")
+        owner = {"pid": os.getpid(), "host": socket.gethostname(), "pipeline": self.pipeline,
+                 "started": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        try:
+            with _writing(self.owner_path):
+                tmp = self.owner_path.with_name(f".tmp-owner-{os.getpid()}")
+                tmp.write_text(json.dumps(owner))
+                tmp.replace(self.owner_path)
+        except BaseException:
+            self._lock.release()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        try:
+            if _read_owner(self.owner_path).get("pid") == os.getpid():
+                self.owner_path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        self._lock.release()
+
+
+def remove_orphans(out_dir: Path, cache_dir: Path) -> list[str]:
+    """Remove ``.tmp-*`` leftovers of killed runs; call while holding ``RunLock(out_dir)``.
+
+    In ``out_dir`` every ``.tmp-*`` entry goes (the lock makes them dead). In ``cache_dir``, which
+    several output folders may share, only entries whose trailing ``-PID`` is not a live process
+    (or is this process). Returns the removed paths.
+    """
+    removed = []
+    for folder, needs_dead_pid in ((out_dir, False), (cache_dir, True)):
+        try:
+            entries = [e for e in folder.iterdir() if e.name.startswith(".tmp-")]
+        except OSError:
+            continue
+        for e in entries:
+            m = re.search(r"-(\d+)$", e.name)
+            if needs_dead_pid and m and int(m.group(1)) != os.getpid() and _pid_alive(int(m.group(1))):
+                continue
+            if needs_dead_pid and not m:
+                continue
+            if e.is_dir() and not e.is_symlink():
+                shutil.rmtree(e, ignore_errors=True)
+            else:
+                e.unlink(missing_ok=True)
+            removed.append(str(e))
+    return removed
+
+
+# ---------------------------------------------------------------- committing outputs
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def commit_outputs(out_dir: Path, staging: Path, manifest: dict[str, Any]) -> Path:
+    """Move every file of ``staging`` into ``out_dir`` as one set and write ``run.json`` last.
+
+    ``manifest`` (``run_id``, pipeline, ...) is completed with ``files``: per Parquet file its
+    ``bytes`` and ``sha256``; other files (stats.json, which training later amends) are listed by
+    name and carry the ``run_id`` themselves. Returns the manifest path. Raises ``OutputError``.
+    """
+    files: dict[str, Any] = {}
+    for f in sorted(staging.iterdir()):
+        files[f.name] = {"bytes": f.stat().st_size, "sha256": _sha256(f)} if f.suffix == ".parquet" else {}
+    body = json.dumps({**manifest, "files": files}, indent=2)
+    manifest_path = out_dir / MANIFEST
+    with _writing(manifest_path):
+        manifest_path.unlink(missing_ok=True)  # from here until the new one lands, no committed set
+        for name in files:
+            os.replace(staging / name, out_dir / name)
+        tmp = out_dir / f".tmp-{MANIFEST}-{os.getpid()}"
+        tmp.write_text(body)
+        os.replace(tmp, manifest_path)
+    shutil.rmtree(staging, ignore_errors=True)
+    return manifest_path
+
+
+def verify_outputs(out_dir: str | Path) -> dict[str, Any]:
+    """The manifest of the run committed in ``out_dir``, after checking that every Parquet file it
+    lists has its recorded size and SHA-256 and that stats.json carries its ``run_id``.
+
+    Raises ``OutputError`` naming what is missing or mixed (rerun ``curatrain run`` to repair).
+    """
+    out_dir = Path(out_dir)
+    manifest = _read_owner(out_dir / MANIFEST)
+    if not manifest.get("run_id"):
+        raise OutputError(f"{out_dir} holds no complete run ({MANIFEST} is missing); run the pipeline again")
+    for name, info in manifest.get("files", {}).items():
+        path = out_dir / name
+        if not path.is_file():
+            raise OutputError(f"{path} is missing from run {manifest['run_id']}; run the pipeline again")
+        if info.get("sha256") and (path.stat().st_size != info.get("bytes") or _sha256(path) != info["sha256"]):
+            raise OutputError(f"{path} is not the file of run {manifest['run_id']} (mixed outputs); "
+                              f"run the pipeline again")
+    if "stats.json" in manifest.get("files", {}):
+        if _read_owner(out_dir / "stats.json").get("run_id") != manifest["run_id"]:
+            raise OutputError(f"{out_dir / 'stats.json'} is not from run {manifest['run_id']}; run the pipeline again")
+    return manifest
+
+
+# ---------------------------------------------------------------- per-file lines
+
+def format_file_lines(report: "StageReport") -> list[str]:
+    """One line per input file of a source stage, from its ``file.<name>`` counters::
+
+        FILE: 500 records → 480 rows, 0 prompts, 20 rejected (json_syntax_error 12, malformed_record 8)
+
+    Tolerates missing keys (``path``, ``records``, ``rows``, ``prompts``, ``rejected``,
+    ``rejected_by_reason``, ``format``).
+    """
+    lines = []
+    for key, c in report.counters.items():
+        if not key.startswith("file.") or not isinstance(c, dict):
+            continue
+        name = c.get("path") or key[len("file."):]
+        fmt = f" [{c['format']}]" if c.get("format") else ""
+        by = c.get("rejected_by_reason") or {}
+        reasons = ", ".join(f"{r} {int(n):,}" for r, n in sorted(by.items(), key=lambda kv: (-int(kv[1]), kv[0])))
+        n = lambda k: f"{int(c.get(k) or 0):,}"  # noqa: E731
+        lines.append(f"  {name}{fmt}: {n('records')} records → {n('rows')} rows, {n('prompts')} prompts, "
+                     f"{n('rejected')} rejected" + (f" ({reasons})" if reasons else ""))
+    return lines
 
 
 def per_source_accounting(reports: list[StageReport], rejects_list: list[pl.DataFrame],
@@ -195,15 +465,37 @@ def per_source_accounting(reports: list[StageReport], rejects_list: list[pl.Data
     return dict(sorted(out.items()))
 
 
-def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False,
+def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False, overwrite: bool = False,
                  echo: Callable[[str], None] = print) -> RunReport:
-    """Run ``spec``: every stage (from cache where possible), write outputs, then train if asked.
+    """Run ``spec``: every stage (from cache where possible), commit the outputs, then train if asked.
 
-    ``force`` ignores the cache (results are still stored). ``echo`` receives one funnel line per
-    stage. Raises whatever a stage raises; the cache keeps every stage that finished.
+    ``force`` ignores the cache (results are still stored) and, like ``overwrite`` and
+    ``output.overwrite``, allows a non-empty output folder that holds no curatrain run. ``echo``
+    receives one funnel line per stage, then one line per input file. Holds the output folder's
+    ``RunLock`` throughout. Raises ``BusyError`` (folder in use), ``OutputError`` (unsafe folder,
+    I/O failure, one line naming the path), ``StageError`` (a stage refused its input),
+    ``EmptyRunError`` (nothing curated; outputs are written first) and whatever a stage raises;
+    the cache keeps every stage that finished.
     """
-    spec.cache_dir.mkdir(parents=True, exist_ok=True)
-    spec.output_dir.mkdir(parents=True, exist_ok=True)
+    out = spec.output_dir
+    problems = output_dir_problems(out, overwrite=overwrite or force or spec.overwrite)
+    if problems:
+        raise OutputError(f"output.dir: {problems[0]}")
+    with _writing(out):
+        out.mkdir(parents=True, exist_ok=True)
+    with RunLock(out, spec.name, echo):
+        with _writing(spec.cache_dir):
+            spec.cache_dir.mkdir(parents=True, exist_ok=True)
+        removed = remove_orphans(out, spec.cache_dir)
+        if removed:
+            echo(f"removed {len(removed)} temporary entr{'y' if len(removed) == 1 else 'ies'} left by killed runs")
+        report = _run_locked(spec, force=force, echo=echo)
+        if train and spec.train is not None:
+            report.train = train_from_outputs(spec, echo=echo)
+    return report
+
+
+def _run_locked(spec: PipelineSpec, *, force: bool, echo: Callable[[str], None]) -> RunReport:
     keys = stage_keys(spec)
     df = empty_frame()
     reports: list[StageReport] = []
@@ -231,16 +523,22 @@ def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False,
         if result.rejected.height:
             rejects.append(result.rejected)
         df = result.kept
+    for rep in reports:
+        if spec.stages[rep.index].cls.is_source:
+            for line in format_file_lines(rep):
+                echo(line)
 
     out = spec.output_dir
-    curated_path, rejects_path, stats_path = out / "curated.parquet", out / "rejects.parquet", out / "stats.json"
-    _write_atomic_parquet(df, curated_path)
+    run_id = f"{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
+    staging = out / f".tmp-run-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
     all_rejects = pl.concat(rejects, how="diagonal_relaxed") if rejects else empty_rejects()
-    _write_atomic_parquet(all_rejects, rejects_path)
+    curated_path, rejects_path, stats_path = out / "curated.parquet", out / "rejects.parquet", out / "stats.json"
     stats = {
         "pipeline": spec.name,
         "pipeline_digest": spec.digest,
         "pipeline_file": str(spec.path),
+        "run_id": run_id,
         "seed": spec.seed,
         "rows_curated": df.height,
         "rows_rejected": all_rejects.height,
@@ -248,15 +546,28 @@ def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False,
         "per_source": per_source_accounting(reports, rejects_list=rejects, curated=df),
         "stages": [asdict(r) for r in reports],
         "versions": package_versions(),
-        "outputs": {"curated": str(curated_path), "rejects": str(rejects_path)},
+        "outputs": {"curated": str(curated_path), "rejects": str(rejects_path), "manifest": str(out / MANIFEST)},
     }
-    stats_path.write_text(json.dumps(stats, indent=2, default=str))
-    echo(f"curated {df.height:,} rows → {curated_path}; rejects {all_rejects.height:,} → {rejects_path}; stats → {stats_path}")
-    report = RunReport(spec.digest, reports, curated_path, rejects_path, stats_path)
-
-    if train and spec.train is not None:
-        report.train = train_from_outputs(spec, echo=echo)
-    return report
+    with _writing(staging, cleanup=staging):
+        staging.mkdir(parents=True)
+    with _writing(staging / "curated.parquet", cleanup=staging):
+        df.write_parquet(staging / "curated.parquet")
+    with _writing(staging / "rejects.parquet", cleanup=staging):
+        all_rejects.write_parquet(staging / "rejects.parquet")
+    with _writing(staging / "stats.json", cleanup=staging):
+        (staging / "stats.json").write_text(json.dumps(stats, indent=2, default=str))
+    commit_outputs(out, staging, {"run_id": run_id, "pipeline": spec.name, "pipeline_digest": spec.digest,
+                                  "pipeline_file": str(spec.path), "rows_curated": df.height,
+                                  "rows_rejected": all_rejects.height})
+    echo(f"curated {df.height:,} rows → {curated_path}; rejects {all_rejects.height:,} → {rejects_path}; "
+         f"stats → {stats_path}")
+    if df.height == 0:
+        emptied = next((r for r in reports if r.rows_out == 0), reports[-1])
+        top = ", ".join(f"{k} {v:,}" for k, v in list(emptied.dropped.items())[:3])
+        raise EmptyRunError(f"the curated set is empty: no rows left after stages[{emptied.index}] ({emptied.stage})"
+                            + (f" (dropped: {top})" if top else "")
+                            + f"; see the rejects with: curatrain inspect {spec.path}")
+    return RunReport(spec.digest, reports, curated_path, rejects_path, stats_path)
 
 
 def train_from_outputs(spec: PipelineSpec, echo: Callable[[str], None] = print) -> dict[str, Any]:
