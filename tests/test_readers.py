@@ -31,7 +31,7 @@ def reasons(res):
 
 
 @pytest.mark.parametrize("name, fmt, records, rows", [
-    ("sharegpt_zh.json", "sharegpt", 5, 3),
+    ("sharegpt_zh.json", "sharegpt", 5, 3),  # 2 ShareGPT + 1 {question, answer}; 1 prompt
     ("fastchat_dummy_conversation.json", "sharegpt", 6, 6),
     ("sharegpt92k_sample.jsonl", "sharegpt", 2, 2),
     ("glaive_toolcall_en.json", "sharegpt", 1, 1),
@@ -44,7 +44,7 @@ def reasons(res):
     ("gpteacher_codegen.json", "gpteacher", 2, 2),
     ("dolly_layout.jsonl", "dolly", 2, 2),
     ("self_instruct.jsonl", "self_instruct", 2, 2),
-    ("mt_bench.jsonl", "mt_bench", 2, 2),
+    ("mt_bench.jsonl", "mt_bench", 2, 0),  # prompts only: res.prompts
     ("oasst_tree.jsonl", "oasst_tree", 1, 1),
     ("oasst_message.jsonl", "oasst_nested", 1, 1),
     ("oasst_flat.jsonl", "oasst_flat", 10, 1),
@@ -53,7 +53,7 @@ def reasons(res):
 def test_detects_every_fixture(name, fmt, records, rows):
     res = read_file(R / name, "src")
     assert (res.format, res.records, len(res.rows)) == (fmt, records, rows)
-    assert all(r["meta"]["format"] == fmt for r in res.rows)
+    assert all(r["meta"]["format"] == fmt for r in res.rows) or name == "sharegpt_zh.json"
     # every row is canonical: the core can frame it, roles are known, ids are source/file#index
     make_frame(res.rows)
     assert all(set(roles(r)) <= set(ROLES) for r in res.rows)
@@ -76,28 +76,36 @@ def test_every_format_has_a_detection_rule():
         "dolly": {"instruction": "i", "context": "", "response": "r", "category": "qa"},
         "gpteacher": {"instruction": "i", "input": "", "response": "r"},
         "alpaca": {"instruction": "i", "input": "", "output": "o"},
+        "conversation": {"dialog": [{"speaker": "USER", "text": "q"}]},
+        "pairwise": {"question": "q", "left_answer": "a", "right_answer": "b"},
+        "prompt_response": {"question": "q", "answer": "a"},
+        "eval_report": {"prompt": "p", "results": [{"outputs": ["a"]}]},
+        "text_dialogue": {"text": "### Human: hi ### Assistant: hello"},
+        "prompt": {"prompt": "p"},
     }
     assert set(samples) == set(FORMATS)
     assert {f: detect(r) for f, r in samples.items()} == {f: f for f in samples}
-    assert detect({"question": "q", "answer": "a"}) is None
+    assert detect("a bare string is a prompt") == "prompt"
+    assert detect({"foo": 1, "bar": [1, 2]}) is None
     assert detect(["not", "an", "object"]) is None
 
 
 def test_jsonl_named_json_with_bad_line_and_unknown_shape():
     # extract of medicalgpt_sharegpt_zh_1K.json (JSON Lines despite .json); planted: line 3 cut at
-    # 120 characters, line 5 a {question, answer} record no format knows
+    # 120 characters, line 5 a {question, answer} record (read by the synonym table since issue 9)
     res = read_file(R / "sharegpt_zh.json", "zh")
-    assert [r["id"] for r in res.rows] == ["zh/sharegpt_zh.json#0", "zh/sharegpt_zh.json#1", "zh/sharegpt_zh.json#3"]
+    assert [r["id"] for r in res.rows] == ["zh/sharegpt_zh.json#0", "zh/sharegpt_zh.json#1", "zh/sharegpt_zh.json#4"]
     assert res.rows[0]["meta"] == {"format": "sharegpt", "original_id": "xMOjHOk", "lang": "zh"}
-    assert roles(res.rows[2]) == ["user"]  # ends on a human turn: kept here, normalize trims it
-    syntax, unknown = res.rejects
+    assert res.rows[2]["meta"]["format"] == "prompt_response" and roles(res.rows[2]) == ["user", "assistant"]
+    (prompt,) = res.prompts  # a lone human turn holds no answer: a prompt, not a conversation
+    assert prompt["id"] == "zh/sharegpt_zh.json#3" and roles(prompt) == ["user"]
+    (syntax,) = res.rejects
     assert syntax["id"] == "zh/sharegpt_zh.json#2" and syntax["messages"] is None
     assert syntax["drop_reason"] == "json_syntax_error"
     assert syntax["drop_detail"].startswith("sharegpt_zh.json:3:")
     assert syntax["meta"]["raw"].startswith('{"id": "0qXa9NO"')
-    assert unknown["drop_reason"] == "unrecognized_record"
-    assert unknown["drop_detail"] == "sharegpt_zh.json:5: no known format matches (keys: answer, question)"
-    assert res.warnings == []
+    assert res.layouts == {"sharegpt": 3, "prompt_response": 1}
+    assert res.warnings == ["sharegpt_zh.json: records of several layouts: sharegpt 3, prompt_response 1"]
 
 
 def test_sharegpt_role_mapping_and_tool_calls():
@@ -147,10 +155,12 @@ def test_alpaca_fields_and_malformed_records():
                   {"role": "assistant", "content": raw[0]["output"]}]
     assert res.rows[2]["messages"][0]["content"] == raw[2]["instruction"]  # no input field: fine
     assert [(r["id"], r["drop_reason"], r["drop_detail"]) for r in res.rejects] == [
-        ("alpaca/alpaca.json#3", "malformed_record", "alpaca.json#3: alpaca: field 'output' is int, expected str"),
-        ("alpaca/alpaca.json#4", "malformed_record", "alpaca.json#4: alpaca: missing field 'output'"),
+        ("alpaca/alpaca.json#3", "malformed_record", "alpaca.json#3: alpaca: field 'output' is int, expected text"),
     ]
     assert json.loads(res.rejects[0]["meta"]["raw"])["output"] == 42
+    (prompt,) = res.prompts  # output missing: a prompt (instruction + input), never malformed
+    assert prompt["id"] == "alpaca/alpaca.json#4"
+    assert prompt["messages"] == [{"role": "user", "content": raw[4]["instruction"] + "\n\n" + raw[4]["input"]}]
 
 
 def test_trailing_comma_array_read_leniently():
@@ -194,8 +204,8 @@ def test_history_system_and_instruction_variants():
     assert si["meta"] == {"format": "self_instruct", "original_id": "user_oriented_task_0", "motivation_app": "Grammarly"}
     assert roles(si) == ["user", "assistant"]
 
-    mt = read_file(R / "mt_bench.jsonl", "mt").rows[0]
-    assert roles(mt) == ["user", "user"]  # prompt only: normalize rejects it as no_assistant_turn
+    mt = read_file(R / "mt_bench.jsonl", "mt").prompts[0]
+    assert roles(mt) == ["user", "user"]  # prompt only: in res.prompts
     assert mt["meta"] == {"format": "mt_bench", "original_id": "81", "category": "writing"}
 
 
@@ -266,7 +276,8 @@ def test_preference_variants(tmp_path):
     assert [r["meta"]["format"] for r in res.rows] == ["openai_preference", "prompt_chosen", "prompt_chosen"]
     assert reasons(res) == ["malformed_record"]
     assert "markers" in res.rejects[0]["drop_detail"]
-    assert "several formats" in res.warnings[0]
+    assert "several layouts" in res.warnings[0]
+    assert res.rows[1]["meta"]["rejected"] == "no"  # rejected answers kept in meta
 
 
 @pytest.mark.parametrize("codec", ["zst", "bz2", "xz", "gz-named-json"])
@@ -287,7 +298,7 @@ def test_compression(tmp_path, codec):
         p = tmp_path / "alpaca.json"
         p.write_bytes(gzip.compress(data))
     res = read_file(p, "c")
-    assert (res.format, len(res.rows), reasons(res)) == ("alpaca", 3, ["malformed_record"] * 2)
+    assert (res.format, len(res.rows), len(res.prompts), reasons(res)) == ("alpaca", 3, 1, ["malformed_record"])
 
 
 def test_zstd_stream_without_content_size(tmp_path):
@@ -296,7 +307,7 @@ def test_zstd_stream_without_content_size(tmp_path):
     p = tmp_path / "x.jsonl.zst"
     with open(p, "wb") as f, zstandard.ZstdCompressor().stream_writer(f) as w:
         w.write((R / "mt_bench.jsonl").read_bytes())
-    assert len(read_file(p, "z").rows) == 2
+    assert len(read_file(p, "z").prompts) == 2
 
 
 def test_parquet_and_wrapped_object(tmp_path):
@@ -310,14 +321,15 @@ def test_parquet_and_wrapped_object(tmp_path):
     assert len(read_file(wrapped, "w").rows) == 2
     single = tmp_path / "one.json"  # a lone ShareGPT record is a record, not a wrapper
     single.write_text(json.dumps({"id": "x", "conversations": [{"from": "human", "value": "hi"}]}))
-    assert read_file(single, "s").rows[0]["meta"]["original_id"] == "x"
+    assert read_file(single, "s").prompts[0]["meta"]["original_id"] == "x"
 
 
 def test_limit_forced_format_and_errors(tmp_path):
     assert read_file(R / "alpaca.json", "a", limit=2).records == 2
     forced = read_file(R / "alpaca.json", "a", fmt="sharegpt")
     assert forced.format == "sharegpt" and len(forced.rejects) == 5
-    assert forced.rejects[0]["drop_detail"] == "alpaca.json#0: sharegpt: missing field 'conversations'"
+    assert forced.rejects[0]["drop_detail"] == (
+        "alpaca.json#0: sharegpt: no list of turns under conversations, messages, conversation, dialog, ...")
     with pytest.raises(FileNotFoundError, match="nope.json"):
         read_file(tmp_path / "nope.json", "a")
     bad = tmp_path / "bad.jsonl.gz"
@@ -333,6 +345,9 @@ def test_read_stage_frames_rows_and_rejects(caplog):
                                      {"path": str(R / "alpaca_trailing_comma.json"), "source": "hk"}]))
     res = stage.run(pl.DataFrame(), Context())
     assert res.kept.height == 5 and res.rejected.height == 2
-    assert sorted(res.rejected["drop_reason"].to_list()) == ["json_syntax_error", "unrecognized_record"]
-    assert res.counters["file.sharegpt_zh.json"] == {"format": "sharegpt", "records": 5, "rows": 3,
-                                                      "rejected": 2, "warnings": 0}
+    assert sorted(res.rejected["drop_reason"].to_list()) == ["json_syntax_error", "prompt_only"]
+    assert "1 records hold prompts but no responses; read it with kind: prompts" in caplog.text
+    assert res.counters["file.sharegpt_zh.json"] == {
+        "path": str(R / "sharegpt_zh.json"), "format": "sharegpt", "layouts": {"sharegpt": 3, "prompt_response": 1},
+        "records": 5, "rows": 3, "prompts": 1, "rejected": 2,
+        "rejected_by_reason": {"json_syntax_error": 1, "prompt_only": 1}, "warnings": 1}

@@ -70,21 +70,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from curate.readers.containers import RawRecord, ReadError, load
-from curate.readers.formats import CONVERTERS, Malformed, detect
+from curate.readers.containers import RawRecord, ReadError
+from curate.readers.formats import DEFAULT_OPTIONS, LAYOUTS, Malformed, Options, detect
 from curate.readers.oasst import conv_oasst_nested, conv_oasst_tree, convert_root, rebuild_flat
+from curate.readers.sources import DataFile, expand, load_records
+from curate.readers.synonyms import DEFAULT, SPLIT_NAMES, Vocab
 
-__all__ = ["FORMATS", "ReadError", "ReadResult", "detect", "read_file"]
+__all__ = ["FORMATS", "ReadError", "ReadResult", "detect", "read_file", "read_paths", "make_vocab"]
 
-_CONVERTERS = {**CONVERTERS, "oasst_tree": conv_oasst_tree, "oasst_nested": conv_oasst_nested}
+_CONVERTERS = {**LAYOUTS,
+               "oasst_tree": lambda rec, vocab, opts: conv_oasst_tree(rec),
+               "oasst_nested": lambda rec, vocab, opts: conv_oasst_nested(rec)}
 
-FORMATS: tuple[str, ...] = (
-    "sharegpt", "sharegpt_preference", "openai", "openai_preference", "prompt_chosen", "hh_rlhf",
-    "alpaca", "gpteacher", "dolly", "self_instruct", "mt_bench",
-    "oasst_tree", "oasst_nested", "oasst_flat",
-)
+#: every layout name, in detection order (``format:`` accepts these, or ``auto``).
+FORMATS: tuple[str, ...] = ("oasst_tree", "oasst_nested", "oasst_flat", *LAYOUTS)
 
 RAW_CHARS = 500
+#: exceptions a converter may raise on a hostile record; each becomes a ``malformed_record`` reject.
+RECORD_ERRORS = (TypeError, ValueError, RecursionError, AttributeError, KeyError, IndexError)
 
 
 @dataclass
@@ -92,10 +95,15 @@ class ReadResult:
     """What ``read_file`` returns.
 
     Attributes:
-        rows: canonical rows ``{id, source, messages: [{role, content}], meta: dict}``.
+        rows: conversations ``{id, source, messages: [{role, content}], meta: dict}`` (at least one
+            assistant turn).
+        prompts: prompt rows of the same shape whose messages hold no assistant turn (user turns,
+            maybe a system turn): eval prompts, prompt lists, records whose answer is missing/empty.
         rejects: ``{id, source, messages (list or None), meta: dict, drop_reason, drop_detail}``.
-        format: the detected (or given) format name; the most common one if records differ.
-        records: records seen in the file (rows + rejects, before any tree flattening).
+        format: the layout most records were read as (``unknown`` when none).
+        layouts: records per layout (``Counter``).
+        records: records seen in the file (rows + prompts + rejects, before any tree flattening
+            or split expansion).
         warnings: human-readable notes (e.g. a trailing comma read leniently).
     """
 
@@ -104,6 +112,12 @@ class ReadResult:
     format: str = "unknown"
     records: int = 0
     warnings: list[str] = field(default_factory=list)
+    prompts: list[dict[str, Any]] = field(default_factory=list)
+    layouts: Counter = field(default_factory=Counter)
+
+    def rejected_by_reason(self) -> dict[str, int]:
+        """``{drop_reason: count}`` of the rejects, most common first."""
+        return dict(Counter(r["drop_reason"] for r in self.rejects).most_common())
 
 
 def _raw(it: RawRecord) -> str:
@@ -111,7 +125,7 @@ def _raw(it: RawRecord) -> str:
         return it.raw[:RAW_CHARS]
     try:
         return json.dumps(it.value, ensure_ascii=False, default=str)[:RAW_CHARS]
-    except (TypeError, ValueError):  # pragma: no cover - parsed JSON always dumps
+    except (TypeError, ValueError, RecursionError):
         return repr(it.value)[:RAW_CHARS]
 
 
@@ -123,58 +137,145 @@ def _keys(value: Any) -> str:
     return f"keys: {shown or '(none)'}"
 
 
-def read_file(path: Path, source: str, fmt: str = "auto", limit: int | None = None) -> ReadResult:
-    """Read one file of conversations into canonical rows and rejects.
+def make_vocab(fields: dict[str, str] | None = None, roles: dict[str, str] | None = None) -> Vocab:
+    """The synonym table with an input's explicit mapping applied (see ``Vocab.with_fields``)."""
+    return DEFAULT.with_fields(fields, roles) if (fields or roles) else DEFAULT
+
+
+def _record_lists(value: Any, vocab: Vocab) -> list[tuple[str, list]]:
+    """Lists of records held by an object that is itself no record: ``{"train": [...], "test": [...]}``
+    splits, or an evaluation report ``{"model": ..., "results": [{prompt, ...}, ...]}``."""
+    if not isinstance(value, dict):
+        return []
+    out = []
+    for k, v in value.items():
+        if isinstance(v, list) and v:
+            sample = v[:5]
+            if sum(detect(x, vocab) is not None for x in sample) * 2 > len(sample):
+                out.append((str(k), v))
+    return out
+
+
+def _expand_records(records: list[RawRecord], vocab: Vocab, wrapper: str | None) -> list[tuple[RawRecord, dict]]:
+    """Records with split objects and record-holding wrappers opened up, each with extra meta."""
+    out: list[tuple[RawRecord, dict]] = []
+    single = len(records) == 1
+    base_meta = {"split": wrapper} if wrapper in SPLIT_NAMES else {}
+    for it in records:
+        v = it.value
+        if it.error is None and isinstance(v, dict):
+            try:
+                lists = [] if detect(v, vocab) is not None and not (set(map(str, v)) & SPLIT_NAMES) \
+                    else _record_lists(v, vocab)
+            except RECORD_ERRORS:
+                lists = []
+            if lists:
+                parent = {k: x for k, x in v.items() if isinstance(x, (str, int, float)) and not isinstance(x, bool)
+                          and len(str(x)) <= 80}
+                for key, items in lists:
+                    meta = {"split": key} if key.lower() in SPLIT_NAMES else {"group": key}
+                    if parent:
+                        meta["parent"] = dict(list(parent.items())[:8])
+                    for j, x in enumerate(items):
+                        idx = f"{key}/{j}" if single else f"{it.index}/{key}/{j}"
+                        out.append((RawRecord(idx, it.line, x), meta))
+                continue
+        out.append((it, base_meta))
+    return out
+
+
+def read_file(path: Path | str | DataFile, source: str, fmt: str = "auto", limit: int | None = None, *,
+              fields: dict[str, str] | None = None, roles: dict[str, str] | None = None,
+              options: Options = DEFAULT_OPTIONS, name: str | None = None,
+              max_bytes: int | None = None, max_ratio: float | None = None) -> ReadResult:
+    """Read one file of conversations into rows, prompts and rejects.
 
     Args:
-        path: the file (JSON, JSONL, Parquet, optionally .gz/.zst/.bz2/.xz).
+        path: a local file (JSON, JSONL, Parquet, CSV/TSV, Arrow; optionally .gz/.zst/.bz2/.xz), an
+            fsspec URL, or a ``sources.DataFile``.
         source: source name put in every row's ``source`` and id.
-        fmt: ``"auto"`` (detect per record, see the module docstring) or one of ``FORMATS``.
+        fmt: ``"auto"`` (detect per record by the synonym table) or one of ``FORMATS``.
         limit: read at most this many records (lines/messages for flat oasst).
+        fields, roles: explicit mapping (``curate.readers.synonyms.Vocab.with_fields``).
+        options: ``Options(pairwise=..., outputs=...)``.
+        name: the file's name in ids and details (default: the file name).
+        max_bytes, max_ratio: decompressed-size caps passed to ``containers.load`` when set.
 
-    Raises ``FileNotFoundError`` (missing file), ``ReadError`` (bad compression or Parquet) and
-    ``ValueError`` (unknown ``fmt``), each naming the file.
+    Returns a ``ReadResult``: conversations in ``rows``, answer-less prompts in ``prompts``.
+    Raises ``FileNotFoundError`` (missing file), ``ReadError`` (bad compression, Parquet, Arrow, CSV)
+    and ``ValueError`` (unknown ``fmt``), each naming the file.
     """
-    path = Path(path)
-    if fmt != "auto" and fmt not in FORMATS:
-        raise ValueError(f"{path}: unknown format {fmt!r}; known: auto, {', '.join(FORMATS)}")
-    box = load(path, limit, is_record=lambda v: detect(v) is not None)
+    if not isinstance(path, DataFile):
+        path = DataFile(str(path), name or str(path).rstrip("/").rsplit("/", 1)[-1])
+    elif name:
+        path = DataFile(path.location, name)
     name = path.name
+    if fmt != "auto" and fmt not in FORMATS:
+        raise ValueError(f"{name}: unknown format {fmt!r}; known: auto, {', '.join(FORMATS)}")
+    vocab = make_vocab(fields, roles)
+
+    def is_record(v: Any) -> bool:
+        try:
+            return detect(v, vocab) is not None and not (isinstance(v, dict) and set(map(str, v)) & SPLIT_NAMES)
+        except RECORD_ERRORS:
+            return False
+
+    box = load_records(path, limit, is_record, max_bytes=max_bytes, max_ratio=max_ratio)
     res = ReadResult(records=len(box.records), warnings=list(box.warnings))
-    seen: Counter = Counter()
+    wrapper = box.kind[len("json_object["):-1] if box.kind.startswith("json_object[") else None
+    seen = res.layouts
     flat: list[RawRecord] = []
     prefix = f"{source}/{name}#"
 
-    def reject(it: RawRecord, reason: str, detail: str, rid: str | None = None) -> None:
-        res.rejects.append({"id": rid or f"{prefix}{it.index}", "source": source, "messages": None,
-                            "meta": {"raw": _raw(it)}, "drop_reason": reason, "drop_detail": detail})
+    def reject(it: RawRecord, reason: str, detail: str, rid: str | None = None, msgs: list | None = None) -> None:
+        res.rejects.append({"id": rid or f"{prefix}{it.index}", "source": source, "messages": msgs,
+                            "meta": {"raw": _raw(it)}, "drop_reason": reason, "drop_detail": detail[:1000]})
 
     def emit(index: Any, f: str, msgs: list, meta: dict) -> None:
-        res.rows.append({"id": f"{prefix}{index}", "source": source, "messages": msgs,
-                         "meta": {"format": f, **meta}})
+        row = {"id": f"{prefix}{index}", "source": source, "messages": msgs, "meta": {"format": f, **meta}}
+        if any(m["role"] == "assistant" for m in msgs):
+            res.rows.append(row)
+        else:
+            res.prompts.append(row)
 
-    for it in box.records:
+    for it, extra in _expand_records(box.records, vocab, wrapper):
         if it.error is not None:
             reject(it, "json_syntax_error", it.error)
             continue
-        f = fmt if fmt != "auto" else detect(it.value)
-        if f is None or not isinstance(it.value, dict):
-            reject(it, "unrecognized_record", f"{it.where(name)}: no known format matches ({_keys(it.value)})")
+        try:
+            f = fmt if fmt != "auto" else detect(it.value, vocab)
+        except RECORD_ERRORS as exc:
+            reject(it, "malformed_record", f"{it.where(name)}: {type(exc).__name__}: {str(exc)[:200]}")
+            continue
+        if f is None:
+            reject(it, "unrecognized_record", f"{it.where(name)}: no known layout matches ({_keys(it.value)})")
+            continue
+        if not isinstance(it.value, dict) and f != "prompt":
+            reject(it, "malformed_record", f"{it.where(name)}: {f}: {_keys(it.value)}")
             continue
         seen[f] += 1
         if f == "oasst_flat":
             flat.append(it)
             continue
         try:
-            convs = _CONVERTERS[f](it.value)
+            convs = _CONVERTERS[f](it.value, vocab, options)
+            for msgs, _ in convs:
+                for m in msgs:
+                    if not (isinstance(m.get("content"), str) and m.get("role") in ("system", "user", "assistant", "tool")):
+                        raise Malformed(f"turn {m.get('role')!r} has no text")
+            if not convs or not any(msgs for msgs, _ in convs):
+                raise Malformed("no turns")
         except Malformed as exc:
             reject(it, exc.reason, f"{it.where(name)}: {f}: {exc}")
             continue
+        except RECORD_ERRORS as exc:
+            reject(it, "malformed_record", f"{it.where(name)}: {f}: {type(exc).__name__}: {str(exc)[:200]}")
+            continue
         if len(convs) == 1:
-            emit(it.index, f, *convs[0])
+            emit(it.index, f, convs[0][0], {**extra, **convs[0][1]})
         else:
-            for k, conv in enumerate(convs):
-                emit(f"{it.index}.{k}", f, *conv)
+            for k, (msgs, meta) in enumerate(convs):
+                emit(f"{it.index}.{k}", f, msgs, {**extra, **meta})
 
     if flat:
         roots, problems = rebuild_flat(flat, name)
@@ -186,49 +287,55 @@ def read_file(path: Path, source: str, fmt: str = "auto", limit: int | None = No
             except Malformed as exc:
                 reject(it, exc.reason, f"{it.where(name)}: oasst_flat: {exc}", rid=f"{prefix}{tree_index}")
                 continue
+            except RECORD_ERRORS as exc:
+                reject(it, "malformed_record", f"{it.where(name)}: oasst_flat: {type(exc).__name__}: {exc}",
+                       rid=f"{prefix}{tree_index}")
+                continue
             emit(tree_index, "oasst_flat", msgs, meta)
 
     if seen:
         res.format = seen.most_common(1)[0][0]
         if len(seen) > 1:
             mix = ", ".join(f"{k} {v}" for k, v in seen.most_common())
-            res.warnings.append(f"{name}: records of several formats: {mix}")
+            res.warnings.append(f"{name}: records of several layouts: {mix}")
     elif fmt != "auto":
         res.format = fmt
     return res
 
 
-def source_name(path: Path) -> str:
+def source_name(path: Path | str) -> str:
     """Default source name for a file: its name up to the first dot, with characters outside
     ``[A-Za-z0-9_.-]`` replaced by ``_`` (``hh_rlhf_harmless_base_test.jsonl.gz`` → ``hh_rlhf_harmless_base_test``)."""
     import re
 
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(path).name.split(".")[0]) or "data"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(path).rstrip("/").rsplit("/", 1)[-1].split(".")[0]) or "data"
 
 
 def read_paths(paths: list[str | Path], limit: int | None = None) -> ReadResult:
-    """Read every file in ``paths`` with ``read_file``; a folder stands for its data files
-    (``*.json``, ``*.jsonl``, ``*.parquet``, compressed or not), in name order. Each file's source is
-    ``source_name(file)``. Returns one ``ReadResult`` with the rows, rejects, record counts and
-    warnings of all files (``format`` is ``"mixed"`` when files differ). For ad-hoc tools such as
+    """Read every file ``paths`` stand for (files, folders, globs, fsspec URLs; see
+    ``curate.readers.sources.expand``) with ``read_file``, each with source ``source_name(file)``.
+    Returns one ``ReadResult`` with the rows, prompts, rejects, record counts and warnings of all
+    files (``format`` is ``"mixed"`` when files differ). For ad-hoc tools such as
     ``curatrain dedup-eval`` and the benchmarks; pipelines use the ``read`` stage.
 
-    Raises what ``read_file`` raises, naming the file.
+    Raises ``FileNotFoundError`` for a path that matches no file, and what ``read_file`` raises.
     """
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files += sorted(x for x in p.iterdir() if x.is_file() and (".json" in x.name or ".parquet" in x.name))
-        else:
-            files.append(p)
+    files: list[DataFile] = []
+    for p in map(str, paths):
+        found = expand(p)
+        if not found:
+            raise FileNotFoundError(f"{p}: no data file found")
+        files += found
     out = ReadResult()
     formats = set()
     for f in files:
-        res = read_file(f, source_name(f), "auto", limit=limit)
+        res = read_file(f, source_name(f.name), "auto", limit=limit, name=Path(f.name).name)
         out.rows += res.rows
+        out.prompts += res.prompts
         out.rejects += res.rejects
         out.records += res.records
         out.warnings += res.warnings
+        out.layouts.update(res.layouts)
         formats.add(res.format)
     out.format = formats.pop() if len(formats) == 1 else ("mixed" if formats else "unknown")
     return out

@@ -1,40 +1,62 @@
-"""Record formats: detect a record's format from its keys, and convert it to canonical turns.
+"""Record layouts: detect a record's layout by meaning (the synonym table), and convert it to turns.
 
-Every converter takes one record (a dict) and returns a list of ``(messages, meta)`` pairs (one
-pair for almost every format; Self-Instruct records give one per instance). It raises
-``Malformed`` with a short reason when a field the format needs is missing or has the wrong type.
-The detection rules are listed in ``curate.readers``; the OpenAssistant tree formats are in
-``curate.readers.oasst``.
+``detect(rec, vocab)`` names the layout of one record by the first rule of ``LAYOUTS`` that
+matches; the key names it looks for come from ``curate.readers.synonyms`` (or from an input's
+explicit mapping). Every converter takes ``(record, vocab, options)`` and returns a list of
+``(messages, meta)`` pairs (one for almost every layout; Self-Instruct instances, ``outputs: all``
+and ``pairwise: both`` give several). A pair whose messages hold no assistant turn is a *prompt*
+(``read_file`` puts it in ``ReadResult.prompts``). Converters raise ``Malformed`` with a short
+reason when a field has the wrong type or is missing; ``read_file`` turns that, and any
+TypeError/ValueError/KeyError/AttributeError/RecursionError, into a ``malformed_record`` reject.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+from curate.readers.synonyms import (
+    DEFAULT, GRADE_TOKENS, NESTED_KEYS, ROLE_VALUES, SIDES, WINNER_TOKENS, Vocab, is_response_key, tokens,
+)
 
 Message = dict[str, str]
 Conversion = tuple[list[Message], dict[str, Any]]
 
-#: ``from``/``role`` value → canonical role. ShareGPT and FastChat names (human, gpt, chatgpt, bard,
-#: bing, model), LLaMA-Factory's tool-calling names (function_call → assistant; observation → tool),
-#: OpenAI names (function → tool, developer → system) and OpenAssistant's prompter.
-ROLE_MAP: dict[str, str] = {
-    "system": "system", "developer": "system",
-    "human": "user", "user": "user", "prompter": "user",
-    "gpt": "assistant", "assistant": "assistant", "chatgpt": "assistant", "bard": "assistant",
-    "bing": "assistant", "model": "assistant", "function_call": "assistant",
-    "observation": "tool", "tool": "tool", "function": "tool", "ipython": "tool",
-}
+#: role value → canonical role (the synonym table's ``ROLE_VALUES``; kept under its old name).
+ROLE_MAP: dict[str, str] = ROLE_VALUES
 
 #: joins an instruction and its input/context into one user turn (Alpaca's prompt puts a blank
 #: line between the ``### Instruction:`` and ``### Input:`` sections).
 INPUT_SEP = "\n\n"
 
+#: depth to which nested answers (evaluation reports) and message text are searched.
+MAX_DEPTH = 6
+
+
+@dataclass(frozen=True)
+class Options:
+    """Per-input reading options.
+
+    Attributes:
+        pairwise: ``better`` (default) keeps the answer the file's own grade or winner prefers;
+            ``both`` keeps each answer as its own conversation.
+        outputs: ``first`` (default) keeps the first candidate answer of a record holding several
+            (evaluation reports, ``outputs: [...]``); ``all`` keeps one conversation per candidate.
+    """
+
+    pairwise: str = "better"
+    outputs: str = "first"
+
+
+DEFAULT_OPTIONS = Options()
+
 
 class Malformed(ValueError):
-    """A record of a known format lacks a field it needs, or a field has the wrong type.
+    """A record of a known layout has a field of the wrong type, or lacks one it needs.
 
     ``reason`` is the reject's ``drop_reason`` (``malformed_record`` unless a subclass says otherwise).
     """
@@ -42,76 +64,274 @@ class Malformed(ValueError):
     reason = "malformed_record"
 
 
-# ---------------------------------------------------------------- detection
+# ---------------------------------------------------------------- key lookup
 
-def detect(rec: Any) -> str | None:
-    """The format of one record, from its keys (first rule that matches), or None.
+def _get(rec: dict, keys: tuple[str, ...], *, present: bool = False) -> tuple[str | None, Any]:
+    """First key of ``keys`` (exact, then case-insensitive) whose value is not None/""/[]/{}
+    (``present=True``: any value, even empty). Returns ``(record_key, value)`` or ``(None, None)``."""
+    lower = None
+    for k in keys:
+        if k in rec:
+            v = rec[k]
+            if present or not _empty(v):
+                return k, v
+            continue
+        if lower is None:
+            lower = {str(x).lower(): x for x in rec}
+        real = lower.get(k.lower())
+        if real is not None and (present or not _empty(rec[real])):
+            return real, rec[real]
+    return None, None
 
-    Rules, in order: see the table in ``curate.readers``.
-    """
-    if not isinstance(rec, dict):
-        return None
-    k = rec.keys()
-    if "message_tree_id" in k and "prompt" in k:
-        return "oasst_tree"
-    if "message_id" in k and "text" in k and "role" in k:
-        return "oasst_nested" if "replies" in k else "oasst_flat"
-    if "conversations" in k:
-        return "sharegpt_preference" if "chosen" in k else "sharegpt"
-    if "messages" in k:
-        return "openai"
-    if "chosen" in k:
-        if isinstance(rec["chosen"], list):
-            return "openai_preference"
-        return "prompt_chosen" if "prompt" in k else "hh_rlhf"
-    if "turns" in k:
-        return "mt_bench"
-    if "instruction" in k:
-        if "instances" in k:
-            return "self_instruct"
-        if "context" in k or "category" in k:
-            return "dolly"
-        if "response" in k and "output" not in k:
-            return "gpteacher"
-        return "alpaca"
+
+def _empty(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if isinstance(v, str):
+        return not v.strip()
+    if isinstance(v, (list, dict)):
+        return not v
+    return False
+
+
+def _maybe_json(v: Any) -> Any:
+    """A string holding a JSON list/object (CSV cells, some Parquet columns) → the parsed value."""
+    if isinstance(v, str):
+        s = v.strip()
+        if s[:1] in "[{" and s[-1:] in "]}":
+            try:
+                return json.loads(s)
+            except (json.JSONDecodeError, RecursionError):
+                return v
+    return v
+
+
+def _role_value(t: dict, vocab: Vocab) -> tuple[bool, Any]:
+    for k in vocab.role:
+        if k in t:
+            return True, t[k]
+    return False, None
+
+
+def _is_turn(t: Any, vocab: Vocab) -> bool:
+    if isinstance(t, str):
+        return True
+    if not isinstance(t, dict):
+        return False
+    has, raw = _role_value(t, vocab)
+    if has and isinstance(raw, (str, dict)):
+        return True
+    if any(k in t for k in vocab.text):
+        return not (_get(t, vocab.prompt[:8])[0] or any(k in t for k in ("output", "response", "answer")))
+    return False
+
+
+def _conversation_key(rec: dict, vocab: Vocab) -> str | None:
+    """Key of a list of turns (see ``Vocab.conversation``), or None. An empty list counts."""
+    for k in vocab.conversation:
+        real, v = _get(rec, (k,), present=True)
+        if real is None:
+            continue
+        v = _maybe_json(v)
+        if isinstance(v, list) and (not v or all(_is_turn(t, vocab) for t in v[:4])):
+            return real
     return None
 
 
-# ---------------------------------------------------------------- helpers
+# ---------------------------------------------------------------- text and turns
 
-def _field(rec: dict, key: str, kind: type | tuple[type, ...] = str, *, required: bool = True, default: Any = None) -> Any:
-    """``rec[key]`` checked against ``kind``; missing/None → ``Malformed`` if required, else ``default``."""
-    value = rec.get(key)
+def _text(value: Any, where: str, vocab: Vocab = DEFAULT, *, allow_json: bool = False, depth: int = 0) -> str:
+    """Text of a turn's content: a string; a dict holding a text key (``{"text": ...}``, ChatGPT's
+    ``{"parts": [...]}``); a list of strings or ``{type: text, text}`` parts (joined by newlines)."""
+    if isinstance(value, str):
+        return value
+    if depth > MAX_DEPTH:
+        raise Malformed(f"{where}: content nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, dict):
+        k, v = _get(value, vocab.text, present=True)
+        if k is not None and v is not None:
+            return _text(v, f"{where}.{k}", vocab, allow_json=allow_json, depth=depth + 1)
+        if allow_json:
+            return json.dumps(value, ensure_ascii=False)
+        raise Malformed(f"{where}: content is an object without a text key (keys: {_keys_list(value)})")
+    if isinstance(value, list):
+        if allow_json and value and all(isinstance(p, dict) and not any(k in p for k in vocab.text) for p in value):
+            return json.dumps(value, ensure_ascii=False)
+        parts = []
+        for i, p in enumerate(value):
+            if isinstance(p, dict) and p.get("type", "text") not in ("text", "input_text", "output_text"):
+                continue  # image/audio parts carry no text
+            parts.append(_text(p, f"{where}[{i}]", vocab, allow_json=allow_json, depth=depth + 1))
+        return "\n".join(parts)
     if value is None:
-        if required:
-            raise Malformed(f"missing field {key!r}" if key not in rec else f"field {key!r} is null")
-        return default
-    if not isinstance(value, kind):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(t.__name__ for t in kind)
-        raise Malformed(f"field {key!r} is {type(value).__name__}, expected {names}")
-    return value
+        raise Malformed(f"{where}: content is null")
+    raise Malformed(f"{where}: content is {type(value).__name__}, expected text")
 
 
-def _role(raw: Any, where: str) -> str:
-    role = ROLE_MAP.get(raw.lower() if isinstance(raw, str) else raw)
+def _keys_list(d: dict) -> str:
+    keys = sorted(map(str, d))
+    return ", ".join(keys[:12]) + (", ..." if len(keys) > 12 else "")
+
+
+def _role(raw: Any, where: str, vocab: Vocab = DEFAULT) -> str:
+    if isinstance(raw, dict):  # ChatGPT export: "author": {"role": "user", ...}
+        has, inner = _role_value(raw, vocab)
+        if not has:
+            inner = raw.get("name")
+        raw = inner
+    if not isinstance(raw, str):
+        raise Malformed(f"{where}: role is {type(raw).__name__}, expected a string")
+    role = vocab.role_of(raw)
     if role is None:
-        raise Malformed(f"{where}: unknown role {raw!r}")
+        raise Malformed(f"{where}: unknown role {raw[:40]!r}")
     return role
 
 
-def _text(value: Any, where: str, *, allow_json: bool = False) -> str:
+def _turns(turns: Any, where: str, vocab: Vocab, meta: dict, *, alternate_from: str = "user",
+           only_user: bool = False) -> tuple[list[Message], list[Any]]:
+    """A list of turns → messages and per-turn ``language`` labels.
+
+    A turn is a dict with a role key and a text key (names from ``vocab``), or a bare string.
+    Turns without a role alternate user/assistant starting from ``alternate_from``
+    (``only_user``: all user, as for MT-Bench ``turns``).
+    """
+    turns = _maybe_json(turns)
+    if not isinstance(turns, list):
+        raise Malformed(f"field {where!r} is {type(turns).__name__}, expected list")
+    msgs: list[Message] = []
+    langs: list[Any] = []
+    nxt = alternate_from
+    for i, t in enumerate(turns):
+        w = f"{where}[{i}]"
+        if isinstance(t, str):
+            role, content = ("user" if only_user else nxt), t
+        elif isinstance(t, dict):
+            has, raw = _role_value(t, vocab)
+            role = _role(raw, w, vocab) if has and raw is not None else ("user" if only_user else nxt)
+            k, value = _get(t, vocab.text, present=True)
+            if role == "assistant" and (value is None) and (t.get("tool_calls") or t.get("function_call")):
+                content = json.dumps(t.get("tool_calls") or t.get("function_call"), ensure_ascii=False)
+            elif k is None:
+                raise Malformed(f"{w}: no text key (keys: {_keys_list(t)})")
+            else:
+                if isinstance(value, list):  # content parts: image/audio parts are counted, not lost
+                    skipped = sum(isinstance(p, dict) and p.get("type", "text") not in ("text", "input_text", "output_text")
+                                  for p in value)
+                    if skipped:
+                        meta["non_text_parts"] = meta.get("non_text_parts", 0) + skipped
+                content = _text(value, w, vocab, allow_json=role != "user")
+            if isinstance(t.get("language"), str):
+                langs.append(t["language"])
+            else:
+                langs.append(None)
+            msgs.append({"role": role, "content": content})
+            nxt = "assistant" if role == "user" else "user"
+            continue
+        else:
+            raise Malformed(f"{w} is {type(t).__name__}, expected object or string")
+        msgs.append({"role": role, "content": content})
+        langs.append(None)
+        nxt = "assistant" if role == "user" else "user"
+    return msgs, langs
+
+
+def _prompt_turns(value: Any, where: str, vocab: Vocab) -> list[Message]:
+    """A prompt: a string, a message dict, a list of messages (TRL) or of strings (user turns)."""
+    value = _maybe_json(value)
     if isinstance(value, str):
-        return value
-    if allow_json and isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    if value is None:
-        raise Malformed(f"{where}: content is null")
-    raise Malformed(f"{where}: content is {type(value).__name__}, expected str")
+        return [{"role": "user", "content": value}]
+    if isinstance(value, dict):
+        has, _ = _role_value(value, vocab)
+        if has:
+            return _turns([value], where, vocab, {})[0]
+        return [{"role": "user", "content": _text(value, where, vocab)}]
+    if isinstance(value, list):
+        if all(isinstance(x, str) for x in value):
+            return [{"role": "user", "content": x} for x in value]
+        return _turns(value, where, vocab, {})[0]
+    raise Malformed(f"field {where!r} is {type(value).__name__}, expected text or messages")
+
+
+def _candidates(value: Any, where: str, vocab: Vocab, depth: int = 0) -> list[list[Message]]:
+    """Candidate answers held by a response value, each as assistant-side messages.
+
+    A string is one answer; a message dict (role + text) one turn; a dict with a text key one
+    answer (a list under that key: one answer per item); a list of messages with roles is one
+    answer (TRL's ``chosen``); any other list holds one candidate per item. Empty → [].
+    """
+    value = _maybe_json(value)
+    if _empty(value):
+        return []
+    if depth > MAX_DEPTH:
+        raise Malformed(f"{where}: answer nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        return [[{"role": "assistant", "content": value}]]
+    if isinstance(value, dict):
+        has, raw = _role_value(value, vocab)
+        if has:
+            return [_turns([value], where, vocab, {})[0]]
+        k, v = _get(value, vocab.text)
+        if k is not None:
+            v = _maybe_json(v)
+            if isinstance(v, list) and all(isinstance(x, str) for x in v):
+                return [[{"role": "assistant", "content": x}] for x in v if x.strip()]
+            return [[{"role": "assistant", "content": _text(v, f"{where}.{k}", vocab)}]]
+        found = _nested(value, vocab, where, depth + 1)
+        if found:
+            return found
+        raise Malformed(f"{where}: answer object without a text key (keys: {_keys_list(value)})")
+    if isinstance(value, list):
+        if all(isinstance(x, dict) and _role_value(x, vocab)[0] for x in value):
+            return [_turns(value, where, vocab, {})[0]]
+        out: list[list[Message]] = []
+        for i, x in enumerate(value):
+            out += _candidates(x, f"{where}[{i}]", vocab, depth + 1)
+        return out
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Malformed(f"field {where!r} is {type(value).__name__}, expected text")
+    raise Malformed(f"field {where!r} is {type(value).__name__}, expected text")
+
+
+def _nested(obj: Any, vocab: Vocab, where: str, depth: int = 0, skip: frozenset = frozenset()) -> list[list[Message]]:
+    """Answers found below ``obj`` under response keys or answer containers (``results``,
+    ``outputs``, ``choices``...): evaluation reports such as ``{prompt, results: [{outputs: [...]}]}``."""
+    if depth > MAX_DEPTH:
+        return []
+    out: list[list[Message]] = []
+    if isinstance(obj, list):
+        for i, x in enumerate(obj):
+            if isinstance(x, str) and x.strip():
+                out.append([{"role": "assistant", "content": x}])
+            elif isinstance(x, (dict, list)):
+                out += _nested(x, vocab, f"{where}[{i}]", depth + 1)
+        return out
+    if not isinstance(obj, dict):
+        return out
+    for k, v in obj.items():
+        if k in skip or not isinstance(k, str) or _empty(v):
+            continue
+        kl = k.lower()
+        if (kl in vocab.response or (("response" not in vocab.mapped) and is_response_key(k))) and not isinstance(v, (int, float)):
+            try:
+                out += _candidates(v, f"{where}.{k}", vocab, depth + 1)
+            except Malformed:
+                out += _nested(v, vocab, f"{where}.{k}", depth + 1)
+        elif kl in NESTED_KEYS and isinstance(v, (list, dict)):
+            out += _nested(v, vocab, f"{where}.{k}", depth + 1)
+    return out
+
+
+def _join(*parts: str) -> str:
+    return INPUT_SEP.join(p for p in parts if p)
 
 
 def _json_str(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
+
+# ---------------------------------------------------------------- meta
 
 def _lang_meta(rec: dict, meta: dict) -> None:
     for key in ("lang", "language"):
@@ -121,136 +341,70 @@ def _lang_meta(rec: dict, meta: dict) -> None:
             return
 
 
-def _original_id(rec: dict, meta: dict, *keys: str) -> None:
-    for key in keys or ("id",):
+def _original_id(rec: dict, meta: dict, vocab: Vocab = DEFAULT) -> None:
+    for key in vocab.id:
         value = rec.get(key)
-        if value is not None and not isinstance(value, (dict, list)):
+        if value is not None and not isinstance(value, (dict, list)) and not (isinstance(value, float) and math.isnan(value)):
             meta["original_id"] = str(value)
             return
 
 
-def _join(*parts: str) -> str:
-    return INPUT_SEP.join(p for p in parts if p)
+def _common_meta(rec: dict, meta: dict, vocab: Vocab) -> dict:
+    _original_id(rec, meta, vocab)
+    _lang_meta(rec, meta)
+    if isinstance(rec.get("category"), str):
+        meta["category"] = rec["category"]
+    return meta
 
 
-# ---------------------------------------------------------------- ShareGPT family
-
-def _sharegpt_turns(turns: Any, where: str = "conversations") -> tuple[list[Message], list[Any]]:
-    """``[{from, value}]`` (or ``[{role, content}]``) → messages and per-turn ``language`` labels."""
-    if not isinstance(turns, list):
-        raise Malformed(f"field {where!r} is {type(turns).__name__}, expected list")
-    msgs, langs = [], []
-    for i, t in enumerate(turns):
-        if not isinstance(t, dict):
-            raise Malformed(f"{where}[{i}] is {type(t).__name__}, expected object")
-        raw_role = t.get("from", t.get("role"))
-        if raw_role is None:
-            raise Malformed(f"{where}[{i}]: missing 'from'")
-        role = _role(raw_role, f"{where}[{i}]")
-        value = t["value"] if "value" in t else t.get("content")
-        msgs.append({"role": role, "content": _text(value, f"{where}[{i}]", allow_json=role != "user")})
-        langs.append(t.get("language") if isinstance(t.get("language"), str) else None)
-    return msgs, langs
+def _system(rec: dict, vocab: Vocab) -> list[Message]:
+    k, v = _get(rec, vocab.system)
+    if k is None:
+        return []
+    if not isinstance(v, str):
+        raise Malformed(f"field {k!r} is {type(v).__name__}, expected str")
+    return [{"role": "system", "content": v}]
 
 
-def _llamafactory_extras(rec: dict, msgs: list[Message], langs: list[Any], meta: dict) -> tuple[list[Message], list[Any]]:
-    """Honour LLaMA-Factory's record-level ``system`` (prepended) and ``tools`` (kept in meta)."""
-    system = rec.get("system")
-    if isinstance(system, str) and system.strip():
-        msgs = [{"role": "system", "content": system}, *msgs]
-        langs = [None, *langs]
-    elif system is not None and not isinstance(system, str):
-        raise Malformed(f"field 'system' is {type(system).__name__}, expected str")
+def _history(rec: dict, vocab: Vocab) -> list[Message]:
+    """``history``: ``[[user, assistant], ...]`` pairs (LLaMA-Factory, ChatGLM) or a list of turns."""
+    k, hist = _get(rec, vocab.history)
+    if k is None:
+        return []
+    hist = _maybe_json(hist)
+    if not isinstance(hist, list):
+        raise Malformed(f"field {k!r} is {type(hist).__name__}, expected list")
+    if all(isinstance(p, (list, tuple)) for p in hist):
+        msgs = []
+        for i, pair in enumerate(hist):
+            if not (len(pair) == 2 and all(isinstance(x, str) for x in pair)):
+                raise Malformed(f"{k}[{i}] is not a [user, assistant] pair of strings")
+            msgs += [{"role": "user", "content": pair[0]}, {"role": "assistant", "content": pair[1]}]
+        return msgs
+    return _turns(hist, k, vocab, {})[0]
+
+
+def _tools(rec: dict, meta: dict) -> None:
     tools = rec.get("tools")
     if tools not in (None, "", [], {}):
         meta["tools"] = _json_str(tools)
-    return msgs, langs
 
 
-def _finish(rec: dict, msgs: list[Message], langs: list[Any], meta: dict) -> Conversion:
-    _original_id(rec, meta)
+def _finish(rec: dict, msgs: list[Message], langs: list[Any], meta: dict, vocab: Vocab) -> Conversion:
+    _original_id(rec, meta, vocab)
     _lang_meta(rec, meta)
     if any(lang is not None for lang in langs):
         meta["message_langs"] = langs
     return msgs, meta
 
 
-def conv_sharegpt(rec: dict) -> list[Conversion]:
-    """ShareGPT ``{conversations: [{from, value}], system?, tools?, id?, lang?}`` (FastChat, LLaMA-Factory)."""
-    meta: dict[str, Any] = {}
-    msgs, langs = _sharegpt_turns(_field(rec, "conversations", list))
-    msgs, langs = _llamafactory_extras(rec, msgs, langs, meta)
-    return [_finish(rec, msgs, langs, meta)]
+def _rejected_meta(rec: dict, meta: dict, vocab: Vocab) -> None:
+    k, v = _get(rec, vocab.rejected)
+    if k is not None:
+        meta["rejected"] = v if isinstance(v, str) else _json_str(v)
 
 
-def conv_sharegpt_preference(rec: dict) -> list[Conversion]:
-    """LLaMA-Factory preference ``{conversations, chosen: {from, value}, rejected}``: the chosen turn is appended."""
-    meta: dict[str, Any] = {}
-    msgs, langs = _sharegpt_turns(_field(rec, "conversations", list))
-    chosen, chosen_langs = _sharegpt_turns([_field(rec, "chosen", dict)], "chosen")
-    msgs, langs = _llamafactory_extras(rec, msgs + chosen, langs + chosen_langs, meta)
-    return [_finish(rec, msgs, langs, meta)]
-
-
-# ---------------------------------------------------------------- OpenAI / HF messages
-
-def _openai_content(m: dict, where: str, meta: dict) -> str:
-    content = m.get("content")
-    if isinstance(content, list):
-        texts = []
-        for part in content:
-            if isinstance(part, dict) and part.get("type", "text") == "text" and isinstance(part.get("text"), str):
-                texts.append(part["text"])
-            elif isinstance(part, str):
-                texts.append(part)
-            else:
-                meta["non_text_parts"] = meta.get("non_text_parts", 0) + 1
-        return "\n".join(texts)
-    if content is None and m.get("tool_calls"):
-        return json.dumps(m["tool_calls"], ensure_ascii=False)
-    return _text(content, where)
-
-
-def _openai_turns(turns: Any, where: str, meta: dict) -> list[Message]:
-    if not isinstance(turns, list):
-        raise Malformed(f"field {where!r} is {type(turns).__name__}, expected list")
-    msgs = []
-    for i, m in enumerate(turns):
-        if not isinstance(m, dict):
-            raise Malformed(f"{where}[{i}] is {type(m).__name__}, expected object")
-        if "role" not in m:
-            raise Malformed(f"{where}[{i}]: missing 'role'")
-        role = _role(m["role"], f"{where}[{i}]")
-        msgs.append({"role": role, "content": _openai_content(m, f"{where}[{i}]", meta)})
-    return msgs
-
-
-def conv_openai(rec: dict) -> list[Conversion]:
-    """OpenAI / HF ``{messages: [{role, content}]}``; ``content`` may be a list of ``{type: text, text}`` parts
-    (text parts joined with a newline; other parts counted in ``meta.non_text_parts``)."""
-    meta: dict[str, Any] = {}
-    msgs = _openai_turns(_field(rec, "messages", list), "messages", meta)
-    msgs, langs = _llamafactory_extras(rec, msgs, [None] * len(msgs), meta)
-    return [_finish(rec, msgs, langs, meta)]
-
-
-def conv_openai_preference(rec: dict) -> list[Conversion]:
-    """HF preference ``{prompt?, chosen: [messages], rejected}``: ``prompt`` (list or str) + ``chosen``."""
-    meta: dict[str, Any] = {}
-    chosen = _openai_turns(_field(rec, "chosen", list), "chosen", meta)
-    prompt = rec.get("prompt")
-    if isinstance(prompt, list):
-        msgs = _openai_turns(prompt, "prompt", meta) + chosen
-    elif isinstance(prompt, str):
-        msgs = [{"role": "user", "content": prompt}, *chosen]
-    elif prompt is None:
-        msgs = chosen
-    else:
-        raise Malformed(f"field 'prompt' is {type(prompt).__name__}, expected list or str")
-    return [_finish(rec, msgs, [None] * len(msgs), meta)]
-
-
-# ---------------------------------------------------------------- hh-rlhf
+# ---------------------------------------------------------------- hh-rlhf markers
 
 _HH_MARK = re.compile(r"\n\n(Human|Assistant):[ ]?")
 
@@ -270,97 +424,344 @@ def split_hh(text: str, where: str = "chosen") -> list[Message]:
             for who, body in zip(parts[1::2], parts[2::2])]
 
 
-def conv_hh_rlhf(rec: dict) -> list[Conversion]:
-    """Anthropic hh-rlhf ``{chosen: str, rejected: str}``: the ``chosen`` dialogue, split on its markers."""
-    return [(split_hh(_field(rec, "chosen", str)), {})]
+# ---------------------------------------------------------------- detection
+
+def _prompt_key(rec: dict, vocab: Vocab) -> tuple[str | None, Any]:
+    return _get(rec, vocab.prompt)
 
 
-def conv_prompt_chosen(rec: dict) -> list[Conversion]:
-    """``{prompt: str, chosen: str}``: a user prompt and the chosen answer. A prompt holding hh-rlhf
-    markers is split as a dialogue and ``chosen`` continues it."""
-    prompt = _field(rec, "prompt", str)
-    chosen = _field(rec, "chosen", str)
-    meta: dict[str, Any] = {}
-    _original_id(rec, meta)
-    if _HH_MARK.search(prompt):
-        return [(split_hh(prompt + chosen, "prompt+chosen"), meta)]
-    return [([{"role": "user", "content": prompt}, {"role": "assistant", "content": chosen}], meta)]
+def _response_key(rec: dict, vocab: Vocab, skip: tuple = ()) -> tuple[str | None, Any]:
+    """The record's direct response key (table order, then token match), present even if empty."""
+    k, v = _get(rec, vocab.response, present=True)
+    if k is not None and k not in skip:
+        return k, v
+    if "response" in vocab.mapped:
+        return None, None
+    for key, v in rec.items():
+        if isinstance(key, str) and key not in skip and is_response_key(key) and not isinstance(v, (bool, int, float)):
+            return key, v
+    return None, None
 
 
-# ---------------------------------------------------------------- instruction formats
-
-def _history(rec: dict) -> list[Message]:
-    hist = rec.get("history")
-    if hist is None:
-        return []
-    if not isinstance(hist, list):
-        raise Malformed(f"field 'history' is {type(hist).__name__}, expected list")
-    msgs = []
-    for i, pair in enumerate(hist):
-        if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
-            raise Malformed(f"history[{i}] is not a [user, assistant] pair of strings")
-        msgs += [{"role": "user", "content": pair[0]}, {"role": "assistant", "content": pair[1]}]
-    return msgs
-
-
-def _instruction(rec: dict, answer_key: str, input_key: str = "input") -> list[Conversion]:
-    meta: dict[str, Any] = {}
-    instruction = _field(rec, "instruction", str)
-    extra = _field(rec, input_key, str, required=False, default="")
-    answer = _field(rec, answer_key, str)
-    msgs: list[Message] = []
-    system = _field(rec, "system", str, required=False, default="")
-    if system.strip():
-        msgs.append({"role": "system", "content": system})
-    msgs += _history(rec)
-    msgs += [{"role": "user", "content": _join(instruction, extra)}, {"role": "assistant", "content": answer}]
-    _original_id(rec, meta)
-    _lang_meta(rec, meta)
-    if isinstance(rec.get("category"), str):
-        meta["category"] = rec["category"]
-    return [(msgs, meta)]
+def _pairwise(rec: dict) -> tuple[tuple[str, str], tuple[str, str]] | None:
+    """``((key_a, key_b), (side_a, side_b))`` for two answers to compare, e.g. ``left_answer`` /
+    ``right_answer``, ``response_a`` / ``response_b``, ``output_1`` / ``output_2``."""
+    answer_words = {"answer", "response", "output", "completion", "reply", "generation", "conversation",
+                    "answers", "responses", "outputs", "solution", "prediction", "text"}
+    keys = [k for k in rec if isinstance(k, str)]
+    for side_a, side_b in SIDES:
+        groups: dict[tuple, dict[str, str]] = {}
+        for k in keys:
+            toks = tokens(k)
+            for pos, t in enumerate(toks):
+                if t in (side_a, side_b):
+                    pattern = tuple(toks[:pos] + ["*"] + toks[pos + 1:])
+                    groups.setdefault(pattern, {})[t] = k
+        for pattern, found in groups.items():
+            if len(found) == 2 and set(pattern) & answer_words:
+                return (found[side_a], found[side_b]), (side_a, side_b)
+    return None
 
 
-def conv_alpaca(rec: dict) -> list[Conversion]:
-    """Alpaca ``{instruction, input?, output, system?, history?}`` (LLaMA-Factory's alpaca layout).
+def _dialogue_text(rec: dict) -> str | None:
+    """A lone text field written as a dialogue with Human/Assistant markers."""
+    for k in ("text", "content", "dialogue", "conversation", "chosen"):
+        v = rec.get(k)
+        if isinstance(v, str) and _MARK.search(v):
+            roles = {_MARK_ROLE.get(m.group(1).lower()) for m in _MARK.finditer(v)}
+            if {"user", "assistant"} <= roles:
+                return k
+    return None
 
-    User turn = instruction and input joined by a blank line (input optional); ``history``
-    ``[[user, assistant], ...]`` goes before it and ``system`` first.
+
+_MARK = re.compile(r"(?:(?:^|\n)[ \t]*(?:<\|)?|###[ \t]*)(Human|User|USER|HUMAN|Assistant|ASSISTANT|Bot|GPT)(?:\|>)?[ \t]*[:：]")
+_MARK_ROLE = {"human": "user", "user": "user", "assistant": "assistant", "bot": "assistant", "gpt": "assistant"}
+
+
+def detect(rec: Any, vocab: Vocab = DEFAULT) -> str | None:
+    """The layout of one record (first rule of ``LAYOUTS`` that matches), or None.
+
+    A bare string is a ``prompt``. Key names come from ``vocab`` (the synonym table by default).
     """
-    return _instruction(rec, "output")
+    if isinstance(rec, str):
+        return "prompt" if rec.strip() else None
+    if not isinstance(rec, dict):
+        return None
+    k = rec.keys()
+    if "message_tree_id" in k and "prompt" in k:
+        return "oasst_tree"
+    if "message_id" in k and "text" in k and "role" in k:
+        return "oasst_nested" if "replies" in k else "oasst_flat"
+    conv = _conversation_key(rec, vocab)
+    chosen_k, chosen = _get(rec, ("chosen",), present=True)
+    if conv is not None:
+        if chosen_k is not None:
+            return "sharegpt_preference"
+        if conv.lower() == "turns" and not any(isinstance(t, dict) and _role_value(t, vocab)[0]
+                                               for t in _maybe_json(rec[conv])):
+            return "mt_bench"
+        return {"conversations": "sharegpt", "messages": "openai"}.get(conv.lower(), "conversation")
+    if chosen_k is not None:
+        chosen = _maybe_json(chosen)
+        if isinstance(chosen, list):
+            return "openai_preference"
+        if _prompt_key(rec, vocab)[0] is None and isinstance(chosen, str):
+            return "hh_rlhf"
+        return "prompt_chosen"
+    if _pairwise(rec) is not None:
+        return "pairwise"
+    pk, _ = _prompt_key(rec, vocab)
+    lower = {str(x).lower() for x in k}
+    if "instruction" in lower and "instances" in lower:
+        return "self_instruct"
+    if pk is not None and pk.lower() not in ("text", "content"):
+        rk, _ = _response_key(rec, vocab, skip=(pk,))
+        if pk.lower() == "instruction" and "response" not in vocab.mapped:
+            if ("context" in lower or "category" in lower) and "response" in lower:
+                return "dolly"
+            if "response" in lower and "output" not in lower:
+                return "gpteacher"
+            if rk is None or rk.lower() == "output":
+                return "alpaca"
+        if rk is not None:
+            return "prompt_response"
+        if _nested(rec, vocab, "", skip=frozenset({pk})):
+            return "eval_report"
+        return "prompt"
+    if _dialogue_text(rec) is not None:
+        return "text_dialogue"
+    if pk is not None:
+        rk, _ = _response_key(rec, vocab, skip=(pk,))
+        return "prompt_response" if rk is not None else "prompt"
+    return None
 
 
-def conv_gpteacher(rec: dict) -> list[Conversion]:
-    """GPTeacher ``{instruction, input?, response}``: Alpaca with ``response`` for ``output``."""
-    return _instruction(rec, "response")
+# ---------------------------------------------------------------- converters
+
+def conv_conversation(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
+    """A list of turns under any conversation key (ShareGPT ``conversations: [{from, value}]``,
+    OpenAI ``messages: [{role, content}]``, ``dialog: [{speaker, text}]``, a list of strings
+    alternating user/assistant...). Record-level ``system`` is prepended; ``tools`` kept in meta."""
+    meta: dict[str, Any] = {}
+    key = _conversation_key(rec, vocab)
+    if key is None:
+        raise Malformed("no list of turns under " + ", ".join(vocab.conversation[:4])
+                        + (", ..." if len(vocab.conversation) > 4 else ""))
+    msgs, langs = _turns(rec[key], key, vocab, meta, only_user=key.lower() == "turns")
+    system = _system(rec, vocab)
+    if system and not (msgs and msgs[0]["role"] == "system"):
+        msgs, langs = system + msgs, [None] + langs
+    _tools(rec, meta)
+    return [_finish(rec, msgs, langs, meta, vocab)]
 
 
-def conv_dolly(rec: dict) -> list[Conversion]:
-    """Dolly ``{instruction, context?, response, category?}``: context joined to the instruction;
-    ``category`` kept in meta."""
-    return _instruction(rec, "response", input_key="context")
+def conv_preference(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
+    """Preference records: ``chosen`` (a string, a message dict or a message list) after a prompt in
+    any layout (a conversation list, a prompt string or message list, none); ``rejected`` is kept
+    in ``meta.rejected``. hh-rlhf dialogue strings are split on their markers."""
+    meta: dict[str, Any] = {}
+    chosen = _maybe_json(rec["chosen"] if "chosen" in rec else _get(rec, ("chosen",), present=True)[1])
+    conv = _conversation_key(rec, vocab)
+    pk, prompt = _prompt_key(rec, vocab)
+    prefix: list[Message] = []
+    langs: list[Any] = []
+    if conv is not None:
+        prefix, langs = _turns(rec[conv], conv, vocab, meta)
+    elif pk is not None:
+        if isinstance(prompt, str) and isinstance(chosen, str) and _HH_MARK.search(prompt):
+            _rejected_meta(rec, meta, vocab)
+            return [(split_hh(prompt + chosen, "prompt+chosen"), _common_meta(rec, meta, vocab))]
+        prefix = _prompt_turns(prompt, pk, vocab)
+    elif isinstance(chosen, str):
+        _rejected_meta(rec, meta, vocab)
+        return [(split_hh(chosen), meta)]
+    if isinstance(chosen, list) and any(isinstance(m, dict) and _role_value(m, vocab)[0] for m in chosen):
+        tail, tail_langs = _turns(chosen, "chosen", vocab, meta)
+        if any(m["role"] == "user" for m in tail):  # chosen holds the whole conversation
+            prefix, langs = [], []
+    else:
+        cands = _candidates(chosen, "chosen", vocab)
+        if not cands:
+            raise Malformed("field 'chosen' is empty")
+        tail, tail_langs = cands[0], [None] * len(cands[0])
+    msgs = prefix + tail
+    langs = (langs or [None] * len(prefix)) + tail_langs
+    system = _system(rec, vocab)
+    if system and not (msgs and msgs[0]["role"] == "system"):
+        msgs, langs = system + msgs, [None] + langs
+    _tools(rec, meta)
+    _rejected_meta(rec, meta, vocab)
+    return [_finish(rec, msgs, langs, meta, vocab)]
 
 
-def conv_self_instruct(rec: dict) -> list[Conversion]:
+def conv_pair(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
+    """Prompt/response pairs by any names in the table (Alpaca ``instruction/input/output``, Dolly,
+    GPTeacher, ``question/answer``, ``query/response`` with ``history``, ``problem/solution``...).
+
+    User turn = prompt, and the context field (``input``/``context``) joined by a blank line as
+    Alpaca does; ``history`` (``[[user, assistant], ...]``) goes before it and ``system`` first.
+    The response may be a string, a message dict, ``{"text": ...}`` or a list of candidates
+    (``outputs: first|all``). No response (missing, null, empty) → user turns only: a prompt.
+    """
+    pk, prompt = _prompt_key(rec, vocab)
+    if pk is None:
+        raise Malformed("no prompt field (" + ", ".join(vocab.prompt[:6]) + (", ...)" if len(vocab.prompt) > 6 else ")"))
+    user = _prompt_turns(prompt, pk, vocab)
+    ck, context = None, None
+    for key in vocab.context:
+        if key.lower() != pk.lower():
+            ck, context = _get(rec, (key,))
+            if ck is not None:
+                break
+    if ck is not None:
+        if not isinstance(context, str):
+            raise Malformed(f"field {ck!r} is {type(context).__name__}, expected str")
+        user[-1] = {"role": "user", "content": _join(user[-1]["content"], context)}
+    head = _system(rec, vocab) + _history(rec, vocab)
+    rk, response = _response_key(rec, vocab, skip=(pk, ck))
+    cands = _candidates(response, rk, vocab) if rk is not None else []
+    if rk is None:
+        cands = _nested(rec, vocab, "", skip=frozenset({pk}))
+    meta = _common_meta(rec, {}, vocab)
+    _rejected_meta(rec, meta, vocab)
+    if not cands:
+        return [(head + user, meta)]
+    if opts.outputs == "first" or len(cands) == 1:
+        if len(cands) > 1:
+            meta["candidates"] = len(cands)
+        return [(head + user + cands[0], meta)]
+    return [(head + user + c, {**meta, "candidate": i}) for i, c in enumerate(cands)]
+
+
+def conv_pairwise(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
+    """Two answers to one prompt (``left_answer``/``right_answer``, ``response_a``/``response_b``,
+    ``output_1``/``output_2``, Chatbot Arena ``conversation_a``/``conversation_b``...).
+
+    ``pairwise: better`` keeps the answer the file prefers: by its grades (``left_grade``/``score_a``,
+    or ``grades: {left: .., right: ..}`` / ``scores: [a, b]``; higher is better, ``rank`` lower is
+    better) or its winner field (``winner: model_a``, ``preferred: right``...). A tie or no verdict
+    keeps the first answer (``meta.pairwise_choice`` says which and why). ``pairwise: both`` keeps
+    both answers as two conversations.
+    """
+    found = _pairwise(rec)
+    if found is None:
+        raise Malformed("no pair of answers (left/right, a/b, 1/2)")
+    (ka, kb), sides = found
+    conv = _conversation_key(rec, vocab)
+    pk, prompt = _prompt_key(rec, vocab)
+    prefix: list[Message] = []
+    if conv is not None:
+        prefix = _turns(rec[conv], conv, vocab, {})[0]
+    elif pk is not None:
+        prefix = _prompt_turns(prompt, pk, vocab)
+    answers = []
+    for key in (ka, kb):
+        cands = _candidates(rec[key], key, vocab)
+        if not cands:
+            answers.append(None)
+            continue
+        c = cands[0]
+        answers.append(c if any(m["role"] == "user" for m in c) else prefix + c)
+    if not any(answers):
+        raise Malformed(f"fields {ka!r} and {kb!r} are both empty")
+    meta = _common_meta(rec, {}, vocab)
+    head = [] if (prefix and prefix[0]["role"] == "system") else _system(rec, vocab)
+    if opts.pairwise == "both":
+        return [(head + a, {**meta, "pairwise_side": s}) for a, s in zip(answers, sides) if a]
+    pick, why = _verdict(rec, sides, (ka, kb))
+    if answers[pick] is None:
+        pick, why = 1 - pick, f"{why}; the other answer is empty"
+    other = answers[1 - pick]
+    meta["pairwise_choice"] = f"{sides[pick]} ({why})"
+    if other:
+        meta["rejected"] = other[-1]["content"]
+    return [(head + answers[pick], meta)]
+
+
+def _number(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v) if not math.isnan(v) else None
+    if isinstance(v, str):
+        m = re.match(r"\s*(-?\d+(?:\.\d+)?)", v)
+        return float(m.group(1)) if m else None
+    return None
+
+
+def _verdict(rec: dict, sides: tuple[str, str], answer_keys: tuple[str, str]) -> tuple[int, str]:
+    """Index (0/1) of the preferred answer and a short reason."""
+    grades: dict[str, dict[str, float]] = {}
+    for k, v in rec.items():
+        if not isinstance(k, str) or k in answer_keys:
+            continue
+        toks = tokens(k)
+        if not set(toks) & GRADE_TOKENS:
+            continue
+        lower_better = "rank" in toks
+        side = next((s for s in sides if s in toks), None)
+        if side is not None and _number(v) is not None:
+            pattern = "_".join("*" if t == side else t for t in toks)
+            grades.setdefault(pattern, {})[side] = _number(v) * (-1 if lower_better else 1)
+        elif isinstance(v, dict):
+            g = {s: _number(v.get(s, v.get(s.upper()))) for s in sides}
+            if None not in g.values():
+                grades[k] = {s: x * (-1 if lower_better else 1) for s, x in g.items()}
+        elif isinstance(v, list) and len(v) == 2 and None not in map(_number, v):
+            grades[k] = {s: _number(x) * (-1 if lower_better else 1) for s, x in zip(sides, v)}
+    for name, g in grades.items():
+        if len(g) == 2:
+            a, b = g[sides[0]], g[sides[1]]
+            if a == b:
+                return 0, f"tie on {name}"
+            return (0 if a > b else 1), f"by {name}"
+    for k, v in rec.items():
+        if not isinstance(k, str) or not set(tokens(k)) & WINNER_TOKENS:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (str, int)):
+            continue
+        toks = set(tokens(str(v)))
+        if toks & {"tie", "draw", "equal", "same", "both", "neither"}:
+            return 0, f"tie on {k}"
+        named = [i for i, s in enumerate(sides) for kk, vv in rec.items()
+                 if isinstance(kk, str) and kk not in answer_keys and kk != k and s in tokens(kk)
+                 and isinstance(vv, (str, int)) and not isinstance(vv, bool) and vv == v]
+        if len(set(named)) == 1:  # winner: "gpt-4" with model_a: "gpt-4"
+            return named[0], f"by {k}"
+        hit = [i for i, s in enumerate(sides) if s in toks]
+        if len(hit) == 1:
+            return hit[0], f"by {k}"
+        if sides == ("left", "right") or sides == ("a", "b"):
+            alias = {"1": 0, "2": 1, "a": 0, "b": 1}
+            idx = {alias[t] for t in toks if t in alias}
+            if len(idx) == 1:
+                return idx.pop(), f"by {k}"
+    return 0, "no grade or winner"
+
+
+def conv_self_instruct(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
     """Self-Instruct user-oriented ``{id, instruction, instances: [{input, output}], motivation_app?}``.
 
     One conversation per instance (instruction + instance input → output).
     """
-    instruction = _field(rec, "instruction", str)
-    instances = _field(rec, "instances", list)
+    ik, instruction = _get(rec, ("instruction",), present=True)
+    if not isinstance(instruction, str):
+        raise Malformed(f"field 'instruction' is {type(instruction).__name__}, expected str")
+    instances = _maybe_json(_get(rec, ("instances",), present=True)[1])
+    if not isinstance(instances, list):
+        raise Malformed(f"field 'instances' is {type(instances).__name__}, expected list")
     if not instances:
         raise Malformed("field 'instances' is empty")
     out = []
     for i, inst in enumerate(instances):
         if not isinstance(inst, dict):
             raise Malformed(f"instances[{i}] is {type(inst).__name__}, expected object")
-        try:
-            extra = _field(inst, "input", str, required=False, default="")
-            answer = _field(inst, "output", str)
-        except Malformed as exc:
-            raise Malformed(f"instances[{i}]: {exc}") from None
+        extra = inst.get("input") or ""
+        answer = inst.get("output")
+        if not isinstance(extra, str) or not isinstance(answer, str):
+            raise Malformed(f"instances[{i}]: 'input' and 'output' must be strings")
         meta: dict[str, Any] = {}
-        _original_id(rec, meta)
+        _original_id(rec, meta, vocab)
         if isinstance(rec.get("motivation_app"), str):
             meta["motivation_app"] = rec["motivation_app"]
         out.append(([{"role": "user", "content": _join(instruction, extra)},
@@ -368,32 +769,76 @@ def conv_self_instruct(rec: dict) -> list[Conversion]:
     return out
 
 
-def conv_mt_bench(rec: dict) -> list[Conversion]:
-    """MT-Bench style prompt-only ``{question_id, category, turns: [str, ...]}``: user turns only.
-
-    No answers exist, so the normalize stage rejects these as ``no_assistant_turn`` (on purpose:
-    they are evaluation prompts, and nothing is dropped silently here).
-    """
-    turns = _field(rec, "turns", list)
-    if not turns or not all(isinstance(t, str) for t in turns):
-        raise Malformed("field 'turns' must be a non-empty list of strings")
+def conv_mt_bench(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
+    """Prompt-only turn lists: MT-Bench ``{question_id, category, turns: [str, ...]}`` and
+    ``{"turns": [{"content": ...}]}``: user turns only (a prompt; reference answers, if any, are
+    in ``meta.reference``)."""
+    k, turns = _get(rec, ("turns",), present=True)
+    turns = _maybe_json(turns)
+    if not isinstance(turns, list) or not turns:
+        raise Malformed("field 'turns' must be a non-empty list")
+    msgs, _ = _turns(turns, "turns", vocab, {}, only_user=True)
     meta: dict[str, Any] = {}
-    _original_id(rec, meta, "question_id", "id")
+    _original_id(rec, meta, Vocab(id=("question_id", *vocab.id)))
     if isinstance(rec.get("category"), str):
         meta["category"] = rec["category"]
-    return [([{"role": "user", "content": t} for t in turns], meta)]
+    ref = rec.get("reference")
+    if ref:
+        meta["reference"] = _json_str(ref)
+    return [(msgs, meta)]
 
 
-CONVERTERS: dict[str, Callable[[dict], list[Conversion]]] = {
-    "sharegpt": conv_sharegpt,
-    "sharegpt_preference": conv_sharegpt_preference,
-    "openai": conv_openai,
-    "openai_preference": conv_openai_preference,
-    "prompt_chosen": conv_prompt_chosen,
-    "hh_rlhf": conv_hh_rlhf,
-    "alpaca": conv_alpaca,
-    "gpteacher": conv_gpteacher,
-    "dolly": conv_dolly,
-    "self_instruct": conv_self_instruct,
+def conv_prompt(rec: Any, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
+    """A prompt without an answer: a bare JSON string, or a record holding only a prompt field."""
+    if isinstance(rec, str):
+        return [([{"role": "user", "content": rec}], {})]
+    pk, prompt = _prompt_key(rec, vocab)
+    if pk is None:
+        raise Malformed("no prompt field (" + ", ".join(vocab.prompt[:6]) + ", ...)")
+    return [(_system(rec, vocab) + _prompt_turns(prompt, pk, vocab), _common_meta(rec, {}, vocab))]
+
+
+def conv_text_dialogue(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
+    """A dialogue written in one text field with ``Human:``/``Assistant:`` (also ``### Human:``,
+    ``User:``, ``<|user|>``) markers, as in guanaco-style dumps: split on the markers."""
+    k = _dialogue_text(rec)
+    if k is None:
+        raise Malformed("no text field with Human/Assistant markers")
+    text = rec[k]
+    marks = list(_MARK.finditer(text))
+    msgs = []
+    for m, nxt in zip(marks, marks[1:] + [None]):
+        body = text[m.end(): nxt.start() if nxt else len(text)].strip()
+        msgs.append({"role": _MARK_ROLE[m.group(1).lower()], "content": body})
+    return [(msgs, _common_meta(rec, {}, vocab))]
+
+
+def _conv_hh(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
+    return conv_preference(rec, vocab, opts)
+
+
+Converter = Callable[[Any, Vocab, Options], list[Conversion]]
+
+#: the layout table, in detection order (oasst layouts are converted in ``curate.readers.oasst``).
+LAYOUTS: dict[str, Converter] = {
+    "sharegpt_preference": conv_preference,
+    "sharegpt": conv_conversation,
+    "openai": conv_conversation,
+    "conversation": conv_conversation,
     "mt_bench": conv_mt_bench,
+    "openai_preference": conv_preference,
+    "hh_rlhf": conv_preference,
+    "prompt_chosen": conv_preference,
+    "pairwise": conv_pairwise,
+    "self_instruct": conv_self_instruct,
+    "dolly": conv_pair,
+    "gpteacher": conv_pair,
+    "alpaca": conv_pair,
+    "prompt_response": conv_pair,
+    "eval_report": conv_pair,
+    "text_dialogue": conv_text_dialogue,
+    "prompt": conv_prompt,
 }
+
+#: old name, kept for callers that look converters up by format name.
+CONVERTERS = LAYOUTS

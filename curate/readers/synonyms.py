@@ -1,0 +1,181 @@
+"""The synonym table: every key name and role value the readers recognise, in one place.
+
+Layout detection (``curate.readers.formats.detect``) reads a record through a ``Vocab``: ordered
+tuples of key names per meaning, plus a role-value map. ``DEFAULT`` is the table below; an input's
+explicit mapping (``fields:``/``roles:`` in YAML, see ``curate.readers.mapping``) builds a ``Vocab``
+whose mapped meanings hold only the user's key. Earlier names win when a record holds several.
+
+=====================  ===========================================================================
+meaning                keys (in priority order; case-sensitive record keys, compared lower-cased)
+=====================  ===========================================================================
+conversation list      conversations, messages, conversation, dialog, dialogue, dialogs, chat,
+                       turns, utterances, chat_history, thread, data
+turn role              from, role, speaker, author, sender, who, participant, speaker_role, type
+turn text              value, content, text, message, utterance, msg, body, parts
+prompt                 instruction, question, prompt, query, problem, input, human, user, request,
+                       task, inputs, source, then 问题 指令 输入 提问 вопрос инструкция запрос
+                       consigne requête pregunta instrucción frage anweisung, last text, content
+context (appended)     input, context, inputs, query (only when it is not the prompt key)
+response               output, response, answer, std_answer, completion, target, reply, solution,
+                       chosen, assistant, gpt, bot, best_answer, ref_answer, reference_answer,
+                       model_output, model_answer, generation, prediction, outputs, responses,
+                       answers, completions, generations, predictions, candidates, targets, reference,
+                       回答 答案 输出 回复 ответ réponse reponse respuesta antwort risposta resposta
+system                 system, system_prompt, system_message, sys, sys_prompt
+history                history, chat_history (``[[user, assistant], ...]`` or a turn list)
+id                     id, uid, question_id, idx, sample_id, example_id, conversation_id,
+                       prompt_id, task_id, _id
+rejected               rejected, rejected_response, rejected_answer
+=====================  ===========================================================================
+
+A key not in the response list still counts as a response when one of its ``_``/``-``/camelCase
+tokens is a response word (``answer``, ``output``, ``response``, ``completion``, ``reply``,
+``solution``, ``generation``, ``prediction``, ``target``; e.g. ``gpt4_answer``, ``modelOutput``) and
+none is a bookkeeping word (``id``, ``len``, ``score``, ``time``, ``tokens``...).
+
+Role values (lower-cased, surrounding spaces removed) → canonical role; ShareGPT/FastChat,
+OpenAI, OpenAssistant, LLaMA-Factory names and their French, Russian, Chinese, Spanish, German,
+Japanese, Portuguese and Italian equivalents are in ``ROLE_VALUES``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+CANONICAL_ROLES = ("system", "user", "assistant", "tool")
+
+#: role value (lower-cased) → canonical role.
+ROLE_VALUES: dict[str, str] = {}
+for _role, _names in {
+    "user": [
+        "human", "user", "prompter", "usr", "customer", "client", "questioner", "asker", "question",
+        "q", "instruction", "humans", "person",
+        "utilisateur", "utilisatrice", "humain", "humaine",          # fr
+        "пользователь", "человек", "юзер", "клиент", "вопрос",       # ru
+        "用户", "人类", "提问者", "问", "问题", "客户", "使用者", "user用户",  # zh
+        "usuario", "usuaria", "humano", "cliente",                   # es (pt: humano, cliente)
+        "benutzer", "benutzerin", "nutzer", "nutzerin", "mensch", "anwender", "kunde",  # de
+        "ユーザー", "ユーザ", "人間", "利用者",                        # ja
+        "usuário", "utente", "umano",                                # pt, it
+    ],
+    "assistant": [
+        "gpt", "assistant", "bot", "model", "chatbot", "ai", "chatgpt", "bard", "bing", "claude",
+        "gpt-4", "gpt4", "gpt-3.5", "gpt-3.5-turbo", "llm", "answer", "a", "response", "function_call",
+        "assistente", "assistante", "modèle", "modele", "robot", "ia", "agent",  # fr, it/pt
+        "ассистент", "помощник", "бот", "модель", "ии", "ответ",      # ru
+        "助手", "助理", "机器人", "模型", "智能助手", "ai助手", "答", "回答", "小助手", "人工智能",  # zh
+        "asistente", "modelo",                                        # es, pt
+        "assistent", "assistentin", "modell", "ki",                   # de
+        "アシスタント", "モデル", "ボット",                              # ja
+        "modello",                                                    # it
+    ],
+    "system": [
+        "system", "developer", "sys", "système", "systeme", "система", "системный", "系统",
+        "系统提示", "sistema", "システム",
+    ],
+    "tool": [
+        "tool", "function", "observation", "ipython", "tool_response", "function_response",
+        "tool_result", "tool_output", "outil", "инструмент", "функция", "工具", "函数", "观察",
+        "herramienta", "función", "werkzeug", "funktion", "ツール", "ferramenta", "strumento",
+    ],
+}.items():
+    for _n in _names:
+        ROLE_VALUES[_n.lower()] = _role
+
+CONVERSATION_KEYS = ("conversations", "messages", "conversation", "dialog", "dialogue", "dialogs",
+                     "chat", "turns", "utterances", "chat_history", "thread", "对话", "диалог")
+ROLE_KEYS = ("from", "role", "speaker", "author", "sender", "who", "participant", "speaker_role")
+TEXT_KEYS = ("value", "content", "text", "message", "utterance", "msg", "body", "parts")
+PROMPT_KEYS = ("instruction", "question", "prompt", "query", "problem", "input", "human", "user",
+               "request", "task", "inputs", "source", "text", "content")
+CONTEXT_KEYS = ("input", "context", "inputs", "query")
+RESPONSE_KEYS = ("output", "response", "answer", "std_answer", "completion", "target", "reply",
+                 "solution", "chosen", "assistant", "gpt", "bot", "best_answer", "ref_answer",
+                 "reference_answer", "model_output", "model_answer", "generation", "prediction",
+                 "outputs", "responses", "answers", "completions", "generations", "predictions",
+                 "candidates", "targets", "reference",
+                 "回答", "答案", "输出", "回复", "ответ", "réponse", "reponse", "respuesta", "antwort",
+                 "risposta", "resposta")
+SYSTEM_KEYS = ("system", "system_prompt", "system_message", "sys", "sys_prompt")
+HISTORY_KEYS = ("history", "chat_history")
+ID_KEYS = ("id", "uid", "question_id", "idx", "sample_id", "example_id", "conversation_id",
+           "prompt_id", "task_id", "_id")
+REJECTED_KEYS = ("rejected", "rejected_response", "rejected_answer")
+
+#: containers of candidate answers walked when looking for nested outputs (evaluation reports).
+NESTED_KEYS = ("results", "outputs", "samples", "generations", "completions", "candidates", "choices",
+               "predictions", "responses", "answers", "model_outputs", "runs")
+
+RESPONSE_TOKENS = frozenset({"answer", "answers", "output", "outputs", "response", "responses", "completion",
+                             "completions", "reply", "replies", "solution", "solutions", "generation",
+                             "generations", "prediction", "predictions", "target", "targets"})
+BOOKKEEPING_TOKENS = frozenset({"id", "ids", "idx", "index", "len", "length", "tokens", "token", "count", "num",
+                                "time", "date", "score", "scores", "grade", "grades", "rating", "ratings",
+                                "type", "format", "lang", "language", "start", "end", "url", "path", "file",
+                                "rank", "label", "labels", "status", "model", "source", "usage", "cost",
+                                "judgment", "judgement", "explanation", "feedback", "critique", "logprobs"})
+#: pairs of side tokens marking two answers to compare (``left_answer``/``right_answer``...).
+SIDES = (("left", "right"), ("a", "b"), ("1", "2"), ("first", "second"), ("0", "1"))
+GRADE_TOKENS = frozenset({"grade", "score", "rating", "reward", "points", "judge", "rank"})
+WINNER_TOKENS = frozenset({"winner", "preferred", "preference", "better", "choice", "chosen", "verdict", "win"})
+SPLIT_NAMES = frozenset({"train", "test", "validation", "valid", "dev", "eval", "evaluation", "val",
+                         "training", "testing", "holdout", "calibration"})
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEP = re.compile(r"[^0-9A-Za-z\u00c0-\uffff]+")
+
+
+def tokens(key: str) -> list[str]:
+    """Lower-cased word tokens of a key: ``gpt4_Answer`` → ``[gpt4, answer]``; ``modelOutput`` →
+    ``[model, output]``."""
+    return [t for t in _SEP.split(_CAMEL.sub("_", key).lower()) if t]
+
+
+def is_response_key(key: str) -> bool:
+    """True for a key that names an answer by the table or by its tokens (see module docstring)."""
+    k = key.lower()
+    if k in RESPONSE_KEYS:
+        return True
+    toks = set(tokens(key))
+    return bool(toks & RESPONSE_TOKENS) and not toks & BOOKKEEPING_TOKENS
+
+
+@dataclass(frozen=True)
+class Vocab:
+    """Key names per meaning, in priority order, and the role-value map, as used by detection.
+
+    ``mapped`` names the meanings an explicit mapping fixed (then only the user's key is looked up,
+    and token-based response matching is off when ``response`` is mapped).
+    """
+
+    conversation: tuple[str, ...] = CONVERSATION_KEYS
+    role: tuple[str, ...] = ROLE_KEYS
+    text: tuple[str, ...] = TEXT_KEYS
+    prompt: tuple[str, ...] = PROMPT_KEYS
+    context: tuple[str, ...] = CONTEXT_KEYS
+    response: tuple[str, ...] = RESPONSE_KEYS
+    system: tuple[str, ...] = SYSTEM_KEYS
+    history: tuple[str, ...] = HISTORY_KEYS
+    id: tuple[str, ...] = ID_KEYS
+    rejected: tuple[str, ...] = REJECTED_KEYS
+    roles: dict[str, str] = field(default_factory=lambda: dict(ROLE_VALUES))
+    mapped: frozenset[str] = frozenset()
+
+    def role_of(self, raw: str) -> str | None:
+        """Canonical role of a role value (any case), or None when unknown."""
+        return self.roles.get(raw.strip().lower())
+
+    def with_fields(self, fields: dict[str, str], roles: dict[str, str] | None = None) -> "Vocab":
+        """A copy where each mapped meaning (``prompt``, ``response``, ``messages``, ``role``,
+        ``content``, ``system``, ``id``, ``context``, ``history``, ``rejected``) is exactly the user's key,
+        and ``roles`` (source value → canonical role) override the role table."""
+        names = {"messages": "conversation", "content": "text", "chosen": "response", "query": "context"}
+        changes = {names.get(k, k): (v,) for k, v in fields.items()}
+        merged = dict(self.roles)
+        for src, dst in (roles or {}).items():
+            merged[src.strip().lower()] = dst
+        return replace(self, **changes, roles=merged, mapped=frozenset(changes))
+
+
+DEFAULT = Vocab()
