@@ -18,16 +18,17 @@ those element-wise ops. Inside ``cpu_lm_head()``:
    TRL's own functions), 3-4× fewer passes. Tiles with softcapping, a logit scale, non-fp32 compute,
    ``log_sum_sq_probs``/``mean_logits`` or an entropy gradient go to TRL's functions unchanged.
 
-Everything is restored on exit; TRL versions without these hooks are left alone (no-op). The
-kernels still choose Triton by their own check, so GPUs are unaffected.
+Everything is restored on exit. The patch relies on private TRL names and their argument lists, so
+``cpu_lm_head()`` first checks that the installed trl is in the tested range (``curate.chat.compat``,
+``require("cpu_fused_lm_head")``) and that TRL's functions still take exactly the arguments the lean
+versions take; either check failing raises a one-line ``ValueError`` naming ``train.cpu_fused_lm_head``.
+``train_model`` enables it on CPU by default (``train.config.resolve_device``). The kernels still choose
+Triton by their own check, so GPUs are unaffected.
 """
 
 from __future__ import annotations
 
 import math
-
-_PATCHED_NAMES = ("_forward_tile", "_backward_tile")
-
 
 def lean_forward_tile(tile, tile_stride, targets, running_max, sum_exp, x_sum_exp, sq_sum_exp, z_sum,
                       max_before_target, target_logit, vocab_start, n_cols, logit_scale, softcap, inv_t,
@@ -97,25 +98,41 @@ def lean_backward_tile(tile, tile_stride, targets, log_z, entropy, grad_logprobs
     tile.index_put_((rows, local[rows]), g[rows], accumulate=True)  # +g at the target
 
 
+def check_hooks(tu, ck) -> None:
+    """Raise ``ValueError`` (one line) unless ``tu`` (``trl.trainer.utils``) has ``_use_triton`` and ``ck``
+    (``trl.kernels.chunked_logprob``) has ``_forward_tile``/``_backward_tile`` taking exactly the arguments of
+    ``lean_forward_tile``/``lean_backward_tile`` (by name, in order)."""
+    import inspect
+
+    problems = [] if callable(getattr(tu, "_use_triton", None)) else ["trl.trainer.utils._use_triton is gone"]
+    for name, lean in (("_forward_tile", lean_forward_tile), ("_backward_tile", lean_backward_tile)):
+        theirs = getattr(ck, name, None)
+        want = [p for p in inspect.signature(lean).parameters if p != "_fallback"]
+        if theirs is None or list(inspect.signature(theirs).parameters) != want:
+            problems.append(f"trl.kernels.chunked_logprob.{name} no longer takes ({', '.join(want[:3])}, ...)")
+    if problems:
+        raise ValueError("train.cpu_fused_lm_head: " + "; ".join(problems) + ": set train.cpu_fused_lm_head: false")
+
+
 class cpu_lm_head:
     """Context manager: compact scoring and lean tiles for TRL's fused LM head on CPU (see module)."""
 
     def __enter__(self):
+        from curate.chat.compat import require
+
+        require("cpu_fused_lm_head")
+        import trl.kernels.chunked_logprob as ck
+        import trl.trainer.utils as tu
+
+        check_hooks(tu, ck)
         self._saved = []
-        try:
-            import trl.kernels.chunked_logprob as ck
-            import trl.trainer.utils as tu
-        except ImportError:  # pragma: no cover
-            return self
-        if getattr(tu, "_use_triton", None) is not None:
-            orig_use = tu._use_triton
-            self._saved.append((tu, "_use_triton", orig_use))
-            tu._use_triton = lambda device: device.type == "cpu" or orig_use(device)
-        if all(hasattr(ck, n) for n in _PATCHED_NAMES):
-            fwd, bwd = ck._forward_tile, ck._backward_tile
-            self._saved += [(ck, "_forward_tile", fwd), (ck, "_backward_tile", bwd)]
-            ck._forward_tile = lambda *a, **k: lean_forward_tile(*a, **k, _fallback=fwd)
-            ck._backward_tile = lambda *a, **k: lean_backward_tile(*a, **k, _fallback=bwd)
+        orig_use = tu._use_triton
+        self._saved.append((tu, "_use_triton", orig_use))
+        tu._use_triton = lambda device: device.type == "cpu" or orig_use(device)
+        fwd, bwd = ck._forward_tile, ck._backward_tile
+        self._saved += [(ck, "_forward_tile", fwd), (ck, "_backward_tile", bwd)]
+        ck._forward_tile = lambda *a, **k: lean_forward_tile(*a, **k, _fallback=fwd)
+        ck._backward_tile = lambda *a, **k: lean_backward_tile(*a, **k, _fallback=bwd)
         return self
 
     def __exit__(self, *exc):
