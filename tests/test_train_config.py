@@ -36,3 +36,37 @@ def test_rows_funnel_line():
         "12 lost every assistant token to truncation at max_length 256 → 935 trained")
     assert TrainRows(curated=10, train_split=10, trained=10).describe(64) == (
         "rows: 10 curated → 0 held out for eval (hash of id) → 10 train → 10 trained")
+
+
+def test_train_block_checked_against_the_chat_template_stage():
+    from curate.stages.chat_template import ChatTemplate
+    from train.spec import check_train_against_stages
+
+    def stage(**p):
+        return [("read", None), ("chat_template", ChatTemplate.Params(**p))]
+
+    assert check_train_against_stages(TrainSpec(), stage(vocab_size=2000)) == []
+    assert check_train_against_stages(TrainSpec(tiny={"vocab_size": 2000}), stage(vocab_size=2000)) == []  # agrees
+    assert check_train_against_stages(TrainSpec(tiny={"vocab_size": 4000}), [("read", None)]) == []  # no stage
+    assert check_train_against_stages(None, stage()) == []
+    got = check_train_against_stages(TrainSpec(tiny={"vocab_size": 600}, template="llama3"), stage(vocab_size=2000))
+    assert got == [
+        "train.tiny.vocab_size: 600 differs from the chat_template stage's vocab_size 2000, which trains the "
+        "tokenizer: remove train.tiny.vocab_size",
+        "train.template: llama3 differs from the chat_template stage's template chatml, which the rows were counted "
+        "and audited with: remove train.template to inherit it"]
+    assert check_train_against_stages(TrainSpec(model="Qwen/Qwen2.5-0.5B"), stage()) == [
+        "train.model: Qwen/Qwen2.5-0.5B has its own tokenizer, but the chat_template stage counted rows with the "
+        "tiny one: set its tokenizer: Qwen/Qwen2.5-0.5B"]
+    assert check_train_against_stages(TrainSpec(), stage(tokenizer="some/folder", template="tokenizer")) == [
+        "train.model: tiny trains the tiny tokenizer, but the chat_template stage counted rows with tokenizer "
+        "some/folder: set its tokenizer: tiny, or train.model to that model"]
+
+
+def test_shipped_lima_says_each_setting_once():
+    from pipelines.spec import load_spec
+    from train.spec import check_train_against_stages
+
+    spec = load_spec(Path(__file__).resolve().parent.parent / "pipelines" / "lima.yaml", check_files=False)
+    assert spec.train.tiny.vocab_size is None  # the chat_template stage owns it
+    assert check_train_against_stages(spec.train, [(s.name, s.params) for s in spec.stages]) == []

@@ -58,13 +58,14 @@ def run_training(spec, overrides: list[str] | None = None, echo: Callable[[str],
     """Train ``spec`` (a ``pipelines.spec.PipelineSpec`` with a ``train:`` block) on
     ``<output.dir>/curated.parquet``; returns ``train.sft.train_model``'s metrics.
 
-    Raises ``ValueError`` when the spec has no ``train:`` block or an override is invalid (pydantic's
-    message, one line per problem), ``FileNotFoundError`` when the pipeline has not been run.
+    Raises ``ValueError`` when the spec has no ``train:`` block, an override is invalid (pydantic's
+    message, one line per problem) or the (overridden) block disagrees with the ``chat_template`` stage
+    (``train.spec.check_train_against_stages``), ``FileNotFoundError`` when the pipeline has not been run.
     """
     from pydantic import ValidationError
 
     from train.sft import train_model
-    from train.spec import TrainSpec
+    from train.spec import TrainSpec, check_train_against_stages
 
     if spec.train is None:
         raise ValueError(f"{spec.path} has no train: block")
@@ -76,6 +77,9 @@ def run_training(spec, overrides: list[str] | None = None, echo: Callable[[str],
         except ValidationError as exc:
             problems = [f"train.{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
             raise ValueError("invalid --set:\n" + "\n".join(f"  - {p}" for p in problems)) from None
+    problems = check_train_against_stages(train, [(s.name, s.params) for s in spec.stages])
+    if problems:
+        raise ValueError("train: block disagrees with the curation stages:\n" + "\n".join(f"  - {p}" for p in problems))
     out = spec.output_dir
     curated_path, stats_path = out / "curated.parquet", out / "stats.json"
     if not curated_path.exists() or not stats_path.exists():

@@ -124,3 +124,43 @@ class TrainSpec(BaseModel):
         if self.model == "tiny" and self.template == "tokenizer":
             raise ValueError("template: tokenizer needs a real model's tokenizer; tiny takes a named template")
         return self
+
+
+def check_train_against_stages(train: TrainSpec | None, stages: list[tuple[str, BaseModel]]) -> list[str]:
+    """Problems between a ``train:`` block and the curation stages that feed it, one string each, starting with
+    the ``train.`` key at fault (``train.tiny.vocab_size: ...``); empty when they agree or there is no ``train:``.
+
+    ``stages`` is ``[(stage name, validated params), ...]`` in pipeline order. The last ``chat_template`` stage
+    owns the tokenizer and the template, because it counted, audited and length-filtered the rows with them;
+    training inherits both (``train.model.resolve_template``, ``train.launch.run_training``). So these are errors,
+    found by ``curatrain validate`` rather than after curation:
+
+    - ``train.tiny.vocab_size`` different from the stage's ``vocab_size`` (the stage trains the tiny tokenizer;
+      the train value would be ignored);
+    - ``train.template`` different from the stage's ``template``;
+    - ``train.model: tiny`` with a stage ``tokenizer`` other than ``tiny``, or another model with the stage's
+      ``tokenizer: tiny`` (rows counted and audited with another vocabulary than the one trained).
+    """
+    if train is None:
+        return []
+    staged = [p for name, p in stages if name == "chat_template"]
+    if not staged:
+        return []
+    p = staged[-1]
+    where = "the chat_template stage"
+    out = []
+    if train.model == "tiny" and getattr(p, "tokenizer", "tiny") == "tiny" and train.tiny.vocab_size is not None \
+            and train.tiny.vocab_size != getattr(p, "vocab_size", None):
+        out.append(f"train.tiny.vocab_size: {train.tiny.vocab_size} differs from {where}'s vocab_size "
+                   f"{p.vocab_size}, which trains the tokenizer: remove train.tiny.vocab_size")
+    if train.template is not None and train.template != getattr(p, "template", None):
+        out.append(f"train.template: {train.template} differs from {where}'s template {p.template}, which the rows "
+                   "were counted and audited with: remove train.template to inherit it")
+    tok = getattr(p, "tokenizer", None)
+    if train.model == "tiny" and tok not in (None, "tiny"):
+        out.append(f"train.model: tiny trains the tiny tokenizer, but {where} counted rows with tokenizer {tok}: "
+                   "set its tokenizer: tiny, or train.model to that model")
+    elif train.model != "tiny" and tok == "tiny":
+        out.append(f"train.model: {train.model} has its own tokenizer, but {where} counted rows with the tiny one: "
+                   f"set its tokenizer: {train.model}")
+    return out
