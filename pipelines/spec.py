@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from curate import registry
 from curate.stage import Stage, StageParams
-from train.spec import TrainSpec
+from train.spec import TrainSpec, check_train_against_stages
 
 
 class SpecError(ValueError):
@@ -471,6 +471,11 @@ def parse_spec(text: str, path: str = "<string>", check_files: bool = True, over
             for method in ("missing_files", "check_inputs"):
                 for msg in getattr(s.params, method, lambda: [])():
                     problems.append(at(s.index, s.name, msg))
+    if top is not None:  # the train: block against the stages that feed it (tokenizer, vocabulary, template)
+        for msg in check_train_against_stages(top.train, pairs):
+            key = tuple(msg.split(":", 1)[0].split("."))
+            line = find(key) or find(("train",))
+            problems.append(f"{'line %d: ' % line if line else ''}{msg}")
     output = top.output if top is not None else _parsed_or_none(OutputSpec, raw.get("output"))
     if output is not None:
         for msg in output_dir_problems(output.dir, overwrite or output.overwrite, check_files):
