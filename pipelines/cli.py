@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -46,9 +47,18 @@ def _fail(msg: str) -> None:
 
 
 def oserror_line(exc: OSError) -> str:
-    """``PATH: No space left on device`` (or the message alone when the error names no path)."""
-    what = exc.strerror or str(exc) or type(exc).__name__
-    return f"{exc.filename}: {what}" if exc.filename else what
+    """One line for an ``OSError``: ``PATH: No space left on device``, or the first line of the
+    message (e.g. transformers' "We couldn't connect to ...") with a hint about ``--offline`` when
+    the error is about reaching the hub."""
+    text = (exc.strerror or str(exc) or type(exc).__name__).strip()
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), type(exc).__name__)
+    if exc.filename:
+        return f"{exc.filename}: {first}"
+    if re.search(r"huggingface|hub|offline|connect", text, re.I):
+        offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in _TRUE
+        first += (" (hub access is off: download the model first, e.g. `huggingface-cli download ID`, or run with "
+                  "--online)" if offline else " (no network? download the model first and run with --offline)")
+    return first
 
 
 def _load(path: str, check_files: bool = True, overwrite: bool = False):

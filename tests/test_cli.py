@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import polars as pl
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from curate.schema import make_frame, rejects_from
@@ -53,3 +57,90 @@ def test_inspect_shows_samples_per_reason(tmp_path):
     assert res.output.count("-- r") == 4
     res = CliRunner().invoke(main, ["inspect", str(path), "--reason", "near_duplicate"])
     assert "too_short" not in res.output
+
+
+def test_version():
+    from importlib.metadata import version
+
+    res = CliRunner().invoke(main, ["--version"])
+    assert res.exit_code == 0 and res.output == f"curatrain {version('curatrain')}\n"
+
+
+def test_offline_flag_and_default_from_env(monkeypatch, tmp_path):
+    bad = tmp_path / "x.yaml"
+    bad.write_text("name: x\n")
+    for var in ("HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_OFFLINE"):
+        monkeypatch.setenv(var, "1")  # restored after the test, whatever the commands set
+    CliRunner().invoke(main, ["validate", str(bad)])
+    assert os.environ["HF_HUB_OFFLINE"] == "1" and os.environ["TRANSFORMERS_OFFLINE"] == "1"
+    CliRunner().invoke(main, ["--online", "validate", str(bad)])
+    assert os.environ["HF_HUB_OFFLINE"] == "0" and os.environ["HF_DATASETS_OFFLINE"] == "0"
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    CliRunner().invoke(main, ["validate", str(bad)])
+    assert os.environ["HF_HUB_OFFLINE"] == "0"
+    CliRunner().invoke(main, ["--offline", "validate", str(bad)])
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+
+
+def test_stages_name_shows_types_choices_bounds_defaults_and_an_example():
+    res = CliRunner().invoke(main, ["stages", "near_dedup"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert "  view: one of: conversation, first_user_turn, user_turns, assistant_turns; default \"conversation\"" in lines
+    assert "  threshold: float (> 0.0, < 1.0); default 0.5" in lines
+    assert "  bands: int or null (≥ 1); default null" in lines
+    assert "example (defaults as they are; fill in the <...> values):" in lines
+    example = yaml.safe_load("\n".join(lines[lines.index("example (defaults as they are; fill in the <...> values):")
+                                             + 1:]))
+    assert example[0]["stage"] == "near_dedup" and example[0]["threshold"] == 0.5
+    from pipelines.spec import parse_spec
+
+    text = yaml.safe_dump({"name": "x", "stages": [{"stage": "read", "inputs": [{"path": "a", "source": "a"}]},
+                                                   example[0]], "output": {"dir": "out/x"}})
+    assert parse_spec(text, check_files=False).stages[1].params.threshold == 0.5  # the example validates
+    res = CliRunner().invoke(main, ["stages", "read"])
+    assert "  inputs: list of InputSpec (not empty); required" in res.output
+    assert "    - {path: <path>, source: <source>}" in res.output
+
+
+def _tiny_pipeline(tmp_path, train: bool) -> str:
+    data = tmp_path / "d.jsonl"
+    data.write_text("\n".join(json.dumps({"conversations": [{"from": "human", "value": f"question {i}?"},
+                                                             {"from": "gpt", "value": f"answer number {i}."}]})
+                              for i in range(3)) + "\n")
+    spec = tmp_path / "p.yaml"
+    spec.write_text(f"name: t\nstages:\n  - stage: read\n    inputs: [{{path: {data}, source: d}}]\n"
+                    f"output: {{dir: {tmp_path / 'out'}}}\n" + ("train: {model: tiny}\n" if train else ""))
+    return str(spec)
+
+
+@pytest.mark.parametrize("exc, line", [
+    (ValueError("3 rows would train on a partial assistant mask; set train.audit: drop"),
+     "error: 3 rows would train on a partial assistant mask; set train.audit: drop"),
+    (OSError("We couldn't connect to 'https://huggingface.co' to load the files.\nCheck your connection."),
+     "error: We couldn't connect to 'https://huggingface.co' to load the files. (hub access is off: download the "
+     "model first, e.g. `huggingface-cli download ID`, or run with --online)"),
+    (FileNotFoundError(2, "No such file or directory", "out/t/model/config.json"),
+     "error: out/t/model/config.json: No such file or directory"),
+])
+def test_training_errors_in_run_are_one_line(tmp_path, monkeypatch, exc, line):
+    import pipelines.runner
+
+    def fail(spec, echo=print):
+        raise exc
+
+    monkeypatch.setattr(pipelines.runner, "train_from_outputs", fail)
+    res = CliRunner().invoke(main, ["--offline", "run", _tiny_pipeline(tmp_path, train=True)])
+    assert res.exit_code == 1
+    assert res.output.splitlines()[-1] == line and "Traceback" not in res.output
+
+
+def test_inspect_a_file_that_is_not_parquet_is_one_line(tmp_path):
+    bad = tmp_path / "rejects.parquet"
+    bad.write_text("not parquet")
+    res = CliRunner().invoke(main, ["inspect", str(bad)])
+    assert res.exit_code == 1 and len(res.output.splitlines()) == 1
+    assert res.output.startswith(f"error: {bad}: not a readable Parquet file")
+    pl.DataFrame({"a": [1]}).write_parquet(bad)
+    res = CliRunner().invoke(main, ["inspect", str(bad)])
+    assert res.output == f"error: {bad}: not a rejects file (no drop_reason, drop_stage, id column)\n"
