@@ -37,7 +37,7 @@ def reasons(res):
     ("glaive_toolcall_en.json", "sharegpt", 1, 1),
     ("dpo_en.json", "sharegpt_preference", 2, 2),
     ("openai_messages.jsonl", "openai", 2, 2),
-    ("alpaca.json", "alpaca", 5, 3),
+    ("alpaca.json", "alpaca", 5, 4),
     ("alpaca_trailing_comma.json", "alpaca", 2, 2),
     ("alpaca_broken_array.json", "alpaca", 3, 2),
     ("lima_history.json", "alpaca", 1, 1),
@@ -147,17 +147,15 @@ def test_openai_messages_and_text_parts():
 
 def test_alpaca_fields_and_malformed_records():
     # alpaca_5000.json records 0-1, hikariming 6382-9407's record without "input", and two planted
-    # defects: output is a number; output missing
+    # oddities: output is a number (read as its text, as eval answers such as 42 are); output missing
     res = read_file(R / "alpaca.json", "alpaca")
     raw = json.loads((R / "alpaca.json").read_text())
     a0 = res.rows[0]["messages"]
     assert a0 == [{"role": "user", "content": raw[0]["instruction"] + "\n\n" + raw[0]["input"]},
                   {"role": "assistant", "content": raw[0]["output"]}]
     assert res.rows[2]["messages"][0]["content"] == raw[2]["instruction"]  # no input field: fine
-    assert [(r["id"], r["drop_reason"], r["drop_detail"]) for r in res.rejects] == [
-        ("alpaca/alpaca.json#3", "malformed_record", "alpaca.json#3: alpaca: field 'output' is int, expected text"),
-    ]
-    assert json.loads(res.rejects[0]["meta"]["raw"])["output"] == 42
+    assert res.rejects == []
+    assert res.rows[3]["messages"][-1] == {"role": "assistant", "content": "42"}
     (prompt,) = res.prompts  # output missing: a prompt (instruction + input), never malformed
     assert prompt["id"] == "alpaca/alpaca.json#4"
     assert prompt["messages"] == [{"role": "user", "content": raw[4]["instruction"] + "\n\n" + raw[4]["input"]}]
@@ -298,7 +296,7 @@ def test_compression(tmp_path, codec):
         p = tmp_path / "alpaca.json"
         p.write_bytes(gzip.compress(data))
     res = read_file(p, "c")
-    assert (res.format, len(res.rows), len(res.prompts), reasons(res)) == ("alpaca", 3, 1, ["malformed_record"])
+    assert (res.format, len(res.rows), len(res.prompts), reasons(res)) == ("alpaca", 4, 1, [])
 
 
 def test_zstd_stream_without_content_size(tmp_path):

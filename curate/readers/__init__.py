@@ -71,7 +71,7 @@ from pathlib import Path
 from typing import Any
 
 from curate.readers.containers import RawRecord, ReadError
-from curate.readers.formats import DEFAULT_OPTIONS, LAYOUTS, Malformed, Options, detect
+from curate.readers.formats import DEFAULT_OPTIONS, LAYOUTS, Malformed, Options, detect, flat_view
 from curate.readers.oasst import conv_oasst_nested, conv_oasst_tree, convert_root, rebuild_flat
 from curate.readers.sources import DataFile, expand, load_records
 from curate.readers.synonyms import DEFAULT, SPLIT_NAMES, Vocab
@@ -156,19 +156,22 @@ def _record_lists(value: Any, vocab: Vocab) -> list[tuple[str, list]]:
     return out
 
 
-def _expand_records(records: list[RawRecord], vocab: Vocab, wrapper: str | None) -> list[tuple[RawRecord, dict]]:
-    """Records with split objects and record-holding wrappers opened up, each with extra meta."""
-    out: list[tuple[RawRecord, dict]] = []
+def _expand_records(records: list[RawRecord], vocab: Vocab, wrapper: str | None,
+                    fmt: str) -> list[tuple[RawRecord, dict, str | None]]:
+    """Records with split objects and record-holding wrappers opened up: ``(record, extra meta,
+    layout)``; the layout is detected here once (None: detect later, or none matched)."""
+    out: list[tuple[RawRecord, dict, str | None]] = []
     single = len(records) == 1
     base_meta = {"split": wrapper} if wrapper in SPLIT_NAMES else {}
     for it in records:
         v = it.value
+        f = None
         if it.error is None and isinstance(v, dict):
             try:
-                lists = [] if detect(v, vocab) is not None and not (set(map(str, v)) & SPLIT_NAMES) \
-                    else _record_lists(v, vocab)
+                f = detect(v, vocab) if fmt == "auto" else fmt
+                lists = [] if f is not None and not (set(map(str, v)) & SPLIT_NAMES) else _record_lists(v, vocab)
             except RECORD_ERRORS:
-                lists = []
+                lists, f = [], None
             if lists:
                 parent = {k: x for k, x in v.items() if isinstance(x, (str, int, float)) and not isinstance(x, bool)
                           and len(str(x)) <= 80}
@@ -178,9 +181,9 @@ def _expand_records(records: list[RawRecord], vocab: Vocab, wrapper: str | None)
                         meta["parent"] = dict(list(parent.items())[:8])
                     for j, x in enumerate(items):
                         idx = f"{key}/{j}" if single else f"{it.index}/{key}/{j}"
-                        out.append((RawRecord(idx, it.line, x), meta))
+                        out.append((RawRecord(idx, it.line, x), meta, None))
                 continue
-        out.append((it, base_meta))
+        out.append((it, base_meta, f))
     return out
 
 
@@ -238,12 +241,17 @@ def read_file(path: Path | str | DataFile, source: str, fmt: str = "auto", limit
         else:
             res.prompts.append(row)
 
-    for it, extra in _expand_records(box.records, vocab, wrapper):
+    for it, extra, f in _expand_records(box.records, vocab, wrapper, fmt):
         if it.error is not None:
             reject(it, "json_syntax_error", it.error)
             continue
         try:
-            f = fmt if fmt != "auto" else detect(it.value, vocab)
+            if f is None:
+                f = fmt if fmt != "auto" else detect(it.value, vocab)
+            if f is None and isinstance(it.value, dict):
+                view = flat_view(it.value)
+                if view is not None and (f := detect(view, vocab)) is not None:
+                    it = RawRecord(it.index, it.line, view, raw=_raw(it))
         except RECORD_ERRORS as exc:
             reject(it, "malformed_record", f"{it.where(name)}: {type(exc).__name__}: {str(exc)[:200]}")
             continue

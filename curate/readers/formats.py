@@ -16,7 +16,8 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from curate.readers.synonyms import (
@@ -66,21 +67,27 @@ class Malformed(ValueError):
 
 # ---------------------------------------------------------------- key lookup
 
+@lru_cache(maxsize=4096)
+def _lower_map(keys: tuple) -> dict[str, Any]:
+    return {str(x).lower(): x for x in reversed(keys)}  # the first spelling wins
+
+
 def _get(rec: dict, keys: tuple[str, ...], *, present: bool = False) -> tuple[str | None, Any]:
-    """First key of ``keys`` (exact, then case-insensitive) whose value is not None/""/[]/{}
+    """First key of ``keys`` (exact, else case-insensitive) whose value is not None/""/[]/{}
     (``present=True``: any value, even empty). Returns ``(record_key, value)`` or ``(None, None)``."""
     lower = None
     for k in keys:
         if k in rec:
-            v = rec[k]
-            if present or not _empty(v):
-                return k, v
-            continue
-        if lower is None:
-            lower = {str(x).lower(): x for x in rec}
-        real = lower.get(k.lower())
-        if real is not None and (present or not _empty(rec[real])):
-            return real, rec[real]
+            real = k
+        else:
+            if lower is None:
+                lower = _lower_map(tuple(rec))
+            real = lower.get(k.lower())
+            if real is None:
+                continue
+        v = rec[real]
+        if present or not _empty(v):
+            return real, v
     return None, None
 
 
@@ -105,6 +112,18 @@ def _maybe_json(v: Any) -> Any:
                 return json.loads(s)
             except (json.JSONDecodeError, RecursionError):
                 return v
+    return v
+
+
+def _maybe_turns(v: Any, vocab: Vocab) -> Any:
+    """A string holding JSON messages (a CSV cell) → the parsed messages; any other value as is
+    (answers that are JSON text stay text)."""
+    parsed = _maybe_json(v)
+    if parsed is v:
+        return v
+    items = parsed if isinstance(parsed, list) else [parsed]
+    if items and all(isinstance(x, dict) and _role_value(x, vocab)[0] for x in items):
+        return parsed
     return v
 
 
@@ -189,6 +208,35 @@ def _role(raw: Any, where: str, vocab: Vocab = DEFAULT) -> str:
     return role
 
 
+def _guess_roles(turns: list, vocab: Vocab) -> dict[str, str]:
+    """Roles for speaker names the table does not know (``"from": "Harry"``, ``"from": "gpt-4-0613"``):
+    one unknown name beside user turns is the assistant (beside assistant turns, the user); two
+    unknown names and no other role are user then assistant, in order of appearance. Else {}."""
+    known: set[str] = set()
+    unknown: list[str] = []
+    for t in turns:
+        if not isinstance(t, dict):
+            continue
+        has, raw = _role_value(t, vocab)
+        if not (has and isinstance(raw, str)):
+            continue
+        role = vocab.role_of(raw)
+        if role is not None:
+            known.add(role)
+        elif raw not in unknown:
+            unknown.append(raw)
+            if len(unknown) > 2:
+                return {}
+    known.discard("system")
+    if len(unknown) == 1 and known == {"user"}:
+        return {unknown[0]: "assistant"}
+    if len(unknown) == 1 and known == {"assistant"}:
+        return {unknown[0]: "user"}
+    if len(unknown) == 2 and not known:
+        return {unknown[0]: "user", unknown[1]: "assistant"}
+    return {}
+
+
 def _turns(turns: Any, where: str, vocab: Vocab, meta: dict, *, alternate_from: str = "user",
            only_user: bool = False) -> tuple[list[Message], list[Any]]:
     """A list of turns → messages and per-turn ``language`` labels.
@@ -200,6 +248,10 @@ def _turns(turns: Any, where: str, vocab: Vocab, meta: dict, *, alternate_from: 
     turns = _maybe_json(turns)
     if not isinstance(turns, list):
         raise Malformed(f"field {where!r} is {type(turns).__name__}, expected list")
+    guess = _guess_roles(turns, vocab)
+    if guess:
+        meta["guessed_roles"] = guess
+        vocab = replace(vocab, roles={**vocab.roles, **{k.strip().lower(): v for k, v in guess.items()}})
     msgs: list[Message] = []
     langs: list[Any] = []
     nxt = alternate_from
@@ -239,13 +291,16 @@ def _turns(turns: Any, where: str, vocab: Vocab, meta: dict, *, alternate_from: 
 
 def _prompt_turns(value: Any, where: str, vocab: Vocab) -> list[Message]:
     """A prompt: a string, a message dict, a list of messages (TRL) or of strings (user turns)."""
-    value = _maybe_json(value)
+    value = _maybe_turns(value, vocab)
     if isinstance(value, str):
         return [{"role": "user", "content": value}]
     if isinstance(value, dict):
         has, _ = _role_value(value, vocab)
         if has:
             return _turns([value], where, vocab, {})[0]
+        conv = _conversation_key(value, vocab)
+        if conv is not None:  # {"request": {"messages": [...]}}
+            return _turns(value[conv], f"{where}.{conv}", vocab, {})[0]
         return [{"role": "user", "content": _text(value, where, vocab)}]
     if isinstance(value, list):
         if all(isinstance(x, str) for x in value):
@@ -261,7 +316,7 @@ def _candidates(value: Any, where: str, vocab: Vocab, depth: int = 0) -> list[li
     answer (a list under that key: one answer per item); a list of messages with roles is one
     answer (TRL's ``chosen``); any other list holds one candidate per item. Empty → [].
     """
-    value = _maybe_json(value)
+    value = _maybe_turns(value, vocab)
     if _empty(value):
         return []
     if depth > MAX_DEPTH:
@@ -289,8 +344,8 @@ def _candidates(value: Any, where: str, vocab: Vocab, depth: int = 0) -> list[li
         for i, x in enumerate(value):
             out += _candidates(x, f"{where}[{i}]", vocab, depth + 1)
         return out
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise Malformed(f"field {where!r} is {type(value).__name__}, expected text")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return [[{"role": "assistant", "content": str(value)}]]  # eval answers such as 42 or 3.5
     raise Malformed(f"field {where!r} is {type(value).__name__}, expected text")
 
 
@@ -309,10 +364,19 @@ def _nested(obj: Any, vocab: Vocab, where: str, depth: int = 0, skip: frozenset 
         return out
     if not isinstance(obj, dict):
         return out
+    has_role, raw = _role_value(obj, vocab)
+    if has_role and isinstance(raw, str) and any(k in obj for k in vocab.text):
+        try:
+            return [_turns([obj], where, vocab, {})[0]]  # {"role": "assistant", "content": ...}
+        except Malformed:
+            return []
     for k, v in obj.items():
         if k in skip or not isinstance(k, str) or _empty(v):
             continue
         kl = k.lower()
+        if kl in ("message", "delta") and isinstance(v, dict):  # OpenAI choices[i].message
+            out += _nested(v, vocab, f"{where}.{k}", depth + 1)
+            continue
         if (kl in vocab.response or (("response" not in vocab.mapped) and is_response_key(k))) and not isinstance(v, (int, float)):
             try:
                 out += _candidates(v, f"{where}.{k}", vocab, depth + 1)
@@ -478,6 +542,21 @@ _MARK = re.compile(r"(?:(?:^|\n)[ \t]*(?:<\|)?|###[ \t]*)(Human|User|USER|HUMAN|
 _MARK_ROLE = {"human": "user", "user": "user", "assistant": "assistant", "bot": "assistant", "gpt": "assistant"}
 
 
+def flat_view(rec: dict) -> dict | None:
+    """The record with the fields of its object-valued fields lifted one level (top-level keys
+    win), for records that hide their prompt one level down (``{"doc": {"question": ...},
+    "target": ...}``, as in lm-eval-harness samples); None when no field holds an object."""
+    inner = [v for v in rec.values() if isinstance(v, dict)]
+    if not inner:
+        return None
+    view: dict = {}
+    for v in inner:
+        for k, x in v.items():
+            view.setdefault(k, x)
+    view.update({k: v for k, v in rec.items() if not isinstance(v, dict)})
+    return view
+
+
 def detect(rec: Any, vocab: Vocab = DEFAULT) -> str | None:
     """The layout of one record (first rule of ``LAYOUTS`` that matches), or None.
 
@@ -502,7 +581,7 @@ def detect(rec: Any, vocab: Vocab = DEFAULT) -> str | None:
             return "mt_bench"
         return {"conversations": "sharegpt", "messages": "openai"}.get(conv.lower(), "conversation")
     if chosen_k is not None:
-        chosen = _maybe_json(chosen)
+        chosen = _maybe_turns(chosen, vocab)
         if isinstance(chosen, list):
             return "openai_preference"
         if _prompt_key(rec, vocab)[0] is None and isinstance(chosen, str):
@@ -560,7 +639,7 @@ def conv_preference(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_O
     any layout (a conversation list, a prompt string or message list, none); ``rejected`` is kept
     in ``meta.rejected``. hh-rlhf dialogue strings are split on their markers."""
     meta: dict[str, Any] = {}
-    chosen = _maybe_json(rec["chosen"] if "chosen" in rec else _get(rec, ("chosen",), present=True)[1])
+    chosen = _maybe_turns(rec["chosen"] if "chosen" in rec else _get(rec, ("chosen",), present=True)[1], vocab)
     conv = _conversation_key(rec, vocab)
     pk, prompt = _prompt_key(rec, vocab)
     prefix: list[Message] = []
@@ -607,6 +686,9 @@ def conv_pair(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS
     if pk is None:
         raise Malformed("no prompt field (" + ", ".join(vocab.prompt[:6]) + (", ...)" if len(vocab.prompt) > 6 else ")"))
     user = _prompt_turns(prompt, pk, vocab)
+    options = _choices_text(rec, vocab)
+    if options:
+        user[-1] = {"role": "user", "content": _join(user[-1]["content"], options)}
     ck, context = None, None
     for key in vocab.context:
         if key.lower() != pk.lower():
@@ -624,6 +706,12 @@ def conv_pair(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS
         cands = _nested(rec, vocab, "", skip=frozenset({pk}))
     meta = _common_meta(rec, {}, vocab)
     _rejected_meta(rec, meta, vocab)
+    if (cands and len(user) == 1 and len(cands[0]) == 1 and _HH_MARK.search(user[0]["content"])
+            and user[0]["content"].rstrip().endswith("Assistant:")):  # "\n\nHuman: ...\n\nAssistant:" + completion
+        try:
+            return [(head + split_hh(user[0]["content"].rstrip() + " " + cands[0][0]["content"].lstrip(), pk), meta)]
+        except Malformed:
+            pass
     if not cands:
         return [(head + user, meta)]
     if opts.outputs == "first" or len(cands) == 1:
@@ -631,6 +719,22 @@ def conv_pair(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS
             meta["candidates"] = len(cands)
         return [(head + user + cands[0], meta)]
     return [(head + user + c, {**meta, "candidate": i}) for i, c in enumerate(cands)]
+
+
+_LETTERS = ("A", "B", "C", "D", "E", "F")
+
+
+def _choices_text(rec: dict, vocab: Vocab) -> str:
+    """Multiple-choice options as ``A. ...`` lines: fields ``A``..``F`` (C-Eval, MMLU layouts) or an
+    ``options`` list of strings; "" when the record has none."""
+    letters = [(x, rec[x]) for x in _LETTERS if isinstance(rec.get(x), (str, int, float)) and not isinstance(rec.get(x), bool)]
+    if len(letters) >= 2:
+        return "\n".join(f"{x}. {v}" for x, v in letters)
+    k, opts = _get(rec, ("options", "choices_text", "options_list"))
+    opts = _maybe_json(opts)
+    if k is not None and isinstance(opts, list) and len(opts) >= 2 and all(isinstance(o, str) for o in opts) and len(opts) <= 26:
+        return "\n".join(f"{chr(65 + i)}. {o}" for i, o in enumerate(opts))
+    return ""
 
 
 def conv_pairwise(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
@@ -718,6 +822,8 @@ def _verdict(rec: dict, sides: tuple[str, str], answer_keys: tuple[str, str]) ->
     for k, v in rec.items():
         if not isinstance(k, str) or not set(tokens(k)) & WINNER_TOKENS:
             continue
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)  # alpaca_eval "preference": 2.0
         if isinstance(v, bool) or not isinstance(v, (str, int)):
             continue
         toks = set(tokens(str(v)))

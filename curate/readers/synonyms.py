@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 CANONICAL_ROLES = ("system", "user", "assistant", "tool")
 
@@ -88,7 +89,9 @@ CONVERSATION_KEYS = ("conversations", "messages", "conversation", "dialog", "dia
 ROLE_KEYS = ("from", "role", "speaker", "author", "sender", "who", "participant", "speaker_role")
 TEXT_KEYS = ("value", "content", "text", "message", "utterance", "msg", "body", "parts")
 PROMPT_KEYS = ("instruction", "question", "prompt", "query", "problem", "input", "human", "user",
-               "request", "task", "inputs", "source", "text", "content")
+               "request", "task", "inputs", "source",
+               "问题", "指令", "输入", "提问", "вопрос", "инструкция", "запрос", "consigne", "requête",
+               "pregunta", "instrucción", "frage", "anweisung", "text", "content")
 CONTEXT_KEYS = ("input", "context", "inputs", "query")
 RESPONSE_KEYS = ("output", "response", "answer", "std_answer", "completion", "target", "reply",
                  "solution", "chosen", "assistant", "gpt", "bot", "best_answer", "ref_answer",
@@ -126,10 +129,15 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEP = re.compile(r"[^0-9A-Za-z\u00c0-\uffff]+")
 
 
+@lru_cache(maxsize=65536)
+def _tokens(key: str) -> tuple[str, ...]:
+    return tuple(t for t in _SEP.split(_CAMEL.sub("_", key).lower()) if t)
+
+
 def tokens(key: str) -> list[str]:
     """Lower-cased word tokens of a key: ``gpt4_Answer`` → ``[gpt4, answer]``; ``modelOutput`` →
     ``[model, output]``."""
-    return [t for t in _SEP.split(_CAMEL.sub("_", key).lower()) if t]
+    return list(_tokens(key))
 
 
 def is_response_key(key: str) -> bool:
