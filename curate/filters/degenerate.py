@@ -35,7 +35,7 @@ import math
 import re
 from collections import Counter
 
-from curate.filters.text import URL_RE, strip_code, words
+from curate.filters.text import URL_RE, code_density, strip_code, words
 
 _LATIN_WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9]{4,}")
 _VOWEL_RE = re.compile(r"[aeiouyAEIOUYÀ-ÆÈ-ÏÒ-ÖØ-Ýà-æè-ïò-öø-ÿ]")
@@ -83,9 +83,11 @@ def token_run(tokens: list[str]) -> int:
 
 
 def gibberish(text: str) -> float | None:
-    """Share of implausible Latin-script words (see module doc); None under 5 words of ≥ 4 letters."""
-    ws = [w for w in _LATIN_WORD_RE.findall(text) if not w.isdigit()]
-    if len(ws) < 5:
+    """Share of implausible Latin-script words (see module doc); None under 5 words of ≥ 4 letters,
+    when Latin-script words are under 30 % of all words (a Chinese or Japanese text quoting
+    acronyms), or in code-like text (``code_density`` > 0.03). Acronyms (all capitals) are skipped."""
+    ws = [w for w in _LATIN_WORD_RE.findall(text) if not w.isdigit() and not w.isupper()]
+    if len(ws) < 5 or len(ws) < 0.3 * len(words(text)) or code_density(text) > 0.03:
         return None
     bad = 0
     for w in ws:

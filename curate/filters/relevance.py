@@ -52,6 +52,7 @@ TRANSLATION_RE = re.compile(
     r"|(?:english|chinese|russian|french|spanish|german|japanese|korean) (?:version|word|phrase|name|equivalent|translation)"
     r"|翻译|翻譯|译成|譯成|用(?:英|中|日|韩|韓|俄|法|德|西班牙)[文语語]|(?:英|中|日|俄|法|德)[文语語](?:怎么|如何|是什么|翻译|回答|写|說|说)"
     r"|перев[оеё]д|перевести|переведи|на (?:английск|русск|китайск|французск|немецк|испанск)"
+    r"|переклад|англійськ|українськ"
     r"|tradu[cizs]|traduc|übersetz|en (?:anglais|français|espagnol|allemand|chinois|russe)"
     r"|en (?:inglés|español|francés|alemán|chino|ruso)|auf (?:englisch|deutsch|französisch|spanisch)"
     r"|in (?:inglese|italiano)|em (?:inglês|português)",
@@ -98,6 +99,7 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
     rs = [strip_for_langid(r) for r in responses]
     judge = [i for i, (p, r) in enumerate(zip(ps, rs))
              if len(LETTER_RE.findall(p)) >= min_letters and len(LETTER_RE.findall(r)) >= min_letters
+             and len(LETTER_RE.findall(r)) >= 0.5 * len(LETTER_RE.findall(responses[i][:len(r) * 3 + 100]))
              and not TRANSLATION_RE.search(prompts[i])]
     out: list[tuple[int, str | None]] = [(0, None)] * len(ps)
     if not judge:
@@ -111,8 +113,11 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
             continue
         r_script = main_script(rs[i])
         p_shares = script_shares(ps[i])
-        if r_script is None or p_shares.get(r_script, 0.0) >= prompt_share and r_script != main_script(ps[i]):
+        p_script = main_script(ps[i])
+        if r_script is None or (r_script != p_script and p_shares.get(r_script, 0.0) >= prompt_share):
             continue  # the prompt carries text in the answer's script
+        if r_script == p_script and min(pp, rp) < max(min_prob, 0.9):
+            continue  # same script (en/fr, ru/uk): only confident verdicts
         out[i] = (1, f"{pl_} prompt, {rl} answer")
     return out
 

@@ -19,7 +19,7 @@ reports them:
     the last line is prose of ≥ ``min_words`` words, in a turn of ≥ ``min_chars`` characters, that
     ends without terminal punctuation in its script's convention (``. ! ? …`` for Latin and
     Cyrillic, ``。！？…`` for CJK; closing quotes/brackets, emoji, code, URLs, hashtags, list
-    items, table rows and enumerations count as finished) — ``curate.filters.text.ends_mid_sentence``.
+    items, table rows and enumerations count as finished) — ``no_terminal_punct``.
 ``length_limit``
     the turn's token count sits within ``tolerance`` (a fraction) of a round generation limit
     (``limits``: 256, 512, 1024, 2048, 4096) and it does not end on sentence punctuation. The count is
@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from curate.filters.text import CJK_RE, ends_mid_sentence, words
+from curate.filters.text import CJK_RE, ENUM_SEP_RE, HASHTAG_END_RE, LIST_LINE_RE, code_density, words
 
 TRUNCATION_REASONS = ("code_cut", "announced_missing", "list_cut", "no_terminal_punct", "length_limit")
 DEFAULT_LIMITS = (256, 512, 1024, 2048, 4096)
@@ -74,18 +74,18 @@ def code_cut(text: str) -> str | None:
 
 # ---------------------------------------------------------------- announced_missing
 
-#: a final sentence that only announces what follows
+#: a final sentence that only announces what follows ("Here are some examples.", "如下。", "Вот пример:")
+_NOUN = (r"(?:code|steps?|examples?|list|items?|ways?|tips?|options?|points?|reasons?|ideas?|methods?|things?"
+         r"|scripts?|commands?|suggestions?|instructions?|results?|details?|answers?|questions?|changes?|features?)")
 ANNOUNCE_END_RE = re.compile(
-    r"(?i)(?:^|[\s*_])(?:here(?:['’]s| is| are)(?: (?:a|an|the|some|my|your|our|few|several|\d+|\w+))*"
-    r"|(?:the )?(?:following|as follows|below)|for (?:example|instance)|such as|this is how|these (?:are|include)"
-    r"|voici|voil[aà]|aqu[ií] (?:est[aá]n?|tienes|hay)|a continuaci[oó]n|hier (?:ist|sind)|folgende"
-    r"|ecco|di seguito|aqui (?:est[aá]|est[aã]o)|a seguir|вот|следующ|ниже"
-    r")[^.!?。！？\n]{0,80}[.:：]?$"
-    r"|(?:以下是|以下为|以下|如下|下面是|下面为|下面|例如|比如|包括|步骤是|代码是|代码如下)[^。！？\n]{0,40}[。：:]?$",
+    r"(?i)^(?:(?:sure|okay|ok|so|well|alright|great|certainly|absolutely|now|and|below)[,!]? )?here(?:['’]s| is| are) (?!where|why|when|to\b)(?:[\w’'-]+ ){0,6}[\w’'-]+[.:]?$"
+    r"|\b(?:as follows|the following|(?:listed|shown|given) below|the following (?:[\w-]+ )?" + _NOUN + r")[.:]?$"
+    r"|^(?:for example|for instance|such as|e\.g\.)[.:]?$"
+    r"|^(?:voici|aqu[ií] (?:est[aá]n?|tienes|hay)|hier (?:ist|sind)|ecco|aqui (?:est[aá]|est[aã]o)|вот)\b[^.!?:\n]{0,60}[.:]?$"
+    r"|(?:следующ\w*|ниже)(?: \w+)?[.:]?$"
+    r"|(?:以下是|以下为|下面是|下面为|如下|以下|步骤是|代码是|代码如下)[^。！？\n，,、]{0,15}[。：:]?$|(?:例如|比如|包括)[：:]$",
 )
-_CODE_WORD_RE = re.compile(
-    r"(?i)\b(?:code|script|snippet|function|program|query|implementation|example code|class|method|command)s?\b"
-    r"|代码|程序|脚本|函数|код|скрипт|программ|функци")
+_CODE_WORD_RE = re.compile(r"(?i)\b(?:code|script|snippet|query|implementation)s?\b|代码|脚本|код|скрипт")
 _CODE_LINE_RE = re.compile(r"[;{}=()<>\[\]]|^\s{2,}\S|^\s*(?:def|class|import|from|SELECT|function|var|let|const|#include|\$)\b")
 
 
@@ -99,14 +99,14 @@ def announced_missing(text: str) -> str | None:
     if t.endswith((":", "：")) and len(words(last)) >= 2:
         return f"ends on a colon: {last[-60:]!r}"
     if not _is_list_or_code(lines[-1]) and len(words(last)) >= 2:
-        tail_sent = re.split(r"(?<=[.!?。！？])\s*", last.rstrip(".。"))[-1]
+        tail_sent = re.split(r"(?<=[.!?。！？])\s*", last.rstrip(".。"))[-1].strip()
         if ANNOUNCE_END_RE.search(tail_sent) and len(words(tail_sent)) <= 25:
             return f"last sentence announces: {tail_sent[-60:]!r}"
     # "Here is the code:" followed by no code
     if "```" not in t:
         for i, ln in enumerate(lines[:-1]):
             s = ln.strip()
-            if s.endswith((":", "：")) and _CODE_WORD_RE.search(s) and len(words(s)) <= 30:
+            if s.endswith((":", "：")) and _CODE_WORD_RE.search(" ".join(s.split()[-6:])[-40:]) and len(words(s)) <= 30:
                 rest = lines[i + 1:]
                 if not any(_CODE_LINE_RE.search(r) for r in rest):
                     return f"announces code, none follows: {s[-60:]!r}"
@@ -119,7 +119,8 @@ def _is_list_or_code(line: str) -> bool:
 
 # ---------------------------------------------------------------- list_cut
 
-_LIST_ITEM_RE = re.compile(r"^(\s*)(?:#{1,6}\s*)?(?:\*\*)?(?:(\d{1,2})[.)、．]|[-*+•]|[（(](\d{1,2})[)）])\s*\S")
+_LIST_ITEM_RE = re.compile(r"^(\s*)(?:#{1,6}\s*)?(?:\*\*)?(?:(\d{1,2})[.)、．](?!\d)|[-*+•](?=\s)|[（(](\d{1,2})[)）])\s*\S")
+_INLINE_ITEMS_RE = re.compile(r"(?:^|\s)[（(]?\d{1,2}[.)）、](?!\d)")
 _NUM_WORDS = {
     # en, fr, es, de, it, pt, ru (nominative / genitive stems), zh
     **{w: n for n, ws in {
@@ -131,9 +132,16 @@ _NUM_WORDS = {
 }
 _ZH_NUM = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _COUNT_RE = re.compile(
-    r"(?i)(?<![\d.,])(\d{1,2})(?![\d.,%:])\s*(?:[^\W\d_]+\s+){0,3}?[^\W\d_]+"
-    r"|\b(" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")\b"
-    r"|([两二三四五六七八九十])\s*(?:个|種|种|条|條|点|點|步|项|項|种方法|個|大|类|類)")
+    r"(?i)(?<![\d.,\-])\b(\d{1,2})\s+(?!(?:year|month|week|day|hour|minute|second|percent|times|x\b|am\b|pm\b|"
+    r"kg|km|cm|mm|lbs?|pounds|miles|meters|feet|inch|degrees|dollars|euros|people|persons|players|members|children|kids))"
+    r"(?:[^\W\d_]+\s+){0,2}?[^\W\d_]{3,}"
+    r"|\b(" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")\s+[^\W\d_]{3,}"
+    r"|(?<![\d.])(\d{1,2}|[两二三四五六七八九十])\s*(?:个|種|种|条|條|点|點|步|项|項|個|大|类|類|句|首|件|位|本|部|款)")
+#: a prompt that asks for a number of items ("List five ...", "Give me 3 examples", "列出5个", "Назови три")
+PROMPT_ASK_RE = re.compile(
+    r"(?im)(?:^|[.!?;:]\s+)(?:please\s+|can you\s+|could you\s+|now\s+)?(?:list|give|name|write|provide|suggest|generate|create|describe|identify|come up with|outline|share"
+    r"|recommend|think of|brainstorm|enumerate|what are|mention|explain|find|compose|offer|state|cite|select|choose)\b"
+    r"|列出|列举|给出|写出|举出|提供|说出|给我|写|生成|提出|描述|找出|推荐|想出|举例|перечисл|назов|привед|дай|напиш|предлож")
 
 
 def announced_count(line: str) -> int | None:
@@ -146,12 +154,24 @@ def announced_count(line: str) -> int | None:
     elif m.group(2):
         n = _NUM_WORDS[m.group(2).lower()]
     else:
-        n = _ZH_NUM[m.group(3)]
+        g = m.group(3)
+        n = int(g) if g.isdigit() else _ZH_NUM[g]
     return n if 2 <= n <= 20 else None
 
 
-def list_cut(text: str) -> str | None:
-    """Note when the turn ends inside a visibly incomplete list (see module doc), else None."""
+def prompt_count(prompt: str) -> int | None:
+    """Items a prompt asks for ("List five fruits", "给出3个例子"), from its first 300 characters, or None."""
+    head = prompt[:300]
+    m = PROMPT_ASK_RE.search(head)
+    return announced_count(head[m.start():]) if m else None
+
+
+def list_cut(text: str, prompt: str = "") -> str | None:
+    """Note when the turn ends inside a visibly incomplete list (see module doc), else None.
+
+    ``prompt`` (the user turn answered) adds one check: it asks for N items ("List five ...") and
+    the list that ends the turn has fewer.
+    """
     t = text.rstrip()
     if not t or t.count("```") % 2 == 1:
         return None
@@ -161,8 +181,8 @@ def list_cut(text: str) -> str | None:
         return None
     last_idx = len(lines) - 1
     after = [j for j in range(item_idx[-1] + 1, last_idx + 1) if lines[j].strip()]
-    if len(after) > 1:
-        return None  # prose after the list: the list ended
+    if len(after) > 1 or (after and (not lines[after[0] - 1].strip() and not lines[after[0]].startswith((" ", "\t")))):
+        return None  # prose after the list (a new paragraph): the list ended
     # the final list: items whose gaps hold at most 3 non-blank non-item lines
     group = [item_idx[-1]]
     for i in reversed(item_idx[:-1]):
@@ -171,7 +191,9 @@ def list_cut(text: str) -> str | None:
             break
         group.insert(0, i)
     top = min(len(_LIST_ITEM_RE.match(lines[i]).group(1)) for i in group)
-    top_items = [i for i in group if len(_LIST_ITEM_RE.match(lines[i]).group(1)) == top]
+    top_items = [i for i in group if len(_LIST_ITEM_RE.match(lines[i]).group(1)) <= top + 1]
+    if len(top_items) == 1 and len(_INLINE_ITEMS_RE.findall(lines[top_items[0]])) >= 2:
+        return None  # "1) x; 2) y; 3) z" on one line: an inline enumeration
     nums = [int(n) for i in top_items for m in [_LIST_ITEM_RE.match(lines[i])] for n in [m.group(2) or m.group(3)] if n]
     intro = next((lines[j] for j in range(group[0] - 1, -1, -1) if lines[j].strip()), "")
     n_items = len(top_items)
@@ -179,6 +201,9 @@ def list_cut(text: str) -> str | None:
         want = announced_count(intro)
         if want is not None and n_items < want:
             return f"announced {want} items, {n_items} given"
+    asked = prompt_count(prompt) if prompt else None
+    if asked is not None and n_items < asked and not after:
+        return f"prompt asks for {asked} items, {n_items} given"
     if nums == [1] and n_items == 1 and not after:
         return "numbered list stops at item 1"
     # mid-item: the last item ends mid-sentence while earlier items end with a full stop
@@ -196,6 +221,47 @@ def _item_end(lines: list[str], i: int, j: int) -> str:
     """Last character of the item spanning lines ``i`` to ``j`` (exclusive)."""
     block = [ln for ln in lines[i:j] if ln.strip()]
     return block[-1].rstrip()[-1:] if block else ""
+
+
+# ---------------------------------------------------------------- no_terminal_punct
+
+#: characters a finished line may end with (sentence ends, closers, markup, math, emoji-free symbols)
+_FINISHED = set(".!?。！？…:;：；)]}>\"'”’»」』）】〉》*_~`|$%/\\=+")
+_OPEN_END = set(",，、(（[「『\"“‘-–—")
+_CODE_LINE_CHARS_RE = re.compile(r"[;{}=<>]|^\s{2,}\S|\t|\$\w")
+_BRACKETS_RE = re.compile(r"[()\[\]]")
+
+
+def _prose_line(line: str) -> bool:
+    return not (LIST_LINE_RE.match(line) or _CODE_LINE_CHARS_RE.search(line) or len(_BRACKETS_RE.findall(line)) >= 4)
+
+
+def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200) -> str | None:
+    """Note when the last line is unfinished prose (see module doc), else None.
+
+    Judged only in turns of ≥ ``min_chars`` characters whose last line is prose (no list, heading,
+    table or code marker, no hashtag, not an enumeration with 3+ ``；``/``、``) of ≥ ``min_words``
+    words, in a turn that is not code (``code_density`` ≤ 0.03). Ends that count as unfinished: a
+    letter (any script), a digit, a comma or an opening bracket/quote. Spared when the text's own
+    style leaves lines open: at least half of the (≥ 2) earlier prose lines of ≥ 3 words also end
+    without punctuation (poems, lyrics, slogans).
+    """
+    t = text.rstrip()
+    if len(t) < min_chars:
+        return None
+    ch = t[-1]
+    if ch in _FINISHED or not (ch.isalnum() or ch in _OPEN_END):
+        return None
+    lines = [ln for ln in t.split("\n") if ln.strip()]
+    last = lines[-1]
+    if not _prose_line(last) or HASHTAG_END_RE.search(last) or len(ENUM_SEP_RE.findall(last)) >= 3:
+        return None
+    if len(words(last)) < min_words or code_density(t) > 0.03:
+        return None
+    earlier = [ln.rstrip() for ln in lines[:-1] if _prose_line(ln) and len(words(ln)) >= 3][-8:]
+    if len(earlier) >= 2 and sum(ln[-1].isalnum() or ln[-1] in _OPEN_END for ln in earlier) >= 0.5 * len(earlier):
+        return None
+    return f"ends {t[-30:]!r}"
 
 
 # ---------------------------------------------------------------- length_limit
@@ -224,9 +290,10 @@ def length_limit(text: str, token_count: int | None = None, limits: tuple[int, .
 # ---------------------------------------------------------------- all signals
 
 
-def truncation_signals(text: str, *, min_words: int = 8, min_chars: int = 200, token_count: int | None = None,
+def truncation_signals(text: str, prompt: str = "", *, min_words: int = 8, min_chars: int = 200, token_count: int | None = None,
                        limits: tuple[int, ...] = DEFAULT_LIMITS, tolerance: float = 0.03) -> dict[str, str | None]:
-    """``{sub_reason: note or None}`` for the last assistant turn ``text``, keys ``TRUNCATION_REASONS``.
+    """``{sub_reason: note or None}`` for the last assistant turn ``text`` answering the user turn
+    ``prompt``, keys ``TRUNCATION_REASONS``.
 
     ``min_words``/``min_chars`` gate ``no_terminal_punct``; ``token_count``/``limits``/``tolerance``
     drive ``length_limit`` (``limits`` empty turns it off).
@@ -234,10 +301,8 @@ def truncation_signals(text: str, *, min_words: int = 8, min_chars: int = 200, t
     out: dict[str, str | None] = {
         "code_cut": code_cut(text),
         "announced_missing": announced_missing(text),
-        "list_cut": list_cut(text),
-        "no_terminal_punct": None,
+        "list_cut": list_cut(text, prompt),
+        "no_terminal_punct": no_terminal_punct(text, min_words, min_chars),
         "length_limit": length_limit(text, token_count, limits, tolerance) if limits else None,
     }
-    if ends_mid_sentence(text, min_words, min_chars):
-        out["no_terminal_punct"] = f"ends {text.rstrip()[-30:]!r}"
     return out

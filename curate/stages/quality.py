@@ -124,7 +124,7 @@ REP_COLS = {k: "stat_" + re.sub(r"_(\d)", r"\1", k) for k in REP_KEYS}  # dup_li
 
 _CODE_RE = r"(?s)(?:```|~~~).*?(?:```|~~~|\z)|`[^`\n]+`"
 DEGENERATE_KEYS = ("char_entropy", "tail_loop", "token_run", "gibberish", "echo")
-_PY_DTYPES = {"_symbol": pl.Float64, "_soft_match": pl.String, "_deg_char_entropy": pl.Float64,
+_PY_DTYPES = {"_prompt_of": pl.String, "_symbol": pl.Float64, "_soft_match": pl.String, "_deg_char_entropy": pl.Float64,
               "_deg_tail_loop": pl.Float64, "_deg_gibberish": pl.Float64}
 _PY_DTYPES.update({f"_{k}": pl.Float64 for k in REP_KEYS})
 #: private columns carried from compute_stats to the drop details, removed from the output
@@ -173,8 +173,8 @@ class Quality(FilterStage):
         trunc_checks: list[TruncName] = Field(
             default_factory=lambda: list(TRUNCATION_REASONS) + ["continue"], min_length=1,
             description="truncated_response sub-reasons to apply")
-        trunc_min_words: int = Field(8, ge=1, description="words the last prose line needs to be judged")
-        trunc_min_chars: int = Field(200, ge=0, description="characters the last assistant turn needs to be judged")
+        trunc_min_words: int = Field(5, ge=1, description="words the last prose line needs to be judged (no_terminal_punct)")
+        trunc_min_chars: int = Field(100, ge=0, description="characters the last assistant turn needs to be judged (no_terminal_punct)")
         length_limits: list[int] = Field(
             default_factory=lambda: list(DEFAULT_LIMITS),
             description="round generation limits (tokens) for length_limit; [] turns it off")
@@ -291,6 +291,7 @@ class Quality(FilterStage):
                 last_u = c
             elif r == "assistant":
                 prompt_of[i] = last_u
+        py["_prompt_of"] = prompt_of
         if "templated_identity" in on:
             py["_identity"] = [int(r == "user" and patterns.is_identity_question(c)) for r, c in zip(roles, contents)]
         if "truncated_response" in on:
@@ -348,6 +349,7 @@ class Quality(FilterStage):
             pl.col("_chars").filter(is_a).min().alias("stat_min_assistant_chars"),
             pl.col("_chars").max().alias("stat_max_turn_chars"),
             pl.col("content").filter(is_a).last().alias("_last_a"),
+            pl.col("_prompt_of").filter(is_a).last().alias("_last_a_prompt"),
             pl.col("content").filter(is_a).first().alias("_first_a"),
             pl.col("content").filter(is_u).first().alias("_first_u"),
             is_a.sum().alias("_n_a"),
@@ -414,6 +416,7 @@ class Quality(FilterStage):
         p = self.params
         checks = set(p.trunc_checks)
         last = per.get_column("_last_a").to_list()
+        last_prompt = per.get_column("_last_a_prompt").to_list()
         # chat_template's assistant token count, when the row has a single answer
         tok = None
         if "stat_assistant_tokens" in df.columns:
@@ -424,7 +427,7 @@ class Quality(FilterStage):
         notes: list[str | None] = []
         fences = per.get_column("_open_fences").to_list()
         for i, t in enumerate(last):
-            sig = truncation_signals(t or "", min_words=p.trunc_min_words, min_chars=p.trunc_min_chars,
+            sig = truncation_signals(t or "", last_prompt[i] or "", min_words=p.trunc_min_words, min_chars=p.trunc_min_chars,
                                      token_count=tok[i] if tok else None, limits=tuple(p.length_limits),
                                      tolerance=p.length_limit_tolerance) if t else {}
             if fences[i] and not sig.get("code_cut"):

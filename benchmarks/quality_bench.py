@@ -1,0 +1,295 @@
+"""Recall and false drops of the ``quality`` stage on labelled answers, before and after issue 11.
+
+Reproduces every figure in ``benchmarks/results/quality.md``::
+
+    .venv/bin/python benchmarks/quality_bench.py refusal   # (a) benchmarks/refusal_labels.jsonl (tune / holdout)
+    .venv/bin/python benchmarks/quality_bench.py trunc     # (b) good answers cut at natural points
+    .venv/bin/python benchmarks/quality_bench.py labels    # (c) benchmarks/quality_labels.jsonl, halves by hash of id
+    .venv/bin/python benchmarks/quality_bench.py all
+    options: --relevance (also run the embedding off_topic rule in `labels`), --show N (misses to print)
+
+"Before" is the ``quality`` stage at commit ``BEFORE_REV`` (its quality.py and patterns.py read
+with ``git show``), "after" is the working tree; both run with lima.yaml's ``drop:`` list
+(``LIMA_DROP``); "after+" adds the rules this work proposes for lima.yaml (``PROPOSED_EXTRA``).
+A labelled row counts as caught when the stage drops it for any reason; "own rule" counts only
+drops by the rule for its label. Timing lines carry ``uptime``'s load (the machine is shared).
+
+The truncation set (b) is built here, deterministically (seed 0), from answers of well-kept files
+(LIMA, oasst, oasst-zh, ShareGPT-zh, Alpaca-zh): each answer the *after* stage keeps whole is cut at
+one natural point of each kind it allows — ``list_item_end`` (after a full stop ending list item
+k < n: an early stop), ``mid_item`` (inside a list item), ``mid_code`` (inside a fenced block),
+``before_announced`` (right after a line ending on a colon), ``mid_sentence`` (at a word boundary
+inside prose), ``sentence_end`` (after a full stop half-way through: an early stop no rule can see
+without the prompt). The uncut originals are the negatives (false-drop rate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+DATA = Path("/work/shared/data")
+REFUSAL_LABELS = ROOT / "benchmarks" / "refusal_labels.jsonl"
+QUALITY_LABELS = ROOT / "benchmarks" / "quality_labels.jsonl"
+BEFORE_REV = "b254e8c"
+LIMA_DROP = ["length", "placeholder", "templated_identity", "refusal_boilerplate", "truncated_response",
+             "markup_debris", "repetition"]
+PROPOSED_EXTRA = ["degenerate", "language_mismatch"]
+OWN_RULE = {"refusal": {"refusal_boilerplate"}, "truncated": {"truncated_response"},
+            "repetitive": {"repetition", "degenerate"}, "off_topic": {"off_topic", "language_mismatch", "degenerate"},
+            "nonsense": {"degenerate", "off_topic", "language_mismatch"}}
+
+
+def uptime() -> str:
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def half(row_id: str) -> str:
+    """``tune`` or ``holdout``, by the first byte of sha1(id): stable, independent of file order."""
+    return "tune" if hashlib.sha1(row_id.encode()).digest()[0] % 2 == 0 else "holdout"
+
+
+# ---------------------------------------------------------------- stages
+
+
+def before_stage_class():
+    """The ``Quality`` class of commit ``BEFORE_REV``, loaded from ``git show`` under private module names."""
+    tmp = Path(tempfile.mkdtemp(prefix="quality_before_"))
+    pat = subprocess.run(["git", "-C", str(ROOT), "show", f"{BEFORE_REV}:curate/filters/patterns.py"],
+                         check=True, capture_output=True, text=True).stdout
+    qual = subprocess.run(["git", "-C", str(ROOT), "show", f"{BEFORE_REV}:curate/stages/quality.py"],
+                          check=True, capture_output=True, text=True).stdout
+    (tmp / "_before_patterns.py").write_text(pat)
+    qual = qual.replace("from curate.filters import patterns", "import _before_patterns as patterns")
+    qual = qual.replace("@register\n", "")
+    (tmp / "_before_quality.py").write_text(qual)
+    sys.path.insert(0, str(tmp))
+    spec = importlib.util.spec_from_file_location("_before_quality", tmp / "_before_quality.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["_before_quality"] = mod
+    spec.loader.exec_module(mod)
+    return mod.Quality
+
+
+def drops(stage, df) -> dict[str, tuple[str, str]]:
+    """``{id: (drop_reason, drop_detail)}`` of one stage run."""
+    from curate.stage import Context
+
+    res = stage.run(df, Context())
+    return dict(zip(res.rejected["id"].to_list(), zip(res.rejected["drop_reason"].to_list(),
+                                                       res.rejected["drop_detail"].to_list())))
+
+
+def pair_frame(rows: list[dict]):
+    """Canonical frame of ``{id, prompt, response}`` pairs (one user turn, one assistant turn)."""
+    from curate.schema import make_frame
+
+    return make_frame([{"id": r["id"], "source": r.get("source", "bench"),
+                        "messages": [{"role": "user", "content": r["prompt"]},
+                                     {"role": "assistant", "content": r["response"]}]} for r in rows])
+
+
+def stages(extra: list[str] | None = None):
+    """(name, stage) for before, after and after+ at lima.yaml's settings."""
+    from curate.stages.quality import Quality
+
+    Before = before_stage_class()
+    out = [("before", Before(Before.Params(drop=LIMA_DROP))), ("after", Quality(Quality.Params(drop=LIMA_DROP)))]
+    out.append(("after+", Quality(Quality.Params(drop=LIMA_DROP + PROPOSED_EXTRA + (extra or [])))))
+    return out
+
+
+# ---------------------------------------------------------------- (a) refusal labels
+
+
+def bench_refusal(show: int) -> None:
+    from filters_bench import load_file
+
+    from curate.schema import make_frame
+
+    labels = [json.loads(x) for x in REFUSAL_LABELS.read_text().splitlines() if x.strip()]
+    want = defaultdict(set)
+    for lab in labels:
+        f, i = lab["id"].rsplit("#", 1)
+        want[f].add(int(i))
+    rows = [r for f, idx in want.items() for r in load_file(DATA / f) if int(r["id"].rsplit("#", 1)[1]) in idx]
+    df = make_frame(rows)
+    print(f"\n## (a) refusal_labels.jsonl: {len(labels)} rows, {sum(x['refusal'] for x in labels)} refusals ({uptime()})")
+    for name, st in stages():
+        t0 = time.perf_counter()
+        d = drops(st, df)
+        dt = time.perf_counter() - t0
+        for split in ("tune", "holdout"):
+            sel = [x for x in labels if x.get("split", "tune") == split]
+            pos = [x for x in sel if x["refusal"]]
+            neg = [x for x in sel if not x["refusal"]]
+            tp = sum(d.get(x["id"], ("",))[0] == "refusal_boilerplate" for x in pos)
+            fp = sum(d.get(x["id"], ("",))[0] == "refusal_boilerplate" for x in neg)
+            print(f"{name:7s} {split:8s} refusal recall {tp}/{len(pos)} = {tp / len(pos):.3f}; non-refusals dropped as refusal "
+                  f"{fp}/{len(neg)} = {fp / len(neg):.3f}  ({dt:.1f} s)")
+            if name != "before" and show:
+                for x in [x for x in pos if d.get(x["id"], ("",))[0] != "refusal_boilerplate"][:show]:
+                    print("     miss", x["id"], x.get("note", ""))
+                for x in [x for x in neg if d.get(x["id"], ("",))[0] == "refusal_boilerplate"][:show]:
+                    print("     false", x["id"], d[x["id"]][1][:120], "|", x.get("note", ""))
+
+
+# ---------------------------------------------------------------- (b) truncation set
+
+TRUNC_SOURCES = ["llamafactory_lima.json", "oasst1_en_validation.jsonl", "oasst2_filtered_openpaws.jsonl",
+                 "llamafactory_oaast_sft_zh.json", "medicalgpt_sharegpt_zh_1K.json", "llamafactory_alpaca_zh_demo.json",
+                 "gpteacher_codegen_instruct.json"]
+_ITEM = re.compile(r"(?m)^\s*(?:\d{1,2}[.)]|[-*•])\s+\S.*$")
+_SENT_END = re.compile(r"[.!?。！？](?=\s|$)")
+
+
+def cut_points(text: str, rng: random.Random) -> dict[str, str]:
+    """``{kind: cut text}`` for the kinds of natural cut ``text`` allows (see module doc)."""
+    out: dict[str, str] = {}
+    items = list(_ITEM.finditer(text))
+    if len(items) >= 3:
+        ends = [m for m in items[:-1] if m.group(0).rstrip()[-1:] in ".。!?！？"]
+        if ends:
+            m = rng.choice(ends)
+            out["list_item_end"] = text[:m.end()].rstrip()
+        m = rng.choice(items)
+        body = m.group(0)
+        sp = [i.start() for i in re.finditer(r"\s", body.strip())]
+        if len(sp) >= 4:
+            k = sp[len(sp) // 2]
+            out["mid_item"] = text[:m.start()] + body.strip()[:k] if False else text[:m.start() + (len(body) - len(body.lstrip())) + k]
+    fences = [m.start() for m in re.finditer("```", text)]
+    if len(fences) >= 2:
+        a, b = fences[0], fences[1]
+        nl = [i for i in range(a, b) if text[i] == "\n"]
+        if len(nl) >= 3:
+            out["mid_code"] = text[:rng.choice(nl[1:-1])].rstrip()
+    colon = [m.end() for m in re.finditer(r"[:：][ \t]*\n", text) if m.end() < len(text) - 40]
+    if colon:
+        out["before_announced"] = text[:rng.choice(colon)].rstrip()
+    prose = [m.start() for m in re.finditer(r"(?<=[^\W\d_]) (?=[^\W\d_])", text)]
+    if "```" not in text and len(prose) >= 10:
+        out["mid_sentence"] = text[:rng.choice(prose[len(prose) // 3: -3])]
+    sents = [m.end() for m in _SENT_END.finditer(text) if len(text) * 0.3 < m.end() < len(text) * 0.8]
+    if sents and "```" not in text:
+        out["sentence_end"] = text[:rng.choice(sents)]
+    return out
+
+
+def truncation_set(per_file: int = 60, seed: int = 0) -> tuple[list[dict], list[dict]]:
+    """(positives, negatives): cut answers ``{id, prompt, response, kind}`` and their uncut originals."""
+    from filters_bench import load_file
+
+    from curate.stages.quality import Quality
+
+    rng = random.Random(seed)
+    originals = []
+    for f in TRUNC_SOURCES:
+        rows = [r for r in load_file(DATA / f) if len(r["messages"]) >= 2 and r["messages"][0]["role"] == "user"
+                and r["messages"][1]["role"] == "assistant" and len(r["messages"][1]["content"]) >= 150]
+        rng.shuffle(rows)
+        originals += [{"id": r["id"], "source": f, "prompt": r["messages"][0]["content"],
+                       "response": r["messages"][1]["content"]} for r in rows[:per_file]]
+    # keep originals no rule of the after stage flags (so a cut is the only defect)
+    d = drops(Quality(Quality.Params(drop=LIMA_DROP)), pair_frame(originals))
+    clean = [o for o in originals if o["id"] not in d]
+    pos = []
+    for o in clean:
+        for kind, cut in cut_points(o["response"], rng).items():
+            if cut.strip() and len(cut) < len(o["response"]) - 5:
+                pos.append({**o, "id": f"{o['id']}~{kind}", "response": cut, "kind": kind})
+    return pos, originals
+
+
+def bench_trunc(show: int) -> None:
+    pos, neg = truncation_set()
+    df_pos, df_neg = pair_frame(pos), pair_frame(neg)
+    kinds = Counter(p["kind"] for p in pos)
+    print(f"\n## (b) truncation set: {len(pos)} cut answers {dict(sorted(kinds.items()))}, {len(neg)} uncut originals "
+          f"from {len(TRUNC_SOURCES)} files ({uptime()})")
+    for name, st in stages():
+        dp, dn = drops(st, df_pos), drops(st, df_neg)
+        by_kind = Counter(p["kind"] for p in pos if dp.get(p["id"], ("",))[0] == "truncated_response")
+        sub = Counter(dp[p["id"]][1].split(":")[0] for p in pos if dp.get(p["id"], ("",))[0] == "truncated_response")
+        tot = sum(by_kind.values())
+        per = ", ".join(f"{k} {by_kind[k]}/{n}" for k, n in sorted(kinds.items()))
+        fd = sum(1 for o in neg if o["id"] in dn)
+        fdt = sum(1 for o in neg if dn.get(o["id"], ("",))[0] == "truncated_response")
+        print(f"{name:7s} truncated_response recall {tot}/{len(pos)} = {tot / len(pos):.3f} [{per}]")
+        print(f"{'':7s} originals dropped: any rule {fd}/{len(neg)} = {fd / len(neg):.3f}, as truncated {fdt}/{len(neg)}"
+              f"; sub-reasons {dict(sub.most_common())}")
+        if name == "after" and show:
+            for p in [p for p in pos if dp.get(p["id"], ("",))[0] != "truncated_response"][:show]:
+                print("     miss", p["kind"], p["id"], repr(p["response"][-80:]))
+            for o in [o for o in neg if dn.get(o["id"], ("",))[0] == "truncated_response"][:show]:
+                print("     false", o["id"], dn[o["id"]][1][:100], repr(o["response"][-60:]))
+
+
+# ---------------------------------------------------------------- (c) quality_labels.jsonl
+
+
+def bench_labels(show: int, relevance: bool) -> None:
+    if not QUALITY_LABELS.exists():
+        print(f"\n## (c) {QUALITY_LABELS.name}: not present yet")
+        return
+    rows = [json.loads(x) for x in QUALITY_LABELS.read_text().splitlines() if x.strip()]
+    df = pair_frame(rows)
+    print(f"\n## (c) {QUALITY_LABELS.name}: {len(rows)} rows {dict(Counter(r['label'] for r in rows))} ({uptime()})")
+    sts = stages(["off_topic"] if relevance else None)
+    for split in ("tune", "holdout"):
+        sel = [r for r in rows if half(r["id"]) == split]
+        print(f"\n[{split}] {len(sel)} rows {dict(sorted(Counter(r['label'] for r in sel).items()))}")
+        for name, st in sts:
+            t0 = time.perf_counter()
+            d = drops(st, pair_frame(sel))
+            dt = time.perf_counter() - t0
+            parts = []
+            for lab in ("refusal", "truncated", "off_topic", "nonsense", "repetitive"):
+                lr = [r for r in sel if r["label"] == lab]
+                if not lr:
+                    continue
+                anyd = sum(r["id"] in d for r in lr)
+                own = sum(d.get(r["id"], ("",))[0] in OWN_RULE[lab] for r in lr)
+                parts.append(f"{lab} {anyd}/{len(lr)} (own {own})")
+            good = [r for r in sel if r["label"] == "good"]
+            gd = [r for r in good if r["id"] in d]
+            print(f"{name:7s} caught: {'; '.join(parts)}; good dropped {len(gd)}/{len(good)} = "
+                  f"{len(gd) / max(len(good), 1):.3f} {dict(Counter(d[r['id']][0] for r in gd))} ({dt:.1f} s)")
+            if name != "before" and show:
+                for r in [r for r in sel if r["label"] != "good" and r["id"] not in d][:show]:
+                    print("     miss", r["label"], r["id"], repr(r["response"][:100]), "|", r.get("note", "")[:80])
+                for r in gd[:show]:
+                    print("     false", r["id"], d[r["id"]][0], d[r["id"]][1][:100])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("what", choices=["refusal", "trunc", "labels", "all"])
+    ap.add_argument("--show", type=int, default=0, help="print up to N misses / false drops per split")
+    ap.add_argument("--relevance", action="store_true", help="also run the off_topic embedding rule in `labels`")
+    a = ap.parse_args()
+    if a.what in ("refusal", "all"):
+        bench_refusal(a.show)
+    if a.what in ("trunc", "all"):
+        bench_trunc(a.show)
+    if a.what in ("labels", "all"):
+        bench_labels(a.show, a.relevance)
+
+
+if __name__ == "__main__":
+    main()
