@@ -183,7 +183,8 @@ def _expand_records(records: list[RawRecord], vocab: Vocab, wrapper: str | None,
                         idx = f"{key}/{j}" if single else f"{it.index}/{key}/{j}"
                         out.append((RawRecord(idx, it.line, x), meta, None))
                 continue
-        out.append((it, base_meta, f))
+        split = getattr(it, "split", None)  # set by containers for {"train": [...], "test": [...]}
+        out.append((it, {"split": split} if split else base_meta, f))
     return out
 
 
@@ -243,7 +244,7 @@ def read_file(path: Path | str | DataFile, source: str, fmt: str = "auto", limit
 
     for it, extra, f in _expand_records(box.records, vocab, wrapper, fmt):
         if it.error is not None:
-            reject(it, "json_syntax_error", it.error)
+            reject(it, getattr(it, "reason", None) or "json_syntax_error", it.error)
             continue
         try:
             if f is None:

@@ -199,6 +199,8 @@ def _role(raw: Any, where: str, vocab: Vocab = DEFAULT) -> str:
         has, inner = _role_value(raw, vocab)
         if not has:
             inner = raw.get("name")
+        if inner is None:
+            raise Malformed(f"{where}: role is an object without a role key (keys: {_keys_list(raw)})")
         raw = inner
     if not isinstance(raw, str):
         raise Malformed(f"{where}: role is {type(raw).__name__}, expected a string")

@@ -260,8 +260,17 @@ def load_records(f: DataFile, limit: int | None = None, is_record: Callable[[Any
             raise FileNotFoundError(f"{f.location}: file not found") from None
         except OSError as exc:
             raise ReadError(f"{f.location}: cannot fetch: {exc}") from exc
+        base = Path(f.name).name or "data"
+        inner, codec = _inner_name(base)
+        if not (inner.endswith((".csv", ".tsv", ".arrow"))):
+            try:
+                from curate.readers.containers import load_bytes
+            except ImportError:  # older containers.py: go through a temporary file
+                load_bytes = None
+            if load_bytes is not None:
+                return load_bytes(data, f.name, limit, is_record, **caps)
         with tempfile.TemporaryDirectory(prefix="curatrain-read-") as tmp:
-            local = Path(tmp) / (Path(f.name).name or "data")
+            local = Path(tmp) / base
             local.write_bytes(data)
             return load_records(DataFile(str(local), f.name), limit, is_record, **caps)
     path = Path(f.location)

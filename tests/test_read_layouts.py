@@ -1,0 +1,162 @@
+"""Layout detection by the synonym table, explicit mappings, and record-level robustness.
+
+Fixtures in tests/fixtures/read/ are real records (alpaca_5000.json 0-2, hikariming zh 0-1, MT-Bench
+81-83) re-laid out into the layouts users bring.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from curate.readers import FORMATS, read_file
+from curate.readers.formats import Options, detect
+from curate.readers.synonyms import DEFAULT, is_response_key, tokens
+
+F = Path(__file__).parent / "fixtures" / "read"
+ALPACA = json.loads((F / "source_alpaca3.json").read_text())  # alpaca_5000.json records 0-2
+
+
+def q(r):
+    return r["instruction"] + ("\n\n" + r["input"] if r.get("input") else "")
+
+
+def roles(row):
+    return [m["role"] for m in row["messages"]]
+
+
+def answers(res):
+    return [r["messages"][-1]["content"] for r in res.rows]
+
+
+@pytest.mark.parametrize("name, layout, rows, prompts", [
+    ("dialog_fr.jsonl", "conversation", 3, 0),
+    ("dialog_ru_zh.jsonl", "conversation", 2, 0),
+    ("zh_eval_std_answer.jsonl", "prompt_response", 2, 0),
+    ("pairwise.jsonl", "pairwise", 3, 0),
+    ("eval_report.json", "eval_report", 2, 0),
+    ("splits.json", "prompt_response", 3, 0),
+    ("preference.jsonl", "prompt_chosen", 2, 0),
+    ("qa.csv", "prompt_response", 3, 0),
+    ("prompts_strings.json", "prompt", 0, 3),
+    ("prompts_turns.jsonl", "mt_bench", 0, 3),
+])
+def test_every_layout_is_detected_without_mapping(name, layout, rows, prompts):
+    res = read_file(F / name, "t")
+    assert (res.format, len(res.rows), len(res.prompts), res.rejects) == (layout, rows, prompts, [])
+    assert all(roles(r)[-1] == "assistant" for r in res.rows)
+    assert all(set(roles(p)) <= {"user", "system"} for p in res.prompts)
+
+
+def test_role_names_in_five_languages_and_original_ids():
+    fr = read_file(F / "dialog_fr.jsonl", "fr")
+    assert [r["messages"] for r in fr.rows] == [
+        [{"role": "user", "content": q(a)}, {"role": "assistant", "content": a["output"]}] for a in ALPACA]
+    assert [r["meta"]["original_id"] for r in fr.rows] == ["fr0", "fr1", "fr2"]
+    ru_zh = read_file(F / "dialog_ru_zh.jsonl", "x")  # Пользователь/Ассистент and 用户/助手 under chat/author/message
+    assert [roles(r) for r in ru_zh.rows] == [["user", "assistant"]] * 2
+    assert ru_zh.rows[1]["messages"][0]["content"] == "给出三个保持健康的提示。"
+    for raw, want in [("utilisateur", "user"), ("USUARIO", "user"), ("Benutzer", "user"), ("人类", "user"),
+                      ("ассистент", "assistant"), ("Asistente", "assistant"), ("modèle", "assistant"),
+                      ("ユーザー", "user"), ("observation", "tool"), ("ipython", "tool"), ("Système", "system")]:
+        assert DEFAULT.role_of(raw) == want, raw
+
+
+def test_pairwise_better_by_grade_winner_and_tie_or_both():
+    res = read_file(F / "pairwise.jsonl", "p")
+    assert answers(res) == [a["output"] for a in ALPACA]  # right by grade 9 > 2; a by winner; tie → first
+    assert [r["meta"]["pairwise_choice"] for r in res.rows] == [
+        "right (by *_grade)", "a (by winner)", "a (tie on winner)"]
+    assert res.rows[0]["meta"]["rejected"] == "I don't know."
+    both = read_file(F / "pairwise.jsonl", "p", options=Options(pairwise="both"))
+    assert [r["id"] for r in both.rows] == [f"p/pairwise.jsonl#{i}.{k}" for i in range(3) for k in range(2)]
+    assert answers(both)[:2] == ["I don't know.", ALPACA[0]["output"]]
+
+
+def test_eval_report_first_or_all_outputs_and_splits():
+    first = read_file(F / "eval_report.json", "e")
+    assert answers(first) == [ALPACA[0]["output"], ALPACA[1]["output"]]
+    assert first.rows[0]["meta"]["candidates"] == 2
+    every = read_file(F / "eval_report.json", "e", options=Options(outputs="all"))
+    assert answers(every) == [ALPACA[0]["output"], "second sample", ALPACA[1]["output"], "second sample"]
+    assert [r["id"] for r in every.rows][:2] == ["e/eval_report.json#0.0", "e/eval_report.json#0.1"]
+    splits = read_file(F / "splits.json", "s")
+    assert [r["meta"]["split"] for r in splits.rows] == ["train", "test", "test"]
+
+
+def test_preference_chosen_kept_rejected_in_meta_and_csv_json_text_answer():
+    pref = read_file(F / "preference.jsonl", "p")
+    assert answers(pref) == [ALPACA[0]["output"], ALPACA[1]["output"]]
+    assert json.loads(pref.rows[0]["meta"]["rejected"]) == {"role": "assistant", "content": "no"}
+    assert pref.rows[1]["meta"]["rejected"] == "no"
+    csv_rows = read_file(F / "qa.csv", "c").rows  # capitalised headers; a JSON-text answer stays text
+    assert csv_rows[2]["messages"][-1]["content"] == '{"a": 1}'
+    assert [r["id"] for r in csv_rows] == ["c/qa.csv#0", "c/qa.csv#1", "c/qa.csv#2"]
+
+
+def test_prompt_sets_are_prompts_not_rejects():
+    mt = read_file(F / "prompts_turns.jsonl", "mt")
+    assert [p["meta"]["original_id"] for p in mt.prompts] == ["81", "82", "83"]
+    assert roles(mt.prompts[0]) == ["user", "user"]
+    strings = read_file(F / "prompts_strings.json", "s")
+    assert strings.prompts[0]["messages"][0]["content"].startswith("Compose an engaging travel blog post")
+
+
+def test_mapping_reads_what_detection_cannot():
+    assert read_file(F / "custom_keys.jsonl", "k").rejected_by_reason() == {"unrecognized_record": 2}
+    res = read_file(F / "custom_keys.jsonl", "k",
+                    fields={"prompt": "ask", "response": "reply_text", "system": "sys", "id": "sample"})
+    assert [r["messages"] for r in res.rows][0] == [
+        {"role": "system", "content": "Réponds en français."}, {"role": "user", "content": q(ALPACA[0])},
+        {"role": "assistant", "content": ALPACA[0]["output"]}]
+    assert res.rows[1]["meta"]["original_id"] == "1"
+    tsv = read_file(F / "custom.tsv", "t", fields={"prompt": "consigne_texte", "response": "reponse_ref", "id": "uid"})
+    assert [(r["meta"]["original_id"], roles(r)) for r in tsv.rows] == [("u0", ["user", "assistant"]), ("u1", ["user", "assistant"])]
+    conv = read_file(F / "custom_roles.jsonl", "r", fields={"messages": "log", "role": "who", "content": "said"},
+                     roles={"client_x": "user", "AGENT_Y": "assistant", "note": "tool"})
+    assert [roles(r) for r in conv.rows] == [["user", "assistant", "tool"]] * 2
+    bad = read_file(F / "custom_roles.jsonl", "r", fields={"messages": "log", "role": "who", "content": "said"})
+    assert bad.rejects[0]["drop_detail"] == "custom_roles.jsonl:1: conversation: log[0]: unknown role 'CLIENT_X'"
+
+
+def test_forced_format_and_table_order():
+    # a record matching two layouts: the table's order decides (conversation list before pair)
+    assert detect({"messages": [{"role": "user", "content": "q"}], "question": "q", "answer": "a"}) == "openai"
+    assert detect({"instruction": "i", "output": "o", "chosen": "c"}) == "prompt_chosen"
+    res = read_file(F / "zh_eval_std_answer.jsonl", "z", fmt="prompt")
+    assert (len(res.rows), len(res.prompts)) == (0, 2)
+    assert "eval_report" in FORMATS and "pairwise" in FORMATS
+
+
+def test_hostile_records_become_rejects_naming_file_and_line(tmp_path):
+    deep: dict = {"text": "x"}
+    for _ in range(60):
+        deep = {"content": deep}
+    records = [
+        {"conversations": [{"from": ["human"], "value": "hi"}, {"from": "gpt", "value": "yo"}]},  # role a list
+        {"messages": [{"role": {"x": 1}, "content": "hi"}]},                                       # role a dict
+        {"messages": [{"role": "user", "content": 5}, {"role": "assistant", "content": "a"}]},     # content int
+        {"question": "q", "answer": {"no_text_here": 1}},                                          # odd answer
+        {"instruction": 3.5, "output": "o"},                                                       # prompt a number
+        {"messages": [{"role": "user", "content": deep}, {"role": "assistant", "content": "a"}]},  # deep content
+        {"question": "q", "answer": "a"},                                                          # fine
+    ]
+    p = tmp_path / "hostile.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    res = read_file(p, "h")
+    assert len(res.rows) + len(res.prompts) + len(res.rejects) == len(records)
+    assert [r["drop_reason"] for r in res.rejects] == ["malformed_record"] * 6
+    assert [r["drop_detail"].split(": ")[0] for r in res.rejects] == [f"hostile.jsonl:{i}" for i in range(1, 7)]
+    assert "role is list, expected a string" in res.rejects[0]["drop_detail"]
+    assert "role is an object without a role key" in res.rejects[1]["drop_detail"]
+    assert "content is int, expected text" in res.rejects[2]["drop_detail"]
+    assert "nested deeper than" in res.rejects[5]["drop_detail"]
+    assert answers(res) == ["a"]
+
+
+def test_synonym_helpers():
+    assert tokens("gpt4_Answer") == ["gpt4", "answer"] and tokens("modelOutput") == ["model", "output"]
+    assert is_response_key("std_answer") and is_response_key("gpt4_answer") and is_response_key("回答")
+    assert not is_response_key("answer_id") and not is_response_key("output_tokens")
+    mapped = DEFAULT.with_fields({"prompt": "ask", "messages": "log"}, {"UTILISATEUR": "user"})
+    assert (mapped.prompt, mapped.conversation, mapped.role_of("utilisateur ")) == (("ask",), ("log",), "user")
