@@ -80,7 +80,10 @@ def dedup_eval(inputs, view, num_perm, ngram, char_ngram, shingle, threshold, ba
     from curate.schema import make_frame
 
     if len(inputs) == 1 and Path(inputs[0]).suffix in (".yaml", ".yml"):
-        frame, params = _from_pipeline(inputs[0])
+        try:
+            frame, params = _from_pipeline(inputs[0])
+        except (OSError, ValueError) as exc:  # the read stage refused a file: one line, like `run`
+            _fail(f"cannot read inputs: {exc}")
     else:
         try:
             frame, params = make_frame(read_paths(list(inputs)).rows), {}

@@ -144,3 +144,18 @@ def test_inspect_a_file_that_is_not_parquet_is_one_line(tmp_path):
     pl.DataFrame({"a": [1]}).write_parquet(bad)
     res = CliRunner().invoke(main, ["inspect", str(bad)])
     assert res.output == f"error: {bad}: not a rejects file (no drop_reason, drop_stage, id column)\n"
+
+
+def test_dedup_eval_read_failure_is_one_line(tmp_path, monkeypatch):
+    import pipelines.dedup_eval
+
+    def refuse(path):
+        raise ValueError(f"{tmp_path}/d.jsonl: 0 conversations read (top reject reason: json_syntax_error)")
+
+    monkeypatch.setattr(pipelines.dedup_eval, "_from_pipeline", refuse)
+    spec = tmp_path / "p.yaml"
+    spec.write_text("name: x\n")
+    res = CliRunner().invoke(main, ["dedup-eval", str(spec)])
+    assert res.exit_code == 1
+    assert res.output == (f"error: cannot read inputs: {tmp_path}/d.jsonl: 0 conversations read "
+                          "(top reject reason: json_syntax_error)\n")
