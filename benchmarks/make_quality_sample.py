@@ -1,0 +1,414 @@
+"""Draw the (prompt, response) pairs behind benchmarks/quality_labels.jsonl.
+
+What it does: reads every file in ../shared/data with ``curate.readers.read_paths`` (pinned to the
+readers of commit ``READER_COMMIT``, see below), takes the first user turn and the assistant turn
+that answers it from each conversation, tags each pair with cheap "suspect" cues, and draws a
+stratified sample with fixed seeds that OVERSAMPLES likely-bad pairs, so that the rarer quality
+labels (refusal, truncated, off_topic, nonsense, repetitive) get enough examples to measure recall
+on. The cues only steer the draw; every ``label`` in quality_labels.jsonl was given by a person
+reading the pair (see docs/labels.md), and the cue a pair was drawn under is kept as ``draw``.
+
+The draw has three rounds; each keeps the earlier rounds exactly and excludes their ids:
+
+1. 430 pairs (``SEED``): 30 Russian and 20 other-language pairs first (two thirds of them
+   suspect), then per-cue quotas (``QUOTAS``) spread round-robin over sources:
+
+   - ``refusal_kw``: the first 300 characters hold an apology / AI-boilerplate cue
+     (``I'm sorry``, ``As an AI``, ``抱歉``, ``作为一个``, ``Извините``, ``К сожалению``, ...).
+   - ``repetitive``: 30%+ of word 3-grams (CJK: character 3-grams) are repeats, or a non-empty line
+     occurs 3+ times (Gopher-style repetition, Rae et al. 2021, appendix A).
+   - ``short``: under 25 characters (CJK: under 8).
+   - ``unfinished_file``: from a hikariming ``*_unfinished.json`` file.
+   - ``no_end_punct``: no terminal punctuation, closing bracket/quote or code fence at the end.
+   - ``low_overlap``: prompt and response share under 5% of their word (CJK: character) types.
+   - ``long``: over 3,000 characters.
+   - ``random``: no cue.
+
+   Non-English oasst2 replies are taken from every branch of the message trees (sibling replies
+   too), because the reader keeps one path per tree and leaves only 8 Russian answers.
+2. 200 pairs (``SEED2``, ``QUOTAS2``), because round 1, once read, held under 25 truncated /
+   off_topic / nonsense / repetitive pairs: sharper cues (ends in a colon, long without terminal
+   punctuation, heavy repetition, answer in another script than the prompt, echo / junk) plus the
+   *rejected* answers of the two preference files (hh-rlhf harmless-base test, LLaMA-Factory DPO).
+3. 99 pairs (``SEED3``, ``QUOTAS3``): OpenAssistant replies that its crowd labels flag (spam,
+   fails_task or lang_mismatch >= 0.5, or quality <= 0.2) and a stricter repetition cue.
+
+Run (about 30 s; prints per-cue / per-language / per-source counts)::
+
+    .venv/bin/python benchmarks/make_quality_sample.py --out /tmp/quality_sample.jsonl
+
+Output rows: ``{id, source, lang, flag, prompt, response}``, in the order of
+quality_labels.jsonl (which adds ``label`` and ``note`` and calls ``flag`` ``draw``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+# The draw depends on how curate.readers turns files into conversations (ids, which oasst path is
+# kept, ...), and the readers keep changing. The labelled sample was drawn with the readers of this
+# commit; ``use_reader`` extracts that commit's ``curate/`` (git archive, read-only) so a rerun
+# reproduces the labelled ids exactly. ``--reader-commit HEAD`` uses the current tree instead.
+READER_COMMIT = "b254e8c"
+
+
+def use_reader(commit: str) -> None:
+    """Put ``curate`` of ``commit`` first on sys.path (``HEAD``: the working tree)."""
+    import subprocess
+    import tempfile
+
+    if commit == "HEAD":
+        sys.path.insert(0, str(ROOT))
+        return
+    dest = Path(tempfile.mkdtemp(prefix="quality_sample_reader_"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "curate"], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    sys.path.insert(0, str(dest))
+SEED = 11
+# flag -> number of pairs to draw (total ~430; ru and "other" languages get their own quota below)
+QUOTAS = {"refusal_kw": 70, "repetitive": 40, "short": 40, "unfinished_file": 30,
+          "no_end_punct": 70, "low_overlap": 60, "long": 25, "random": 95}
+LANG_QUOTA = {"ru": 30, "other": 20}  # drawn first, across flags, so these languages are present
+
+_REFUSAL = re.compile(
+    r"I'?m sorry|I am sorry|I apologi[sz]e|As an AI|as a language model|I'?m not able to|I cannot|I can'?t"
+    r"|I don'?t have (?:access|enough|personal)|I'?m unable|抱歉|对不起|作为一[个名]|我无法|我不能|很遗憾"
+    r"|Извините|К сожалению|Я не могу|как (?:ИИ|языковая модель)|Lo siento|Como (?:IA|modelo)"
+    r"|Désolé|En tant qu|Es tut mir leid|Als KI", re.I)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_CYR = re.compile(r"[\u0400-\u04ff]")
+_END = tuple(".!?。！？…)]}\"'»”’」』`*>|:;；：") + ("```",)
+_WORD = re.compile(r"\w+")
+
+
+def script_lang(text: str, meta_lang: str | None) -> str:
+    """Language of a pair: the file's own label if it has one, else by script (zh / ru / en)."""
+    if meta_lang:
+        return meta_lang.split("-")[0]
+    cjk, cyr = len(_CJK.findall(text)), len(_CYR.findall(text))
+    letters = sum(ch.isalpha() for ch in text) or 1
+    if cjk / letters > 0.2:
+        return "zh"
+    if cyr / letters > 0.3:
+        return "ru"
+    return "en"
+
+
+def units(text: str, cjk: bool) -> list[str]:
+    return list(_CJK.findall(text)) if cjk else [w.lower() for w in _WORD.findall(text)]
+
+
+def flags(src_file: str, prompt: str, resp: str, lang: str) -> list[str]:
+    cjk = lang in ("zh", "ja", "ko")
+    out = []
+    if _REFUSAL.search(resp[:300]):
+        out.append("refusal_kw")
+    u = units(resp, cjk)
+    grams = [tuple(u[i:i + 3]) for i in range(len(u) - 2)]
+    lines = [ln.strip() for ln in resp.splitlines() if ln.strip()]
+    if (len(grams) >= 20 and 1 - len(set(grams)) / len(grams) >= 0.3) or (lines and Counter(lines).most_common(1)[0][1] >= 3):
+        out.append("repetitive")
+    if len(resp.strip()) < (8 if cjk else 25):
+        out.append("short")
+    if "unfinished" in src_file:
+        out.append("unfinished_file")
+    if not resp.rstrip().endswith(_END):
+        out.append("no_end_punct")
+    pu, ru_ = set(units(prompt, cjk)), set(u)
+    if pu and ru_ and len(pu & ru_) / len(pu | ru_) < 0.05:
+        out.append("low_overlap")
+    if len(resp) > 3000:
+        out.append("long")
+    return out or ["random"]
+
+
+def pairs() -> list[dict]:
+    """Every (first user turn, its answer) pair in ../shared/data, with lang and flags."""
+    from curate.readers import read_paths
+
+    res = read_paths([DATA])
+    out = []
+    for row in res.rows:
+        msgs = [m for m in row["messages"] if m["role"] in ("user", "assistant")]
+        for i in range(len(msgs) - 1):
+            if msgs[i]["role"] == "user" and msgs[i + 1]["role"] == "assistant":
+                p, r = msgs[i]["content"].strip(), msgs[i + 1]["content"].strip()
+                if p and r:
+                    lang = script_lang(p + " " + r, row["meta"].get("lang"))
+                    fname = row["id"].split("/", 1)[1].split("#")[0]
+                    out.append({"id": row["id"], "source": row["source"], "lang": lang,
+                                "flags": flags(fname, p, r, lang), "prompt": p, "response": r})
+                break
+    seen = {(r["prompt"], r["response"]) for r in out}
+    for r in oasst_pairs():
+        if (r["prompt"], r["response"]) not in seen:
+            seen.add((r["prompt"], r["response"]))
+            out.append(r)
+    return out
+
+
+OASST_TREES = "oasst2_filtered_openpaws.jsonl"
+
+
+def oasst_pairs() -> list[dict]:
+    """Every non-English (user message, assistant reply) pair in the oasst2 message trees, sibling
+    replies included: the reader keeps one path per tree, which leaves too few Russian answers
+    (8 in all of ../shared/data) for a per-language check. Ids: ``oasst2_trees/<file>#<message_id>``."""
+    out = []
+
+    def walk(msg: dict, parent: dict | None) -> None:
+        lang = (msg.get("lang") or "").split("-")[0]
+        if msg.get("role") == "assistant" and parent is not None and lang and lang != "en":
+            p, r = (parent.get("text") or "").strip(), (msg.get("text") or "").strip()
+            if p and r:
+                out.append({"id": f"oasst2_trees/{OASST_TREES}#{msg['message_id']}", "source": "oasst2_filtered_openpaws",
+                            "lang": lang, "flags": flags(OASST_TREES, p, r, lang), "prompt": p, "response": r})
+        for child in msg.get("replies") or []:
+            walk(child, msg)
+
+    with open(DATA / OASST_TREES, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                walk(json.loads(line)["prompt"], None)
+    return out
+
+
+def draw(pool: list[dict], seed: int = SEED) -> list[dict]:
+    """Stratified draw: language quotas first, then each flag's quota spread round-robin over
+    sources, each source's candidates shuffled with ``seed``. Returns rows with one ``flag``."""
+    rng = random.Random(seed)
+    pool = sorted(pool, key=lambda r: r["id"])
+    taken: set[str] = set()
+    out: list[dict] = []
+
+    def take(cands: list[dict], n: int, flag_of) -> None:
+        by_src: dict[str, list[dict]] = defaultdict(list)
+        for r in cands:
+            if r["id"] not in taken:
+                by_src[r["source"]].append(r)
+        for lst in by_src.values():
+            rng.shuffle(lst)
+        srcs = sorted(by_src)
+        got = 0
+        while got < n and any(by_src[s] for s in srcs):
+            for s in srcs:
+                if got < n and by_src[s]:
+                    r = by_src[s].pop()
+                    taken.add(r["id"])
+                    out.append({"id": r["id"], "source": r["source"], "lang": r["lang"], "flag": flag_of(r),
+                                "prompt": r["prompt"], "response": r["response"]})
+                    got += 1
+
+    first = lambda r: next(f for f in QUOTAS if f in r["flags"])  # noqa: E731
+    for lang, n in LANG_QUOTA.items():
+        cands = [r for r in pool if (r["lang"] == lang if lang != "other" else r["lang"] not in ("en", "zh", "ru"))]
+        # within a language, prefer suspect pairs 2:1 over unflagged ones
+        take([r for r in cands if r["flags"] != ["random"]], n * 2 // 3, first)
+        take(cands, n - n * 2 // 3, first)
+    for flag, n in QUOTAS.items():
+        have = sum(1 for r in out if r["flag"] == flag)
+        take([r for r in pool if flag in r["flags"]], max(0, n - have), lambda r, f=flag: f)
+    rng.shuffle(out)
+    return out
+
+
+# Round 2: the first draw (above) gave under 25 truncated / off_topic / nonsense / repetitive pairs
+# once read, so a second draw targets them with sharper cues, from the same pool plus the
+# *rejected* answers of the two preference files (real model answers that raters ranked lower).
+# It excludes round-1 ids and uses its own seed, so round 1 stays exactly as it was labelled.
+SEED2 = 12
+QUOTAS2 = {"ends_colon": 20, "long_no_end": 45, "heavy_repeat": 35, "lang_mismatch": 25,
+           "echo_or_junk": 30, "rejected": 45}
+PREFERENCE_FILES = ("hh_rlhf_harmless_base_test.jsonl.gz", "llamafactory_dpo_en_demo.json")
+
+
+def flags2(prompt: str, resp: str, lang: str) -> list[str]:
+    """Round-2 cues (see QUOTAS2): announced content (ends in a colon), a long answer with no
+    terminal punctuation, heavy repetition (half the word 3-grams repeated, or a line 4+ times), the
+    answer in another script than the prompt, and echo / junk (the answer repeats the prompt, holds
+    ``§§`` or a run of one character 30+ long, or is under 40% letters)."""
+    cjk = lang in ("zh", "ja", "ko")
+    out = []
+    r = resp.rstrip()
+    if r.endswith((":", "：")):
+        out.append("ends_colon")
+    if len(r) > 400 and not r.endswith(_END):
+        out.append("long_no_end")
+    u = units(resp, cjk)
+    grams = [tuple(u[i:i + 3]) for i in range(len(u) - 2)]
+    lines = [ln.strip() for ln in resp.splitlines() if ln.strip()]
+    if (len(grams) >= 20 and 1 - len(set(grams)) / len(grams) >= 0.5) or (lines and Counter(lines).most_common(1)[0][1] >= 4):
+        out.append("heavy_repeat")
+
+    def script(t: str) -> str:
+        letters = sum(ch.isalpha() for ch in t) or 1
+        return "cjk" if len(_CJK.findall(t)) / letters > 0.3 else "cyr" if len(_CYR.findall(t)) / letters > 0.3 else "latin"
+    if len(prompt) > 15 and len(resp) > 5 and script(prompt) != script(resp) and not re.search(r"translat|翻译|перев", prompt, re.I):
+        out.append("lang_mismatch")
+    letters = sum(ch.isalpha() for ch in resp)
+    if (resp.strip() and resp.strip() in prompt) or "§§" in resp or re.search(r"(.)\1{29}", resp) or letters < 0.4 * len(resp):
+        out.append("echo_or_junk")
+    return out
+
+
+def rejected_pairs() -> list[dict]:
+    """(first user turn, rejected answer) pairs from the preference files; ids end in ``.rejected``."""
+    from curate.readers.containers import load
+    from curate.readers.formats import split_hh
+
+    out = []
+    for name in PREFERENCE_FILES:
+        source = name.split(".")[0]
+        for it in load(DATA / name).records:
+            rec = it.value
+            if not isinstance(rec, dict):
+                continue
+            if "conversations" in rec:  # LLaMA-Factory preference layout
+                turns = [t for t in rec["conversations"] if t.get("from") == "human"]
+                p = turns[0]["value"] if len(turns) == 1 else ""
+                r = (rec.get("rejected") or {}).get("value", "")
+            else:
+                msgs = split_hh(rec["rejected"], "rejected")
+                p = msgs[0]["content"] if msgs and msgs[0]["role"] == "user" else ""
+                r = msgs[1]["content"] if len(msgs) > 1 and msgs[1]["role"] == "assistant" else ""
+            p, r = p.strip(), r.strip()
+            if p and r:
+                lang = script_lang(p + " " + r, None)
+                out.append({"id": f"{source}/{name}#{it.index}.rejected", "source": source, "lang": lang,
+                            "flags": flags2(p, r, lang) + ["rejected"], "prompt": p, "response": r})
+    return out
+
+
+def draw2(pool: list[dict], exclude: set[str], seed: int = SEED2) -> list[dict]:
+    """Round 2 draw: each QUOTAS2 cue's quota spread round-robin over sources, seeded."""
+    rng = random.Random(seed)
+    taken = set(exclude)
+    out: list[dict] = []
+    for flag, n in QUOTAS2.items():
+        by_src: dict[str, list[dict]] = defaultdict(list)
+        for r in sorted(pool, key=lambda r: r["id"]):
+            if flag in r["flags"] and r["id"] not in taken:
+                by_src[r["source"]].append(r)
+        for lst in by_src.values():
+            rng.shuffle(lst)
+        got = 0
+        while got < n and any(by_src.values()):
+            for s in sorted(by_src):
+                if got < n and by_src[s]:
+                    r = by_src[s].pop()
+                    taken.add(r["id"])
+                    out.append({"id": r["id"], "source": r["source"], "lang": r["lang"], "flag": "r2_" + flag,
+                                "prompt": r["prompt"], "response": r["response"]})
+                    got += 1
+    rng.shuffle(out)
+    return out
+
+
+# Round 3: still under 25 off_topic / nonsense / repetitive after round 2. Two more cues:
+# OpenAssistant's own crowd labels on assistant replies (spam or fails_task >= 0.5, lang_mismatch
+# >= 0.5, or quality <= 0.2; Koepf et al. 2023, "OpenAssistant Conversations") and a stricter
+# repetition cue that skips songs, code and markup. Excludes round 1-2 ids; own seed.
+SEED3 = 13
+QUOTAS3 = {"oasst_flagged": 70, "strict_repeat": 30}
+_SONG_OR_CODE = re.compile(r"verse|chorus|合唱|副歌|第 ?\d+ ?节|куплет|припев|```|def |class |public |function|<\w+>|\{", re.I)
+OASST_FILES = ("oasst2_filtered_openpaws.jsonl", "oasst_en_100_tree.jsonl", "oasst1_en_validation.jsonl")
+
+
+def strict_repeat(resp: str, lang: str) -> bool:
+    """A word (CJK: character) 4-gram occurs 4+ times and 30%+ of 4-grams are repeats, in a
+    response that is not a song, code or markup."""
+    if _SONG_OR_CODE.search(resp):
+        return False
+    u = units(resp, lang in ("zh", "ja", "ko"))
+    grams = [tuple(u[i:i + 4]) for i in range(len(u) - 3)]
+    if len(grams) < 12:
+        return False
+    return Counter(grams).most_common(1)[0][1] >= 4 and 1 - len(set(grams)) / len(grams) >= 0.3
+
+
+def _oasst_labels(msg: dict) -> dict[str, float]:
+    lab = msg.get("labels") or {}
+    if "name" in lab and isinstance(lab["name"], list):  # flat export: parallel lists
+        return dict(zip(lab["name"], lab["value"]))
+    return {k: v["value"] for k, v in lab.items() if isinstance(v, dict) and "value" in v}
+
+
+def oasst_flagged_pairs() -> list[dict]:
+    """(parent prompt, assistant reply) pairs from the three OpenAssistant files whose crowd labels
+    flag the reply (see the round-3 note). Ids: ``oasst_labels/<file>#<message_id>``."""
+    out = []
+
+    def add(name: str, parent: dict, msg: dict) -> None:
+        lab = _oasst_labels(msg)
+        bad = (lab.get("spam", 0) >= 0.5 or lab.get("fails_task", 0) >= 0.5 or lab.get("lang_mismatch", 0) >= 0.5
+               or ("quality" in lab and lab["quality"] <= 0.2))
+        p, r = (parent.get("text") or "").strip(), (msg.get("text") or "").strip()
+        if bad and p and r:
+            lang = (msg.get("lang") or "en").split("-")[0]
+            out.append({"id": f"oasst_labels/{name}#{msg['message_id']}", "source": name.split(".")[0], "lang": lang,
+                        "flags": ["oasst_flagged"], "prompt": p, "response": r})
+
+    def walk(name: str, msg: dict, parent: dict | None) -> None:
+        if msg.get("role") == "assistant" and parent is not None:
+            add(name, parent, msg)
+        for child in msg.get("replies") or []:
+            walk(name, child, msg)
+
+    for name in OASST_FILES:
+        with open(DATA / name, encoding="utf-8") as fh:
+            recs = [json.loads(line) for line in fh if line.strip()]
+        if "prompt" in recs[0]:  # one message tree per line
+            for rec in recs:
+                walk(name, rec["prompt"], None)
+        else:  # flat messages: join each reply to its parent
+            by_id = {rec["message_id"]: rec for rec in recs}
+            for rec in recs:
+                if rec.get("role") == "assistant" and rec.get("parent_id") in by_id:
+                    add(name, by_id[rec["parent_id"]], rec)
+    return out
+
+
+def draw3(pool: list[dict], exclude: set[str], seed: int = SEED3) -> list[dict]:
+    """Round 3 draw, like ``draw2`` but over QUOTAS3."""
+    global QUOTAS2
+    saved, QUOTAS2 = QUOTAS2, QUOTAS3
+    try:
+        rows = draw2(pool, exclude, seed)
+    finally:
+        QUOTAS2 = saved
+    return [dict(r, flag=r["flag"].replace("r2_", "r3_")) for r in rows]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default="/tmp/quality_sample.jsonl")
+    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--reader-commit", default=READER_COMMIT, help="curate/ of this commit reads the data (HEAD: working tree)")
+    a = ap.parse_args()
+    use_reader(a.reader_commit)
+    pool = pairs()
+    print(f"pool: {len(pool)} pairs; flags: {Counter(f for r in pool for f in r['flags'])}", file=sys.stderr)
+    rows = draw(pool, a.seed)
+    pool2 = [dict(r, flags=flags2(r["prompt"], r["response"], r["lang"])) for r in pool] + rejected_pairs()
+    rows += draw2(pool2, {r["id"] for r in rows})
+    seen_text = {(r["prompt"], r["response"]) for r in rows}
+    pool3 = [dict(r, flags=["strict_repeat"] if strict_repeat(r["response"], r["lang"]) else []) for r in pool]
+    pool3 += [r for r in oasst_flagged_pairs() if (r["prompt"], r["response"]) not in seen_text]
+    rows += [r for r in draw3(pool3, {r["id"] for r in rows}) if (r["prompt"], r["response"]) not in seen_text]
+    with open(a.out, "w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"drew {len(rows)} -> {a.out}", file=sys.stderr)
+    for k in ("flag", "lang", "source"):
+        print(k, dict(Counter(r[k] for r in rows).most_common()), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
