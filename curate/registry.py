@@ -53,6 +53,10 @@ def get(name: str) -> type[Stage]:
 
 
 def unknown_stage_message(name: str) -> str:
-    near = difflib.get_close_matches(name, list(available()), n=1, cutoff=0.6)
+    """``unknown stage 'nam'; did you mean 'name'?`` (difflib, cutoff 0.6), else the list of known
+    stages. The name is quoted cut to 60 characters, and a long one gets no (slow) fuzzy match."""
+    name = str(name)
+    near = difflib.get_close_matches(name, list(available()), n=1, cutoff=0.6) if len(name) <= 100 else []
     hint = f"; did you mean {near[0]!r}?" if near else f"; known stages: {', '.join(available())}"
-    return f"unknown stage {name!r}{hint}"
+    shown = repr(name) if len(name) <= 60 else repr(name[:57] + "...")
+    return f"unknown stage {shown}{hint}"

@@ -180,8 +180,14 @@ def short_repr(value: Any, limit: int = _VALUE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _cut(key: Any, limit: int = 40) -> str:
+    """A key as shown in a place label, cut to ``limit`` characters."""
+    text = str(key)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _label(path: tuple) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "(top)"
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{_cut(p)}" for p in path).lstrip(".") or "(top)"
 
 
 def _check_nodes(root: yaml.Node) -> list[str]:
@@ -215,7 +221,7 @@ def _check_nodes(root: yaml.Node) -> list[str]:
                                         f"(first at line {seen[k.value]})")
                     else:
                         seen[k.value] = k.start_mark.line + 1
-                size += visit(k, path, depth + 1) + visit(v, path + (str(k.value)[:40],), depth + 1)
+                size += visit(k, path, depth + 1) + visit(v, path + (k.value,), depth + 1)
         elif isinstance(node, yaml.SequenceNode):
             for i, v in enumerate(node.value):
                 size += visit(v, path + (i,), depth + 1)
@@ -320,7 +326,8 @@ def did_you_mean(key: str, choices: list[str] | Any, listed: int = 12) -> str:
     """``"; did you mean 'threshold'?"`` for the nearest of ``choices`` (difflib, cutoff 0.6), else
     ``"; known keys: a, b"`` when there are at most ``listed`` choices, else ``""``."""
     choices = sorted(choices)
-    near = difflib.get_close_matches(str(key), choices, n=1, cutoff=0.6)
+    key = str(key)
+    near = difflib.get_close_matches(key, choices, n=1, cutoff=0.6) if len(key) <= 100 else []
     if near:
         return f"; did you mean {near[0]!r}?"
     return f"; known keys: {', '.join(choices)}" if 0 < len(choices) <= listed else ""
@@ -342,7 +349,7 @@ def format_validation_error(exc: ValidationError, label: str = "", model: type[B
         if err["type"] == "finite_number":  # already reported, with its place, by _check_nodes
             continue
         loc = tuple(err["loc"])
-        where = label + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+        where = label + "".join(f"[{p}]" if isinstance(p, int) else f".{_cut(p)}" for p in loc)
         where = where.lstrip(".")
         if err["type"] == "extra_forbidden":
             msg = unknown_key_message(model, loc) if model is not None else "unknown key"

@@ -91,3 +91,14 @@ def test_offending_values_are_cut_to_80_characters():
     assert problem.endswith("(got '" + "x" * 37 + "..." + "x" * 38 + "')") and len(problem) < 200
     assert short_repr(list(range(10 ** 6))) == "[0, 1, 2, 3, 4, 5, ...]"
     assert len(short_repr("y" * 10 ** 6)) <= 80
+
+
+def test_huge_names_and_keys_are_cut_and_fast():
+    long = "z" * 200_000
+    t0 = time.perf_counter()
+    key = "k" * 1000  # PyYAML's longest plain key
+    problems = _problems(f"name: x\nstages:\n  - stage: {long}\n  - {{stage: normalize, {key}: 1}}\n" + GOOD_TAIL)
+    assert time.perf_counter() - t0 < 1.0
+    assert problems[0].startswith("line 3: stages[0]: unknown stage '" + "z" * 57 + "...'; known stages: ")
+    assert problems[1].startswith("line 4: stages[1] (normalize)." + "k" * 37 + "...: unknown key; known keys: ")
+    assert max(len(p) for p in problems) < 600
