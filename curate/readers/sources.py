@@ -186,6 +186,14 @@ def _open_decompressed(path: Path, codec: str | None) -> io.BufferedIOBase:
     return open(path, "rb")
 
 
+def _error_record(index: int, line: int, error: str, raw: str) -> RawRecord:
+    """A ``csv_syntax_error`` record (a row whose cell count differs from the header's)."""
+    rec = RawRecord(index, line, None, error, raw)
+    if hasattr(rec, "reason"):
+        rec.reason = "csv_syntax_error"
+    return rec
+
+
 def _load_table(path: Path, name: str, delimiter: str, codec: str | None, limit: int | None) -> Container:
     """CSV/TSV with a header row → one record per row (``{column: cell}``; empty cells → None)."""
     box = Container(kind="tsv" if delimiter == "\t" else "csv", compression=codec)
@@ -208,9 +216,8 @@ def _load_table(path: Path, name: str, delimiter: str, codec: str | None, limit:
                     start = reader.line_num + 1
                     continue
                 if len(row) != len(header):
-                    box.records.append(RawRecord(index, start, None,
-                                                 f"{name}:{start}: row has {len(row)} cells, header has {len(header)}",
-                                                 delimiter.join(row)[:500]))
+                    box.records.append(_error_record(index, start, f"{name}:{start}: row has {len(row)} cells, "
+                                                     f"header has {len(header)}", delimiter.join(row)[:500]))
                 else:
                     box.records.append(RawRecord(index, start, {h: (c if c.strip() else None)
                                                                 for h, c in zip(header, row)}))

@@ -175,6 +175,7 @@ class Read(Stage):
                     continue
                 keys, turn_keys = _keys_seen([r.value for r in box.records if r.error is None])
                 fields, _ = inp.mapping()
+                before = len(out)
                 for meaning, key in fields.items():
                     pool = turn_keys if meaning in ("role", "content") else keys
                     if key not in pool:
@@ -182,7 +183,7 @@ class Read(Stage):
                         out.append(f"inputs[{i}].fields.{meaning}: key {key!r} is not in the first {len(box.records)} "
                                    f"records of {f.name} (keys: {shown})")
                 layout_rejects = [r for r in res.rejects if r["drop_reason"] != "json_syntax_error"]
-                if layout_rejects and not res.rows and not res.prompts:  # syntax errors are run-time rejects
+                if len(out) == before and layout_rejects and not res.rows and not res.prompts:  # syntax errors: run time
                     top = next(iter(res.rejected_by_reason()), "none")
                     detail = res.rejects[0]["drop_detail"] if res.rejects else ""
                     out.append(f"inputs[{i}] ({f.name}): none of the first {res.records} records could be read "
