@@ -104,7 +104,8 @@ def run(pipeline: str, no_train: bool, force: bool) -> None:
 
     spec = _load(pipeline, overwrite=force)
     try:
-        report = run_pipeline(spec, train=not no_train, force=force, echo=click.echo)
+        report = run_pipeline(spec, train=not no_train, force=force, echo=click.echo,
+                              note=lambda line: click.echo(line, err=True))
     except (RunError, ValueError) as exc:  # StageError, OutputError, BusyError, EmptyRunError; training's ValueError
         _fail(str(exc))
     except OSError as exc:

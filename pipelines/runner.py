@@ -466,12 +466,13 @@ def per_source_accounting(reports: list[StageReport], rejects_list: list[pl.Data
 
 
 def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False, overwrite: bool = False,
-                 echo: Callable[[str], None] = print) -> RunReport:
+                 echo: Callable[[str], None] = print, note: Callable[[str], None] | None = None) -> RunReport:
     """Run ``spec``: every stage (from cache where possible), commit the outputs, then train if asked.
 
     ``force`` ignores the cache (results are still stored) and, like ``overwrite`` and
     ``output.overwrite``, allows a non-empty output folder that holds no curatrain run. ``echo``
-    receives one funnel line per stage, then one line per input file. Holds the output folder's
+    receives one funnel line per stage, then one line per input file; ``note`` (default ``echo``)
+    receives housekeeping lines (a stale lock taken over, leftovers removed). Holds the output folder's
     ``RunLock`` throughout. Raises ``BusyError`` (folder in use), ``OutputError`` (unsafe folder,
     I/O failure, one line naming the path), ``StageError`` (a stage refused its input),
     ``EmptyRunError`` (nothing curated; outputs are written first) and whatever a stage raises;
@@ -483,12 +484,13 @@ def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False,
         raise OutputError(f"output.dir: {problems[0]}")
     with _writing(out):
         out.mkdir(parents=True, exist_ok=True)
-    with RunLock(out, spec.name, echo):
+    note = note or echo
+    with RunLock(out, spec.name, note):
         with _writing(spec.cache_dir):
             spec.cache_dir.mkdir(parents=True, exist_ok=True)
         removed = remove_orphans(out, spec.cache_dir)
         if removed:
-            echo(f"removed {len(removed)} temporary entr{'y' if len(removed) == 1 else 'ies'} left by killed runs")
+            note(f"removed {len(removed)} temporary entr{'y' if len(removed) == 1 else 'ies'} left by killed runs")
         report = _run_locked(spec, force=force, echo=echo)
         if train and spec.train is not None:
             report.train = train_from_outputs(spec, echo=echo)

@@ -198,6 +198,7 @@ def test_stale_lock_of_a_killed_run_is_taken_over_and_orphans_removed(tmp_path):
     assert lines[0] == (f"note: took over a stale lock on {out} from pid {pid} (started 2026-11-30T10:00:00Z, "
                         "not running)")
     assert lines[1] == "removed 2 temporary entries left by killed runs"
+    assert res.stderr.splitlines() == lines[:2] and "note:" not in res.stdout  # housekeeping goes to stderr
     assert _tmp_entries(tmp_path) == [f"out/.cache/.tmp-00_other_live-{os.getppid()}"]
     assert not (out / ".curatrain.lock.json").exists()
 
