@@ -121,7 +121,21 @@ def build(tmp: Path, P: list[tuple[str, str]], Q: list[str]) -> dict[str, tuple[
     files["parquet_messages"] = (pq, answers)
     jsonl("text_dialogue", [{"text": f"### Human: {q} ### Assistant: {a}"} for q, a in P],
           [a.strip() for a in answers])
+    jsonl("firefly_pair_turns", [{"conversation_id": i, "conversation": [{"human": q, "assistant": a}]}
+                                 for i, (q, a) in enumerate(P)])
+    jsonl("columnar_messages", [{"messages": {"role": ["user", "bot"], "content": [q, a]}} for q, a in P])
+    js("keyed_predictions", {str(i): {"origin_prompt": [{"role": "HUMAN", "prompt": q}], "prediction": a, "gold": "x"}
+                             for i, (q, a) in enumerate(P)})
+    jsonl("text_llama2", [{"text": f"<s>[INST] {q} [/INST] {a} </s>"} for q, a in P], [a.strip() for a in answers])
+    jsonl("text_chatml", [{"text": f"<|im_start|>user\n{q}<|im_end|>\n<|im_start|>assistant\n{a}<|im_end|>"} for q, a in P],
+          [a.strip() for a in answers])
+    jsonl("pairwise_judgelm", [{"question_id": i, "question_body": q, "answer1_body": "meh", "answer2_body": a,
+                                "score": [[3, 9]]} for i, (q, a) in enumerate(P)])
+    jsonl("lm_eval_doc", [{"doc_id": i, "doc": {"question": q}, "target": a, "resps": [["x"]]} for i, (q, a) in enumerate(P)])
     # prompt-only layouts: expected None (every record a prompt)
+    p = tmp / "prompts_lines.txt"
+    p.write_text("\n".join(x.replace("\n", " ") for x in Q) + "\n")
+    files["prompts_lines_txt"] = (p, None)
     js("prompts_bare_strings", Q, None)
     files["prompts_bare_strings"] = (files["prompts_bare_strings"][0], None)
     for name, recs in {"prompts_turns_content": [{"turns": [{"content": q}]} for q in Q],

@@ -154,8 +154,41 @@ def test_hostile_records_become_rejects_naming_file_and_line(tmp_path):
     assert answers(res) == ["a"]
 
 
+@pytest.mark.parametrize("layout, record", [
+    ("conversation", lambda q, a: {"conversation_id": 1, "conversation": [{"human": q, "assistant": a}]}),  # Firefly
+    ("openai", lambda q, a: {"messages": {"role": ["user", "bot"], "content": [q, a]}}),  # column-wise messages
+    ("text_dialogue", lambda q, a: {"text": f"<s>[INST] {q} [/INST] {a} </s>"}),
+    ("text_dialogue", lambda q, a: {"text": f"<|im_start|>user\n{q}<|im_end|>\n<|im_start|>assistant\n{a}<|im_end|>"}),
+    ("text_dialogue", lambda q, a: {"text": f"A chat. USER: {q} ASSISTANT: {a}</s>"}),
+    ("pairwise", lambda q, a: {"question_body": q, "answer1_body": "meh", "answer2_body": a, "score": [[3, 9]]}),  # JudgeLM
+    ("pairwise", lambda q, a: {"instruction": q, "output_1": "meh", "output_2": a, "preference": 2.0}),  # alpaca_eval
+    ("prompt_response", lambda q, a: {"doc_id": 0, "doc": {"question": q}, "target": a}),  # lm-eval sample
+    ("prompt_response", lambda q, a: {"origin_prompt": [{"role": "HUMAN", "prompt": q}], "prediction": a}),
+    ("sharegpt", lambda q, a: {"conversations": [{"from": "Harry", "value": q}, {"from": "Hermione", "value": a}]}),
+])
+def test_more_layouts_read_the_real_answer(tmp_path, layout, record):
+    p = tmp_path / "x.jsonl"
+    p.write_text("\n".join(json.dumps(record(q(r), r["output"]), ensure_ascii=False) for r in ALPACA) + "\n")
+    res = read_file(p, "x")
+    assert (res.format, answers(res)) == (layout, [r["output"] for r in ALPACA])
+    assert [r["messages"][-2] for r in res.rows] == [{"role": "user", "content": q(r)} for r in ALPACA]
+
+
+def test_keyed_records_object_and_txt_prompt_list(tmp_path):
+    keyed = tmp_path / "predictions.json"  # OpenCompass-style {"0": {...}, "1": {...}}
+    keyed.write_text(json.dumps({str(i): {"origin_prompt": q(r), "prediction": r["output"]} for i, r in enumerate(ALPACA)}))
+    res = read_file(keyed, "k")
+    assert (res.records, answers(res)) == (3, [r["output"] for r in ALPACA])
+    assert [(r["id"], r["meta"]["key"]) for r in res.rows][:1] == [("k/predictions.json#0", "0")]
+    txt = tmp_path / "prompts.txt"
+    txt.write_text("first prompt\n\n  second prompt\n")
+    res = read_file(txt, "t")
+    assert [(p["id"], p["messages"][0]["content"]) for p in res.prompts] == [
+        ("t/prompts.txt#0", "first prompt"), ("t/prompts.txt#1", "  second prompt")]
+
+
 def test_synonym_helpers():
-    assert tokens("gpt4_Answer") == ["gpt4", "answer"] and tokens("modelOutput") == ["model", "output"]
+    assert tokens("gpt4_Answer") == ["gpt", "4", "answer"] and tokens("modelOutput") == ["model", "output"]
     assert is_response_key("std_answer") and is_response_key("gpt4_answer") and is_response_key("回答")
     assert not is_response_key("answer_id") and not is_response_key("output_tokens")
     mapped = DEFAULT.with_fields({"prompt": "ask", "messages": "log"}, {"UTILISATEUR": "user"})

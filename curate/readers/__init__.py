@@ -102,8 +102,8 @@ class ReadResult:
         rejects: ``{id, source, messages (list or None), meta: dict, drop_reason, drop_detail}``.
         format: the layout most records were read as (``unknown`` when none).
         layouts: records per layout (``Counter``).
-        records: records seen in the file (rows + prompts + rejects, before any tree flattening
-            or split expansion).
+        records: records seen in the file, after opening wrapper objects and split objects (each
+            record becomes rows, prompts or rejects; flat oasst counts messages, not trees).
         warnings: human-readable notes (e.g. a trailing comma read leniently).
     """
 
@@ -156,6 +156,20 @@ def _record_lists(value: Any, vocab: Vocab) -> list[tuple[str, list]]:
     return out
 
 
+def _keyed_records(value: dict, vocab: Vocab) -> list[tuple[str, Any]]:
+    """``[(key, record)]`` for an object whose values are records keyed by id (at least two, and
+    at least 80% of the values), else []."""
+    if len(value) < 2:
+        return []
+    items = [(str(k), v) for k, v in value.items() if isinstance(v, dict)]
+    if len(items) < 0.8 * len(value):
+        return []
+    sample = items[:5]
+    if sum(detect(v, vocab) is not None for _, v in sample) * 2 <= len(sample):
+        return []
+    return items
+
+
 def _expand_records(records: list[RawRecord], vocab: Vocab, wrapper: str | None,
                     fmt: str) -> list[tuple[RawRecord, dict, str | None]]:
     """Records with split objects and record-holding wrappers opened up: ``(record, extra meta,
@@ -172,6 +186,12 @@ def _expand_records(records: list[RawRecord], vocab: Vocab, wrapper: str | None,
                 lists = [] if f is not None and not (set(map(str, v)) & SPLIT_NAMES) else _record_lists(v, vocab)
             except RECORD_ERRORS:
                 lists, f = [], None
+            keyed = _keyed_records(v, vocab) if f is None and not lists else []
+            if keyed:  # {"0": {record}, "1": {record}} (OpenCompass predictions and similar)
+                for key, x in keyed:
+                    idx = key if single else f"{it.index}/{key}"
+                    out.append((RawRecord(idx, it.line, x), {"key": key}, None))
+                continue
             if lists:
                 parent = {k: x for k, x in v.items() if isinstance(x, (str, int, float)) and not isinstance(x, bool)
                           and len(str(x)) <= 80}
@@ -225,7 +245,7 @@ def read_file(path: Path | str | DataFile, source: str, fmt: str = "auto", limit
             return False
 
     box = load_records(path, limit, is_record, max_bytes=max_bytes, max_ratio=max_ratio)
-    res = ReadResult(records=len(box.records), warnings=list(box.warnings))
+    res = ReadResult(warnings=list(box.warnings))
     wrapper = box.kind[len("json_object["):-1] if box.kind.startswith("json_object[") else None
     seen = res.layouts
     flat: list[RawRecord] = []
@@ -242,7 +262,9 @@ def read_file(path: Path | str | DataFile, source: str, fmt: str = "auto", limit
         else:
             res.prompts.append(row)
 
-    for it, extra, f in _expand_records(box.records, vocab, wrapper, fmt):
+    items = _expand_records(box.records, vocab, wrapper, fmt)
+    res.records = len(items)
+    for it, extra, f in items:
         if it.error is not None:
             reject(it, getattr(it, "reason", None) or "json_syntax_error", it.error)
             continue

@@ -21,7 +21,8 @@ from functools import lru_cache
 from typing import Any
 
 from curate.readers.synonyms import (
-    DEFAULT, GRADE_TOKENS, NESTED_KEYS, ROLE_VALUES, SIDES, WINNER_TOKENS, Vocab, is_response_key, tokens,
+    DEFAULT, GRADE_TOKENS, NESTED_KEYS, ROLE_VALUES, SIDES, WINNER_TOKENS, Vocab, is_prompt_key, is_response_key,
+    tokens,
 )
 
 Message = dict[str, str]
@@ -142,9 +143,35 @@ def _is_turn(t: Any, vocab: Vocab) -> bool:
     has, raw = _role_value(t, vocab)
     if has and isinstance(raw, (str, dict)):
         return True
+    if _pair_turn(t, vocab) is not None:
+        return True
     if any(k in t for k in vocab.text):
         return not (_get(t, vocab.prompt[:8])[0] or any(k in t for k in ("output", "response", "answer")))
     return False
+
+
+def _pair_turn(t: dict, vocab: Vocab) -> tuple[str, str] | None:
+    """``(prompt_key, response_key)`` of a turn holding a whole exchange, as Firefly's
+    ``conversation: [{"human": ..., "assistant": ...}]``; else None."""
+    if len(t) > 6:
+        return None
+    pk, _ = _get(t, vocab.prompt[:12], present=True)
+    if pk is None:
+        return None
+    rk, _ = _get(t, vocab.response, present=True)
+    return (pk, rk) if rk is not None and rk != pk else None
+
+
+def _columnar(v: Any, vocab: Vocab) -> list | None:
+    """``{"role": [...], "content": [...]}`` (messages stored column-wise, as some Parquet exports
+    do) → a list of turn dicts; None for anything else."""
+    if not isinstance(v, dict):
+        return None
+    rk, roles = _get(v, vocab.role, present=True)
+    tk, texts = _get(v, vocab.text, present=True)
+    if rk is None or tk is None or not isinstance(roles, list) or not isinstance(texts, list) or len(roles) != len(texts):
+        return None
+    return [{rk: r, tk: x} for r, x in zip(roles, texts)]
 
 
 def _conversation_key(rec: dict, vocab: Vocab) -> str | None:
@@ -154,6 +181,8 @@ def _conversation_key(rec: dict, vocab: Vocab) -> str | None:
         if real is None:
             continue
         v = _maybe_json(v)
+        if isinstance(v, dict):
+            v = _columnar(v, vocab)
         if isinstance(v, list) and (not v or all(_is_turn(t, vocab) for t in v[:4])):
             return real
     return None
@@ -248,6 +277,8 @@ def _turns(turns: Any, where: str, vocab: Vocab, meta: dict, *, alternate_from: 
     (``only_user``: all user, as for MT-Bench ``turns``).
     """
     turns = _maybe_json(turns)
+    if isinstance(turns, dict) and _columnar(turns, vocab) is not None:
+        turns = _columnar(turns, vocab)
     if not isinstance(turns, list):
         raise Malformed(f"field {where!r} is {type(turns).__name__}, expected list")
     guess = _guess_roles(turns, vocab)
@@ -261,6 +292,20 @@ def _turns(turns: Any, where: str, vocab: Vocab, meta: dict, *, alternate_from: 
         w = f"{where}[{i}]"
         if isinstance(t, str):
             role, content = ("user" if only_user else nxt), t
+        elif isinstance(t, dict) and not _role_value(t, vocab)[0] and _pair_turn(t, vocab) is not None:
+            pk, rk = _pair_turn(t, vocab)
+            sk, system = _get(t, vocab.system)
+            if isinstance(system, str) and not msgs:
+                msgs.append({"role": "system", "content": system})
+                langs.append(None)
+            msgs.append({"role": "user", "content": _text(t[pk], f"{w}.{pk}", vocab)})
+            langs.append(None)
+            cands = _candidates(t[rk], f"{w}.{rk}", vocab)
+            if cands:
+                msgs += cands[0]
+                langs += [None] * len(cands[0])
+            nxt = "user"
+            continue
         elif isinstance(t, dict):
             has, raw = _role_value(t, vocab)
             role = _role(raw, w, vocab) if has and raw is not None else ("user" if only_user else nxt)
@@ -493,7 +538,13 @@ def split_hh(text: str, where: str = "chosen") -> list[Message]:
 # ---------------------------------------------------------------- detection
 
 def _prompt_key(rec: dict, vocab: Vocab) -> tuple[str | None, Any]:
-    return _get(rec, vocab.prompt)
+    k, v = _get(rec, vocab.prompt)
+    if k is not None or "prompt" in vocab.mapped:
+        return k, v
+    for key, v in rec.items():  # origin_prompt, question_body, user_prompt...
+        if isinstance(key, str) and isinstance(v, (str, list)) and not _empty(v) and is_prompt_key(key):
+            return key, v
+    return None, None
 
 
 def _response_key(rec: dict, vocab: Vocab, skip: tuple = ()) -> tuple[str | None, Any]:
@@ -529,19 +580,64 @@ def _pairwise(rec: dict) -> tuple[tuple[str, str], tuple[str, str]] | None:
     return None
 
 
-def _dialogue_text(rec: dict) -> str | None:
-    """A lone text field written as a dialogue with Human/Assistant markers."""
-    for k in ("text", "content", "dialogue", "conversation", "chosen"):
-        v = rec.get(k)
-        if isinstance(v, str) and _MARK.search(v):
-            roles = {_MARK_ROLE.get(m.group(1).lower()) for m in _MARK.finditer(v)}
-            if {"user", "assistant"} <= roles:
-                return k
-    return None
-
-
-_MARK = re.compile(r"(?:(?:^|\n)[ \t]*(?:<\|)?|###[ \t]*)(Human|User|USER|HUMAN|Assistant|ASSISTANT|Bot|GPT)(?:\|>)?[ \t]*[:：]")
+_MARK = re.compile(r"(?:(?:^|\n)[ \t]*(?:<\|)?|###[ \t]*|(?<=[\s>])(?=USER:|ASSISTANT:))"
+                   r"(Human|User|USER|HUMAN|Assistant|ASSISTANT|Bot|GPT)(?:\|>)?[ \t]*[:：]")
 _MARK_ROLE = {"human": "user", "user": "user", "assistant": "assistant", "bot": "assistant", "gpt": "assistant"}
+_CHATML = re.compile(r"<\|im_start\|>[ \t]*(\w+)[ \t]*\n?(.*?)(?:<\|im_end\|>|(?=<\|im_start\|>)|$)", re.S)
+_ZEPHYR = re.compile(r"<\|(system|user|assistant)\|>[ \t]*\n?(.*?)(?:</s>)?\s*(?=<\|(?:system|user|assistant)\|>|$)", re.S)
+_INST = re.compile(r"\[INST\](.*?)\[/INST\](.*?)(?=(?:</s>)?\s*(?:<s>)?\s*\[INST\]|$)", re.S)
+_SYS = re.compile(r"<<SYS>>(.*?)<</SYS>>", re.S)
+_ALPACA_PROMPT = re.compile(r"###\s*(Instruction|Input|Response)\s*:\s*\n?", re.I)
+
+
+def split_dialogue(text: str) -> list[Message] | None:
+    """Turns of a dialogue written in one string, or None when it is not one (needs a user and an
+    assistant turn). Recognised, in order: ChatML (``<|im_start|>user ... <|im_end|>``), Llama-2
+    (``<s>[INST] <<SYS>>...<</SYS>> q [/INST] a </s>``), Zephyr (``<|user|> ... </s>``), the Alpaca
+    prompt (``### Instruction:`` / ``### Input:`` / ``### Response:``), and speaker markers
+    (``Human:``/``Assistant:`` at line starts, ``### Human:``, Vicuna's ``USER: ... ASSISTANT:``)."""
+    msgs: list[Message] = []
+    if "<|im_start|>" in text:
+        for role, body in _CHATML.findall(text):
+            r = DEFAULT.role_of(role)
+            if r is not None:
+                msgs.append({"role": r, "content": body.strip()})
+    elif "[INST]" in text and "[/INST]" in text:
+        for q, a in _INST.findall(text):
+            m = _SYS.search(q)
+            if m and not msgs:
+                msgs.append({"role": "system", "content": m.group(1).strip()})
+            q = _SYS.sub("", q)
+            msgs.append({"role": "user", "content": q.strip()})
+            a = re.sub(r"\s*</s>\s*(<s>)?\s*$", "", a).strip()
+            if a:
+                msgs.append({"role": "assistant", "content": a})
+    elif re.search(r"<\|(user|assistant)\|>", text):
+        msgs = [{"role": r, "content": b.strip()} for r, b in _ZEPHYR.findall(text)]
+    elif _ALPACA_PROMPT.search(text):
+        parts = _ALPACA_PROMPT.split(text)
+        fields = {k.lower(): v.strip() for k, v in zip(parts[1::2], parts[2::2])}
+        if "instruction" in fields:
+            msgs = [{"role": "user", "content": _join(fields["instruction"], fields.get("input", ""))}]
+            if fields.get("response"):
+                msgs.append({"role": "assistant", "content": fields["response"]})
+    else:
+        marks = list(_MARK.finditer(text))
+        for m, nxt in zip(marks, marks[1:] + [None]):
+            body = text[m.end(): nxt.start() if nxt else len(text)].strip()
+            body = re.sub(r"\s*</s>$", "", body).strip()
+            msgs.append({"role": _MARK_ROLE[m.group(1).lower()], "content": body})
+    roles = {m["role"] for m in msgs}
+    return msgs if {"user", "assistant"} <= roles else None
+
+
+def _dialogue_text(rec: dict) -> str | None:
+    """Key of a lone text field written as a dialogue (see ``split_dialogue``), or None."""
+    for k in ("text", "content", "dialogue", "conversation", "chosen", "prompt", "data", "sample"):
+        v = rec.get(k)
+        if isinstance(v, str) and len(v) > 8 and split_dialogue(v) is not None:
+            return k
+    return None
 
 
 def flat_view(rec: dict) -> dict | None:
@@ -813,7 +909,9 @@ def _verdict(rec: dict, sides: tuple[str, str], answer_keys: tuple[str, str]) ->
             g = {s: _number(v.get(s, v.get(s.upper()))) for s in sides}
             if None not in g.values():
                 grades[k] = {s: x * (-1 if lower_better else 1) for s, x in g.items()}
-        elif isinstance(v, list) and len(v) == 2 and None not in map(_number, v):
+        if isinstance(v, list) and len(v) == 1 and isinstance(v[0], list):  # JudgeLM "score": [[8, 9]]
+            v = v[0]
+        if isinstance(v, list) and len(v) == 2 and None not in map(_number, v) and side is None:
             grades[k] = {s: _number(x) * (-1 if lower_better else 1) for s, x in zip(sides, v)}
     for name, g in grades.items():
         if len(g) == 2:
@@ -907,18 +1005,12 @@ def conv_prompt(rec: Any, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTION
 
 
 def conv_text_dialogue(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
-    """A dialogue written in one text field with ``Human:``/``Assistant:`` (also ``### Human:``,
-    ``User:``, ``<|user|>``) markers, as in guanaco-style dumps: split on the markers."""
+    """A dialogue written in one text field (ChatML, Llama-2 ``[INST]``, Zephyr, the Alpaca prompt,
+    ``Human:``/``Assistant:`` markers...): split into turns by ``split_dialogue``."""
     k = _dialogue_text(rec)
     if k is None:
-        raise Malformed("no text field with Human/Assistant markers")
-    text = rec[k]
-    marks = list(_MARK.finditer(text))
-    msgs = []
-    for m, nxt in zip(marks, marks[1:] + [None]):
-        body = text[m.end(): nxt.start() if nxt else len(text)].strip()
-        msgs.append({"role": _MARK_ROLE[m.group(1).lower()], "content": body})
-    return [(msgs, _common_meta(rec, {}, vocab))]
+        raise Malformed("no text field written as a dialogue (ChatML, [INST], Human:/Assistant: markers...)")
+    return [(split_dialogue(rec[k]), _common_meta(rec, {}, vocab))]
 
 
 def _conv_hh(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:

@@ -7,7 +7,7 @@ file name for a single file), used in row ids (``source/name#index``) and per-fi
 stay stable per file whatever else the folder holds.
 
 - a local file → itself;
-- a local folder → its data files (``*.json``, ``*.jsonl``, ``*.parquet``, ``*.csv``, ``*.tsv``,
+- a local folder → its data files (``*.json``, ``*.jsonl``, ``*.parquet``, ``*.csv``, ``*.tsv``, ``*.txt``,
   ``*.arrow``, also compressed), found recursively in name order, hidden entries skipped; a folder
   written by ``datasets``' ``save_to_disk`` (``state.json`` + ``*.arrow``, or ``dataset_dict.json``
   with one such folder per split) → its Arrow files in the order ``state.json`` lists them;
@@ -16,8 +16,8 @@ stay stable per file whatever else the folder holds.
   (``fsspec.core.url_to_fs``; globs and folders too). Remote files are read into memory once.
 
 ``load_records(file, ...)`` returns a ``containers.Container`` for any of these: CSV/TSV (header
-row; one record per row, cells as strings, the line number where the row starts) and Arrow are read
-here, everything else by ``curate.readers.containers.load`` (remote bytes go through a temporary
+row; one record per row, cells as strings, the line number where the row starts), ``.txt`` prompt
+lists (one prompt per non-blank line) and Arrow are read here, everything else by ``curate.readers.containers.load`` (remote bytes go through a temporary
 file of the same name). ``file_signature(file)`` is what the read stage hashes into its cache key:
 the content for local files, fsspec's ``info()`` (etag/size/mtime) for remote ones.
 """
@@ -38,7 +38,7 @@ from typing import Any
 
 from curate.readers.containers import Container, RawRecord, ReadError, load
 
-DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".parquet", ".csv", ".tsv", ".arrow")
+DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".parquet", ".csv", ".tsv", ".arrow", ".txt")
 COMPRESSED = (".gz", ".gzip", ".zst", ".zstd", ".bz2", ".xz")
 GLOB_CHARS = set("*?[")
 
@@ -229,6 +229,22 @@ def _load_table(path: Path, name: str, delimiter: str, codec: str | None, limit:
     return box
 
 
+def _load_lines(path: Path, name: str, codec: str | None, limit: int | None) -> Container:
+    """A ``.txt`` prompt list: one record (a string: a prompt) per non-blank line."""
+    box = Container(kind="lines", compression=codec)
+    try:
+        with _open_decompressed(path, codec) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace")
+            for lineno, line in enumerate(text, 1):
+                if limit is not None and len(box.records) >= limit:
+                    break
+                if line.strip():
+                    box.records.append(RawRecord(len(box.records), lineno, line.rstrip("\r\n")))
+    except Exception as exc:  # OSError, EOFError, zstd/lzma errors
+        raise ReadError(f"{name}: cannot read as text lines: {exc}") from exc
+    return box
+
+
 def _load_arrow(path: Path, name: str, limit: int | None) -> Container:
     """An Arrow IPC stream or file (``datasets.save_to_disk`` writes streams) → one record per row."""
     import pyarrow as pa
@@ -288,6 +304,8 @@ def load_records(f: DataFile, limit: int | None = None, is_record: Callable[[Any
         return _load_table(path, f.name, "\t" if inner.endswith(".tsv") else ",", codec, limit)
     if inner.endswith(".arrow") and codec is None:
         return _load_arrow(path, f.name, limit)
+    if inner.endswith(".txt"):
+        return _load_lines(path, f.name, codec, limit)
     return load(path, limit, is_record, **caps)
 
 

@@ -11,11 +11,12 @@ meaning                keys (in priority order; case-sensitive record keys, comp
 conversation list      conversations, messages, conversation, dialog, dialogue, dialogs, chat,
                        turns, utterances, chat_history, thread, data
 turn role              from, role, speaker, author, sender, who, participant, speaker_role, type
-turn text              value, content, text, message, utterance, msg, body, parts
+turn text              value, content, text, message, utterance, msg, body, parts, prompt
 prompt                 instruction, question, prompt, query, problem, input, human, user, request,
                        task, inputs, source, then 问题 指令 输入 提问 вопрос инструкция запрос
                        consigne requête pregunta instrucción frage anweisung, last text, content
-context (appended)     input, context, inputs, query (only when it is not the prompt key)
+context (appended)     input, context, inputs, query, contexte, контекст, 上下文, 背景, kontext, contexto
+                       (only when it is not the prompt key)
 response               output, response, answer, std_answer, completion, target, reply, solution,
                        chosen, assistant, gpt, bot, best_answer, ref_answer, reference_answer,
                        model_output, model_answer, generation, prediction, outputs, responses,
@@ -28,8 +29,10 @@ id                     id, uid, question_id, idx, sample_id, example_id, convers
 rejected               rejected, rejected_response, rejected_answer
 =====================  ===========================================================================
 
-A key not in the response list still counts as a response when one of its ``_``/``-``/camelCase
-tokens is a response word (``answer``, ``output``, ``response``, ``completion``, ``reply``,
+A key not in the prompt list counts as a prompt when one of its tokens is ``prompt``, ``question``,
+``instruction``, ``query`` or ``problem`` (``origin_prompt``, ``question_body``), and none is a
+bookkeeping word. A key not in the response list still counts as a response when one of its
+``_``/``-``/camelCase/letter-digit tokens is a response word (``answer``, ``output``, ``response``, ``completion``, ``reply``,
 ``solution``, ``generation``, ``prediction``, ``target``; e.g. ``gpt4_answer``, ``modelOutput``) and
 none is a bookkeeping word (``id``, ``len``, ``score``, ``time``, ``tokens``...).
 
@@ -87,12 +90,13 @@ for _role, _names in {
 CONVERSATION_KEYS = ("conversations", "messages", "conversation", "dialog", "dialogue", "dialogs",
                      "chat", "turns", "utterances", "chat_history", "thread", "对话", "диалог")
 ROLE_KEYS = ("from", "role", "speaker", "author", "sender", "who", "participant", "speaker_role")
-TEXT_KEYS = ("value", "content", "text", "message", "utterance", "msg", "body", "parts")
+TEXT_KEYS = ("value", "content", "text", "message", "utterance", "msg", "body", "parts", "prompt")
 PROMPT_KEYS = ("instruction", "question", "prompt", "query", "problem", "input", "human", "user",
                "request", "task", "inputs", "source",
                "问题", "指令", "输入", "提问", "вопрос", "инструкция", "запрос", "consigne", "requête",
                "pregunta", "instrucción", "frage", "anweisung", "text", "content")
-CONTEXT_KEYS = ("input", "context", "inputs", "query")
+CONTEXT_KEYS = ("input", "context", "inputs", "query", "contexte", "контекст", "上下文", "背景", "kontext",
+                "contexto")
 RESPONSE_KEYS = ("output", "response", "answer", "std_answer", "completion", "target", "reply",
                  "solution", "chosen", "assistant", "gpt", "bot", "best_answer", "ref_answer",
                  "reference_answer", "model_output", "model_answer", "generation", "prediction",
@@ -110,6 +114,7 @@ REJECTED_KEYS = ("rejected", "rejected_response", "rejected_answer")
 NESTED_KEYS = ("results", "outputs", "samples", "generations", "completions", "candidates", "choices",
                "predictions", "responses", "answers", "model_outputs", "runs")
 
+PROMPT_TOKENS = frozenset({"prompt", "question", "instruction", "query", "problem"})
 RESPONSE_TOKENS = frozenset({"answer", "answers", "output", "outputs", "response", "responses", "completion",
                              "completions", "reply", "replies", "solution", "solutions", "generation",
                              "generations", "prediction", "predictions", "target", "targets"})
@@ -125,7 +130,7 @@ WINNER_TOKENS = frozenset({"winner", "preferred", "preference", "better", "choic
 SPLIT_NAMES = frozenset({"train", "test", "validation", "valid", "dev", "eval", "evaluation", "val",
                          "training", "testing", "holdout", "calibration"})
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 _SEP = re.compile(r"[^0-9A-Za-z\u00c0-\uffff]+")
 
 
@@ -135,9 +140,17 @@ def _tokens(key: str) -> tuple[str, ...]:
 
 
 def tokens(key: str) -> list[str]:
-    """Lower-cased word tokens of a key: ``gpt4_Answer`` → ``[gpt4, answer]``; ``modelOutput`` →
-    ``[model, output]``."""
+    """Lower-cased word tokens of a key, split at ``_``/``-``/spaces, camelCase and letter-digit
+    boundaries: ``gpt4_Answer`` → ``[gpt, 4, answer]``; ``modelOutput`` → ``[model, output]``;
+    ``answer1_body`` → ``[answer, 1, body]``."""
     return list(_tokens(key))
+
+
+def is_prompt_key(key: str) -> bool:
+    """True for a key whose tokens hold a prompt word (``origin_prompt``, ``question_body``,
+    ``user_prompt``) and no bookkeeping word (``question_id``, ``prompt_tokens``)."""
+    toks = set(tokens(key))
+    return bool(toks & PROMPT_TOKENS) and not toks & BOOKKEEPING_TOKENS
 
 
 def is_response_key(key: str) -> bool:
