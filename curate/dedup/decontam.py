@@ -22,10 +22,17 @@ Two tests, either of which marks a (training text, eval prompt) pair as a match:
    paraphrased by a word or two, where no run of ``min_ngram`` tokens survives. Shingles are
    ``shingle_ngram`` consecutive tokens (default 2: word bigrams, and CJK character bigrams under
    ``auto`` tokens, the text-dedup/near_dedup recipe); a pair matches when the **exact** Jaccard
-   of the two shingle sets is ≥ ``threshold`` (default 0.6), MinHash LSH only proposing
-   candidates, so no LSH false positive survives. The banding is chosen for recall
-   (``recall_bands_rows``: 32 bands × 4 rows at 0.6 and 128 permutations, P(candidate | J = 0.6)
-   = 0.988, 0.87 at J = 0.5). Training texts whose shingle-set size rules out J ≥ threshold with
+   of the two shingle sets is ≥ ``threshold`` (default 0.5, near_dedup's and text-dedup's bigram
+   threshold), MinHash LSH only proposing candidates, so no LSH false positive survives. The
+   banding is chosen for recall (``recall_bands_rows``: 42 bands × 3 rows at 0.5 and 128
+   permutations, P(candidate | J = 0.5) = 0.996).
+
+Defaults measured (benchmarks/decontam_bench.py, results in benchmarks/results/decontam.md):
+MT-Bench, Self-Instruct user-oriented and BELLE dev (Chinese) prompts planted into 20,000 real
+conversations. Bigram J ≥ 0.5 found 95 % of 1-2 word paraphrases and 88 % of first-half
+truncations with no clean row dropped; J ≥ 0.6 found 89 % / 79 %; J ≥ 0.4 98 % / 98 % but
+dropped a clean row (a factorial program prompt for MT-Bench's Fibonacci one); unigram sets
+dropped clean rows from J ≥ 0.6 ("can you do it" for "can you parallelize it"). Training texts whose shingle-set size rules out J ≥ threshold with
    every prompt (J ≤ min/max of the set sizes) are never signed.
 
 Prompts with fewer than ``min_tokens`` tokens (default 4) are too generic to test ("Thanks!",
@@ -70,7 +77,7 @@ class DecontamConfig:
         min_ngram: shortest run accepted as overlap when a prompt or a training text is shorter than
             ``ngram`` (8, GPT-3's smallest N).
         min_tokens: prompts with fewer tokens are skipped (4).
-        threshold: exact shingle-set Jaccard for a near-match, 0 < t ≤ 1 (0.6).
+        threshold: exact shingle-set Jaccard for a near-match, 0 < t ≤ 1 (0.5).
         shingle_ngram: tokens per shingle for the near-match (2).
         num_perm: MinHash permutations (128).
         seed: MinHash permutation seed (1, datasketch's default).
@@ -82,7 +89,7 @@ class DecontamConfig:
     ngram: int = 13
     min_ngram: int = 8
     min_tokens: int = 4
-    threshold: float = 0.6
+    threshold: float = 0.5
     shingle_ngram: int = 2
     num_perm: int = 128
     seed: int = 1
@@ -144,12 +151,12 @@ class EvalIndex:
         cfg: the settings.
         n_tokens: ``(P,)`` tokens per prompt.
         skipped: ``(P,)`` bool, prompts shorter than ``min_tokens`` (never matched).
-        any_windows: ``{k: (keys, owners)}``: every k-window of a training text is looked up
+        any_windows: ``{k: table}`` (``_table``): every k-window of a training text is looked up
             (k = ngram: all n-grams of long prompts; min_ngram ≤ k < ngram: whole short prompts).
-        whole_windows: ``{k: (keys, owners)}`` for min_ngram ≤ k < ngram: a training text of
+        whole_windows: ``{k: table}`` for min_ngram ≤ k < ngram: a training text of
             exactly k tokens is looked up among all k-windows of the prompts.
         bands, rows: LSH banding of the near-match.
-        band_keys, band_owners: sorted band hashes of the near-eligible prompts and their prompts.
+        band_table: band hashes of the prompts (``_table``; owners are prompt indices).
         set_ptr, set_val: CSR shingle sets of every prompt (empty for skipped ones).
         size_lo, size_hi: shingle-set sizes a training text needs to reach the threshold with at
             least one prompt.
@@ -159,12 +166,11 @@ class EvalIndex:
     cfg: DecontamConfig
     n_tokens: np.ndarray
     skipped: np.ndarray
-    any_windows: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    whole_windows: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    any_windows: dict[int, tuple] = field(default_factory=dict)
+    whole_windows: dict[int, tuple] = field(default_factory=dict)
     bands: int = 0
     rows: int = 0
-    band_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, U64))
-    band_owners: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    band_table: tuple = field(default_factory=lambda: _table(np.zeros(0, U64), np.zeros(0, np.int64)))
     set_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     set_val: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
     size_lo: int = 1
@@ -212,32 +218,41 @@ def _windows(t: np.ndarray, lens: np.ndarray, ks: set[int]):
                 yield k, mh.fmix64(h[ok] ^ (U64(k) * _C64)), text_of[ok], pos[ok]
 
 
-def _table(keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sort ``keys`` (ties by owner) for ``_lookup``; duplicate (key, owner) pairs removed."""
+def _table(keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A lookup table for ``_lookup``: ``(sorted keys, their owners, filter bits)``; duplicate
+    (key, owner) pairs removed. The filter is a bit array indexed by the top bits of a key (≥ 8
+    slots per key, at least 2^16), so most training windows are ruled out by one gather and only
+    the rest are binary-searched."""
     order = np.lexsort((owners, keys))
     k, o = keys[order], owners[order]
     if len(k) > 1:
         keep = np.ones(len(k), dtype=bool)
         keep[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
         k, o = k[keep], o[keep]
-    return k, o
+    bits = max(16, min(30, int(np.ceil(np.log2(max(1, len(k)) * 8)))))
+    filt = np.zeros(1 << bits, dtype=bool)
+    filt[(k >> U64(64 - bits)).astype(np.int64)] = True
+    return k, o, filt
 
 
-def _lookup(table: tuple[np.ndarray, np.ndarray], q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _lookup(table: tuple[np.ndarray, np.ndarray, np.ndarray], q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every ``(i, owner)`` with ``q[i]`` equal to a key of ``table`` (all owners of a shared key)."""
-    keys, owners = table
+    keys, owners, filt = table
     if len(keys) == 0 or len(q) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    lo = np.searchsorted(keys, q, side="left")
-    hi = np.searchsorted(keys, q, side="right")
+    bits = int(np.log2(len(filt)))
+    maybe = np.flatnonzero(filt[(q >> U64(64 - bits)).astype(np.int64)])
+    qm = q[maybe]
+    lo = np.searchsorted(keys, qm, side="left")
+    hi = np.searchsorted(keys, qm, side="right")
     cnt = hi - lo
-    qi = np.flatnonzero(cnt)
-    if len(qi) == 0:
-        return qi.astype(np.int64), np.zeros(0, np.int64)
-    c = cnt[qi]
-    first = np.repeat(lo[qi], c)
+    sel = np.flatnonzero(cnt)
+    if len(sel) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    c = cnt[sel]
+    first = np.repeat(lo[sel], c)
     offs = np.arange(int(c.sum()), dtype=np.int64) - np.repeat(np.cumsum(c) - c, c)
-    return np.repeat(qi, c).astype(np.int64), owners[first + offs]
+    return np.repeat(maybe[sel], c).astype(np.int64), owners[first + offs]
 
 
 # ---------------------------------------------------------------- index
@@ -247,8 +262,8 @@ def recall_bands_rows(threshold: float, num_perm: int, target: float = 0.98) -> 
     still gives P(candidate | J = threshold) = 1 - (1 - t^rows)^bands ≥ ``target``, with
     ``bands = num_perm // rows``. Recall-first because a missed pair is contamination left in
     while a candidate costs one exact Jaccard (eval sets are small); datasketch's FP/FN optimiser
-    (18 × 7 at 0.6 and 128 permutations) gives P = 0.40 at the threshold. E.g. 0.6 → 32 × 4
-    (P = 0.988), 0.8 → 18 × 7 (P = 0.986)."""
+    (25 × 5 at 0.5 and 128 permutations) gives P = 0.55 at the threshold. E.g. 0.5 → 42 × 3
+    (P = 0.996), 0.6 → 32 × 4 (P = 0.988), 0.8 → 18 × 7 (P = 0.986)."""
     best = (num_perm, 1)
     for r in range(1, num_perm + 1):
         b = num_perm // r
@@ -298,7 +313,7 @@ def build_index(prompts: Sequence[EvalPrompt], cfg: DecontamConfig = DecontamCon
     idx.bands, idx.rows = b, r
     live = np.flatnonzero(sizes > 0)
     sig = mh.signatures(idx.set_val, sizes, cfg.num_perm, cfg.seed)[live]
-    idx.band_keys, idx.band_owners = _table(mh.band_hashes(sig, b, r).ravel(), np.repeat(live, b))
+    idx.band_table = _table(mh.band_hashes(sig, b, r).ravel(), np.repeat(live, b))
     if len(live):
         idx.size_lo = int(math.ceil(cfg.threshold * sizes[live].min() - 1e-9))
         idx.size_hi = int(math.floor(sizes[live].max() / cfg.threshold + 1e-9))
@@ -376,7 +391,7 @@ def _near_matches(tok: pl.Series, index: EvalIndex) -> tuple[np.ndarray, np.ndar
     """Near-matches of a batch of tokenised texts: ``(text, prompt, jaccard)`` arrays."""
     cfg = index.cfg
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    if len(index.band_keys) == 0:
+    if len(index.band_table[0]) == 0:
         return empty
     sh, counts = mh.shingle_hashes(tok, cfg.shingle_ngram)
     # a shingle set has at most `counts` elements: texts under the lower size bound cannot match
@@ -391,7 +406,7 @@ def _near_matches(tok: pl.Series, index: EvalIndex) -> tuple[np.ndarray, np.ndar
     fsz = sizes[fit]
     fval = val[_segments(ptr[fit], fsz)]
     sig = mh.signatures(fval, fsz, cfg.num_perm, cfg.seed)
-    qi, owner = _lookup((index.band_keys, index.band_owners), mh.band_hashes(sig, index.bands, index.rows).ravel())
+    qi, owner = _lookup(index.band_table, mh.band_hashes(sig, index.bands, index.rows).ravel())
     if len(qi) == 0:
         return empty
     P = len(index.prompts)
@@ -410,9 +425,18 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 
 
+def matched_spans(texts: Sequence[str], starts: Sequence[int], lengths: Sequence[int],
+                  max_chars: int = 80) -> list[str]:
+    """For each i, the normalised tokens ``starts[i] .. starts[i] + lengths[i]`` of ``texts[i]`` as
+    one string (CJK characters rejoined without spaces), cut to ``max_chars`` with ``…``. One
+    tokenisation pass for all texts."""
+    out = []
+    for toks, a, n in zip(tokenize(list(texts)).to_list(), starts, lengths):
+        s = _CJK_SPACE.sub("", " ".join(toks[int(a): int(a) + int(n)]))
+        out.append(s if len(s) <= max_chars else s[: max_chars - 1] + "…")
+    return out
+
+
 def matched_span(text: str, start: int, length: int, max_chars: int = 80) -> str:
-    """The normalised tokens ``start .. start+length`` of ``text`` as one string (CJK characters
-    rejoined without spaces), cut to ``max_chars`` with ``…``."""
-    toks = tokenize([text])[0].to_list()[start: start + length]
-    s = _CJK_SPACE.sub("", " ".join(toks))
-    return s if len(s) <= max_chars else s[: max_chars - 1] + "…"
+    """``matched_spans`` for one text."""
+    return matched_spans([text], [start], [length], max_chars)[0]

@@ -17,7 +17,7 @@ No prompt at all is an error. What is compared: each **user turn** of a training
 against each prompt, by 13-gram overlap and a MinHash near-match checked by exact Jaccard
 (rules, thresholds and their sources: ``curate.dedup.decontam``).
 
-Params (defaults): ``ngram`` 13, ``min_ngram`` 8, ``min_tokens`` 4, ``threshold`` 0.6,
+Params (defaults): ``ngram`` 13, ``min_ngram`` 8, ``min_tokens`` 4, ``threshold`` 0.5,
 ``shingle_ngram`` 2, ``num_perm`` 128, ``seed`` 1, ``batch_size`` 20000 (turns per batch).
 
 Rejects: ``drop_reason`` ``eval_contamination``; ``drop_detail`` names the eval set, the item id
@@ -52,7 +52,7 @@ import numpy as np
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from curate.dedup.decontam import JACCARD, NGRAM, DecontamConfig, EvalPrompt, build_index, find_matches, matched_span
+from curate.dedup.decontam import JACCARD, NGRAM, DecontamConfig, EvalPrompt, build_index, find_matches, matched_spans
 from curate.registry import register
 from curate.stage import Context, Stage, StageParams, StageResult
 
@@ -199,12 +199,17 @@ class Decontaminate(Stage):
         first[1:] = rows[order][1:] != rows[order][:-1]
         hit_rows, per_row = np.unique(rows, return_counts=True)
         more = dict(zip(hit_rows.tolist(), (per_row - 1).tolist()))
-        contents = turns["content"]
+        rep = order[first]
+        ng = rep[m.method[rep] == NGRAM]
+        spans = dict(zip(ng.tolist(), matched_spans(turns["content"].gather(m.text[ng]).to_list(),
+                                                     m.start[ng], m.length[ng])))
         details: dict[int, str] = {}
-        for i in order[first]:
+        for i in rep.tolist():
             r = int(rows[i])
-            details[r] = _detail(prompts[m.prompt[i]], int(m.method[i]), int(m.length[i]), float(m.jaccard[i]),
-                                 contents[int(m.text[i])], int(m.start[i]), more[r])
+            ev = (f'{m.length[i]}-gram "{spans[i]}"' if i in spans else f"jaccard={m.jaccard[i]:.2f}")
+            q = prompts[m.prompt[i]]
+            details[r] = (f"{q.eval_set} item {q.item} turn {q.turn}: {ev}"
+                          + (f" (+{more[r]} more matches)" if more[r] else ""))
 
         drop = np.zeros(df.height, dtype=bool)
         drop[hit_rows] = True
@@ -243,15 +248,6 @@ class Decontaminate(Stage):
             }).write_parquet(Path(ctx.artifact_dir) / "matches.parquet")
             artifacts["matches"] = str(Path(ctx.artifact_dir) / "matches.parquet")
         return StageResult(kept=kept, rejected=rejected, counters=counters, artifacts=artifacts)
-
-
-def _detail(q: EvalPrompt, method: int, length: int, jaccard: float, text: str, start: int, more: int) -> str:
-    where = f"{q.eval_set} item {q.item} turn {q.turn}"
-    if method == NGRAM:
-        ev = f'{length}-gram "{matched_span(text, start, length)}"'
-    else:
-        ev = f"jaccard={jaccard:.2f}"
-    return f"{where}: {ev}" + (f" (+{more} more matches)" if more else "")
 
 
 def _meta(meta: Any) -> dict:
