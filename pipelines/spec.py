@@ -366,6 +366,17 @@ def _fmt_pydantic(exc: ValidationError, prefix: tuple, label: str, find, model=N
     return format_validation_error(exc, label, model, prefix, find)
 
 
+def _name_stage(problem: str, raw: dict) -> str:
+    """``line 8: stages[1].weights.a: ...`` → ``line 8: stages[1] (mix).weights.a: ...``."""
+    m = re.match(r"(line \d+: stages\[(\d+)\])([.:])", problem)
+    stages = raw.get("stages") if isinstance(raw.get("stages"), list) else []
+    if m and int(m.group(2)) < len(stages) and isinstance(stages[int(m.group(2))], dict):
+        name = stages[int(m.group(2))].get("stage")
+        if isinstance(name, str) and len(name) <= 40:
+            return f"{m.group(1)} ({name}){problem[m.end(1):]}"
+    return problem
+
+
 def _parsed_or_none(model: type[BaseModel], value: Any) -> BaseModel | None:
     try:
         return model.model_validate(value)
@@ -426,7 +437,7 @@ def parse_spec(text: str, path: str = "<string>", check_files: bool = True, over
     if not isinstance(raw, dict):
         raise SpecError(path, ["the file must be a YAML mapping with name, stages and output"])
     find = _line_finder(root)
-    problems: list[str] = list(yaml_problems)
+    problems: list[str] = [_name_stage(p, raw) for p in yaml_problems]
 
     top: _TopLevel | None = None
     try:

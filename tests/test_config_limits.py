@@ -77,7 +77,7 @@ output: {dir: out/x}
 """
     assert _problems(text) == [
         "line 3: name: duplicate key (first at line 1)",
-        "line 8: stages[1].weights.a: '.inf' is not a finite number",
+        "line 8: stages[1] (mix).weights.a: '.inf' is not a finite number",
     ]
     assert _problems("name: x\nseed: .nan\nstages: [{stage: normalize}]\n" + GOOD_TAIL)[0] == \
         "line 2: seed: '.nan' is not a finite number"
