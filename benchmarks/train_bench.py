@@ -111,7 +111,7 @@ def run_curatrain(curated: Path, tok_dir: Path, args, **overrides) -> dict:
 
     spec = TrainSpec(max_steps=args.steps, batch_size=args.batch, max_length=args.max_length, learning_rate=args.lr,
                      warmup_ratio=0.0, eval_fraction=0.0, logging_steps=args.log_every, num_threads=args.threads,
-                     **overrides)
+                     save_steps=None, save_minutes=None, **overrides)  # no checkpoints, like the plain TRL run
     res = train_model(curated, spec, Path(tempfile.mkdtemp(prefix="bench-ct-")) / "m", seed=args.seed,
                       tokenizer_dir=tok_dir, lineage={}, echo=lambda s: None)
     return {**res["throughput"], "loss_history": res["loss_history"]}

@@ -163,7 +163,7 @@ def test_errors_are_clear(curated, tmp_path):
     qlora = TrainSpec(lora={"load_in_4bit": True}, model="some/model")
     with pytest.raises(ValueError, match="QLoRA.*CUDA"):
         train_model(curated, qlora, tmp_path / "m", seed=0, tokenizer_dir=None, lineage={})
-    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+    with pytest.raises(FileNotFoundError, match="no complete checkpoint"):
         train_model(curated, TrainSpec(resume_from_checkpoint=True, max_steps=1, tiny=TINY), tmp_path / "m2",
                     seed=0, tokenizer_dir=None, lineage={})
 

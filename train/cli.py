@@ -33,7 +33,8 @@ def _print_config(ctx: click.Context, _param, value: str | None) -> None:
 @click.option("--epochs", type=float, help="Shorthand for --set epochs=N.")
 @click.option("--learning-rate", type=float, help="Shorthand for --set learning_rate=X.")
 @click.option("--max-steps", type=int, help="Shorthand for --set max_steps=N.")
-@click.option("--resume", is_flag=True, help="Resume from the newest checkpoint-* in the output folder.")
+@click.option("--resume", is_flag=True, help="Resume from the newest checkpoint-* even if the data or train: "
+              "settings changed (a rerun of the same settings resumes by itself).")
 @click.option("--merge-adapter", is_flag=True, help="LoRA: also save the merged model in <output>/merged.")
 @click.option("--accelerate-config", type=click.Choice(["ddp", "fsdp"]), callback=_print_config, expose_value=False,
               is_eager=True, help="Print the path of a shipped accelerate config (for accelerate launch) and exit.")

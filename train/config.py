@@ -93,7 +93,8 @@ def build_sft_config(spec: TrainSpec, out_dir: Path, *, seed: int, device: Devic
     ratio in transformers 5). ``padding_free`` sets ``max_length=None`` (rows are pre-truncated by
     ``pretokenize``). CPU: ``use_cpu``, ``bf16=False`` unless ``spec.bf16``, no activation
     checkpointing, no pinned memory. GPU: bf16 if supported, activation checkpointing on unless
-    ``spec.gradient_checkpointing`` is false. Checkpoints only with ``spec.save_steps``; evaluation
+    ``spec.gradient_checkpointing`` is false. Checkpoints every ``spec.save_steps`` (and by time through
+    ``train.checkpoints.TimedCheckpoint``), the last ``spec.save_total_limit`` kept; evaluation
     during training only with ``spec.eval_steps``. No reporting integrations (``report_to="none"``).
     """
     from trl import SFTConfig
@@ -117,8 +118,8 @@ def build_sft_config(spec: TrainSpec, out_dir: Path, *, seed: int, device: Devic
         logging_first_step=True,
         eval_strategy="steps" if (spec.eval_steps and has_eval) else "no",
         eval_steps=spec.eval_steps,
-        save_strategy="steps" if spec.save_steps else "no",
-        save_steps=spec.save_steps or 500,
+        save_strategy="steps" if spec.save_steps else "no",  # save_minutes: train.checkpoints.TimedCheckpoint
+        save_steps=spec.save_steps or 1,  # unused with save_strategy "no"
         save_total_limit=spec.save_total_limit,
         report_to="none",
         disable_tqdm=True,
@@ -159,7 +160,7 @@ def resolved_settings(spec: TrainSpec, device: Device, cfg: Any, **extra: Any) -
 
     flat("spec.", spec.model_dump(mode="json"))
     flat("device.", {k: getattr(device, k) for k in ("cuda", "bf16", "threads", "fused_lm_head")})
-    flat("sft.", {k: getattr(cfg, k, None) for k in _SHOWN})
+    flat("sft.", {k: getattr(getattr(cfg, k, None), "value", getattr(cfg, k, None)) for k in _SHOWN})  # enums
     out.update(extra)
     return out
 
@@ -172,22 +173,3 @@ def log_settings(settings: dict[str, Any]) -> None:
     for k, v in settings.items():
         logger.info(f"  {k:<{width}} = {v}")
 
-
-def resume_point(spec: TrainSpec, out_dir: Path) -> str | None:
-    """The checkpoint to resume from: ``spec.resume_from_checkpoint`` as a folder, the newest ``checkpoint-*``
-    under ``out_dir`` when it is ``true``, or None. Raises ``FileNotFoundError`` when asked to resume and there
-    is nothing to resume from."""
-    from transformers.trainer_utils import get_last_checkpoint
-
-    resume = spec.resume_from_checkpoint
-    if resume is True:
-        found = get_last_checkpoint(str(out_dir)) if out_dir.is_dir() else None
-        if found is None:
-            raise FileNotFoundError(f"resume_from_checkpoint: no checkpoint-* folder under {out_dir} "
-                                    "(set train.save_steps to write checkpoints)")
-        return found
-    if isinstance(resume, str):
-        if not Path(resume).is_dir():
-            raise FileNotFoundError(f"resume_from_checkpoint: {resume} is not a folder")
-        return resume
-    return None

@@ -85,6 +85,9 @@ def run_training(spec, overrides: list[str] | None = None, echo: Callable[[str],
     if not curated_path.exists() or not stats_path.exists():
         raise FileNotFoundError(f"{curated_path} not found: run the pipeline first (curatrain run {spec.path} --no-train)")
     stats = json.loads(stats_path.read_text())
+    if is_main_process() and "train" in stats:  # until this run completes, no trained model is reported
+        stats.pop("train")
+        stats_path.write_text(json.dumps(stats, indent=2, default=str))
     # the stage that saved a tokenizer (chat_template) decides tokenizer and template; found by artifact, not name
     tok_dir = next((st["artifacts"]["tokenizer"] for st in stats["stages"] if (st.get("artifacts") or {}).get("tokenizer")),
                    None)

@@ -40,10 +40,11 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
       4. model and tokenizer (``train.model.load_model_and_tokenizer``);
       5. mask audit on that exact tokenizer (``train.data.audit_split``, ``spec.audit``);
       6. rows prepared for TRL, padding-free by default (``train.data.prepare_for_trl``);
-      7. ``SFTConfig`` and resume point; every resolved setting logged (``train.config``);
+      7. ``SFTConfig``; the checkpoint to resume from, when this run (same data and settings) was stopped
+         (``train.checkpoints``); every resolved setting logged (``train.config``);
       8. train with ``SFTTrainer`` (on CPU inside ``train.lm_head.cpu_lm_head`` when enabled), then evaluate;
       9. save weights and tokenizer (and the merged model with ``spec.merge_adapter``), ``metrics.json``,
-         ``lineage.json``, ``README.md`` (``train.lineage``).
+         ``lineage.json``, ``README.md`` (``train.lineage``), and last the ``_COMPLETE`` marker.
 
     Args:
         curated_path: canonical Parquet (``id``, ``source``, ``messages``); only ``messages`` reaches
@@ -67,14 +68,14 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
         fractions, MFU, audit, template, merged folder; each key is described in ``train.lineage.build_result``.
 
     Raises:
-        FileNotFoundError: no curated file, or ``resume_from_checkpoint`` finds no checkpoint.
+        FileNotFoundError: no curated file, or ``resume_from_checkpoint: true`` finds no checkpoint.
         curate.schema.SchemaError: the file is not a canonical conversation frame.
         ValueError: no training rows; QLoRA without CUDA/bitsandbytes or on ``tiny``; the template
             disagrees with the ``chat_template`` stage; with ``audit: raise``, rows whose assistant
             mask is partial (the message names the first rows and the fix); an installed trl/transformers
             outside the range a private use was tested with (``curate.chat.compat``).
     """
-    from train import config, data, lineage as lin, model as mdl
+    from train import checkpoints, config, data, lineage as lin, model as mdl
 
     t0 = time.perf_counter()
     curated_path, out_dir = Path(curated_path), Path(out_dir)
@@ -91,9 +92,9 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
         split, tokenizer, padding_free=spec.padding_free, max_length=spec.max_length,
         assistant_only_loss=spec.assistant_only_loss, per_source=spec.eval_per_source)
     cfg = config.build_sft_config(spec, out_dir, seed=seed, device=device, has_eval=eval_in is not None)  # 7
-    resume = config.resume_point(spec, out_dir)
+    resume, key = checkpoints.prepare(out_dir, spec, curated_path=curated_path, seed=seed, tokenizer_dir=tokenizer_dir)
     config.log_settings(config.resolved_settings(spec, device, cfg, template=template, model=model_desc,
-                                                 resume_from=resume, curated=str(curated_path)))
+                                                 resume_from=resume, run_key=key, curated=str(curated_path)))
     echo(split.rows.describe(spec.max_length))
     echo(f"train: {len(split.train):,} rows, eval: {len(split.eval) if split.eval is not None else 0:,} rows; "
          f"model {model_desc}; {device.describe()}; mask audit "
@@ -109,6 +110,7 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
     if trainer.is_world_process_zero():
         (out_dir / "metrics.json").write_text(json.dumps(result, indent=2, default=str))
         lin.write_lineage(out_dir, curated_path, spec, seed, lineage, result)
+        checkpoints.mark_complete(out_dir, key)  # last: without it the folder is not a trained model
     echo(f"trained {result['steps']} steps in {result['train_runtime']:.1f}s "
          f"({result['tokens_per_second'] or 0:,.0f} tok/s, padding {100 * (result['padding_fraction'] or 0):.0f}%); "
          f"loss {result['first_loss']} → {result['last_loss']}, eval {result['eval_loss']}; saved → {out_dir}")
@@ -123,11 +125,12 @@ def truncation(spec: TrainSpec) -> int | None:
 
 def build_trainer(model, tokenizer, cfg, train_in, eval_in, spec: TrainSpec, device, echo, callbacks=()):
     """``(SFTTrainer, ThroughputCallback)``: the trainer with a LoRA ``peft_config`` when ``spec.lora``, the
-    throughput counter attached, and ``EchoCallback`` printing each log line through ``echo`` (instead of
-    transformers' ``PrinterCallback``)."""
+    throughput counter attached, ``EchoCallback`` printing each log line through ``echo`` (instead of
+    transformers' ``PrinterCallback``), ``TimedCheckpoint`` when ``spec.save_minutes``, then ``callbacks``."""
     from transformers import PrinterCallback
     from trl import SFTTrainer
 
+    from train.checkpoints import TimedCheckpoint
     from train.metrics import EchoCallback, ThroughputCallback
 
     peft_config = None
@@ -138,9 +141,10 @@ def build_trainer(model, tokenizer, cfg, train_in, eval_in, spec: TrainSpec, dev
                                  target_modules=spec.lora.target_modules, use_dora=spec.lora.use_dora,
                                  task_type="CAUSAL_LM")
     throughput = ThroughputCallback(n_params=int(sum(p.numel() for p in model.parameters())), bf16=device.bf16)
+    timed = [TimedCheckpoint(spec.save_minutes)] if spec.save_minutes else []
     trainer = SFTTrainer(model=model, args=cfg, train_dataset=train_in, eval_dataset=eval_in,
                          processing_class=tokenizer, peft_config=peft_config,
-                         callbacks=[throughput, EchoCallback(echo), *callbacks])
+                         callbacks=[throughput, EchoCallback(echo), *timed, *callbacks])
     trainer.remove_callback(PrinterCallback)
     throughput.attach(trainer)
     return trainer, throughput

@@ -81,10 +81,14 @@ class TrainSpec(BaseModel):
     output_subdir: str = Field("model", min_length=1, description="under output.dir")
     num_threads: int | None = Field(None, ge=1, description="torch CPU threads; default torch's")
     bf16: bool | None = Field(None, description="default: True on a GPU with bf16, False on CPU")
-    resume_from_checkpoint: bool | str = False
-    # --- added with train/sft.py (all optional; defaults keep the earlier behaviour) ---
+    resume_from_checkpoint: bool | str = Field(
+        "auto", description="auto: resume from the newest checkpoint of the same run key (same curated data and "
+                            "train: settings; train.checkpoints), else start fresh; true: the newest checkpoint "
+                            "whatever the key; false: never; or a checkpoint folder")
     save_steps: int | None = Field(
-        None, ge=1, description="write a checkpoint every N optimizer steps (needed to resume); default: only the final model")
+        100, ge=1, description="write a checkpoint every N optimizer steps (null: none by steps)")
+    save_minutes: float | None = Field(
+        10.0, gt=0, description="also write one when this many minutes passed since the last (null: none by time)")
     save_total_limit: int | None = Field(2, ge=1, description="checkpoints kept under output_dir (oldest deleted)")
     eval_steps: int | None = Field(None, ge=1, description="evaluate every N steps; default: once, after training")
     gradient_checkpointing: bool | None = Field(
@@ -93,7 +97,6 @@ class TrainSpec(BaseModel):
         None, description="sdpa, eager, flash_attention_2, sdpa_varlen (train.attention)...; default for "
                           "padding-free/packed runs: flash_attention_2 on a GPU with flash-attn, else sdpa_varlen; "
                           "otherwise transformers' (tiny: sdpa)")
-    # --- added with the mask audit, templates, per-source eval, merge and metrics ---
     template: Literal["chatml", "llama3", "qwen2.5", "qwen3", "mistral", "gemma", "tokenizer"] | None = Field(
         None, description="training chat template; default: the chat_template stage's (from its tokenizer "
                           "artifact), else chatml for tiny and the tokenizer's own for other models. "
