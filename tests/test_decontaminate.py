@@ -223,3 +223,47 @@ output: {dir: out/x}
         f"(relative to {Path.cwd()})",
         "line 8: stages[2] (decontaminate): no prompt set to decontaminate against: give eval_sets: [{path, name}]",
     ]
+
+
+def test_read_stage_prompt_inputs_feed_decontaminate(mt, tmp_path):
+    from curate.stages.read import Read
+
+    read = Read(Read.Params(inputs=[
+        {"path": "pipelines/data/sample/llamafactory_identity.json", "source": "identity", "limit": 4},
+        {"path": str(MT), "source": "mt_bench", "kind": "prompts"},
+    ]))
+    (tmp_path / "read").mkdir()
+    got = read.run(None, Context(artifact_dir=tmp_path / "read"))
+    assert got.kept.height == 4 and "prompts" in got.artifacts
+    df = pl.concat([got.kept, make_frame([conv("leak", "Please help. " + mt[130][1])])])
+    res = run_stage(df, tmp_path, artifacts={"read": got.artifacts})
+    assert res.rejected["id"].to_list() == ["leak"]
+    assert res.rejected["drop_detail"][0].startswith("mt_bench item 130 turn 2: 13-gram ")
+    assert (res.counters["prompts"], res.counters["eval.mt_bench.items"]) == (160, 80)
+    # validate accepts a decontaminate stage fed by a kind: prompts input only
+    parse_spec("""
+name: x
+stages:
+  - stage: read
+    inputs:
+      - {path: pipelines/data/sample/llamafactory_identity.json, source: a}
+      - {path: pipelines/data/sample/fastchat_mt_bench_question.jsonl, source: mt_bench, kind: prompts}
+  - {stage: decontaminate}
+output: {dir: out/x}
+""", check_files=True)
+
+
+def test_eval_set_folder_and_glob_and_fingerprint(mt, tmp_path, clean_rows):
+    folder = tmp_path / "evals"
+    folder.mkdir()
+    (folder / "mt.jsonl").write_bytes(MT.read_bytes())
+    (folder / "zh.json").write_bytes(ZH.read_bytes())
+    df = make_frame(clean_rows + [conv("leak", mt[101][0])])
+    for path in (str(folder), str(folder / "*.json*")):
+        res = run_stage(df, tmp_path, eval_sets=[{"path": path, "name": "mine"}])
+        assert res.rejected["id"].to_list() == ["leak"]
+        assert (res.counters["eval.mine.prompts"], res.counters["eval.mine.items"]) == (164, 84)
+    st = Decontaminate(Decontaminate.Params(eval_sets=[{"path": str(folder), "name": "mine"}]))
+    before = st.fingerprint()
+    (folder / "zh.json").write_text("[]", encoding="utf-8")
+    assert st.fingerprint() != before

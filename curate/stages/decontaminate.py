@@ -5,10 +5,10 @@ held-out prompts are what SFT data gets evaluated on, so they are what it must n
 
 Where the prompts come from:
 
-- ``eval_sets: [{path, name, format?, limit?}]``: files read with ``curate.readers.read_file``
-  (any layout the readers know: an MT-Bench ``question.jsonl`` reads as prompt-only rows); every
-  user turn of every record is one prompt, and prompt-only records (``ReadResult.prompts``) too.
-  Paths are checked by ``curatrain validate``.
+- ``eval_sets: [{path, name, format?, limit?}]``: a file, folder, glob or fsspec URL, as the
+  ``read`` stage takes them, read with ``curate.readers.read_file`` (any layout the readers know:
+  an MT-Bench ``question.jsonl`` reads as prompt-only records); every user turn of every record
+  is one prompt, records with answers included. Paths are checked by ``curatrain validate``.
 - with ``read_prompts: true`` (default), every ``kind: prompts`` input of the ``read`` stage (its
   ``prompts`` artifact: Parquet with ``id``, ``source``, ``messages``, ``meta``), named by source.
 
@@ -112,8 +112,16 @@ class Decontaminate(Stage):
             return self
 
         def missing_files(self) -> list[str]:
-            return [f"eval_sets[{i}].path: file not found: {e.path} (relative to {Path.cwd()})"
-                    for i, e in enumerate(self.eval_sets) if not Path(e.path).exists()]
+            from curate.readers.sources import expand, is_remote
+
+            out = []
+            for i, e in enumerate(self.eval_sets):
+                if is_remote(e.path) or expand(e.path):
+                    continue
+                what = "no file matches" if set("*?[") & set(e.path) else (
+                    "folder holds no data file" if Path(e.path).is_dir() else "file not found")
+                out.append(f"eval_sets[{i}].path: {what}: {e.path} (relative to {Path.cwd()})")
+            return out
 
         def config(self) -> DecontamConfig:
             return DecontamConfig(ngram=self.ngram, min_ngram=self.min_ngram, min_tokens=self.min_tokens,
@@ -132,17 +140,15 @@ class Decontaminate(Stage):
                 + (" or a read input with kind: prompts" if params.read_prompts else "")]
 
     def fingerprint(self) -> str:
-        """Content hash of every eval set file, so editing one invalidates the cache."""
+        """Hash of every eval set file (content for local files, fsspec info for remote ones), so
+        editing, adding or removing one invalidates the cache."""
+        from curate.readers.sources import expand, file_signature
+
         h = hashlib.blake2b(digest_size=16)
         for e in self.params.eval_sets:
-            p = Path(e.path)
-            h.update(str(p).encode())
-            files = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]
-            for f in files:
-                if f.is_file():
-                    with f.open("rb") as fh:
-                        for chunk in iter(lambda: fh.read(1 << 20), b""):
-                            h.update(chunk)
+            h.update(e.path.encode())
+            for f in expand(e.path):
+                h.update(file_signature(f))
         return h.hexdigest()
 
     # ------------------------------------------------------------ prompts
@@ -152,15 +158,24 @@ class Decontaminate(Stage):
         Raises ``ValueError`` (one line) for an eval set that yields no prompt, or when there is
         no prompt at all."""
         from curate.readers import read_file
+        from curate.readers.sources import expand
 
         out: list[EvalPrompt] = []
         for i, e in enumerate(self.params.eval_sets):
-            args: tuple = (Path(e.path), e.name) + ((e.format,) if e.format != "auto" else ())
-            res = read_file(*args, limit=e.limit) if e.limit else read_file(*args)
-            got = _prompts_from_records(e.name, res.rows) + _prompts_from_records(e.name, getattr(res, "prompts", []) or [])
+            files = expand(e.path)
+            if not files:
+                raise ValueError(f"eval_sets[{i}].path: no data file matches {e.path}")
+            got, records, rejects = [], 0, []
+            for f in files:
+                res = read_file(f, e.name, e.format, limit=e.limit)
+                # answer-less records are prompts; records with answers give their user turns
+                got += _prompts_from_records(e.name, getattr(res, "prompts", []) or [])
+                got += _prompts_from_records(e.name, res.rows)
+                records += res.records
+                rejects += res.rejects
             if not got:
-                top = _top_reason(res.rejects)
-                raise ValueError(f"eval_sets[{i}] {e.path}: no prompts read ({res.records} records"
+                top = _top_reason(rejects)
+                raise ValueError(f"eval_sets[{i}] {e.path}: no prompts read ({records} records"
                                  f"{', top reject: ' + top if top else ''})")
             out += got
         if self.params.read_prompts:
