@@ -286,31 +286,57 @@ class RunLock:
     The lock is ``<out_dir>/.curatrain.lock`` through ``filelock.FileLock`` (an ``flock`` the kernel
     drops when its process dies, so a killed run never blocks the next one); ``.curatrain.lock.json``
     beside it names the owner (pid, host, start time, pipeline). Raises ``BusyError`` at once when a
-    live run holds it. An owner file whose run is gone (lock free) is a stale lock: reported through
-    ``echo`` and taken over.
+    live run holds it. Stale locks are reported through ``echo`` and taken over: an owner file whose
+    run is gone (lock free), and a lock still held although its owner pid (on this host) is not
+    running, e.g. by a leftover child that inherited it, or a plain lock file where the filesystem
+    has no OS locks (filelock's fallback): the lock file is replaced and taken. Two runs starting in
+    the same instant on such a stale lock could both take it; anything else is exclusive.
     """
 
     def __init__(self, out_dir: Path, pipeline: str = "", echo: Callable[[str], None] = print):
-        from filelock import FileLock
-
         self.out_dir, self.pipeline, self.echo = Path(out_dir), pipeline, echo
         self.owner_path = self.out_dir / OWNER_FILE
-        self._lock = FileLock(str(self.out_dir / LOCK_FILE), blocking=False, thread_local=False)
+        self._lock: Any = None
         self.took_over: dict[str, Any] | None = None
 
     def __enter__(self) -> "RunLock":
         from filelock import Timeout
 
         try:
-            self._lock.acquire()
+            self._acquire()
         except OSError as exc:
             if not isinstance(exc, Timeout):  # filelock's Timeout is an OSError too
                 raise OutputError(io_message(exc, self.out_dir / LOCK_FILE)) from exc
             owner = _read_owner(self.owner_path)
+            if self._owner_is_dead(owner):
+                # The owner died but its lock is still held: a leftover child process inherited it
+                # (or the filesystem has no OS locks and filelock fell back to a lock file). Take
+                # the lock over on a fresh lock file; the leftover keeps the old, unlinked one.
+                (self.out_dir / LOCK_FILE).unlink(missing_ok=True)
+                try:
+                    self._acquire()
+                    return self._own()
+                except Timeout:
+                    owner = _read_owner(self.owner_path)
             who = f"pid {owner['pid']}" if "pid" in owner else "another run"
             host = f" on {owner['host']}" if owner.get("host") and owner.get("host") != socket.gethostname() else ""
             since = f" since {owner['started']}" if owner.get("started") else ""
             raise BusyError(f"{self.out_dir} is in use by {who}{host}{since}; wait for it to finish or stop it") from None
+        return self._own()
+
+    def _acquire(self) -> None:
+        from filelock import FileLock
+
+        self._lock = FileLock(str(self.out_dir / LOCK_FILE), blocking=False, thread_local=False)
+        self._lock.acquire()
+
+    @staticmethod
+    def _owner_is_dead(owner: dict[str, Any]) -> bool:
+        pid = owner.get("pid")
+        return (isinstance(pid, int) and pid != os.getpid() and owner.get("host", socket.gethostname())
+                == socket.gethostname() and not _pid_alive(pid))
+
+    def _own(self) -> "RunLock":
         old = _read_owner(self.owner_path)
         if old.get("pid") and old.get("pid") != os.getpid():
             self.took_over = old

@@ -203,6 +203,36 @@ def test_stale_lock_of_a_killed_run_is_taken_over_and_orphans_removed(tmp_path):
     assert not (out / ".curatrain.lock.json").exists()
 
 
+ORPHAN = textwrap.dedent("""
+    import json, sys
+    from filelock import FileLock
+    out, dead = sys.argv[1], int(sys.argv[2])
+    lock = FileLock(out + "/.curatrain.lock", blocking=False)
+    lock.acquire()  # a leftover child of a killed run: it still holds the lock its dead parent took
+    open(out + "/.curatrain.lock.json", "w").write(json.dumps({"pid": dead, "started": "2026-11-30T09:00:00Z"}))
+    print("holding", flush=True)
+    sys.stdin.readline()
+""")
+
+
+def test_lock_held_by_a_leftover_of_a_dead_owner_is_taken_over(tmp_path):
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout)
+    spec_path = _write(tmp_path)
+    (tmp_path / "out").mkdir()
+    leftover = subprocess.Popen([sys.executable, "-c", ORPHAN, str(tmp_path / "out"), str(dead)], cwd=REPO,
+                                text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert leftover.stdout.readline().strip() == "holding"
+        res = CliRunner().invoke(main, ["run", str(spec_path)])
+        assert res.exit_code == 0, res.output
+        assert res.stderr.splitlines()[0] == (f"note: took over a stale lock on {tmp_path / 'out'} from pid {dead} "
+                                              "(started 2026-11-30T09:00:00Z, not running)")
+        verify_outputs(tmp_path / "out")
+    finally:
+        leftover.communicate("done\n", timeout=30)
+
+
 def test_lock_is_exclusive_within_a_process_too(tmp_path):
     with RunLock(tmp_path, "a", echo=lambda s: None):
         with pytest.raises(BusyError, match=f"^{tmp_path} is in use by pid {os.getpid()} since "):
