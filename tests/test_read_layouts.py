@@ -193,3 +193,36 @@ def test_synonym_helpers():
     assert not is_response_key("answer_id") and not is_response_key("output_tokens")
     mapped = DEFAULT.with_fields({"prompt": "ask", "messages": "log"}, {"UTILISATEUR": "user"})
     assert (mapped.prompt, mapped.conversation, mapped.role_of("utilisateur ")) == (("ask",), ("log",), "user")
+
+
+KEYS = ["conversations", "messages", "dialog", "turns", "conversation", "from", "role", "speaker", "value", "content",
+        "text", "instruction", "input", "question", "prompt", "output", "answer", "response", "chosen", "rejected",
+        "left_answer", "right_answer", "left_grade", "winner", "results", "outputs", "history", "system", "id",
+        "A", "B", "instances", "replies", "train", "test", "0", "1", "human", "gpt", "parts", "author"]
+
+
+def test_no_record_shape_escapes_as_an_exception(tmp_path):
+    """Property: any JSON built from synonym-table keys is read without an exception, and every
+    record ends as a row, a prompt or a reject (hypothesis, fixed budget, derandomized)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    leaf = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False, allow_infinity=False) \
+        | st.sampled_from(["user", "assistant", "gpt", "human", "UTILISATEUR", "用户", "", "x", "<s>[INST] q [/INST] a"])
+    value = st.recursive(leaf, lambda kids: st.lists(kids, max_size=4)
+                         | st.dictionaries(st.sampled_from(KEYS), kids, max_size=5), max_leaves=25)
+    record = st.dictionaries(st.sampled_from(KEYS), value, min_size=1, max_size=6) | st.text(max_size=20)
+
+    @settings(max_examples=120, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(record, min_size=1, max_size=5))
+    def check(records):
+        records = [{"question": "q", "answer": "a"}, *records]  # two lines at least: JSON Lines, not one object
+        p = tmp_path / "fuzz.jsonl"
+        p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
+        for pairwise, outputs in (("better", "first"), ("both", "all")):
+            res = read_file(p, "f", options=Options(pairwise=pairwise, outputs=outputs))
+            seen = {r["id"].split("#", 1)[1].split("/")[0].split(".")[0] for r in res.rows + res.prompts + res.rejects}
+            assert seen == {str(i) for i in range(len(records))}
+            assert all(isinstance(m["content"], str) for r in res.rows + res.prompts for m in r["messages"])
+
+    check()

@@ -70,7 +70,7 @@ def convert_root(root: Any, tree_id: Any = None, tree_state: Any = None) -> Conv
         raise DeletedRoot("root message is deleted")
     msgs, langs = [], []
     for depth, m in enumerate(best_path(root)):
-        role = _ROLES.get(m.get("role"))
+        role = _ROLES.get(m.get("role")) if isinstance(m.get("role"), str) else None
         if role is None:
             raise Malformed(f"message at depth {depth}: unknown role {m.get('role')!r}")
         text = m.get("text")
@@ -126,6 +126,10 @@ def rebuild_flat(items: list[RawRecord], name: str) -> tuple[list[tuple[RawRecor
             continue
         if mid in nodes:
             problems.append((it, "duplicate_message", f"{it.where(name)}: message_id {mid} seen at {where[mid].where(name)}"))
+            continue
+        pid = m.get("parent_id")
+        if pid is not None and not isinstance(pid, str):
+            problems.append((it, "malformed_record", f"{it.where(name)}: parent_id is {type(pid).__name__}, expected a string"))
             continue
         nodes[mid] = {**m, "replies": []}
         where[mid] = it
