@@ -1,63 +1,84 @@
-"""Readers for raw conversation dumps, with format auto-detection.
+"""Readers for raw conversation dumps: layout detection by a synonym table, explicit mappings,
+prompt sets, and inputs of every common kind.
 
-``read_file(path, source)`` reads one file and returns canonical rows
-``{id, source, messages: [{role, content}], meta: dict}`` plus rejects, never dropping a record
-silently. Roles are ``system``, ``user``, ``assistant``, ``tool``.
+``read_file(path, source)`` reads one file and returns a ``ReadResult``: conversations
+``{id, source, messages: [{role, content}], meta: dict}`` in ``rows``, answer-less prompts of the
+same shape in ``prompts``, and rejects with a reason; no record is dropped silently. Roles are
+``system``, ``user``, ``assistant``, ``tool``.
 
 Example::
 
     >>> from curate.readers import read_file
-    >>> res = read_file(Path("../shared/data/alpaca_5000.json"), "alpaca")   # doctest: +SKIP
-    >>> res.format, res.records, len(res.rows), res.rows[0]["id"]            # doctest: +SKIP
-    ('alpaca', 5000, 5000, 'alpaca/alpaca_5000.json#0')
+    >>> res = read_file("../shared/data/alpaca_5000.json", "alpaca")      # doctest: +SKIP
+    >>> res.format, res.records, len(res.rows), len(res.prompts)          # doctest: +SKIP
+    ('alpaca', 5000, 4998, 2)
 
-Containers (see ``curate.readers.containers``): JSON array, a single JSON object (one record, or a
-wrapper holding one list of records), JSON Lines (also when the file is named ``.json``: the
-content decides, never the extension), Parquet; gzip/zstd/bz2/xz by magic bytes or extension.
+Inputs (``curate.readers.sources``): a file, a folder, a glob, an fsspec URL (``hf://``, ``s3://``,
+``https://``, ``memory://``); JSON array, single object (a record, a ``{"data": [...]}`` wrapper,
+``{"train": [...], "test": [...]}`` splits, ``{"0": {...}, "1": {...}}`` keyed records), JSON Lines,
+Parquet, CSV/TSV, Arrow (``datasets.save_to_disk``), ``.txt`` prompt lists; gzip/zstd/bz2/xz.
+Containers are parsed by ``curate.readers.containers``.
 
-Detection: each record's format is decided from its keys, by the first rule that matches
-(``fmt=`` forces one format for every record instead):
+Detection: each record's layout is the first row of this table that matches; key names and role
+values come from the synonym table ``curate.readers.synonyms`` (any case; French, Russian, Chinese,
+Spanish, German, Japanese, Portuguese, Italian role names), or from the input's ``fields:``/``roles:``
+mapping. ``fmt=`` forces one layout for every record. A record no row matches, but whose object
+fields hold a prompt one level down (``{"doc": {"question": ...}, "target": ...}``), is read through
+that lifted view.
 
-========================  ===========================================================  =====================================
-format                    rule (keys of the record)                                    source
-========================  ===========================================================  =====================================
-``oasst_tree``            ``message_tree_id`` and ``prompt``                           oasst export trees
-``oasst_nested``          ``message_id``, ``text``, ``role`` and ``replies``           oasst messages with nested replies
-``oasst_flat``            ``message_id``, ``text``, ``role``, no ``replies``           oasst HF release (trees rebuilt)
-``sharegpt_preference``   ``conversations``   and ``chosen``                             LLaMA-Factory dpo
-``sharegpt``              ``conversations``                                            ShareGPT, FastChat, LLaMA-Factory
-``openai``                ``messages``                                                 OpenAI / HF / TRL conversational
-``openai_preference``     ``chosen`` holding a list                                    HF / TRL preference
-``prompt_chosen``         ``chosen`` (not a list) and ``prompt``                       prompt/chosen pairs
-``hh_rlhf``               ``chosen`` (not a list), no ``prompt``                       Anthropic hh-rlhf
-``mt_bench``              ``turns``                                                    MT-Bench questions (prompt only)
-``self_instruct``         ``instruction`` and ``instances``                            Self-Instruct user-oriented
-``dolly``                 ``instruction`` and (``context`` or ``category``)            databricks-dolly
-``gpteacher``             ``instruction`` and ``response``, no ``output``              GPTeacher
-``alpaca``                ``instruction``                                              Alpaca, BELLE, LLaMA-Factory alpaca
-========================  ===========================================================  =====================================
+=======================  ==================================================================  ==========================================
+layout                   rule                                                                examples
+=======================  ==================================================================  ==========================================
+``oasst_tree``           ``message_tree_id`` and ``prompt``                                  oasst export trees
+``oasst_nested``         ``message_id``, ``text``, ``role``, ``replies``                     oasst messages with nested replies
+``oasst_flat``           ``message_id``, ``text``, ``role``, no ``replies``                  oasst HF release (trees rebuilt)
+``sharegpt_preference``  a conversation list and ``chosen``                                  LLaMA-Factory dpo
+``mt_bench``             ``turns`` whose items carry no role                                 MT-Bench, Arena-Hard questions (prompts)
+``sharegpt``             a list of turns under ``conversations``                             ShareGPT, FastChat, LLaMA-Factory
+``openai``               ... under ``messages`` (also column-wise ``{role: [..], content:      OpenAI, HF/TRL conversational
+                         [..]}``)
+``conversation``         ... under ``conversation``, ``dialog``, ``chat``, ``turns``...:       Firefly ``[{human, assistant}]``,
+                         turn dicts with a role key, exchange dicts, or strings              ``dialog: [{speaker, text}]``
+``openai_preference``    ``chosen`` holding a message list                                   HF/TRL preference
+``hh_rlhf``              ``chosen`` a string, no prompt                                      Anthropic hh-rlhf
+``prompt_chosen``        ``chosen`` (string or message dict) and a prompt                   prompt/chosen/rejected
+``pairwise``             two answers ``left/right``, ``a/b``, ``1/2`` (``left_answer``,       Chatbot Arena, JudgeLM, alpaca_eval,
+                         ``response_a``, ``answer1_body``...)                                 pairwise grading files
+``self_instruct``        ``instruction`` and ``instances``                                   Self-Instruct user-oriented
+``dolly``                ``instruction``, ``context``/``category``, ``response``              databricks-dolly
+``gpteacher``            ``instruction`` and ``response``, no ``output``                     GPTeacher
+``alpaca``               ``instruction`` (and ``output`` or no answer)                        Alpaca, BELLE, LLaMA-Factory alpaca
+``prompt_response``      a prompt key and a response key (table names or tokens)              question/answer, query/response,
+                                                                                             problem/solution, 问题/回答, CSV tables
+``eval_report``          a prompt and answers nested under ``results``/``outputs``/...        evaluation reports
+``text_dialogue``        a text field written as a dialogue: ChatML, ``[INST]``, Zephyr,      guanaco, llama2-formatted dumps
+                         Alpaca prompt, ``Human:``/``Assistant:``, ``USER:``/``ASSISTANT:``
+``prompt``               a prompt and no answer; a bare JSON string                          prompt lists, eval sets
+=======================  ==================================================================  ==========================================
 
-Role mapping (``curate.readers.formats.ROLE_MAP``): human/user/prompter → user;
-gpt/assistant/chatgpt/bard/bing/model → assistant; function_call → assistant (content = the call's
-JSON text); observation/tool/function → tool; system/developer → system. LLaMA-Factory record-level
-``system`` (prepended) and ``tools`` (``meta.tools``, a JSON string) are honoured.
+Answers may be a string, a number (eval answers such as 42), a message dict, ``{"text": ...}``,
+a list of candidates (``Options.outputs``: ``first`` or ``all``) or nested deeper. A conversation
+with no assistant turn is a prompt (``ReadResult.prompts``), never a malformed record. Preference
+records keep ``chosen``; ``rejected`` goes to ``meta.rejected``. Pairwise records keep the answer
+the file's grade or winner prefers (``Options.pairwise``: ``better`` or ``both``).
 
-Ids: ``f"{source}/{file_name}#{index}"``, ``index`` = the record's 0-based position in the file
-(array element, non-blank JSONL line, Parquet row); for ``oasst_flat`` it is the tree's position
-among the trees, in the order their roots appear. A record that yields several conversations
-(Self-Instruct with several instances) gets ``#index.k``. Any id the record had goes to
-``meta.original_id``. ``meta.format`` names the format; other meta keys: ``lang`` (record field),
-``message_langs`` (per-message language labels aligned with ``messages``), ``category``,
-``tools``, ``motivation_app``, ``tree_state``, ``tree_messages``.
+Ids: ``f"{source}/{name}#{index}"``, ``name`` = the file's path relative to the folder or glob root
+(its file name for a single file), ``index`` = the record's 0-based position in the file (array
+element, non-blank JSONL line, Parquet/CSV row; unique across splits); nested records get
+``index/key/j``, keyed records their key. A record that yields several conversations gets
+``#index.k``. Any id the record had goes to ``meta.original_id``. ``meta.format`` names the layout;
+other meta keys: ``lang``, ``message_langs``, ``category``, ``tools``, ``split``, ``rejected``,
+``pairwise_choice``, ``candidates``, ``guessed_roles``, ``motivation_app``, ``tree_state``,
+``tree_messages``.
 
 Rejects (``ReadResult.rejects``): ``{id, source, messages: None, meta: {"raw": first 500 chars},
-drop_reason, drop_detail}``; ``drop_reason`` is one of
-
-- ``json_syntax_error``: a JSONL line or array element that does not parse (``file:line:col: message``);
-- ``unrecognized_record``: a record whose keys match no rule (detail lists the keys);
-- ``malformed_record``: a record of a known format missing a field or with a wrong type;
-- ``oasst_deleted_root``: an oasst tree whose root message is deleted;
-- ``oasst_orphan`` / ``duplicate_message``: flat oasst messages that cannot join a tree.
+drop_reason, drop_detail}``; ``drop_detail`` starts with ``file:line`` (or ``file#index``).
+``drop_reason`` is one of ``json_syntax_error`` and the other container reasons of
+``curate.readers.containers`` (``nesting_too_deep``, ``truncated_file``...), ``csv_syntax_error``,
+``unrecognized_record`` (no layout matches; the detail lists the keys), ``malformed_record`` (a
+field of the wrong type; any TypeError/ValueError/KeyError/AttributeError/RecursionError raised
+while converting one record lands here too, with its message), ``oasst_deleted_root``,
+``oasst_orphan``, ``duplicate_message``.
 
 Missing files raise ``FileNotFoundError``; undecompressable data raises ``ReadError``.
 """
