@@ -14,14 +14,19 @@ hub id fails at once instead of retrying; ``--online`` lets a hub id download on
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import sys
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
 import click
+import yaml
+from pydantic import BaseModel
 
 from pipelines.spec import SpecError, load_spec
 
@@ -151,11 +156,6 @@ def stages(name: str | None) -> None:
 
 def _type_text(ann: Any) -> str:
     """A readable type: ``one of: a, b``, ``list of InputSpec``, ``float or null``..."""
-    import types
-    import typing
-
-    from pydantic import BaseModel
-
     origin, args = typing.get_origin(ann), typing.get_args(ann)
     if origin is typing.Literal:
         return "one of: " + ", ".join(str(a) for a in args)
@@ -186,13 +186,12 @@ def _bounds_text(f: Any) -> str:
 
 
 def _example_value(fname: str, f: Any) -> Any:
-    """A YAML example value: the default, else ``examples``, else a placeholder built from the type."""
-    import typing
-
-    from pydantic import BaseModel
-
+    """A YAML example value: the default (a field whose default is null but that declares
+    ``examples`` shows its first example), else ``examples``, else a placeholder from the type."""
     if not f.is_required():
         value = f.get_default(call_default_factory=True)
+        if value is None and f.examples:
+            return f.examples[0]
         return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
     if f.examples:
         return f.examples[0]
@@ -201,34 +200,32 @@ def _example_value(fname: str, f: Any) -> Any:
     if inner is not None:
         item = {k: _example_value(k, sub) for k, sub in inner.model_fields.items() if sub.is_required()}
         return [item] if typing.get_origin(ann) in (list, tuple) else item
+    pattern = next((m.pattern for m in f.metadata if getattr(m, "pattern", None)), None)
+    if pattern and re.fullmatch(pattern, f"my_{fname}"):
+        return f"my_{fname}"  # a placeholder that passes the field's pattern
     return f"<{fname}>"
 
 
 def describe_stage(name: str, cls: Any) -> str:
     """``curatrain stages NAME``: doc, every parameter (type, allowed values, bounds, default,
     description; nested models such as ``inputs`` entries indented below) and a YAML example."""
-    import json as _json
-
-    import yaml
-    from pydantic import BaseModel
-
     lines = [f"{name} (version {cls.version})", (cls.__doc__ or "").strip(), "", "parameters:"]
 
     def fields(model: type[BaseModel], indent: str, seen: set) -> None:
         for fname, f in model.model_fields.items():
-            default = "required" if f.is_required() else "default " + _json.dumps(
+            default = "required" if f.is_required() else "default " + json.dumps(
                 _example_value(fname, f), default=str, ensure_ascii=False)
             bounds = _bounds_text(f)
             lines.append(f"{indent}{fname}: {_type_text(f.annotation)}{' (' + bounds + ')' if bounds else ''}; {default}")
             if f.description:
                 lines.append(f"{indent}    {f.description}")
-            import typing
-
             nested = [a for a in (f.annotation, *typing.get_args(f.annotation))
                       if isinstance(a, type) and issubclass(a, BaseModel)]
             for sub in nested[:1]:
                 if sub not in seen:
-                    lines.append(f"{indent}    each {sub.__name__}: {(sub.__doc__ or '').strip().splitlines()[0]}")
+                    each = "each " if typing.get_origin(f.annotation) in (list, tuple) else ""
+                    doc = ((sub.__doc__ or "").strip().splitlines() or [""])[0]
+                    lines.append(f"{indent}    {each}{sub.__name__}: {doc}")
                     fields(sub, indent + "    ", seen | {sub})
 
     fields(cls.Params, "  ", set())

@@ -159,3 +159,18 @@ def test_dedup_eval_read_failure_is_one_line(tmp_path, monkeypatch):
     assert res.exit_code == 1
     assert res.output == (f"error: cannot read inputs: {tmp_path}/d.jsonl: 0 conversations read "
                           "(top reject reason: json_syntax_error)\n")
+
+
+@pytest.mark.parametrize("name", ["read", "normalize", "exact_dedup", "near_dedup", "quality", "chat_template", "mix"])
+def test_stages_example_validates_as_printed(name):
+    from curate import registry
+    from pipelines.cli import describe_stage
+    from pipelines.spec import parse_spec
+
+    text = describe_stage(name, registry.get(name))
+    example = yaml.safe_load(text.split("fill in the <...> values):\n", 1)[1])[0]
+    assert example["stage"] == name
+    stages = [example] if name == "read" else [{"stage": "read", "inputs": [{"path": "a.jsonl", "source": "a"}]},
+                                                example]
+    spec = parse_spec(yaml.safe_dump({"name": "x", "stages": stages, "output": {"dir": "out/x"}}), check_files=False)
+    assert spec.stages[-1].name == name
