@@ -20,13 +20,19 @@ columns and compares to thresholds (``degenerate`` rule):
     ``max_token_run`` [8]; CJK characters are single tokens, so "哈哈哈哈哈哈哈哈哈" counts 9.
 ``gibberish``
     Share of Latin-script words of ≥ 4 letters that no language writes: no vowel (``aeiouy`` and
-    accented forms), or 5+ consonants in a row, or letters mixed with 3+ digits ("x7f9k2"); None
-    under 5 such words. Threshold ``max_gibberish`` [0.3].
+    accented forms) or 5+ consonants in a row ("asdfghjkl", "xkcd qwrtz"); words with digits
+    and acronyms are skipped; None under 5 such words. Threshold ``max_gibberish`` [0.3].
 ``echo``
     1 when the turn only repeats the prompt (identical after case and whitespace folding, ≥ 10
-    characters), 0 otherwise.
+    characters) or holds no letter or digit at all (a lone ".", "..."), 0 otherwise.
+``leak``
+    Lines of leaked prompt-template or few-shot scaffolding (``LEAK_RE``: "### Instruction:",
+    "[EX Q]:", "<|endoftext|>", "§§"): the model went on to write the next training example.
+    Threshold: any (``max_leak`` [0]).
 
-Fenced code and URLs are removed first (code loops and hashes by design).
+Fenced code and URLs are removed first (code loops and hashes by design), and a turn that is
+unfenced code (``code_density`` > 0.03: "arr = [[0, 0], [0, 0]]") or answers a prompt that asks
+for repetition ("repeat ... five times", "重复", "повтори") gets no entropy, loop or run metric.
 """
 
 from __future__ import annotations
@@ -41,8 +47,14 @@ _LATIN_WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9]{4,}")
 _VOWEL_RE = re.compile(r"[aeiouyAEIOUYÀ-ÆÈ-ÏÒ-ÖØ-Ýà-æè-ïò-öø-ÿ]")
 _CONS_RUN_RE = re.compile(r"[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{5,}")
 _WS_RE = re.compile(r"\s+")
+_ALNUM_RE = re.compile(r"[^\W_]")
 
-DEGENERATE_KEYS = ("char_entropy", "tail_loop", "token_run", "gibberish", "echo")
+DEGENERATE_KEYS = ("char_entropy", "tail_loop", "token_run", "gibberish", "echo", "leak")
+
+#: leaked prompt-template or few-shot scaffolding inside an answer: the model went on to write the
+#: next example ("### Instruction:", "[EX Q]:", "<|endoftext|>", "§§ --- README.md")
+LEAK_RE = re.compile(r"(?im)^\s*(?:#{1,4}\s*)?(?:instruction|input|response|output)\s*:\s*$|^\s*#{2,4}\s*(?:instruction|response)\s*:"
+                     r"|\[EX [QA]\]:|<\|?endoftext\|?>|§§|^\s*-{3,}\s*\S+\.(?:md|txt|py)\s*$")
 
 
 def char_entropy(text: str) -> float | None:
@@ -91,8 +103,9 @@ def gibberish(text: str) -> float | None:
         return None
     bad = 0
     for w in ws:
-        digits = sum(ch.isdigit() for ch in w)
-        if (digits >= 3 and digits < len(w)) or not _VOWEL_RE.search(w) or _CONS_RUN_RE.search(w):
+        if any(ch.isdigit() for ch in w):
+            continue  # units and versions: 400Pa, mp3, 5GHz
+        if not _VOWEL_RE.search(w) or _CONS_RUN_RE.search(w):
             bad += 1
     return bad / len(ws)
 
@@ -101,15 +114,20 @@ def _fold(text: str) -> str:
     return _WS_RE.sub(" ", text).strip().lower()
 
 
+REPEAT_ASK_RE = re.compile(r"(?i)\brepeat|\b(?:\d+|two|three|four|five|ten) times\b|重复|遍|повтор")
+
+
 def degenerate_metrics(text: str, prompt: str = "") -> dict[str, float | int | None]:
     """``{char_entropy, tail_loop, token_run, gibberish, echo}`` of one assistant turn (see module doc)."""
     prose = URL_RE.sub(" ", strip_code(text))
     toks = [w.lower() for w in words(prose)]
     folded = _fold(text)
+    exempt = code_density(prose) > 0.03 or bool(REPEAT_ASK_RE.search(prompt[:500]))
     return {
-        "char_entropy": char_entropy(prose),
-        "tail_loop": tail_loop(toks),
-        "token_run": token_run(toks),
+        "char_entropy": None if exempt else char_entropy(prose),
+        "tail_loop": 0.0 if exempt else tail_loop(toks),
+        "token_run": 0 if exempt else token_run(toks),
         "gibberish": gibberish(prose),
-        "echo": int(len(folded) >= 10 and folded == _fold(prompt)),
+        "echo": int((len(folded) >= 10 and folded == _fold(prompt)) or (bool(text.strip()) and not _ALNUM_RE.search(text))),
+        "leak": len(LEAK_RE.findall(text)),
     }

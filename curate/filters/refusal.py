@@ -11,7 +11,10 @@ little else in it:
   at most ``max_prompt_ratio`` [0.5] times the words of the user turn it answers (a 600-word paste
   "answered" with 120 words that open with "Without more context I can't say" is a deflection); or
 - **share**: sentences with a soft phrase make up at least ``min_share`` [0.5] of the turn's prose
-  characters (code removed), whatever the length: an ethics lecture in place of an answer.
+  characters (code removed), whatever the length: an ethics lecture in place of an answer;
+- **asking back**: the conversation's last answer is only a short question (≤ 2 sentences, ≤ 20
+  words, ending in ``?``/``？``) to a prompt of ≥ 3 words: "Why are you asking me?", "What do you
+  mean?" (``final=True``; questions in earlier turns are ordinary clarifications).
 
 The thresholds are ours, set on the tune half of ``benchmarks/refusal_labels.jsonl`` (hh-rlhf,
 ShareGPT, ShareGPT-zh, oasst) and checked on its hold-out half and on
@@ -51,8 +54,27 @@ class SoftRefusal:
     match: str | None
 
 
+#: the whole answer is one short question back ("What do you mean?", "你想了解什么？")
+_QUESTION_END = ("?", "？")
+
+
+#: offers of help are greetings, not questions back; prompts that ask for a question want one
+_OFFER_RE = re.compile(r"(?i)how (?:can|may|could) i (?:help|assist)|what can i do for you|有什么(?:可以|能)帮|能为您做|чем (?:я )?(?:могу|можу) (?:вам |тебе )?помочь|en qu[eé] puedo ayudar")
+_ASK_FOR_QUESTION_RE = re.compile(r"(?i)\bask me\b|\bquestions?\b|\bquiz\b|问题|提问|问我|вопрос|pregunta")
+
+
+def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
+    """True when ``text`` is at most two sentences, ≤ ``max_words`` words, and ends with a question
+    that is not an offer of help ("How can I help you today?") and answers a prompt that did not
+    ask for a question ("Ask me a question", "出一道题")."""
+    prose = strip_code(text).strip()
+    if not prose or not prose.endswith(_QUESTION_END) or len(words(prose)) > max_words or len(sentences(prose)) > 2:
+        return False
+    return not _OFFER_RE.search(prose) and not _ASK_FOR_QUESTION_RE.search(prompt)
+
+
 def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentences: int = 2, max_words: int = 80,
-                 max_prompt_ratio: float = 0.5, min_share: float = 0.5) -> SoftRefusal:
+                 max_prompt_ratio: float = 0.5, min_share: float = 0.5, final: bool = False) -> SoftRefusal:
     """Judge one assistant turn ``text`` (answering the user turn ``prompt``) with the compiled
     soft-phrase ``pattern`` (``re.compile(patterns.refusal_pattern(("soft",), rust=False))``).
 
@@ -62,6 +84,8 @@ def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentenc
     sents = sentences(prose)
     if not sents:
         return SoftRefusal(False, 0.0, False, None)
+    if final and asks_back(text, prompt) and len(words(prompt)) >= 3:
+        return SoftRefusal(True, 1.0, True, f"asks back: {prose.strip()[:40]}")
     first = None
     hit_chars = 0
     opening = False

@@ -9,8 +9,9 @@
     only when both texts have ≥ ``min_letters`` letters [20] and both verdicts have probability
     ≥ ``min_prob`` [0.8]. Mixed prompts are spared: when the answer's script (Han, Cyrillic, Latin,
     kana, Hangul) makes up ≥ 25 % of the prompt's letters, the prompt carries text in the answer's
-    language (a Chinese instruction over an English passage), and with a different-script answer
-    the verdict needs no detector at all.
+    language (a Chinese instruction over an English passage); code answers (``code_density`` >
+    0.03) and answers whose words mostly occur in the prompt (NFKC-folded: it works on a quoted string) are
+    not judged.
 ``off_topic`` (relevance)
     ``relevance(prompts, responses, ...)``: cosine similarity of the sentence embeddings
     (``curate.embed.embed_texts``, all-MiniLM-L6-v2, truncated to ``max_seq_length`` word pieces
@@ -27,11 +28,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from curate.filters.text import LETTER_RE, strip_for_langid
+from curate.filters.text import LETTER_RE, code_density, strip_for_langid, words
 
 # ---------------------------------------------------------------- language mismatch
 
@@ -89,6 +91,15 @@ def resolve_detector() -> Callable[[Sequence[str]], list[tuple[str, float]]]:
     raise ImportError("curate.filters.langid has no detect_ensemble, detect_fasttext or detect_langdetect")
 
 
+def _quotes_prompt(response: str, prompt: str) -> bool:
+    """True when half or more of the response's words occur in the prompt (it works on quoted text)."""
+    rw = [w.lower() for w in words(unicodedata.normalize("NFKC", response))]
+    if not rw:
+        return False
+    pw = {w.lower() for w in words(unicodedata.normalize("NFKC", prompt))}
+    return sum(w in pw for w in rw) >= 0.5 * len(rw)
+
+
 def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_letters: int = 20,
                       min_prob: float = 0.8, prompt_share: float = 0.25,
                       detector: Callable[[Sequence[str]], list[tuple[str, float]]] | None = None,
@@ -100,7 +111,8 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
     judge = [i for i, (p, r) in enumerate(zip(ps, rs))
              if len(LETTER_RE.findall(p)) >= min_letters and len(LETTER_RE.findall(r)) >= min_letters
              and len(LETTER_RE.findall(r)) >= 0.5 * len(LETTER_RE.findall(responses[i][:len(r) * 3 + 100]))
-             and not TRANSLATION_RE.search(prompts[i])]
+             and code_density(responses[i]) <= 0.03 and not TRANSLATION_RE.search(prompts[i])
+             and not _quotes_prompt(r, p)]
     out: list[tuple[int, str | None]] = [(0, None)] * len(ps)
     if not judge:
         return out

@@ -5,16 +5,21 @@ for ``drop_detail``) means the signal fired. Sub-reasons, in the order the ``qua
 reports them:
 
 ``code_cut``
-    an odd number of ```` ``` ```` fences (a code block was cut), or the last fenced block closes
-    the turn with more ``( [ {`` opened than closed (outside string literals): cut mid-statement.
+    an odd number of ```` ``` ```` fence lines (a code block was cut; inline ```x``` pairs on one
+    line are not fences), or the last fenced block closes
+    the turn with more ``( [ {`` opened than closed (outside string literals): cut mid-statement;
+    or an unfenced answer that ends with brackets still open: JSON (starts with ``{``/``[``, one
+    open bracket is enough) or code (``code_density`` > 0.05, two or more).
 ``announced_missing``
-    the turn announces content it never delivers: it ends on a colon ("Here is the code:"),
+    the turn announces content it never delivers: it ends on a colon ("Here is the code:"; not a
+    code line such as ``for x in y:``, nor the last empty field of a form or questionnaire),
     its last sentence only announces ("Here are some examples.", "以下是步骤。", "Вот пример."),
     or a line announcing code ("Here is the code:") is followed by no code at all.
 ``list_cut``
     the turn ends inside a list that is visibly incomplete: the line before the list announces N
     items ("Here are 5 tips:", "以下是3个建议：") and fewer follow; a numbered list stops at item 1;
-    or the last item stops mid-sentence while the earlier items end with a full stop.
+    or the last item stops mid-sentence, under 0.6 of the median item length, while every earlier
+    item (≥ 2) ends with a full stop.
 ``no_terminal_punct``
     the last line is prose of ≥ ``min_words`` words, in a turn of ≥ ``min_chars`` characters, that
     ends without terminal punctuation in its script's convention (``. ! ? …`` for Latin and
@@ -22,7 +27,8 @@ reports them:
     items, table rows and enumerations count as finished) — ``no_terminal_punct``.
 ``length_limit``
     the turn's token count sits within ``tolerance`` (a fraction) of a round generation limit
-    (``limits``: 256, 512, 1024, 2048, 4096) and it does not end on sentence punctuation. The count is
+    (``limits``: 256, 512, 1024, 2048, 4096) and it ends open (a letter, digit, comma, opening
+    bracket: mid-word or mid-sentence, even on a list or code line). The count is
     ``token_count`` when given (e.g. ``chat_template``'s ``stat_assistant_tokens`` for one-answer
     rows), else the estimate ``estimate_tokens`` (CJK characters ×1, other words ×1.3: BPE averages
     of GPT-2/LLaMA tokenizers on English, ±15 %).
@@ -43,7 +49,9 @@ DEFAULT_LIMITS = (256, 512, 1024, 2048, 4096)
 
 _FENCE_BLOCK_RE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 _STRING_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`\n]*`')
-_COMMENT_RE = re.compile(r"(?m)(?://|#(?!include|!)|--).*$|/\*.*?\*/", re.S)
+_COMMENT_RE = re.compile(r"(?m)(?:^|(?<=\s))(?://|#(?!include|!)|--\s).*$|/\*.*?\*/", re.S)
+#: a fence line (``` at the start of a line); LIMA-style inline ```code``` pairs are not fences
+_FENCE_LINE_RE = re.compile(r"(?m)^\s*```")
 _SENT_END = set(".!?。！？…")
 _CLOSERS = set("\"'”’»」』)]）】")
 
@@ -58,10 +66,13 @@ def bracket_debt(code: str) -> int:
 
 def code_cut(text: str) -> str | None:
     """Note when a code block is cut (see module doc), else None."""
-    n = text.count("```")
-    if n % 2 == 1:
+    if len(_FENCE_LINE_RE.findall(text)) % 2 == 1 and text.count("```") % 2 == 1:
         return "unclosed ``` fence"
     blocks = list(_FENCE_BLOCK_RE.finditer(text))
+    if not blocks and (text.lstrip()[:1] in "{[" or code_density(text) > 0.05):
+        debt = bracket_debt(text)
+        if debt >= 2 or (debt >= 1 and text.lstrip()[:1] in "{["):
+            return f"unfenced code ends with {debt} unclosed bracket(s)"
     if blocks:
         last = blocks[-1]
         tail = text[last.end():].strip()
@@ -83,8 +94,10 @@ ANNOUNCE_END_RE = re.compile(
     r"|^(?:for example|for instance|such as|e\.g\.)[.:]?$"
     r"|^(?:voici|aqu[ií] (?:est[aá]n?|tienes|hay)|hier (?:ist|sind)|ecco|aqui (?:est[aá]|est[aã]o)|вот)\b[^.!?:\n]{0,60}[.:]?$"
     r"|(?:следующ\w*|ниже)(?: \w+)?[.:]?$"
-    r"|(?:以下是|以下为|下面是|下面为|如下|以下|步骤是|代码是|代码如下)[^。！？\n，,、]{0,15}[。：:]?$|(?:例如|比如|包括)[：:]$",
+    r"|(?:以下是|以下为|下面是|下面为|如下|代码如下)[^。！？\n，,、#\d]{0,15}[。：:]?$|(?:例如|比如|包括)[：:]$",
 )
+#: a line ending on a colon that is code (Python blocks, labels): "for i in range(3):", "else:"
+_CODE_COLON_RE = re.compile(r"^\s*(?:(?:for|while|if|elif|else|def|class|try|except|finally|with|case|default)\b|如果|否则|当)|\w\([^)]*\)\s*:$|[=<>\[\]]")
 _CODE_WORD_RE = re.compile(r"(?i)\b(?:code|script|snippet|query|implementation)s?\b|代码|脚本|код|скрипт")
 _CODE_LINE_RE = re.compile(r"[;{}=()<>\[\]]|^\s{2,}\S|^\s*(?:def|class|import|from|SELECT|function|var|let|const|#include|\$)\b")
 
@@ -96,21 +109,30 @@ def announced_missing(text: str) -> str | None:
         return None
     lines = [ln for ln in t.split("\n") if ln.strip()]
     last = lines[-1].strip().strip("*_#> ")
-    if t.endswith((":", "：")) and len(words(last)) >= 2:
+    if t.endswith((":", "：")) and len(words(last)) >= 2 and not _CODE_COLON_RE.search(last) and not _form_like(lines):
         return f"ends on a colon: {last[-60:]!r}"
     if not _is_list_or_code(lines[-1]) and len(words(last)) >= 2:
         tail_sent = re.split(r"(?<=[.!?。！？])\s*", last.rstrip(".。"))[-1].strip()
         if ANNOUNCE_END_RE.search(tail_sent) and len(words(tail_sent)) <= 25:
             return f"last sentence announces: {tail_sent[-60:]!r}"
-    # "Here is the code:" followed by no code
+    # "Here is the code:" followed by no code (nor a list of steps: pseudo-code)
     if "```" not in t:
         for i, ln in enumerate(lines[:-1]):
             s = ln.strip()
             if s.endswith((":", "：")) and _CODE_WORD_RE.search(" ".join(s.split()[-6:])[-40:]) and len(words(s)) <= 30:
                 rest = lines[i + 1:]
-                if not any(_CODE_LINE_RE.search(r) for r in rest):
+                if not any(_CODE_LINE_RE.search(r) or _LIST_ITEM_RE.match(r) for r in rest):
                     return f"announces code, none follows: {s[-60:]!r}"
     return None
+
+
+def _form_like(lines: list[str]) -> bool:
+    """A form or questionnaire: among the 4 lines before the last, ≥ 2 end on a colon (empty fields
+    "Name:\nEmail:") or ≥ 2 are list items ending with a question mark (survey questions)."""
+    prev = [ln.rstrip() for ln in lines[-5:-1]]
+    colons = sum(ln.endswith((":", "：")) for ln in prev)
+    questions = sum(bool(_LIST_ITEM_RE.match(ln)) and ln.endswith(("?", "？")) for ln in prev)
+    return colons >= 2 or questions >= 2
 
 
 def _is_list_or_code(line: str) -> bool:
@@ -120,7 +142,7 @@ def _is_list_or_code(line: str) -> bool:
 # ---------------------------------------------------------------- list_cut
 
 _LIST_ITEM_RE = re.compile(r"^(\s*)(?:#{1,6}\s*)?(?:\*\*)?(?:(\d{1,2})[.)、．](?!\d)|[-*+•](?=\s)|[（(](\d{1,2})[)）])\s*\S")
-_INLINE_ITEMS_RE = re.compile(r"(?:^|\s)[（(]?\d{1,2}[.)）、](?!\d)")
+_INLINE_ITEMS_RE = re.compile(r"(?:^|[\s；;,，、])[（(]?\d{1,2}[.)）、](?!\d)")
 _NUM_WORDS = {
     # en, fr, es, de, it, pt, ru (nominative / genitive stems), zh
     **{w: n for n, ws in {
@@ -132,11 +154,11 @@ _NUM_WORDS = {
 }
 _ZH_NUM = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _COUNT_RE = re.compile(
-    r"(?i)(?<![\d.,\-])\b(\d{1,2})\s+(?!(?:year|month|week|day|hour|minute|second|percent|times|x\b|am\b|pm\b|"
+    r"(?i)(?<![\d.,\-])\b(\d{1,2})\s+(?=(?:[^\W\d_]+\s+){0,2}?[^\W\d_]+(?:s|es|en|i|e|ов|ей|и|а)\b)(?!(?:year|month|week|day|hour|minute|second|percent|times|x\b|am\b|pm\b|"
     r"kg|km|cm|mm|lbs?|pounds|miles|meters|feet|inch|degrees|dollars|euros|people|persons|players|members|children|kids))"
     r"(?:[^\W\d_]+\s+){0,2}?[^\W\d_]{3,}"
     r"|\b(" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")\s+[^\W\d_]{3,}"
-    r"|(?<![\d.])(\d{1,2}|[两二三四五六七八九十])\s*(?:个|種|种|条|條|点|點|步|项|項|個|大|类|類|句|首|件|位|本|部|款)")
+    r"|(?:以下|如下|下面|下列|分别|包括|有|这|這)[^。！？\n]{0,8}?(?<![\d.])(\d{1,2}|[两二三四五六七八九十])\s*(?:个|種|种|条|條|点|點|步|项|項|個|大|类|類)")
 #: a prompt that asks for a number of items ("List five ...", "Give me 3 examples", "列出5个", "Назови три")
 PROMPT_ASK_RE = re.compile(
     r"(?im)(?:^|[.!?;:]\s+)(?:please\s+|can you\s+|could you\s+|now\s+)?(?:list|give|name|write|provide|suggest|generate|create|describe|identify|come up with|outline|share"
@@ -202,7 +224,7 @@ def list_cut(text: str, prompt: str = "") -> str | None:
         if want is not None and n_items < want:
             return f"announced {want} items, {n_items} given"
     asked = prompt_count(prompt) if prompt else None
-    if asked is not None and n_items < asked and not after:
+    if asked is not None and 2 <= n_items < asked and not after:
         return f"prompt asks for {asked} items, {n_items} given"
     if nums == [1] and n_items == 1 and not after:
         return "numbered list stops at item 1"
@@ -212,7 +234,8 @@ def list_cut(text: str, prompt: str = "") -> str | None:
     if ends_open and len(words(_LIST_ITEM_RE.sub("", last_line))) >= 4 and n_items >= 3:
         ends = [_item_end(lines, i, j) for i, j in zip(top_items, top_items[1:])]
         closed = sum(e in _SENT_END or e in _CLOSERS for e in ends)
-        if closed >= 2 and closed >= 0.75 * len(ends):
+        lens = sorted(len(lines[i]) for i in top_items[:-1])
+        if closed >= 2 and closed == len(ends) and len(last_line) < 0.6 * lens[len(lens) // 2]:
             return f"last item stops mid-sentence: {last_line[-50:]!r}"
     return None
 
@@ -236,6 +259,19 @@ def _prose_line(line: str) -> bool:
     return not (LIST_LINE_RE.match(line) or _CODE_LINE_CHARS_RE.search(line) or len(_BRACKETS_RE.findall(line)) >= 4)
 
 
+#: words a sentence does not end on (articles, prepositions, conjunctions), en/fr/es/de/it/pt/ru
+FUNCTION_WORDS = frozenset(
+    "the a an of to in on at by for with from into and or but that which whose is are was were be than as "
+    "le la les des du un une et ou de à en pour avec dans sur par que qui "
+    "el los las del y o con para por en que un una al "
+    "der die das den dem des ein eine und oder mit für von zu im auf aus dass "
+    "il lo gli di da e con per che "
+    "os as do da dos das e ou com para em que um uma "
+    "и в на с по к от для или но что как из за о а".split())
+_URL_END_RE = re.compile(r"(?:https?://\S+|\S+@\S+\.\w+|www\.\S+|\S+\.(?:com|org|net|io|html?))$", re.I)
+_FIELD_RE = re.compile(r"^[^:：]{1,40}[:：]\s*\S")
+
+
 def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200) -> str | None:
     """Note when the last line is unfinished prose (see module doc), else None.
 
@@ -244,16 +280,28 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200) -> st
     words, in a turn that is not code (``code_density`` ≤ 0.03). Ends that count as unfinished: a
     letter (any script), a digit, a comma or an opening bracket/quote. Spared when the text's own
     style leaves lines open: at least half of the (≥ 2) earlier prose lines of ≥ 3 words also end
-    without punctuation (poems, lyrics, slogans).
+    without punctuation (poems, lyrics, slogans); also spared: a last line that is a link or
+    e-mail, a sign-off under a line ending in a comma, a ``label: value`` field ("答案： 星期三").
+    Two endings fire at any length (from 20 characters): a last word that no sentence ends on
+    (``FUNCTION_WORDS``: "the", "of", "and", "и", "de"...), and an unclosed ``(`` in a prose line.
     """
     t = text.rstrip()
-    if len(t) < min_chars:
-        return None
-    ch = t[-1]
+    ch = t[-1:] or " "
     if ch in _FINISHED or not (ch.isalnum() or ch in _OPEN_END):
         return None
     lines = [ln for ln in t.split("\n") if ln.strip()]
     last = lines[-1]
+    if _URL_END_RE.search(last) or (len(lines) >= 2 and lines[-2].rstrip().endswith(",") and len(words(last)) <= 6):
+        return None  # a link or e-mail, or a sign-off ("Best regards,\nAnna")
+    if _FIELD_RE.match(last.strip()):
+        return None  # "Answer: 42", "Preposition: on" fields
+    tail = last.split()[-1].lower() if last.split() else ""
+    if len(t) >= 20 and tail in FUNCTION_WORDS and _prose_line(last) and (len(words(last)) >= 2 or last.strip()[:1].isupper()):
+        return f"ends on {tail!r}: {t[-30:]!r}"
+    if _prose_line(last) and last.count("(") > last.count(")") and len(words(last)) >= 3 and code_density(t) <= 0.03:
+        return f"ends inside an open bracket: {t[-30:]!r}"
+    if len(t) < min_chars:
+        return None
     if not _prose_line(last) or HASHTAG_END_RE.search(last) or len(ENUM_SEP_RE.findall(last)) >= 3:
         return None
     if len(words(last)) < min_words or code_density(t) > 0.03:
@@ -274,11 +322,11 @@ def estimate_tokens(text: str) -> int:
 
 
 def length_limit(text: str, token_count: int | None = None, limits: tuple[int, ...] = DEFAULT_LIMITS,
-                 tolerance: float = 0.03) -> str | None:
-    """Note when the turn's token count sits at a round generation limit and the turn does not end
-    on sentence punctuation, else None."""
+                 tolerance: float = 0.02) -> str | None:
+    """Note when the turn's token count sits at a round generation limit and the turn ends open
+    (a letter, digit, comma or opening bracket: mid-word or mid-sentence), else None."""
     t = text.rstrip()
-    if not t or t[-1] in _SENT_END or (t[-1] in _CLOSERS and t[-2:-1] in _SENT_END) or t.endswith("```"):
+    if not t or not (t[-1].isalnum() or t[-1] in _OPEN_END):
         return None
     n = token_count if token_count is not None else estimate_tokens(t)
     for lim in limits:
@@ -291,7 +339,7 @@ def length_limit(text: str, token_count: int | None = None, limits: tuple[int, .
 
 
 def truncation_signals(text: str, prompt: str = "", *, min_words: int = 8, min_chars: int = 200, token_count: int | None = None,
-                       limits: tuple[int, ...] = DEFAULT_LIMITS, tolerance: float = 0.03) -> dict[str, str | None]:
+                       limits: tuple[int, ...] = DEFAULT_LIMITS, tolerance: float = 0.02) -> dict[str, str | None]:
     """``{sub_reason: note or None}`` for the last assistant turn ``text`` answering the user turn
     ``prompt``, keys ``TRUNCATION_REASONS``.
 

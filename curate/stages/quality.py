@@ -94,9 +94,9 @@ from pydantic import Field, model_validator
 
 from curate.filters import patterns
 from curate.filters.degenerate import degenerate_metrics
-from curate.filters.refusal import soft_refusal
+from curate.filters.refusal import asks_back, soft_refusal
 from curate.filters.text import alnum_ratio, repetition_metrics, strip_code, symbol_word_ratio, words
-from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, truncation_signals
+from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, code_cut, truncation_signals
 from curate.registry import register
 from curate.stage import Context, FilterStage, StageParams, StageResult, split_by_rules
 
@@ -123,7 +123,7 @@ REP_KEYS = BASE_REP_KEYS + [f"dup_{n}gram_frac" for n in DUP_N]
 REP_COLS = {k: "stat_" + re.sub(r"_(\d)", r"\1", k) for k in REP_KEYS}  # dup_line_frac -> stat_dup_line_frac, top_2gram_frac -> stat_top2gram_frac
 
 _CODE_RE = r"(?s)(?:```|~~~).*?(?:```|~~~|\z)|`[^`\n]+`"
-DEGENERATE_KEYS = ("char_entropy", "tail_loop", "token_run", "gibberish", "echo")
+from curate.filters.degenerate import DEGENERATE_KEYS  # noqa: E402
 _PY_DTYPES = {"_prompt_of": pl.String, "_symbol": pl.Float64, "_soft_match": pl.String, "_deg_char_entropy": pl.Float64,
               "_deg_tail_loop": pl.Float64, "_deg_gibberish": pl.Float64}
 _PY_DTYPES.update({f"_{k}": pl.Float64 for k in REP_KEYS})
@@ -131,7 +131,7 @@ _PY_DTYPES.update({f"_{k}": pl.Float64 for k in REP_KEYS})
 PRIVATE_COLS = ("_refusal_match", "_soft_match", "_trunc_note", "_mismatch_note")
 INT_STATS = ("stat_conv_chars", "stat_min_assistant_chars", "stat_refusal_turns", "stat_soft_refusal_turns",
              "stat_markup_count", "stat_placeholder_count", "stat_identity_turns", "stat_continue_turns",
-             "stat_language_mismatch", "stat_echo") + tuple(f"stat_trunc_{k}" for k in TRUNCATION_REASONS)
+             "stat_language_mismatch", "stat_echo", "stat_leak_lines") + tuple(f"stat_trunc_{k}" for k in TRUNCATION_REASONS)
 
 
 @register
@@ -169,23 +169,26 @@ class Quality(FilterStage):
             0.5, ge=0, description="... or one under this share of its prompt's words")
         soft_min_share: float = Field(
             0.5, gt=0, le=1, description="soft-phrase sentences making up this share of the prose: a refusal at any length")
+        soft_ask_back: bool = Field(
+            True, description="a last answer that is only a short question back counts as a soft refusal")
         # truncation
         trunc_checks: list[TruncName] = Field(
             default_factory=lambda: list(TRUNCATION_REASONS) + ["continue"], min_length=1,
             description="truncated_response sub-reasons to apply")
-        trunc_min_words: int = Field(5, ge=1, description="words the last prose line needs to be judged (no_terminal_punct)")
-        trunc_min_chars: int = Field(100, ge=0, description="characters the last assistant turn needs to be judged (no_terminal_punct)")
+        trunc_min_words: int = Field(8, ge=1, description="words the last prose line needs to be judged (no_terminal_punct)")
+        trunc_min_chars: int = Field(200, ge=0, description="characters the last assistant turn needs to be judged (no_terminal_punct)")
         length_limits: list[int] = Field(
             default_factory=lambda: list(DEFAULT_LIMITS),
             description="round generation limits (tokens) for length_limit; [] turns it off")
         length_limit_tolerance: float = Field(
-            0.03, ge=0, le=0.5, description="relative distance to a limit that counts as 'at' it")
+            0.02, ge=0, le=0.5, description="relative distance to a limit that counts as 'at' it")
         # degenerate
-        min_char_entropy: float = Field(2.5, ge=0, description="bits per character (whitespace excluded)")
+        min_char_entropy: float = Field(2.0, ge=0, description="bits per character (whitespace excluded)")
         max_tail_loop: float = Field(0.3, gt=0, le=1, description="share of words in a loop at the end")
-        max_token_run: int = Field(8, ge=2, description="longest run of one identical word")
+        max_token_run: int = Field(10, ge=2, description="longest run of one identical word (CJK: character)")
         max_gibberish: float = Field(0.3, gt=0, le=1, description="share of implausible Latin-script words")
-        drop_echo: bool = Field(True, description="drop answers that only repeat the prompt")
+        drop_echo: bool = Field(True, description="drop answers that only repeat the prompt or hold no letter/digit")
+        max_leak_lines: int = Field(0, ge=0, description="lines of leaked template/few-shot scaffolding allowed")
         # language mismatch
         mismatch_min_letters: int = Field(20, ge=1, description="letters both texts need to be judged")
         mismatch_min_prob: float = Field(0.8, ge=0, le=1, description="language-ID probability both verdicts need")
@@ -296,16 +299,22 @@ class Quality(FilterStage):
             py["_identity"] = [int(r == "user" and patterns.is_identity_question(c)) for r, c in zip(roles, contents)]
         if "truncated_response" in on:
             py["_continue"] = [int(r == "user" and patterns.is_continue_request(c)) for r, c in zip(roles, contents)]
-            py["_fence"] = [int(r == "assistant" and c.count("```") % 2 == 1) for r, c in zip(roles, contents)]
+            py["_fence"] = [int(r == "assistant" and code_cut(c) == "unclosed ``` fence") for r, c in zip(roles, contents)]
         if soft_on:
             soft_re = re.compile(patterns.refusal_pattern(("soft",), langs, rust=False))
             soft: list = [None] * n
             soft_match: list = [None] * n
+            final = [False] * n  # the last assistant turn of its row
+            seen: set = set()
+            for i in range(n - 1, -1, -1):
+                if roles[i] == "assistant" and row_ids[i] not in seen:
+                    final[i] = True
+                    seen.add(row_ids[i])
             for i, hit in enumerate(turns.get_column("_soft_hit").to_list()):
-                if hit:
+                if hit or (final[i] and p.soft_ask_back and asks_back(contents[i], prompt_of[i])):
                     v = soft_refusal(contents[i], prompt_of[i], soft_re, opening_sentences=p.soft_opening_sentences,
                                      max_words=p.soft_max_words, max_prompt_ratio=p.soft_max_prompt_ratio,
-                                     min_share=p.soft_min_share)
+                                     min_share=p.soft_min_share, final=final[i] and p.soft_ask_back)
                     soft[i] = int(v.is_refusal)
                     soft_match[i] = v.match if v.is_refusal else None
             py["_soft"] = soft
@@ -375,7 +384,8 @@ class Quality(FilterStage):
                      pl.col("_deg_tail_loop").max().alias("stat_tail_loop"),
                      pl.col("_deg_token_run").max().alias("stat_token_run"),
                      pl.col("_deg_gibberish").max().alias("stat_gibberish"),
-                     pl.col("_deg_echo").max().alias("stat_echo")]
+                     pl.col("_deg_echo").max().alias("stat_echo"),
+                     pl.col("_deg_leak").sum().alias("stat_leak_lines")]
         if "repetition" in on:
             aggs += [pl.col(f"_{k}").max().alias(REP_COLS[k]) for k in rep_keys]
         if "symbol_ratio" in on:
@@ -531,6 +541,7 @@ class Quality(FilterStage):
                 gt("stat_gibberish", p.max_gibberish, rule)
                 if p.drop_echo:
                     gt("stat_echo", 0, rule)
+                gt("stat_leak_lines", p.max_leak_lines, rule)
             elif rule == "language_mismatch":
                 out.append((pl.col("stat_language_mismatch") > 0, rule,
                             pl.format("stat_language_mismatch={} > 0 ({})", pl.col("stat_language_mismatch"),
