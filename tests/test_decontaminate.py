@@ -156,12 +156,15 @@ def test_stage_drops_planted_rows_with_details_and_counters(mt, zh, clean_rows, 
     rej = dict(zip(res.rejected["id"], res.rejected["drop_detail"]))
     assert set(res.rejected["drop_reason"]) == {"eval_contamination"}
     assert rej == {
+        # 19 tokens: 7 shared 13-grams
         "exact": 'mt_bench item 81 turn 1: 13-gram "compose an engaging travel blog post about a recent trip to '
-                 'hawaii highlighting"',
+                 'hawaii highlighting" (7 shared)',
+        # an 11-token prompt, found whole
         "second_turn": 'mt_bench item 90 turn 2: 11-gram "modify your earlier reply and eliminate the use of '
                        'gendered pronouns"',
+        # the first 19 of 38 words, 20 tokens ("don’t" gives two): 8 shared 13-grams
         "truncated": 'mt_bench item 92 turn 1: 13-gram "embrace the role of sheldon from the big bang theory as '
-                     'we delve"',
+                     'we delve" (8 shared)',
         # 文章 → 段落 changes 3 of 17 character bigrams: J = 14 / 20; alpaca records have no id of their own
         "zh": "alpaca_zh item alpaca_zh/alpaca_zh_eval.json#1 turn 1: jaccard=0.70",
     }
@@ -267,3 +270,16 @@ def test_eval_set_folder_and_glob_and_fingerprint(mt, tmp_path, clean_rows):
     before = st.fingerprint()
     (folder / "zh.json").write_text("[]", encoding="utf-8")
     assert st.fingerprint() != before
+
+
+def test_reported_prompt_is_the_one_sharing_most_ngrams(mt, clean_rows, tmp_path):
+    p = mt[81][0]
+    template = " ".join(p.split()[:13]) + " in winter."  # shares one 13-gram with p
+    ev = tmp_path / "ev.jsonl"
+    ev.write_text(json.dumps({"question_id": 1, "turns": [template]}) + "\n"
+                  + json.dumps({"question_id": 2, "turns": [p]}) + "\n", encoding="utf-8")
+    res = run_stage(make_frame(clean_rows + [conv("copy", p)]), tmp_path, eval_sets=[{"path": str(ev), "name": "ev"}])
+    assert res.rejected["drop_detail"].to_list() == [
+        'ev item 2 turn 1: 13-gram "compose an engaging travel blog post about a recent trip to hawaii highlighting" '
+        "(7 shared); +1 more eval prompt"]
+    assert (res.counters["eval.ev.rows"], res.counters["eval.ev.items_hit"]) == (1, 2)

@@ -129,6 +129,9 @@ class Matches:
         length: tokens in the shared run (0 for a near-match).
         start: first token of the shared run in the training text (0 for a near-match).
         jaccard: exact shingle-set Jaccard for a near-match (NaN for an n-gram match).
+        hits: shared windows (n-grams, or whole short runs) of the pair; 0 for a near-match only.
+            An exact copy of a long prompt shares all of its n-grams, another prompt of the same
+            template a few: the stage reports the prompt with the most.
     """
 
     text: np.ndarray
@@ -137,6 +140,7 @@ class Matches:
     length: np.ndarray
     start: np.ndarray
     jaccard: np.ndarray
+    hits: np.ndarray
 
     def __len__(self) -> int:
         return len(self.text)
@@ -154,7 +158,7 @@ class EvalIndex:
         any_windows: ``{k: table}`` (``_table``): every k-window of a training text is looked up
             (k = ngram: all n-grams of long prompts; min_ngram ≤ k < ngram: whole short prompts).
         whole_windows: ``{k: table}`` for min_ngram ≤ k < ngram: a training text of
-            exactly k tokens is looked up among all k-windows of the prompts.
+            exactly k tokens is looked up among the k-windows of the longer prompts.
         bands, rows: LSH banding of the near-match.
         band_table: band hashes of the prompts (``_table``; owners are prompt indices).
         set_ptr, set_val: CSR shingle sets of every prompt (empty for skipped ones).
@@ -299,7 +303,8 @@ def build_index(prompts: Sequence[EvalPrompt], cfg: DecontamConfig = DecontamCon
             whole = lens[text] == k
             if k in short_lens:
                 any_parts[k] = (h[whole], text[whole])
-            whole_parts[k] = (h, text)
+            # windows of longer prompts (a prompt of exactly k tokens is already in any_parts)
+            whole_parts[k] = (h[~whole], text[~whole])
     idx.any_windows = {k: _table(*v) for k, v in any_parts.items() if len(v[0])}
     idx.whole_windows = {k: _table(*v) for k, v in whole_parts.items() if len(v[0])}
 
@@ -341,15 +346,18 @@ def find_matches(texts: Sequence[str | None] | pl.Series, index: EvalIndex) -> M
     text, prompt, method, length, start, jac = cols
     if len(text) == 0:
         z = np.zeros(0, np.int64)
-        return Matches(z, z, z.astype(np.uint8), z, z, np.zeros(0))
+        return Matches(z, z, z.astype(np.uint8), z, z, np.zeros(0), z)
     # one entry per (text, prompt): n-gram first, then the longest run, then the earliest start
     order = np.lexsort((start, -length, method, prompt, text))
     text, prompt = text[order], prompt[order]
     first = np.ones(len(text), dtype=bool)
     first[1:] = (text[1:] != text[:-1]) | (prompt[1:] != prompt[:-1])
+    group = np.cumsum(first) - 1
+    hits = np.bincount(group, weights=(method[order] == NGRAM)).astype(np.int64)
     sel = order[first]
     return Matches(cols[0][sel].astype(np.int64), cols[1][sel].astype(np.int64), cols[2][sel].astype(np.uint8),
-                   cols[3][sel].astype(np.int64), cols[4][sel].astype(np.int64), cols[5][sel].astype(np.float64))
+                   cols[3][sel].astype(np.int64), cols[4][sel].astype(np.int64), cols[5][sel].astype(np.float64),
+                   hits)
 
 
 def _match_batch(s: pl.Series, index: EvalIndex) -> list[np.ndarray]:

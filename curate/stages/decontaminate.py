@@ -24,9 +24,11 @@ Rejects: ``drop_reason`` ``eval_contamination``; ``drop_detail`` names the eval 
 (the record's own id such as MT-Bench's ``question_id`` when it has one, else its row id), the
 prompt's turn and the evidence, e.g. ``mt_bench item 81 turn 1: 13-gram "compose an engaging
 travel blog post about a recent trip to hawaii highlighting"`` or ``mt_bench item 95 turn 2:
-jaccard=0.82``, plus ``(+N more matches)``. When a row matches several prompts, the reported one
-is the first n-gram match in prompt order (eval sets in the order given, then read prompts), else
-the first near-match. Every match is written to the ``matches`` artifact (Parquet: ``id``,
+jaccard=0.82``; ``(K shared)`` counts the row's n-grams in that prompt and ``; +N more eval
+prompts`` the other prompts it matches. When a row matches several prompts, the reported one is
+an n-gram match before a near-match, then the prompt sharing the most n-grams with the row (an
+exact copy of one prompt shares all of them, a prompt of the same template a few), then the
+highest Jaccard, then prompt order (eval sets in the order given, then read prompts). Every match is written to the ``matches`` artifact (Parquet: ``id``,
 ``eval_set``, ``item``, ``turn``, ``method``, ``tokens``, ``jaccard``).
 
 Counters: ``dropped.eval_contamination``, ``prompts``, ``prompts_skipped_short``,
@@ -196,6 +198,11 @@ class Decontaminate(Stage):
         t0 = time.perf_counter()
         prompts = self.prompts(ctx)
         index = build_index(prompts, p.config())
+        if index.skipped.any():
+            first = prompts[int(np.flatnonzero(index.skipped)[0])]
+            ctx.log.warning("decontaminate: %d eval prompts shorter than min_tokens=%d tokens are not matched "
+                            "(e.g. %s item %s: %r)", int(index.skipped.sum()), p.min_tokens, first.eval_set,
+                            first.item, first.text[:60])
         t1 = time.perf_counter()
         turns = df.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"), "messages").explode("messages")
         turns = turns.select("_row", role=pl.col("messages").struct.field("role"),
@@ -208,12 +215,18 @@ class Decontaminate(Stage):
         t2 = time.perf_counter()
 
         rows = turns["_row"].to_numpy()[m.text] if len(m) else np.zeros(0, np.int64)
-        # reported match per row: n-gram before near-match, then prompt order, then turn order
-        order = np.lexsort((m.text, m.prompt, m.method, rows))
+        # shared n-grams per (row, prompt), summed over the row's turns
+        key = rows * len(prompts) + m.prompt
+        uk, inv = np.unique(key, return_inverse=True)
+        row_hits = np.bincount(inv, weights=m.hits).astype(np.int64)[inv] if len(m) else np.zeros(0, np.int64)
+        # reported match per row: an n-gram match before a near-match, then the prompt sharing the
+        # most n-grams with the row, then the highest Jaccard, then prompt order, then turn order
+        jac = np.nan_to_num(m.jaccard, nan=0.0)
+        order = np.lexsort((m.text, m.prompt, -jac, -row_hits, m.method, rows))
         first = np.ones(len(order), dtype=bool)
         first[1:] = rows[order][1:] != rows[order][:-1]
-        hit_rows, per_row = np.unique(rows, return_counts=True)
-        more = dict(zip(hit_rows.tolist(), (per_row - 1).tolist()))
+        hit_rows = np.unique(rows)
+        more = dict(zip(*np.unique(uk // len(prompts), return_counts=True))) if len(m) else {}
         rep = order[first]
         ng = rep[m.method[rep] == NGRAM]
         spans = dict(zip(ng.tolist(), matched_spans(turns["content"].gather(m.text[ng]).to_list(),
@@ -221,10 +234,14 @@ class Decontaminate(Stage):
         details: dict[int, str] = {}
         for i in rep.tolist():
             r = int(rows[i])
-            ev = (f'{m.length[i]}-gram "{spans[i]}"' if i in spans else f"jaccard={m.jaccard[i]:.2f}")
+            if i in spans:
+                ev = f'{m.length[i]}-gram "{spans[i]}"' + (f" ({row_hits[i]} shared)" if row_hits[i] > 1 else "")
+            else:
+                ev = f"jaccard={m.jaccard[i]:.2f}"
             q = prompts[m.prompt[i]]
+            n_more = int(more[r]) - 1
             details[r] = (f"{q.eval_set} item {q.item} turn {q.turn}: {ev}"
-                          + (f" (+{more[r]} more matches)" if more[r] else ""))
+                          + (f"; +{n_more} more eval prompt{'s' if n_more > 1 else ''}" if n_more else ""))
 
         drop = np.zeros(df.height, dtype=bool)
         drop[hit_rows] = True
