@@ -100,7 +100,7 @@ def test_stages_name_shows_types_choices_bounds_defaults_and_an_example():
     assert parse_spec(text, check_files=False).stages[1].params.threshold == 0.5  # the example validates
     res = CliRunner().invoke(main, ["stages", "read"])
     assert "  inputs: list of InputSpec (not empty); required" in res.output
-    assert "    - {path: <path>, source: <source>}" in res.output
+    assert "    - {path: <path>, source: my_source}" in res.output
 
 
 def _tiny_pipeline(tmp_path, train: bool) -> str:
