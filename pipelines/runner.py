@@ -149,6 +149,7 @@ class RunReport:
     rejects_path: Path
     stats_path: Path
     train: dict[str, Any] | None = None
+    run_id: str = ""  #: ties stats.json and run.json (the manifest) of this run
 
 
 def _hash(*parts: str) -> str:
@@ -595,7 +596,7 @@ def _run_locked(spec: PipelineSpec, *, force: bool, echo: Callable[[str], None])
         raise EmptyRunError(f"the curated set is empty: no rows left after stages[{emptied.index}] ({emptied.stage})"
                             + (f" (dropped: {top})" if top else "")
                             + f"; see the rejects with: curatrain inspect {spec.path}")
-    return RunReport(spec.digest, reports, curated_path, rejects_path, stats_path)
+    return RunReport(spec.digest, reports, curated_path, rejects_path, stats_path, run_id=run_id)
 
 
 def train_from_outputs(spec: PipelineSpec, echo: Callable[[str], None] = print) -> dict[str, Any]:
