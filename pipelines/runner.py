@@ -23,7 +23,8 @@ written last (itself via a temporary name). ``run.json`` holds the ``run_id`` (a
 and the byte size and SHA-256 of every Parquet output. So a crash or a full disk while writing
 leaves the previous run's set untouched; a crash during the renames leaves a folder with no
 ``run.json``, which ``verify_outputs`` refuses and a rerun repairs (its stages come from the cache).
-Any file put into the staging folder before the commit (e.g. a report) is committed with the rest.
+``commit_outputs`` moves every file found in the staging folder, so an output added later (a report)
+only needs to be written there before the commit.
 
 One run per output folder: ``run_pipeline`` holds ``<output.dir>/.curatrain.lock`` (the
 ``filelock`` library, an OS lock the kernel releases when the process dies) for the whole run,
@@ -40,7 +41,6 @@ removed, so a rerun with space succeeds.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
@@ -66,7 +66,6 @@ SUCCESS = "_SUCCESS"
 MANIFEST = "run.json"
 LOCK_FILE = ".curatrain.lock"
 OWNER_FILE = ".curatrain.lock.json"
-OUTPUT_FILES = ("curated.parquet", "rejects.parquet", "stats.json")
 
 
 class RunError(RuntimeError):
