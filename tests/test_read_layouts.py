@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from curate.readers import FORMATS, read_file
+from curate.readers.formats import LAYOUTS as LAYOUT_CONVERTERS
 from curate.readers.formats import Options, detect
 from curate.readers.synonyms import DEFAULT, is_response_key, tokens
 
@@ -165,6 +166,10 @@ def test_hostile_records_become_rejects_naming_file_and_line(tmp_path):
     ("prompt_response", lambda q, a: {"doc_id": 0, "doc": {"question": q}, "target": a}),  # lm-eval sample
     ("prompt_response", lambda q, a: {"origin_prompt": [{"role": "HUMAN", "prompt": q}], "prediction": a}),
     ("sharegpt", lambda q, a: {"conversations": [{"from": "Harry", "value": q}, {"from": "Hermione", "value": a}]}),
+    ("pairwise", lambda q, a: {"question": q, "left": {"answer": "meh", "grade": 3}, "right": {"answer": a, "grade": 8}}),
+    ("pairwise", lambda q, a: {"question": q, "reponse_gauche": "meh", "reponse_droite": a, "winner": "droite"}),
+    ("pairwise", lambda q, a: {"question": q, "left_answer": "meh", "right_answer": a, "grade": "right"}),
+    ("prompt_response", lambda q, a: {"prompt": q, "generated_text": a}),
 ])
 def test_more_layouts_read_the_real_answer(tmp_path, layout, record):
     p = tmp_path / "x.jsonl"
@@ -172,6 +177,13 @@ def test_more_layouts_read_the_real_answer(tmp_path, layout, record):
     res = read_file(p, "x")
     assert (res.format, answers(res)) == (layout, [r["output"] for r in ALPACA])
     assert [r["messages"][-2] for r in res.rows] == [{"role": "user", "content": q(r)} for r in ALPACA]
+
+
+def test_context_objects_fill_prompt_templates():
+    # MERA-style: the instruction is a template filled from the "inputs" object; the rest is appended
+    rec = {"instruction": "Задание: {text}", "inputs": {"text": "2+2?", "option_a": "4"}, "outputs": "A"}
+    ((msgs, _),) = LAYOUT_CONVERTERS["prompt_response"](rec)
+    assert msgs == [{"role": "user", "content": "Задание: 2+2?\n\noption_a: 4"}, {"role": "assistant", "content": "A"}]
 
 
 def test_keyed_records_object_and_txt_prompt_list(tmp_path):

@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from curate.readers.synonyms import (
-    DEFAULT, GRADE_TOKENS, NESTED_KEYS, ROLE_VALUES, SIDES, WINNER_TOKENS, Vocab, is_prompt_key, is_response_key,
+    DEFAULT, GRADE_TOKENS, NESTED_KEYS, ROLE_VALUES, SIDES, VERDICT_TOKENS, WINNER_TOKENS, Vocab, is_prompt_key, is_response_key,
     tokens,
 )
 
@@ -564,7 +564,8 @@ def _pairwise(rec: dict) -> tuple[tuple[str, str], tuple[str, str]] | None:
     """``((key_a, key_b), (side_a, side_b))`` for two answers to compare, e.g. ``left_answer`` /
     ``right_answer``, ``response_a`` / ``response_b``, ``output_1`` / ``output_2``."""
     answer_words = {"answer", "response", "output", "completion", "reply", "generation", "conversation",
-                    "answers", "responses", "outputs", "solution", "prediction", "text"}
+                    "answers", "responses", "outputs", "solution", "prediction", "text", "réponse", "reponse",
+                    "respuesta", "ответ", "回答", "答案", "antwort", "risposta", "resposta"}
     keys = [k for k in rec if isinstance(k, str)]
     for side_a, side_b in SIDES:
         groups: dict[tuple, dict[str, str]] = {}
@@ -576,6 +577,10 @@ def _pairwise(rec: dict) -> tuple[tuple[str, str], tuple[str, str]] | None:
                     groups.setdefault(pattern, {})[t] = k
         for pattern, found in groups.items():
             if len(found) == 2 and set(pattern) & answer_words:
+                return (found[side_a], found[side_b]), (side_a, side_b)
+            if len(found) == 2 and pattern == ("*",) and _get(rec, DEFAULT.prompt)[0] is not None and all(
+                    isinstance(rec[k], str) or (isinstance(rec[k], dict) and any(is_response_key(x) for x in rec[k] if isinstance(x, str)))
+                    for k in found.values()):  # {"question": .., "left": {"answer": .., "grade": ..}, "right": {..}}
                 return (found[side_a], found[side_b]), (side_a, side_b)
     return None
 
@@ -794,9 +799,7 @@ def conv_pair(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS
             if ck is not None:
                 break
     if ck is not None:
-        if not isinstance(context, str):
-            raise Malformed(f"field {ck!r} is {type(context).__name__}, expected str")
-        user[-1] = {"role": "user", "content": _join(user[-1]["content"], context)}
+        user[-1] = {"role": "user", "content": _with_context(user[-1]["content"], context, ck)}
     head = _system(rec, vocab) + _history(rec, vocab)
     rk, response = _response_key(rec, vocab, skip=(pk, ck))
     cands = _candidates(response, rk, vocab) if rk is not None else []
@@ -820,6 +823,28 @@ def conv_pair(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS
 
 
 _LETTERS = ("A", "B", "C", "D", "E", "F")
+
+
+def _with_context(prompt: str, context: Any, key: str) -> str:
+    """The prompt with its context: a string is appended after a blank line (Alpaca); an object
+    fills the prompt's ``{name}`` placeholders (MERA-style ``instruction`` templates) and any field
+    not used is appended as ``name: value`` lines; a list of strings is appended line by line."""
+    if isinstance(context, str):
+        return _join(prompt, context)
+    if isinstance(context, dict):
+        rest = []
+        for k, v in context.items():
+            text = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+            if "{" + str(k) + "}" in prompt:
+                prompt = prompt.replace("{" + str(k) + "}", text)
+            else:
+                rest.append(f"{k}: {text}")
+        return _join(prompt, "\n".join(rest))
+    if isinstance(context, list) and all(isinstance(x, str) for x in context):
+        return _join(prompt, "\n".join(context))
+    if isinstance(context, (int, float)) and not isinstance(context, bool):
+        return _join(prompt, str(context))
+    raise Malformed(f"field {key!r} is {type(context).__name__}, expected text")
 
 
 def _choices_text(rec: dict, vocab: Vocab) -> str:
@@ -913,6 +938,14 @@ def _verdict(rec: dict, sides: tuple[str, str], answer_keys: tuple[str, str]) ->
             v = v[0]
         if isinstance(v, list) and len(v) == 2 and None not in map(_number, v) and side is None:
             grades[k] = {s: _number(x) * (-1 if lower_better else 1) for s, x in zip(sides, v)}
+    for side, key in zip(sides, answer_keys):  # grades inside each answer object
+        inner = rec.get(key)
+        if isinstance(inner, dict):
+            for k, v in inner.items():
+                toks = set(tokens(str(k)))
+                if toks & GRADE_TOKENS and _number(v) is not None:
+                    grades.setdefault(f"{k} in each answer", {})[side] = _number(v) * (-1 if "rank" in toks else 1)
+                    break
     for name, g in grades.items():
         if len(g) == 2:
             a, b = g[sides[0]], g[sides[1]]
@@ -920,8 +953,10 @@ def _verdict(rec: dict, sides: tuple[str, str], answer_keys: tuple[str, str]) ->
                 return 0, f"tie on {name}"
             return (0 if a > b else 1), f"by {name}"
     for k, v in rec.items():
-        if not isinstance(k, str) or not set(tokens(k)) & WINNER_TOKENS:
+        if not isinstance(k, str) or k in answer_keys or not set(tokens(k)) & (WINNER_TOKENS | VERDICT_TOKENS):
             continue
+        if set(tokens(k)) & VERDICT_TOKENS and not (isinstance(v, str) and len(v) <= 40):
+            continue  # a verdict-like key only counts when it holds a short label
         if isinstance(v, float) and v.is_integer():
             v = int(v)  # alpaca_eval "preference": 2.0
         if isinstance(v, bool) or not isinstance(v, (str, int)):

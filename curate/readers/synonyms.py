@@ -101,7 +101,7 @@ RESPONSE_KEYS = ("output", "response", "answer", "std_answer", "completion", "ta
                  "solution", "chosen", "assistant", "gpt", "bot", "best_answer", "ref_answer",
                  "reference_answer", "model_output", "model_answer", "generation", "prediction",
                  "outputs", "responses", "answers", "completions", "generations", "predictions",
-                 "candidates", "targets", "reference",
+                 "candidates", "targets", "reference", "generated_text",
                  "回答", "答案", "输出", "回复", "ответ", "réponse", "reponse", "respuesta", "antwort",
                  "risposta", "resposta")
 SYSTEM_KEYS = ("system", "system_prompt", "system_message", "sys", "sys_prompt")
@@ -117,16 +117,18 @@ NESTED_KEYS = ("results", "outputs", "samples", "generations", "completions", "c
 PROMPT_TOKENS = frozenset({"prompt", "question", "instruction", "query", "problem"})
 RESPONSE_TOKENS = frozenset({"answer", "answers", "output", "outputs", "response", "responses", "completion",
                              "completions", "reply", "replies", "solution", "solutions", "generation",
-                             "generations", "prediction", "predictions", "target", "targets"})
+                             "generations", "prediction", "predictions", "target", "targets", "generated"})
 BOOKKEEPING_TOKENS = frozenset({"id", "ids", "idx", "index", "len", "length", "tokens", "token", "count", "num",
                                 "time", "date", "score", "scores", "grade", "grades", "rating", "ratings",
                                 "type", "format", "lang", "language", "start", "end", "url", "path", "file",
                                 "rank", "label", "labels", "status", "model", "source", "usage", "cost",
                                 "judgment", "judgement", "explanation", "feedback", "critique", "logprobs"})
 #: pairs of side tokens marking two answers to compare (``left_answer``/``right_answer``...).
-SIDES = (("left", "right"), ("a", "b"), ("1", "2"), ("first", "second"), ("0", "1"))
+SIDES = (("left", "right"), ("a", "b"), ("1", "2"), ("first", "second"), ("0", "1"), ("gauche", "droite"))
 GRADE_TOKENS = frozenset({"grade", "score", "rating", "reward", "points", "judge", "rank"})
 WINNER_TOKENS = frozenset({"winner", "preferred", "preference", "better", "choice", "chosen", "verdict", "win"})
+#: keys that name the winner only when they hold a short label (``"grade": "left"``, ``"label": "B"``).
+VERDICT_TOKENS = frozenset({"grade", "judgment", "judgement", "label", "result", "decision", "outcome", "vote"})
 SPLIT_NAMES = frozenset({"train", "test", "validation", "valid", "dev", "eval", "evaluation", "val",
                          "training", "testing", "holdout", "calibration"})
 

@@ -209,8 +209,8 @@ class Read(Stage):
             kw = inp.read_kwargs()
             for f in files:
                 res = read_file(f, inp.source, inp.format, limit=inp.limit, **kw)
-                for w in res.warnings:
-                    ctx.log.warning("%s: %s", f.location, w)
+                for w in res.warnings:  # containers' warnings already start with the file name
+                    ctx.log.warning("%s", w if w.startswith(Path(f.name).name) else f"{f.location}: {w}")
                 if inp.kind == "prompts":
                     prompt_rows += res.prompts
                     prompt_rows += [{**r, "messages": [m for m in r["messages"] if m["role"] == "user"],
