@@ -276,3 +276,22 @@ def test_unsafe_or_foreign_output_folder_at_run_time(tmp_path):
     res = CliRunner().invoke(main, ["run", "--force", str(spec_path)])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "out" / "thesis.tex").read_text() == "mine"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux /dev/full")
+def test_polars_disk_full_error_becomes_one_line():
+    """polars wraps ENOSPC in a ComputeError ('... IO error: ... (os error 28)'); it reads as the OS error."""
+    from pathlib import Path
+
+    from pipelines.runner import _writing, io_message
+
+    frame = pl.DataFrame({"a": list(range(100_000))})
+    with pytest.raises(pl.exceptions.PolarsError) as err:
+        frame.write_parquet("/dev/full")
+    assert io_message(err.value, "out/x/curated.parquet") == "cannot write out/x/curated.parquet: No space left on device"
+    with pytest.raises(OutputError, match="^cannot write /dev/full: No space left on device$"):
+        with _writing(Path("/dev/full")):
+            frame.write_parquet("/dev/full")
+    with pytest.raises(pl.exceptions.ColumnNotFoundError):  # not an I/O error: keeps its own type and traceback
+        with _writing(Path("/dev/full")):
+            frame.select("missing")
