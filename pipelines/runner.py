@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -61,6 +62,8 @@ import polars as pl
 from curate.schema import check_frame, empty_frame, empty_rejects
 from curate.stage import Context, StageResult
 from pipelines.spec import PipelineSpec, StageSpec, output_dir_problems
+
+log = logging.getLogger("curatrain.runner")
 
 SUCCESS = "_SUCCESS"
 MANIFEST = "run.json"
@@ -193,15 +196,21 @@ def _entry_dir(spec: PipelineSpec, s: StageSpec, key: str) -> Path:
 
 
 def _load_cached(entry: Path) -> tuple[StageResult, dict[str, Any]] | None:
+    """The stored result of a complete cache entry, or None (no ``_SUCCESS`` marker, or an entry
+    that cannot be read back, e.g. damaged on disk: logged, then recomputed and replaced)."""
     if not (entry / SUCCESS).exists():
         return None
-    stats = json.loads((entry / "stats.json").read_text())
-    result = StageResult(
-        kept=pl.read_parquet(entry / "kept.parquet"),
-        rejected=pl.read_parquet(entry / "rejected.parquet"),
-        counters=stats.get("counters", {}),
-        artifacts={k: str(entry / v) for k, v in stats.get("artifacts", {}).items()},
-    )
+    try:
+        stats = json.loads((entry / "stats.json").read_text())
+        result = StageResult(
+            kept=pl.read_parquet(entry / "kept.parquet"),
+            rejected=pl.read_parquet(entry / "rejected.parquet"),
+            counters=stats.get("counters", {}),
+            artifacts={k: str(entry / v) for k, v in stats.get("artifacts", {}).items()},
+        )
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
+        log.warning("cache entry %s cannot be read (%s); recomputing it", entry, str(exc).splitlines()[0][:200])
+        return None
     return result, stats
 
 

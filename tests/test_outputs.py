@@ -295,3 +295,16 @@ def test_polars_disk_full_error_becomes_one_line():
     with pytest.raises(pl.exceptions.ColumnNotFoundError):  # not an I/O error: keeps its own type and traceback
         with _writing(Path("/dev/full")):
             frame.select("missing")
+
+
+def test_a_damaged_cache_entry_is_recomputed(tmp_path, caplog):
+    spec_path = _write(tmp_path)
+    spec = parse_spec(spec_path.read_text(), "p.yaml")
+    first = pl.read_parquet(run_pipeline(spec, echo=lambda s: None).curated_path)
+    (entry,) = [e for e in (tmp_path / "out" / ".cache").iterdir() if e.name.startswith("00_")]
+    (entry / "kept.parquet").write_bytes(b"PAR1 damaged")
+    rep = run_pipeline(spec, echo=lambda s: None)
+    assert [s.cached for s in rep.stages] == [False]
+    assert "cannot be read" in caplog.text and "recomputing it" in caplog.text
+    assert pl.read_parquet(rep.curated_path).equals(first)
+    assert [s.cached for s in run_pipeline(spec, echo=lambda s: None).stages] == [True]  # replaced
