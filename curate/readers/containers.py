@@ -470,13 +470,18 @@ class _Parser:
         """
         limit = self.max_depth + extra_depth
         too_deep = _Bad("nesting_too_deep", f"nesting deeper than {limit} levels", pos)
+        nonfinite = self.notes.get("nonfinite", (0,))[0]
         try:
             value, end = self.dec.raw_decode(text, pos)
         except RecursionError:
             raise too_deep from None
         except json.JSONDecodeError:
             raise
-        except ValueError:  # an integer past sys.get_int_max_str_digits()
+        except ValueError:  # an integer past sys.get_int_max_str_digits(): parse again, keeping it a string
+            if nonfinite:  # NaN seen by the failed attempt is counted again by the next one
+                self.notes["nonfinite"][0] = nonfinite
+            else:
+                self.notes.pop("nonfinite", None)
             try:
                 value, end = self.big.raw_decode(text, pos)
             except RecursionError:  # pragma: no cover - the first parse would have hit it
