@@ -5,6 +5,7 @@ Run from the repository root (reads ../shared/data, or --data; ~1 min on a quiet
 
     .venv/bin/python benchmarks/decontam_bench.py                 # defaults + a small sweep
     .venv/bin/python benchmarks/decontam_bench.py --rows 100000   # timing at 100k rows too
+    .venv/bin/python benchmarks/decontam_bench.py --scan          # real overlaps in all the data
 
 Eval sets (all prompt turns the stage reads from the files):
 
@@ -195,12 +196,25 @@ def main(argv=None):
     ap.add_argument("--rows", type=int, default=0, help="also time the stage on this many rows (copies)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-sweep", action="store_true")
+    ap.add_argument("--scan", action="store_true",
+                    help="instead: decontaminate every conversation of the data folder (no planting) and list the drops")
     ap.add_argument("--only", default="", help="run only the sweep settings whose label contains this")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
-    clean = load_training(args.data, args.train, args.seed)
     sets = [{"path": str(args.data / f), "name": n} for n, f in EVAL_FILES.items()]
+    if args.scan:
+        rows = load_training(args.data, 10 ** 9, args.seed)
+        with tempfile.TemporaryDirectory() as tmp:
+            res, secs = run_once(make_frame(rows), sets, Path(tmp))
+        print(f"## scan: {len(rows):,} real conversations, {res.counters['dropped.eval_contamination']} dropped "
+              f"in {secs:.1f}s\n")
+        msgs = {r["id"]: r["messages"] for r in rows}
+        for r, d in sorted(zip(res.rejected["id"].to_list(), res.rejected["drop_detail"].to_list())):
+            u = [m["content"] for m in msgs[r] if m["role"] == "user"]
+            print(f"- `{r}`: {d}\n    user: {u[0][:160]!r}")
+        return
+    clean = load_training(args.data, args.train, args.seed)
     prompts = Decontaminate(Decontaminate.Params(eval_sets=sets, read_prompts=False)).prompts(Context())
     planted, labels = plant(prompts, clean, args.seed)
     df = make_frame(clean + planted)
