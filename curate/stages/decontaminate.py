@@ -63,10 +63,10 @@ REASON = "eval_contamination"
 
 
 class EvalSetSpec(BaseModel):
-    """One prompt file: ``path``, ``name`` (used in drop details and counters), reader ``format``."""
+    """One prompt set: ``path``, ``name`` (used in drop details and counters), reader ``format``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    path: str = Field(min_length=1, description="prompt file, relative to the working directory")
+    path: str = Field(min_length=1, description="prompt file, folder, glob or fsspec URL (relative to the working directory)")
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="eval set name in drop details")
     format: str = Field("auto", description="auto, or a reader format (curatrain stages read)")
     limit: int | None = Field(None, ge=1, description="read at most this many records")
