@@ -283,3 +283,17 @@ def test_reported_prompt_is_the_one_sharing_most_ngrams(mt, clean_rows, tmp_path
         'ev item 2 turn 1: 13-gram "compose an engaging travel blog post about a recent trip to hawaii highlighting" '
         "(7 shared); +1 more eval prompt"]
     assert (res.counters["eval.ev.rows"], res.counters["eval.ev.items_hit"]) == (1, 2)
+
+
+def test_rows_without_user_text_and_empty_frames(mt, tmp_path):
+    sets = [{"path": str(MT), "name": "mt_bench"}]
+    res = run_stage(make_frame([]), tmp_path, eval_sets=sets)
+    assert (res.kept.height, res.rejected.height, res.counters["dropped.eval_contamination"]) == (0, 0, 0)
+    rows = [{"id": "sys_only", "source": "t", "messages": [{"role": "system", "content": mt[81][0]},
+                                                            {"role": "assistant", "content": "Hello."}]},
+            {"id": "empty_user", "source": "t", "messages": [{"role": "user", "content": ""},
+                                                              {"role": "assistant", "content": mt[81][0]}]}]
+    res = run_stage(make_frame(rows), tmp_path, eval_sets=sets)
+    assert res.kept["id"].to_list() == ["sys_only", "empty_user"] and res.rejected.height == 0
+    res = run_stage(make_frame(rows), tmp_path, eval_sets=sets, view="all_turns")
+    assert sorted(res.rejected["id"]) == ["empty_user", "sys_only"]
