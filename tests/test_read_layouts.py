@@ -186,6 +186,21 @@ def test_context_objects_fill_prompt_templates():
     assert msgs == [{"role": "user", "content": "Задание: 2+2?\n\noption_a: 4"}, {"role": "assistant", "content": "A"}]
 
 
+def test_column_wise_objects_and_records_that_are_turn_lists(tmp_path):
+    cols = tmp_path / "cols.json"  # {"prompt": [...], "completion": [...]}, and pandas orient="columns"
+    cols.write_text(json.dumps({"prompt": [q(r) for r in ALPACA], "completion": [r["output"] for r in ALPACA]}))
+    assert answers(read_file(cols, "c")) == [r["output"] for r in ALPACA]
+    pandas = tmp_path / "pandas.json"
+    pandas.write_text(json.dumps({"instruction": {str(i): r["instruction"] for i, r in enumerate(ALPACA)},
+                                  "output": {str(i): r["output"] for i, r in enumerate(ALPACA)}}))
+    res = read_file(pandas, "p")
+    assert (res.format, answers(res)) == ("alpaca", [r["output"] for r in ALPACA])
+    arr = tmp_path / "arr.json"
+    arr.write_text(json.dumps([[{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}], ["q2", "a2"], ["p"]]))
+    res = read_file(arr, "a")
+    assert (answers(res), [p["messages"] for p in res.prompts]) == (["a", "a2"], [[{"role": "user", "content": "p"}]])
+
+
 def test_keyed_records_object_and_txt_prompt_list(tmp_path):
     keyed = tmp_path / "predictions.json"  # OpenCompass-style {"0": {...}, "1": {...}}
     keyed.write_text(json.dumps({str(i): {"origin_prompt": q(r), "prediction": r["output"]} for i, r in enumerate(ALPACA)}))

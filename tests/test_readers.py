@@ -87,7 +87,7 @@ def test_every_format_has_a_detection_rule():
     assert {f: detect(r) for f, r in samples.items()} == {f: f for f in samples}
     assert detect("a bare string is a prompt") == "prompt"
     assert detect({"foo": 1, "bar": [1, 2]}) is None
-    assert detect(["not", "an", "object"]) is None
+    assert detect([1, 2]) is None and detect(["q", "a"]) == "conversation"  # a record that is a turn list
 
 
 def test_jsonl_named_json_with_bad_line_and_unknown_shape():

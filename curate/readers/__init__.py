@@ -177,6 +177,24 @@ def _record_lists(value: Any, vocab: Vocab) -> list[tuple[str, list]]:
     return out
 
 
+def _columns_as_records(value: Any) -> list[dict] | None:
+    """A column-wise object (``{"prompt": [..], "completion": [..]}``, or pandas'
+    ``orient="columns"`` ``{"instruction": {"0": .., "1": ..}, ...}``) as a list of records, when every
+    value is a list (or an index-keyed object) of one common length ≥ 2; else None."""
+    if not isinstance(value, dict) or len(value) < 2:
+        return None
+    cols = list(value.values())
+    if all(isinstance(c, list) for c in cols):
+        n = len(cols[0])
+        if n >= 2 and all(len(c) == n for c in cols):
+            return [{k: c[i] for k, c in value.items()} for i in range(n)]
+    if all(isinstance(c, dict) for c in cols):
+        index = list(cols[0])
+        if len(index) >= 2 and all(list(c) == index for c in cols) and all(str(i).isdigit() for i in index):
+            return [{k: c[i] for k, c in value.items()} for i in index]
+    return None
+
+
 def _keyed_records(value: dict, vocab: Vocab) -> list[tuple[str, Any]]:
     """``[(key, record)]`` for an object whose values are records keyed by id (at least two, and
     at least 80% of the values), else []."""
@@ -201,13 +219,21 @@ def _expand_records(records: list[RawRecord], vocab: Vocab, wrapper: str | None,
     for it in records:
         v = it.value
         f = None
+        if single and it.error is None:
+            rows = _columns_as_records(v)
+            if rows is not None and sum(detect(r, vocab) is not None for r in rows[:5]) * 2 > min(len(rows), 5):
+                out += [(RawRecord(i, None, r), {}, None) for i, r in enumerate(rows)]
+                continue
         if it.error is None and isinstance(v, dict):
             try:
                 f = detect(v, vocab) if fmt == "auto" else fmt
                 lists = [] if f is not None and not (set(map(str, v)) & SPLIT_NAMES) else _record_lists(v, vocab)
             except RECORD_ERRORS:
                 lists, f = [], None
-            keyed = _keyed_records(v, vocab) if f is None and not lists else []
+            try:
+                keyed = _keyed_records(v, vocab) if f is None and not lists else []
+            except RECORD_ERRORS:
+                keyed = []
             if keyed:  # {"0": {record}, "1": {record}} (OpenCompass predictions and similar)
                 for key, x in keyed:
                     idx = key if single else f"{it.index}/{key}"
@@ -302,7 +328,7 @@ def read_file(path: Path | str | DataFile, source: str, fmt: str = "auto", limit
         if f is None:
             reject(it, "unrecognized_record", f"{it.where(name)}: no known layout matches ({_keys(it.value)})")
             continue
-        if not isinstance(it.value, dict) and f != "prompt":
+        if not isinstance(it.value, dict) and f not in ("prompt", "conversation"):
             reject(it, "malformed_record", f"{it.where(name)}: {f}: {_keys(it.value)}")
             continue
         seen[f] += 1

@@ -667,6 +667,12 @@ def detect(rec: Any, vocab: Vocab = DEFAULT) -> str | None:
     """
     if isinstance(rec, str):
         return "prompt" if rec.strip() else None
+    if isinstance(rec, list):  # a record that is itself a list of turns, or of strings
+        if rec and all(isinstance(t, dict) and (_role_value(t, vocab)[0] or _pair_turn(t, vocab)) for t in rec[:8]):
+            return "conversation"
+        if rec and all(isinstance(t, str) for t in rec):
+            return "conversation" if len(rec) >= 2 else "prompt"
+        return None
     if not isinstance(rec, dict):
         return None
     k = rec.keys()
@@ -725,6 +731,9 @@ def conv_conversation(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT
     OpenAI ``messages: [{role, content}]``, ``dialog: [{speaker, text}]``, a list of strings
     alternating user/assistant...). Record-level ``system`` is prepended; ``tools`` kept in meta."""
     meta: dict[str, Any] = {}
+    if isinstance(rec, list):  # the record is the turn list itself
+        msgs, langs = _turns(rec, "record", vocab, meta)
+        return [(msgs, meta)]
     key = _conversation_key(rec, vocab)
     if key is None:
         raise Malformed("no list of turns under " + ", ".join(vocab.conversation[:4])
@@ -1033,6 +1042,8 @@ def conv_prompt(rec: Any, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTION
     """A prompt without an answer: a bare JSON string, or a record holding only a prompt field."""
     if isinstance(rec, str):
         return [([{"role": "user", "content": rec}], {})]
+    if isinstance(rec, list):
+        return [(_prompt_turns(rec, "record", vocab), {})]
     pk, prompt = _prompt_key(rec, vocab)
     if pk is None:
         raise Malformed("no prompt field (" + ", ".join(vocab.prompt[:6]) + ", ...)")
