@@ -174,3 +174,16 @@ def test_stages_example_validates_as_printed(name):
                                                 example]
     spec = parse_spec(yaml.safe_dump({"name": "x", "stages": stages, "output": {"dir": "out/x"}}), check_files=False)
     assert spec.stages[-1].name == name
+
+
+def test_validate_imports_no_torch():
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = ("import sys; from click.testing import CliRunner; from pipelines.cli import main; "
+            "r = CliRunner().invoke(main, ['validate', 'pipelines/lima.yaml']); "
+            "print(r.exit_code, sorted(m for m in ('torch', 'transformers', 'trl') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0 []"

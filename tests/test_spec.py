@@ -137,3 +137,18 @@ def test_output_dir_file_foreign_folder_and_overwrite(tmp_path):
     assert parse_spec(text.replace("{dir: OUT}", f"{{dir: {tmp_path}, overwrite: true}}")).overwrite is True
     (tmp_path / "stats.json").write_text("{}")  # a folder with a curatrain run may be rerun into
     assert parse_spec(text.replace("OUT", str(tmp_path))).output_dir == tmp_path
+
+
+def test_format_validation_error_suggests_keys_for_set_overrides():
+    """The helper `curatrain train --set` can use: same one-line shape, did-you-mean at any depth."""
+    from pydantic import ValidationError
+
+    from pipelines.spec import format_validation_error
+    from train.spec import TrainSpec
+
+    with pytest.raises(ValidationError) as err:
+        TrainSpec.model_validate({"learning_rat": 0.1, "lora": {"rr": 3}})
+    assert sorted(format_validation_error(err.value, "train", TrainSpec)) == [
+        "train.learning_rat: unknown key; did you mean 'learning_rate'?",
+        "train.lora.rr: unknown key; did you mean 'r'?",
+    ]
