@@ -65,6 +65,9 @@ def test_a_file_with_no_conversation_is_an_error_unless_allowed():
     assert f"{F / 'prompts_strings.json'}: 0 conversations read, top reject reason prompt_only (3 of 3 records); " \
            "read it with kind: prompts" in msg
     assert "\n" not in msg
+    with pytest.raises(ValueError, match="custom_keys.jsonl: 0 prompts read from 2 records, top reject reason "
+                                         r"unrecognized_record \(2\)"):
+        run([{"path": str(F / "custom_keys.jsonl"), "source": "k", "kind": "prompts"}])
     ok = run([{"path": str(F / "custom_keys.jsonl"), "source": "k", "allow_empty": True}])
     assert ok.kept.height == 0 and ok.rejected.height == 2
 

@@ -12,9 +12,9 @@ mapping keys and containers are documented in ``curate.readers``, ``curate.reade
 ``curate.readers.sources``.
 
 Counters: ``file.<name>`` per data file: ``{path, format, layouts, records, rows, prompts, rejected,
-rejected_by_reason, warnings}``, and ``records`` in all. A file that yields no conversation ends the
-stage with a ValueError naming it and its top reject reason, unless its input is ``kind: prompts``
-or says ``allow_empty: true``.
+rejected_by_reason, warnings}``, and ``records`` in all. A file that yields no conversation (in a
+``kind: prompts`` input: no prompt) ends the stage with a ValueError naming it and its top reject
+reason, unless its input says ``allow_empty: true``.
 """
 
 from __future__ import annotations
@@ -233,6 +233,10 @@ class Read(Stage):
                     "rejected": len(res.rejects), "rejected_by_reason": res.rejected_by_reason(),
                     "warnings": len(res.warnings),
                 }
+                if inp.kind == "prompts" and not res.rows and not res.prompts and not inp.allow_empty:
+                    top = next(iter(res.rejected_by_reason().items()), None)
+                    empty.append(f"{f.location}: 0 prompts read from {res.records} records"
+                                 + (f", top reject reason {top[0]} ({top[1]})" if top else ""))
                 if inp.kind == "conversations" and not res.rows and not inp.allow_empty:
                     top = next(iter(res.rejected_by_reason().items()), None)
                     why = f"top reject reason {top[0]} ({top[1]} of {res.records} records)" if top else \
