@@ -277,6 +277,7 @@ def recall_bands_rows(threshold: float, num_perm: int, target: float = 0.98) -> 
             break
     return best
 
+
 def build_index(prompts: Sequence[EvalPrompt], cfg: DecontamConfig = DecontamConfig()) -> EvalIndex:
     """Index ``prompts`` for ``find_matches``. Raises ``ValueError`` when no prompt has at least
     ``cfg.min_tokens`` tokens (nothing could ever match)."""
