@@ -134,6 +134,7 @@ def build_sft_config(spec: TrainSpec, out_dir: Path, *, seed: int, device: Devic
         bf16=bf16,
         activation_checkpointing=ckpt,
         dataloader_pin_memory=cuda,
+        remove_unused_columns=spec.sample_weight is None,  # keep sample_weight for train.weights' collator
     )
 
 

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 REQUIRED_COLUMNS = ("id", "source", "messages")
+#: the per-row loss weight column carried from the curated file to the batches (``train.weights``)
+SAMPLE_WEIGHT = "sample_weight"
 _EVAL_SALT = b"curatrain-eval-v1:"
 
 
@@ -113,17 +115,44 @@ def check_curated_schema(path: Path) -> None:
         raise SchemaError(f"{path}: not a curated conversation file: " + "; ".join(problems))
 
 
-def load_curated(path: Path):
+def load_curated(path: Path, weight_column: str | None = None):
     """The curated Parquet as an in-memory ``datasets.Dataset`` with columns ``id``, ``source``,
-    ``messages`` (other columns, e.g. ``stat_*``, are not loaded). Checks the schema first
-    (``check_curated_schema``)."""
+    ``messages`` and, with ``weight_column``, ``sample_weight`` (that column's values, ``sample_weights``);
+    other columns are not loaded. Checks the schema first (``check_curated_schema``)."""
     import datasets
 
     check_curated_schema(path)
     with tempfile.TemporaryDirectory(prefix="curatrain-ds-") as cache:
         ds = datasets.Dataset.from_parquet(str(path), columns=list(REQUIRED_COLUMNS), cache_dir=cache,
                                            keep_in_memory=True)
+    if weight_column is not None:
+        ds = ds.add_column(SAMPLE_WEIGHT, sample_weights(path, weight_column))
     return ds
+
+
+def sample_weights(path: Path, column: str) -> list[float]:
+    """Per-row loss weights from ``column`` of the curated Parquet (e.g. a ``stat_*`` score), as floats, in file
+    order (``load_split`` divides them by their mean over the training rows).
+
+    Raises ``ValueError`` naming the file, the column (and the numeric columns there are) when it is missing or
+    not numeric, and the first row id when a value is null, NaN, infinite or negative, or when all are 0."""
+    import math
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    numeric = [f.name for f in schema if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)]
+    if column not in numeric:
+        what = "is not numeric" if column in schema.names else "is not a column"
+        raise ValueError(f"{path}: train.sample_weight {column!r} {what}; numeric columns: {', '.join(numeric) or 'none'}")
+    table = pq.read_table(path, columns=["id", column])
+    values, ids = table.column(column).to_pylist(), table.column("id").to_pylist()
+    for i, v in enumerate(values):
+        if v is None or not math.isfinite(v) or v < 0:
+            raise ValueError(f"{path}: train.sample_weight {column!r} is {v} in row {ids[i]}: weights must be "
+                             "finite and >= 0 (drop such rows in curation, or fill them)")
+    return [float(v) for v in values]
 
 
 def eval_bucket(row_id: str) -> float:
@@ -182,12 +211,14 @@ def pretokenize(ds, tokenizer, max_length: int, assistant_only_loss: bool):
     ``ValueError`` outside it). Used for ``padding_free`` without packing, where TRL needs ``max_length=None`` and therefore
     pre-truncated rows. Returns a dataset with ``input_ids`` and ``labels`` (−100 outside the
     assistant mask when ``assistant_only_loss``), truncated to ``max_length`` tokens (keep start),
-    without rows left fully masked. Raises ``RuntimeError`` like TRL when a row has no assistant
-    token under ``assistant_only_loss``.
+    without rows left fully masked; a ``sample_weight`` column is kept. Raises ``RuntimeError`` like TRL
+    when a row has no assistant token under ``assistant_only_loss``.
     """
     from curate.chat.compat import require
 
     require("pretokenize")
+
+    keep = [c for c in (SAMPLE_WEIGHT,) if c in ds.column_names]  # carried through, one value per row
 
     def fn(example):
         out = tokenizer.apply_chat_template(example["messages"], tokenize=True, return_dict=True,
@@ -203,7 +234,7 @@ def pretokenize(ds, tokenizer, max_length: int, assistant_only_loss: bool):
             labels = list(ids)
         return {"input_ids": ids[:max_length], "labels": labels[:max_length]}
 
-    ds = ds.map(fn, remove_columns=ds.column_names)
+    ds = ds.map(fn, remove_columns=[c for c in ds.column_names if c not in keep])
     return ds.filter(lambda ex: any(x != -100 for x in ex["labels"]))
 
 
@@ -220,18 +251,29 @@ def token_counts(ds) -> tuple[int, int]:
     return tokens, int((labels != -100).sum())
 
 
-def load_split(path: Path, eval_fraction: float, per_source: bool, fold_system: bool = False) -> Split:
+def load_split(path: Path, eval_fraction: float, per_source: bool, fold_system: bool = False,
+               weight_column: str | None = None) -> Split:
     """Read and check the curated Parquet at ``path`` and split it into train/eval rows.
 
-    ``fold_system`` merges system prompts into the first user turn (``curate.chat.templates.apply_system_policy``
+    ``weight_column``: training rows carry ``sample_weight`` from it (``sample_weights`` divided by their mean
+    over the training rows, so the average weight is 1 and ``learning_rate`` keeps its meaning); eval rows do
+    not, so eval loss stays the plain mean. ``fold_system`` merges system prompts into the first user turn (``curate.chat.templates.apply_system_policy``
     ``fold``), for templates without a system role when no ``chat_template`` stage normalised the rows. Raises
     what ``check_curated_schema`` and ``split_eval`` raise."""
-    ds = load_curated(path)
+    ds = load_curated(path, weight_column)
     if fold_system:
         from curate.chat.templates import apply_system_policy
 
         ds = ds.map(lambda ex: {"messages": apply_system_policy(ex["messages"], "fold")})
     train, held = split_eval(ds, eval_fraction, per_source=per_source)
+    if weight_column is not None:
+        w = train[SAMPLE_WEIGHT]
+        mean = sum(w) / len(w)
+        if mean <= 0:
+            raise ValueError(f"{path}: train.sample_weight {weight_column!r} is 0 in every training row: "
+                             "nothing would be learned")
+        train = train.remove_columns(SAMPLE_WEIGHT).add_column(SAMPLE_WEIGHT, [x / mean for x in w])
+        held = held.remove_columns(SAMPLE_WEIGHT) if held is not None else None
     rows = TrainRows(curated=len(ds), train_split=len(train), eval_split=len(held) if held is not None else 0)
     return Split(train, held, rows, curated=ds)
 
@@ -299,7 +341,7 @@ def prepare_for_trl(split: Split, tokenizer, *, padding_free: bool, max_length: 
     ``{"all": ..., <source>: ...}`` (``eval_sets``). Sets ``split.rows.trained`` when padding-free (the rows
     that keep an assistant token after truncation)."""
     evals = eval_sets(split.eval, per_source)
-    train_in = split.train.select_columns(["messages"])
+    train_in = split.train.select_columns(["messages"] + [c for c in (SAMPLE_WEIGHT,) if c in split.train.column_names])
     eval_in = {k: v.select_columns(["messages"]) for k, v in evals.items()} if evals else None
     if padding_free:
         train_in = pretokenize(train_in, tokenizer, max_length, assistant_only_loss)

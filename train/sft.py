@@ -82,7 +82,7 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
     device = config.resolve_device(spec)                                                        # 1
     template, stage_meta = mdl.resolve_template(spec, tokenizer_dir)                            # 2
     split = data.load_split(curated_path, spec.eval_fraction, spec.eval_per_source,             # 3
-                            fold_system=mdl.needs_system_fold(template, stage_meta))
+                            fold_system=mdl.needs_system_fold(template, stage_meta), weight_column=spec.sample_weight)
     texts = split.texts() if spec.model == "tiny" and tokenizer_dir is None else []
     model, tokenizer, model_desc = mdl.load_model_and_tokenizer(                                # 4
         spec, texts, tokenizer_dir, seed=seed, cuda=device.cuda, bf16=device.bf16, template=template)
@@ -126,7 +126,8 @@ def truncation(spec: TrainSpec) -> int | None:
 def build_trainer(model, tokenizer, cfg, train_in, eval_in, spec: TrainSpec, device, echo, callbacks=()):
     """``(SFTTrainer, ThroughputCallback)``: the trainer with a LoRA ``peft_config`` when ``spec.lora``, the
     throughput counter attached, ``EchoCallback`` printing each log line through ``echo`` (instead of
-    transformers' ``PrinterCallback``), ``TimedCheckpoint`` when ``spec.save_minutes``, then ``callbacks``."""
+    transformers' ``PrinterCallback``), ``TimedCheckpoint`` when ``spec.save_minutes``, then ``callbacks``; with
+    ``spec.sample_weight`` the trainer weighs each row's loss (``train.weights``)."""
     from transformers import PrinterCallback
     from trl import SFTTrainer
 
@@ -142,10 +143,19 @@ def build_trainer(model, tokenizer, cfg, train_in, eval_in, spec: TrainSpec, dev
                                  task_type="CAUSAL_LM")
     throughput = ThroughputCallback(n_params=int(sum(p.numel() for p in model.parameters())), bf16=device.bf16)
     timed = [TimedCheckpoint(spec.save_minutes)] if spec.save_minutes else []
-    trainer = SFTTrainer(model=model, args=cfg, train_dataset=train_in, eval_dataset=eval_in,
+    trainer_cls = SFTTrainer
+    if spec.sample_weight:
+        from train.weights import weighted_trainer_class
+
+        trainer_cls = weighted_trainer_class()
+    trainer = trainer_cls(model=model, args=cfg, train_dataset=train_in, eval_dataset=eval_in,
                          processing_class=tokenizer, peft_config=peft_config,
                          callbacks=[throughput, EchoCallback(echo), *timed, *callbacks])
     trainer.remove_callback(PrinterCallback)
+    if spec.sample_weight:
+        from train.weights import SampleWeightCollator
+
+        trainer.data_collator = SampleWeightCollator(trainer.data_collator)
     throughput.attach(trainer)
     return trainer, throughput
 

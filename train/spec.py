@@ -108,6 +108,10 @@ class TrainSpec(BaseModel):
         True, description="report eval loss per source (a dict eval_dataset); every source with at least "
                           "1/eval_fraction rows gets at least one eval row")
     merge_adapter: bool = Field(False, description="LoRA: also save the merged full model in <output>/merged")
+    sample_weight: str | None = Field(
+        None, min_length=1, description="numeric column of the curated data (e.g. stat_quality) that weights each "
+                                        "training row's loss (divided by its mean; train.weights); needs "
+                                        "padding-free batches (the default)")
     cpu_fused_lm_head: bool | None = Field(
         None, description="CPU only: score the LM head on supervised positions with lean in-place tiles "
                           "(train.lm_head; patches private TRL functions). Default: on when the installed trl "
@@ -124,6 +128,9 @@ class TrainSpec(BaseModel):
             raise ValueError("lora.load_in_4bit (QLoRA) needs a pretrained model, not tiny")
         if self.merge_adapter and self.lora is None:
             raise ValueError("merge_adapter needs a lora: block (there is no adapter to merge)")
+        if self.sample_weight is not None and not self.padding_free:
+            raise ValueError("sample_weight needs padding_free batches (packing would merge rows of different "
+                             "weights): drop packing / padding_free: false, or sample_weight")
         if self.model == "tiny" and self.template == "tokenizer":
             raise ValueError("template: tokenizer needs a real model's tokenizer; tiny takes a named template")
         return self

@@ -16,6 +16,8 @@ use                    package       what it relies on
                                      ``SFTTrainer._prepare_dataset`` does (padding-free without packing)
 ``cpu_fused_lm_head``  trl           ``train.lm_head`` swaps ``trl.trainer.utils._use_triton`` and
                                      ``trl.kernels.chunked_logprob._forward_tile/_backward_tile`` (CPU only)
+``sample_weight``      trl           ``train.weights`` calls the model with TRL's ``fused_lm_head=True``
+                                     keyword and reads ``log_probs``/``label_mask`` of its output
 =====================  ============  ======================================================================
 
 ``TESTED`` holds the one version range per package (PEP 440 specifiers, ``packaging``), and
@@ -51,6 +53,8 @@ USES: dict[str, tuple[str, str, str]] = {
                     "set train.padding_free: false (or packing: true), or install a tested trl"),
     "cpu_fused_lm_head": ("trl", "train.cpu_fused_lm_head patches private TRL LM-head functions",
                           "set train.cpu_fused_lm_head: false, or install a tested trl"),
+    "sample_weight": ("trl", "train.sample_weight weights TRL's per-token log-probs (its fused_lm_head forward)",
+                      "drop train.sample_weight, or install a tested trl"),
 }
 
 
