@@ -154,7 +154,7 @@ _NUM_WORDS = {
 }
 _ZH_NUM = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _COUNT_RE = re.compile(
-    r"(?i)(?<![\d.,\-])\b(\d{1,2})\s+(?=(?:[^\W\d_]+\s+){0,2}?[^\W\d_]+(?:s|es|en|i|e|ов|ей|и|а)\b)(?!(?:year|month|week|day|hour|minute|second|percent|times|x\b|am\b|pm\b|"
+    r"(?i)(?<![\d.,\-])\b(\d{1,2})\s+(?=(?:[^\W\d_]+\s+){0,1}?[^\W\d_]+(?:s|en|ов|ей|ий|ах)\b)(?!(?:year|month|week|day|hour|minute|second|percent|times|x\b|am\b|pm\b|"
     r"kg|km|cm|mm|lbs?|pounds|miles|meters|feet|inch|degrees|dollars|euros|people|persons|players|members|children|kids))"
     r"(?:[^\W\d_]+\s+){0,2}?[^\W\d_]{3,}"
     r"|\b(" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")\s+[^\W\d_]{3,}"
@@ -166,9 +166,14 @@ PROMPT_ASK_RE = re.compile(
     r"|列出|列举|给出|写出|举出|提供|说出|给我|写|生成|提出|描述|找出|推荐|想出|举例|перечисл|назов|привед|дай|напиш|предлож")
 
 
+_NOT_A_COUNT_RE = re.compile(r"(?i)(?:\bto|\bof|\bfrom|\bthan|\bscale|[=\-/–~])\s*$")
+
+
 def announced_count(line: str) -> int | None:
     """The number of items a line announces ("Here are 5 tips:", "以下是三个建议："), or None."""
     m = _COUNT_RE.search(line)
+    while m and _NOT_A_COUNT_RE.search(line[max(0, m.start() - 12):m.start()]):
+        m = _COUNT_RE.search(line, m.end())  # "a scale of 0 to 10 points", "from 1 to 5 stars"
     if not m:
         return None
     if m.group(1):
