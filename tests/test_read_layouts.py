@@ -163,7 +163,7 @@ def test_hostile_records_become_rejects_naming_file_and_line(tmp_path):
     ("text_dialogue", lambda q, a: {"text": f"A chat. USER: {q} ASSISTANT: {a}</s>"}),
     ("pairwise", lambda q, a: {"question_body": q, "answer1_body": "meh", "answer2_body": a, "score": [[3, 9]]}),  # JudgeLM
     ("pairwise", lambda q, a: {"instruction": q, "output_1": "meh", "output_2": a, "preference": 2.0}),  # alpaca_eval
-    ("prompt_response", lambda q, a: {"doc_id": 0, "doc": {"question": q}, "target": a}),  # lm-eval sample
+    ("prompt_response", lambda q, a: {"doc_id": 0, "doc": {"question": q}, "target": a, "resps": [["x"]]}),  # lm-eval
     ("prompt_response", lambda q, a: {"origin_prompt": [{"role": "HUMAN", "prompt": q}], "prediction": a}),
     ("sharegpt", lambda q, a: {"conversations": [{"from": "Harry", "value": q}, {"from": "Hermione", "value": a}]}),
     ("pairwise", lambda q, a: {"question": q, "left": {"answer": "meh", "grade": 3}, "right": {"answer": a, "grade": 8}}),

@@ -172,7 +172,7 @@ def _record_lists(value: Any, vocab: Vocab) -> list[tuple[str, list]]:
     for k, v in value.items():
         if isinstance(v, list) and v:
             sample = v[:5]
-            if sum(detect(x, vocab) is not None for x in sample) * 2 > len(sample):
+            if sum(isinstance(x, (dict, str)) and detect(x, vocab) is not None for x in sample) * 2 > len(sample):
                 out.append((str(k), v))
     return out
 
