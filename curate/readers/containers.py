@@ -15,7 +15,8 @@ What is recognised (by content first, then by file name):
   not valid in that encoding are replaced with U+FFFD and a warning gives the first byte offset;
 - JSON text, by its first non-blank character, never by extension:
 
-  - ``[``: a JSON array of records. If strict parsing fails (e.g. a trailing comma before ``]``)
+  - ``[``: a JSON array of records (unless the first line holds one complete value and more values
+    follow on later lines: JSON Lines whose first record is an array). If strict parsing fails (e.g. a trailing comma before ``]``)
     or the array needs a repair (see below), it is read again element by element with
     ``json.JSONDecoder.raw_decode``; an element that cannot be parsed becomes a ``json_syntax_error``
     record and reading stops there, naming ``file:line:col`` and the bytes left unread. An array that
@@ -239,7 +240,8 @@ def load_bytes(data: bytes, name: str, limit: int | None = None,
         start = m.start()
         try:
             if text[start] == "[":
-                _load_array(text, start, p, limit)
+                if not _load_array(text, start, p, limit):
+                    _load_jsonl(text, p, limit)
             elif text[start] != "{" or not _load_object(text, start, p, limit, is_record):
                 _load_jsonl(text, p, limit)
         except _Limit:
@@ -556,13 +558,20 @@ def _load_jsonl(text: str, p: _Parser, limit: int | None) -> None:
                                  line[:RAW_CHARS], exc.reason))
 
 
-def _load_array(text: str, start: int, p: _Parser, limit: int | None) -> None:
+def _load_array(text: str, start: int, p: _Parser, limit: int | None) -> bool:
+    """Read a file starting with ``[``; returns False when it is JSON Lines whose first record is an
+    array (the first value ends on line 1 and more values follow on later lines)."""
     box, name = p.box, p.name
     box.kind = "json_array"
     why = None
     try:  # fast path: the whole array at once, when it needs no repair
         value = p.dec.decode(text)
     except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":
+            seg = text[start:exc.pos]
+            first = seg.rstrip()
+            if "\n" not in first and "\n" in seg[len(first):]:
+                return False
         why = f"not strict JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
     except (RecursionError, ValueError):
         why = "nested too deep or holding a huge integer"
@@ -576,19 +585,17 @@ def _load_array(text: str, start: int, p: _Parser, limit: int | None) -> None:
         else:
             items = value[:limit] if limit else value
             box.records = [RawRecord(i, None, v) for i, v in enumerate(items)]
-            return
+            return True
     p.notes.clear()
     box.warnings.append(f"{name}: {why}; reading the array leniently, element by element")
     try:
         end = _read_elements(text, start + 1, p, limit, None)
-    except _Stop:
-        return
-    tail = _NONWS.search(text, end)
-    if tail is not None:
-        try:
+        tail = _NONWS.search(text, end)
+        if tail is not None:
             p.stop(text, tail.start(), "data after the closing ']'", tail.start())
-        except _Stop:
-            pass
+    except _Stop:
+        pass
+    return True
 
 
 def _read_elements(text: str, pos: int, p: _Parser, limit: int | None, split: str | None) -> int:
@@ -693,7 +700,10 @@ def _load_object_leniently(text: str, start: int, p: _Parser, limit: int | None,
                 break
             if pos >= n or text[pos] != '"':
                 p.stop(text, pos, "expected a key or '}' in the top-level object", pos)
-            key, pos = p.decode(text, pos)
+            try:
+                key, pos = p.decode(text, pos)
+            except json.JSONDecodeError as exc:
+                p.stop(text, exc.pos, exc.msg, pos)
             pos = _WS.match(text, pos).end()
             if pos >= n or text[pos] != ":":
                 p.stop(text, pos, "expected ':' after a key", pos)
