@@ -139,7 +139,7 @@ def test_no_terminal_punct():
     assert no_terminal_punct(prose + "Its steel (most of it made locally") == \
         "ends inside an open bracket: 'steel (most of it made locally'"
     assert no_terminal_punct(prose + "It carries eight lanes of traffic and two railway lines today") == \
-        "ends 's of traffic and two railway lines today'"
+        "ends 'ic and two railway lines today'"
     # hard negatives: poem style, sign-off, link, field, short turn, a list item
     poem = "roses are red\nviolets are blue dear\nsugar is sweet and so\n" * 5
     assert no_terminal_punct(poem + "and so are you my love") is None
