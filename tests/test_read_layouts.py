@@ -77,7 +77,7 @@ def test_pairwise_better_by_grade_winner_and_tie_or_both():
 def test_eval_report_first_or_all_outputs_and_splits():
     first = read_file(F / "eval_report.json", "e")
     assert answers(first) == [ALPACA[0]["output"], ALPACA[1]["output"]]
-    assert first.rows[0]["meta"]["candidates"] == 2
+    assert first.rows[0]["meta"]["candidates"] == 2 and first.rows[0]["meta"]["group"] == "results"
     every = read_file(F / "eval_report.json", "e", options=Options(outputs="all"))
     assert answers(every) == [ALPACA[0]["output"], "second sample", ALPACA[1]["output"], "second sample"]
     assert [r["id"] for r in every.rows][:2] == ["e/eval_report.json#0.0", "e/eval_report.json#0.1"]

@@ -251,7 +251,10 @@ def _expand_records(records: list[RawRecord], vocab: Vocab, wrapper: str | None,
                         out.append((RawRecord(idx, it.line, x), meta, None))
                 continue
         split = getattr(it, "split", None)  # set by containers for {"train": [...], "test": [...]}
-        out.append((it, {"split": split} if split else base_meta, f))
+        if split:
+            out.append((it, {"split": split} if str(split).lower() in SPLIT_NAMES else {"group": split}, f))
+        else:
+            out.append((it, base_meta, f))
     return out
 
 
