@@ -170,12 +170,18 @@ def test_hostile_records_become_rejects_naming_file_and_line(tmp_path):
     ("pairwise", lambda q, a: {"question": q, "reponse_gauche": "meh", "reponse_droite": a, "winner": "droite"}),
     ("pairwise", lambda q, a: {"question": q, "left_answer": "meh", "right_answer": a, "grade": "right"}),
     ("prompt_response", lambda q, a: {"prompt": q, "generated_text": a}),
+    ("prompt_response", lambda q, a: {"id": 0, "question": q.split("\n\n")[0], "A": "x", "B": "y", "C": "z", "D": "w",
+                                      "answer": a, "explanation": ""}),  # C-Eval: options join the question
 ])
 def test_more_layouts_read_the_real_answer(tmp_path, layout, record):
     p = tmp_path / "x.jsonl"
     p.write_text("\n".join(json.dumps(record(q(r), r["output"]), ensure_ascii=False) for r in ALPACA) + "\n")
     res = read_file(p, "x")
     assert (res.format, answers(res)) == (layout, [r["output"] for r in ALPACA])
+    if "A" in record("q", "a"):
+        assert [r["messages"][-2]["content"] for r in res.rows] == [
+            r["instruction"] + "\n\nA. x\nB. y\nC. z\nD. w" for r in ALPACA]
+        return
     assert [r["messages"][-2] for r in res.rows] == [{"role": "user", "content": q(r)} for r in ALPACA]
 
 

@@ -578,7 +578,8 @@ def _pairwise(rec: dict) -> tuple[tuple[str, str], tuple[str, str]] | None:
         for pattern, found in groups.items():
             if len(found) == 2 and set(pattern) & answer_words:
                 return (found[side_a], found[side_b]), (side_a, side_b)
-            if len(found) == 2 and pattern == ("*",) and _get(rec, DEFAULT.prompt)[0] is not None and all(
+            if len(found) == 2 and pattern == ("*",) and side_a in ("left", "gauche") \
+                    and _get(rec, DEFAULT.prompt)[0] is not None and all(
                     isinstance(rec[k], str) or (isinstance(rec[k], dict) and any(is_response_key(x) for x in rec[k] if isinstance(x, str)))
                     for k in found.values()):  # {"question": .., "left": {"answer": .., "grade": ..}, "right": {..}}
                 return (found[side_a], found[side_b]), (side_a, side_b)
@@ -1057,10 +1058,6 @@ def conv_text_dialogue(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAUL
     if k is None:
         raise Malformed("no text field written as a dialogue (ChatML, [INST], Human:/Assistant: markers...)")
     return [(split_dialogue(rec[k]), _common_meta(rec, {}, vocab))]
-
-
-def _conv_hh(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
-    return conv_preference(rec, vocab, opts)
 
 
 Converter = Callable[[Any, Vocab, Options], list[Conversion]]
