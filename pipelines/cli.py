@@ -287,6 +287,25 @@ def inspect(pipeline_or_rejects: str, samples: int, reason: str | None, stage_na
                 click.echo(f"   meta: {(row.get('meta') or '')[:chars]}")
 
 
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False))
+def report(out_dir: str) -> None:
+    """Rebuild OUT_DIR/report.html from a run's outputs (stats.json, curated and rejects Parquet,
+    model/metrics.json): one self-contained page, readable offline. `run` writes it already.
+
+    Example: curatrain report out/lima
+    """
+    from pipelines.report import build_report
+
+    try:
+        path = build_report(Path(out_dir))
+    except ValueError as exc:  # ReportError
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(oserror_line(exc))
+    click.echo(str(path))
+
+
 def _attach_commands() -> None:
     """Commands that live beside the code they drive (one file each), attached here."""
     from pipelines.dedup_eval import dedup_eval

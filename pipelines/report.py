@@ -38,6 +38,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -438,7 +439,7 @@ def build_report(out_dir: Path, *, samples_per_reason: int = 3, max_chars: int =
     env.filters["num"] = lambda v, nd=0: (f"{v:,.{nd}f}" if isinstance(v, (int, float)) else ("" if v is None else str(v)))
     page = env.get_template(TEMPLATE).render(**ctx)
     target = out_dir / REPORT_NAME
-    tmp = out_dir / f".{REPORT_NAME}.tmp-{id(page)}"
+    tmp = out_dir / f".tmp-report-{os.getpid()}.html"  # removed with other orphans if a run is killed here
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(target)
     return target

@@ -14,7 +14,8 @@ stops the run.
 Outputs in ``output.dir``: ``curated.parquet`` (canonical frame, loadable by ``datasets`` and TRL
 as is), ``rejects.parquet`` (every dropped row from every stage, with ``drop_stage``,
 ``drop_reason``, ``drop_detail``), ``stats.json`` (funnel, counters, versions, pipeline digest,
-``run_id``) and ``run.json``, the manifest that ties them together.
+``run_id``), ``report.html`` (``pipelines.report``: the run on one self-contained page, rebuilt
+after training) and ``run.json``, the manifest that ties them together.
 
 Committing outputs (all or nothing): every output file is first written into a staging folder
 ``<output.dir>/.tmp-run-<pid>/``; only when all are complete is the old ``run.json`` removed, each
@@ -61,6 +62,7 @@ import polars as pl
 
 from curate.schema import check_frame, empty_frame, empty_rejects
 from curate.stage import Context, StageResult
+from pipelines.report import REPORT_NAME, build_report
 from pipelines.spec import PipelineSpec, StageSpec, output_dir_problems
 
 log = logging.getLogger("curatrain.runner")
@@ -529,6 +531,8 @@ def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False,
         report = _run_locked(spec, force=force, echo=echo)
         if train and spec.train is not None:
             report.train = train_from_outputs(spec, echo=echo)
+            with _writing(out / REPORT_NAME):
+                build_report(out)  # now with the training curves
     return report
 
 
@@ -593,6 +597,8 @@ def _run_locked(spec: PipelineSpec, *, force: bool, echo: Callable[[str], None])
         all_rejects.write_parquet(staging / "rejects.parquet")
     with _writing(staging / "stats.json", cleanup=staging):
         (staging / "stats.json").write_text(json.dumps(stats, indent=2, default=str))
+    with _writing(staging / REPORT_NAME, cleanup=staging):
+        build_report(staging)  # committed with the other outputs; rebuilt after training
     commit_outputs(out, staging, {"run_id": run_id, "pipeline": spec.name, "pipeline_digest": spec.digest,
                                   "pipeline_file": str(spec.path), "rows_curated": df.height,
                                   "rows_rejected": all_rejects.height})

@@ -72,7 +72,7 @@ def test_outputs_are_committed_with_a_manifest(tmp_path):
     rep = run_pipeline(parse_spec(_write(tmp_path).read_text(), "p.yaml"), echo=lambda s: None)
     out = tmp_path / "out"
     manifest = verify_outputs(out)
-    assert sorted(manifest["files"]) == ["curated.parquet", "rejects.parquet", "stats.json"]
+    assert sorted(manifest["files"]) == ["curated.parquet", "rejects.parquet", "report.html", "stats.json"]
     assert json.loads(rep.stats_path.read_text())["run_id"] == manifest["run_id"] == rep.run_id
     assert manifest["files"]["curated.parquet"]["bytes"] == (out / "curated.parquet").stat().st_size
     assert _tmp_entries(tmp_path) == [] and not (out / ".curatrain.lock.json").exists()

@@ -58,6 +58,7 @@ def run_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(run_dir):
+    assert (run_dir / "report.html").is_file()  # written by `run` itself
     path = build_report(run_dir)
     assert path == run_dir / "report.html"
     return path.read_text(encoding="utf-8")
@@ -122,3 +123,17 @@ def test_chromium_renders_the_report(run_dir, page, tmp_path):
 
     pixels = mpimg.imread(shot)
     assert pixels.shape[0] == 2400 and pixels.std() > 0.05  # a rendered page with plots, not a blank sheet
+
+
+def test_run_writes_the_report_and_the_command_rebuilds_it(run_dir):
+    written = (run_dir / "report.html").read_text(encoding="utf-8")  # by `run`, before build_report here
+    assert "curatrain report: report" in written
+    manifest = json.loads((run_dir / "run.json").read_text())
+    assert "report.html" in manifest["files"]
+    res = CliRunner().invoke(main, ["report", str(run_dir)])
+    assert res.exit_code == 0, res.output
+    assert res.output.strip() == str(run_dir / "report.html")
+    bad = CliRunner().invoke(main, ["report", str(run_dir / "nothing")])
+    assert bad.exit_code == 1
+    assert bad.output.strip().endswith("no stats.json here; run `curatrain run PIPELINE` first")
+    assert "Traceback" not in bad.output
