@@ -207,6 +207,21 @@ def test_column_wise_objects_and_records_that_are_turn_lists(tmp_path):
     assert (answers(res), [p["messages"] for p in res.prompts]) == (["a", "a2"], [[{"role": "user", "content": "p"}]])
 
 
+def test_odd_answers_and_prompts_are_read_not_rejected(tmp_path):
+    recs = [{"question": "Is water wet?", "passage": "Water is a liquid.", "answer": True},  # BoolQ: bool answer
+            {"question": "q", "answer": {"text": ""}},                                     # empty answer: a prompt
+            {"id": 7, "prompt": {"en": "hello", "fr": "bonjour"}},                         # multilingual prompt
+            {"prompt": ""},                                                                # empty prompt: a prompt
+            {"user_input": "hi"}]                                                          # prompt key by its words
+    p = tmp_path / "odd.jsonl"
+    p.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in recs) + "\n")
+    res = read_file(p, "o")
+    assert res.rejects == []
+    assert [r["messages"] for r in res.rows] == [[{"role": "user", "content": "Is water wet?\n\nWater is a liquid."},
+                                                  {"role": "assistant", "content": "true"}]]
+    assert [p["messages"][0]["content"] for p in res.prompts] == ["q", "hello", "", "hi"]
+
+
 def test_keyed_records_object_and_txt_prompt_list(tmp_path):
     keyed = tmp_path / "predictions.json"  # OpenCompass-style {"0": {...}, "1": {...}}
     keyed.write_text(json.dumps({str(i): {"origin_prompt": q(r), "prediction": r["output"]} for i, r in enumerate(ALPACA)}))

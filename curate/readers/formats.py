@@ -348,6 +348,10 @@ def _prompt_turns(value: Any, where: str, vocab: Vocab) -> list[Message]:
         conv = _conversation_key(value, vocab)
         if conv is not None:  # {"request": {"messages": [...]}}
             return _turns(value[conv], f"{where}.{conv}", vocab, {})[0]
+        if not any(k in value for k in vocab.text):
+            texts = [v for v in value.values() if isinstance(v, str) and v.strip()]
+            if texts and len(texts) == len(value):  # {"en": "...", "fr": "..."}: the first language
+                return [{"role": "user", "content": texts[0]}]
         return [{"role": "user", "content": _text(value, where, vocab)}]
     if isinstance(value, list):
         if all(isinstance(x, str) for x in value):
@@ -375,6 +379,8 @@ def _candidates(value: Any, where: str, vocab: Vocab, depth: int = 0) -> list[li
         if has:
             return [_turns([value], where, vocab, {})[0]]
         k, v = _get(value, vocab.text)
+        if k is None and _get(value, vocab.text, present=True)[0] is not None:
+            return []  # {"text": ""}: no answer
         if k is not None:
             v = _maybe_json(v)
             if isinstance(v, list) and all(isinstance(x, str) for x in v):
@@ -391,7 +397,9 @@ def _candidates(value: Any, where: str, vocab: Vocab, depth: int = 0) -> list[li
         for i, x in enumerate(value):
             out += _candidates(x, f"{where}[{i}]", vocab, depth + 1)
         return out
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+    if isinstance(value, bool):
+        return [[{"role": "assistant", "content": "true" if value else "false"}]]  # BoolQ-style answers
+    if isinstance(value, (int, float)) and math.isfinite(value):
         return [[{"role": "assistant", "content": str(value)}]]  # eval answers such as 42 or 3.5
     raise Malformed(f"field {where!r} is {type(value).__name__}, expected text")
 
@@ -722,6 +730,9 @@ def detect(rec: Any, vocab: Vocab = DEFAULT) -> str | None:
     if pk is not None:
         rk, _ = _response_key(rec, vocab, skip=(pk,))
         return "prompt_response" if rk is not None else "prompt"
+    ek, _ = _get(rec, vocab.prompt, present=True)
+    if ek is not None and _get(rec, vocab.response)[0] is None:
+        return "prompt"  # {"prompt": ""}: an empty prompt is still a prompt, not an unknown record
     return None
 
 
@@ -1047,7 +1058,10 @@ def conv_prompt(rec: Any, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTION
         return [(_prompt_turns(rec, "record", vocab), {})]
     pk, prompt = _prompt_key(rec, vocab)
     if pk is None:
-        raise Malformed("no prompt field (" + ", ".join(vocab.prompt[:6]) + ", ...)")
+        pk, prompt = _get(rec, vocab.prompt, present=True)
+        if pk is None or not _empty(prompt):
+            raise Malformed("no prompt field (" + ", ".join(vocab.prompt[:6]) + ", ...)")
+        return [([{"role": "user", "content": ""}], _common_meta(rec, {"empty_prompt": True}, vocab))]
     return [(_system(rec, vocab) + _prompt_turns(prompt, pk, vocab), _common_meta(rec, {}, vocab))]
 
 

@@ -15,7 +15,8 @@ turn text              value, content, text, message, utterance, msg, body, part
 prompt                 instruction, question, prompt, query, problem, input, human, user, request,
                        task, inputs, source, then 问题 指令 输入 提问 вопрос инструкция запрос
                        consigne requête pregunta instrucción frage anweisung, last text, content
-context (appended)     input, context, inputs, query, contexte, контекст, 上下文, 背景, kontext, contexto
+context (appended)     input, context, inputs, query, passage, document, article, paragraph, contexte,
+                       контекст, 上下文, 背景, kontext, contexto
                        (only when it is not the prompt key)
 response               output, response, answer, std_answer, completion, target, reply, solution,
                        chosen, assistant, gpt, bot, best_answer, ref_answer, reference_answer,
@@ -30,8 +31,8 @@ rejected               rejected, rejected_response, rejected_answer
 =====================  ===========================================================================
 
 A key not in the prompt list counts as a prompt when one of its tokens is ``prompt``, ``question``,
-``instruction``, ``query`` or ``problem`` (``origin_prompt``, ``question_body``), and none is a
-bookkeeping word. A key not in the response list still counts as a response when one of its
+``instruction``, ``query``, ``problem``, ``input``, ``message`` or ``request`` (``origin_prompt``,
+``question_body``, ``user_input``), and none is a bookkeeping word or an answer/system word. A key not in the response list still counts as a response when one of its
 ``_``/``-``/camelCase/letter-digit tokens is a response word (``answer``, ``output``, ``response``, ``completion``, ``reply``,
 ``solution``, ``generation``, ``prediction``, ``target``; e.g. ``gpt4_answer``, ``modelOutput``) and
 none is a bookkeeping word (``id``, ``len``, ``score``, ``time``, ``tokens``...).
@@ -95,8 +96,8 @@ PROMPT_KEYS = ("instruction", "question", "prompt", "query", "problem", "input",
                "request", "task", "inputs", "source",
                "问题", "指令", "输入", "提问", "вопрос", "инструкция", "запрос", "consigne", "requête",
                "pregunta", "instrucción", "frage", "anweisung", "text", "content")
-CONTEXT_KEYS = ("input", "context", "inputs", "query", "contexte", "контекст", "上下文", "背景", "kontext",
-                "contexto")
+CONTEXT_KEYS = ("input", "context", "inputs", "query", "passage", "document", "article", "paragraph",
+                "contexte", "контекст", "上下文", "背景", "kontext", "contexto")
 RESPONSE_KEYS = ("output", "response", "answer", "std_answer", "completion", "target", "reply",
                  "solution", "chosen", "assistant", "gpt", "bot", "best_answer", "ref_answer",
                  "reference_answer", "model_output", "model_answer", "generation", "prediction",
@@ -114,7 +115,10 @@ REJECTED_KEYS = ("rejected", "rejected_response", "rejected_answer")
 NESTED_KEYS = ("results", "outputs", "samples", "generations", "completions", "candidates", "choices",
                "predictions", "responses", "answers", "model_outputs", "runs")
 
-PROMPT_TOKENS = frozenset({"prompt", "question", "instruction", "query", "problem"})
+PROMPT_TOKENS = frozenset({"prompt", "question", "instruction", "query", "problem", "input", "message", "request"})
+#: tokens that keep a key from being taken as the prompt by its words (``system_message``, ``input_ids``).
+NOT_PROMPT_TOKENS = frozenset({"system", "sys", "assistant", "response", "answer", "output", "reply", "completion",
+                               "chosen", "rejected", "ref", "reference", "gold"})
 RESPONSE_TOKENS = frozenset({"answer", "answers", "output", "outputs", "response", "responses", "completion",
                              "completions", "reply", "replies", "solution", "solutions", "generation",
                              "generations", "prediction", "predictions", "target", "targets", "generated"})
@@ -152,7 +156,7 @@ def is_prompt_key(key: str) -> bool:
     """True for a key whose tokens hold a prompt word (``origin_prompt``, ``question_body``,
     ``user_prompt``) and no bookkeeping word (``question_id``, ``prompt_tokens``)."""
     toks = set(tokens(key))
-    return bool(toks & PROMPT_TOKENS) and not toks & BOOKKEEPING_TOKENS
+    return bool(toks & PROMPT_TOKENS) and not toks & (BOOKKEEPING_TOKENS | NOT_PROMPT_TOKENS)
 
 
 def is_response_key(key: str) -> bool:
