@@ -230,6 +230,21 @@ def test_accelerate_configs_parse(name, kind):
         assert cfg.fsdp_config["fsdp_auto_wrap_policy"] == "TRANSFORMER_BASED_WRAP"
 
 
+def test_accelerate_config_path_and_unshadowable_launch():
+    """curatrain train --accelerate-config prints the shipped config's path; the documented multi-GPU commands
+    launch the installed script, never ``-m train...`` (which a user's own train/ folder would shadow)."""
+    from click.testing import CliRunner
+
+    from train.cli import train_command
+
+    res = CliRunner().invoke(train_command, ["--accelerate-config", "fsdp"])
+    assert res.exit_code == 0 and Path(res.output.strip()) == (ROOT / "train" / "accelerate" / "fsdp.yaml").resolve()
+    doc = (ROOT / "docs" / "multi_gpu.md").read_text()
+    launches = [line for line in doc.splitlines() if "accelerate launch" in line and "--config_file" in line]
+    assert launches and all("$(which curatrain) train" in line for line in launches)
+    assert "-m train" not in doc.replace("`-m train.…`", "").replace("`-m train.launch` entry", "")
+
+
 def test_launch_overrides():
     from train.launch import apply_overrides
 
