@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from curate.dedup.decontam import JACCARD, NGRAM, DecontamConfig, EvalPrompt, build_index, find_matches, matched_span
+from curate.dedup.decontam import EDIT, JACCARD, NGRAM, DecontamConfig, EvalPrompt, build_index, find_matches, matched_span
 from curate.readers import read_file
 from curate.schema import make_frame
 from curate.stage import Context
@@ -297,3 +297,20 @@ def test_rows_without_user_text_and_empty_frames(mt, tmp_path):
     assert res.kept["id"].to_list() == ["sys_only", "empty_user"] and res.rejected.height == 0
     res = run_stage(make_frame(rows), tmp_path, eval_sets=sets, view="all_turns")
     assert sorted(res.rejected["id"]) == ["empty_user", "sys_only"]
+
+
+def test_short_prompt_within_two_word_edits(mt, tmp_path):
+    p = mt[135][1]  # "Come up with 3 similar examples in the YAML format.": 10 tokens
+    two = "Come up with 3 more examples in YAML format."  # similar→more, "the" dropped; bigram J 5/12
+    three = "Come up with 5 more examples in YAML format."  # and 3→5
+    swap = "Come up with 3 similar examples in the format YAML."  # one adjacent swap: 1 edit, bigram J 6/12
+    idx = build_index(prompts([p]))
+    m = find_matches([two, three, swap], idx)
+    # a pair found both ways reports the near-match
+    assert list(zip(m.text.tolist(), m.method.tolist(), m.edits.tolist())) == [(0, EDIT, 2), (2, JACCARD, -1)]
+    m = find_matches([swap], build_index(prompts([p]), DecontamConfig(threshold=0.9)))
+    assert list(zip(m.method.tolist(), m.edits.tolist())) == [(EDIT, 1)]
+    assert len(find_matches([two], build_index(prompts([p]), DecontamConfig(max_edits=1)))) == 0
+    res = run_stage(make_frame([conv("two", two)]), tmp_path, eval_sets=[{"path": str(MT), "name": "mt_bench"}])
+    assert res.rejected["drop_detail"].to_list() == ["mt_bench item 135 turn 2: word_edits=2"]
+    assert res.counters["matches.edit"] == 1

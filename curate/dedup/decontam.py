@@ -5,7 +5,7 @@ Texts are normalised and tokenised exactly as the dedup stages do (``curate.dedu
 lowercase, punctuation and symbols to spaces; ``auto`` tokens, i.e. words split on spaces and
 every CJK character a token of its own), and token hashes come from ``curate.dedup.minhash``.
 
-Two tests, either of which marks a (training text, eval prompt) pair as a match:
+Three tests, any of which marks a (training text, eval prompt) pair as a match:
 
 1. **Word n-gram overlap** (default n = 13 tokens). GPT-3 (Brown et al. 2020, App. C) called a
    test example contaminated when any N-gram of it occurred in the training data, with N between
@@ -25,26 +25,36 @@ Two tests, either of which marks a (training text, eval prompt) pair as a match:
    of the two shingle sets is ≥ ``threshold`` (default 0.5, near_dedup's and text-dedup's bigram
    threshold), MinHash LSH only proposing candidates, so no LSH false positive survives. The
    banding is chosen for recall (``recall_bands_rows``: 42 bands × 3 rows at 0.5 and 128
-   permutations, P(candidate | J = 0.5) = 0.996).
-
-Defaults measured (benchmarks/decontam_bench.py, results in benchmarks/results/decontam.md):
-MT-Bench, Self-Instruct user-oriented and BELLE dev (Chinese) prompts planted into 20,000 real
-conversations. Bigram J ≥ 0.5 found 95 % of 1-2 word paraphrases and 88 % of first-half
-truncations with no clean row dropped; J ≥ 0.6 found 89 % / 79 %; J ≥ 0.4 98 % / 98 % but
-dropped a clean row (a factorial program prompt for MT-Bench's Fibonacci one); unigram sets
-dropped clean rows from J ≥ 0.6 ("can you do it" for "can you parallelize it"). Training texts whose shingle-set size rules out J ≥ threshold with
-   every prompt (J ≤ min/max of the set sizes) are never signed.
+   permutations, P(candidate | J = 0.5) = 0.996). Training texts whose shingle-set size rules out
+   J ≥ threshold with every prompt (J ≤ min/max of the set sizes) are never signed.
+3. **Word edits** for short prompts (``min_ngram`` ≤ |E| < ``ngram`` tokens): a whole training
+   text within ``max_edits`` (default 2) token edits of the prompt (optimal string alignment: a
+   word substituted, inserted or deleted, or two adjacent words swapped, each 1). On a 10-token
+   prompt two substitutions leave bigram Jaccard at 5/13, so the near-match cannot see what the
+   issue calls "a paraphrase of 1-2 words" there. Candidates by the pigeonhole rule (d edits
+   remove at most d distinct prompt tokens, so the text holds one of the prompt's d + 1 rarest),
+   verified exactly.
 
 Prompts with fewer than ``min_tokens`` tokens (default 4) are too generic to test ("Thanks!",
 "Continue") and are skipped (``EvalIndex.skipped``); prompts with ``min_tokens`` ≤ |E| <
 ``min_ngram`` are tested by the near-match only, which for such short prompts is almost an exact
-whole-turn match. A short prompt embedded inside a longer training turn is therefore not found:
-a run of fewer than 8 tokens is shared by unrelated texts too often to be evidence.
+whole-turn match (one edit in "What is the capital of France?" already makes another question). A
+short prompt embedded inside a longer training turn is therefore not found: a run of fewer than 8
+tokens is shared by unrelated texts too often to be evidence.
+
+Defaults measured (benchmarks/decontam_bench.py, results in benchmarks/results/decontam.md):
+MT-Bench, Self-Instruct user-oriented and BELLE dev (Chinese) prompts planted into 20,000 real
+conversations. The defaults found 98 % of 1-2 word paraphrases (95 % without the word-edit test)
+and 88 % of first-half truncations (all halves of ≥ 8 tokens) with no clean row dropped; bigram
+J ≥ 0.6 instead of 0.5 lost 6 / 9 points, J ≥ 0.4 dropped a clean row (a factorial program
+prompt for MT-Bench's Fibonacci one), unigram sets dropped clean rows from J ≥ 0.6 ("can you do
+it" for "can you parallelize it"), and 8-grams matched Chinese rows on 8 shared characters.
 
 Hashing: each window of k tokens hashes to a uint64 by a rolling xor-multiply over the 64-bit
 token hashes, finalised with MurmurHash3's fmix64 mixed with k; eval windows sit in a sorted
-array and every training window is looked up with ``np.searchsorted`` (no Python loop over
-windows). Deterministic across runs and machines.
+array behind a bit filter, and every training window is looked up with one gather and, if the
+filter lets it through, ``np.searchsorted`` (no Python loop over windows). Deterministic across
+runs and machines.
 """
 
 from __future__ import annotations
@@ -65,7 +75,7 @@ U64 = np.uint64
 _P64 = U64(0x100000001B3)  # FNV-64 prime (odd), as in curate.dedup.minhash
 _C64 = U64(0x9E3779B97F4A7C15)
 
-NGRAM, JACCARD = 0, 1  # ``Matches.method`` codes
+NGRAM, JACCARD, EDIT = 0, 1, 2  # ``Matches.method`` codes, in order of preference
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,7 @@ class DecontamConfig:
         min_tokens: prompts with fewer tokens are skipped (4).
         threshold: exact shingle-set Jaccard for a near-match, 0 < t ≤ 1 (0.5).
         shingle_ngram: tokens per shingle for the near-match (2).
+        max_edits: word edits allowed between a whole training text and a short prompt (2; 0: off).
         num_perm: MinHash permutations (128).
         seed: MinHash permutation seed (1, datasketch's default).
         batch_size: training texts per batch (memory knob; results do not depend on it).
@@ -91,6 +102,7 @@ class DecontamConfig:
     min_tokens: int = 4
     threshold: float = 0.5
     shingle_ngram: int = 2
+    max_edits: int = 2
     num_perm: int = 128
     seed: int = 1
     batch_size: int = 20000
@@ -104,6 +116,8 @@ class DecontamConfig:
             raise ValueError(f"min_tokens must be >= 1, got {self.min_tokens}")
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+        if self.max_edits < 0:
+            raise ValueError(f"max_edits must be >= 0, got {self.max_edits}")
         if self.shingle_ngram < 1 or self.num_perm < 8 or self.batch_size < 1:
             raise ValueError("shingle_ngram and batch_size must be >= 1 and num_perm >= 8")
 
@@ -125,10 +139,12 @@ class Matches:
     Attributes (all shape ``(m,)``):
         text: index of the training text.
         prompt: index of the eval prompt (``EvalIndex.prompts``).
-        method: ``NGRAM`` (0) or ``JACCARD`` (1); a pair found by both reports the n-gram.
+        method: ``NGRAM`` (0), ``JACCARD`` (1) or ``EDIT`` (2); a pair found several ways reports
+            the first of these.
         length: tokens in the shared run (0 for a near-match).
         start: first token of the shared run in the training text (0 for a near-match).
         jaccard: exact shingle-set Jaccard for a near-match (NaN for an n-gram match).
+        edits: word edits between the training text and a short prompt (``EDIT``; -1 otherwise).
         hits: shared windows (n-grams, or whole short runs) of the pair; 0 for a near-match only.
             An exact copy of a long prompt shares all of its n-grams, another prompt of the same
             template a few: the stage reports the prompt with the most.
@@ -141,6 +157,7 @@ class Matches:
     start: np.ndarray
     jaccard: np.ndarray
     hits: np.ndarray
+    edits: np.ndarray
 
     def __len__(self) -> int:
         return len(self.text)
@@ -164,6 +181,8 @@ class EvalIndex:
         set_ptr, set_val: CSR shingle sets of every prompt (empty for skipped ones).
         size_lo, size_hi: shingle-set sizes a training text needs to reach the threshold with at
             least one prompt.
+        short_ids, short_tokens: the short prompts (min_ngram ≤ tokens < ngram) and their token
+            hashes, for the word-edit check.
     """
 
     prompts: list[EvalPrompt]
@@ -179,6 +198,8 @@ class EvalIndex:
     set_val: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
     size_lo: int = 1
     size_hi: int = 0
+    short_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    short_tokens: list = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- tokens and windows
@@ -307,6 +328,10 @@ def build_index(prompts: Sequence[EvalPrompt], cfg: DecontamConfig = DecontamCon
             # windows of longer prompts (a prompt of exactly k tokens is already in any_parts)
             whole_parts[k] = (h[~whole], text[~whole])
     idx.any_windows = {k: _table(*v) for k, v in any_parts.items() if len(v[0])}
+    if cfg.max_edits:
+        idx.short_ids = np.flatnonzero(usable & (lens >= m0) & (lens < n))
+        starts = np.cumsum(lens) - lens
+        idx.short_tokens = [t[starts[i]: starts[i] + lens[i]] for i in idx.short_ids]
     idx.whole_windows = {k: _table(*v) for k, v in whole_parts.items() if len(v[0])}
 
     # near-match: shingle sets of every usable prompt, MinHash bands
@@ -343,11 +368,11 @@ def find_matches(texts: Sequence[str | None] | pl.Series, index: EvalIndex) -> M
         m = _match_batch(s.slice(off, index.cfg.batch_size), index)
         m[0] += off
         parts.append(m)
-    cols = [np.concatenate([p[i] for p in parts]) if parts else np.zeros(0) for i in range(6)]
-    text, prompt, method, length, start, jac = cols
+    cols = [np.concatenate([p[i] for p in parts]) if parts else np.zeros(0) for i in range(7)]
+    text, prompt, method, length, start, jac, _ = cols
     if len(text) == 0:
         z = np.zeros(0, np.int64)
-        return Matches(z, z, z.astype(np.uint8), z, z, np.zeros(0), z)
+        return Matches(z, z, z.astype(np.uint8), z, z, np.zeros(0), z, z)
     # one entry per (text, prompt): n-gram first, then the longest run, then the earliest start
     order = np.lexsort((start, -length, method, prompt, text))
     text, prompt = text[order], prompt[order]
@@ -358,7 +383,7 @@ def find_matches(texts: Sequence[str | None] | pl.Series, index: EvalIndex) -> M
     sel = order[first]
     return Matches(cols[0][sel].astype(np.int64), cols[1][sel].astype(np.int64), cols[2][sel].astype(np.uint8),
                    cols[3][sel].astype(np.int64), cols[4][sel].astype(np.int64), cols[5][sel].astype(np.float64),
-                   hits)
+                   hits, cols[6][sel].astype(np.int64))
 
 
 def _match_batch(s: pl.Series, index: EvalIndex) -> list[np.ndarray]:
@@ -379,14 +404,17 @@ def _match_batch(s: pl.Series, index: EvalIndex) -> list[np.ndarray]:
             out_len.append(np.full(len(qi), k, np.int64)); out_start.append(np.zeros(len(qi), np.int64))
     ng = [np.concatenate(x) if x else np.zeros(0, np.int64) for x in (out_text, out_prompt, out_len, out_start)]
     nt, npr, nj = _near_matches(tok, index)
-    m_ng, m_near = len(ng[0]), len(nt)
+    et, epr, ee = _edit_matches(t, lens, index)
+    m_ng, m_near, m_ed = len(ng[0]), len(nt), len(et)
+    z = np.zeros(m_near + m_ed, np.int64)
     return [
-        np.concatenate([ng[0], nt]).astype(np.int64),
-        np.concatenate([ng[1], npr]).astype(np.int64),
-        np.concatenate([np.full(m_ng, NGRAM, np.uint8), np.full(m_near, JACCARD, np.uint8)]),
-        np.concatenate([ng[2], np.zeros(m_near, np.int64)]).astype(np.int64),
-        np.concatenate([ng[3], np.zeros(m_near, np.int64)]).astype(np.int64),
-        np.concatenate([np.full(m_ng, np.nan), nj]),
+        np.concatenate([ng[0], nt, et]).astype(np.int64),
+        np.concatenate([ng[1], npr, epr]).astype(np.int64),
+        np.concatenate([np.full(m_ng, NGRAM, np.uint8), np.full(m_near, JACCARD, np.uint8), np.full(m_ed, EDIT, np.uint8)]),
+        np.concatenate([ng[2], z]).astype(np.int64),
+        np.concatenate([ng[3], z]).astype(np.int64),
+        np.concatenate([np.full(m_ng, np.nan), nj, np.full(m_ed, np.nan)]),
+        np.concatenate([np.full(m_ng + m_near, -1, np.int64), ee]).astype(np.int64),
     ]
 
 
@@ -426,6 +454,64 @@ def _near_matches(tok: pl.Series, index: EvalIndex) -> tuple[np.ndarray, np.ndar
     j = exact_jaccard_edges(ptr_all, np.concatenate([index.set_val, fval]), local + P, owner)
     ok = j >= cfg.threshold - 1e-12
     return cand[fit[local[ok]]], owner[ok], j[ok]
+
+
+def _edit_matches(t: np.ndarray, lens: np.ndarray, index: EvalIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whole training texts within ``max_edits`` word edits of a short prompt: ``(text, prompt,
+    edits)`` arrays.
+
+    Candidates by the pigeonhole rule: d edits remove at most d distinct tokens of the prompt, so a
+    text within d edits holds at least one of any d + 1 distinct prompt tokens; each prompt is
+    indexed by its d + 1 rarest tokens (fewest occurrences in this batch) and candidates of the
+    right length are verified with the optimal-string-alignment distance."""
+    d = index.cfg.max_edits
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+    if d == 0 or len(index.short_ids) == 0 or len(t) == 0:
+        return empty
+    plens = index.n_tokens[index.short_ids]
+    fit = (lens >= max(1, int(plens.min()) - d)) & (lens <= int(plens.max()) + d)
+    if not fit.any():
+        return empty
+    text_of = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+    uniq, counts = np.unique(t, return_counts=True)
+    keys, owners = [], []
+    for j, toks in enumerate(index.short_tokens):
+        s = np.unique(toks)
+        pos = np.minimum(np.searchsorted(uniq, s), len(uniq) - 1)
+        freq = np.where(uniq[pos] == s, counts[pos], 0)
+        keys.append(s[np.argsort(freq, kind="stable")[: d + 1]])
+        owners.append(np.full(len(keys[-1]), j, np.int64))
+    sel = np.flatnonzero(fit[text_of])
+    qi, owner = _lookup(_table(np.concatenate(keys), np.concatenate(owners)), t[sel])
+    S = len(index.short_ids)
+    pair = np.unique(text_of[sel][qi] * S + owner)
+    text, j = pair // S, pair % S
+    ok = np.abs(lens[text] - plens[j]) <= d
+    text, j = text[ok], j[ok]
+    starts = np.cumsum(lens) - lens
+    dist = np.array([_osa(t[starts[a]: starts[a] + lens[a]].tolist(), index.short_tokens[b].tolist(), d)
+                     for a, b in zip(text.tolist(), j.tolist())], dtype=np.int64)
+    ok = dist <= d
+    return text[ok], index.short_ids[j[ok]], dist[ok]
+
+
+def _osa(a: list, b: list, limit: int) -> int:
+    """Optimal-string-alignment distance of two token lists (substitution, insertion, deletion and
+    adjacent swap each cost 1), or ``limit + 1`` as soon as it must exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2, prev = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for k in range(1, len(b) + 1):
+            c = min(prev[k] + 1, cur[k - 1] + 1, prev[k - 1] + (a[i - 1] != b[k - 1]))
+            if i > 1 and k > 1 and a[i - 1] == b[k - 2] and a[i - 2] == b[k - 1]:
+                c = min(c, prev2[k - 2] + 1)
+            cur[k] = c
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
 
 
 # ---------------------------------------------------------------- evidence

@@ -14,27 +14,31 @@ Where the prompts come from:
 
 No prompt at all is an error. What is compared: each **user turn** of a training conversation
 (``view: user_turns``, default) or every turn (``view: all_turns``, assistant answers included)
-against each prompt, by 13-gram overlap and a MinHash near-match checked by exact Jaccard
-(rules, thresholds and their sources: ``curate.dedup.decontam``).
+against each prompt, by 13-gram overlap, a MinHash near-match checked by exact Jaccard, and (short
+prompts) a word-edit distance (rules, thresholds and their sources: ``curate.dedup.decontam``).
 
 Params (defaults): ``ngram`` 13, ``min_ngram`` 8, ``min_tokens`` 4, ``threshold`` 0.5,
-``shingle_ngram`` 2, ``num_perm`` 128, ``seed`` 1, ``batch_size`` 20000 (turns per batch).
+``shingle_ngram`` 2, ``max_edits`` 2, ``num_perm`` 128, ``seed`` 1, ``batch_size`` 20000 (turns
+per batch).
 
 Rejects: ``drop_reason`` ``eval_contamination``; ``drop_detail`` names the eval set, the item id
 (the record's own id such as MT-Bench's ``question_id`` when it has one, else its row id), the
 prompt's turn and the evidence, e.g. ``mt_bench item 81 turn 1: 13-gram "compose an engaging
-travel blog post about a recent trip to hawaii highlighting"`` or ``mt_bench item 95 turn 2:
-jaccard=0.82``; ``(K shared)`` counts the row's n-grams in that prompt and ``; +N more eval
-prompts`` the other prompts it matches. When a row matches several prompts, the reported one is
-an n-gram match before a near-match, then the prompt sharing the most n-grams with the row (an
-exact copy of one prompt shares all of them, a prompt of the same template a few), then the
-highest Jaccard, then prompt order (eval sets in the order given, then read prompts). Every match is written to the ``matches`` artifact (Parquet: ``id``,
-``eval_set``, ``item``, ``turn``, ``method``, ``tokens``, ``jaccard``).
+travel blog post about a recent trip to hawaii highlighting" (7 shared)``, ``mt_bench item 99
+turn 2: jaccard=1.00`` or ``mt_bench item 135 turn 2: word_edits=2``; ``(K shared)`` counts the
+row's n-grams in that prompt and ``; +N more eval prompts`` the other prompts it matches. When a
+row matches several prompts, the reported one is an n-gram match before a near-match before a
+word-edit match, then the prompt sharing the most n-grams with the row (an exact copy of one
+prompt shares all of them, a prompt of the same template a few), then the highest Jaccard, then
+prompt order (eval sets in the order given, then read prompts). Every match is written to the
+``matches`` artifact (Parquet: ``id``, ``eval_set``, ``item``, ``turn``, ``method``, ``tokens``,
+``jaccard``, ``word_edits``).
 
 Counters: ``dropped.eval_contamination``, ``prompts``, ``prompts_skipped_short``,
-``matches.ngram``, ``matches.jaccard``, and per eval set NAME ``eval.NAME.items``,
-``eval.NAME.prompts``, ``eval.NAME.rows`` (training rows it contaminated; a row matching two
-sets counts for both) and ``eval.NAME.items_hit`` (its items matched by at least one row).
+``matches.ngram``, ``matches.jaccard``, ``matches.edit``, and per eval set NAME
+``eval.NAME.items``, ``eval.NAME.prompts``, ``eval.NAME.rows`` (training rows it contaminated; a
+row matching two sets counts for both) and ``eval.NAME.items_hit`` (its items matched by at least
+one row).
 
 Example (YAML)::
 
@@ -54,7 +58,7 @@ import numpy as np
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from curate.dedup.decontam import JACCARD, NGRAM, DecontamConfig, EvalPrompt, build_index, find_matches, matched_spans
+from curate.dedup.decontam import EDIT, JACCARD, NGRAM, DecontamConfig, EvalPrompt, build_index, find_matches, matched_spans
 from curate.registry import register
 from curate.stage import Context, Stage, StageParams, StageResult
 
@@ -99,6 +103,8 @@ class Decontaminate(Stage):
         min_tokens: int = Field(_D.min_tokens, ge=1, description="prompts with fewer tokens are skipped")
         threshold: float = Field(_D.threshold, gt=0.0, le=1.0, description="exact shingle-set Jaccard of a near-match")
         shingle_ngram: int = Field(_D.shingle_ngram, ge=1, le=16, description="tokens per near-match shingle")
+        max_edits: int = Field(_D.max_edits, ge=0, le=4,
+                               description="word edits allowed between a whole turn and a short prompt (0: off)")
         num_perm: int = Field(_D.num_perm, ge=8, le=1024, description="MinHash permutations")
         seed: int = Field(_D.seed, ge=0, description="MinHash permutation seed")
         batch_size: int = Field(_D.batch_size, ge=1, description="training turns per batch (memory knob)")
@@ -127,7 +133,7 @@ class Decontaminate(Stage):
 
         def config(self) -> DecontamConfig:
             return DecontamConfig(ngram=self.ngram, min_ngram=self.min_ngram, min_tokens=self.min_tokens,
-                                  threshold=self.threshold, shingle_ngram=self.shingle_ngram,
+                                  threshold=self.threshold, shingle_ngram=self.shingle_ngram, max_edits=self.max_edits,
                                   num_perm=self.num_perm, seed=self.seed, batch_size=self.batch_size)
 
     @classmethod
@@ -236,8 +242,10 @@ class Decontaminate(Stage):
             r = int(rows[i])
             if i in spans:
                 ev = f'{m.length[i]}-gram "{spans[i]}"' + (f" ({row_hits[i]} shared)" if row_hits[i] > 1 else "")
-            else:
+            elif m.method[i] == JACCARD:
                 ev = f"jaccard={m.jaccard[i]:.2f}"
+            else:
+                ev = f"word_edits={m.edits[i]}"
             q = prompts[m.prompt[i]]
             n_more = int(more[r]) - 1
             details[r] = (f"{q.eval_set} item {q.item} turn {q.turn}: {ev}"
@@ -254,7 +262,8 @@ class Decontaminate(Stage):
         counters: dict[str, Any] = {f"dropped.{REASON}": int(drop.sum()), "prompts": len(prompts),
                                     "prompts_skipped_short": int(index.skipped.sum()),
                                     "matches.ngram": int((m.method == NGRAM).sum()),
-                                    "matches.jaccard": int((m.method == JACCARD).sum())}
+                                    "matches.jaccard": int((m.method == JACCARD).sum()),
+                                    "matches.edit": int((m.method == EDIT).sum())}
         sets = np.array([q.eval_set for q in prompts], dtype=object)
         items = np.array([q.item for q in prompts], dtype=object)
         for name in dict.fromkeys(sets.tolist()):
@@ -274,9 +283,10 @@ class Decontaminate(Stage):
                 "eval_set": sets[m.prompt].tolist(),
                 "item": items[m.prompt].tolist(),
                 "turn": [prompts[k].turn for k in m.prompt],
-                "method": np.where(m.method == NGRAM, "ngram", "jaccard").tolist(),
+                "method": np.array(["ngram", "jaccard", "edit"])[m.method].tolist(),
                 "tokens": m.length.tolist(),
                 "jaccard": m.jaccard.tolist(),
+                "word_edits": m.edits.tolist(),
             }).write_parquet(Path(ctx.artifact_dir) / "matches.parquet")
             artifacts["matches"] = str(Path(ctx.artifact_dir) / "matches.parquet")
         return StageResult(kept=kept, rejected=rejected, counters=counters, artifacts=artifacts)
