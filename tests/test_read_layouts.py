@@ -222,6 +222,18 @@ def test_odd_answers_and_prompts_are_read_not_rejected(tmp_path):
     assert [p["messages"][0]["content"] for p in res.prompts] == ["q", "hello", "", "hi"]
 
 
+def test_report_with_record_lists_two_objects_down(tmp_path):
+    rep = tmp_path / "report.json"
+    rep.write_text(json.dumps({"model": "tiny", "tasks": {
+        "fr": {"accuracy": 0.5, "samples": [{"prompt": q(ALPACA[0]), "output": ALPACA[0]["output"]}]},
+        "zh": {"samples": [{"prompt": q(ALPACA[1]), "output": ALPACA[1]["output"]}]}}}))
+    res = read_file(rep, "r")
+    assert answers(res) == [ALPACA[0]["output"], ALPACA[1]["output"]]
+    assert [(r["id"], r["meta"]["group"], r["meta"]["parent"]) for r in res.rows] == [
+        ("r/report.json#tasks/fr/samples/0", "tasks/fr/samples", {"model": "tiny"}),
+        ("r/report.json#tasks/zh/samples/0", "tasks/zh/samples", {"model": "tiny"})]
+
+
 def test_keyed_records_object_and_txt_prompt_list(tmp_path):
     keyed = tmp_path / "predictions.json"  # OpenCompass-style {"0": {...}, "1": {...}}
     keyed.write_text(json.dumps({str(i): {"origin_prompt": q(r), "prediction": r["output"]} for i, r in enumerate(ALPACA)}))

@@ -163,9 +163,10 @@ def make_vocab(fields: dict[str, str] | None = None, roles: dict[str, str] | Non
     return DEFAULT.with_fields(fields, roles) if (fields or roles) else DEFAULT
 
 
-def _record_lists(value: Any, vocab: Vocab) -> list[tuple[str, list]]:
+def _record_lists(value: Any, vocab: Vocab, depth: int = 0) -> list[tuple[str, list]]:
     """Lists of records held by an object that is itself no record: ``{"train": [...], "test": [...]}``
-    splits, or an evaluation report ``{"model": ..., "results": [{prompt, ...}, ...]}``."""
+    splits, an evaluation report ``{"model": ..., "results": [{prompt, ...}, ...]}``, also one or two
+    objects down (``{"tasks": {"math": {"samples": [...]}}}`` gives ``tasks/math/samples``)."""
     if not isinstance(value, dict):
         return []
     out = []
@@ -174,6 +175,8 @@ def _record_lists(value: Any, vocab: Vocab) -> list[tuple[str, list]]:
             sample = v[:5]
             if sum(isinstance(x, (dict, str)) and detect(x, vocab) is not None for x in sample) * 2 > len(sample):
                 out.append((str(k), v))
+        elif isinstance(v, dict) and depth < 2 and detect(v, vocab) is None:
+            out += [(f"{k}/{path}", items) for path, items in _record_lists(v, vocab, depth + 1)]
     return out
 
 
@@ -243,7 +246,7 @@ def _expand_records(records: list[RawRecord], vocab: Vocab, wrapper: str | None,
                 parent = {k: x for k, x in v.items() if isinstance(x, (str, int, float)) and not isinstance(x, bool)
                           and len(str(x)) <= 80}
                 for key, items in lists:
-                    meta = {"split": key} if key.lower() in SPLIT_NAMES else {"group": key}
+                    meta = {"split": key} if key.split("/")[-1].lower() in SPLIT_NAMES else {"group": key}
                     if parent:
                         meta["parent"] = dict(list(parent.items())[:8])
                     for j, x in enumerate(items):
