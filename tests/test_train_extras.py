@@ -240,7 +240,7 @@ def test_accelerate_config_path_and_unshadowable_launch():
     res = CliRunner().invoke(train_command, ["--accelerate-config", "fsdp"])
     assert res.exit_code == 0 and Path(res.output.strip()) == (ROOT / "train" / "accelerate" / "fsdp.yaml").resolve()
     doc = (ROOT / "docs" / "multi_gpu.md").read_text()
-    launches = [line for line in doc.splitlines() if "accelerate launch" in line and "--config_file" in line]
+    launches = [line for line in doc.splitlines() if "accelerate launch --config_file" in line and "--help" not in line]
     assert launches and all("$(which curatrain) train" in line for line in launches)
     assert "-m train" not in doc.replace("`-m train.…`", "").replace("`-m train.launch` entry", "")
 
