@@ -89,11 +89,14 @@ def before_stage_class():
     return mod.Quality
 
 
+CACHE_DIR = Path(tempfile.gettempdir()) / "curatrain_quality_bench"
+
+
 def drops(stage, df) -> dict[str, tuple[str, str]]:
-    """``{id: (drop_reason, drop_detail)}`` of one stage run."""
+    """``{id: (drop_reason, drop_detail)}`` of one stage run (embeddings cached under ``CACHE_DIR``)."""
     from curate.stage import Context
 
-    res = stage.run(df, Context())
+    res = stage.run(df, Context(cache_dir=CACHE_DIR))
     return dict(zip(res.rejected["id"].to_list(), zip(res.rejected["drop_reason"].to_list(),
                                                        res.rejected["drop_detail"].to_list())))
 

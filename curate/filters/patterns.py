@@ -102,8 +102,8 @@ def refusal_pattern(kinds: tuple[str, ...] = ("ai_disclaimer", "refusal"), langu
 
     ``rust=True`` (for polars) turns ``\\b`` into the ASCII word boundary ``(?-u:\\b)``: the Unicode
     boundary keeps Rust's regex off its DFA and was ~70x slower on the ShareGPT sample (18.5 s vs
-    0.26 s for 12k turns). ``rust=False`` gives a Python ``re`` pattern. Returns ``"(?i)(?!)"``-like
-    never-matching pattern ``(?i)([^\\s\\S])`` when nothing is selected.
+    0.26 s for 12k turns). ``rust=False`` gives a Python ``re`` pattern. When nothing is selected the
+    result is a pattern that never matches, ``(?i)([^\\s\\S])``.
     """
     parts: list[str] = []
     for lang, table in load_refusal_patterns().items():

@@ -25,17 +25,34 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     another model (FastChat ``dummy_conversation.json``, which FastChat itself re-injects with its
     own identity in ``prepare_all.py``/``merge.py``).
 ``refusal_boilerplate``
-    ``stat_refusal_turns``: assistant turns matching a refusal or "As an AI language model"
-    pattern (``curate.filters.patterns``: en, zh, es, de, fr, pt, it, ru, ja). Drop when >
-    ``max_refusal_turns`` [0] (the ShareGPT_Vicuna_unfiltered / WizardLM-uncensored practice of
-    removing every conversation with such a phrase). Detail quotes the first match.
+    ``stat_refusal_turns``: assistant turns matching a hard pattern anywhere — ``[ai_disclaimer]``
+    ("As an AI language model", knowledge-cutoff notes, role-play breaks) and ``[refusal]`` ("I
+    can't help with that") sections of ``curate/filters/refusal_patterns/<lang>.txt`` (en, zh, ru,
+    fr, es, de, ja, pt, it, ko; ``refusal_languages`` picks files) plus ``extra_patterns`` (a list
+    of regexes or ``{lang: [regex]}``, checked at validation in both regex engines).
+    ``stat_soft_refusal_turns``: turns where a ``[soft]`` phrase (deflection, missing-information
+    claim, ethics lecture) opens a short answer (≤ ``soft_max_words`` [80] words or ≤
+    ``soft_max_prompt_ratio`` [0.5] of its prompt's words), or soft sentences are ≥
+    ``soft_min_share`` [0.5] of the prose, or the last answer only asks a short question back
+    (``soft_ask_back``; see ``curate.filters.refusal``). Drop when either is >
+    ``max_refusal_turns`` [0] (the ShareGPT_Vicuna_unfiltered / WizardLM-uncensored practice).
+    Detail quotes the first match. ``refusal_kinds`` picks sections.
 ``truncated_response``
-    ``stat_trunc_unterminated`` (1 when the last assistant turn ends mid-sentence: last line is
-    prose of ≥ ``trunc_min_words`` [8] words ending in a letter/digit/comma, in a turn of ≥
-    ``trunc_min_chars`` [200] characters; ours, checked by reading the flagged rows of every
-    shared file), ``stat_trunc_open_fence`` (assistant turns with an odd number of
-    ````` fences), ``stat_continue_turns`` (user turns that only say "continue", "go on",
-    "继续", ...: the previous answer was cut at the generation limit). Drop when any is > 0.
+    Named sub-reasons of the last assistant turn, each a 0/1 column ``stat_trunc_<name>`` and named
+    first in ``drop_detail`` (``list_cut: stat_trunc_list_cut=1 > 0 (announced 5 items, 2 given)``),
+    reported in this order (``curate.filters.truncation``): ``code_cut`` (unclosed fence in any
+    answer, or a last code block/unfenced JSON ending with open brackets), ``announced_missing``
+    (ends on a colon, a last sentence that only announces, "here is the code:" with no code),
+    ``list_cut`` (fewer items than announced or than the prompt asks for, a numbered list stopping
+    at item 1, a last item cut mid-sentence), ``continue`` (``stat_continue_turns``: user turns
+    that only say "continue", "go on", "继续": the previous answer hit the limit),
+    ``no_terminal_punct`` (last prose line of ≥ ``trunc_min_words`` [8] words in a turn of ≥
+    ``trunc_min_chars`` [200] characters ends without its script's terminal punctuation; from 20
+    characters when it ends on a function word such as "the" or inside an open bracket),
+    ``length_limit`` (token count — ``stat_assistant_tokens`` when present and the row has one
+    answer, else an estimate — within ``length_limit_tolerance`` [0.02] of ``length_limits``
+    [256, 512, 1024, 2048, 4096], ending mid-sentence). ``trunc_checks`` picks sub-reasons;
+    ``flagged.truncated_response.<name>`` counts each.
 ``markup_debris``
     ``stat_markup_count``: leftover HTML tags (``<div>``, ``<br>``, ``<span class=…>``…) and
     entities (``&nbsp;``, ``&quot;``, ``&#39;``) outside code blocks and inline code, in any turn.
@@ -60,6 +77,26 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     (62 without), and the flagged answers we read were good ones (a product name such as "Google
     Cloud Speech-to-Text" repeated down a list, a table with a repeated column). Lines without any letter
     or digit are not counted as duplicates (see ``curate.filters.text.repetition_metrics``).
+``degenerate``
+    Per assistant turn (``curate.filters.degenerate``), worst over turns: ``stat_char_entropy`` <
+    ``min_char_entropy`` [2.0 bits/char], ``stat_tail_loop`` > ``max_tail_loop`` [0.3 of the words
+    in a loop at the end], ``stat_token_run`` > ``max_token_run`` [10], ``stat_gibberish`` >
+    ``max_gibberish`` [0.3 of Latin words unpronounceable], ``stat_echo`` > 0 (the answer repeats
+    the prompt or has no letter/digit; ``drop_echo``), ``stat_leak_lines`` > ``max_leak_lines`` [0]
+    ("### Instruction:", "[EX Q]:", "<|endoftext|>"). Code answers and prompts asking for repetition
+    get no entropy/loop metrics. Opt-in.
+``language_mismatch``
+    ``stat_language_mismatch``: 1 when the first answer is not in the first user turn's language
+    and the prompt neither asks for a translation nor names a target language
+    (``curate.filters.relevance.language_mismatch``, ``curate.filters.langid``'s detector).
+    Judged from ``mismatch_min_letters`` [20] letters and ``mismatch_min_prob`` [0.8]. Opt-in.
+``off_topic``
+    ``stat_relevance``: cosine of the embeddings of the first user turn and the first answer
+    (all-MiniLM-L6-v2 via ``curate.embed.embed_texts``, first ``relevance_max_seq_length`` [128]
+    word pieces, the pipeline's embedding cache); ``stat_relevance_z``: its robust z-score within
+    the batch's (script, length) group. Drop when ``stat_relevance`` < ``min_relevance`` [0.1]
+    (and ``stat_relevance_z`` < ``max_relevance_z`` when set). Opt-in: embedding answers costs
+    ~2-6 texts/s per core on CPU.
 ``symbol_ratio``
     ``stat_symbol_word_ratio``: Gopher symbol-to-word ratio (``#`` and ellipses per word) of the
     assistant prose (code removed), judged from ``repetition_min_words`` words. Drop when >
@@ -74,14 +111,18 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     ``max_resp_prompt_ratio`` [None = off].
 
 Default ``drop``: ``[length, placeholder, templated_identity, refusal_boilerplate,
-truncated_response, markup_debris, repetition]``; ``symbol_ratio``, ``alnum_ratio`` and
-``response_prompt_ratio`` are opt-in (they drop math/LaTeX and code answers: see the filters report).
+truncated_response, markup_debris, repetition]``; ``degenerate``, ``language_mismatch``,
+``off_topic``, ``symbol_ratio``, ``alnum_ratio`` and ``response_prompt_ratio`` are opt-in (they drop math/LaTeX and code answers: see the filters report).
 Counters: ``dropped.<rule>`` and ``flagged.<rule>`` (rows whose metrics would fire the rule on its
 own, before the first-rule-wins split).
 
 Example::
 
     - {stage: quality, drop: [refusal_boilerplate, truncated_response, repetition], max_dup_line_frac: 0.3}
+    - stage: quality
+      drop: [refusal_boilerplate, truncated_response, degenerate, language_mismatch]
+      extra_patterns: {en: ['\\bcomputer says no\\b']}   # single quotes keep the backslashes
+      trunc_checks: [code_cut, announced_missing, list_cut, continue, no_terminal_punct]
 """
 
 from __future__ import annotations
@@ -139,7 +180,7 @@ class Quality(FilterStage):
     """Heuristic quality rules for chats: refusals, truncation, repetition, debris, lengths, templates."""
 
     name = "quality"
-    version = "1"
+    version = "2"
 
     class Params(StageParams):
         drop: list[RuleName] = Field(default_factory=lambda: list(DEFAULT_DROP), description="rules to apply, by name")
@@ -195,8 +236,9 @@ class Quality(FilterStage):
         # off_topic
         relevance_model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers model (curate.embed)")
         relevance_max_seq_length: int = Field(128, ge=8, description="word pieces embedded per text")
-        min_relevance: float = Field(0.2, ge=-1, le=1, description="raw cosine below which a row may be off-topic")
-        max_relevance_z: float = Field(-2.5, description="z-score within (language, length) below which it is")
+        min_relevance: float = Field(0.1, ge=-1, le=1, description="cosine of prompt and answer below which a row is off-topic")
+        max_relevance_z: float | None = Field(
+            None, description="optional: also require the z-score within (script, length) groups below this")
         relevance_min_group: int = Field(30, ge=2, description="rows a (language, length) group needs for its own z")
         # markup
         max_markup: int = Field(2, ge=0, description="leftover HTML tags/entities outside code")
@@ -547,9 +589,12 @@ class Quality(FilterStage):
                             pl.format("stat_language_mismatch={} > 0 ({})", pl.col("stat_language_mismatch"),
                                       pl.col("_mismatch_note"))))
             elif rule == "off_topic":
-                out.append(((pl.col("stat_relevance") < p.min_relevance) & (pl.col("stat_relevance_z") < p.max_relevance_z),
-                            rule, pl.format(f"stat_relevance={{}} < {p.min_relevance} and stat_relevance_z={{}} < {p.max_relevance_z}",
-                                            pl.col("stat_relevance").round(3), pl.col("stat_relevance_z").round(2))))
+                if p.max_relevance_z is None:
+                    lt("stat_relevance", p.min_relevance, rule)
+                else:
+                    out.append(((pl.col("stat_relevance") < p.min_relevance) & (pl.col("stat_relevance_z") < p.max_relevance_z),
+                                rule, pl.format(f"stat_relevance={{}} < {p.min_relevance} and stat_relevance_z={{}} < {p.max_relevance_z}",
+                                                pl.col("stat_relevance").round(3), pl.col("stat_relevance_z").round(2))))
             elif rule == "markup_debris":
                 gt("stat_markup_count", p.max_markup, rule)
             elif rule == "repetition":
