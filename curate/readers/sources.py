@@ -154,7 +154,8 @@ def file_signature(f: DataFile) -> bytes:
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
                     h.update(chunk)
         return h.digest()
-    with open(f.location, "rb") as fh:
+    local = f.location[len("file://"):] if f.location.startswith("file://") else f.location
+    with open(local, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.digest()
@@ -296,7 +297,7 @@ def load_records(f: DataFile, limit: int | None = None, is_record: Callable[[Any
             local = Path(tmp) / base
             local.write_bytes(data)
             return load_records(DataFile(str(local), f.name), limit, is_record, **caps)
-    path = Path(f.location)
+    path = Path(f.location[len("file://"):] if f.location.startswith("file://") else f.location)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: file not found")
     inner, codec = _inner_name(path.name)
