@@ -50,7 +50,7 @@ Hostile values (decisions, all counted or rejected, never an abort):
 Compressed input is verified and capped:
 
 - the data is decompressed in chunks; when the output passes ``max_bytes`` (default ``MAX_BYTES`` =
-  4 GiB) or passes both ``RATIO_FLOOR`` (64 MiB) and ``max_ratio`` (default ``MAX_RATIO`` = 200) times
+  4 GiB or 1/16 of physical memory, whichever is less) or passes both ``RATIO_FLOOR`` (64 MiB) and ``max_ratio`` (default ``MAX_RATIO`` = 200) times
   the compressed bytes consumed so far, decompression stops with a one-line ``ReadError`` before memory
   grows further (a 3 MB gzip of 3 GiB stops after 64 MiB). Real JSON text compresses 3-20x;
 - a truncated or corrupt stream (gzip/bz2/xz ``EOFError`` or CRC error; zstd frame not ended, checked
@@ -71,6 +71,7 @@ import gzip
 import io
 import json
 import lzma
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -84,8 +85,17 @@ MAX_RATIO = 200.0
 """Largest decompressed/compressed size ratio accepted past ``RATIO_FLOOR`` (a bomb guard)."""
 RATIO_FLOOR = 64 << 20
 """Decompressed bytes always allowed whatever the ratio (64 MiB), so small files are never refused."""
-MAX_BYTES = 4 << 30
-"""Absolute ceiling on the decompressed size of one compressed file (4 GiB)."""
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return None
+
+
+MAX_BYTES = min(4 << 30, (_physical_memory() or 64 << 30) // 16)
+"""Absolute ceiling on the decompressed size of one compressed file: 4 GiB, or 1/16 of the physical
+memory if less (1.4 GiB on a 23 GiB machine). Records are held in memory as Python objects, several
+times the size of their text, so a file past this would exhaust memory rather than be read."""
 RAW_CHARS = 500
 """Characters of a broken record's text kept in ``RawRecord.raw``."""
 
@@ -206,7 +216,7 @@ def load_bytes(data: bytes, name: str, limit: int | None = None,
         limit: read at most this many records (None: all).
         is_record: tells whether a lone top-level JSON object is itself a record (so that a
             one-record file is not mistaken for a ``{"data": [...]}`` wrapper).
-        max_bytes: ceiling on decompressed bytes; None: ``MAX_BYTES`` (4 GiB).
+        max_bytes: ceiling on decompressed bytes; None: ``MAX_BYTES`` (4 GiB or RAM/16).
         max_ratio: ceiling on decompressed/compressed bytes past ``RATIO_FLOOR``; None: ``MAX_RATIO``
             (200). ``float("inf")`` turns the ratio check off.
         max_depth: deepest nesting accepted in one record; None: ``MAX_DEPTH`` (256).
@@ -585,6 +595,8 @@ def _load_array(text: str, start: int, p: _Parser, limit: int | None) -> bool:
         else:
             items = value[:limit] if limit else value
             box.records = [RawRecord(i, None, v) for i, v in enumerate(items)]
+            if not value:
+                box.warnings.append(f"{name}: the file is an empty JSON array: no records")
             return True
     p.notes.clear()
     box.warnings.append(f"{name}: {why}; reading the array leniently, element by element")
