@@ -190,8 +190,10 @@ class Vocab:
     mapped: frozenset[str] = frozenset()
 
     def role_of(self, raw: str) -> str | None:
-        """Canonical role of a role value (any case), or None when unknown."""
-        return self.roles.get(raw.strip().lower())
+        """Canonical role of a role value (any case, surrounding spaces and a trailing colon
+        ignored: ``" Human: "`` → ``user``), or None when unknown."""
+        key = raw.strip().lower()
+        return self.roles.get(key) or self.roles.get(key.rstrip(":：").strip())
 
     def with_fields(self, fields: dict[str, str], roles: dict[str, str] | None = None) -> "Vocab":
         """A copy where each mapped meaning (``prompt``, ``response``, ``messages``, ``role``,
