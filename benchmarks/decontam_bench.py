@@ -262,9 +262,11 @@ def main(argv=None):
             print("| setting | exact | paraphrase | truncated | embedded | false drops | seconds |")
             print("|---|---:|---:|---:|---:|---:|---:|")
             for label, params in [
-                ("defaults (13-gram, min_ngram 8, bigram J >= 0.5)", {}),
+                ("defaults (13-gram, min_ngram 8, bigram J >= 0.5, 2 word edits)", {}),
+                ("no word edits (max_edits 0)", {"max_edits": 0}),
+                ("1 word edit (max_edits 1)", {"max_edits": 1}),
                 ("no short rule (min_ngram 13)", {"min_ngram": 13}),
-                ("n-grams only (threshold 1.0)", {"threshold": 1.0}),
+                ("n-grams only (threshold 1.0, max_edits 0)", {"threshold": 1.0, "max_edits": 0}),
                 ("J >= 0.4", {"threshold": 0.4}),
                 ("J >= 0.6", {"threshold": 0.6}),
                 ("J >= 0.7", {"threshold": 0.7}),

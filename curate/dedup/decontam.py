@@ -462,8 +462,9 @@ def _edit_matches(t: np.ndarray, lens: np.ndarray, index: EvalIndex) -> tuple[np
 
     Candidates by the pigeonhole rule: d edits remove at most d distinct tokens of the prompt, so a
     text within d edits holds at least one of any d + 1 distinct prompt tokens; each prompt is
-    indexed by its d + 1 rarest tokens (fewest occurrences in this batch) and candidates of the
-    right length are verified with the optimal-string-alignment distance."""
+    indexed by its d + 1 rarest tokens (fewest occurrences among this batch's texts of a fitting
+    length), and candidates of the right length are verified with the optimal-string-alignment
+    distance."""
     d = index.cfg.max_edits
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
     if d == 0 or len(index.short_ids) == 0 or len(t) == 0:
@@ -473,7 +474,8 @@ def _edit_matches(t: np.ndarray, lens: np.ndarray, index: EvalIndex) -> tuple[np
     if not fit.any():
         return empty
     text_of = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
-    uniq, counts = np.unique(t, return_counts=True)
+    sel = np.flatnonzero(fit[text_of])
+    uniq, counts = np.unique(t[sel], return_counts=True)  # rarity among the texts of a fitting length
     keys, owners = [], []
     for j, toks in enumerate(index.short_tokens):
         s = np.unique(toks)
@@ -481,7 +483,6 @@ def _edit_matches(t: np.ndarray, lens: np.ndarray, index: EvalIndex) -> tuple[np
         freq = np.where(uniq[pos] == s, counts[pos], 0)
         keys.append(s[np.argsort(freq, kind="stable")[: d + 1]])
         owners.append(np.full(len(keys[-1]), j, np.int64))
-    sel = np.flatnonzero(fit[text_of])
     qi, owner = _lookup(_table(np.concatenate(keys), np.concatenate(owners)), t[sel])
     S = len(index.short_ids)
     pair = np.unique(text_of[sel][qi] * S + owner)
