@@ -170,6 +170,8 @@ def test_hostile_records_become_rejects_naming_file_and_line(tmp_path):
     ("pairwise", lambda q, a: {"question": q, "reponse_gauche": "meh", "reponse_droite": a, "winner": "droite"}),
     ("pairwise", lambda q, a: {"question": q, "left_answer": "meh", "right_answer": a, "grade": "right"}),
     ("prompt_response", lambda q, a: {"prompt": q, "generated_text": a}),
+    ("conversation", lambda q, a: {"对话": [{"角色": "用户", "内容": q}, {"角色": "助手：", "内容": a}]}),
+    ("prompt_response", lambda q, a: {"задание": q, "решение": a}),
     ("prompt_response", lambda q, a: {"id": 0, "question": q.split("\n\n")[0], "A": "x", "B": "y", "C": "z", "D": "w",
                                       "answer": a, "explanation": ""}),  # C-Eval: options join the question
 ])

@@ -10,19 +10,23 @@ meaning                keys (in priority order; case-sensitive record keys, comp
 =====================  ===========================================================================
 conversation list      conversations, messages, conversation, dialog, dialogue, dialogs, chat,
                        turns, utterances, chat_history, thread, data
-turn role              from, role, speaker, author, sender, who, participant, speaker_role, type
-turn text              value, content, text, message, utterance, msg, body, parts, prompt
+turn role              from, role, speaker, author, sender, who, participant, speaker_role, 角色,
+                       роль, rôle, rol, rolle, type
+turn text              value, content, text, message, utterance, msg, body, parts, prompt, 内容,
+                       текст, contenu, texte, contenido, inhalt
 prompt                 instruction, question, prompt, query, problem, input, human, user, request,
-                       task, inputs, source, then 问题 指令 输入 提问 вопрос инструкция запрос
-                       consigne requête pregunta instrucción frage anweisung, last text, content
+                       task, inputs, source, then 问题 指令 题目 问 输入 提问 вопрос инструкция
+                       задание запрос consigne énoncé requête pregunta instrucción frage anweisung,
+                       last text, content
 context (appended)     input, context, inputs, query, passage, document, article, paragraph, contexte,
-                       контекст, 上下文, 背景, kontext, contexto
+                       entrée, контекст, ввод, 上下文, 背景, 输入, kontext, contexto
                        (only when it is not the prompt key)
 response               output, response, answer, std_answer, completion, target, reply, solution,
                        chosen, assistant, gpt, bot, best_answer, ref_answer, reference_answer,
                        model_output, model_answer, generation, prediction, outputs, responses,
                        answers, completions, generations, predictions, candidates, targets, reference,
-                       回答 答案 输出 回复 ответ réponse reponse respuesta antwort risposta resposta
+                       回答 答案 输出 回复 解答 答 ответ решение réponse reponse respuesta antwort
+                       risposta resposta
 system                 system, system_prompt, system_message, sys, sys_prompt
 history                history, chat_history (``[[user, assistant], ...]`` or a turn list)
 id                     id, uid, question_id, idx, sample_id, example_id, conversation_id,
@@ -90,20 +94,24 @@ for _role, _names in {
 
 CONVERSATION_KEYS = ("conversations", "messages", "conversation", "dialog", "dialogue", "dialogs",
                      "chat", "turns", "utterances", "chat_history", "thread", "对话", "диалог")
-ROLE_KEYS = ("from", "role", "speaker", "author", "sender", "who", "participant", "speaker_role")
-TEXT_KEYS = ("value", "content", "text", "message", "utterance", "msg", "body", "parts", "prompt")
+ROLE_KEYS = ("from", "role", "speaker", "author", "sender", "who", "participant", "speaker_role",
+             "角色", "роль", "rôle", "rol", "rolle")
+TEXT_KEYS = ("value", "content", "text", "message", "utterance", "msg", "body", "parts", "prompt",
+             "内容", "текст", "contenu", "texte", "contenido", "inhalt")
 PROMPT_KEYS = ("instruction", "question", "prompt", "query", "problem", "input", "human", "user",
                "request", "task", "inputs", "source",
-               "问题", "指令", "输入", "提问", "вопрос", "инструкция", "запрос", "consigne", "requête",
+               "问题", "指令", "题目", "问", "输入", "提问", "вопрос", "инструкция", "задание", "запрос",
+               "consigne", "énoncé", "requête",
                "pregunta", "instrucción", "frage", "anweisung", "text", "content")
 CONTEXT_KEYS = ("input", "context", "inputs", "query", "passage", "document", "article", "paragraph",
-                "contexte", "контекст", "上下文", "背景", "kontext", "contexto")
+                "contexte", "entrée", "контекст", "ввод", "上下文", "背景", "输入", "kontext", "contexto")
 RESPONSE_KEYS = ("output", "response", "answer", "std_answer", "completion", "target", "reply",
                  "solution", "chosen", "assistant", "gpt", "bot", "best_answer", "ref_answer",
                  "reference_answer", "model_output", "model_answer", "generation", "prediction",
                  "outputs", "responses", "answers", "completions", "generations", "predictions",
                  "candidates", "targets", "reference", "generated_text",
-                 "回答", "答案", "输出", "回复", "ответ", "réponse", "reponse", "respuesta", "antwort",
+                 "回答", "答案", "输出", "回复", "解答", "答", "ответ", "решение", "réponse", "reponse",
+                 "respuesta", "antwort",
                  "risposta", "resposta")
 SYSTEM_KEYS = ("system", "system_prompt", "system_message", "sys", "sys_prompt")
 HISTORY_KEYS = ("history", "chat_history")
