@@ -12,9 +12,10 @@ little else in it:
   "answered" with 120 words that open with "Without more context I can't say" is a deflection); or
 - **share**: sentences with a soft phrase make up at least ``min_share`` [0.5] of the turn's prose
   characters (code removed), whatever the length: an ethics lecture in place of an answer;
-- **asking back**: the conversation's last answer is only a short question (≤ 2 sentences, ≤ 20
+- **asking back**: the conversation's only answer is a short question (≤ 2 sentences, ≤ 20
   words, ending in ``?``/``？``) to a prompt of ≥ 3 words: "Why are you asking me?", "What do you
-  mean?" (``final=True``; questions in earlier turns are ordinary clarifications).
+  mean?" (``final=True``, set by the stage for single-answer rows; in a longer chat a question back
+  is an ordinary turn of the dialogue).
 
 The thresholds are ours, set on the tune half of ``benchmarks/refusal_labels.jsonl`` (hh-rlhf,
 ShareGPT, ShareGPT-zh, oasst) and checked on its hold-out half and on

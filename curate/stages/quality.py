@@ -33,7 +33,7 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     ``stat_soft_refusal_turns``: turns where a ``[soft]`` phrase (deflection, missing-information
     claim, ethics lecture) opens a short answer (≤ ``soft_max_words`` [80] words or ≤
     ``soft_max_prompt_ratio`` [0.5] of its prompt's words), or soft sentences are ≥
-    ``soft_min_share`` [0.5] of the prose, or the last answer only asks a short question back
+    ``soft_min_share`` [0.5] of the prose, or the row's only answer is a short question back
     (``soft_ask_back``; see ``curate.filters.refusal``). Drop when either is >
     ``max_refusal_turns`` [0] (the ShareGPT_Vicuna_unfiltered / WizardLM-uncensored practice).
     Detail quotes the first match. ``refusal_kinds`` picks sections.
@@ -346,12 +346,13 @@ class Quality(FilterStage):
             soft_re = re.compile(patterns.refusal_pattern(("soft",), langs, rust=False))
             soft: list = [None] * n
             soft_match: list = [None] * n
-            final = [False] * n  # the last assistant turn of its row
-            seen: set = set()
-            for i in range(n - 1, -1, -1):
-                if roles[i] == "assistant" and row_ids[i] not in seen:
-                    final[i] = True
-                    seen.add(row_ids[i])
+            # asking back counts only for a single answer (the last assistant turn is also the first):
+            # in a longer chat a question back is an ordinary turn of the dialogue
+            n_answers: dict = {}
+            for rid, r in zip(row_ids, roles):
+                if r == "assistant":
+                    n_answers[rid] = n_answers.get(rid, 0) + 1
+            final = [r == "assistant" and n_answers.get(rid) == 1 for rid, r in zip(row_ids, roles)]
             for i, hit in enumerate(turns.get_column("_soft_hit").to_list()):
                 if hit or (final[i] and p.soft_ask_back and asks_back(contents[i], prompt_of[i])):
                     v = soft_refusal(contents[i], prompt_of[i], soft_re, opening_sentences=p.soft_opening_sentences,
