@@ -97,6 +97,15 @@ def test_huge_integers_and_nan_never_abort():
                             "n.jsonl: 2 integers longer than 4300 digits kept as strings; first at n.jsonl:2"]
 
 
+def test_repairs_in_the_first_line_are_counted_once():
+    for first in ('{"f": NaN, "s": "\\ud800"}', '[NaN, "\\ud800"]'):
+        box = load_bytes(f"{first}\n{LINES[0]}\n".encode(), "f.jsonl")
+        assert box.kind == "jsonl" and values(box)[1] == RECS[0]
+        assert box.warnings == ["f.jsonl: 1 NaN/Infinity literals (not valid JSON) read as null; first at f.jsonl:1",
+                                "f.jsonl: 1 lone surrogate escapes (\\ud800-\\udfff) replaced with U+FFFD; "
+                                "first at f.jsonl:1"]
+
+
 def test_huge_integer_and_surrogate_in_an_array_name_the_line():
     text = "[\n" + LINES[0] + ',\n{"n": ' + "1" * 4301 + ', "s": "\\udbff"}\n]'
     box = load_bytes(text.encode(), "a.json")

@@ -249,10 +249,11 @@ def load_bytes(data: bytes, name: str, limit: int | None = None,
     else:
         start = m.start()
         try:
-            if text[start] == "[":
-                if not _load_array(text, start, p, limit):
-                    _load_jsonl(text, p, limit)
-            elif text[start] != "{" or not _load_object(text, start, p, limit, is_record):
+            if (text[start] == "[" and not _load_array(text, start, p, limit)) or (
+                    text[start] == "{" and not _load_object(text, start, p, limit, is_record)):
+                p.notes.clear()  # repairs seen while probing the first value are counted again below
+                _load_jsonl(text, p, limit)
+            elif text[start] not in "[{":
                 _load_jsonl(text, p, limit)
         except _Limit:
             pass
