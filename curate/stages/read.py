@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from curate.readers import FORMATS, ReadError, read_file
 from curate.readers.formats import Options
-from curate.readers.sources import expand, file_signature, is_remote
+from curate.readers.sources import expand, file_signature, is_remote, load_records
 from curate.readers.synonyms import CANONICAL_ROLES
 from curate.registry import register
 from curate.schema import empty_frame, empty_rejects, make_frame, REJECT_COLUMNS, SCHEMA
@@ -167,8 +167,6 @@ class Read(Stage):
                     if Path(f.location).stat().st_size > 512 << 20:
                         continue
                     res = read_file(f, inp.source, inp.format, limit=CHECK_RECORDS, **inp.read_kwargs())
-                    from curate.readers.sources import load_records
-
                     box = load_records(f, CHECK_RECORDS)
                 except (OSError, ReadError, ValueError) as exc:
                     out.append(f"inputs[{i}] ({f.name}): {str(exc)[:200]}")
