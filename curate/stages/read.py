@@ -143,6 +143,8 @@ class Read(Stage):
         inputs: list[InputSpec] = Field(min_length=1, description="files, folders, globs or URLs to read")
 
         def missing_files(self) -> list[str]:
+            """One message per local input that names no data file (a missing file, an empty
+            folder, a glob that matches nothing); remote URLs are checked at run time."""
             out = []
             for i, inp in enumerate(self.inputs):
                 if is_remote(inp.path) or expand(inp.path):
