@@ -4,7 +4,8 @@ Reproduces every figure in ``benchmarks/results/quality.md``::
 
     .venv/bin/python benchmarks/quality_bench.py refusal   # (a) benchmarks/refusal_labels.jsonl (tune / holdout)
     .venv/bin/python benchmarks/quality_bench.py trunc     # (b) good answers cut at natural points
-    .venv/bin/python benchmarks/quality_bench.py labels    # (c) benchmarks/quality_labels.jsonl, halves by hash of id
+    .venv/bin/python benchmarks/quality_bench.py labels    # (c) benchmarks/quality_labels.jsonl, halves by hash of the response
+    .venv/bin/python benchmarks/quality_bench.py speed     # conversations/s of before / after / after+ on 4 shared files
     .venv/bin/python benchmarks/quality_bench.py all
     options: --relevance (also run the embedding off_topic rule in `labels`), --show N (misses to print)
 
@@ -283,9 +284,29 @@ def bench_labels(show: int, relevance: bool) -> None:
                     print("     false", r["id"], d[r["id"]][0], d[r["id"]][1][:100])
 
 
+# ---------------------------------------------------------------- speed
+
+SPEED_FILES = ["sharegpt92k_sample_part_a.jsonl", "carbonz0_zh-data-part-00.json", "oasst2_filtered_openpaws.jsonl",
+               "hh_rlhf_harmless_base_test.jsonl.gz"]
+
+
+def bench_speed() -> None:
+    from filters_bench import load_file
+
+    from curate.schema import make_frame
+
+    df = make_frame([r for f in SPEED_FILES for r in load_file(DATA / f) if r["messages"]])
+    print(f"\n## speed: {df.height} conversations from {', '.join(SPEED_FILES)} ({uptime()})")
+    for name, st in stages():
+        t0 = time.perf_counter()
+        d = drops(st, df)
+        dt = time.perf_counter() - t0
+        print(f"{name:7s} {dt:6.1f} s = {df.height / dt:,.0f} conversations/s, {len(d)} dropped ({uptime()})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=["refusal", "trunc", "labels", "all"])
+    ap.add_argument("what", choices=["refusal", "trunc", "labels", "speed", "all"])
     ap.add_argument("--show", type=int, default=0, help="print up to N misses / false drops per split")
     ap.add_argument("--relevance", action="store_true", help="also run the off_topic embedding rule in `labels`")
     a = ap.parse_args()
@@ -295,6 +316,8 @@ def main() -> None:
         bench_trunc(a.show)
     if a.what in ("labels", "all"):
         bench_labels(a.show, a.relevance)
+    if a.what in ("speed", "all"):
+        bench_speed()
 
 
 if __name__ == "__main__":

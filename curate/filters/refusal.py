@@ -61,13 +61,20 @@ _QUESTION_END = ("?", "？")
 
 #: offers of help are greetings, not questions back; prompts that ask for a question want one
 _OFFER_RE = re.compile(r"(?i)how (?:can|may|could) i (?:help|assist)|what can i do for you|有什么(?:可以|能)帮|能为您做|чем (?:я )?(?:могу|можу) (?:вам |тебе )?помочь|en qu[eé] puedo ayudar")
-_ASK_FOR_QUESTION_RE = re.compile(r"(?i)\bask me\b|\bquestions?\b|\bquiz\b|问题|提问|问我|вопрос|pregunta")
+_ASK_FOR_QUESTION_RE = re.compile(
+    r"(?i)\bask me\b|\bquestions?\b|\bquiz\b|问题|提问|问我|疑问|问句|反问|вопрос|pregunta"
+    # generation and rewriting tasks: a question can be the requested output
+    r"|\b(?:rewrite|rephrase|paraphrase|change|convert|turn|transform|make|edit|correct|translate|generate|create"
+    r"|write|compose|form|construct|formulate|come up with|add|complete|continue)\b"
+    r"|改写|重写|改成|变成|转换|转为|翻译|改为|添加|造句|构造|生成|写|编|出一道|续写|让这句话"
+    r"|перепиш|перевед|сформулир|составь|придумай|reescrib|traduc|genera|escrib")
 
 
 def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     """True when ``text`` is at most two sentences, ≤ ``max_words`` words, and ends with a question
     that is not an offer of help ("How can I help you today?") and answers a prompt that did not
-    ask for a question ("Ask me a question", "出一道题")."""
+    ask for a question or set a generation/rewriting task, where a question can be the output
+    ("Ask me a question", "把这句话改成疑问句", "Rewrite this politely")."""
     prose = strip_code(text).strip()
     if not prose or not prose.endswith(_QUESTION_END) or len(words(prose)) > max_words or len(sentences(prose)) > 2:
         return False
