@@ -225,8 +225,8 @@ class Decontaminate(Stage):
         key = rows * len(prompts) + m.prompt
         uk, inv = np.unique(key, return_inverse=True)
         row_hits = np.bincount(inv, weights=m.hits).astype(np.int64)[inv] if len(m) else np.zeros(0, np.int64)
-        # reported match per row: an n-gram match before a near-match, then the prompt sharing the
-        # most n-grams with the row, then the highest Jaccard, then prompt order, then turn order
+        # reported match per row: n-gram before near-match before word edits, then the prompt sharing
+        # the most n-grams with the row, then the highest Jaccard, then prompt order, then turn order
         jac = np.nan_to_num(m.jaccard, nan=0.0)
         order = np.lexsort((m.text, m.prompt, -jac, -row_hits, m.method, rows))
         first = np.ones(len(order), dtype=bool)
