@@ -306,3 +306,12 @@ def test_truncated_parquet_is_a_read_error_naming_the_file(tmp_path):
         load_bytes(data[: len(data) // 2], "a.parquet")
     with pytest.raises(ReadError, match=r"^a.parquet.gz: gzip data ends .*; a partial Parquet file cannot be read"):
         load_bytes(gzip.compress(data)[:-20], "a.parquet.gz")
+
+
+def test_limit_counts_records_not_depth():
+    text = "\n".join(json.dumps({"instruction": f"q{i}", "output": "a"}) for i in range(300))
+    assert len(load_bytes(text.encode(), "l.jsonl").records) == 300   # more lines than MAX_DEPTH
+    assert [r.value["instruction"] for r in load_bytes(text.encode(), "l.jsonl", limit=5).records] == \
+        ["q0", "q1", "q2", "q3", "q4"]
+    arr = ("[" + ",".join(json.dumps({"n": i}) for i in range(300)) + ",]").encode()  # lenient path
+    assert [r.value for r in load_bytes(arr, "l.json", limit=3).records] == [{"n": 0}, {"n": 1}, {"n": 2}]

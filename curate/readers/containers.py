@@ -36,8 +36,8 @@ Hostile values (decisions, all counted or rejected, never an abort):
 - nesting deeper than ``max_depth`` (default ``MAX_DEPTH`` = 256 levels of ``[``/``{`` in one
   record, enough for a 120-message oasst reply chain) is a ``nesting_too_deep`` record, so later code
   that recurses over a value (``json.dumps``, converters) stays far from Python's recursion limit of
-  1,000. Checked cheaply: a record with at most 256 brackets in its text cannot be deeper; only longer
-  ones are scanned. A value too deep even for Python's parser (``RecursionError``) is skipped by a
+  1,000. Checked cheaply: a record with at most 256 brackets in its text cannot be deeper; only
+  others are walked (iteratively, containers only). A value too deep even for Python's parser (``RecursionError``) is skipped by a
   bracket scan to its end, and reading goes on after it;
 - a lone surrogate escape (``"\\ud800"``, which would later fail to encode as UTF-8 in polars/Arrow)
   is replaced with U+FFFD; a warning gives the count and the first ``file:line``. Valid escape pairs
@@ -104,8 +104,6 @@ _ZSTD_MAX_RATIO = 32768  # zstd's worst case: a 4-byte RLE block header expands 
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NONWS = re.compile(r"[^ \t\n\r]")
-_NON_BRACKET = re.compile(r"[^\[\]{}]+")
-_PAIR = re.compile(r"\[\]|\{\}")
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 _LONE_ESCAPE = re.compile(  # a \uD800-\uDBFF escape not followed by a low one, or a low one not preceded by a high one
     r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
@@ -251,7 +249,7 @@ def load_bytes(data: bytes, name: str, limit: int | None = None,
         try:
             if (text[start] == "[" and not _load_array(text, start, p, limit)) or (
                     text[start] == "{" and not _load_object(text, start, p, limit, is_record)):
-                p.notes.clear()  # repairs seen while probing the first value are counted again below
+                p.reset_notes()  # repairs seen while probing the first value are counted again below
                 _load_jsonl(text, p, limit)
             elif text[start] not in "[{":
                 _load_jsonl(text, p, limit)
@@ -386,24 +384,24 @@ def _has_lone_escape(text: str, start: int = 0, end: int | None = None) -> bool:
     return _SURROGATE_ESCAPE.search(text, start, end) is not None and _LONE_ESCAPE.search(text, start, end) is not None
 
 
-def _strip_strings(s: str) -> str:
-    """JSON text ``s`` without its string literals (escapes dropped first, then every other
-    ``"``-separated segment); ``str`` methods only, 5-10x faster than a string regex."""
-    if "\\" in s:
-        s = s.replace("\\\\", "").replace('\\"', "")
-    return "".join(s.split('"')[::2])
-
-
-def _max_depth(s: str, limit: int) -> int:
-    """Deepest bracket nesting in JSON text ``s``, counted up to ``limit + 1`` (strings ignored)."""
-    s = _NON_BRACKET.sub("", _strip_strings(s))
-    depth = 0
-    while s and depth <= limit:
-        t = _PAIR.sub("", s)
-        if len(t) == len(s):  # unbalanced (broken text): count what is left open
-            return depth + len(s)
-        s, depth = t, depth + 1
-    return depth
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether a parsed JSON value nests deeper than ``limit`` (a scalar is depth 0, ``[]`` depth 1).
+    Iterative, visiting containers only: about 0.4x the time ``json.loads`` took to build the value."""
+    stack = [(value, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        x, d = pop()
+        if type(x) is dict:
+            x = x.values()
+        elif type(x) is not list:
+            continue
+        if d > limit:
+            return True
+        for y in x:
+            t = type(y)
+            if t is dict or t is list:
+                push((y, d + 1))
+    return False
 
 
 def _skip_value(text: str, pos: int) -> int | None:
@@ -429,15 +427,27 @@ class _Parser:
         self.dec = json.JSONDecoder(parse_constant=self._constant)
         self.big = json.JSONDecoder(parse_constant=self._constant, parse_int=self._int)
         self.line: int | None = None  # line of the value being parsed, for the notes
-        self.notes: dict[str, list] = {}
+        self.notes: dict[str, list] = {}  # kind -> [count, first line]
+        self.nonfinite, self.nonfinite_line = 0, None  # an int: saved and restored around a retried parse
         self._ln, self._ln_pos, self._ln_start = 1, 0, 0
+
+    def reset_notes(self) -> None:
+        """Forget the repairs counted so far (the text is about to be parsed again)."""
+        self.notes.clear()
+        self.nonfinite, self.nonfinite_line = 0, None
+
+    def noted(self) -> bool:
+        """Whether any repair was counted."""
+        return bool(self.notes) or self.nonfinite > 0
 
     def _note(self, kind: str, n: int = 1) -> None:
         c = self.notes.setdefault(kind, [0, self.line])
         c[0] += n
 
     def _constant(self, s: str) -> None:
-        self._note("nonfinite")
+        self.nonfinite += 1
+        if self.nonfinite_line is None:
+            self.nonfinite_line = self.line
         return None
 
     def _int(self, s: str) -> int | str:
@@ -454,7 +464,8 @@ class _Parser:
             "nonfinite": "NaN/Infinity literals (not valid JSON) read as null",
             "bigint": f"integers longer than {sys.get_int_max_str_digits()} digits kept as strings",
         }
-        for kind, (n, line) in self.notes.items():
+        notes = {"nonfinite": [self.nonfinite, self.nonfinite_line]} if self.nonfinite else {}
+        for kind, (n, line) in {**notes, **self.notes}.items():
             at = f"{self.name}:{line}" if line is not None else self.name
             self.box.warnings.append(f"{self.name}: {n} {labels[kind]}; first at {at}")
 
@@ -469,11 +480,13 @@ class _Parser:
         self._ln_pos = pos
         return self._ln, pos - self._ln_start + 1
 
-    def deep(self, text: str, start: int, end: int, limit: int) -> bool:
-        """Whether ``text[start:end]`` nests deeper than ``limit``; O(1) scans for shallow text."""
+    @staticmethod
+    def deep(value: Any, text: str, start: int, end: int, limit: int) -> bool:
+        """Whether ``value``, parsed from ``text[start:end]``, nests deeper than ``limit``: no deeper
+        than its count of brackets (two C-speed counts), else walked (``_too_deep``)."""
         if text.count("[", start, end) + text.count("{", start, end) <= limit:
             return False
-        return _max_depth(text[start:end], limit) > limit
+        return _too_deep(value, limit)
 
     def decode(self, text: str, pos: int, extra_depth: int = 0) -> tuple[Any, int]:
         """Parse the JSON value at ``text[pos]``; returns ``(value, end)``.
@@ -482,28 +495,28 @@ class _Parser:
         ``RecursionError`` or the ``ValueError`` of a huge integer.
         """
         limit = self.max_depth + extra_depth
-        too_deep = _Bad("nesting_too_deep", f"nesting deeper than {limit} levels", pos)
-        nonfinite = self.notes.get("nonfinite", (0,))[0]
+        nonfinite = self.nonfinite
         try:
             value, end = self.dec.raw_decode(text, pos)
         except RecursionError:
-            raise too_deep from None
+            raise self.too_deep(pos, limit) from None
         except json.JSONDecodeError:
             raise
         except ValueError:  # an integer past sys.get_int_max_str_digits(): parse again, keeping it a string
-            if nonfinite:  # NaN seen by the failed attempt is counted again by the next one
-                self.notes["nonfinite"][0] = nonfinite
-            else:
-                self.notes.pop("nonfinite", None)
+            self.nonfinite = nonfinite  # NaN seen by the failed attempt is counted again by the next one
             try:
                 value, end = self.big.raw_decode(text, pos)
             except RecursionError:  # pragma: no cover - the first parse would have hit it
-                raise too_deep from None
-        if self.deep(text, pos, end, limit):
-            raise too_deep
+                raise self.too_deep(pos, limit) from None
+        if self.deep(value, text, pos, end, limit):
+            raise self.too_deep(pos, limit)
         if _has_lone_escape(text, pos, end):
             value = self._repair(value)
         return value, end
+
+    @staticmethod
+    def too_deep(pos: int, limit: int) -> _Bad:
+        return _Bad("nesting_too_deep", f"nesting deeper than {limit} levels", pos)
 
     def whole(self, text: str) -> Any:
         """Parse ``text`` holding exactly one JSON value (like ``json.loads``), see ``decode``."""
@@ -550,6 +563,7 @@ def _load_jsonl(text: str, p: _Parser, limit: int | None) -> None:
     box, name = p.box, p.name
     box.kind = "jsonl"
     out = box.records
+    decode, depth_cap = p.dec.decode, p.max_depth
     # split on "\n" only: str.splitlines would also split on U+2028 and friends inside strings
     for lineno, line in enumerate(text.split("\n"), 1):
         if limit is not None and len(out) >= limit:
@@ -559,6 +573,21 @@ def _load_jsonl(text: str, p: _Parser, limit: int | None) -> None:
         if not line or line.isspace():
             continue
         p.line = lineno
+        nonfinite = p.nonfinite
+        try:  # fast path: what json.loads does, plus two counts and a substring test
+            value = decode(line)
+        except (ValueError, RecursionError):  # JSONDecodeError, a huge integer, deep nesting: the careful path
+            p.nonfinite = nonfinite
+        else:
+            if line.count("[") + line.count("{") > depth_cap and _too_deep(value, depth_cap):
+                col = len(line) - len(line.lstrip(" \t\r")) + 1
+                out.append(RawRecord(len(out), lineno, None, f"{name}:{lineno}:{col}: nesting deeper than {depth_cap} "
+                                     "levels", line[:RAW_CHARS], "nesting_too_deep"))
+                continue
+            if "\\u" in line and _has_lone_escape(line):
+                value = p._repair(value)
+            out.append(RawRecord(len(out), lineno, value))
+            continue
         try:
             out.append(RawRecord(len(out), lineno, p.whole(line)))
         except json.JSONDecodeError as exc:
@@ -587,11 +616,11 @@ def _load_array(text: str, start: int, p: _Parser, limit: int | None) -> bool:
     except (RecursionError, ValueError):
         why = "nested too deep or holding a huge integer"
     else:
-        if p.notes:
-            why = "holding NaN/Infinity"
+        if p.noted():
+            why = "holding NaN/Infinity or huge integers"
         elif _has_lone_escape(text):
             why = "holding lone surrogate escapes"
-        elif p.deep(text, start, len(text), p.max_depth + 1):
+        elif p.deep(value, text, start, len(text), p.max_depth + 1):
             why = f"holding records nested deeper than {p.max_depth} levels"
         else:
             items = value[:limit] if limit else value
@@ -599,7 +628,7 @@ def _load_array(text: str, start: int, p: _Parser, limit: int | None) -> bool:
             if not value:
                 box.warnings.append(f"{name}: the file is an empty JSON array: no records")
             return True
-    p.notes.clear()
+    p.reset_notes()
     box.warnings.append(f"{name}: {why}; reading the array leniently, element by element")
     try:
         end = _read_elements(text, start + 1, p, limit, None)
@@ -671,7 +700,7 @@ def _load_object(text: str, start: int, p: _Parser, limit: int | None,
     lists = [] if not isinstance(obj, dict) or is_record(obj) else _record_lists(obj)
     if not lists:
         box.kind = "json_object"
-        if p.deep(text, start, end, p.max_depth):
+        if p.deep(obj, text, start, end, p.max_depth):
             p.error(text, start, "nesting_too_deep", f"nesting deeper than {p.max_depth} levels", start)
         else:
             box.records.append(RawRecord(0, None, obj))
@@ -699,7 +728,7 @@ def _load_object_leniently(text: str, start: int, p: _Parser, limit: int | None,
             p.whole(ln)
         except (json.JSONDecodeError, _Bad):
             continue
-        p.notes.clear()
+        p.reset_notes()
         return False
     box, n = p.box, len(text)
     first = len(box.records)
@@ -747,7 +776,7 @@ def _load_object_leniently(text: str, start: int, p: _Parser, limit: int | None,
     if not splits or is_record(seen):
         del box.records[first:]
         del box.warnings[nwarn:]
-        p.notes.clear()
+        p.reset_notes()
         return False
     box.kind = f"json_object[{','.join(k for k in seen if k in splits)}]"
     box.warnings.insert(nwarn, f"{p.name}: the top-level object does not parse whole; "
