@@ -255,6 +255,15 @@ def test_extra_patterns_validated():
         Quality.Params(extra_patterns={"en": ["(?<=no)pe"]})
 
 
+def test_refusal_languages_validated_and_applied():
+    with pytest.raises(ValidationError, match=r"refusal_languages: no pattern file for xx \(have de, en, es"):
+        Quality.Params(refusal_languages=["en", "xx"])
+    rows = [{"id": "ru", "source": "t", "messages": [{"role": "user", "content": "Помоги"},
+                                                    {"role": "assistant", "content": "Извините, но я не могу помочь с этим."}]}]
+    assert Quality(Quality.Params(drop=["refusal_boilerplate"], refusal_languages=["en"])).run(make_frame(rows), Context()).rejected.height == 0
+    assert Quality(Quality.Params(drop=["refusal_boilerplate"], refusal_languages=["ru"])).run(make_frame(rows), Context()).rejected.height == 1
+
+
 def test_pattern_file_errors_name_file_and_line():
     with pytest.raises(ValueError, match=r"^x.txt:2: unknown section \[hard\]"):
         patterns.parse_pattern_file("# c\n[hard]\nabc", "x.txt")

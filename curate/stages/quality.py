@@ -264,6 +264,11 @@ class Quality(FilterStage):
 
         @model_validator(mode="after")
         def _ngrams(self):
+            if self.refusal_languages is not None:
+                unknown = sorted(set(self.refusal_languages) - set(patterns.refusal_languages()))
+                if unknown:
+                    raise ValueError(f"refusal_languages: no pattern file for {', '.join(unknown)} "
+                                     f"(have {', '.join(patterns.refusal_languages())})")
             extra = self.extra_patterns
             items = [(f"extra_patterns[{i}]", x) for i, x in enumerate(extra)] if isinstance(extra, list) else \
                 [(f"extra_patterns.{k}[{i}]", x) for k, v in extra.items() for i, x in enumerate(v)]
