@@ -213,7 +213,7 @@ def test_bomb_stops_at_the_ratio_cap(codec, monkeypatch):
 def test_absolute_ceiling_and_default_floor():
     packed = gzip.compress(("\n".join(LINES * 20)).encode())
     with pytest.raises(ReadError, match=r"^x.jsonl.gz: decompresses past \d+ MiB, over the ceiling of 0 MiB; "
-                                        "raise max_decompressed_bytes for this input$"):
+                                        "raise max_decompressed_mb for this input$"):
         load_bytes(packed, "x.jsonl.gz", max_bytes=1000)
     # a small, very compressible file stays under the 64 MiB floor whatever its ratio
     tiny = gzip.compress(("\n".join(LINES * 2000)).encode())

@@ -279,7 +279,7 @@ def _inflate(data: bytes, codec: str, name: str, max_bytes: int,
         size = len(out)
         if size > max_bytes:
             raise ReadError(f"{name}: decompresses past {size / 2**20:,.0f} MiB, over the ceiling of "
-                            f"{max_bytes / 2**20:,.0f} MiB; raise max_decompressed_bytes for this input")
+                            f"{max_bytes / 2**20:,.0f} MiB; raise max_decompressed_mb for this input")
         if size > allowed(consumed):
             raise ReadError(f"{name}: decompresses past {size / 2**20:,.0f} MiB from {consumed / 1024:,.0f} KiB "
                             f"of {codec} data (ratio {size / max(consumed, 1):,.0f}x > max {max_ratio:g}x), "
