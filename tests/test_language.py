@@ -4,8 +4,9 @@ Fixtures (tests/fixtures/filters/):
 - language.jsonl: conversations copied unchanged from /work/shared/data (oasst2, ShareGPT-zh, Alpaca).
 - language_short.jsonl: short labelled texts ({text, lang, origin}) from /work/shared/data, plus one
   Bulgarian sentence from benchmarks/lang_labels/handwritten.txt (the shared data hold no Bulgarian).
-- language_pooling.jsonl: an oasst2 thread (a French answer, then the user's "merci"), and the
-  assistant turn "64" of alpaca_5000.json#535 alone (a conversation without letters).
+- language_pooling.jsonl: an oasst2 thread (a French answer, then the user's "merci"), the
+  assistant turn "64" of alpaca_5000.json#535 alone (a conversation without letters), and the
+  first 400 characters of a fenced-code-only oasst1 message.
 """
 
 import json
@@ -25,8 +26,8 @@ from curate.stages.language import Language
 FIXTURES = Path(__file__).parent / "fixtures" / "filters"
 
 NOT_EN = {
-    "oasst2_filtered_openpaws.jsonl#135": "user=es(0.97); assistant=es(0.98)",
-    "oasst2_filtered_openpaws.jsonl#54": "user=de(1.0); assistant=de(0.99)",
+    "oasst2_filtered_openpaws.jsonl#135": "user=es(0.97); assistant=es(0.96)",
+    "oasst2_filtered_openpaws.jsonl#54": "user=de(1.0); assistant=de(0.98)",
     "oasst2_filtered_openpaws.jsonl#382": "user=ru(0.98); assistant=ru(0.99)",
     "oasst2_filtered_openpaws.jsonl#274": "user=zh(1.0); assistant=zh(1.0)",
     "medicalgpt_sharegpt_zh_1K.json#346": "user=zh(1.0); assistant=zh(1.0)",
@@ -76,7 +77,8 @@ def test_short_texts_are_judged(frame):
     # "Elephant, dog, coyote, and human." / "Name 4 different mammals."; "64" / "Solve 8 x 8."
     assert out["stat_lang_user"].to_list() == ["en", "en"]
     assert out["stat_lang_assistant"].to_list() == ["en", "en"]
-    assert out["stat_lang_user_by"].to_list() == ["conversation", "conversation"]
+    # "64" adds nothing to "Solve 8 x 8.", so that user turn is decided alone
+    assert out["stat_lang_user_by"].to_list() == ["tiebreak", "conversation"]
     assert out["stat_lang_assistant_by"].to_list() == ["conversation", "conversation"]
 
 
@@ -127,7 +129,7 @@ def test_pooling_short_turn_with_its_conversation():
     ("flag", 1, None),
 ])
 def test_undetermined_policy(policy, kept, reason):
-    f = make_frame(_jsonl("language_pooling.jsonl")[1:])
+    f = make_frame(_jsonl("language_pooling.jsonl")[1:2])
     res = Language(Language.Params(keep=["en"], roles=["assistant"], undetermined=policy)).run(f, Context())
     assert res.kept.height == kept
     assert res.counters["undetermined"] == 1 and res.counters["und.assistant"] == 1
@@ -143,13 +145,13 @@ def test_undetermined_policy(policy, kept, reason):
 
 
 def test_undetermined_default_follows_keep():
-    f = make_frame(_jsonl("language_pooling.jsonl")[1:])
+    f = make_frame(_jsonl("language_pooling.jsonl")[1:2])
     assert Language(Language.Params(roles=["assistant"])).run(f, Context()).kept.height == 0
     assert Language(Language.Params(keep=[], roles=["assistant"])).run(f, Context()).kept.height == 1
 
 
 def test_role_without_turns_is_null_not_undetermined():
-    f = make_frame(_jsonl("language_pooling.jsonl")[1:])  # assistant turn only
+    f = make_frame(_jsonl("language_pooling.jsonl")[1:2])  # assistant turn only
     res = Language(Language.Params(keep=["en"], roles=["user", "assistant"], undetermined="keep")).run(f, Context())
     assert res.kept["stat_lang_user"].to_list() == [None]
     assert res.counters["und.user"] == 0
@@ -231,3 +233,10 @@ def test_lingua_backend_restricted(frame):
     p = Language.Params(backend="lingua", lingua_languages=["en", "zh", "es", "de", "ru", "fr"])
     res = Language(p).run(frame, Context())
     assert sorted(res.rejected["id"].to_list()) == sorted(NOT_EN)
+
+
+def test_fenced_code_only_conversation_is_decided_on_its_code():
+    f = make_frame(_jsonl("language_pooling.jsonl")[2:])  # "```python\nimport pygame ..." alone
+    out = Language(Language.Params(keep=[], roles=["user"])).compute_stats(f, Context())
+    assert out["stat_lang_user"].to_list() == ["en"]
+    assert out["stat_lang_user_by"].to_list() == ["code"]
