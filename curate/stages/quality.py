@@ -515,8 +515,10 @@ class Quality(FilterStage):
     def _relevance(self, per: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         """``stat_relevance`` (cosine of first user turn and first answer) and ``stat_relevance_z``."""
         from curate.embed import default_cache_dir
-        from curate.filters.langid import script_guess
+        from curate.filters import langid
         from curate.filters.relevance import calibrate, main_script, relevance
+
+        script_guess = getattr(langid, "script_guess", lambda text: None)  # zh/ja/ko by script, if present
 
         p = self.params
         prompts = [x or "" for x in per.get_column("_first_u").to_list()]
