@@ -108,6 +108,9 @@ class Stage:
     Params: ClassVar[type[StageParams]] = StageParams
     #: a source stage (``read``) ignores its input frame and produces rows.
     is_source: ClassVar[bool] = False
+    #: each output row (kept or rejected) depends only on its own input row and every counter is a sum
+    #: over rows, so an engine may run the stage on chunks in parallel (``pipelines.engines``).
+    row_local: ClassVar[bool] = False
 
     def __init__(self, params: StageParams | None = None):
         self.params = params if params is not None else self.Params()

@@ -97,20 +97,29 @@ def main(verbose: bool, offline: bool | None) -> None:
 @click.option("--no-train", is_flag=True, help="Curate only; skip the train: block.")
 @click.option("--force", is_flag=True, help="Ignore the stage cache and rerun every stage; also allow an "
                                            "output folder that is not empty and holds no curatrain run.")
-def run(pipeline: str, no_train: bool, force: bool) -> None:
+@click.option("--engine", type=click.Choice(["local", "ray"]), default=None,
+              help="Where stages execute (default: the pipeline's engine:, else local). Outputs are the same.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes (local) or CPUs of a local Ray for row-local stages; 1 = one process. "
+                   "Default: the pipeline's workers:, else the cores available.")
+@click.option("--ray-address", default=None, metavar="ADDR",
+              help="Join this Ray cluster (auto, ray://head:10001) instead of starting a local one.")
+def run(pipeline: str, no_train: bool, force: bool, engine: str | None, workers: int | None,
+        ray_address: str | None) -> None:
     """Validate PIPELINE, run its stages (cached), write outputs, then train if it has a train: block.
 
     Prints the funnel (one line per stage), then one line per input file. Exits 1 with one line
     when the output folder is in use by another run, a write fails, or every row was rejected.
 
-    Example: curatrain run pipelines/lima.yaml --no-train
+    Example: curatrain run pipelines/lima.yaml --no-train --engine ray
     """
     from pipelines.runner import RunError, run_pipeline
 
     spec = _load(pipeline, overwrite=force)
     try:
         report = run_pipeline(spec, train=not no_train, force=force, echo=click.echo,
-                              note=lambda line: click.echo(line, err=True))
+                              note=lambda line: click.echo(line, err=True), engine=engine,
+                              workers=workers, ray_address=ray_address)
     except (RunError, ValueError) as exc:  # StageError, OutputError, BusyError, EmptyRunError; training's ValueError
         _fail(str(exc))
     except OSError as exc:

@@ -38,6 +38,12 @@ whose pid, the last ``-N`` of the name, is not a live process, as a cache may be
 I/O errors (disk full, permission denied, read-only filesystem) while writing the cache or the
 outputs end in ``OutputError``, one line naming the path; the half-written temporary entry is
 removed, so a rerun with space succeeds.
+
+Engines (``pipelines.engines``): the runner asks an engine to run each stage that is not cached.
+``local`` (default) runs stages flagged ``row_local`` over ``workers`` spawn processes and the rest
+in this process; ``ray`` runs row-local stages as Ray Data ``map_batches`` and the rest on the
+gathered frame. Chunk results merge to exactly the single-process result, so the cache key does not
+include the engine or the worker count: a cache filled by one engine serves the other.
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ import polars as pl
 
 from curate.schema import check_frame, empty_frame, empty_rejects
 from curate.stage import Context, StageResult
+from pipelines.engines import Engine, EngineUnavailable, make_engine
 from pipelines.report import REPORT_NAME, build_report
 from pipelines.spec import PipelineSpec, StageSpec, output_dir_problems
 
@@ -216,7 +223,8 @@ def _load_cached(entry: Path) -> tuple[StageResult, dict[str, Any]] | None:
     return result, stats
 
 
-def _run_and_store(stage_spec: StageSpec, df: pl.DataFrame, entry: Path, ctx: Context) -> tuple[StageResult, float]:
+def _run_and_store(stage_spec: StageSpec, df: pl.DataFrame, entry: Path, ctx: Context,
+                   engine: Engine | None = None) -> tuple[StageResult, float]:
     tmp = entry.with_name(f".tmp-{entry.name}-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     with _writing(tmp, cleanup=tmp):
@@ -225,7 +233,7 @@ def _run_and_store(stage_spec: StageSpec, df: pl.DataFrame, entry: Path, ctx: Co
     stage = stage_spec.build()
     t0 = time.perf_counter()
     try:
-        result = stage.run(df, ctx)
+        result = engine.run_stage(stage, df, ctx) if engine is not None else stage.run(df, ctx)
     except ValueError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise StageError(f"stages[{stage_spec.index}] ({stage_spec.name}): {exc}") from exc
@@ -503,13 +511,18 @@ def per_source_accounting(reports: list[StageReport], rejects_list: list[pl.Data
 
 
 def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False, overwrite: bool = False,
-                 echo: Callable[[str], None] = print, note: Callable[[str], None] | None = None) -> RunReport:
+                 echo: Callable[[str], None] = print, note: Callable[[str], None] | None = None,
+                 engine: str | None = None, workers: int | None = None, ray_address: str | None = None,
+                 min_rows: int | None = None) -> RunReport:
     """Run ``spec``: every stage (from cache where possible), commit the outputs, then train if asked.
 
     ``force`` ignores the cache (results are still stored) and, like ``overwrite`` and
     ``output.overwrite``, allows a non-empty output folder that holds no curatrain run. ``echo``
     receives one funnel line per stage, then one line per input file; ``note`` (default ``echo``)
-    receives housekeeping lines (a stale lock taken over, leftovers removed). Holds the output folder's
+    receives housekeeping lines (a stale lock taken over, leftovers removed). ``engine`` (``local`` or
+    ``ray``; default the spec's ``engine:``), ``workers`` (default the spec's ``workers:``, else the
+    cores available) and ``ray_address`` choose how stages execute (``pipelines.engines.make_engine``;
+    ``min_rows`` is for tests); outputs do not depend on them. Holds the output folder's
     ``RunLock`` throughout. Raises ``BusyError`` (folder in use), ``OutputError`` (unsafe folder,
     I/O failure, one line naming the path), ``StageError`` (a stage refused its input),
     ``EmptyRunError`` (nothing curated; outputs are written first) and whatever a stage raises;
@@ -528,7 +541,15 @@ def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False,
         removed = remove_orphans(out, spec.cache_dir)
         if removed:
             note(f"removed {len(removed)} temporary entr{'y' if len(removed) == 1 else 'ies'} left by killed runs")
-        report = _run_locked(spec, force=force, echo=echo)
+        try:
+            runner_engine = make_engine(engine or ("ray" if ray_address else spec.engine), workers if workers is not None else spec.workers,
+                                        ray_address, min_rows)
+        except EngineUnavailable as exc:
+            raise RunError(str(exc)) from None
+        try:
+            report = _run_locked(spec, force=force, echo=echo, engine=runner_engine)
+        finally:
+            runner_engine.close()
         if train and spec.train is not None:
             report.train = train_from_outputs(spec, echo=echo)
             with _writing(out / REPORT_NAME):
@@ -536,7 +557,8 @@ def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False,
     return report
 
 
-def _run_locked(spec: PipelineSpec, *, force: bool, echo: Callable[[str], None]) -> RunReport:
+def _run_locked(spec: PipelineSpec, *, force: bool, echo: Callable[[str], None],
+                engine: Engine | None = None) -> RunReport:
     keys = stage_keys(spec)
     df = empty_frame()
     reports: list[StageReport] = []
@@ -554,7 +576,7 @@ def _run_locked(spec: PipelineSpec, *, force: bool, echo: Callable[[str], None])
         else:
             ctx = Context(seed=spec.seed, artifacts=artifacts, spec_dir=Path(spec.path).parent,
                           cache_dir=spec.cache_dir)
-            result, seconds = _run_and_store(s, df, entry, ctx)
+            result, seconds = _run_and_store(s, df, entry, ctx, engine)
             was_cached = False
         artifacts[s.name] = result.artifacts
         rep = StageReport(s.index, s.name, rows_in, result.kept.height, _dropped_by_reason(result.rejected),
@@ -581,6 +603,7 @@ def _run_locked(spec: PipelineSpec, *, force: bool, echo: Callable[[str], None])
         "pipeline_file": str(spec.path),
         "run_id": run_id,
         "seed": spec.seed,
+        "engine": engine.describe() if engine is not None else "local, 1 worker",
         "rows_curated": df.height,
         "rows_rejected": all_rejects.height,
         "sources": dict(sorted(df.group_by("source").len().rows())) if df.height else {},

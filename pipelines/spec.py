@@ -29,7 +29,7 @@ import reprlib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -113,6 +113,10 @@ class _TopLevel(BaseModel):
     output: OutputSpec
     cache_dir: str | None = Field(None, description="stage cache folder; default <output.dir>/.cache")
     train: TrainSpec | None = None
+    engine: Literal["local", "ray"] = Field(
+        "local", description="how stages execute (pipelines.engines); results do not depend on it")
+    workers: int | None = Field(None, ge=1, description="processes (local) or CPUs of a local Ray for "
+                                                       "row-local stages; default: the cores available")
 
 
 @dataclass
@@ -145,6 +149,8 @@ class PipelineSpec:
     train: TrainSpec | None
     overwrite: bool = False
     raw: dict[str, Any] = field(default_factory=dict)
+    engine: str = "local"  #: not in ``digest``: outputs do not depend on the engine
+    workers: int | None = None
 
     @property
     def digest(self) -> str:
@@ -520,4 +526,6 @@ def parse_spec(text: str, path: str = "<string>", check_files: bool = True, over
         train=top.train,
         overwrite=top.output.overwrite or overwrite,
         raw=raw,
+        engine=top.engine,
+        workers=top.workers,
     )

@@ -132,6 +132,7 @@ class CleanText(Stage):
 
     name = "clean_text"
     version = "1"
+    row_local = True
 
     class Params(StageParams):
         fix_mojibake: bool = Field(True, description="ftfy encoding repair only")
@@ -196,6 +197,7 @@ class RedactPii(Stage):
 
     name = "redact_pii"
     version = "1"
+    row_local = True
 
     class Params(StageParams):
         kinds: list[Literal["email", "phone", "ip", "credit_card", "api_key"]] = Field(

@@ -101,6 +101,7 @@ class Normalize(Stage):
 
     name = "normalize"
     version = "1"
+    row_local = True
 
     class Params(StageParams):
         """Switches for each cleaning step (all on by default) and the checks applied after them."""

@@ -1,0 +1,121 @@
+"""The local engine: every stage on this machine; row-local stages on all its cores.
+
+A stage flagged ``row_local`` (``curate.stage.Stage.row_local``) runs on ``2 × workers``
+contiguous chunks of its frame in a ``concurrent.futures.ProcessPoolExecutor`` with the *spawn*
+start method (polars' thread pool is not fork-safe), frames passed as Arrow IPC bytes. Results are
+concatenated in input order and counters summed (``pipelines.engines.merge_results``), so the
+output is byte-identical to ``workers=1``. The pool is created on first use and reused by every
+later row-local stage of the run (models a stage caches per process, e.g. the language-ID model,
+load once per worker); ``close()`` shuts it down.
+
+Each worker gets ``POLARS_MAX_THREADS = cores // workers`` so that the workers' polars pools do
+not oversubscribe the cores. Frames under ``min_rows`` rows run in this process: starting spawn
+workers (importing polars, loading models) costs about a second each, more than a small frame saves.
+
+Example::
+
+    engine = LocalEngine(workers=2)
+    result = engine.run_stage(registry.get("redact_pii")(), df, Context())
+    engine.close()
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+
+import polars as pl
+
+from curate.stage import Context, Stage, StageResult
+from pipelines.engines import chunk_bounds, ctx_fields, default_workers, from_ipc, merge_results, run_chunk, to_ipc
+
+log = logging.getLogger("curatrain.engine")
+
+
+class LocalEngine:
+    """Run stages in this process, row-local ones over a spawn process pool.
+
+    Args:
+        workers: worker processes for row-local stages (default ``default_workers()``, the cores
+            this process may use; 1 = no pool, every stage in this process). Must be ≥ 1.
+        min_rows: frames with fewer rows run in this process (default ``MIN_ROWS``).
+    Raises:
+        ValueError: ``workers`` < 1 or ``min_rows`` < 1.
+    """
+
+    name = "local"
+    #: a frame smaller than this runs in-process (a spawn worker costs ~1 s to start).
+    MIN_ROWS = 4000
+    #: chunks per worker: a little load balancing without much per-chunk overhead.
+    CHUNKS_PER_WORKER = 2
+
+    def __init__(self, workers: int | None = None, min_rows: int | None = None):
+        self.workers = default_workers() if workers is None else int(workers)
+        self.min_rows = self.MIN_ROWS if min_rows is None else int(min_rows)
+        if self.workers < 1:
+            raise ValueError(f"workers must be ≥ 1, got {self.workers}")
+        if self.min_rows < 1:
+            raise ValueError(f"min_rows must be ≥ 1, got {self.min_rows}")
+        self._pool: ProcessPoolExecutor | None = None
+
+    def describe(self) -> str:
+        """``local, 2 workers`` (for the funnel header)."""
+        return f"local, {self.workers} worker{'s' if self.workers != 1 else ''}"
+
+    def parallel(self, stage: Stage, df: pl.DataFrame) -> bool:
+        """Whether ``stage`` on ``df`` goes to the pool: row-local, more than one worker, big enough."""
+        return bool(getattr(stage, "row_local", False)) and self.workers > 1 and df.height >= max(self.min_rows, 2)
+
+    def run_stage(self, stage: Stage, df: pl.DataFrame, ctx: Context) -> StageResult:
+        """``stage.run(df, ctx)``, on chunks in the pool when ``parallel(stage, df)``."""
+        if not self.parallel(stage, df):
+            return stage.run(df, ctx)
+        pool = self._get_pool()
+        blob, fields = pickle.dumps(stage), ctx_fields(ctx)
+        bounds = chunk_bounds(df.height, self.workers * self.CHUNKS_PER_WORKER)
+        futures = [pool.submit(run_chunk, blob, fields, to_ipc(df.slice(o, n))) for o, n in bounds]
+        parts = []
+        try:
+            for f in futures:
+                kept, rejected, counters, artifacts = f.result()
+                parts.append((from_ipc(kept), from_ipc(rejected), counters, artifacts))
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+        return merge_results(stage, parts)
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            threads = str(max(1, default_workers() // self.workers))
+            old = os.environ.get("POLARS_MAX_THREADS")
+            os.environ["POLARS_MAX_THREADS"] = threads  # inherited by the spawned workers
+            try:
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+                # start every worker now, while the variable is set (the executor spawns lazily)
+                for f in [self._pool.submit(_warm) for _ in range(self.workers)]:
+                    f.result()
+            finally:
+                if old is None:
+                    os.environ.pop("POLARS_MAX_THREADS", None)
+                else:
+                    os.environ["POLARS_MAX_THREADS"] = old
+            log.info("started %d spawn workers (POLARS_MAX_THREADS=%s)", self.workers, threads)
+        return self._pool
+
+    def close(self) -> None:
+        """Shut the pool down (idempotent)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _warm() -> int:
+    """Touch a worker so it is started (and has imported polars and the stages)."""
+    from curate import registry
+
+    registry.available()
+    return os.getpid()
