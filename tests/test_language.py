@@ -128,9 +128,11 @@ def test_pooling_short_turn_with_its_conversation():
     ("keep", 1, None),
     ("flag", 1, None),
 ])
-def test_undetermined_policy(policy, kept, reason):
+def test_undetermined_policy(policy, kept, reason, caplog):
     f = make_frame(_jsonl("language_pooling.jsonl")[1:2])
-    res = Language(Language.Params(keep=["en"], roles=["assistant"], undetermined=policy)).run(f, Context())
+    with caplog.at_level("INFO", logger="curatrain"):
+        res = Language(Language.Params(keep=["en"], roles=["assistant"], undetermined=policy)).run(f, Context())
+    assert "language: 1 of 1 rows undetermined" in caplog.text
     assert res.kept.height == kept
     assert res.counters["undetermined"] == 1 and res.counters["und.assistant"] == 1
     if reason:

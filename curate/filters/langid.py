@@ -31,7 +31,6 @@ non-CJK text reaches 10 %).
 from __future__ import annotations
 
 import importlib.util
-import math
 import re
 import threading
 from collections import Counter

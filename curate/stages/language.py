@@ -346,5 +346,8 @@ class Language(FilterStage):
                     res.counters[f"by.{role}.{by}"] = int(k)
             res.counters[f"und.{role}"] = res.counters.get(f"lang.{role}.{langid.UND}", 0)
             res.counters[f"pooled.{role}"] = res.counters.get(f"by.{role}.conversation", 0)
-        res.counters["undetermined"] = int(df.select(self._und_any().sum()).item()) if df.height else 0
+        res.counters["undetermined"] = und = int(df.select(self._und_any().sum()).item()) if df.height else 0
+        if und:
+            ctx.log.info("language: %d of %d rows undetermined (no letters in the conversation): %s",
+                         und, df.height, {"drop": "dropped", "keep": "kept", "flag": "kept, flagged"}[self._policy()])
         return res
