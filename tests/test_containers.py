@@ -5,6 +5,7 @@ import bz2
 import gzip
 import json
 import lzma
+import re
 from pathlib import Path
 
 import polars as pl
@@ -158,7 +159,9 @@ def test_truncated_stream_keeps_records_and_says_so(codec):
     assert 0 < len(good) < 400
     assert good == [json.loads(x) for x in lines[: len(good)]]  # every record before the cut, intact
     last = box.records[-1]
-    assert last.reason == "truncated_file" and last.error.startswith(f"t.jsonl.{codec}: {codec} data ends before the end")
+    assert last.reason == "truncated_file" and re.match(rf"t.jsonl.{codec}:{last.line}: {codec} data ends before the end",
+                                                        last.error)
+    assert last.line == len(good) + 1  # the line the decoded text ends in: where the cut is
     assert last.error.endswith("bytes decompressed; records before that point kept")
     assert box.warnings == [last.error]
     # the record cut in the middle, if any, is a syntax error of its own line
@@ -179,7 +182,7 @@ def test_corrupt_gzip_crc_is_a_corrupt_file_record():
     box = load_bytes(bytes(packed), "c.jsonl.gz")
     assert values(box) == RECS * 3
     assert box.records[-1].reason == "corrupt_file"
-    assert box.records[-1].error.startswith("c.jsonl.gz: gzip data is corrupt (CRC check failed")
+    assert box.records[-1].error.startswith("c.jsonl.gz:7: gzip data is corrupt (CRC check failed")
 
 
 def test_multi_member_gzip_and_multi_frame_zstd_read_whole():
@@ -315,3 +318,11 @@ def test_limit_counts_records_not_depth():
         ["q0", "q1", "q2", "q3", "q4"]
     arr = ("[" + ",".join(json.dumps({"n": i}) for i in range(300)) + ",]").encode()  # lenient path
     assert [r.value for r in load_bytes(arr, "l.json", limit=3).records] == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+def test_empty_compressed_files_and_classic_mac_line_endings():
+    for name in ("e.jsonl.gz", "e.jsonl.zst", "e.jsonl.bz2", "e.jsonl.xz"):
+        box = load_bytes(b"", name)
+        assert (box.kind, box.records, box.warnings) == ("empty", [], [f"{name}: file is empty"])
+    box = load_bytes(("\r".join(LINES) + "\r").encode(), "cr.jsonl")
+    assert (box.kind, values(box), [r.line for r in box.records]) == ("jsonl", RECS, [1, 2])

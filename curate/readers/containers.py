@@ -28,7 +28,8 @@ What is recognised (by content first, then by file name):
     (its first lines do not parse on their own) is read member by member: the records of its lists
     up to the break are kept, the break is a ``json_syntax_error`` record;
   - anything else: JSON Lines, one record per non-blank line (a BOM at the start of any line is
-    dropped, as ``cat a.jsonl b.jsonl`` produces); a line that does not parse becomes a
+    dropped, as ``cat a.jsonl b.jsonl`` produces; lines end with ``\n``, or ``\r`` in a file with no
+    ``\n``); a line that does not parse becomes a
     ``json_syntax_error`` record (``file:line:col: message``) and reading goes on.
 
 Hostile values (decisions, all counted or rejected, never an abort):
@@ -56,7 +57,8 @@ Compressed input is verified and capped:
 - a truncated or corrupt stream (gzip/bz2/xz ``EOFError`` or CRC error; zstd frame not ended, checked
   with ``ZstdDecompressionObj.eof`` because ``stream_reader().read()`` returns a short read silently)
   keeps the records decoded before the cut and adds one ``truncated_file`` (or ``corrupt_file``)
-  record saying how many bytes were decompressed; a stream that yields nothing raises ``ReadError``.
+  record (``file:line`` of the end of the decoded text) saying how many bytes were decompressed; a
+  stream that yields nothing raises ``ReadError``. A 0-byte compressed file is an empty file.
 
 Drop reasons of error records: ``json_syntax_error``, ``nesting_too_deep``, ``truncated_file``,
 ``corrupt_file``. Errors: a missing file raises ``FileNotFoundError``; data that cannot be
@@ -230,7 +232,8 @@ def load_bytes(data: bytes, name: str, limit: int | None = None,
     codec = next((c for magic, c in _MAGIC if data.startswith(magic)), None) or _EXT.get(suffix)
     problem: tuple[str, str] | None = None
     if codec:
-        data, problem = _inflate(data, codec, name, max_bytes, max_ratio)
+        if data:  # a 0-byte file named .bz2/.xz is empty, as a 0-byte .gz or .zst is
+            data, problem = _inflate(data, codec, name, max_bytes, max_ratio)
         box.compression = codec
     inner = lower[: -len(suffix)] if codec and suffix in _EXT else lower
     if data.startswith(b"PAR1") or inner.endswith(".parquet"):
@@ -256,10 +259,12 @@ def load_bytes(data: bytes, name: str, limit: int | None = None,
         except _Limit:
             pass
     p.report()
-    if problem:
+    if problem:  # named at the line where the decoded text ends
         reason, msg = problem
-        box.records.append(RawRecord(len(box.records), None, None, f"{name}: {msg}", "", reason))
-        box.warnings.append(f"{name}: {msg}")
+        line = text.count("\n") + 1
+        box.records.append(RawRecord(len(box.records), line, None, f"{name}:{line}: {msg}", text[-RAW_CHARS:],
+                                     reason))
+        box.warnings.append(f"{name}:{line}: {msg}")
     return box
 
 
@@ -565,7 +570,9 @@ def _load_jsonl(text: str, p: _Parser, limit: int | None) -> None:
     out = box.records
     decode, depth_cap = p.dec.decode, p.max_depth
     # split on "\n" only: str.splitlines would also split on U+2028 and friends inside strings
-    for lineno, line in enumerate(text.split("\n"), 1):
+    # (on "\r" when a file has no "\n" at all: classic Mac line endings)
+    sep = "\r" if "\n" not in text and "\r" in text else "\n"
+    for lineno, line in enumerate(text.split(sep), 1):
         if limit is not None and len(out) >= limit:
             break
         if line[:1] == "\ufeff":  # a BOM at the start of a later line: files concatenated with cat
