@@ -21,8 +21,8 @@ from functools import lru_cache
 from typing import Any
 
 from curate.readers.synonyms import (
-    DEFAULT, GRADE_TOKENS, NESTED_KEYS, ROLE_VALUES, SIDES, VERDICT_TOKENS, WINNER_TOKENS, Vocab, is_prompt_key, is_response_key,
-    tokens,
+    ANSWER_ONLY_KEYS, BOOKKEEPING_TOKENS, DEFAULT, GRADE_TOKENS, NESTED_KEYS, PREFERENCE_PAIRS, ROLE_VALUES, SIDES, STRING_DIALOGUE_KEYS,
+    VERDICT_TOKENS, WINNER_TOKENS, Vocab, is_prompt_key, is_response_key, tokens,
 )
 
 Message = dict[str, str]
@@ -46,12 +46,16 @@ class Options:
     Attributes:
         pairwise: ``better`` (default) keeps the answer the file's own grade or winner prefers;
             ``both`` keeps each answer as its own conversation.
-        outputs: ``first`` (default) keeps the first candidate answer of a record holding several
-            (evaluation reports, ``outputs: [...]``); ``all`` keeps one conversation per candidate.
+        outputs: for a record holding several candidate answers (evaluation reports,
+            ``completions: [...]``): ``best`` (default) keeps the candidate the file's own score
+            fields rate highest (``overall_score``, ``score``, ``rating``, ``reward``; a ``rank`` is
+            lower-better; fine-grained ``{aspect: {rating: n}}`` ratings averaged; see ``_score``)
+            and the lowest-rated one in ``meta.rejected``, or the first when no candidate carries a
+            score; ``first`` keeps the first; ``all`` keeps one conversation per candidate.
     """
 
     pairwise: str = "better"
-    outputs: str = "first"
+    outputs: str = "best"
 
 
 DEFAULT_OPTIONS = Options()
@@ -64,6 +68,13 @@ class Malformed(ValueError):
     """
 
     reason = "malformed_record"
+
+
+class AnswerWithoutPrompt(Malformed):
+    """A record holds answers and no prompt (MT-Bench model-answer files): it cannot become a
+    conversation or a prompt on its own; rejected as ``answer_without_prompt``."""
+
+    reason = "answer_without_prompt"
 
 
 # ---------------------------------------------------------------- key lookup
@@ -174,16 +185,78 @@ def _columnar(v: Any, vocab: Vocab) -> list | None:
     return [{rk: r, tk: x} for r, x in zip(roles, texts)]
 
 
+_TURN_KEY = re.compile(r"^(?:turn|round|step|t|r)?[ _-]?(\d{1,6})$", re.I)
+#: a speaker tag written into the text (MOSS ``"<|Human|>: hi<eoh>"``): the tag, and the
+#: ``<eoX>`` end-of-turn marker that closes such text.
+_SPEAKER_TAG = re.compile(r"^\s*<\|([^|<>\n]{1,40})\|>[ \t]*[:：][ \t]*")
+_END_TAG = re.compile(r"\s*<eo[a-z]{1,2}>\s*$")
+
+
+def _strip_speaker_tag(text: str, speaker: str | None = None) -> str:
+    """``"<|Human|>: hi<eoh>"`` → ``"hi"``: a leading ``<|name|>:`` tag is removed (with the
+    ``<eoX>`` marker ending the text) when ``name`` is the turn's speaker, a known role name, or
+    ``speaker`` is None; other text is returned as is."""
+    m = _SPEAKER_TAG.match(text)
+    if m is None:
+        return text
+    name = m.group(1).strip()
+    if speaker is not None and name.lower() != speaker.strip().lower() and DEFAULT.role_of(name) is None:
+        return text
+    return _END_TAG.sub("", text[m.end():])
+
+
+def _turn_dict(v: Any, vocab: Vocab) -> list | None:
+    """A conversation stored as an object of turns, as MOSS's ``{"turn_1": {"Human": "<|Human|>: ..",
+    "MOSS": "<|MOSS|>: .."}, "turn_2": ...}`` or ``{"0": {"role": .., "content": ..}, "1": ...}``
+    → a list of turn dicts in the order of the keys' numbers (``turn_N``, ``round_N``, ``N``).
+
+    Inside a turn without a role key each ``speaker: text`` item is one turn, in item order;
+    speaker tags are stripped (``_strip_speaker_tag``) and items whose text is empty or ``None``
+    (MOSS's unused ``Inner Thoughts``/``Commands`` slots) are left out. Speaker names the table
+    does not know are guessed by position (``_guess_roles``). None when ``v`` is not such an object.
+    """
+    if not isinstance(v, dict) or not v:
+        return None
+    keyed = []
+    for k, t in v.items():
+        m = _TURN_KEY.match(str(k))
+        if m is None or not isinstance(t, dict) or not t:
+            return None
+        keyed.append((int(m.group(1)), t))
+    keyed.sort(key=lambda x: x[0])
+    out: list = []
+    for _, t in keyed:
+        if _role_value(t, vocab)[0]:
+            out.append(t)
+            continue
+        for speaker, text in t.items():
+            if text is None:
+                continue
+            if not isinstance(text, str):
+                return None
+            text = _strip_speaker_tag(text, str(speaker)).strip()
+            if text and text != "None":
+                out.append({"role": str(speaker), "content": text})
+    return out or None
+
+
 def _conversation_key(rec: dict, vocab: Vocab) -> str | None:
-    """Key of a list of turns (see ``Vocab.conversation``), or None. An empty list counts."""
+    """Key of a list of turns (see ``Vocab.conversation``), or None. An empty list counts; so do
+    column-wise turns and turn dicts (``_columnar``, ``_turn_dict``), and a list of ≥ 2 strings
+    under ``STRING_DIALOGUE_KEYS`` (``data``) beside an id key (UltraChat ``{"id", "data": [q, a]}``)."""
     for k in vocab.conversation:
         real, v = _get(rec, (k,), present=True)
         if real is None:
             continue
         v = _maybe_json(v)
         if isinstance(v, dict):
-            v = _columnar(v, vocab)
+            v = _columnar(v, vocab) or _turn_dict(v, vocab)
         if isinstance(v, list) and (not v or all(_is_turn(t, vocab) for t in v[:4])):
+            return real
+    if "conversation" not in vocab.mapped:
+        real, v = _get(rec, STRING_DIALOGUE_KEYS)
+        if (isinstance(v, list) and len(v) >= 2 and all(isinstance(x, str) for x in v)
+                and _get(rec, vocab.id)[0] is not None):
             return real
     return None
 
@@ -277,8 +350,8 @@ def _turns(turns: Any, where: str, vocab: Vocab, meta: dict, *, alternate_from: 
     (``only_user``: all user, as for MT-Bench ``turns``).
     """
     turns = _maybe_json(turns)
-    if isinstance(turns, dict) and _columnar(turns, vocab) is not None:
-        turns = _columnar(turns, vocab)
+    if isinstance(turns, dict):
+        turns = _columnar(turns, vocab) or _turn_dict(turns, vocab) or turns
     if not isinstance(turns, list):
         raise Malformed(f"field {where!r} is {type(turns).__name__}, expected list")
     guess = _guess_roles(turns, vocab)
@@ -321,6 +394,8 @@ def _turns(turns: Any, where: str, vocab: Vocab, meta: dict, *, alternate_from: 
                     if skipped:
                         meta["non_text_parts"] = meta.get("non_text_parts", 0) + skipped
                 content = _text(value, w, vocab, allow_json=role != "user")
+                if content[:2] == "<|":  # "<|Human|>: ..." speaker tag written into the text
+                    content = _strip_speaker_tag(content, raw if isinstance(raw, str) else None)
             if isinstance(t.get("language"), str):
                 langs.append(t["language"])
             else:
@@ -517,8 +592,25 @@ def _finish(rec: dict, msgs: list[Message], langs: list[Any], meta: dict, vocab:
     return msgs, meta
 
 
-def _rejected_meta(rec: dict, meta: dict, vocab: Vocab) -> None:
-    k, v = _get(rec, vocab.rejected)
+def _preference_keys(rec: dict, vocab: Vocab) -> tuple[str, str | None] | None:
+    """``(preferred_key, dispreferred_key or None)`` of a preference record: ``chosen`` (with any
+    ``rejected`` synonym), else the first pair of ``PREFERENCE_PAIRS`` whose two keys are both
+    present and hold text or messages (``pos_resp``/``neg_resp``, ``response_j``/``response_k``...)."""
+    k, _ = _get(rec, ("chosen",), present=True)
+    if k is not None:
+        return k, _get(rec, vocab.rejected)[0]
+    for good, bad in PREFERENCE_PAIRS[1:]:
+        gk, gv = _get(rec, (good,), present=True)
+        if gk is None or not isinstance(gv, (str, list, dict)):
+            continue
+        bk, bv = _get(rec, (bad,), present=True)
+        if bk is not None and isinstance(bv, (str, list, dict)):
+            return gk, bk
+    return None
+
+
+def _rejected_meta(rec: dict, meta: dict, vocab: Vocab, key: str | None = None) -> None:
+    k, v = (key, rec[key]) if key is not None and not _empty(rec.get(key)) else _get(rec, vocab.rejected)
     if k is not None:
         meta["rejected"] = v if isinstance(v, str) else _json_str(v)
 
@@ -571,7 +663,7 @@ def _response_key(rec: dict, vocab: Vocab, skip: tuple = ()) -> tuple[str | None
 def _pairwise(rec: dict) -> tuple[tuple[str, str], tuple[str, str]] | None:
     """``((key_a, key_b), (side_a, side_b))`` for two answers to compare, e.g. ``left_answer`` /
     ``right_answer``, ``response_a`` / ``response_b``, ``output_1`` / ``output_2``."""
-    answer_words = {"answer", "response", "output", "completion", "reply", "generation", "conversation",
+    answer_words = {"answer", "response", "output", "completion", "reply", "generation", "conversation", "ref",
                     "answers", "responses", "outputs", "solution", "prediction", "text", "réponse", "reponse",
                     "respuesta", "ответ", "回答", "答案", "antwort", "risposta", "resposta"}
     keys = [k for k in rec if isinstance(k, str)]
@@ -690,7 +782,8 @@ def detect(rec: Any, vocab: Vocab = DEFAULT) -> str | None:
     if "message_id" in k and "text" in k and "role" in k:
         return "oasst_nested" if "replies" in k else "oasst_flat"
     conv = _conversation_key(rec, vocab)
-    chosen_k, chosen = _get(rec, ("chosen",), present=True)
+    pref = _preference_keys(rec, vocab)
+    chosen_k, chosen = (pref[0], rec[pref[0]]) if pref else (None, None)
     if conv is not None:
         if chosen_k is not None:
             return "sharegpt_preference"
@@ -733,7 +826,63 @@ def detect(rec: Any, vocab: Vocab = DEFAULT) -> str | None:
     ek, _ = _get(rec, vocab.prompt, present=True)
     if ek is not None and _get(rec, vocab.response)[0] is None:
         return "prompt"  # {"prompt": ""}: an empty prompt is still a prompt, not an unknown record
+    if ek is None and _answer_only_key(rec, vocab) is not None:
+        return "answer_only"
     return None
+
+
+#: layouts of records that hold no answer (a record list of these is no wrapper of records).
+_ANSWERLESS = frozenset({None, "prompt", "mt_bench", "answer_only"})
+
+
+def _answer_only_key(rec: dict, vocab: Vocab) -> str | None:
+    """The key holding answers of a record that has no prompt (MT-Bench model answers
+    ``{question_id, model_id, choices: [{turns: [...]}]}``, ``{id, output}``), or None.
+
+    Not one when the answers are records themselves (a wrapper ``{"outputs": [{prompt, output}]}``),
+    a prompt sits one object down (``{"doc": {"question": ..}, "target": ..}``), or another key
+    holds text that is no bookkeeping (``{"ask": .., "reply_text": ..}`` may hold its prompt under
+    a name the table lacks: left unrecognized, so the keys are shown and a mapping fixes it)."""
+    if "prompt" in vocab.mapped:
+        return None
+    view = flat_view(rec)
+    if view is not None and _prompt_key(view, vocab)[0] is not None:
+        return None
+    found = None
+    for k, v in rec.items():
+        if found is None and _answers_under(k, v, vocab):
+            found = k
+        elif isinstance(v, str) and v.strip() and not set(tokens(str(k))) & BOOKKEEPING_TOKENS:
+            return None
+    return found
+
+
+def _answers_under(k: Any, v: Any, vocab: Vocab) -> bool:
+    """True when key ``k`` names answers (response table, token match, ``choices``) and ``v`` holds
+    some that are not records of their own."""
+    if not isinstance(k, str) or isinstance(v, (bool, int, float)) or _empty(v):
+        return False
+    kl = k.lower()
+    if not (kl in vocab.response or kl in ANSWER_ONLY_KEYS
+            or ("response" not in vocab.mapped and is_response_key(k))):
+        return False
+    items = v if isinstance(v, list) else [v]
+    if any(isinstance(x, dict) and detect(x, vocab) not in _ANSWERLESS for x in items[:5]):
+        return False
+    return bool(any(isinstance(x, str) and x.strip() for x in items) or _nested(items, vocab, k) or any(
+        isinstance(x, dict) and _get(x, ("turns",))[0] for x in items))
+
+
+def conv_answer_only(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
+    """Answers with no prompt (``answer_only``): never a conversation nor a prompt; raises
+    ``AnswerWithoutPrompt`` (reject ``answer_without_prompt``) saying how to join them with their
+    questions."""
+    k = _answer_only_key(rec, vocab) or "?"
+    ik, ident = _get(rec, ("question_id", "prompt_id", *vocab.id))
+    key = f"keyed by {ik}={str(ident)[:40]}" if ik is not None else "with no id"
+    raise AnswerWithoutPrompt(
+        f"answers under {k!r} and no prompt ({key}): model answers; join them with their question file "
+        f"on {ik or 'an id'}, or name the prompt key with fields: {{prompt: ...}}")
 
 
 # ---------------------------------------------------------------- converters
@@ -751,6 +900,7 @@ def conv_conversation(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT
         raise Malformed("no list of turns under " + ", ".join(vocab.conversation[:4])
                         + (", ..." if len(vocab.conversation) > 4 else ""))
     msgs, langs = _turns(rec[key], key, vocab, meta, only_user=key.lower() == "turns")
+    _system_as_agent(msgs, meta)
     system = _system(rec, vocab)
     if system and not (msgs and msgs[0]["role"] == "system"):
         msgs, langs = system + msgs, [None] + langs
@@ -758,12 +908,37 @@ def conv_conversation(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT
     return [_finish(rec, msgs, langs, meta, vocab)]
 
 
+def _system_as_agent(msgs: list[Message], meta: dict) -> None:
+    """Task-oriented dialogue corpora (MultiWOZ, SGD, Taskmaster: ``speaker: USER | SYSTEM``) call
+    the agent ``SYSTEM``. When a conversation has no assistant turn and system turns come after a
+    user turn, those system turns are the assistant's (in place; ``meta.system_as_assistant``); a
+    system turn before the first user turn stays a system prompt."""
+    if any(m["role"] == "assistant" for m in msgs):
+        return
+    first_user = next((i for i, m in enumerate(msgs) if m["role"] == "user"), None)
+    if first_user is None:
+        return
+    changed = 0
+    for m in msgs[first_user + 1:]:
+        if m["role"] == "system":
+            m["role"] = "assistant"
+            changed += 1
+    if changed:
+        meta["system_as_assistant"] = changed
+
+
 def conv_preference(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
     """Preference records: ``chosen`` (a string, a message dict or a message list) after a prompt in
     any layout (a conversation list, a prompt string or message list, none); ``rejected`` is kept
-    in ``meta.rejected``. hh-rlhf dialogue strings are split on their markers."""
+    in ``meta.rejected``. Other preferred/dispreferred key pairs (``pos_resp``/``neg_resp``,
+    ``response_j``/``response_k``, ``good``/``bad``... see ``synonyms.PREFERENCE_PAIRS``) read the
+    same way. hh-rlhf dialogue strings are split on their markers."""
     meta: dict[str, Any] = {}
-    chosen = _maybe_turns(rec["chosen"] if "chosen" in rec else _get(rec, ("chosen",), present=True)[1], vocab)
+    pref = _preference_keys(rec, vocab)
+    if pref is None:
+        raise Malformed("no preferred answer (chosen, pos_resp, response_j, good, ...)")
+    ck, rk = pref
+    chosen = _maybe_turns(rec[ck], vocab)
     conv = _conversation_key(rec, vocab)
     pk, prompt = _prompt_key(rec, vocab)
     prefix: list[Message] = []
@@ -772,20 +947,20 @@ def conv_preference(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_O
         prefix, langs = _turns(rec[conv], conv, vocab, meta)
     elif pk is not None:
         if isinstance(prompt, str) and isinstance(chosen, str) and _HH_MARK.search(prompt):
-            _rejected_meta(rec, meta, vocab)
+            _rejected_meta(rec, meta, vocab, rk)
             return [(split_hh(prompt + chosen, "prompt+chosen"), _common_meta(rec, meta, vocab))]
         prefix = _prompt_turns(prompt, pk, vocab)
     elif isinstance(chosen, str):
-        _rejected_meta(rec, meta, vocab)
-        return [(split_hh(chosen), meta)]
+        _rejected_meta(rec, meta, vocab, rk)
+        return [(split_hh(chosen, ck), meta)]
     if isinstance(chosen, list) and any(isinstance(m, dict) and _role_value(m, vocab)[0] for m in chosen):
-        tail, tail_langs = _turns(chosen, "chosen", vocab, meta)
+        tail, tail_langs = _turns(chosen, ck, vocab, meta)
         if any(m["role"] == "user" for m in tail):  # chosen holds the whole conversation
             prefix, langs = [], []
     else:
-        cands = _candidates(chosen, "chosen", vocab)
+        cands = _candidates(chosen, ck, vocab)
         if not cands:
-            raise Malformed("field 'chosen' is empty")
+            raise Malformed(f"field {ck!r} is empty")
         tail, tail_langs = cands[0], [None] * len(cands[0])
     msgs = prefix + tail
     langs = (langs or [None] * len(prefix)) + tail_langs
@@ -793,7 +968,7 @@ def conv_preference(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_O
     if system and not (msgs and msgs[0]["role"] == "system"):
         msgs, langs = system + msgs, [None] + langs
     _tools(rec, meta)
-    _rejected_meta(rec, meta, vocab)
+    _rejected_meta(rec, meta, vocab, rk)
     return [_finish(rec, msgs, langs, meta, vocab)]
 
 
@@ -836,11 +1011,82 @@ def conv_pair(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS
             pass
     if not cands:
         return [(head + user, meta)]
-    if opts.outputs == "first" or len(cands) == 1:
+    if opts.outputs == "best" and len(cands) > 1 and rk is not None:
+        best = _best_candidate(_maybe_json(response), rk, vocab, meta)
+        if best is not None:
+            return [(head + user + best, meta)]
+    if opts.outputs != "all" or len(cands) == 1:
         if len(cands) > 1:
             meta["candidates"] = len(cands)
         return [(head + user + cands[0], meta)]
     return [(head + user + c, {**meta, "candidate": i}) for i, c in enumerate(cands)]
+
+
+def _score(obj: Any) -> float | None:
+    """The file's own rating of one candidate answer (higher is better), or None.
+
+    In order: a numeric field whose name has a grade word and ``overall`` (UltraFeedback
+    ``overall_score``); else the mean of the numeric ``score``/``rating``/``reward``/``grade``/
+    ``points`` fields; else minus a ``rank`` (Nectar: rank 1 is best); else the mean of
+    fine-grained ratings one object down (UltraFeedback ``annotations: {helpfulness: {Rating: "4"},
+    honesty: {...}}``). Numbers written as text count (``"4"``); ``"N/A"`` does not.
+    """
+    if not isinstance(obj, dict):
+        return None
+    plain: dict[str, float] = {}
+    ranks: list[float] = []
+    for k, v in obj.items():
+        if not isinstance(k, str) or isinstance(v, (dict, list)):
+            continue
+        toks = set(tokens(k))
+        n = _number(v) if toks & GRADE_TOKENS else None
+        if n is None:
+            continue
+        if "rank" in toks:
+            ranks.append(-n)
+        else:
+            plain[k] = n
+    overall = [v for k, v in plain.items() if "overall" in tokens(k)]
+    if overall:
+        return overall[0]
+    if plain:
+        return sum(plain.values()) / len(plain)
+    if ranks:
+        return ranks[0]
+    fine = []
+    for v in obj.values():
+        for aspect in (v.values() if isinstance(v, dict) else ()):
+            if isinstance(aspect, dict):
+                n = next((_number(x) for k, x in aspect.items()
+                          if isinstance(k, str) and set(tokens(k)) & GRADE_TOKENS and _number(x) is not None), None)
+                if n is not None:
+                    fine.append(n)
+    return sum(fine) / len(fine) if fine else None
+
+
+def _best_candidate(value: Any, key: str, vocab: Vocab, meta: dict) -> list[Message] | None:
+    """The best-rated answer of a list of candidate objects (UltraFeedback ``completions: [{model,
+    response, overall_score, annotations}]``, Nectar ``answers: [{answer, rank}]``) by ``_score``;
+    the first wins a tie. Sets ``meta.candidates``, ``meta.candidate_scores``, ``meta.best_candidate``
+    and, when a lower-rated answer exists, ``meta.rejected`` (the lowest-rated). None when the value
+    is no such list or no candidate carries a score."""
+    if not (isinstance(value, list) and len(value) > 1 and all(isinstance(x, dict) for x in value)):
+        return None
+    scored = []
+    scores: list[float | None] = []
+    for i, x in enumerate(value):
+        cands = _candidates(x, f"{key}[{i}]", vocab)
+        sc = _score(x) if cands else None
+        scores.append(sc)
+        if sc is not None:
+            scored.append((sc, -i, cands[0]))
+    if not scored:
+        return None
+    best, worst = max(scored, key=lambda t: (t[0], t[1])), min(scored, key=lambda t: (t[0], t[1]))
+    meta.update(candidates=len(value), candidate_scores=scores, best_candidate=-best[1])
+    if worst[0] < best[0] and "rejected" not in meta:
+        meta["rejected"] = worst[2][-1]["content"]
+    return best[2]
 
 
 _LETTERS = ("A", "B", "C", "D", "E", "F")
@@ -883,7 +1129,8 @@ def _choices_text(rec: dict, vocab: Vocab) -> str:
 
 def conv_pairwise(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
     """Two answers to one prompt (``left_answer``/``right_answer``, ``response_a``/``response_b``,
-    ``output_1``/``output_2``, Chatbot Arena ``conversation_a``/``conversation_b``...).
+    ``output_1``/``output_2``, Chatbot Arena ``conversation_a``/``conversation_b``, SHP
+    ``human_ref_A``/``human_ref_B`` with the post in ``history``...).
 
     ``pairwise: better`` keeps the answer the file prefers: by its grades (``left_grade``/``score_a``,
     or ``grades: {left: .., right: ..}`` / ``scores: [a, b]``; higher is better, ``rank`` lower is
@@ -901,7 +1148,14 @@ def conv_pairwise(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPT
     if conv is not None:
         prefix = _turns(rec[conv], conv, vocab, {})[0]
     elif pk is not None:
-        prefix = _prompt_turns(prompt, pk, vocab)
+        hist = _get(rec, vocab.history)[1]
+        prefix = (_history(rec, vocab) if isinstance(_maybe_json(hist), list) else []) + _prompt_turns(prompt, pk, vocab)
+    else:  # SHP: {"history": "<the post>", "human_ref_A": .., "human_ref_B": ..}
+        hk, hist = _get(rec, vocab.history)
+        if isinstance(hist, str):
+            prefix = [{"role": "user", "content": hist}]
+        elif hk is not None:
+            prefix = _history(rec, vocab)
     answers = []
     for key in (ka, kb):
         cands = _candidates(rec[key], key, vocab)
@@ -1095,6 +1349,7 @@ LAYOUTS: dict[str, Converter] = {
     "eval_report": conv_pair,
     "text_dialogue": conv_text_dialogue,
     "prompt": conv_prompt,
+    "answer_only": conv_answer_only,
 }
 
 #: old name, kept for callers that look converters up by format name.

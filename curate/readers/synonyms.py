@@ -9,7 +9,8 @@ whose mapped meanings hold only the user's key. Earlier names win when a record 
 meaning                keys (in priority order; case-sensitive record keys, compared lower-cased)
 =====================  ===========================================================================
 conversation list      conversations, messages, conversation, dialog, dialogue, dialogs, chat,
-                       turns, utterances, chat_history, thread, data
+                       turns, utterances, chat_history, thread, 对话, диалог; ``data`` only for a
+                       list of ≥ 2 strings beside an id key (UltraChat)
 turn role              from, role, speaker, author, sender, who, participant, speaker_role, 角色,
                        роль, rôle, rol, rolle, type
 turn text              value, content, text, message, utterance, msg, body, parts, prompt, 内容,
@@ -32,6 +33,11 @@ history                history, chat_history (``[[user, assistant], ...]`` or a 
 id                     id, uid, question_id, idx, sample_id, example_id, conversation_id,
                        prompt_id, task_id, _id
 rejected               rejected, rejected_response, rejected_answer
+preference pairs       chosen/rejected, pos_resp/neg_resp, response_j/response_k, good/bad,
+                       positive/negative, accepted/rejected, preferred/dispreferred, better/worse...
+                       (``PREFERENCE_PAIRS``: the first key is kept, the second goes to meta.rejected)
+turn dicts             ``{"turn_1": {"Human": .., "MOSS": ..}, "turn_2": ..}`` (keys turn_N, round_N,
+                       N) under a conversation key: turns in key order, speaker → text
 =====================  ===========================================================================
 
 A key not in the prompt list counts as a prompt when one of its tokens is ``prompt``, ``question``,
@@ -118,6 +124,21 @@ HISTORY_KEYS = ("history", "chat_history")
 ID_KEYS = ("id", "uid", "question_id", "idx", "sample_id", "example_id", "conversation_id",
            "prompt_id", "task_id", "_id")
 REJECTED_KEYS = ("rejected", "rejected_response", "rejected_answer")
+#: (preferred, dispreferred) answer keys of preference records, in priority order; a pair other
+#: than ``chosen`` counts only when both keys are present (CValues ``pos_resp``/``neg_resp``,
+#: StackExchange-paired ``response_j``/``response_k`` with j preferred, ``good``/``bad``...).
+PREFERENCE_PAIRS = (("chosen", "rejected"), ("pos_resp", "neg_resp"), ("response_j", "response_k"),
+                    ("good", "bad"), ("positive", "negative"), ("accepted", "rejected"),
+                    ("preferred", "dispreferred"), ("better", "worse"), ("good_response", "bad_response"),
+                    ("positive_response", "negative_response"), ("preferred_response", "dispreferred_response"),
+                    ("chosen_answer", "rejected_answer"), ("win", "lose"))
+#: keys under which a list of two or more plain strings is a dialogue alternating user/assistant
+#: only when the record also has an id key (UltraChat ``{"id", "data": [q, a, q, a]}``); a lone
+#: ``{"data": [...]}`` object stays a wrapper of records. Conversation keys (``dialog``,
+#: ``utterances``...) always alternate; ``turns`` holds user turns only (MT-Bench prompts).
+STRING_DIALOGUE_KEYS = ("data", "dialogue_turns", "texts")
+#: answer-holding keys of records that have no prompt (MT-Bench model answers ``choices``).
+ANSWER_ONLY_KEYS = ("choices",)
 
 #: containers of candidate answers walked when looking for nested outputs (evaluation reports).
 NESTED_KEYS = ("results", "outputs", "samples", "generations", "completions", "candidates", "choices",

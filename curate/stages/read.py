@@ -70,7 +70,9 @@ class InputSpec(BaseModel):
     columns: dict[LFColumn, str] = Field(default_factory=dict, description="LLaMA-Factory dataset_info columns: (prompt, query, response, ...)")
     tags: dict[LFTag, str] = Field(default_factory=dict, description="LLaMA-Factory dataset_info tags: (role_tag, user_tag, ...)")
     pairwise: Literal["better", "both"] = Field("better", description="two-answer files: keep the answer the file grades better, or both")
-    outputs: Literal["first", "all"] = Field("first", description="records with several candidate answers: keep the first or all")
+    outputs: Literal["best", "first", "all"] = Field(
+        "best", description="records with several candidate answers: keep the one the file's own scores rate best "
+        "(overall_score, score, rating, rank; the first when none is scored), the first, or all")
     allow_empty: bool = Field(False, description="a file yielding no conversation is not an error")
     max_decompressed_mb: int | None = Field(None, ge=1, description="cap on a compressed file's decompressed size (MB)")
     max_compression_ratio: float | None = Field(None, gt=1, description="cap on decompressed/compressed size")
