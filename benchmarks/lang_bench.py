@@ -55,6 +55,16 @@ def uptime() -> str:
 
 
 def load_labels() -> list[dict]:
+    """The labelled set. Files derived from ../shared/data (research/testing licences) are not
+    committed: they are rebuilt here, deterministically, by ``lang_labels/build.py`` when absent;
+    only ``handwritten.jsonl`` (written for this set) lives in the repository."""
+    if not (LABELS / "oasst.jsonl").is_file():
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location("lang_labels_build", LABELS / "build.py")
+        build = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(build)
+        build.main()
     rows = []
     for f in sorted(LABELS.glob("*.jsonl")):
         rows += [json.loads(line) for line in f.read_text().splitlines() if line.strip()]
