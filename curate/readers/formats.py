@@ -210,8 +210,8 @@ def _turn_dict(v: Any, vocab: Vocab) -> list | None:
     "MOSS": "<|MOSS|>: .."}, "turn_2": ...}`` or ``{"0": {"role": .., "content": ..}, "1": ...}``
     → a list of turn dicts in the order of the keys' numbers (``turn_N``, ``round_N``, ``N``).
 
-    Inside a turn without a role key each ``speaker: text`` item is one turn, in item order;
-    speaker tags are stripped (``_strip_speaker_tag``) and items whose text is empty or ``None``
+    Inside a turn without a role key each ``speaker: text`` item is one turn, in item order; a
+    leading ``<|tag|>:`` is stripped (``_strip_speaker_tag``) and items whose text is empty or ``None``
     (MOSS's unused ``Inner Thoughts``/``Commands`` slots) are left out. Speaker names the table
     does not know are guessed by position (``_guess_roles``). None when ``v`` is not such an object.
     """
@@ -234,7 +234,7 @@ def _turn_dict(v: Any, vocab: Vocab) -> list | None:
                 continue
             if not isinstance(text, str):
                 return None
-            text = _strip_speaker_tag(text, str(speaker)).strip()
+            text = _strip_speaker_tag(text).strip()  # the item's key already names its speaker
             if text and text != "None":
                 out.append({"role": str(speaker), "content": text})
     return out or None

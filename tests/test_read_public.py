@@ -1,0 +1,142 @@
+"""Public dataset layouts the lead's probe found unread (issue 9): MOSS turn dicts, UltraChat string
+dialogues, UltraFeedback scored completions, preference key pairs, SHP, MT-Bench model answers,
+USER/SYSTEM task dialogues.
+
+Fixtures in tests/fixtures/read/public/ are real records (alpaca_5000.json 0-2, hikariming zh 0-1,
+MT-Bench 81-82) re-laid out by make_public.py into each public layout.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from curate.readers import read_file
+from curate.readers.formats import Options, _score, _strip_speaker_tag, conv_conversation, detect
+
+P = Path(__file__).parent / "fixtures" / "read" / "public"
+ALPACA = json.loads((P.parent / "source_alpaca3.json").read_text())
+ZH0 = ("给出三个保持健康的提示。", "1.饮食要均衡，确保包括足够的水果和蔬菜。\n2.定期运动以保持身体活跃和强壮。\n3.保持充足的睡眠并保持一致的睡眠时间表。")
+ZH1 = ("什么是三原色？", "三原色是红色、蓝色和黄色。")
+
+
+def q(r):
+    return r["instruction"] + ("\n\n" + r["input"] if r.get("input") else "")
+
+
+def pairs(row):
+    return [(m["role"], m["content"]) for m in row["messages"]]
+
+
+def meta(row):
+    return {k: v for k, v in row["meta"].items() if k != "format"}
+
+
+def test_moss_turn_dicts_strip_speaker_tags_and_guess_the_model_name():
+    res = read_file(P / "moss.jsonl", "moss")
+    assert (res.format, len(res.rows), res.prompts, res.rejects) == ("conversation", 2, [], [])
+    first, second = res.rows
+    assert pairs(first) == [("user", ZH0[0]), ("assistant", ZH0[1]), ("user", ZH1[0]), ("assistant", ZH1[1])]
+    assert meta(first) == {"guessed_roles": {"MOSS": "assistant"}, "original_id": "1"}
+    # numeric turn keys, and a model name the table does not know
+    assert pairs(second) == [("user", q(ALPACA[1])), ("assistant", ALPACA[1]["output"])]
+    assert meta(second)["guessed_roles"] == {"Claude-2": "assistant"}
+
+
+def test_speaker_tag_strip_only_for_the_speaker_or_a_known_role():
+    assert _strip_speaker_tag("<|Human|>: hi<eoh>\n") == "hi"
+    assert _strip_speaker_tag("<|MOSS|>: ok<eom>", "MOSS") == "ok"
+    assert _strip_speaker_tag("<|im_start|>: x", "gpt") == "<|im_start|>: x"  # neither the speaker nor a role
+    assert _strip_speaker_tag("no tag <eoh>") == "no tag <eoh>"
+
+
+def test_ultrachat_string_list_under_data_alternates_but_mt_bench_turns_stay_prompts():
+    res = read_file(P / "ultrachat.jsonl", "uc")
+    assert [pairs(r) for r in res.rows] == [
+        [("user", q(ALPACA[0])), ("assistant", "No"), ("user", q(ALPACA[1])), ("assistant", "E, G, B")],
+        [("user", ZH0[0]), ("assistant", ZH0[1])]]
+    assert res.prompts == [] and res.rejects == []
+    assert detect({"id": 1, "turns": ["q1", "q2"]}) == "mt_bench"        # MT-Bench: two user turns
+    assert detect({"data": ["q1", "q2"]}) is None                        # no id: a wrapper of prompts
+    assert detect({"id": 1, "data": ["only one"]}) is None
+
+
+def test_ultrafeedback_keeps_the_best_scored_completion():
+    res = read_file(P / "ultrafeedback.jsonl", "uf")
+    assert [r["messages"][-1]["content"] for r in res.rows] == ["Non-citrus fruit.", "E, G, B", "No"]
+    a, b, c = (meta(r) for r in res.rows)
+    # overall_score; a tie (8.5, 8.5) goes to the first; the lowest-rated answer is kept as rejected
+    assert a == {"candidates": 3, "candidate_scores": [2.0, 8.5, 8.5], "best_candidate": 1, "rejected": "Citrus fruit."}
+    # fine-grained annotation ratings averaged ("N/A" does not count)
+    assert b == {"candidates": 2, "candidate_scores": [2.0, 4.5], "best_candidate": 1, "rejected": "G, B, E"}
+    assert c == {"candidates": 2}  # no scores: the first
+    first = read_file(P / "ultrafeedback.jsonl", "uf", options=Options(outputs="first"))
+    assert [r["messages"][-1]["content"] for r in first.rows] == ["Citrus fruit.", "G, B, E", "No"]
+    every = read_file(P / "ultrafeedback.jsonl", "uf", options=Options(outputs="all"))
+    assert len(every.rows) == 7
+
+
+def test_score_rules():
+    assert _score({"overall_score": 3, "score": 9}) == 3.0
+    assert _score({"rating": "4", "reward": 2}) == 3.0
+    assert _score({"answer": "x", "rank": 2}) == -2.0  # Nectar: lower rank is better
+    assert _score({"annotations": {"a": {"Rating": "5"}, "b": {"Rating": "2"}}}) == 3.5
+    assert _score({"response": "x", "model": "m"}) is None
+
+
+def test_preference_key_pairs():
+    res = read_file(P / "preference_pairs.jsonl", "pref")
+    assert [pairs(r) for r in res.rows] == [
+        [("user", ZH0[0]), ("assistant", ZH0[1])],
+        [("user", q(ALPACA[0])), ("assistant", "No")],
+        [("user", q(ALPACA[1])), ("assistant", "E, G, B")],
+        [("user", q(ALPACA[2])), ("assistant", "Non-citrus fruit.")]]
+    assert [r["meta"]["rejected"] for r in res.rows] == ["我不知道。", "Yes", "B, E, G", "Citrus."]
+    assert {r["meta"]["format"] for r in res.rows} == {"prompt_chosen"}
+    # a lone "good" key holding a label is no preference pair
+    assert detect({"question": "q", "answer": "a", "good": "yes"}) == "prompt_response"
+
+
+def test_shp_pair_with_the_post_in_history():
+    res = read_file(P / "shp.jsonl", "shp")
+    assert [pairs(r) for r in res.rows] == [
+        [("user", q(ALPACA[1])), ("assistant", "E, G, B")],
+        [("user", q(ALPACA[2])), ("assistant", "Non-citrus fruit.")]]
+    assert [(r["meta"]["pairwise_choice"], r["meta"]["rejected"]) for r in res.rows] == [
+        ("b (by score_*)", "G, B, E"), ("a (by score_*)", "Citrus.")]
+
+
+def test_model_answers_without_prompts_are_rejected_with_how_to_join():
+    res = read_file(P / "mtbench_answers.jsonl", "ans")
+    assert (res.rows, res.prompts, res.format) == ([], [], "answer_only")
+    assert res.rejected_by_reason() == {"answer_without_prompt": 2}
+    assert res.rejects[0]["drop_detail"] == (
+        "mtbench_answers.jsonl:1: answer_only: answers under 'choices' and no prompt (keyed by question_id=81): "
+        "model answers; join them with their question file on question_id, or name the prompt key with fields: "
+        "{prompt: ...}")
+    # a wrapper of records, a prompt one object down, or an unknown text key are not answer-only
+    assert detect({"model": "m", "outputs": [{"prompt": "p", "output": "o"}]}) is None
+    assert detect({"doc": {"question": "q"}, "target": "t"}) is None
+    assert detect({"ask": "q", "reply_text": "a"}) is None
+    assert detect({"id": 3, "output": "an answer"}) == "answer_only"
+
+
+def test_user_system_dialogues_read_system_turns_as_the_agent():
+    res = read_file(P / "dialog_user_system.jsonl", "mwoz")
+    a, b = res.rows
+    assert pairs(a) == [("user", q(ALPACA[0])), ("assistant", "No"), ("user", q(ALPACA[1])), ("assistant", "E, G, B")]
+    assert meta(a)["system_as_assistant"] == 2
+    # a system turn before the first user turn stays the system prompt
+    assert pairs(b) == [("system", "You book trains."), ("user", q(ALPACA[2])), ("assistant", "Non-citrus fruit.")]
+    # with an assistant turn present, system turns are left alone
+    rec = {"messages": [{"role": "user", "content": "q"}, {"role": "system", "content": "s"},
+                        {"role": "assistant", "content": "a"}]}
+    assert [m["role"] for m in conv_conversation(rec)[0][0]] == ["user", "system", "assistant"]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in P.glob("*.jsonl")))
+def test_every_public_fixture_accounts_for_every_record(name):
+    res = read_file(P / name, "x")
+    lines = [x for x in (P / name).read_text().splitlines() if x.strip()]
+    assert res.records == len(lines)
+    assert len(res.rows) + len(res.prompts) + len(res.rejects) >= len(lines)
