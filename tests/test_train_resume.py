@@ -79,7 +79,7 @@ def test_killed_run_resumes_and_ends_with_the_same_weights(curated, uninterrupte
     assert f"removing {half}: unfinished (the run was stopped while saving it)" in caplog.messages
     run = json.loads((out / RUN_FILE).read_text())
     assert run["resumed_from"] == str(out / "checkpoint-6")
-    assert [s for s, _ in checkpoints(out)] == [9, 10]  # the resumed run saved step 9 for real, and the last step
+    assert [s for s, _ in checkpoints(out)] == [6, 9]  # the resumed run saved step 9 for real; never the last step
     assert result["steps"] == 10 and is_complete(out, run["run_key"])
     a, b = _weights(whole_dir), _weights(out)
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
@@ -97,7 +97,29 @@ def test_other_settings_start_fresh(curated, tmp_path):
     assert not is_complete(out) and not (out / "metrics.json").exists()  # the old model is no longer reported
     result = _train(curated, out, learning_rate=1e-3, max_steps=2)  # another run key: checkpoint-3 is not ours
     assert json.loads((out / RUN_FILE).read_text())["resumed_from"] is None
-    assert result["steps"] == 2 and [s for s, _ in checkpoints(out)] == [2] and is_complete(out)  # 3 was removed
+    assert result["steps"] == 2 and checkpoints(out) == [] and is_complete(out)  # 3 was removed
+
+
+def test_a_finished_model_is_not_trained_again(curated, uninterrupted):
+    whole, whole_dir = uninterrupted
+    before = (whole_dir / "model.safetensors").stat().st_mtime_ns
+    lines: list[str] = []
+    again = train_model(curated, TrainSpec(**{**SPEC, "logging_steps": 5}), whole_dir, seed=11, tokenizer_dir=None,
+                        lineage={}, echo=lines.append)  # logging_steps does not change the weights: same run key
+    assert lines == [f"train: cached, {whole_dir} was trained on the same data with the same settings "
+                     f"(run key {run_key(curated, TrainSpec(**SPEC), 11, None)})"]
+    assert again["loss_history"] == [list(x) for x in whole["loss_history"]] and (whole_dir / "model.safetensors").stat().st_mtime_ns == before
+
+
+def test_no_checkpoint_at_the_last_step(curated, tmp_path):
+    """transformers 5.23 resumed from a last-step checkpoint trains one step too many; so none is written there,
+    and a run killed after its last step resumes from the one before and still ends at max_steps."""
+    out = tmp_path / "model"
+    _train(curated, out, max_steps=6)  # save_steps=3: checkpoint 3 only, not 6
+    assert [s for s, _ in checkpoints(out)] == [3]
+    (out / MARKER).unlink()  # as if killed after the final save, before the marker
+    again = _train(curated, out, max_steps=6)
+    assert again["steps"] == 6 and json.loads((out / RUN_FILE).read_text())["resumed_from"] == str(out / "checkpoint-3")
 
 
 def test_run_key_ignores_what_does_not_change_the_weights(curated):

@@ -1,10 +1,11 @@
 """Training that survives ``kill -9``: periodic checkpoints, automatic resume, and a completion marker.
 
 - **Checkpoints** are on by default: every ``train.save_steps`` optimizer steps (default 100) and every
-  ``train.save_minutes`` minutes (default 10, ``TimedCheckpoint``), whichever comes first; transformers keeps the
-  last ``train.save_total_limit`` (default 2) ``checkpoint-<step>`` folders under the model folder.
-- **Run key**: a hash of what decides the weights: the curated file's bytes, the ``train:`` block (less the
-  fields that do not change the result: checkpointing, logging, threads, resume, merge), the seed and the
+  ``train.save_minutes`` minutes (default 10, ``CheckpointPolicy``), whichever comes first, never at the last
+  step (the final model is saved instead); transformers keeps the last ``train.save_total_limit`` (default 2)
+  ``checkpoint-<step>`` folders under the model folder.
+- **Run key**: a hash of what decides the outputs: the curated file's bytes, the ``train:`` block (less the
+  fields that do not change them: checkpointing, logging, threads, resume, output folder), the seed and the
   tokenizer folder's files. Written to ``curatrain_run.json`` in the model folder when training starts.
 - **Resume** (``prepare``): with ``train.resume_from_checkpoint: auto`` (the default), a run whose key equals the
   one in the folder resumes from its newest *complete* checkpoint (one whose ``trainer_state.json`` parses and
@@ -13,13 +14,16 @@
   ``false`` never resumes; a path resumes from that folder. The Trainer restores optimizer, scheduler, RNG
   states and the data order (it skips the batches already seen), so a resumed run ends with the weights an
   uninterrupted one would have (tests/test_train_resume.py).
+- **Finished**: a folder whose ``_COMPLETE`` names the same run key is not trained again (``finished``: its
+  ``metrics.json`` is returned), as a cached stage is not rerun.
 - **Completion**: ``_COMPLETE`` (JSON: run key, time) is written last, after the weights, tokenizer,
   ``metrics.json``, ``lineage.json`` and the model card; ``prepare`` removes it, and those three files of an
   earlier model, before anything else is written. A folder without it is not a trained model (``is_complete``).
 
 Example::
 
-    resume, key = prepare(out_dir, spec, curated_path=Path("out/lima/curated.parquet"), seed=13, tokenizer_dir=None)
+    key = run_key(curated_path, spec, seed=13, tokenizer_dir=None)
+    resume = prepare(out_dir, spec, key=key, curated_path=curated_path, seed=13)
     trainer.train(resume_from_checkpoint=resume)
     ...
     mark_complete(out_dir, key)
@@ -52,7 +56,7 @@ DESCRIBES_MODEL = ("metrics.json", "lineage.json", "README.md")
 RUN_FILE = "curatrain_run.json"
 #: train: fields that do not change the trained weights, left out of the run key
 _NOT_IN_KEY = ("resume_from_checkpoint", "save_steps", "save_minutes", "save_total_limit", "logging_steps",
-               "num_threads", "merge_adapter", "output_subdir")
+               "num_threads", "output_subdir")
 _CKPT = re.compile(r"^checkpoint-(\d+)$")
 
 
@@ -110,14 +114,13 @@ def is_complete(model_dir: Path, key: str | None = None) -> bool:
     return key is None or marker.get("run_key") == key
 
 
-def prepare(out_dir: Path, spec: TrainSpec, *, curated_path: Path, seed: int,
-            tokenizer_dir: Path | None) -> tuple[str | None, str]:
-    """Get ``out_dir`` ready for a run and decide where it resumes; returns ``(checkpoint folder or None, key)``.
+def prepare(out_dir: Path, spec: TrainSpec, *, key: str, curated_path: Path, seed: int) -> str | None:
+    """Get ``out_dir`` ready for the run ``key`` (``run_key``) and decide where it resumes; returns the checkpoint
+    folder to resume from, or None.
 
     Removes the completion marker (and ``metrics.json``, ``lineage.json``, ``README.md``) first, then applies ``spec.resume_from_checkpoint`` (see the module), removes
     incomplete checkpoints (a kill during a save) and records the run key. Raises ``FileNotFoundError`` for
     ``true`` with no checkpoint or a path that is not a folder."""
-    key = run_key(curated_path, spec, seed, tokenizer_dir)
     main = os.environ.get("RANK", "0") == "0"  # under a launcher only rank 0 changes the folder
     if main:  # the folder stops describing a finished model before anything changes in it
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -152,7 +155,7 @@ def prepare(out_dir: Path, spec: TrainSpec, *, curated_path: Path, seed: int,
             shutil.rmtree(folder)
         (out_dir / RUN_FILE).write_text(json.dumps({"run_key": key, "curated": str(curated_path), "seed": seed,
                                                     "resumed_from": resume}, indent=2))
-    return resume, key
+    return resume
 
 
 def _read_key(out_dir: Path) -> str | None:
@@ -170,20 +173,36 @@ def mark_complete(out_dir: Path, key: str) -> None:
     tmp.replace(out_dir / MARKER)
 
 
-class TimedCheckpoint(TrainerCallback):
-    """Asks the Trainer for a checkpoint when ``minutes`` have passed since the last one (or the start), at the
-    end of an optimizer step; step-based saving (``save_steps``) works beside it."""
+def finished(out_dir: Path, spec: TrainSpec, key: str) -> dict | None:
+    """The stored metrics of a finished model in ``out_dir`` with run key ``key`` (``_COMPLETE`` and
+    ``metrics.json``), when ``spec.resume_from_checkpoint`` is ``auto``: training it again would give the same
+    weights. None otherwise."""
+    if spec.resume_from_checkpoint != "auto" or not is_complete(out_dir, key):
+        return None
+    try:
+        return json.loads((out_dir / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return None
 
-    def __init__(self, minutes: float):
-        self.seconds = minutes * 60.0
+
+class CheckpointPolicy(TrainerCallback):
+    """Checkpoint timing beside ``save_steps``: a checkpoint when ``minutes`` (None: never by time) have passed
+    since the last one, and none at the last step (``state.global_step >= state.max_steps``): ``train_model``
+    saves the final model itself, and transformers 5.23 resumed from a last-step checkpoint trains one step past
+    ``max_steps`` (seen here: 4 steps of a 3-step run), so a resume always starts before the end."""
+
+    def __init__(self, minutes: float | None):
+        self.seconds = minutes * 60.0 if minutes else None
         self._last = time.monotonic()
 
     def on_train_begin(self, args, state, control, **kwargs):
         self._last = time.monotonic()
 
     def on_step_end(self, args, state, control, **kwargs):
-        if time.monotonic() - self._last >= self.seconds:
+        if self.seconds is not None and time.monotonic() - self._last >= self.seconds:
             control.should_save = True
+        if state.max_steps and state.global_step >= state.max_steps:
+            control.should_save = False
         return control
 
     def on_save(self, args, state, control, **kwargs):

@@ -17,6 +17,7 @@ trl/torch are imported inside the functions.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +29,11 @@ log = logging.getLogger("curatrain.train")
 
 
 def train_logger() -> logging.Logger:
-    """The ``curatrain.train`` logger at INFO; when nothing else configured logging (no root handler), it writes
-    bare messages to stderr."""
+    """The ``curatrain.train`` logger at INFO (WARNING on ranks other than 0 under a launcher, so a multi-GPU run
+    logs its settings once); when nothing else configured logging (no root handler), it writes bare messages to
+    stderr."""
     if log.level == logging.NOTSET:
-        log.setLevel(logging.INFO)
+        log.setLevel(logging.INFO if os.environ.get("RANK", "0") == "0" else logging.WARNING)
     if not log.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
@@ -66,6 +68,7 @@ def resolve_device(spec: TrainSpec) -> Device:
 
     from curate.chat.compat import TESTED, in_range, installed, require
 
+    train_logger()  # the run's first step: its notes and settings reach stderr from here on
     if spec.num_threads:
         torch.set_num_threads(spec.num_threads)
     cuda = torch.cuda.is_available()
@@ -94,7 +97,7 @@ def build_sft_config(spec: TrainSpec, out_dir: Path, *, seed: int, device: Devic
     ``pretokenize``). CPU: ``use_cpu``, ``bf16=False`` unless ``spec.bf16``, no activation
     checkpointing, no pinned memory. GPU: bf16 if supported, activation checkpointing on unless
     ``spec.gradient_checkpointing`` is false. Checkpoints every ``spec.save_steps`` (and by time through
-    ``train.checkpoints.TimedCheckpoint``), the last ``spec.save_total_limit`` kept; evaluation
+    ``train.checkpoints.CheckpointPolicy``), the last ``spec.save_total_limit`` kept; evaluation
     during training only with ``spec.eval_steps``. No reporting integrations (``report_to="none"``).
     """
     from trl import SFTConfig
@@ -118,7 +121,7 @@ def build_sft_config(spec: TrainSpec, out_dir: Path, *, seed: int, device: Devic
         logging_first_step=True,
         eval_strategy="steps" if (spec.eval_steps and has_eval) else "no",
         eval_steps=spec.eval_steps,
-        save_strategy="steps" if spec.save_steps else "no",  # save_minutes: train.checkpoints.TimedCheckpoint
+        save_strategy="steps" if spec.save_steps else "no",  # save_minutes: train.checkpoints.CheckpointPolicy
         save_steps=spec.save_steps or 1,  # unused with save_strategy "no"
         save_total_limit=spec.save_total_limit,
         report_to="none",

@@ -34,6 +34,7 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
     """Fine-tune on ``curated_path`` with ``spec``; save the model, tokenizer and lineage in ``out_dir``.
 
     Steps:
+      0. nothing to do when ``out_dir`` holds a finished model of the same run key (``train.checkpoints``);
       1. device: CUDA or CPU, bf16, threads, the CPU LM-head speed-up (``train.config.resolve_device``);
       2. template: the ``chat_template`` stage's, or ``spec.template`` (``train.model.resolve_template``);
       3. data: schema check, eval split by a hash of ``id`` per source (``train.data.load_split``);
@@ -79,6 +80,10 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
 
     t0 = time.perf_counter()
     curated_path, out_dir = Path(curated_path), Path(out_dir)
+    key = checkpoints.run_key(curated_path, spec, seed, tokenizer_dir)
+    if (done := checkpoints.finished(out_dir, spec, key)) is not None:                          # 0
+        echo(f"train: cached, {out_dir} was trained on the same data with the same settings (run key {key})")
+        return done
     device = config.resolve_device(spec)                                                        # 1
     template, stage_meta = mdl.resolve_template(spec, tokenizer_dir)                            # 2
     split = data.load_split(curated_path, spec.eval_fraction, spec.eval_per_source,             # 3
@@ -92,7 +97,7 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
         split, tokenizer, padding_free=spec.padding_free, max_length=spec.max_length,
         assistant_only_loss=spec.assistant_only_loss, per_source=spec.eval_per_source)
     cfg = config.build_sft_config(spec, out_dir, seed=seed, device=device, has_eval=eval_in is not None)  # 7
-    resume, key = checkpoints.prepare(out_dir, spec, curated_path=curated_path, seed=seed, tokenizer_dir=tokenizer_dir)
+    resume = checkpoints.prepare(out_dir, spec, key=key, curated_path=curated_path, seed=seed)
     config.log_settings(config.resolved_settings(spec, device, cfg, template=template, model=model_desc,
                                                  resume_from=resume, run_key=key, curated=str(curated_path)))
     echo(split.rows.describe(spec.max_length))
@@ -126,12 +131,12 @@ def truncation(spec: TrainSpec) -> int | None:
 def build_trainer(model, tokenizer, cfg, train_in, eval_in, spec: TrainSpec, device, echo, callbacks=()):
     """``(SFTTrainer, ThroughputCallback)``: the trainer with a LoRA ``peft_config`` when ``spec.lora``, the
     throughput counter attached, ``EchoCallback`` printing each log line through ``echo`` (instead of
-    transformers' ``PrinterCallback``), ``TimedCheckpoint`` when ``spec.save_minutes``, then ``callbacks``; with
+    transformers' ``PrinterCallback``), ``CheckpointPolicy`` when checkpoints are on, then ``callbacks``; with
     ``spec.sample_weight`` the trainer weighs each row's loss (``train.weights``)."""
     from transformers import PrinterCallback
     from trl import SFTTrainer
 
-    from train.checkpoints import TimedCheckpoint
+    from train.checkpoints import CheckpointPolicy
     from train.metrics import EchoCallback, ThroughputCallback
 
     peft_config = None
@@ -142,7 +147,7 @@ def build_trainer(model, tokenizer, cfg, train_in, eval_in, spec: TrainSpec, dev
                                  target_modules=spec.lora.target_modules, use_dora=spec.lora.use_dora,
                                  task_type="CAUSAL_LM")
     throughput = ThroughputCallback(n_params=int(sum(p.numel() for p in model.parameters())), bf16=device.bf16)
-    timed = [TimedCheckpoint(spec.save_minutes)] if spec.save_minutes else []
+    timed = [CheckpointPolicy(spec.save_minutes)] if (spec.save_steps or spec.save_minutes) else []
     trainer_cls = SFTTrainer
     if spec.sample_weight:
         from train.weights import weighted_trainer_class
