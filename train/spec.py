@@ -4,9 +4,12 @@ Field names follow TRL/transformers where one exists (``learning_rate``, ``max_l
 ``packing``, ``packing_strategy``, ``padding_free``, ``gradient_accumulation_steps``) so configs copy
 across. ``padding_free`` is on by default: same batches and loss curve as padded, no compute on
 padding (benchmarks/train_bench.py, CPU, tiny model, LIMA + ShareGPT at max_length 1024: 1.33× the
-tokens per CPU-second of padded batches with the same LM head; 3.1× plain TRL padded overall). Defaults follow the SFT seeds in ../shared/research/training-anchors.md: a small learning
-rate (2e-5, TRL's default) and 3 epochs for real models; the shipped ``lima.yaml`` raises the rate
-for the from-scratch ``tiny`` model, which learns nothing at 2e-5 in a few minutes.
+tokens per CPU-second of padded batches with the same LM head; about 3× plain TRL padded overall,
+benchmarks/results/train_bench_1024.json). Defaults follow common SFT practice: a small learning rate
+(2e-5, TRL's default) and 3 epochs for real models; the shipped ``lima.yaml`` raises the rate for the
+from-scratch ``tiny`` model, which learns nothing at 2e-5 in a few minutes. Checkpoints are on by default
+(``save_steps``, ``save_minutes``; ``train.checkpoints``), and the ``chat_template`` stage owns the tokenizer and
+template (``check_train_against_stages``).
 
 This module imports no torch, so ``curatrain validate`` stays fast.
 """
