@@ -52,7 +52,7 @@ try:
     reasons = {}
     for r in res.rejects:
         reasons[r["drop_reason"]] = reasons.get(r["drop_reason"], 0) + 1
-    bad = [r for r in res.rejects if not r["drop_reason"] or not str(r["drop_detail"]).startswith(res_name := sys.argv[3])]
+    bad = [r for r in res.rejects if not r["drop_reason"] or not str(r["drop_detail"]).startswith(sys.argv[3])]
     out = {"kind": "ok", "rows": len(res.rows), "prompts": len(res.prompts), "rejects": reasons, "indices": idx,
            "unnamed_rejects": len(bad), "warnings": len(res.warnings)}
 except ReadError as exc:
@@ -240,7 +240,8 @@ def verdict(case: Case, r: dict) -> tuple[str, str, int | None]:
     kind = r["kind"]
     if kind == "ok":
         rej = ", ".join(f"{k} {v}" for k, v in sorted(r["rejects"].items()))
-        text = f"{r['rows']} rows, {r['prompts']} prompts, {sum(r['rejects'].values())} rejects" + (f" ({rej})" if rej else "")
+        text = f"{r['rows']} rows, {r['prompts']} prompts, {sum(r['rejects'].values())} rejects"
+        text += f" ({rej})" if rej else ""
         if case.expect is None:
             return text, "ok", 0
         lost = len(set(range(case.expect)) - set(r["indices"]))
@@ -279,7 +280,8 @@ def main() -> None:
     if args.out:
         load = os.getloadavg()
         md = ["# Hostile-corpus benchmark", "",
-              f"`{Path(sys.executable).name} benchmarks/hostile_bench.py --out {args.out}` — one subprocess per file, "
+              f"`{Path(sys.executable).name} benchmarks/hostile_bench.py --out {args.out}`: "
+              "one subprocess per file, "
               f"timeout {args.timeout} s, RLIMIT_AS {MEMORY_CAP >> 30} GiB. Load average at the end: "
               f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on 2 cores shared with other jobs (timings are "
               "inflated accordingly).", "",

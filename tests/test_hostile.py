@@ -148,7 +148,8 @@ def check_accounting(res, n: int, name: str) -> None:
         m = re.fullmatch(rf"src/{re.escape(name)}#(\d+)(?:[./].*)?", rid)
         assert m, rid
         seen.add(int(m.group(1)))
-    assert seen == set(range(n)), f"records unaccounted: {sorted(set(range(n)) - seen)}, extra: {sorted(seen - set(range(n)))}"
+    missing, extra = sorted(set(range(n)) - seen), sorted(seen - set(range(n)))
+    assert not missing and not extra, f"records unaccounted: {missing}, extra: {extra}"
     for r in res.rejects:
         assert re.fullmatch(r"[a-z][a-z0-9_]*", r["drop_reason"]), r
         assert r["drop_detail"] and r["drop_detail"].startswith(name), r
@@ -216,8 +217,8 @@ def test_a_folder_of_hostile_files_runs_through_the_cli(tmp_path, codec):
     good = [{"conversations": [{"from": "human", "value": f"question {i}?"},
                                {"from": "gpt", "value": f"answer number {i}."}]} for i in range(4)]
     files = {
-        f"deep.jsonl.{codec}": compress(codec, ("\n".join([json.dumps(good[0]), '{"a": ' + "[" * 10000 + "]" * 10000 + "}",
-                                                          json.dumps(good[1])]) + "\n").encode()),
+        f"deep.jsonl.{codec}": compress(codec, ("\n".join([
+            json.dumps(good[0]), '{"a": ' + "[" * 10000 + "]" * 10000 + "}", json.dumps(good[1])]) + "\n").encode()),
         "surrogate.jsonl": ("\n".join([json.dumps(good[2]), r'{"conversations": [{"from": "human", "value": "a\ud800"},'
                                                              r' {"from": "gpt", "value": "b"}]}']) + "\n").encode(),
         "bigint_nan.json": ("[" + json.dumps(good[3]) + ', {"instruction": "x", "output": "y", "n": '
@@ -253,3 +254,52 @@ def test_a_folder_of_hostile_files_runs_through_the_cli(tmp_path, codec):
         if n is not None:
             assert per_source.get(src) == set(range(n)), (src, per_source.get(src))
     assert per_source["truncated"] == {0, 1, 2, 3}
+
+
+SAMPLES = {  # real files of the fixtures, plain and compressed
+    "s.jsonl": (Path(__file__).parent / "fixtures" / "readers" / "sharegpt92k_sample.jsonl").read_bytes(),
+    "a.json": (Path(__file__).parent / "fixtures" / "readers" / "alpaca.json").read_bytes(),
+}
+SAMPLES.update({f"{k}.{c}": compress(c, v) for k, v in list(SAMPLES.items()) for c in ("gz", "zst", "bz2", "xz")})
+
+
+@st.composite
+def damaged(draw):
+    """A real file with a few bytes flipped, deleted or inserted, or plain random bytes."""
+    if draw(st.integers(0, 5)) == 0:
+        return draw(st.sampled_from(sorted(SAMPLES))), draw(st.binary(max_size=300))
+    name = draw(st.sampled_from(sorted(SAMPLES)))
+    data = bytearray(SAMPLES[name])
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(data) - 1))
+        op = draw(st.sampled_from(["flip", "delete", "insert", "cut"]))
+        if op == "flip":
+            data[i] ^= draw(st.integers(1, 255))
+        elif op == "delete":
+            del data[i:i + draw(st.integers(1, 64))]
+        elif op == "insert":
+            data[i:i] = draw(st.binary(min_size=1, max_size=16))
+        else:
+            del data[i:]
+        if not data:
+            break
+    return name, bytes(data)
+
+
+@SETTINGS
+@given(case=damaged())
+def test_damaged_bytes_never_escape_as_anything_but_a_named_read_error(tmp_path, case):
+    name, data = case
+    path = tmp_path / name
+    path.write_bytes(data)
+    try:
+        res = read_file(path, "src")
+    except ReadError as exc:
+        assert str(exc).startswith(name) and "\n" not in str(exc)
+        return
+    ids = [o["id"] for o in res.rows + res.prompts + res.rejects]
+    assert len(ids) == len(set(ids))
+    indices = {int(re.search(r"#(\d+)", i).group(1)) for i in ids}
+    assert indices == set(range(len(indices))), "every record index from 0 up is accounted for"
+    for r in res.rejects:
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", r["drop_reason"]) and r["drop_detail"].startswith(name), r

@@ -16,8 +16,8 @@ What is recognised (by content first, then by file name):
 - JSON text, by its first non-blank character, never by extension:
 
   - ``[``: a JSON array of records (unless the first line holds one complete value and more values
-    follow on later lines: JSON Lines whose first record is an array). If strict parsing fails (e.g. a trailing comma before ``]``)
-    or the array needs a repair (see below), it is read again element by element with
+    follow on later lines: JSON Lines whose first record is an array). If strict parsing fails (e.g.
+    a trailing comma before ``]``) or the array needs a repair (see below), it is read again element by element with
     ``json.JSONDecoder.raw_decode``; an element that cannot be parsed becomes a ``json_syntax_error``
     record and reading stops there, naming ``file:line:col`` and the bytes left unread. An array that
     ends before its ``]`` (a truncated file) keeps every element read and adds such a record too;
@@ -29,8 +29,8 @@ What is recognised (by content first, then by file name):
     up to the break are kept, the break is a ``json_syntax_error`` record;
   - anything else: JSON Lines, one record per non-blank line (a BOM at the start of any line is
     dropped, as ``cat a.jsonl b.jsonl`` produces; lines end with ``\n``, or ``\r`` in a file with no
-    ``\n``); a line that does not parse becomes a
-    ``json_syntax_error`` record (``file:line:col: message``) and reading goes on.
+    ``\n``); a line that does not parse becomes a ``json_syntax_error`` record
+    (``file:line:col: message``) and reading goes on.
 
 Hostile values (decisions, all counted or rejected, never an abort):
 
@@ -38,8 +38,8 @@ Hostile values (decisions, all counted or rejected, never an abort):
   record, enough for a 120-message oasst reply chain) is a ``nesting_too_deep`` record, so later code
   that recurses over a value (``json.dumps``, converters) stays far from Python's recursion limit of
   1,000. Checked cheaply: a record with at most 256 brackets in its text cannot be deeper; only
-  others are walked (iteratively, containers only). A value too deep even for Python's parser (``RecursionError``) is skipped by a
-  bracket scan to its end, and reading goes on after it;
+  others are walked (iteratively, containers only). A value too deep even for Python's parser
+  (``RecursionError``) is skipped by a bracket scan to its end, and reading goes on after it;
 - a lone surrogate escape (``"\\ud800"``, which would later fail to encode as UTF-8 in polars/Arrow)
   is replaced with U+FFFD; a warning gives the count and the first ``file:line``. Valid escape pairs
   (``"\\ud83d\\ude00"``) are untouched;
@@ -51,9 +51,10 @@ Hostile values (decisions, all counted or rejected, never an abort):
 Compressed input is verified and capped:
 
 - the data is decompressed in chunks; when the output passes ``max_bytes`` (default ``MAX_BYTES`` =
-  4 GiB or 1/16 of physical memory, whichever is less) or passes both ``RATIO_FLOOR`` (64 MiB) and ``max_ratio`` (default ``MAX_RATIO`` = 200) times
-  the compressed bytes consumed so far, decompression stops with a one-line ``ReadError`` before memory
-  grows further (a 3 MB gzip of 3 GiB stops after 64 MiB). Real JSON text compresses 3-20x;
+  4 GiB or 1/16 of physical memory, whichever is less) or passes both ``RATIO_FLOOR`` (64 MiB) and
+  ``max_ratio`` (default ``MAX_RATIO`` = 200) times the compressed bytes consumed so far,
+  decompression stops with a one-line ``ReadError`` before memory grows further (a 3 MB gzip of
+  3 GiB stops after 64 MiB, peak RSS 93 MiB). Real JSON text compresses 3-20x;
 - a truncated or corrupt stream (gzip/bz2/xz ``EOFError`` or CRC error; zstd frame not ended, checked
   with ``ZstdDecompressionObj.eof`` because ``stream_reader().read()`` returns a short read silently)
   keeps the records decoded before the cut and adds one ``truncated_file`` (or ``corrupt_file``)
