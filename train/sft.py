@@ -48,33 +48,24 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
          ``lineage.json``, ``README.md`` (``train.lineage``), and last the ``_COMPLETE`` marker.
 
     Args:
-        curated_path: canonical Parquet (``id``, ``source``, ``messages``); only ``messages`` reaches
-            TRL, ``id`` decides the eval split (``spec.eval_fraction`` by ``eval_bucket``), ``source``
-            the per-source eval sets and the realised mix.
-        spec: the pipeline's ``train:`` block.
-        out_dir: created; receives the weights (or the LoRA adapter, plus ``merged/``), tokenizer,
-            ``chat_template.jinja``, ``metrics.json``, ``lineage.json``, ``README.md`` and any
-            ``checkpoint-*``.
-        seed: seeds model init, data order and the trainer.
-        tokenizer_dir: the ``chat_template`` stage's tokenizer (the tiny model's tokenizer; for other
-            models its template name is applied to the model's own tokenizer).
-        lineage: what the data came from (the run's stats: pipeline digest, funnel, sources,
-            versions); written to ``lineage.json`` with a ``training`` section added.
-        echo: receives the row funnel, a summary line and one line per logging step.
-        callbacks: extra ``transformers.TrainerCallback`` objects (e.g. early stopping).
+        curated_path: canonical Parquet; ``messages`` reaches TRL, ``id`` decides the eval split
+            (``spec.eval_fraction``), ``source`` the per-source eval sets and the realised mix.
+        spec: the pipeline's ``train:`` block. seed: model init, data order and the trainer.
+        out_dir: created; gets the weights (or LoRA adapter, ``merged/``), tokenizer, ``metrics.json``,
+            ``lineage.json``, ``README.md``, ``checkpoint-*`` and ``_COMPLETE``.
+        tokenizer_dir: the ``chat_template`` stage's tokenizer (tiny), or whose template a model's own takes.
+        lineage: the run's stats (pipeline digest, funnel, sources), written to ``lineage.json`` plus ``training``.
+        echo: gets the row funnel, a summary and one line per log step. callbacks: extra ``TrainerCallback``.
 
     Returns:
-        the metrics, also written to ``metrics.json``: losses, eval loss (all and per source), steps, rows
-        (curated → eval split → audit → truncation → trained), tokens, tokens/s, padding and supervised
-        fractions, MFU, audit, template, merged folder; each key is described in ``train.lineage.build_result``.
+        the metrics, also in ``metrics.json`` (each key described in ``train.lineage.build_result``).
 
     Raises:
         FileNotFoundError: no curated file, or ``resume_from_checkpoint: true`` finds no checkpoint.
         curate.schema.SchemaError: the file is not a canonical conversation frame.
-        ValueError: no training rows; QLoRA without CUDA/bitsandbytes or on ``tiny``; the template
-            disagrees with the ``chat_template`` stage; with ``audit: raise``, rows whose assistant
-            mask is partial (the message names the first rows and the fix); an installed trl/transformers
-            outside the range a private use was tested with (``curate.chat.compat``).
+        ValueError: no training rows; QLoRA without CUDA/bitsandbytes or on ``tiny``; a template that
+            disagrees with the ``chat_template`` stage; ``audit: raise`` and a partial assistant mask (naming
+            the rows and the fix); trl/transformers outside the tested range (``curate.chat.compat``).
     """
     from train import checkpoints, config, data, lineage as lin, model as mdl
 
