@@ -127,3 +127,48 @@ def test_run_key_ignores_what_does_not_change_the_weights(curated):
     assert run_key(curated, TrainSpec(**{**SPEC, "logging_steps": 5, "save_steps": 7, "num_threads": 1}), 11, None) == key
     assert run_key(curated, TrainSpec(**{**SPEC, "learning_rate": 1e-3}), 11, None) != key
     assert run_key(curated, TrainSpec(**SPEC), 12, None) != key
+
+
+_CHILD = """
+import sys, time
+sys.path.insert(0, {root!r})
+from transformers import TrainerCallback
+from tests.test_train_resume import SPEC
+from train.sft import train_model
+from train.spec import TrainSpec
+
+class Slow(TrainerCallback):  # gives the parent time to kill between steps; changes no number
+    def on_step_end(self, args, state, control, **kwargs):
+        time.sleep(0.3)
+
+train_model({curated!r}, TrainSpec(**SPEC), {out!r}, seed=11, tokenizer_dir=None, lineage={{}},
+            echo=lambda s: None, callbacks=[Slow()])
+"""
+
+
+@pytest.mark.slow
+def test_kill_9_mid_training_then_rerun(curated, uninterrupted, tmp_path):
+    """A real SIGKILL once checkpoint-6 is on disk; the rerun resumes and ends with the uninterrupted weights."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import torch
+
+    out = tmp_path / "model"
+    root = Path(__file__).resolve().parent.parent
+    child = subprocess.Popen([sys.executable, "-c", _CHILD.format(root=str(root), curated=str(curated), out=str(out))],
+                             cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not (out / "checkpoint-6" / "trainer_state.json").exists():
+        assert child.poll() is None and time.monotonic() < deadline, "the child ended before checkpoint-6"
+        time.sleep(0.05)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert not is_complete(out)
+    _train(curated, out)
+    assert json.loads((out / RUN_FILE).read_text())["resumed_from"] == str(out / "checkpoint-6")
+    a, b = _weights(uninterrupted[1]), _weights(out)
+    assert all(torch.equal(a[k], b[k]) for k in a) and is_complete(out)
