@@ -140,3 +140,32 @@ def test_every_public_fixture_accounts_for_every_record(name):
     lines = [x for x in (P / name).read_text().splitlines() if x.strip()]
     assert res.records == len(lines)
     assert len(res.rows) + len(res.prompts) + len(res.rejects) >= len(lines)
+
+
+def test_csv_with_semicolons_reads_by_its_header():
+    from curate.readers.sources import sniff_delimiter
+
+    res = read_file(P / "ru_semicolon.csv", "ru")
+    assert [pairs(r) for r in res.rows] == [[("user", q(ALPACA[0])), ("assistant", "No")],
+                                            [("user", ZH1[0]), ("assistant", ZH1[1])]]
+    assert [sniff_delimiter(h) for h in ("a,b", "Вопрос;Ответ", '"x;y",z', "a\tb", "a;b,c,d", "one")] == \
+        [",", ";", ",", "\t", ",", ","]
+
+
+def test_more_public_layouts():
+    rows = read_file(P / "more_layouts.jsonl", "more").rows
+    nectar, belle, mmlu, oig, camel, evals = rows
+    # Nectar: rank 1 is best even when the prompt is an hh-rlhf dialogue waiting for the answer
+    assert pairs(nectar) == [("user", q(ALPACA[0])), ("assistant", "No")]
+    assert meta(nectar) == {"candidates": 2, "candidate_scores": [-2.0, -1.0], "best_candidate": 1, "rejected": "Yes"}
+    # BELLE multiturn: the instruction holds the dialogue so far
+    assert pairs(belle) == [("user", ZH0[0]), ("assistant", ZH0[1]), ("user", ZH1[0]), ("assistant", ZH1[1])]
+    # MMLU: options appended to the question, the answer index as its letter and text
+    assert pairs(mmlu)[0][1].endswith("\n\nA. Citrus\nB. Non-citrus") and pairs(mmlu)[1] == ("assistant", "B. Non-citrus")
+    assert pairs(oig) == [("user", q(ALPACA[1])), ("assistant", "E, G, B")]
+    assert pairs(camel) == [("user", q(ALPACA[2])), ("assistant", "Non-citrus fruit.")]
+    assert pairs(evals) == [("system", "Answer briefly."), ("user", q(ALPACA[0])), ("assistant", "No")]
+    assert [r["meta"]["format"] for r in rows] == ["prompt_response", "alpaca", "prompt_response", "text_dialogue",
+                                                   "conversation", "prompt_response"]
+    # a choices list with no answer key stays candidate answers
+    assert detect({"question": "q", "choices": ["a", "b"]}) == "eval_report"

@@ -240,6 +240,33 @@ def _turn_dict(v: Any, vocab: Vocab) -> list | None:
     return out or None
 
 
+_NUMBERED_TURN = re.compile(r"^(message|msg|utterance|utt)[ _-]?(\d{1,3})$", re.I)
+
+
+def _numbered_turns(rec: dict) -> list[str] | None:
+    """Keys of a dialogue stored as numbered fields, CAMEL-style ``message_1`` (user),
+    ``message_2`` (assistant), ``message_3``...: at least two string fields named
+    ``message``/``msg``/``utterance``/``utt`` + a number, numbered from 0 or 1 without gaps; in
+    number order. None otherwise. (``turn_N`` strings are left out: they may be a question file's
+    turns.)"""
+    found: dict[int, str] = {}
+    stem = None
+    for k, v in rec.items():
+        m = _NUMBERED_TURN.match(k) if isinstance(k, str) else None
+        if m is None:
+            continue
+        if not isinstance(v, str) or (stem is not None and m.group(1).lower() != stem):
+            return None
+        stem = m.group(1).lower()
+        found[int(m.group(2))] = k
+    if len(found) < 2:
+        return None
+    nums = sorted(found)
+    if nums != list(range(nums[0], nums[0] + len(nums))) or nums[0] > 1:
+        return None
+    return [found[n] for n in nums]
+
+
 def _conversation_key(rec: dict, vocab: Vocab) -> str | None:
     """Key of a list of turns (see ``Vocab.conversation``), or None. An empty list counts; so do
     column-wise turns and turn dicts (``_columnar``, ``_turn_dict``), and a list of ≥ 2 strings
@@ -688,6 +715,7 @@ def _pairwise(rec: dict) -> tuple[tuple[str, str], tuple[str, str]] | None:
 
 _MARK = re.compile(r"(?:(?:^|\n)[ \t]*(?:<\|)?|###[ \t]*|(?<=[\s>])(?=USER:|ASSISTANT:))"
                    r"(Human|User|USER|HUMAN|Assistant|ASSISTANT|Bot|GPT)(?:\|>)?[ \t]*[:：]")
+_ANGLE_MARK = re.compile(r"(?:(?<=\n)|^)[ \t]*<(human|bot|user|assistant)>[ \t]*:?", re.I)
 _MARK_ROLE = {"human": "user", "user": "user", "assistant": "assistant", "bot": "assistant", "gpt": "assistant"}
 _CHATML = re.compile(r"<\|im_start\|>[ \t]*(\w+)[ \t]*\n?(.*?)(?:<\|im_end\|>|(?=<\|im_start\|>)|$)", re.S)
 _ZEPHYR = re.compile(r"<\|(system|user|assistant)\|>[ \t]*\n?(.*?)(?:</s>)?\s*(?=<\|(?:system|user|assistant)\|>|$)", re.S)
@@ -701,7 +729,8 @@ def split_dialogue(text: str) -> list[Message] | None:
     assistant turn). Recognised, in order: ChatML (``<|im_start|>user ... <|im_end|>``), Llama-2
     (``<s>[INST] <<SYS>>...<</SYS>> q [/INST] a </s>``), Zephyr (``<|user|> ... </s>``), the Alpaca
     prompt (``### Instruction:`` / ``### Input:`` / ``### Response:``), and speaker markers
-    (``Human:``/``Assistant:`` at line starts, ``### Human:``, Vicuna's ``USER: ... ASSISTANT:``)."""
+    (``Human:``/``Assistant:`` at line starts, ``### Human:``, Vicuna's ``USER: ... ASSISTANT:``,
+    OIG's ``<human>: ... <bot>: ...``)."""
     msgs: list[Message] = []
     if "<|im_start|>" in text:
         for role, body in _CHATML.findall(text):
@@ -728,6 +757,8 @@ def split_dialogue(text: str) -> list[Message] | None:
             if fields.get("response"):
                 msgs.append({"role": "assistant", "content": fields["response"]})
     else:
+        if "<" in text:  # OIG ``<human>: .. <bot>: ..`` → the plain markers
+            text = _ANGLE_MARK.sub(lambda m: m.group(1).capitalize() + ":", text)
         marks = list(_MARK.finditer(text))
         for m, nxt in zip(marks, marks[1:] + [None]):
             body = text[m.end(): nxt.start() if nxt else len(text)].strip()
@@ -782,6 +813,8 @@ def detect(rec: Any, vocab: Vocab = DEFAULT) -> str | None:
     if "message_id" in k and "text" in k and "role" in k:
         return "oasst_nested" if "replies" in k else "oasst_flat"
     conv = _conversation_key(rec, vocab)
+    if conv is None and "conversation" not in vocab.mapped and _numbered_turns(rec) is not None:
+        return "conversation"
     pref = _preference_keys(rec, vocab)
     chosen_k, chosen = (pref[0], rec[pref[0]]) if pref else (None, None)
     if conv is not None:
@@ -804,7 +837,7 @@ def detect(rec: Any, vocab: Vocab = DEFAULT) -> str | None:
     lower = {str(x).lower() for x in k}
     if "instruction" in lower and "instances" in lower:
         return "self_instruct"
-    if pk is not None and pk.lower() not in ("text", "content"):
+    if pk is not None and pk.lower() not in ("text", "texte", "content"):
         rk, _ = _response_key(rec, vocab, skip=(pk,))
         if pk.lower() == "instruction" and "response" not in vocab.mapped:
             if ("context" in lower or "category" in lower) and "response" in lower:
@@ -896,6 +929,10 @@ def conv_conversation(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT
         msgs, langs = _turns(rec, "record", vocab, meta)
         return [(msgs, meta)]
     key = _conversation_key(rec, vocab)
+    numbered = _numbered_turns(rec) if key is None else None
+    if numbered is not None:  # CAMEL message_1, message_2, ...: alternating user/assistant
+        msgs, langs = _turns([rec[k] for k in numbered], "+".join(numbered[:2]), vocab, meta)
+        return [_finish(rec, _system(rec, vocab) + msgs, [None] * (len(msgs) + len(_system(rec, vocab))), meta, vocab)]
     if key is None:
         raise Malformed("no list of turns under " + ", ".join(vocab.conversation[:4])
                         + (", ..." if len(vocab.conversation) > 4 else ""))
@@ -1003,18 +1040,19 @@ def conv_pair(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS
         cands = _nested(rec, vocab, "", skip=frozenset({pk}))
     meta = _common_meta(rec, {}, vocab)
     _rejected_meta(rec, meta, vocab)
-    if (cands and len(user) == 1 and len(cands[0]) == 1 and _HH_MARK.search(user[0]["content"])
-            and user[0]["content"].rstrip().endswith("Assistant:")):  # "\n\nHuman: ...\n\nAssistant:" + completion
-        try:
-            return [(head + split_hh(user[0]["content"].rstrip() + " " + cands[0][0]["content"].lstrip(), pk), meta)]
-        except Malformed:
-            pass
-    if not cands:
-        return [(head + user, meta)]
     if opts.outputs == "best" and len(cands) > 1 and rk is not None:
         best = _best_candidate(_maybe_json(response), rk, vocab, meta)
         if best is not None:
-            return [(head + user + best, meta)]
+            cands = [best]
+    opts_list = _option_list(rec) if options else None
+    if opts_list and isinstance(response, int) and not isinstance(response, bool) and 0 <= response < len(opts_list):
+        cands = [[{"role": "assistant", "content": f"{chr(65 + response)}. {opts_list[response]}"}]]  # MMLU answer index
+    if cands and len(user) == 1 and len(cands[0]) == 1:
+        whole = _dialogue_prompt(user[0]["content"], cands[0][0]["content"], pk)
+        if whole is not None:  # the prompt holds the dialogue so far and ends at the assistant's marker
+            return [(head + whole, meta)]
+    if not cands:
+        return [(head + user, meta)]
     if opts.outputs != "all" or len(cands) == 1:
         if len(cands) > 1:
             meta["candidates"] = len(cands)
@@ -1089,6 +1127,27 @@ def _best_candidate(value: Any, key: str, vocab: Vocab, meta: dict) -> list[Mess
     return best[2]
 
 
+_ASSISTANT_END = re.compile(r"(?:Assistant|ASSISTANT|Bot|GPT|<bot>|<\|assistant\|>|助手|回答)[ \t]*[:：]?[ \t]*$")
+
+
+def _dialogue_prompt(prompt: str, answer: str, key: str) -> list[Message] | None:
+    """The turns of a prompt written as a dialogue that ends with the assistant's marker, completed
+    by the answer: hh-rlhf-style ``"\n\nHuman: q\n\nAssistant:"`` + completion (Nectar, rm-static),
+    BELLE multiturn ``"Human:q1\nAssistant:a1\nHuman:q2\nAssistant:"`` + output. None otherwise."""
+    tail = prompt.rstrip()
+    if not _ASSISTANT_END.search(tail):
+        return None
+    if _HH_MARK.search(tail):
+        try:
+            return split_hh(tail + " " + answer.lstrip(), key)
+        except Malformed:
+            pass
+    msgs = split_dialogue(tail + " " + answer.lstrip())
+    if msgs is None or msgs[-1]["role"] != "assistant" or msgs[-1]["content"] != answer.strip():
+        return None
+    return msgs
+
+
 _LETTERS = ("A", "B", "C", "D", "E", "F")
 
 
@@ -1120,11 +1179,21 @@ def _choices_text(rec: dict, vocab: Vocab) -> str:
     letters = [(x, rec[x]) for x in _LETTERS if isinstance(rec.get(x), (str, int, float)) and not isinstance(rec.get(x), bool)]
     if len(letters) >= 2:
         return "\n".join(f"{x}. {v}" for x, v in letters)
+    opts = _option_list(rec)
+    return "\n".join(f"{chr(65 + i)}. {o}" for i, o in enumerate(opts)) if opts else ""
+
+
+def _option_list(rec: dict) -> list[str] | None:
+    """Options of a multiple-choice record held as a list of 2-26 strings: under ``options``
+    (any record), or under ``choices`` beside an answer key (MMLU ``{question, choices, answer: 1}``;
+    without an answer key ``choices`` stays candidate answers)."""
     k, opts = _get(rec, ("options", "choices_text", "options_list"))
+    if k is None and _get(rec, ("answer", "label", "target", "answerKey", "gold"), present=True)[0] is not None:
+        k, opts = _get(rec, ("choices",))
     opts = _maybe_json(opts)
-    if k is not None and isinstance(opts, list) and len(opts) >= 2 and all(isinstance(o, str) for o in opts) and len(opts) <= 26:
-        return "\n".join(f"{chr(65 + i)}. {o}" for i, o in enumerate(opts))
-    return ""
+    if k is not None and isinstance(opts, list) and 2 <= len(opts) <= 26 and all(isinstance(o, str) for o in opts):
+        return opts
+    return None
 
 
 def conv_pairwise(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:

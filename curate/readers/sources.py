@@ -28,7 +28,9 @@ import csv
 import glob as globlib
 import hashlib
 import io
+import itertools
 import json
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -195,6 +197,16 @@ def _error_record(index: int, line: int, error: str, raw: str) -> RawRecord:
     return rec
 
 
+def sniff_delimiter(header: str) -> str:
+    """The delimiter of a ``.csv`` file by its header line: ``,`` unless ``;`` (the CSV of French,
+    Russian, German spreadsheets: ``Вопрос;Ответ``), a tab or ``|`` splits it into more cells
+    (counted outside double quotes)."""
+    bare = re.sub(r'"[^"]*"', "", header)
+    counts = {d: bare.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] > counts[","] else ","
+
+
 def _load_table(path: Path, name: str, delimiter: str, codec: str | None, limit: int | None) -> Container:
     """CSV/TSV with a header row → one record per row (``{column: cell}``; empty cells → None)."""
     box = Container(kind="tsv" if delimiter == "\t" else "csv", compression=codec)
@@ -202,7 +214,10 @@ def _load_table(path: Path, name: str, delimiter: str, codec: str | None, limit:
     try:
         with _open_decompressed(path, codec) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-            reader = csv.reader(text, delimiter=delimiter)
+            first = text.readline()
+            if delimiter == ",":
+                delimiter = sniff_delimiter(first)
+            reader = csv.reader(itertools.chain([first] if first else [], text), delimiter=delimiter)
             header = next(reader, None)
             if header is None:
                 box.warnings.append(f"{name}: file is empty")

@@ -18,7 +18,7 @@ turn text              value, content, text, message, utterance, msg, body, part
 prompt                 instruction, question, prompt, query, problem, input, human, user, request,
                        task, inputs, source, then 问题 指令 题目 问 输入 提问 вопрос инструкция
                        задание запрос consigne énoncé requête pregunta instrucción frage anweisung,
-                       last text, content
+                       last text, texte, content
 context (appended)     input, context, inputs, query, passage, document, article, paragraph, contexte,
                        entrée, контекст, ввод, 上下文, 背景, 输入, kontext, contexto
                        (only when it is not the prompt key)
@@ -26,6 +26,7 @@ response               output, response, answer, std_answer, completion, target,
                        chosen, assistant, gpt, bot, best_answer, ref_answer, reference_answer,
                        model_output, model_answer, generation, prediction, outputs, responses,
                        answers, completions, generations, predictions, candidates, targets, reference,
+                       generated_text, ideal (OpenAI evals),
                        回答 答案 输出 回复 解答 答 ответ решение réponse reponse respuesta antwort
                        risposta resposta
 system                 system, system_prompt, system_message, sys, sys_prompt
@@ -108,14 +109,14 @@ PROMPT_KEYS = ("instruction", "question", "prompt", "query", "problem", "input",
                "request", "task", "inputs", "source",
                "问题", "指令", "题目", "问", "输入", "提问", "вопрос", "инструкция", "задание", "запрос",
                "consigne", "énoncé", "requête",
-               "pregunta", "instrucción", "frage", "anweisung", "text", "content")
+               "pregunta", "instrucción", "frage", "anweisung", "text", "texte", "content")
 CONTEXT_KEYS = ("input", "context", "inputs", "query", "passage", "document", "article", "paragraph",
                 "contexte", "entrée", "контекст", "ввод", "上下文", "背景", "输入", "kontext", "contexto")
 RESPONSE_KEYS = ("output", "response", "answer", "std_answer", "completion", "target", "reply",
                  "solution", "chosen", "assistant", "gpt", "bot", "best_answer", "ref_answer",
                  "reference_answer", "model_output", "model_answer", "generation", "prediction",
                  "outputs", "responses", "answers", "completions", "generations", "predictions",
-                 "candidates", "targets", "reference", "generated_text",
+                 "candidates", "targets", "reference", "generated_text", "ideal",
                  "回答", "答案", "输出", "回复", "解答", "答", "ответ", "решение", "réponse", "reponse",
                  "respuesta", "antwort",
                  "risposta", "resposta")
