@@ -70,3 +70,24 @@ def test_shipped_lima_says_each_setting_once():
     spec = load_spec(Path(__file__).resolve().parent.parent / "pipelines" / "lima.yaml", check_files=False)
     assert spec.train.tiny.vocab_size is None  # the chat_template stage owns it
     assert check_train_against_stages(spec.train, [(s.name, s.params) for s in spec.stages]) == []
+
+
+def test_overrides_are_checked_against_the_stages_too(tmp_path):
+    import pytest
+
+    from pipelines.spec import parse_spec
+    from train.launch import run_training
+
+    spec = parse_spec(f"""
+name: t
+stages:
+  - {{stage: read, inputs: [{{path: x.jsonl, source: x}}]}}
+  - {{stage: chat_template, vocab_size: 2000}}
+output: {{dir: {tmp_path / 'out'}}}
+train: {{max_steps: 1}}
+""", "t.yaml", check_files=False)
+    with pytest.raises(ValueError) as exc:
+        run_training(spec, ["tiny.vocab_size=600"])
+    assert str(exc.value) == (
+        "train: block disagrees with the curation stages:\n  - train.tiny.vocab_size: 600 differs from the "
+        "chat_template stage's vocab_size 2000, which trains the tokenizer: remove train.tiny.vocab_size")
