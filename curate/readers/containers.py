@@ -108,10 +108,7 @@ _ZSTD_MAX_RATIO = 32768  # zstd's worst case: a 4-byte RLE block header expands 
 _WS = re.compile(r"[ \t\n\r]*")
 _NONWS = re.compile(r"[^ \t\n\r]")
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
-_LONE_ESCAPE = re.compile(  # a \uD800-\uDBFF escape not followed by a low one, or a low one not preceded by a high one
-    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
-    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # cheap prefilter for _LONE_ESCAPE
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # any \uD800-\uDFFF escape: a lone surrogate is possible
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 _MAGIC = (
@@ -384,12 +381,6 @@ def _load_parquet(data: bytes, name: str, limit: int | None, box: Container) -> 
 
 # --------------------------------------------------------------------------------------- JSON values
 
-def _has_lone_escape(text: str, start: int = 0, end: int | None = None) -> bool:
-    """Whether ``text[start:end]`` holds a ``\\uD800``-``\\uDFFF`` escape that is not half of a pair."""
-    end = len(text) if end is None else end
-    return _SURROGATE_ESCAPE.search(text, start, end) is not None and _LONE_ESCAPE.search(text, start, end) is not None
-
-
 def _too_deep(value: Any, limit: int) -> bool:
     """Whether a parsed JSON value nests deeper than ``limit`` (a scalar is depth 0, ``[]`` depth 1).
     Iterative, visiting containers only: about 0.4x the time ``json.loads`` took to build the value."""
@@ -516,7 +507,7 @@ class _Parser:
                 raise self.too_deep(pos, limit) from None
         if self.deep(value, text, pos, end, limit):
             raise self.too_deep(pos, limit)
-        if _has_lone_escape(text, pos, end):
+        if _SURROGATE_ESCAPE.search(text, pos, end):
             value = self._repair(value)
         return value, end
 
@@ -533,12 +524,17 @@ class _Parser:
         return value
 
     def _repair(self, v: Any) -> Any:
-        """Replace lone surrogates with U+FFFD in every string and key (depth already bounded)."""
+        """Replace lone surrogates with U+FFFD in every string and key (depth already bounded).
+        A string holds one exactly when it cannot be encoded as UTF-8 (a C-speed test; valid
+        escape pairs were already joined into one code point by the parser)."""
         if isinstance(v, str):
-            fixed, n = _SURROGATE.subn("\ufffd", v)
-            if n:
+            try:
+                v.encode("utf-8")
+                return v
+            except UnicodeEncodeError:
+                fixed, n = _SURROGATE.subn("\ufffd", v)
                 self._note("surrogate", n)
-            return fixed
+                return fixed
         if isinstance(v, list):
             return [self._repair(x) for x in v]
         if isinstance(v, dict):
@@ -592,7 +588,7 @@ def _load_jsonl(text: str, p: _Parser, limit: int | None) -> None:
                 out.append(RawRecord(len(out), lineno, None, f"{name}:{lineno}:{col}: nesting deeper than {depth_cap} "
                                      "levels", line[:RAW_CHARS], "nesting_too_deep"))
                 continue
-            if "\\u" in line and _has_lone_escape(line):
+            if _SURROGATE_ESCAPE.search(line):
                 value = p._repair(value)
             out.append(RawRecord(len(out), lineno, value))
             continue
@@ -624,10 +620,10 @@ def _load_array(text: str, start: int, p: _Parser, limit: int | None) -> bool:
     except (RecursionError, ValueError):
         why = "nested too deep or holding a huge integer"
     else:
-        if p.noted():
-            why = "holding NaN/Infinity or huge integers"
-        elif _has_lone_escape(text):
-            why = "holding lone surrogate escapes"
+        if _SURROGATE_ESCAPE.search(text):  # often valid pairs (emoji): check the strings, keep the fast path
+            value = p._repair(value)
+        if p.noted():  # read again element by element, to name the first line of each repair
+            why = "holding NaN/Infinity, huge integers or lone surrogates"
         elif p.deep(value, text, start, len(text), p.max_depth + 1):
             why = f"holding records nested deeper than {p.max_depth} levels"
         else:
