@@ -9,7 +9,8 @@ reports them:
     line are not fences), or the last fenced block closes
     the turn with more ``( [ {`` opened than closed (outside string literals): cut mid-statement;
     or an unfenced answer that ends with brackets still open: JSON (starts with ``{``/``[``, one
-    open bracket is enough) or code (``code_density`` > 0.05, two or more).
+    open bracket is enough) or code (``code_density`` > 0.05, two or more); LaTeX math is not
+    judged this way.
 ``announced_missing``
     the turn announces content it never delivers: it ends on a colon ("Here is the code:"; not a
     code line such as ``for x in y:``, nor the last empty field of a form or questionnaire),
@@ -49,7 +50,9 @@ DEFAULT_LIMITS = (256, 512, 1024, 2048, 4096)
 
 _FENCE_BLOCK_RE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 _STRING_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`\n]*`')
-_COMMENT_RE = re.compile(r"(?m)(?:^|(?<=\s))(?://|#(?!include|!)|--\s).*$|/\*.*?\*/", re.S)
+_COMMENT_RE = re.compile(r"(?m)(?:^|(?<=\s))(?://(?=\s*[^\W\d])|#(?!include|!)|--\s)[^\n]*|(?s:/\*.*?\*/)")
+_ESCAPED_BRACKET_RE = re.compile(r"\\[\[\](){}]")
+_MATH_RE = re.compile(r"\$|\\(?:frac|boxed|sqrt|quad|leq|geq|begin|end|left|right|cdot|times)\b")
 #: a fence line (``` at the start of a line); LIMA-style inline ```code``` pairs are not fences
 _FENCE_LINE_RE = re.compile(r"(?m)^\s*```")
 _SENT_END = set(".!?。！？…")
@@ -59,8 +62,9 @@ _CLOSERS = set("\"'”’»」』)]）】")
 
 
 def bracket_debt(code: str) -> int:
-    """Opening minus closing brackets ``( [ {`` of ``code`` with string literals and comments removed."""
-    c = _COMMENT_RE.sub("", _STRING_RE.sub('""', code))
+    """Opening minus closing brackets ``( [ {`` of ``code`` with string literals, comments (``//``
+    followed by a word, ``#``, ``-- ``, ``/* */``) and backslash-escaped brackets removed."""
+    c = _COMMENT_RE.sub("", _STRING_RE.sub('""', _ESCAPED_BRACKET_RE.sub("", code)))
     return sum(c.count(ch) for ch in "([{") - sum(c.count(ch) for ch in ")]}")
 
 
@@ -69,7 +73,7 @@ def code_cut(text: str) -> str | None:
     if len(_FENCE_LINE_RE.findall(text)) % 2 == 1 and text.count("```") % 2 == 1:
         return "unclosed ``` fence"
     blocks = list(_FENCE_BLOCK_RE.finditer(text))
-    if not blocks and (text.lstrip()[:1] in "{[" or code_density(text) > 0.05):
+    if not blocks and not _MATH_RE.search(text) and (text.lstrip()[:1] in "{[" or code_density(text) > 0.05):
         debt = bracket_debt(text)
         if debt >= 2 or (debt >= 1 and text.lstrip()[:1] in "{["):
             return f"unfenced code ends with {debt} unclosed bracket(s)"
