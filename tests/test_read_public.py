@@ -169,3 +169,33 @@ def test_more_public_layouts():
                                                    "conversation", "prompt_response"]
     # a choices list with no answer key stays candidate answers
     assert detect({"question": "q", "choices": ["a", "b"]}) == "eval_report"
+
+
+def test_read_stage_joins_model_answers_with_their_question_file(tmp_path):
+    import polars as pl
+
+    from curate.stage import Context
+    from curate.stages.read import Read
+
+    questions = tmp_path / "question.jsonl"
+    questions.write_text((P.parent / "prompts_turns.jsonl").read_text())  # MT-Bench 81-83, turns as {content}
+    q81 = [t["content"] for t in json.loads(questions.read_text().splitlines()[0])["turns"]]
+    inp = {"path": str(P / "mtbench_answers.jsonl"), "source": "ans", "prompts_from": str(questions)}
+    stage = Read(Read.Params(inputs=[inp]))
+    res = stage.run(pl.DataFrame(), Context(artifact_dir=tmp_path))
+    assert res.kept.height == 2 and res.rejected.height == 0
+    assert [(m["role"], m["content"]) for m in res.kept["messages"][0].to_list()] == [
+        ("user", q81[0]), ("assistant", "No"), ("user", q81[1]), ("assistant", "E, G, B")]
+    assert json.loads(res.kept["meta"][0])["joined_on"] == "question_id=81"
+    before = stage.fingerprint()
+    questions.write_text(questions.read_text().splitlines()[0] + "\n")  # only question 81 left
+    assert stage.fingerprint() != before
+    res = stage.run(pl.DataFrame(), Context(artifact_dir=tmp_path))
+    assert res.kept.height == 1
+    assert res.rejected["drop_detail"].to_list() == [
+        "mtbench_answers.jsonl:2: answer_only: no question with question_id=82 in prompts_from"]
+    with pytest.raises(ValueError, match="top reject reason answer_without_prompt"):
+        Read(Read.Params(inputs=[{"path": str(P / "mtbench_answers.jsonl"), "source": "ans"}])).run(
+            pl.DataFrame(), Context(artifact_dir=tmp_path))
+    assert Read.Params(inputs=[{**inp, "prompts_from": str(tmp_path / "none.jsonl")}]).missing_files() == [
+        f"inputs[0].prompts_from: file not found: {tmp_path / 'none.jsonl'} (relative to {Path.cwd()})"]

@@ -92,12 +92,12 @@ from pathlib import Path
 from typing import Any
 
 from curate.readers.containers import RawRecord, ReadError
-from curate.readers.formats import DEFAULT_OPTIONS, LAYOUTS, Malformed, Options, detect, flat_view
+from curate.readers.formats import DEFAULT_OPTIONS, LAYOUTS, AnswerWithoutPrompt, Malformed, Options, detect, flat_view, join_answers
 from curate.readers.oasst import conv_oasst_nested, conv_oasst_tree, convert_root, rebuild_flat
 from curate.readers.sources import DataFile, expand, load_records
 from curate.readers.synonyms import DEFAULT, SPLIT_NAMES, Vocab
 
-__all__ = ["FORMATS", "ReadError", "ReadResult", "detect", "read_file", "read_paths", "make_vocab"]
+__all__ = ["FORMATS", "ReadError", "ReadResult", "detect", "read_file", "read_paths", "make_vocab", "prompt_index"]
 
 _CONVERTERS = {**LAYOUTS,
                "oasst_tree": lambda rec, vocab, opts: conv_oasst_tree(rec),
@@ -261,10 +261,52 @@ def _expand_records(records: list[RawRecord], vocab: Vocab, wrapper: str | None,
     return out
 
 
+def _is_record_fn(vocab: Vocab):
+    def is_record(v: Any) -> bool:
+        try:
+            return detect(v, vocab) is not None and not (isinstance(v, dict) and set(map(str, v)) & SPLIT_NAMES)
+        except RECORD_ERRORS:
+            return False
+    return is_record
+
+
+def prompt_index(path: str, key: str) -> dict[str, list[dict[str, str]]]:
+    """``{str(record[key]): [system/user turns]}`` for every record of a question file (a file,
+    folder, glob or URL, any layout), to join answer-only records with (``read_file(join=...)``,
+    the read stage's ``prompts_from:``/``join_on:``). Records without ``key`` or that convert to no
+    user turn are left out; the first record wins a repeated key.
+
+    Raises ``FileNotFoundError`` when ``path`` matches no file, and what ``read_file`` raises.
+    """
+    files = expand(path)
+    if not files:
+        raise FileNotFoundError(f"{path}: no data file found")
+    index: dict[str, list[dict[str, str]]] = {}
+    for f in files:
+        box = load_records(f, None, _is_record_fn(DEFAULT))
+        wrapper = box.kind[len("json_object["):-1] if box.kind.startswith("json_object[") else None
+        for it, _, layout in _expand_records(box.records, DEFAULT, wrapper, "auto"):
+            v = it.value
+            if it.error is not None or not isinstance(v, dict) or v.get(key) is None or str(v[key]) in index:
+                continue
+            try:
+                layout = layout or detect(v, DEFAULT)
+                if layout is None or layout.startswith("oasst") or layout == "answer_only":
+                    continue
+                convs = _CONVERTERS[layout](v, DEFAULT, DEFAULT_OPTIONS)
+            except (Malformed, *RECORD_ERRORS):
+                continue
+            turns = [m for m in convs[0][0] if m["role"] in ("system", "user")] if convs else []
+            if any(m["role"] == "user" for m in turns):
+                index[str(v[key])] = turns
+    return index
+
+
 def read_file(path: Path | str | DataFile, source: str, fmt: str = "auto", limit: int | None = None, *,
               fields: dict[str, str] | None = None, roles: dict[str, str] | None = None,
               options: Options = DEFAULT_OPTIONS, name: str | None = None,
-              max_bytes: int | None = None, max_ratio: float | None = None) -> ReadResult:
+              max_bytes: int | None = None, max_ratio: float | None = None,
+              join: tuple[str, dict[str, list[dict[str, str]]]] | None = None) -> ReadResult:
     """Read one file of conversations into rows, prompts and rejects.
 
     Args:
@@ -277,6 +319,9 @@ def read_file(path: Path | str | DataFile, source: str, fmt: str = "auto", limit
         options: ``Options(pairwise=..., outputs=...)``.
         name: the file's name in ids and details (default: the file name).
         max_bytes, max_ratio: decompressed-size caps passed to ``containers.load`` when set.
+        join: ``(key, prompt_index(...))``: answer-only records (MT-Bench model answers) are joined
+            with the question whose ``key`` value they share (``formats.join_answers``;
+            ``meta.joined_on``); one with no such question stays an ``answer_without_prompt`` reject.
 
     Returns a ``ReadResult``: conversations in ``rows``, answer-less prompts in ``prompts``.
     Raises ``FileNotFoundError`` (missing file), ``ReadError`` (bad compression, Parquet, Arrow, CSV)
@@ -290,14 +335,7 @@ def read_file(path: Path | str | DataFile, source: str, fmt: str = "auto", limit
     if fmt != "auto" and fmt not in FORMATS:
         raise ValueError(f"{name}: unknown format {fmt!r}; known: auto, {', '.join(FORMATS)}")
     vocab = make_vocab(fields, roles)
-
-    def is_record(v: Any) -> bool:
-        try:
-            return detect(v, vocab) is not None and not (isinstance(v, dict) and set(map(str, v)) & SPLIT_NAMES)
-        except RECORD_ERRORS:
-            return False
-
-    box = load_records(path, limit, is_record, max_bytes=max_bytes, max_ratio=max_ratio)
+    box = load_records(path, limit, _is_record_fn(vocab), max_bytes=max_bytes, max_ratio=max_ratio)
     res = ReadResult(warnings=list(box.warnings))
     wrapper = box.kind[len("json_object["):-1] if box.kind.startswith("json_object[") else None
     seen = res.layouts
@@ -340,6 +378,20 @@ def read_file(path: Path | str | DataFile, source: str, fmt: str = "auto", limit
         seen[f] += 1
         if f == "oasst_flat":
             flat.append(it)
+            continue
+        if f == "answer_only" and join is not None:
+            jk, index = join
+            jv = it.value.get(jk)
+            prompt = index.get(str(jv)) if jv is not None else None
+            if prompt is None:
+                reject(it, "answer_without_prompt", f"{it.where(name)}: answer_only: no question with {jk}="
+                       f"{str(jv)[:40] if jv is not None else '(missing)'} in prompts_from")
+                continue
+            try:
+                msgs, meta = join_answers(it.value, prompt, vocab)
+                emit(it.index, f, msgs, {**extra, **meta, "joined_on": f"{jk}={jv}"})
+            except (Malformed, *RECORD_ERRORS) as exc:
+                reject(it, getattr(exc, "reason", "malformed_record"), f"{it.where(name)}: answer_only: {exc}")
             continue
         try:
             convs = _CONVERTERS[f](it.value, vocab, options)

@@ -906,6 +906,36 @@ def _answers_under(k: Any, v: Any, vocab: Vocab) -> bool:
         isinstance(x, dict) and _get(x, ("turns",))[0] for x in items))
 
 
+def join_answers(rec: dict, prompt: list[Message], vocab: Vocab = DEFAULT) -> Conversion:
+    """An answer-only record joined with its question's turns: the ``system``/``user`` turns of
+    ``prompt`` interleaved with the record's answers (MT-Bench ``choices[0].turns``: one answer per
+    user turn; any other answer key: its first candidate). User turns left without an answer at the
+    end are dropped. Meta: the record's id (``original_id``) and ``model`` (``model_id``, ``model``,
+    ``generator``) when given. Raises ``AnswerWithoutPrompt`` when the record holds no answer text."""
+    k = _answer_only_key(rec, vocab)
+    if k is None:
+        raise AnswerWithoutPrompt("no answer text to join")
+    v = _maybe_json(rec[k])
+    first = v[0] if isinstance(v, list) and v else v
+    if isinstance(first, dict) and _get(first, ("turns",))[0] is not None:
+        tk, turns = _get(first, ("turns",))
+        answers = [_text(t, f"{k}[0].{tk}[{i}]", vocab) for i, t in enumerate(turns if isinstance(turns, list) else [turns])]
+    else:
+        cands = _candidates(v, k, vocab)
+        answers = [m["content"] for m in cands[0]] if cands else []
+    msgs: list[Message] = [m for m in prompt if m["role"] == "system"]
+    users = [m for m in prompt if m["role"] == "user"]
+    for u, a in zip(users, answers):
+        msgs += [dict(u), {"role": "assistant", "content": a}]
+    if not any(m["role"] == "assistant" for m in msgs):
+        raise AnswerWithoutPrompt(f"answers under {k!r} are empty")
+    meta = _common_meta(rec, {}, vocab)
+    mk, model = _get(rec, ("model_id", "model", "generator"))
+    if isinstance(model, str):
+        meta["model"] = model
+    return msgs, meta
+
+
 def conv_answer_only(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
     """Answers with no prompt (``answer_only``): never a conversation nor a prompt; raises
     ``AnswerWithoutPrompt`` (reject ``answer_without_prompt``) saying how to join them with their

@@ -11,6 +11,12 @@ Records that cannot be parsed or converted become rejects with ``drop_reason`` (
 mapping keys and containers are documented in ``curate.readers``, ``curate.readers.synonyms`` and
 ``curate.readers.sources``.
 
+Answer-only records (MT-Bench ``model_answer/*.jsonl``: ``{question_id, model_id, choices: [{turns}]}``)
+are rejected as ``answer_without_prompt`` unless the input names its question file: ``prompts_from:
+question.jsonl`` (any layout) and ``join_on: question_id`` (default) join each answer with its
+question's user turns (``curate.readers.prompt_index``, ``formats.join_answers``); the fingerprint
+covers the question file too.
+
 Counters: ``file.<name>`` per data file: ``{path, format, layouts, records, rows, prompts, rejected,
 rejected_by_reason, warnings}``, and ``records`` in all. A file that yields no conversation (in a
 ``kind: prompts`` input: no prompt) ends the stage with a ValueError naming it and its top reject
@@ -27,7 +33,7 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from curate.readers import FORMATS, ReadError, read_file
+from curate.readers import FORMATS, ReadError, prompt_index, read_file
 from curate.readers.formats import Options
 from curate.readers.sources import expand, file_signature, is_remote, load_records
 from curate.readers.synonyms import CANONICAL_ROLES
@@ -74,6 +80,9 @@ class InputSpec(BaseModel):
         "best", description="records with several candidate answers: keep the one the file's own scores rate best "
         "(overall_score, score, rating, rank; the first when none is scored), the first, or all")
     allow_empty: bool = Field(False, description="a file yielding no conversation is not an error")
+    prompts_from: str | None = Field(None, min_length=1, description="question file (any layout) to join answer-only "
+                                     "records with, e.g. MT-Bench question.jsonl for its model_answer/*.jsonl")
+    join_on: str = Field("question_id", min_length=1, description="key shared by the answers and prompts_from records")
     max_decompressed_mb: int | None = Field(None, ge=1, description="cap on a compressed file's decompressed size (MB)")
     max_compression_ratio: float | None = Field(None, gt=1, description="cap on decompressed/compressed size")
 
@@ -128,6 +137,8 @@ class InputSpec(BaseModel):
             kw["max_bytes"] = self.max_decompressed_mb * 1024 * 1024
         if self.max_compression_ratio is not None:
             kw["max_ratio"] = self.max_compression_ratio
+        if self.prompts_from is not None:
+            kw["join"] = (self.join_on, prompt_index(self.prompts_from, self.join_on))
         return kw
 
 
@@ -149,11 +160,12 @@ class Read(Stage):
             folder, a glob that matches nothing); remote URLs are checked at run time."""
             out = []
             for i, inp in enumerate(self.inputs):
-                if is_remote(inp.path) or expand(inp.path):
-                    continue
-                what = "no file matches" if set("*?[") & set(inp.path) else (
-                    "folder holds no data file" if Path(inp.path).is_dir() else "file not found")
-                out.append(f"inputs[{i}].path: {what}: {inp.path} (relative to {Path.cwd()})")
+                for field, path in (("path", inp.path), ("prompts_from", inp.prompts_from)):
+                    if path is None or is_remote(path) or expand(path):
+                        continue
+                    what = "no file matches" if set("*?[") & set(path) else (
+                        "folder holds no data file" if Path(path).is_dir() else "file not found")
+                    out.append(f"inputs[{i}].{field}: {what}: {path} (relative to {Path.cwd()})")
             return out
 
         def check_inputs(self) -> list[str]:
@@ -161,10 +173,10 @@ class Read(Stage):
             layout cannot be recognised (with the keys it saw) and ``fields:`` naming absent keys."""
             out = []
             for i, inp in enumerate(self.inputs):
-                if is_remote(inp.path):
+                if is_remote(inp.path) or (inp.prompts_from and is_remote(inp.prompts_from)):
                     continue
                 files = expand(inp.path)
-                if not files:
+                if not files or (inp.prompts_from and not expand(inp.prompts_from)):
                     continue
                 f = files[0]
                 try:
@@ -197,9 +209,12 @@ class Read(Stage):
         editing, adding or removing a file invalidates the cache."""
         h = hashlib.blake2b(digest_size=16)
         for inp in self.params.inputs:
-            h.update(inp.path.encode())
-            for f in expand(inp.path):
-                h.update(file_signature(f))
+            for path in (inp.path, inp.prompts_from):
+                if path is None:
+                    continue
+                h.update(path.encode())
+                for f in expand(path):
+                    h.update(file_signature(f))
         return h.hexdigest()
 
     def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
