@@ -101,6 +101,13 @@ def test_code_cut():
     # hard negatives: LIMA-style inline ```x``` (odd count, no fence line); i-- is not an SQL comment
     assert code_cut("The ```\\leavevmode``` command, and ```\\hbox``` too; see ```Text") is None
     assert code_cut("```c\nfor (int i = n; i >= 1; i--) {\n  print(i);\n}\n```") is None
+    # complete unfenced answers (gpteacher_codegen_instruct, codealpaca): a comment ends at its line,
+    # Python's // is division, LaTeX \[ \] are not brackets
+    java = 'public class HelloWorld {\n    public static void main(String[] args) {\n        // Print the message\n' \
+           '        System.out.println("Hello, World!");\n    }\n}'
+    assert code_cut(java) is None
+    assert code_cut("def median(arr):\n    n = len(arr)\n    return (arr[n // 2] + arr[n // 2 - 1]) / 2") is None
+    assert code_cut("Thus \\[ x = \\frac{1}{2}(a + b) \\] and \\(y\\) is \\boxed{3}") is None
 
 
 def test_announced_missing():
