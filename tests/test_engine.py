@@ -174,3 +174,38 @@ def test_ray_engine_gives_the_same_curated_ids_as_the_local_engine(tmp_path):
         assert (tmp_path / "ray" / f).read_bytes() == (tmp_path / "local" / f).read_bytes(), f
     stats = json.loads((tmp_path / "ray" / "stats.json").read_text())
     assert stats["engine"] == "ray, 2 CPUs (local)"
+
+
+def test_engine_and_workers_in_yaml_do_not_change_the_digest(tmp_path):
+    from pipelines.spec import SpecError
+
+    base = SPEC.replace("OUT", str(tmp_path / "o"))
+    plain = parse_spec(base, "eng.yaml")
+    on_ray = parse_spec(base + "engine: ray\nworkers: 3\n", "eng.yaml")
+    assert (plain.engine, plain.workers, on_ray.engine, on_ray.workers) == ("local", None, "ray", 3)
+    assert plain.digest == on_ray.digest
+    with pytest.raises(SpecError) as err:
+        parse_spec(base + "engine: spark\nworkers: 0\n", "eng.yaml")
+    text = err.value.report()
+    assert "engine: Input should be 'local' or 'ray'" in text and "workers: Input should be greater than or equal to 1" in text
+
+
+def test_ray_engine_without_ray_installed_is_one_line(tmp_path, monkeypatch):
+    import sys
+
+    from pipelines.runner import RunError
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray → ImportError
+    with pytest.raises(RunError, match=r'^the ray engine needs the ray extra: pip install -e "\.\[ray\]"'):
+        _run(tmp_path, "noray", engine="ray")
+
+
+def test_run_help_lists_the_engine_options():
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+
+    res = CliRunner().invoke(main, ["run", "--help"])
+    assert res.exit_code == 0
+    for opt in ("--engine [local|ray]", "--workers", "--ray-address ADDR"):
+        assert opt in res.output, opt
