@@ -89,6 +89,26 @@ EXTRA = {
  "chatbot_arena_pairs_zh.jsonl": [{"question_id": "x", "model_a": "m1", "model_b": "m2", "winner": "tie", "conversation_a": [{"role": "user", "content": "法国的首都是哪里？"}, {"role": "assistant", "content": "巴黎。"}], "conversation_b": [{"role": "user", "content": "法国的首都是哪里？"}, {"role": "assistant", "content": "巴黎市。"}]}],
  "rm_static.jsonl": [{"prompt": "\n\nHuman: " + Q + "\n\nAssistant:", "response": " " + A, "chosen": " " + A, "rejected": " Lyon."}],
  "alpaca_gpt4_zh_json.json": [{"instruction": "法国的首都是哪里？", "input": "", "output": "巴黎。"}],
+ # evaluation logs and reports, pairwise and answer files, prompt-only lists
+ "helm.jsonl": [{"instance": {"id": "i1", "input": {"text": Q}, "references": [{"output": {"text": A}, "tags": ["correct"]}]}, "predicted_text": A}],
+ "oai_evals_log.jsonl": [{"run_id": "r", "event_id": 1, "sample_id": "s.0", "type": "sampling", "data": {"prompt": [{"role": "user", "content": Q}], "sampled": [A]}}],
+ "promptfoo.json": {"results": {"results": [{"prompt": {"raw": Q, "label": "p"}, "response": {"output": A}, "vars": {}, "success": True, "score": 1}]}},
+ "inspect_log.json": {"eval": {"task": "t"}, "samples": [{"id": 1, "input": Q, "target": A, "messages": [{"role": "user", "content": Q}, {"role": "assistant", "content": A}], "scores": {}}]},
+ "openai_batch_out.jsonl": [{"id": "b1", "custom_id": "req-1", "response": {"status_code": 200, "body": {"choices": [{"message": {"role": "assistant", "content": A}}]}}}],
+ "arena_hard_answers.jsonl": [{"question_id": "q1", "answer_id": "a", "model_id": "m", "choices": [{"index": 0, "turns": [{"content": A, "token_len": 7}]}], "tstamp": 1.0}],
+ "crosswoz_usr_sys.jsonl": [{"messages": [{"role": "usr", "content": "你好"}, {"role": "sys", "content": "您好"}]}],
+ "lccc_strings.jsonl": [{"dialog": ["你好", "你好呀", "吃了吗", "吃了"]}],
+ "opencompass_preds.json": {"0": {"origin_prompt": Q, "prediction": A, "gold": "Paris"}, "1": {"origin_prompt": Q2, "prediction": A2, "gold": "Berlin"}},
+ "ru_mera.jsonl": [{"instruction": "Вопрос: {question}\nОтвет:", "inputs": {"question": "Какая столица Франции?"}, "outputs": "Париж", "meta": {"id": 1}}],
+ "alpaca_eval_annotations.json": [{"instruction": Q, "output_1": "Lyon", "output_2": A, "generator_1": "a", "generator_2": "b", "preference": 2.0}],
+ "judgelm.jsonl": [{"question_id": 1, "question_body": Q, "answer1_body": A, "answer2_body": "Lyon", "score": [[9, 2]]}],
+ "mt_bench_human_judgments.jsonl": [{"question_id": 81, "model_a": "x", "model_b": "y", "winner": "model_a", "judge": "h", "conversation_a": [{"role": "user", "content": Q}, {"role": "assistant", "content": A}], "conversation_b": [{"role": "user", "content": Q}, {"role": "assistant", "content": "Lyon"}], "turn": 1}],
+ "zh_alignbench.jsonl": [{"question_id": 1, "category": "基本任务", "subcategory": "x", "question": "法国的首都是哪里？", "reference": "巴黎"}],
+ "zh_prompts_only.json": [{"id": 1, "问题": "法国的首都是哪里？"}, {"id": 2, "问题": "德国呢？"}],
+ "ru_prompts_semicolon.csv": "id;Вопрос\n1;Какая столица Франции?\n2;А Германии?\n",
+ "fr_prompts_consigne.jsonl": [{"id": 1, "consigne": "Quelle est la capitale ?", "catégorie": "géo"}],
+ "eval_outputs_ru.jsonl": [{"id": 1, "lang": "ru", "prompt": "Какая столица Франции?", "model": "m", "output": "Париж", "score": 5}],
+ "model_outputs_by_model.jsonl": [{"prompt": Q, "model_outputs": {"gpt4": A, "llama": "Lyon"}}],
 }
 
 #: expected outcome per case: the answer text the first row must end with (default: A, or the
@@ -106,6 +126,10 @@ EXPECT = {
     "orca_math.jsonl": "4", "humaneval.jsonl": "return a + b", "chatbot_arena_pairs_zh.jsonl": "巴黎。",
     "hc3.jsonl": A, "belle_multiturn_zh.jsonl": "柏林。", "mmlu_choices.jsonl": "Paris",
     "alpaca_gpt4_zh_json.json": "巴黎。", "dolly_ru.jsonl": "Париж.", "prompt_list_questions.jsonl": "prompts",
+    "openai_batch_out.jsonl": "reject:answer_without_prompt", "arena_hard_answers.jsonl": "reject:answer_without_prompt",
+    "crosswoz_usr_sys.jsonl": "您好", "lccc_strings.jsonl": "吃了", "ru_mera.jsonl": "Париж", "zh_alignbench.jsonl": "巴黎",
+    "zh_prompts_only.json": "prompts", "ru_prompts_semicolon.csv": "prompts", "fr_prompts_consigne.jsonl": "prompts",
+    "eval_outputs_ru.jsonl": "Париж",
 }
 #: a few cases where the whole conversation must come out turn by turn (user, assistant, ...).
 TURNS = {"moss.jsonl": 4, "ultrachat.jsonl": 4, "belle_multiturn.jsonl": 4, "belle_multiturn_zh.jsonl": 4,

@@ -199,3 +199,28 @@ def test_read_stage_joins_model_answers_with_their_question_file(tmp_path):
             pl.DataFrame(), Context(artifact_dir=tmp_path))
     assert Read.Params(inputs=[{**inp, "prompts_from": str(tmp_path / "none.jsonl")}]).missing_files() == [
         f"inputs[0].prompts_from: file not found: {tmp_path / 'none.jsonl'} (relative to {Path.cwd()})"]
+
+
+def test_evaluation_logs_and_answer_files(tmp_path):
+    a0, a1 = ALPACA[0], ALPACA[1]
+    recs = [
+        # HELM scenario state: the prompt one object down, the answer in predicted_text
+        {"instance": {"id": "i1", "input": {"text": q(a0)}, "references": [{"output": {"text": "No"}}]},
+         "predicted_text": a0["output"]},
+        # OpenAI evals log event: prompt messages and sampled completions under data
+        {"run_id": "r", "event_id": 1, "type": "sampling", "data": {"prompt": [{"role": "user", "content": q(a1)}],
+                                                                     "sampled": [a1["output"]]}},
+        # one answer per model
+        {"prompt": q(a1), "model_outputs": {"gpt4": a1["output"], "llama": "G, B, E"}},
+        # OpenAI batch output: answers keyed by custom_id, prompts in the batch input file
+        {"id": "b1", "custom_id": "req-1", "response": {"status_code": 200, "body": {
+            "choices": [{"message": {"role": "assistant", "content": a0["output"]}}]}}},
+    ]
+    path = tmp_path / "logs.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    res = read_file(path, "logs")
+    assert [pairs(r) for r in res.rows] == [[("user", q(a0)), ("assistant", "No")],
+                                            [("user", q(a1)), ("assistant", "E, G, B")],
+                                            [("user", q(a1)), ("assistant", "E, G, B")]]
+    assert res.rejected_by_reason() == {"answer_without_prompt": 1}
+    assert "keyed by custom_id=req-1" in res.rejects[0]["drop_detail"]

@@ -466,8 +466,9 @@ def _candidates(value: Any, where: str, vocab: Vocab, depth: int = 0) -> list[li
     """Candidate answers held by a response value, each as assistant-side messages.
 
     A string is one answer; a message dict (role + text) one turn; a dict with a text key one
-    answer (a list under that key: one answer per item); a list of messages with roles is one
-    answer (TRL's ``chosen``); any other list holds one candidate per item. Empty → [].
+    answer (a list under that key: one answer per item); a dict of strings only one answer per
+    value (``{model: answer}``); a list of messages with roles is one answer (TRL's ``chosen``);
+    any other list holds one candidate per item. Empty → [].
     """
     value = _maybe_turns(value, vocab)
     if _empty(value):
@@ -491,6 +492,8 @@ def _candidates(value: Any, where: str, vocab: Vocab, depth: int = 0) -> list[li
         found = _nested(value, vocab, where, depth + 1)
         if found:
             return found
+        if all(isinstance(x, str) for x in value.values()):  # {"gpt4": "..", "llama": ".."}: one answer per model
+            return [[{"role": "assistant", "content": x}] for x in value.values() if x.strip()]
         raise Malformed(f"{where}: answer object without a text key (keys: {_keys_list(value)})")
     if isinstance(value, list):
         if all(isinstance(x, dict) and _role_value(x, vocab)[0] for x in value):
@@ -539,6 +542,8 @@ def _nested(obj: Any, vocab: Vocab, where: str, depth: int = 0, skip: frozenset 
                 out += _candidates(v, f"{where}.{k}", vocab, depth + 1)
             except Malformed:
                 out += _nested(v, vocab, f"{where}.{k}", depth + 1)
+        elif kl in NESTED_KEYS and isinstance(v, dict) and all(isinstance(x, str) for x in v.values()):
+            out += [[{"role": "assistant", "content": x}] for x in v.values() if x.strip()]  # {model: answer}
         elif kl in NESTED_KEYS and isinstance(v, (list, dict)):
             out += _nested(v, vocab, f"{where}.{k}", depth + 1)
     return out
@@ -941,7 +946,7 @@ def conv_answer_only(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_
     ``AnswerWithoutPrompt`` (reject ``answer_without_prompt``) saying how to join them with their
     questions."""
     k = _answer_only_key(rec, vocab) or "?"
-    ik, ident = _get(rec, ("question_id", "prompt_id", *vocab.id))
+    ik, ident = _get(rec, ("question_id", "prompt_id", "custom_id", *vocab.id))
     key = f"keyed by {ik}={str(ident)[:40]}" if ik is not None else "with no id"
     raise AnswerWithoutPrompt(
         f"answers under {k!r} and no prompt ({key}): model answers; join them with their question file "

@@ -45,7 +45,8 @@ A key not in the prompt list counts as a prompt when one of its tokens is ``prom
 ``instruction``, ``query``, ``problem``, ``input``, ``message`` or ``request`` (``origin_prompt``,
 ``question_body``, ``user_input``), and none is a bookkeeping word or an answer/system word. A key not in the response list still counts as a response when one of its
 ``_``/``-``/camelCase/letter-digit tokens is a response word (``answer``, ``output``, ``response``, ``completion``, ``reply``,
-``solution``, ``generation``, ``prediction``, ``target``; e.g. ``gpt4_answer``, ``modelOutput``) and
+``solution``, ``generation``, ``prediction``, ``target``, ``predicted``, ``sampled``; e.g. ``gpt4_answer``,
+``modelOutput``, HELM ``predicted_text``, OpenAI evals ``sampled``) and
 none is a bookkeeping word (``id``, ``len``, ``score``, ``time``, ``tokens``...).
 
 Role values (lower-cased, surrounding spaces removed) → canonical role; ShareGPT/FastChat,
@@ -143,7 +144,7 @@ ANSWER_ONLY_KEYS = ("choices",)
 
 #: containers of candidate answers walked when looking for nested outputs (evaluation reports).
 NESTED_KEYS = ("results", "outputs", "samples", "generations", "completions", "candidates", "choices",
-               "predictions", "responses", "answers", "model_outputs", "runs")
+               "predictions", "responses", "answers", "model_outputs", "runs", "body")
 
 PROMPT_TOKENS = frozenset({"prompt", "question", "instruction", "query", "problem", "input", "message", "request"})
 #: tokens that keep a key from being taken as the prompt by its words (``system_message``, ``input_ids``).
@@ -151,7 +152,8 @@ NOT_PROMPT_TOKENS = frozenset({"system", "sys", "assistant", "response", "answer
                                "chosen", "rejected", "ref", "reference", "gold"})
 RESPONSE_TOKENS = frozenset({"answer", "answers", "output", "outputs", "response", "responses", "completion",
                              "completions", "reply", "replies", "solution", "solutions", "generation",
-                             "generations", "prediction", "predictions", "target", "targets", "generated"})
+                             "generations", "prediction", "predictions", "target", "targets", "generated",
+                             "predicted", "sampled"})
 BOOKKEEPING_TOKENS = frozenset({"id", "ids", "idx", "index", "len", "length", "tokens", "token", "count", "num",
                                 "time", "date", "score", "scores", "grade", "grades", "rating", "ratings",
                                 "type", "format", "lang", "language", "start", "end", "url", "path", "file",
