@@ -1,0 +1,290 @@
+"""A learned quality filter: read the user's good/bad labels, fit a small scikit-learn model on
+feature rows, cross-validate it, save and load it. Engine-free (numpy in, numpy out): the
+``quality_classifier`` stage (curate/stages/quality_classifier.py) builds the feature rows from a
+frame and its embeddings.
+
+Recipe: a linear classifier on frozen sentence embeddings, as in FineWeb-Edu (Penedo et al. 2024,
+"The FineWeb Datasets", §3.3: a linear head on Snowflake-arctic-embed vectors, trained on 450k
+LLM-annotated pages) and, before it, GPT-3's logistic-regression quality classifier (Brown et al.
+2020, appendix A). Here the labels are the user's own (a few hundred rows are enough to learn
+"answers like ours that we call bad"), and the heuristic ``stat_*`` metrics the pipeline already
+computed are extra columns next to the embedding.
+
+Label file format: docs/labels.md. Classes: ``good``; ``bad`` or a defect class (``refusal``,
+``truncated``, ``off_topic``, ``nonsense``, ``repetitive``), all bad; ``unsure`` rows are skipped.
+
+Example::
+
+    labels = read_labels("labels.jsonl")
+    model = make_model("logistic", seed=13).fit(X, y)       # y: 1 = good, 0 = bad
+    p_good = model.predict_proba(X_new)[:, 1]
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+GOOD = "good"
+BAD_CLASSES = ("bad", "refusal", "truncated", "off_topic", "nonsense", "repetitive")
+SKIP = "unsure"
+MODEL_KINDS = ("logistic", "gradient_boosting")
+ModelKind = Literal["logistic", "gradient_boosting"]
+
+
+class LabelError(ValueError):
+    """A label file that cannot be read; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class LabelRecord:
+    """One usable label.
+
+    Attributes:
+        line: 1-based line of the record in its file (CSV: the header is line 1).
+        id: row id to look up in the frame, or None.
+        prompt, response: the pair's own text, or None (both or neither).
+        label: the class as written (lower-cased), e.g. ``good``, ``bad``, ``truncated``.
+        good: True for ``good``, False for every bad class.
+    """
+
+    line: int
+    id: str | None
+    prompt: str | None
+    response: str | None
+    label: str
+    good: bool
+
+
+@dataclass
+class LabelSet:
+    """``read_labels`` result: usable records and the number of ``unsure`` rows skipped."""
+
+    path: str
+    records: list[LabelRecord]
+    unsure: int = 0
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    s = str(value)
+    return s if s.strip() else None
+
+
+def _record(raw: dict, where: str, line: int) -> LabelRecord | None:
+    if "label" not in raw:
+        raise LabelError(f"{where}: no 'label' field (keys: {', '.join(sorted(map(str, raw))) or 'none'})")
+    label = str(raw["label"] or "").strip().lower()
+    if label == SKIP:
+        return None
+    if label != GOOD and label not in BAD_CLASSES:
+        raise LabelError(f"{where}: unknown label {raw['label']!r}; expected good, {', '.join(BAD_CLASSES)} or unsure")
+    rid = _text(raw.get("id"))
+    prompt, response = _text(raw.get("prompt")), _text(raw.get("response"))
+    if (prompt is None) != (response is None):
+        raise LabelError(f"{where}: 'prompt' and 'response' go together; this record has only "
+                         f"{'prompt' if prompt is not None else 'response'}")
+    if rid is None and prompt is None:
+        raise LabelError(f"{where}: needs an 'id' or both 'prompt' and 'response'")
+    return LabelRecord(line, rid, prompt, response, label, label == GOOD)
+
+
+def read_labels(path: str | Path) -> LabelSet:
+    """Read a label file (``.csv`` with a header row, else JSON Lines); format in docs/labels.md.
+
+    Returns a ``LabelSet`` (``unsure`` rows counted, not returned). Raises ``FileNotFoundError``
+    for a missing file and ``LabelError`` (a ``ValueError``) naming ``file:line`` for a malformed
+    JSON line, a record that is not an object, a missing or unknown label, or a record with
+    neither an ``id`` nor ``prompt`` + ``response``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"labels file not found: {path}")
+    out = LabelSet(str(path), [])
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or "label" not in reader.fieldnames:
+                raise LabelError(f"{path}:1: CSV header has no 'label' column (columns: {', '.join(reader.fieldnames or [])})")
+            for i, raw in enumerate(reader, start=2):
+                rec = _record(raw, f"{path}:{i}", i)
+                if rec is None:
+                    out.unsure += 1
+                else:
+                    out.records.append(rec)
+        return out
+    with path.open(encoding="utf-8") as fh:
+        for i, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise LabelError(f"{path}:{i}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+            if not isinstance(raw, dict):
+                raise LabelError(f"{path}:{i}: expected a JSON object, got {type(raw).__name__}")
+            rec = _record(raw, f"{path}:{i}", i)
+            if rec is None:
+                out.unsure += 1
+            else:
+                out.records.append(rec)
+    return out
+
+
+def pair_features(prompt_vecs: np.ndarray, response_vecs: np.ndarray) -> np.ndarray:
+    """Embedding features of (prompt, response) pairs: ``[prompt vector, response vector, cosine]``.
+
+    Inputs: two float arrays of shape ``(n, d)`` with L2-normalised rows (``curate.embed``). Output:
+    float32 ``(n, 2d + 1)``. The cosine is the prompt–response relevance an off-topic answer
+    lacks; a row with an empty text has a zero vector and cosine 0.
+    """
+    if prompt_vecs.shape != response_vecs.shape:
+        raise ValueError(f"prompt and response vectors differ in shape: {prompt_vecs.shape} vs {response_vecs.shape}")
+    cos = np.einsum("ij,ij->i", prompt_vecs, response_vecs)[:, None]
+    return np.hstack([prompt_vecs, response_vecs, cos]).astype(np.float32)
+
+
+def make_model(kind: ModelKind = "logistic", seed: int = 0):
+    """An unfitted scikit-learn classifier for feature rows that may hold NaN (missing metrics).
+
+    ``logistic`` (default): median imputation, standardisation, L2 logistic regression (C=1,
+    ``class_weight="balanced"`` so the rarer class is not ignored, lbfgs, deterministic).
+    ``gradient_boosting``: ``HistGradientBoostingClassifier`` (NaN handled natively, 200 trees of
+    depth ≤ 3 (``max_depth=3``), learning rate 0.1, balanced class weights, no early stopping, seeded).
+    Fit with ``y`` = 1 for good, 0 for bad; ``predict_proba(X)[:, 1]`` is P(good).
+    Raises ``ValueError`` for another ``kind``.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if kind == "logistic":
+        return make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler(),
+                             LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000, random_state=seed))
+    if kind == "gradient_boosting":
+        return HistGradientBoostingClassifier(max_iter=200, max_depth=3, learning_rate=0.1, class_weight="balanced",
+                                              early_stopping=False, random_state=seed)
+    raise ValueError(f"unknown model kind {kind!r}; expected one of {', '.join(MODEL_KINDS)}")
+
+
+@dataclass
+class CVReport:
+    """Cross-validated quality of the classifier as a filter (positive class: **bad**).
+
+    Attributes:
+        folds, n, n_good, n_bad: folds and labelled rows (good / bad) used.
+        threshold: rows with out-of-fold P(good) below it count as dropped.
+        precision: dropped rows that are bad / dropped rows (1.0 when nothing is dropped).
+        recall: bad rows dropped / bad rows.
+        good_dropped: good rows dropped / good rows.
+        roc_auc: area under the ROC curve of P(bad) (threshold-free).
+        recall_by_class: recall per bad class name (``truncated``: 0.6 ...), for labels that name one.
+    """
+
+    folds: int
+    n: int
+    n_good: int
+    n_bad: int
+    threshold: float
+    precision: float
+    recall: float
+    good_dropped: float
+    roc_auc: float
+    recall_by_class: dict[str, float] = field(default_factory=dict)
+
+    def line(self) -> str:
+        """One human-readable summary line."""
+        by = ", ".join(f"{k} {v:.2f}" for k, v in sorted(self.recall_by_class.items()))
+        return (f"{self.folds}-fold CV on {self.n} labels ({self.n_good} good, {self.n_bad} bad): at P(good) < "
+                f"{self.threshold:g} bad-row precision {self.precision:.3f}, recall {self.recall:.3f}, good rows "
+                f"dropped {self.good_dropped:.3f}; ROC-AUC {self.roc_auc:.3f}" + (f"; recall by class: {by}" if by else ""))
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def filter_metrics(p_good: np.ndarray, y_good: np.ndarray, threshold: float,
+                   classes: list[str] | None = None) -> dict[str, Any]:
+    """Filter metrics of scores ``p_good`` (n,) against labels ``y_good`` (n,; 1 = good) at
+    ``threshold``: ``precision``, ``recall``, ``good_dropped``, ``roc_auc`` (NaN with one class) and
+    ``recall_by_class`` (from ``classes``, the label name per row)."""
+    from sklearn.metrics import roc_auc_score
+
+    y_good = np.asarray(y_good).astype(bool)
+    drop = np.asarray(p_good) < threshold
+    bad = ~y_good
+    tp = int((drop & bad).sum())
+    out = {"precision": tp / int(drop.sum()) if drop.any() else 1.0,
+           "recall": tp / int(bad.sum()) if bad.any() else 0.0,
+           "good_dropped": int((drop & y_good).sum()) / int(y_good.sum()) if y_good.any() else 0.0,
+           "roc_auc": float(roc_auc_score(bad, 1 - np.asarray(p_good))) if bad.any() and y_good.any() else float("nan")}
+    by: dict[str, float] = {}
+    if classes is not None:
+        names = np.asarray(classes)
+        for c in sorted(set(names[bad]) - {"bad"}):
+            m = bad & (names == c)
+            by[str(c)] = float((drop & m).sum() / m.sum())
+    out["recall_by_class"] = by
+    return out
+
+
+def cross_validate(X: np.ndarray, y_good: np.ndarray, *, kind: ModelKind = "logistic", seed: int = 0, folds: int = 5,
+                   threshold: float = 0.5, groups: np.ndarray | None = None,
+                   classes: list[str] | None = None) -> tuple[CVReport, np.ndarray]:
+    """Stratified k-fold cross-validation of ``make_model(kind, seed)``.
+
+    Args:
+        X: float features ``(n, k)`` (NaN allowed). y_good: ``(n,)``, 1 = good, 0 = bad.
+        folds: number of folds (≥ 2, ≤ the rarer class's count). threshold: drop cut-off on P(good).
+        groups: optional ``(n,)`` group ids (identical texts share one) kept in one fold
+            (``StratifiedGroupKFold``), so a duplicate never tests a model trained on its twin.
+        classes: optional label name per row, for ``recall_by_class``.
+
+    Returns ``(CVReport, out-of-fold P(good) of shape (n,))``. Deterministic for a given seed.
+    Raises ``ValueError`` if a class has fewer rows than ``folds``.
+    """
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    y = np.asarray(y_good).astype(int)
+    n_good, n_bad = int(y.sum()), int(len(y) - y.sum())
+    if min(n_good, n_bad) < folds:
+        raise ValueError(f"{folds}-fold cross-validation needs at least {folds} good and {folds} bad labels; "
+                         f"got {n_good} good, {n_bad} bad")
+    if groups is not None:
+        splits = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y, groups)
+    else:
+        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y)
+    oof = np.full(len(y), np.nan)
+    for train, test in splits:
+        if len(set(y[train])) < 2:  # pragma: no cover - stratification keeps both classes
+            raise ValueError("a cross-validation fold holds only one class; add labels of the rarer class")
+        model = make_model(kind, seed).fit(X[train], y[train])
+        oof[test] = model.predict_proba(X[test])[:, 1]
+    m = filter_metrics(oof, y, threshold, classes)
+    report = CVReport(folds=folds, n=len(y), n_good=n_good, n_bad=n_bad, threshold=threshold, **m)
+    return report, oof
+
+
+def save_model(model: Any, path: str | Path, meta: dict[str, Any]) -> Path:
+    """Write ``{"model": model, "meta": meta}`` with joblib (a pickle: load only files you trust)."""
+    import joblib
+
+    path = Path(path)
+    joblib.dump({"model": model, "meta": meta}, path)
+    return path
+
+
+def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
+    """``(model, meta)`` saved by ``save_model``. Raises ``FileNotFoundError`` for a missing file."""
+    import joblib
+
+    obj = joblib.load(Path(path))
+    return obj["model"], obj["meta"]

@@ -1,0 +1,225 @@
+"""``quality_classifier``: learn "good vs bad" from your own labels, score every row, drop the bad.
+
+At each (uncached) run the stage reads ``labels`` (format: docs/labels.md), builds a feature row
+per labelled conversation, prints cross-validated precision/recall, fits the model on all labels,
+saves it as the artifact ``quality_classifier.joblib`` (with ``quality_classifier_cv.json``),
+writes ``stat_quality_clf`` = P(good) on every row, and drops rows with ``stat_quality_clf <
+threshold`` (``drop_reason`` ``quality_classifier``, ``drop_detail`` ``stat_quality_clf=0.213 <
+0.5``). ``threshold: null`` only scores. The runner caches the result with the labels file's hash,
+so editing the labels refits; changing the threshold refits too (the fit is seconds).
+
+Features (``features``):
+
+- ``embeddings``: ``[e(prompt), e(response), cos(e(prompt), e(response))]`` where e is the
+  pipeline's sentence embedding (``curate.embed.embed_texts``, MiniLM by default, L2-normalised,
+  cached under ``<pipeline cache>/embeddings`` and shared with semantic_dedup / diversity_select),
+  prompt = the first user turn, response = the assistant turns joined by newlines. Two vectors
+  rather than one "prompt [SEP] response" text so the cached prompt vectors are reused and the
+  cosine (relevance) is explicit. 2·384 + 1 = 769 columns with MiniLM.
+- ``stats``: every numeric ``stat_*`` column already in the frame (those of the ``quality``,
+  ``language``, ... stages that ran before), sorted by name; missing values are filled with the
+  training median.
+
+Model (``model``): ``logistic`` regression (default) or ``gradient_boosting``; see
+``curate.filters.classifier.make_model``. The recipe follows FineWeb-Edu (Penedo et al. 2024: a
+linear head on frozen embeddings) with the user's labels instead of LLM annotations.
+
+Which rows the labels name: a label with an ``id`` present in the frame uses that row. A label
+that carries ``prompt`` + ``response`` (and no ``id`` found) uses its own text, and the ``stat_*``
+of a frame row with the same first user turn and assistant text if there is one (else missing).
+A label with only an unknown ``id`` is skipped and counted (``labels_unmatched``): rows dropped by
+earlier stages are no longer in the frame.
+
+Cross-validation: ``cv_folds``-fold stratified, identical (prompt, response) texts kept in one
+fold, seeded from the pipeline ``seed``; positive class = bad. Printed at fit time and kept as
+counters ``cv_precision``, ``cv_recall``, ``cv_good_dropped``, ``cv_roc_auc``.
+
+Errors (one line): a labels file that does not exist (at validate time), cannot be parsed (the file
+and line), or leaves fewer than ``max(min_per_class, cv_folds)`` good or bad labels usable.
+
+Example (YAML)::
+
+    - {stage: quality_classifier, labels: labels/quality.jsonl, threshold: 0.5}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import polars as pl
+from pydantic import Field, field_validator
+
+from curate.filters.classifier import LabelError, cross_validate, make_model, pair_features, read_labels, save_model
+from curate.registry import register
+from curate.schema import view_expr
+from curate.stage import Context, Stage, StageParams, StageResult, split_by_rules
+
+SCORE = "stat_quality_clf"
+
+
+def stat_columns(df: pl.DataFrame) -> list[str]:
+    """Numeric ``stat_*`` columns of ``df`` (sorted), without this stage's own score."""
+    return sorted(c for c, t in df.schema.items()
+                  if c.startswith("stat_") and c != SCORE and (t.is_numeric() or t == pl.Boolean))
+
+
+@register
+class QualityClassifier(Stage):
+    """Fit a classifier on the user's good/bad labels (embeddings + stat_* metrics), score and filter rows."""
+
+    name = "quality_classifier"
+    version = "1"
+
+    class Params(StageParams):
+        labels: str = Field(..., min_length=1, description="label file (.jsonl or .csv, docs/labels.md)")
+        model: Literal["logistic", "gradient_boosting"] = Field("logistic", description="classifier kind")
+        threshold: float | None = Field(0.5, ge=0.0, le=1.0,
+                                        description="drop rows with P(good) below this; null: score only")
+        features: list[Literal["embeddings", "stats"]] = Field(
+            default_factory=lambda: ["embeddings", "stats"], min_length=1,
+            description="feature groups: sentence embeddings of prompt and response, stat_* metrics")
+        cv_folds: int = Field(5, ge=2, le=20, description="cross-validation folds printed at fit time")
+        min_per_class: int = Field(10, ge=2, description="fewest good and fewest bad labels accepted")
+        embed_model: str = Field("default", min_length=1, description="'default' (offline MiniLM), a local path or hub id")
+        max_seq_length: int = Field(256, ge=8, le=8192, description="word pieces embedded per text")
+        batch_size: int = Field(64, ge=1, description="texts per embedding forward pass")
+        cache_dir: str | None = Field(None, description="embedding cache; null: <pipeline cache>/embeddings")
+
+        @field_validator("features")
+        @classmethod
+        def _unique(cls, v: list[str]) -> list[str]:
+            if len(set(v)) != len(v):
+                raise ValueError(f"features listed twice: {v}")
+            return v
+
+        def missing_files(self) -> list[str]:
+            if Path(self.labels).is_file():
+                return []
+            return [f"labels: file not found: {self.labels} (relative to {Path.cwd()})"]
+
+        def check_inputs(self) -> list[str]:
+            """Parse the label file, so a bad line is reported before any work."""
+            if not Path(self.labels).is_file():
+                return []
+            try:
+                read_labels(self.labels)
+            except LabelError as exc:
+                return [f"labels: {exc}"]
+            return []
+
+    def fingerprint(self) -> str:
+        """The labels file's SHA-256: editing the labels refits."""
+        path = Path(self.params.labels)
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+
+    def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
+        p = self.params
+        try:
+            labels = read_labels(p.labels)
+        except FileNotFoundError as exc:
+            raise ValueError(str(exc)) from None
+        frame_prompt = df.select(view_expr("first_user_turn").fill_null("").alias("t"))["t"].to_list()
+        frame_resp = df.select(view_expr("assistant_turns").fill_null("").alias("t"))["t"].to_list()
+        by_id = {rid: i for i, rid in enumerate(df["id"].to_list())}
+        by_text: dict[tuple[str, str], int] = {}
+        for i, key in enumerate(zip(frame_prompt, frame_resp)):
+            by_text.setdefault(key, i)
+
+        # each usable label → (frame row or None, prompt, response, good, class name)
+        rows: list[int | None] = []
+        texts: list[tuple[str, str]] = []
+        y: list[int] = []
+        classes: list[str] = []
+        unmatched = 0
+        for rec in labels.records:
+            i = by_id.get(rec.id) if rec.id is not None else None
+            if i is None and rec.prompt is not None:
+                i = by_text.get((rec.prompt, rec.response))
+                pair = (rec.prompt, rec.response)
+            elif i is not None:
+                pair = (frame_prompt[i], frame_resp[i])
+            else:
+                unmatched += 1
+                continue
+            rows.append(i)
+            texts.append(pair)
+            y.append(int(rec.good))
+            classes.append(rec.label)
+        n_good, n_bad = sum(y), len(y) - sum(y)
+        need = max(p.min_per_class, p.cv_folds)
+        if min(n_good, n_bad) < need:
+            raise ValueError(
+                f"labels {p.labels}: {n_good} good and {n_bad} bad labels usable, need at least {need} of each "
+                f"(min_per_class {p.min_per_class}, cv_folds {p.cv_folds}); {unmatched} ids not in the frame, "
+                f"{labels.unsure} unsure")
+
+        stats = stat_columns(df) if "stats" in p.features else []
+        X_frame, X_lab = self._features(df, stats, frame_prompt, frame_resp, rows, texts, ctx)
+        y_arr = np.asarray(y)
+        group_of: dict[tuple[str, str], int] = {}
+        groups = np.asarray([group_of.setdefault(t, len(group_of)) for t in texts])
+        threshold = 0.5 if p.threshold is None else p.threshold
+        report, _ = cross_validate(X_lab, y_arr, kind=p.model, seed=ctx.seed, folds=p.cv_folds, threshold=threshold,
+                                   groups=groups, classes=classes)
+        ctx.log.info("quality_classifier: %s (%s, features %s)", report.line(), p.model, "+".join(p.features))
+
+        model = make_model(p.model, ctx.seed).fit(X_lab, y_arr)
+        meta = {"kind": p.model, "features": list(p.features), "stat_columns": stats, "embed_model": p.embed_model,
+                "max_seq_length": p.max_seq_length, "seed": ctx.seed, "labels": p.labels, "cv": report.as_dict()}
+        ctx.artifact_dir.mkdir(parents=True, exist_ok=True)
+        model_path = save_model(model, ctx.artifact_dir / "quality_classifier.joblib", meta)
+        cv_path = ctx.artifact_dir / "quality_classifier_cv.json"
+        cv_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+        score = model.predict_proba(X_frame)[:, 1] if df.height else np.zeros(0)
+        scored = df.with_columns(pl.Series(SCORE, score, dtype=pl.Float64))
+        rules = [] if p.threshold is None else [(
+            pl.col(SCORE) < p.threshold, "quality_classifier",
+            pl.format(SCORE + "={} < {}", pl.col(SCORE).round(3), pl.lit(p.threshold)))]
+        result = split_by_rules(self, scored, rules)
+        result.counters.update(
+            labels_used=len(y), labels_good=n_good, labels_bad=n_bad, labels_unmatched=unmatched,
+            labels_unsure=labels.unsure, labels_from_text=sum(i is None for i in rows), stat_columns=len(stats),
+            cv_precision=round(report.precision, 4), cv_recall=round(report.recall, 4),
+            cv_good_dropped=round(report.good_dropped, 4), cv_roc_auc=round(report.roc_auc, 4))
+        result.artifacts = {"model": str(model_path), "cv": str(cv_path)}
+        return result
+
+    def _features(self, df: pl.DataFrame, stats: list[str], frame_prompt: list[str], frame_resp: list[str],
+                  rows: list[int | None], texts: list[tuple[str, str]], ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+        """Feature matrices ``(frame rows, labelled rows)``: embedding block then stat block."""
+        p = self.params
+        n, m = df.height, len(rows)
+        blocks_frame: list[np.ndarray] = []
+        blocks_lab: list[np.ndarray] = []
+        if "embeddings" in p.features:
+            from curate.embed import default_cache_dir, embed_texts
+
+            ext = [k for k, i in enumerate(rows) if i is None]
+            all_texts = frame_prompt + frame_resp + [texts[k][0] for k in ext] + [texts[k][1] for k in ext]
+            emb = embed_texts(all_texts, p.embed_model, batch_size=p.batch_size, max_seq_length=p.max_seq_length,
+                              cache_dir=p.cache_dir or default_cache_dir(ctx))
+            feats_frame = pair_features(emb[:n], emb[n:2 * n])
+            feats_ext = pair_features(emb[2 * n:2 * n + len(ext)], emb[2 * n + len(ext):])
+            lab = np.zeros((m, feats_frame.shape[1] if n else feats_ext.shape[1]), dtype=np.float32)
+            pos = {k: j for j, k in enumerate(ext)}
+            for k, i in enumerate(rows):
+                lab[k] = feats_frame[i] if i is not None else feats_ext[pos[k]]
+            blocks_frame.append(feats_frame)
+            blocks_lab.append(lab)
+        if stats:
+            S = df.select([pl.col(c).cast(pl.Float64) for c in stats]).to_numpy() if n else np.zeros((0, len(stats)))
+            lab = np.full((m, len(stats)), np.nan)
+            for k, i in enumerate(rows):
+                if i is not None:
+                    lab[k] = S[i]
+            blocks_frame.append(S)
+            blocks_lab.append(lab)
+        if not blocks_frame:
+            raise ValueError("features: 'stats' chosen but the frame has no numeric stat_* column "
+                             "(run the quality or language stage first, or add 'embeddings')")
+        return np.hstack(blocks_frame).astype(np.float64), np.hstack(blocks_lab).astype(np.float64)
