@@ -293,6 +293,7 @@ def test_degenerate_metrics():
     assert degenerate_metrics("!!!!!!!!")["echo"] == 1
     assert degenerate_metrics("What is the capital of France?", "what is the  capital of France?")["echo"] == 1
     assert degenerate_metrics("Answer: 4\n\n### Instruction:\nAdd 3 and 5.")["leak"] == 1
+    assert degenerate_metrics("print(abs(-5))\n\n# Output:\n5")["leak"] == 0  # a code answer showing its output
     assert degenerate_metrics("aaaa aaaa aaaa aaaa aaaa aaaa")["char_entropy"] == 0.0
     # hard negatives: a requested repetition, code, normal prose
     assert degenerate_metrics("I like apple " * 5, "repeat this sentence five times")["tail_loop"] == 0.0

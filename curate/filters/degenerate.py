@@ -6,7 +6,8 @@ columns and compares to thresholds (``degenerate`` rule):
 ``char_entropy``
     Shannon entropy (bits per character) of the turn's characters, whitespace excluded, for turns
     of ≥ 20 characters (None below). Natural text sits at 4–5 bits (English) and 7–9 (Chinese);
-    "hahahaha", "!!!!!!" or "1 1 1 1" fall under 2.5 (the ``min_char_entropy`` default). Used as a
+    "!!!!!!", "ok ok ok ok" or "1 1 1 1" fall under 1.5 (the ``min_char_entropy`` default; a
+    table of numbers between dashed rules sits at ~1.7, so the threshold stays low). Used as a
     low-entropy check in the same way as the character-level filters of Data-Juicer
     (``character_repetition_filter``) and the "special characters / flagged words" family of
     BigScience ROOTS (Laurençon et al. 2022).
@@ -26,8 +27,10 @@ columns and compares to thresholds (``degenerate`` rule):
     1 when the turn only repeats the prompt (identical after case and whitespace folding, ≥ 10
     characters) or holds no letter or digit at all (a lone ".", "..."), 0 otherwise.
 ``leak``
-    Lines of leaked prompt-template or few-shot scaffolding (``LEAK_RE``: "### Instruction:",
-    "[EX Q]:", "<|endoftext|>", "§§"): the model went on to write the next training example.
+    Lines of leaked prompt-template or few-shot scaffolding (``LEAK_RE``: Alpaca's "### Instruction:"
+    / "### Input:" / "### Response:", "[EX Q]:", "<|endoftext|>", "§§"): the model went on to write
+    the next training example. A bare "Output:" or "# Output:" is not counted (code answers print
+    their output that way).
     Threshold: any (``max_leak`` [0]).
 
 Fenced code and URLs are removed first (code loops and hashes by design), and a turn that is
@@ -53,7 +56,7 @@ DEGENERATE_KEYS = ("char_entropy", "tail_loop", "token_run", "gibberish", "echo"
 
 #: leaked prompt-template or few-shot scaffolding inside an answer: the model went on to write the
 #: next example ("### Instruction:", "[EX Q]:", "<|endoftext|>", "§§ --- README.md")
-LEAK_RE = re.compile(r"(?im)^\s*(?:#{1,4}\s*)?(?:instruction|input|response|output)\s*:\s*$|^\s*#{2,4}\s*(?:instruction|response)\s*:"
+LEAK_RE = re.compile(r"(?im)^\s*#{2,4}\s*(?:instruction|input|response)\s*:|^\s*instruction\s*:\s*$"
                      r"|\[EX [QA]\]:|<\|?endoftext\|?>|§§|^\s*-{3,}\s*\S+\.(?:md|txt|py)\s*$")
 
 

@@ -79,7 +79,7 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     or digit are not counted as duplicates (see ``curate.filters.text.repetition_metrics``).
 ``degenerate``
     Per assistant turn (``curate.filters.degenerate``), worst over turns: ``stat_char_entropy`` <
-    ``min_char_entropy`` [2.0 bits/char], ``stat_tail_loop`` > ``max_tail_loop`` [0.3 of the words
+    ``min_char_entropy`` [1.5 bits/char], ``stat_tail_loop`` > ``max_tail_loop`` [0.3 of the words
     in a loop at the end], ``stat_token_run`` > ``max_token_run`` [10], ``stat_gibberish`` >
     ``max_gibberish`` [0.3 of Latin words unpronounceable], ``stat_echo`` > 0 (the answer repeats
     the prompt or has no letter/digit; ``drop_echo``), ``stat_leak_lines`` > ``max_leak_lines`` [0]
@@ -224,7 +224,7 @@ class Quality(FilterStage):
         length_limit_tolerance: float = Field(
             0.02, ge=0, le=0.5, description="relative distance to a limit that counts as 'at' it")
         # degenerate
-        min_char_entropy: float = Field(2.0, ge=0, description="bits per character (whitespace excluded)")
+        min_char_entropy: float = Field(1.5, ge=0, description="bits per character (whitespace excluded)")
         max_tail_loop: float = Field(0.3, gt=0, le=1, description="share of words in a loop at the end")
         max_token_run: int = Field(10, ge=2, description="longest run of one identical word (CJK: character)")
         max_gibberish: float = Field(0.3, gt=0, le=1, description="share of implausible Latin-script words")
