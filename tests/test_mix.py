@@ -228,3 +228,49 @@ output: {dir: out}
 def test_empty_frame():
     res = Mix(Mix.Params()).run(make_frame([]), Context())
     assert res.kept.height == 0 and res.rejected.height == 0 and res.counters["rows_added"] == 0
+
+
+# ---------------------------------------------------------------- replay (forgetting guard)
+
+def test_replay_source_exact_share_and_marks_meta():
+    df = frame(a=10, b=20, c=30)
+    res = run(df, weights={"a": 1, "b": 1}, replay={"source": "c", "share": 0.2}, total=16)
+    assert per_source(res) == {"a": 8, "b": 8, "c": 4}  # 4 / (16 + 4) = 0.2 exactly
+    rep = res.counters["replay"]
+    assert rep == {"source": "c", "path": None, "share": 0.2, "target_share": 0.2, "quota": 4, "rows": 4}
+    real = res.counters["realised"]
+    assert real["c"]["share"] == 0.2 and real["c"]["replay"] is True
+    assert real["a"]["share"] == 0.4 and real["a"]["target_share"] == 0.4  # 0.5 scaled by 1 - 0.2
+    metas = [json.loads(m) for m in res.kept["meta"]]
+    assert [m.get("replay") is True for m in metas] == [s == "c" for s in res.kept["source"]]
+    reasons = dict(res.rejected.group_by("drop_reason").len().rows())
+    assert reasons == {"mix_over_quota": 2 + 12 + 26}
+    assert res.counters["dropped.mix_over_quota"] == 40
+
+
+def test_replay_tokens_share():
+    df = make_frame(rows("a", 10, chars=80) + rows("g", 40, chars=40))  # 20 and 10 tokens per row
+    res = run(df, unit="tokens", weights={"a": 1}, replay={"source": "g", "share": 0.25})
+    assert res.counters["realised"]["a"]["tokens"] == 200
+    assert res.counters["replay"]["quota"] == 67 and res.counters["realised"]["g"]["tokens"] == 60
+    assert res.counters["realised"]["g"]["share"] == round(60 / 260, 4)
+
+
+def test_replay_from_path_adds_rows():
+    path = "pipelines/data/sample/oasst_en_100_tree.jsonl"
+    df = frame(a=12)
+    res = run(df, weights={"a": 1}, replay={"path": path, "share": 0.25, "name": "general"})
+    assert per_source(res) == {"a": 12, "general": 4}
+    assert res.counters["rows_added"] == 4 and res.rejected.height == 0
+    assert all(json.loads(m)["replay"] is True for m in res.kept.filter(source="general")["meta"])
+    again = run(df, weights={"a": 1}, replay={"path": path, "share": 0.25, "name": "general"})
+    assert again.kept["id"].to_list() == res.kept["id"].to_list()  # seeded order
+
+
+def test_replay_errors():
+    with pytest.raises(ValidationError, match="exactly one of source, path"):
+        Mix.Params(replay={"share": 0.1})
+    with pytest.raises(ValidationError, match="also has a weight"):
+        Mix.Params(weights={"a": 1, "c": 1}, replay={"source": "c", "share": 0.1})
+    with pytest.raises(ValueError, match="replay 'c': share 90.0% of the mix needs 90 rows but only 30"):
+        run(frame(a=10, c=30), weights={"a": 1}, replay={"source": "c", "share": 0.9})

@@ -29,23 +29,38 @@ Counters: ``unit``, ``total_target``, ``rows_added``, ``dropped.<reason>`` and `
 ``{source: {rows, tokens, share, target_share, quota, available_rows, available_tokens, copies}}``
 (``share`` is in ``unit``), plus ``realised_categories`` when categories are mixed.
 
+Replay (the forgetting guard): ``replay: {share, source | path}`` adds general-purpose rows so that they make up
+``share`` of the final mix (in ``unit``) and marks them ``meta.replay = true``: training holds a slice of them out
+as its general eval (``train.general_eval``, default: these rows) and warns when that loss rises while in-domain
+eval loss falls. Replay of earlier/general data against forgetting in fine-tuning: Scialom et al. 2022 ("Fine-tuned
+Language Models are Continual Learners", 1% rehearsal), Luo et al. 2023. ``source``: a source of this pipeline,
+taken out of the weights arithmetic above and filled to ``R = round(share · U / (1 − share))`` units, U the units the
+rest of the mix realised (seeded order, or ``stat_select_score``; its rows past the quota are ``mix_over_quota``).
+``path``: a conversation file read with ``curate.readers`` (source ``replay.name``); its rows join the frame
+(counted in ``rows_added``, not in rejects: they were never input). The realised mix lists the replay source with
+``replay: true``; every other source's ``target_share`` is scaled by ``1 − share``.
+
 Spec-time check: every key of ``weights``, ``caps`` and ``category_weights`` must be a source
-declared by the read stage's ``inputs[].source``.
+declared by the read stage's ``inputs[].source``; so must ``replay.source``, which may not also have a weight.
 
 Example::
 
     - {stage: mix, unit: tokens, weights: {sharegpt: 0.5, oasst: 0.3, alpaca: 0.2}, caps: {alpaca: 200000}}
     - {stage: mix, temperature: 2.0, total: 1000}
+    - {stage: mix, weights: {glaive_toolcall: 1}, replay: {source: oasst, share: 0.2}}
+    - {stage: mix, weights: {glaive_toolcall: 1}, replay: {path: pipelines/data/sample/oasst_en_100_tree.jsonl, share: 0.2}}
 """
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import polars as pl
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from curate.registry import register
 from curate.select.scores import token_expr
@@ -54,6 +69,23 @@ from curate.stage import Context, Stage, StageParams, StageResult
 OVER_QUOTA = "mix_over_quota"
 NOT_IN_MIX = "source_not_in_mix"
 CATEGORY_NOT_IN_MIX = "category_not_in_mix"
+
+
+class ReplaySpec(BaseModel):
+    """General-purpose replay rows in the mix (see the module docstring). Exactly one of ``source``, ``path``."""
+
+    model_config = ConfigDict(extra="forbid")
+    share: float = Field(gt=0.0, lt=1.0, description="share of the final mix (in unit) made of replay rows")
+    source: str | None = Field(None, min_length=1, description="a source read by this pipeline (no weight of its own)")
+    path: str | None = Field(None, min_length=1, description="a conversation file read with curate.readers, e.g. "
+                                                             "pipelines/data/sample/oasst_en_100_tree.jsonl")
+    name: str = Field("replay", min_length=1, description="source name of the rows read from path")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.source is None) == (self.path is None):
+            raise ValueError("replay: give exactly one of source, path")
+        return self
 
 
 @register
@@ -75,6 +107,9 @@ class Mix(Stage):
                                     description="a row may appear up to ceil(this) times; 1 = no upsampling")
         temperature: float | None = Field(
             None, gt=0.0, le=100.0, description="without weights: shares ∝ size^(1/temperature) (default 1)")
+        replay: ReplaySpec | None = Field(
+            None, description="general-purpose replay rows against forgetting: {share, source | path}; marked "
+                              "meta.replay, held out in part as training's general eval")
 
         @model_validator(mode="after")
         def _check(self):
@@ -90,6 +125,9 @@ class Mix(Stage):
                     raise ValueError(f"category_weights names source {s!r}, which has no weight")
             if any(v < 0 for v in (self.caps or {}).values()):
                 raise ValueError("caps must be >= 0")
+            rs = self.replay.source if self.replay is not None else None
+            if rs is not None and rs in (self.weights or {}) | (self.caps or {}) | (self.category_weights or {}):
+                raise ValueError(f"replay.source {rs!r} also has a weight/cap: the replay share decides its rows")
             return self
 
     @classmethod
@@ -110,11 +148,86 @@ class Mix(Stage):
                 if key not in declared:
                     problems.append(f"{field_name}: source {key!r} is not read by any input; "
                                     f"declared sources: {', '.join(sorted(declared)) or '(none)'}")
+        rp = params.replay
+        if rp is not None and rp.source is not None and rp.source not in declared:
+            problems.append(f"replay.source: {rp.source!r} is not read by any input; "
+                            f"declared sources: {', '.join(sorted(declared)) or '(none)'}")
+        if rp is not None and rp.path is not None:
+            if not Path(rp.path).is_file():
+                problems.append(f"replay.path: {rp.path} is not a file")
+            if rp.name in declared:
+                problems.append(f"replay.name: {rp.name!r} is also a source read by the pipeline; pick another name")
         return problems
 
     # ------------------------------------------------------------------ run
 
     def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
+        rp = self.params.replay
+        if rp is None:
+            return self._mix(df, ctx)
+        if rp.source is not None:
+            replay_df, main = df.filter(pl.col("source") == rp.source), df.filter(pl.col("source") != rp.source)
+        else:
+            replay_df, main = _read_replay(rp), df
+        if replay_df.height == 0:
+            raise ValueError(f"mix: replay source {rp.source!r} has no rows (all dropped upstream?)")
+        return self._add_replay(self._mix(main, ctx), replay_df, from_input=rp.source is not None, ctx=ctx)
+
+    def _add_replay(self, res: StageResult, rdf: pl.DataFrame, *, from_input: bool, ctx: Context) -> StageResult:
+        """``res`` (the mix without replay) plus the replay rows that make ``replay.share`` of the total units."""
+        p, rp = self.params, self.params.replay
+        c = res.counters
+        main_units = int(c["total_realised"])
+        quota = int(round(rp.share * main_units / (1.0 - rp.share)))
+        n = rdf.height
+        tok = rdf.select(token_expr(rdf).alias("t"))["t"].to_numpy().astype(np.int64)
+        size = np.ones(n, dtype=np.int64) if p.unit == "rows" else tok
+        available = int(size.sum())
+        limit = math.floor(available * p.max_upsample + 1e-9)
+        src = rp.source or rp.name
+        if quota > limit:
+            raise ValueError(f"mix: replay {src!r}: share {rp.share:.1%} of the mix needs {quota:,} {p.unit} but only "
+                             f"{available:,} are available (max_upsample {p.max_upsample:g}); lower replay.share, "
+                             "add replay rows or raise max_upsample")
+        rng = np.random.default_rng([ctx.seed, 0x7E9])
+        tie = rng.random(n)
+        if "stat_select_score" in rdf.columns:
+            key = rdf["stat_select_score"].to_numpy().astype(np.float64)
+            order = np.lexsort((tie, -np.nan_to_num(key, nan=-np.inf)))
+        else:
+            order = np.argsort(tie, kind="stable")
+        copies = np.zeros(n, dtype=np.int64)
+        _fill(order, size, quota, math.ceil(p.max_upsample - 1e-9), copies)
+        marked = rdf.with_columns(meta=pl.col("meta").map_elements(_mark_replay, return_dtype=pl.String))
+        parts = [marked.filter(pl.Series(copies > 0))]
+        for k in range(2, int(copies.max(initial=0)) + 1):
+            parts.append(marked.filter(pl.Series(copies >= k)).with_columns(id=pl.col("id") + f"#dup{k - 1}"))
+        kept = pl.concat([res.kept, *parts], how="diagonal_relaxed")
+        rejected = res.rejected
+        over = int((copies == 0).sum())
+        if from_input and over:
+            rej = self.reject(rdf.filter(pl.Series(copies == 0)), OVER_QUOTA,
+                              f"replay {src}: quota {quota:,} {p.unit} filled")
+            rejected = pl.concat([rejected, rej], how="diagonal_relaxed")
+        added = int(np.maximum(copies - 1, 0).sum()) + (0 if from_input else int((copies > 0).sum()))
+        units = int((size * copies).sum())
+        total = main_units + units
+        realised = {}
+        for s, r in c["realised"].items():
+            realised[s] = {**r, "target_share": round(r["target_share"] * (1.0 - rp.share), 4),
+                           "share": round((r["tokens"] if p.unit == "tokens" else r["rows"]) / total, 4) if total else 0.0}
+        realised[src] = {"rows": int(copies.sum()), "tokens": int((tok * copies).sum()),
+                         "share": round(units / total, 4) if total else 0.0, "target_share": round(rp.share, 4),
+                         "quota": quota, "available_rows": n, "available_tokens": int(tok.sum()),
+                         "copies": int(np.maximum(copies - 1, 0).sum()), "replay": True}
+        counters = {**c, "total_realised": total, "rows_added": c["rows_added"] + added,
+                    "rows_out": c["rows_out"] + int(copies.sum()), "realised": realised,
+                    "dropped.mix_over_quota": c["dropped.mix_over_quota"] + (over if from_input else 0),
+                    "replay": {"source": src, "path": rp.path, "share": round(units / total, 4) if total else 0.0,
+                               "target_share": rp.share, "quota": quota, "rows": int(copies.sum())}}
+        return StageResult(kept=kept, rejected=rejected, counters=counters)
+
+    def _mix(self, df: pl.DataFrame, ctx: Context) -> StageResult:
         p = self.params
         n = df.height
         tok = df.select(token_expr(df).alias("t"))["t"].to_numpy().astype(np.int64) if n else np.zeros(0, np.int64)
@@ -265,6 +378,33 @@ class Mix(Stage):
         for r in (OVER_QUOTA, NOT_IN_MIX, CATEGORY_NOT_IN_MIX):
             counters[f"dropped.{r}"] = int(((rs == r) & (copies == 0)).sum())
         return StageResult(kept=kept, rejected=rejected, counters=counters)
+
+
+def _mark_replay(meta: str | None) -> str:
+    """``meta`` (JSON object text) with ``"replay": true`` added; a missing or non-object meta becomes
+    ``{"replay": true}`` (the original text kept under ``meta_raw``)."""
+    try:
+        d = json.loads(meta) if meta else {}
+    except ValueError:
+        d = {"meta_raw": meta}
+    if not isinstance(d, dict):
+        d = {"meta_raw": d}
+    d["replay"] = True
+    return json.dumps(d, ensure_ascii=False)
+
+
+def _read_replay(rp: ReplaySpec) -> pl.DataFrame:
+    """The conversations of ``rp.path`` (``curate.readers.read_file``, format detected) as a canonical frame with
+    source ``rp.name``; raises ``ValueError`` naming the file when it holds none."""
+    from curate.readers import read_file
+    from curate.schema import make_frame
+
+    res = read_file(Path(rp.path), source=rp.name)
+    rows = [r for r in res.rows if r["messages"] and r["messages"][-1]["role"] == "assistant"]
+    if not rows:
+        raise ValueError(f"mix: replay.path {rp.path}: no conversation ending on an assistant turn "
+                         f"({len(res.rows)} read, {len(res.rejects)} rejected)")
+    return make_frame(rows)
 
 
 def _categories(df: pl.DataFrame) -> np.ndarray:
