@@ -15,7 +15,6 @@ hub id fails at once instead of retrying; ``--online`` lets a hub id download on
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import sys
@@ -76,17 +75,25 @@ def _load(path: str, check_files: bool = True, overwrite: bool = False):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="curatrain", prog_name="curatrain", message="%(prog)s %(version)s")
-@click.option("-v", "--verbose", is_flag=True, help="Log details to stderr.")
+@click.option("-v", "--verbose", count=True,
+              help="Log stage details to stderr (INFO; -vv: DEBUG). Progress bars show on a terminal anyway.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars and only errors on stderr; stdout is unchanged.")
 @click.option("--offline/--online", default=None,
               help="Never reach the Hugging Face hub (a hub id fails at once), or allow downloads. "
                    "Default: offline when HF_HUB_OFFLINE=1, else online.")
-def main(verbose: bool, offline: bool | None) -> None:
+def main(verbose: int, quiet: bool, offline: bool | None) -> None:
     """Curate raw conversation dumps into a small, clean, diverse SFT set and train on it.
 
-    Example: curatrain run pipelines/lima.yaml
+    Data (the funnel table, JSON, paths) goes to stdout; logs, progress bars, warnings and
+    training lines go to stderr, so `curatrain run x.yaml > funnel.txt` keeps only the data.
+
+    Example: curatrain -q run pipelines/lima.yaml
     """
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    from curate.progress import setup_logging
+
+    if verbose and quiet:
+        raise click.UsageError("-v and -q exclude each other")
+    setup_logging(-1 if quiet else verbose)
     if offline is None:
         offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE
     set_offline(offline)
