@@ -519,7 +519,7 @@ def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False,
     ``force`` ignores the cache (results are still stored) and, like ``overwrite`` and
     ``output.overwrite``, allows a non-empty output folder that holds no curatrain run. ``echo``
     receives one funnel line per stage, then one line per input file; ``note`` (default ``echo``)
-    receives housekeeping lines (a stale lock taken over, leftovers removed). ``engine`` (``local`` or
+    receives housekeeping lines (a stale lock taken over, leftovers removed) and training's lines. ``engine`` (``local`` or
     ``ray``; default the spec's ``engine:``), ``workers`` (default the spec's ``workers:``, else the
     cores available) and ``ray_address`` choose how stages execute (``pipelines.engines.make_engine``;
     ``min_rows`` is for tests); outputs do not depend on them. Holds the output folder's
@@ -551,7 +551,7 @@ def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False,
         finally:
             runner_engine.close()
         if train and spec.train is not None:
-            report.train = train_from_outputs(spec, echo=echo)
+            report.train = train_from_outputs(spec, echo=note)  # training lines are logs: stderr in the CLI, as in `train`
             with _writing(out / REPORT_NAME):
                 build_report(out)  # now with the training curves
     return report
