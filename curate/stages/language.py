@@ -64,6 +64,7 @@ from pydantic import Field, field_validator
 
 from curate.filters import langid
 from curate.filters.text import code_density, count_letters, strip_for_langid
+from curate.progress import task
 from curate.registry import register
 from curate.stage import Context, FilterStage, StageParams, StageResult, split_by_rules
 
@@ -216,14 +217,16 @@ class Language(FilterStage):
         p = self.params
         msgs = df.get_column("messages").to_list()
         role_texts: dict[str, list[str | None]] = {}
-        for role in p.roles:
-            col: list[str | None] = []
-            for conv in msgs:
-                prose, _ = self._role_text(conv, role)
-                if prose is not None and count_letters(prose) < p.min_letters:
-                    prose = ""
-                col.append(prose)
-            role_texts[role] = col
+        with task(f"{self.name}: strip turns", total=len(msgs) * len(p.roles)) as bar:
+            for role in p.roles:
+                col: list[str | None] = []
+                for conv in msgs:
+                    prose, _ = self._role_text(conv, role)
+                    if prose is not None and count_letters(prose) < p.min_letters:
+                        prose = ""
+                    col.append(prose)
+                    bar.advance()
+                role_texts[role] = col
         # conversation texts for rows with a short or empty role text (conversation pooling)
         conv_text: dict[int, str] = {}
         code_only: set[str] = set()
@@ -245,13 +248,20 @@ class Language(FilterStage):
                     ok = conv_text.get(i, t) != t and count_letters(t) < p.pool_below_letters
                     poolable[t] = poolable.get(t, True) and ok
         flat = [t for role in p.roles for t in role_texts[role] if t]
-        found = dict(zip(flat, self._detect(
-            flat, ctx.seed, defer=lambda t, d: poolable.get(t, False) and d.prob < p.pool_prob))) if flat else {}
-        empty = langid.Decision(langid.UND, 0.0, "empty")
-        todo = [t for t in dict.fromkeys(conv_text.values()) if t not in found]
-        if todo:
-            prior = langid.batch_prior(list(found.values())) if found else None
-            found.update(zip(todo, self._detect(todo, ctx.seed, prior)))
+        n_flat = len(set(flat))
+        todo_all = set(conv_text.values())
+        # one detector call per pass: the ensemble's tie-break reads the whole batch, so it is not cut into
+        # chunks and the bar moves once per pass (it still shows the elapsed time)
+        with task(f"{self.name}: detect", total=n_flat + len(todo_all - set(flat)), unit="texts") as bar:
+            found = dict(zip(flat, self._detect(
+                flat, ctx.seed, defer=lambda t, d: poolable.get(t, False) and d.prob < p.pool_prob))) if flat else {}
+            bar.advance(n_flat)
+            empty = langid.Decision(langid.UND, 0.0, "empty")
+            todo = [t for t in dict.fromkeys(conv_text.values()) if t not in found]
+            if todo:
+                prior = langid.batch_prior(list(found.values())) if found else None
+                found.update(zip(todo, self._detect(todo, ctx.seed, prior)))
+                bar.advance(len(todo))
 
         cols: dict[str, pl.Series] = {}
         for role in p.roles:
