@@ -104,16 +104,30 @@ class Task:
     Made by ``task()``; without a display (bars off) it only counts, for the end-of-loop log line.
     """
 
+    #: seconds between updates of the drawn bar; ``advance`` in between only adds to a counter, so
+    #: calling it once per row costs about what an integer add and a clock read cost.
+    REFRESH_S = 0.1
+
     def __init__(self, desc: str, total: int | None, unit: str, display: Any = None, task_id: Any = None):
         self.desc, self.total, self.unit = desc, total, unit
         self.completed = 0
         self._display, self._id = display, task_id
+        self._pending, self._last = 0, time.monotonic()
 
     def advance(self, n: int = 1) -> None:
         """Count ``n`` more items done (``n`` ≥ 0; a count past ``total`` is shown as is)."""
         self.completed += n
         if self._display is not None:
-            self._display.advance(self._id, n)
+            self._pending += n
+            now = time.monotonic()
+            if now - self._last >= self.REFRESH_S:
+                self._flush(now)
+
+    def _flush(self, now: float | None = None) -> None:
+        if self._display is not None and self._pending:
+            self._display.advance(self._id, self._pending)
+            self._pending = 0
+        self._last = time.monotonic() if now is None else now
 
     def set_total(self, total: int | None) -> None:
         """Change the expected count (e.g. once a file's row count is known)."""
@@ -169,6 +183,7 @@ def task(desc: str, total: int | None = None, unit: str = "rows",
     finally:
         _depth -= 1
         if display is not None:
+            handle._flush()
             if _depth > 0:
                 display.remove_task(handle._id)
             if _depth == 0 and _display is display:
