@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from curate.progress import task
+
 #: scratch budget for one similarity block, in bytes (float32)
 BLOCK_BYTES = 256 * 1024 * 1024
 
@@ -102,19 +104,21 @@ def kmeans(X: np.ndarray, k: int, seed: int = 0, max_iter: int = 25, init_sample
     C = _kmeanspp(X[sample], k, rng).astype(np.float32)
     prev = -np.inf
     labels = np.zeros(n, dtype=np.int64)
-    for _ in range(max_iter):
-        labels, sims = assign(X, C)
-        score = float(sims.mean())
-        sums, counts = _cluster_sums(X, labels, k)
-        empty = np.flatnonzero(counts == 0)
-        if len(empty):  # re-seed empty clusters with the worst-fitting points
-            far = np.argsort(sims, kind="stable")[: len(empty)]
-            sums[empty] = X[far]
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        C = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
-        if score - prev < tol and not len(empty):
-            break
-        prev = score
+    with task(f"k-means: {k} clusters", total=max_iter, unit="iterations") as bar:
+        for _ in range(max_iter):
+            labels, sims = assign(X, C)
+            score = float(sims.mean())
+            sums, counts = _cluster_sums(X, labels, k)
+            empty = np.flatnonzero(counts == 0)
+            if len(empty):  # re-seed empty clusters with the worst-fitting points
+                far = np.argsort(sims, kind="stable")[: len(empty)]
+                sums[empty] = X[far]
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            C = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+            bar.advance()
+            if score - prev < tol and not len(empty):
+                break
+            prev = score
     labels, _ = assign(X, C)
     return labels, C
 
@@ -139,13 +143,15 @@ def nearest_neighbour_sim(X: np.ndarray, labels: np.ndarray | None = None,
         return best, arg
     if labels is None or centroids is None:
         step = block_rows(n)
-        for i in range(0, n, step):
-            s = X[i:i + step] @ X.T
-            r = np.arange(s.shape[0])
-            s[r, i + r] = -np.inf
-            a = s.argmax(1)
-            arg[i:i + step] = a
-            best[i:i + step] = s[r, a]
+        with task("nearest neighbours (exact)", total=n) as bar:
+            for i in range(0, n, step):
+                s = X[i:i + step] @ X.T
+                r = np.arange(s.shape[0])
+                s[r, i + r] = -np.inf
+                a = s.argmax(1)
+                arg[i:i + step] = a
+                best[i:i + step] = s[r, a]
+                bar.advance(s.shape[0])
         return best, arg
     k = centroids.shape[0]
     order = np.argsort(labels, kind="stable")
@@ -153,21 +159,23 @@ def nearest_neighbour_sim(X: np.ndarray, labels: np.ndarray | None = None,
     members = [order[bounds[c]:bounds[c + 1]] for c in range(k)]
     cc = centroids @ centroids.T
     probe = np.argsort(-cc, axis=1, kind="stable")[:, : max(1, min(nprobe, k))]
-    for c in range(k):
-        rows = members[c]
-        if len(rows) == 0:
-            continue
-        cand = np.concatenate([members[j] for j in probe[c]])
-        if c not in probe[c]:
-            cand = np.concatenate([rows, cand])
-        step = block_rows(len(cand))
-        for i in range(0, len(rows), step):
-            rb = rows[i:i + step]
-            s = X[rb] @ X[cand].T
-            s[rb[:, None] == cand[None, :]] = -np.inf
-            a = s.argmax(1)
-            got = s[np.arange(len(rb)), a]
-            ok = np.isfinite(got)
-            best[rb[ok]] = got[ok]
-            arg[rb[ok]] = cand[a[ok]]
+    with task(f"nearest neighbours ({nprobe} nearest of {k} clusters)", total=n) as bar:
+        for c in range(k):
+            rows = members[c]
+            if len(rows) == 0:
+                continue
+            cand = np.concatenate([members[j] for j in probe[c]])
+            if c not in probe[c]:
+                cand = np.concatenate([rows, cand])
+            step = block_rows(len(cand))
+            for i in range(0, len(rows), step):
+                rb = rows[i:i + step]
+                s = X[rb] @ X[cand].T
+                s[rb[:, None] == cand[None, :]] = -np.inf
+                a = s.argmax(1)
+                got = s[np.arange(len(rb)), a]
+                ok = np.isfinite(got)
+                best[rb[ok]] = got[ok]
+                arg[rb[ok]] = cand[a[ok]]
+                bar.advance(len(rb))
     return best, arg
