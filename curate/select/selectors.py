@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from curate.progress import task
+
 NOT_SELECTED = "not_selected"
 TOO_SIMILAR = "too_similar"
 METHODS = ("repr_filter", "kcenter", "cluster_balanced", "longest", "random")
@@ -177,22 +179,25 @@ def select_kcenter(X: np.ndarray, score: np.ndarray, budget: Budget, seed: int) 
             nxt = int(i)
             break
         avail[i] = False
-    while nxt is not None and not budget.full():
-        budget.take(nxt)
-        chosen.append(nxt)
-        reason[nxt] = None
-        avail[nxt] = False
-        d = 1.0 - X @ X[nxt]
-        closer = d < min_d
-        min_d[closer] = d[closer]
-        nearest[closer] = nxt
-        if budget.full():
-            break
-        if budget.tokens is not None:
-            avail &= (budget.token_counts <= budget.tokens - budget.used_tokens)
-        cand = np.where(avail, min_d, -np.inf)
-        j = int(cand.argmax())
-        nxt = j if np.isfinite(cand[j]) else None
+    with task("select: k-center picks", total=min(n, budget.rows) if budget.rows is not None else None,
+              unit="picks") as bar:
+        while nxt is not None and not budget.full():
+            budget.take(nxt)
+            chosen.append(nxt)
+            reason[nxt] = None
+            avail[nxt] = False
+            d = 1.0 - X @ X[nxt]
+            closer = d < min_d
+            min_d[closer] = d[closer]
+            nearest[closer] = nxt
+            bar.advance()
+            if budget.full():
+                break
+            if budget.tokens is not None:
+                avail &= (budget.token_counts <= budget.tokens - budget.used_tokens)
+            cand = np.where(avail, min_d, -np.inf)
+            j = int(cand.argmax())
+            nxt = j if np.isfinite(cand[j]) else None
     rest = np.flatnonzero(reason != None)  # noqa: E711  (object array)
     for i in rest:
         detail[i] = f"farthest-first stopped at {budget.describe()}; distance to nearest chosen {float(min_d[i]):.3f}"
@@ -212,49 +217,52 @@ def select_repr_filter(X: np.ndarray, score: np.ndarray, budget: Budget, seed: i
     C = np.empty((max(1, min(cap, n)), d), dtype=np.float32)
     chosen: list[int] = []
     pos = 0
-    while pos < n:
-        if budget.full():
-            detail[order[pos:]] = f"budget reached ({budget.describe()}) by score order"
-            break
-        blk = order[pos:pos + block]
-        Xb = X[blk]
-        m = len(chosen)
-        if m:
-            S = Xb @ C[:m].T
-            a = S.argmax(1)
-            mx = S[np.arange(len(blk)), a]
-        else:
-            a = np.zeros(len(blk), dtype=np.int64)
-            mx = np.full(len(blk), -np.inf, dtype=np.float32)
-        new_pos: list[int] = []
-        for j, i in enumerate(blk):
+    with task("select: DEITA repr filter", total=n) as bar:
+        while pos < n:
             if budget.full():
-                detail[order[pos + j:]] = f"budget reached ({budget.describe()}) by score order"
-                pos = n
+                detail[order[pos:]] = f"budget reached ({budget.describe()}) by score order"
                 break
-            if mx[j] > max_cosine:
-                reason[i] = TOO_SIMILAR
-                sim_to[i] = chosen[a[j]]
-                sim[i] = mx[j]
-                continue
-            if new_pos:
-                s = Xb[new_pos] @ Xb[j]
-                t = int(s.argmax())
-                if s[t] > max_cosine:
+            blk = order[pos:pos + block]
+            Xb = X[blk]
+            m = len(chosen)
+            if m:
+                S = Xb @ C[:m].T
+                a = S.argmax(1)
+                mx = S[np.arange(len(blk)), a]
+            else:
+                a = np.zeros(len(blk), dtype=np.int64)
+                mx = np.full(len(blk), -np.inf, dtype=np.float32)
+            new_pos: list[int] = []
+            for j, i in enumerate(blk):
+                if budget.full():
+                    detail[order[pos + j:]] = f"budget reached ({budget.describe()}) by score order"
+                    pos = n
+                    break
+                if mx[j] > max_cosine:
                     reason[i] = TOO_SIMILAR
-                    sim_to[i] = blk[new_pos[t]]
-                    sim[i] = s[t]
+                    sim_to[i] = chosen[a[j]]
+                    sim[i] = mx[j]
                     continue
-            if not budget.fits(i):
-                detail[i] = f"over token budget ({budget.tokens - budget.used_tokens} left, row has {int(budget.token_counts[i])})"
-                continue
-            budget.take(i)
-            if len(chosen) == C.shape[0]:
-                C = np.concatenate([C, np.empty_like(C)])
-            C[len(chosen)] = X[i]
-            chosen.append(int(i))
-            new_pos.append(j)
-            reason[i] = None
-        else:
-            pos += block
+                if new_pos:
+                    s = Xb[new_pos] @ Xb[j]
+                    t = int(s.argmax())
+                    if s[t] > max_cosine:
+                        reason[i] = TOO_SIMILAR
+                        sim_to[i] = blk[new_pos[t]]
+                        sim[i] = s[t]
+                        continue
+                if not budget.fits(i):
+                    detail[i] = f"over token budget ({budget.tokens - budget.used_tokens} left, row has {int(budget.token_counts[i])})"
+                    continue
+                budget.take(i)
+                if len(chosen) == C.shape[0]:
+                    C = np.concatenate([C, np.empty_like(C)])
+                C[len(chosen)] = X[i]
+                chosen.append(int(i))
+                new_pos.append(j)
+                reason[i] = None
+            else:
+                pos += block
+                bar.advance(len(blk))
+        bar.advance(n - bar.completed)  # rows past a full budget are decided too (not_selected)
     return Selection(np.asarray(chosen, dtype=np.int64), reason, detail, sim_to, sim)
