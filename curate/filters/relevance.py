@@ -2,15 +2,15 @@
 
 ``language_mismatch``
     The first assistant turn is not in the language of the first user turn, and the prompt neither
-    asks for a translation nor names a target language ("translate", "in English", "用英文",
-    "на английском", ...). Languages come from ``curate.filters.langid`` (its public detector,
+    asks for a translation nor names a language ("translate", "English", "英文", "на английском",
+    ...). Languages come from ``curate.filters.langid`` (its public detector,
     imported lazily: ``detect_ensemble``, else ``detect_fasttext``, else ``detect_langdetect``) on
     the prose of each text (code, URLs, markup removed by ``strip_for_langid``). A pair is judged
     only when both texts have ≥ ``min_letters`` letters [20] and both verdicts have probability
     ≥ ``min_prob`` [0.8]. Mixed prompts are spared: when the answer's script (Han, Cyrillic, Latin,
     kana, Hangul) makes up ≥ 25 % of the prompt's letters, the prompt carries text in the answer's
     language (a Chinese instruction over an English passage); code answers (``code_density`` >
-    0.03) and answers whose words mostly occur in the prompt (NFKC-folded: it works on a quoted string) are
+    0.03, or starting with a code keyword such as ``SELECT``/``def``) and answers whose words mostly occur in the prompt (NFKC-folded: it works on a quoted string) are
     not judged.
 ``off_topic`` (relevance)
     ``relevance(prompts, responses, ...)``: cosine similarity of the sentence embeddings
@@ -54,6 +54,8 @@ TRANSLATION_RE = re.compile(
     r"(?i)translat|\binto (?:english|chinese|russian|french|spanish|german|japanese|korean|italian|portuguese)"
     r"|\bin (?:english|chinese|mandarin|russian|french|spanish|german|japanese|korean|italian|portuguese|arabic|hindi)\b"
     r"|(?:english|chinese|russian|french|spanish|german|japanese|korean) (?:version|word|phrase|name|equivalent|translation)"
+    r"|\b(?:english|chinese|mandarin|russian|french|spanish|german|japanese|korean|italian|portuguese|arabic)\b"
+    r"|英文|英语|英語|中文|汉语|漢語|日文|日语|日語|法语|法語|德语|德語|俄语|俄語|西班牙语|韩语|韓語"
     r"|翻译|翻譯|译成|譯成|用(?:英|中|日|韩|韓|俄|法|德|西班牙)[文语語]|(?:英|中|日|俄|法|德)[文语語](?:怎么|如何|是什么|翻译|回答|写|說|说)"
     r"|перев[оеё]д|перевести|переведи|на (?:английск|русск|китайск|французск|немецк|испанск)"
     r"|переклад|англійськ|українськ"
@@ -93,6 +95,11 @@ def resolve_detector() -> Callable[[Sequence[str]], list[tuple[str, float]]]:
     raise ImportError("curate.filters.langid has no detect_ensemble, detect_fasttext or detect_langdetect")
 
 
+#: an answer that is code from its first word (SQL, Python, shell, markup)
+_CODE_START_RE = re.compile(r"\s*(?:SELECT|INSERT|UPDATE|DELETE|CREATE|WITH|def|import|from|class|function|const|let|var"
+                            r"|public|private|#include|<[a-zA-Z!]|\$ |sudo|npm|pip)\b")
+
+
 def _quotes_prompt(response: str, prompt: str) -> bool:
     """True when half or more of the response's words occur in the prompt (it works on quoted text)."""
     rw = [w.lower() for w in words(unicodedata.normalize("NFKC", response))]
@@ -113,7 +120,8 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
     judge = [i for i, (p, r) in enumerate(zip(ps, rs))
              if len(LETTER_RE.findall(p)) >= min_letters and len(LETTER_RE.findall(r)) >= min_letters
              and len(LETTER_RE.findall(r)) >= 0.5 * len(LETTER_RE.findall(responses[i][:len(r) * 3 + 100]))
-             and code_density(responses[i]) <= 0.03 and not TRANSLATION_RE.search(prompts[i])
+             and code_density(responses[i]) <= 0.03 and not _CODE_START_RE.match(responses[i])
+             and not TRANSLATION_RE.search(prompts[i])
              and not _quotes_prompt(r, p)]
     out: list[tuple[int, str | None]] = [(0, None)] * len(ps)
     if not judge:
