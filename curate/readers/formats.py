@@ -252,7 +252,7 @@ def _numbered_turns(rec: dict) -> list[str] | None:
     found: dict[int, str] = {}
     stem = None
     for k, v in rec.items():
-        m = _NUMBERED_TURN.match(k) if isinstance(k, str) else None
+        m = _NUMBERED_TURN.match(k) if isinstance(k, str) and k[-1:].isdigit() else None
         if m is None:
             continue
         if not isinstance(v, str) or (stem is not None and m.group(1).lower() != stem):
@@ -624,19 +624,23 @@ def _finish(rec: dict, msgs: list[Message], langs: list[Any], meta: dict, vocab:
     return msgs, meta
 
 
+_PAIR_KEYS = frozenset(g for g, _ in PREFERENCE_PAIRS[1:])
+
+
 def _preference_keys(rec: dict, vocab: Vocab) -> tuple[str, str | None] | None:
     """``(preferred_key, dispreferred_key or None)`` of a preference record: ``chosen`` (with any
     ``rejected`` synonym), else the first pair of ``PREFERENCE_PAIRS`` whose two keys are both
     present and hold text or messages (``pos_resp``/``neg_resp``, ``response_j``/``response_k``...)."""
-    k, _ = _get(rec, ("chosen",), present=True)
+    lower = _lower_map(tuple(rec))
+    k = lower.get("chosen")
     if k is not None:
         return k, _get(rec, vocab.rejected)[0]
+    if _PAIR_KEYS.isdisjoint(lower):
+        return None
     for good, bad in PREFERENCE_PAIRS[1:]:
-        gk, gv = _get(rec, (good,), present=True)
-        if gk is None or not isinstance(gv, (str, list, dict)):
-            continue
-        bk, bv = _get(rec, (bad,), present=True)
-        if bk is not None and isinstance(bv, (str, list, dict)):
+        gk, bk = lower.get(good), lower.get(bad)
+        if gk is not None and bk is not None and isinstance(rec[gk], (str, list, dict)) \
+                and isinstance(rec[bk], (str, list, dict)):
             return gk, bk
     return None
 
@@ -818,8 +822,6 @@ def detect(rec: Any, vocab: Vocab = DEFAULT) -> str | None:
     if "message_id" in k and "text" in k and "role" in k:
         return "oasst_nested" if "replies" in k else "oasst_flat"
     conv = _conversation_key(rec, vocab)
-    if conv is None and "conversation" not in vocab.mapped and _numbered_turns(rec) is not None:
-        return "conversation"
     pref = _preference_keys(rec, vocab)
     chosen_k, chosen = (pref[0], rec[pref[0]]) if pref else (None, None)
     if conv is not None:
@@ -839,6 +841,8 @@ def detect(rec: Any, vocab: Vocab = DEFAULT) -> str | None:
     if _pairwise(rec) is not None:
         return "pairwise"
     pk, _ = _prompt_key(rec, vocab)
+    if (pk is None or _NUMBERED_TURN.match(pk)) and "conversation" not in vocab.mapped and _numbered_turns(rec):
+        return "conversation"  # CAMEL message_1, message_2, ...
     lower = {str(x).lower() for x in k}
     if "instruction" in lower and "instances" in lower:
         return "self_instruct"
