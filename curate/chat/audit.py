@@ -35,6 +35,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from curate.progress import task
+
 MAX_ISSUES = 3  # issues named per row in a detail string
 
 
@@ -152,16 +154,20 @@ def count_and_audit(tokenizer, texts: list[str], spans: list[list[tuple[int, int
     (int), ``n_assistant_tokens`` (int, what TRL would supervise), ``details`` (None = ok; all None
     when ``audit`` is False).
     """
-    encs = tokenizer.backend_tokenizer.encode_batch(texts, add_special_tokens=False)
     eot = end_of_turn_ids(tokenizer)
     n_tok, n_asst, details = [], [], []
-    for i, (enc, row_spans) in enumerate(zip(encs, spans)):
-        n = len(enc.ids)
-        mask = transformers_mask(enc.char_to_token, row_spans, n)
-        n_tok.append(n)
-        n_asst.append(int(mask.sum()))
-        details.append(audit_row(enc.ids, enc.char_to_token, row_spans, mask, n_assistant[i], eot,
-                                 message_index[i] if message_index else None) if audit else None)
+    block = 2048  # encoded in blocks only to move the progress bar; each row's encoding is independent
+    with task("chat_template: tokenize" + (" + mask audit" if audit else ""), total=len(texts)) as bar:
+        for s in range(0, len(texts), block):
+            encs = tokenizer.backend_tokenizer.encode_batch(texts[s:s + block], add_special_tokens=False)
+            for i, (enc, row_spans) in enumerate(zip(encs, spans[s:s + block]), start=s):
+                n = len(enc.ids)
+                mask = transformers_mask(enc.char_to_token, row_spans, n)
+                n_tok.append(n)
+                n_asst.append(int(mask.sum()))
+                details.append(audit_row(enc.ids, enc.char_to_token, row_spans, mask, n_assistant[i], eot,
+                                         message_index[i] if message_index else None) if audit else None)
+            bar.advance(len(encs))
     return n_tok, n_asst, details
 
 
@@ -192,26 +198,28 @@ def audit_conversations(tokenizer, conversations: list[list[dict]], *, batch_siz
         raise ValueError("mask audit: the tokenizer has no chat template")
     eot = end_of_turn_ids(tokenizer)
     res = AuditResult(masks=[] if keep_masks else None)
-    for i in range(0, len(conversations), batch_size):
-        chunk = [_clean(c) for c in conversations[i:i + batch_size]]
-        out = tokenizer.apply_chat_template(chunk, tokenize=True, return_dict=True, chat_template=template,
-                                            return_assistant_tokens_mask=True)
-        texts, gen = render_jinja_template(chunk, chat_template=template, return_assistant_tokens_mask=True,
-                                           **tokenizer.special_tokens_map)
-        enc = tokenizer(texts, add_special_tokens=False)
-        for j, conv in enumerate(chunk):
-            ids, mask = out["input_ids"][j], out["assistant_masks"][j]
-            if list(enc["input_ids"][j]) != list(ids):  # pragma: no cover - same text, same tokenizer
-                raise RuntimeError("mask audit: re-tokenizing the rendered text gave different ids")
-            msg_idx = [k for k, m in enumerate(conv) if m["role"] == "assistant"]
-            detail = audit_row(ids, lambda c, _j=j: enc.char_to_token(_j, c), [tuple(s) for s in gen[j]], mask,
-                               len(msg_idx), eot, msg_idx)
-            res.details.append(detail)
-            res.tokens.append(len(ids))
-            res.supervised.append(int(sum(mask)))
-            res.supervised_kept.append(int(sum(mask[:max_length])) if max_length else res.supervised[-1])
-            if keep_masks:
-                res.masks.append(list(mask))
+    with task("mask audit: apply_chat_template", total=len(conversations)) as bar:
+        for i in range(0, len(conversations), batch_size):
+            chunk = [_clean(c) for c in conversations[i:i + batch_size]]
+            out = tokenizer.apply_chat_template(chunk, tokenize=True, return_dict=True, chat_template=template,
+                                                return_assistant_tokens_mask=True)
+            texts, gen = render_jinja_template(chunk, chat_template=template, return_assistant_tokens_mask=True,
+                                               **tokenizer.special_tokens_map)
+            enc = tokenizer(texts, add_special_tokens=False)
+            for j, conv in enumerate(chunk):
+                ids, mask = out["input_ids"][j], out["assistant_masks"][j]
+                if list(enc["input_ids"][j]) != list(ids):  # pragma: no cover - same text, same tokenizer
+                    raise RuntimeError("mask audit: re-tokenizing the rendered text gave different ids")
+                msg_idx = [k for k, m in enumerate(conv) if m["role"] == "assistant"]
+                detail = audit_row(ids, lambda c, _j=j: enc.char_to_token(_j, c), [tuple(s) for s in gen[j]], mask,
+                                   len(msg_idx), eot, msg_idx)
+                res.details.append(detail)
+                res.tokens.append(len(ids))
+                res.supervised.append(int(sum(mask)))
+                res.supervised_kept.append(int(sum(mask[:max_length])) if max_length else res.supervised[-1])
+                if keep_masks:
+                    res.masks.append(list(mask))
+            bar.advance(len(chunk))
     res.rows_checked = len(res.details)
     res.rows_failed = sum(d is not None for d in res.details)
     return res
