@@ -38,12 +38,16 @@ layout                   rule                                                   
 ``openai``               ... under ``messages`` (also column-wise ``{role: [..], content:      OpenAI, HF/TRL conversational
                          [..]}``)
 ``conversation``         ... under ``conversation``, ``dialog``, ``chat``, ``turns``...:       Firefly ``[{human, assistant}]``,
-                         turn dicts with a role key, exchange dicts, or strings              ``dialog: [{speaker, text}]``
+                         turn dicts with a role key, exchange dicts, or strings; an object   ``dialog: [{speaker, text}]``,
+                         of numbered turns (``turn_1: {Human: .., MOSS: ..}``); ≥ 2 strings  MOSS, UltraChat ``data``,
+                         under ``data`` beside an id; ``message_1``, ``message_2``...        CAMEL, LCCC
 ``openai_preference``    ``chosen`` holding a message list                                   HF/TRL preference
 ``hh_rlhf``              ``chosen`` a string, no prompt                                      Anthropic hh-rlhf
-``prompt_chosen``        ``chosen`` (string or message dict) and a prompt                   prompt/chosen/rejected
+``prompt_chosen``        ``chosen`` (string or message dict) and a prompt, or another        prompt/chosen/rejected, CValues,
+                         preference pair (``pos_resp``/``neg_resp``, ``response_j``/         StackExchange-paired
+                         ``response_k``, ``good``/``bad``...: ``synonyms.PREFERENCE_PAIRS``)
 ``pairwise``             two answers ``left/right``, ``a/b``, ``1/2`` (``left_answer``,       Chatbot Arena, JudgeLM, alpaca_eval,
-                         ``response_a``, ``answer1_body``...)                                 pairwise grading files
+                         ``response_a``, ``answer1_body``, ``human_ref_A``...)                pairwise grading files, SHP
 ``self_instruct``        ``instruction`` and ``instances``                                   Self-Instruct user-oriented
 ``dolly``                ``instruction``, ``context``/``category``, ``response``              databricks-dolly
 ``gpteacher``            ``instruction`` and ``response``, no ``output``                     GPTeacher
@@ -54,10 +58,20 @@ layout                   rule                                                   
 ``text_dialogue``        a text field written as a dialogue: ChatML, ``[INST]``, Zephyr,      guanaco, llama2-formatted dumps
                          Alpaca prompt, ``Human:``/``Assistant:``, ``USER:``/``ASSISTANT:``
 ``prompt``               a prompt and no answer; a bare JSON string                          prompt lists, eval sets
+``answer_only``          answers (``choices``, ``output``, ``response``...) and no prompt,   MT-Bench/Arena-Hard model answers,
+                         other text keys only bookkeeping: rejected                          OpenAI batch outputs
+                         ``answer_without_prompt`` unless ``join=`` (``prompts_from:``)
 =======================  ==================================================================  ==========================================
 
+Rules inside the layouts: a conversation with no assistant turn whose ``system`` turns follow a
+user turn reads those as the assistant (task-oriented ``USER``/``SYSTEM`` dialogues;
+``meta.system_as_assistant``); a leading ``<|Human|>:`` speaker tag and its ``<eoh>`` marker are
+stripped; a prompt that is a dialogue ending at the assistant's marker (hh-rlhf, Nectar, BELLE
+multiturn ``Human:..\nAssistant:``) is split into turns; an MMLU answer index becomes ``B. <option>``.
+
 Answers may be a string, a number (eval answers such as 42), a message dict, ``{"text": ...}``,
-a list of candidates (``Options.outputs``: ``first`` or ``all``) or nested deeper. A conversation
+a list of candidates (``Options.outputs``: ``best`` by the file's own scores, ``first`` or ``all``)
+or nested deeper. A conversation
 with no assistant turn is a prompt (``ReadResult.prompts``), never a malformed record. Preference
 records keep ``chosen``; ``rejected`` goes to ``meta.rejected``. Pairwise records keep the answer
 the file's grade or winner prefers (``Options.pairwise``: ``better`` or ``both``).
@@ -68,14 +82,15 @@ element, non-blank JSONL line, Parquet/CSV row; unique across splits); nested re
 ``index/key/j``, keyed records their key. A record that yields several conversations gets
 ``#index.k``. Any id the record had goes to ``meta.original_id``. ``meta.format`` names the layout;
 other meta keys: ``lang``, ``message_langs``, ``category``, ``tools``, ``split``, ``rejected``,
-``pairwise_choice``, ``candidates``, ``guessed_roles``, ``motivation_app``, ``tree_state``,
-``tree_messages``.
+``pairwise_choice``, ``candidates``, ``candidate_scores``, ``best_candidate``, ``guessed_roles``,
+``system_as_assistant``, ``joined_on``, ``model``, ``motivation_app``, ``tree_state``, ``tree_messages``.
 
 Rejects (``ReadResult.rejects``): ``{id, source, messages: None, meta: {"raw": first 500 chars},
 drop_reason, drop_detail}``; ``drop_detail`` starts with ``file:line`` (or ``file#index``).
 ``drop_reason`` is one of ``json_syntax_error`` and the other container reasons of
 ``curate.readers.containers`` (``nesting_too_deep``, ``truncated_file``...), ``csv_syntax_error``,
-``unrecognized_record`` (no layout matches; the detail lists the keys), ``malformed_record`` (a
+``unrecognized_record`` (no layout matches; the detail lists the keys), ``answer_without_prompt``
+(model answers with no question: the detail names the id to join on), ``malformed_record`` (a
 field of the wrong type; any TypeError/ValueError/KeyError/AttributeError/RecursionError raised
 while converting one record lands here too, with its message), ``oasst_deleted_root``,
 ``oasst_orphan``, ``duplicate_message``.
