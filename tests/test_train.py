@@ -37,6 +37,7 @@ def curated(tmp_path_factory) -> Path:
 def trained(curated, tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "model"
     spec = TrainSpec(max_steps=30, learning_rate=3e-3, warmup_ratio=0.0, batch_size=8, logging_steps=5,
+                     early_stopping_patience=None,  # fixed 30 steps (tests/test_train_guards.py stops early)
                      max_length=256, eval_fraction=0.1, save_steps=15, tiny=TINY)
     lines: list[str] = []
     lineage = {"pipeline": "fixture-pipeline", "pipeline_digest": "abc123", "sources": {"fastchat": 20},
@@ -150,6 +151,7 @@ def test_resume_from_checkpoint(trained, curated, tmp_path):
     run = tmp_path / "model"
     shutil.copytree(out, run)
     spec = TrainSpec(max_steps=32, learning_rate=3e-3, batch_size=8, logging_steps=1, max_length=256,
+                     early_stopping_patience=None,
                      eval_fraction=0.1, tiny=TINY, resume_from_checkpoint=True)
     result = train_model(curated, spec, run, seed=7, tokenizer_dir=out, lineage={}, echo=lambda s: None)
     assert result["steps"] == 32

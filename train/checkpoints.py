@@ -56,7 +56,7 @@ DESCRIBES_MODEL = ("metrics.json", "lineage.json", "README.md")
 RUN_FILE = "curatrain_run.json"
 #: train: fields that do not change the trained weights, left out of the run key
 _NOT_IN_KEY = ("resume_from_checkpoint", "save_steps", "save_minutes", "save_total_limit", "logging_steps",
-               "num_threads", "output_subdir")
+               "num_threads", "output_subdir", "report_to", "run_name")
 _CKPT = re.compile(r"^checkpoint-(\d+)$")
 
 

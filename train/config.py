@@ -86,7 +86,8 @@ def resolve_device(spec: TrainSpec) -> Device:
     return Device(cuda=cuda, bf16=bf16, threads=torch.get_num_threads(), fused_lm_head=fused)
 
 
-def build_sft_config(spec: TrainSpec, out_dir: Path, *, seed: int, device: Device, has_eval: bool):
+def build_sft_config(spec: TrainSpec, out_dir: Path, *, seed: int, device: Device, has_eval: bool,
+                     eval_steps: int | None = None, best_metric: str | None = None):
     """Map ``spec`` onto ``trl.SFTConfig``.
 
     Names copy across (``learning_rate``, ``max_length``, ``packing``, ``packing_strategy``,
@@ -97,13 +98,24 @@ def build_sft_config(spec: TrainSpec, out_dir: Path, *, seed: int, device: Devic
     ``pretokenize``). CPU: ``use_cpu``, ``bf16=False`` unless ``spec.bf16``, no activation
     checkpointing, no pinned memory. GPU: bf16 if supported, activation checkpointing on unless
     ``spec.gradient_checkpointing`` is false. Checkpoints every ``spec.save_steps`` (and by time through
-    ``train.checkpoints.CheckpointPolicy``), the last ``spec.save_total_limit`` kept; evaluation
-    during training only with ``spec.eval_steps``. No reporting integrations (``report_to="none"``).
+    ``train.checkpoints.CheckpointPolicy``), the last ``spec.save_total_limit`` kept.
+
+    Evaluation (``has_eval``): every ``eval_steps`` (the resolved value, ``train.guards.default_eval_steps``;
+    default ``spec.eval_steps``). Early stopping (``spec.early_stopping_patience`` and ``best_metric``, the
+    in-domain eval metric, e.g. ``eval_loss`` or ``eval_all_loss``): ``load_best_model_at_end``,
+    ``metric_for_best_model=best_metric``, ``greater_is_better=False`` and ``save_strategy="best"`` (a checkpoint
+    at each new best eval loss; transformers keeps the best one beside the ``save_total_limit`` newest), so the
+    weights saved at the end are the best eval's. ``spec.report_to`` / ``spec.run_name`` pass through
+    (default ``"none"``: no tracker).
     """
     from trl import SFTConfig
 
     cuda, bf16 = device.cuda, device.bf16
     ckpt = spec.gradient_checkpointing if spec.gradient_checkpointing is not None else cuda
+    eval_steps = eval_steps or spec.eval_steps
+    evaluate = bool(has_eval and eval_steps)
+    best = bool(evaluate and best_metric and spec.early_stopping_patience)
+    save_strategy = "best" if best else ("steps" if spec.save_steps else "no")
     return SFTConfig(
         output_dir=str(out_dir),
         seed=seed,
@@ -119,12 +131,16 @@ def build_sft_config(spec: TrainSpec, out_dir: Path, *, seed: int, device: Devic
         gradient_accumulation_steps=spec.gradient_accumulation_steps,
         logging_steps=spec.logging_steps,
         logging_first_step=True,
-        eval_strategy="steps" if (spec.eval_steps and has_eval) else "no",
-        eval_steps=spec.eval_steps,
-        save_strategy="steps" if spec.save_steps else "no",  # save_minutes: train.checkpoints.CheckpointPolicy
-        save_steps=spec.save_steps or 1,  # unused with save_strategy "no"
+        eval_strategy="steps" if evaluate else "no",
+        eval_steps=eval_steps if evaluate else None,
+        save_strategy=save_strategy,  # save_minutes: train.checkpoints.CheckpointPolicy
+        save_steps=spec.save_steps or 1,  # unused with save_strategy "no" / "best"
         save_total_limit=spec.save_total_limit,
-        report_to="none",
+        load_best_model_at_end=best,
+        metric_for_best_model=best_metric if best else None,
+        greater_is_better=False if best else None,
+        report_to=spec.report_to,
+        run_name=spec.run_name,
         disable_tqdm=True,
         # padding_free rows arrive tokenized with labels already masked (``pretokenize``); TRL only
         # accepts assistant_only_loss on conversational rows
@@ -146,7 +162,8 @@ _SHOWN = ("output_dir", "seed", "data_seed", "num_train_epochs", "max_steps", "l
           "warmup_steps", "weight_decay", "per_device_train_batch_size", "gradient_accumulation_steps",
           "max_length", "packing", "packing_strategy", "padding_free", "assistant_only_loss", "bf16", "use_cpu",
           "activation_checkpointing", "logging_steps", "eval_strategy", "eval_steps", "save_strategy",
-          "save_steps", "save_total_limit")
+          "save_steps", "save_total_limit", "load_best_model_at_end", "metric_for_best_model", "report_to",
+          "run_name")
 
 
 def resolved_settings(spec: TrainSpec, device: Device, cfg: Any, **extra: Any) -> dict[str, Any]:

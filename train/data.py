@@ -33,7 +33,8 @@ _EVAL_SALT = b"curatrain-eval-v1:"
 class TrainRows:
     """Row counts from the curated file to the rows trained on, each difference with its reason.
 
-    ``curated`` = ``train_split`` + ``eval_split``; ``train_split`` − ``audit_dropped_train`` −
+    ``curated`` = ``train_split`` + ``eval_split`` + ``general_heldout`` (curated rows moved to the general
+    held-out eval, ``take_general_eval``); ``train_split`` − ``audit_dropped_train`` −
     ``truncated_to_nothing`` = ``trained`` (``truncated_to_nothing``: rows whose assistant tokens all lie
     beyond ``max_length``, which TRL drops; ``None`` when not known before TRL prepares the data).
     """
@@ -43,6 +44,7 @@ class TrainRows:
     eval_split: int = 0
     audit_dropped_train: int = 0
     audit_dropped_eval: int = 0
+    general_heldout: int = 0
     truncated_to_nothing: int | None = None
     trained: int | None = None
 
@@ -51,6 +53,8 @@ class TrainRows:
         assistant token to truncation at max_length 256 → 938 trained``."""
         parts = [f"rows: {self.curated:,} curated → {self.eval_split:,} held out for eval (hash of id) → "
                  f"{self.train_split:,} train"]
+        if self.general_heldout:
+            parts[0] = parts[0].replace(" → ", f" → {self.general_heldout:,} held out for the general eval → ", 1)
         if self.audit_dropped_train:
             parts.append(f"{self.audit_dropped_train:,} dropped by the mask audit")
         if self.truncated_to_nothing:
@@ -278,6 +282,99 @@ def load_split(path: Path, eval_fraction: float, per_source: bool, fold_system: 
     return Split(train, held, rows, curated=ds)
 
 
+def _meta_replay(path: Path) -> list[bool]:
+    """Per curated row (file order): True when its ``meta`` JSON has ``"replay": true`` (``mix``'s replay rows)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    if "meta" not in pq.read_schema(path).names:
+        return []
+    out = []
+    for m in pq.read_table(path, columns=["meta"]).column("meta").to_pylist():
+        try:
+            out.append(bool(m) and "replay" in m and json.loads(m).get("replay") is True)
+        except (ValueError, AttributeError):
+            out.append(False)
+    return out
+
+
+def _usable(messages: list[dict]) -> bool:
+    """A conversation a chat template can score: system/user/assistant roles, ending on a non-empty assistant turn."""
+    return bool(messages) and all(m.get("role") in ("system", "user", "assistant") for m in messages) \
+        and messages[-1]["role"] == "assistant" and bool((messages[-1].get("content") or "").strip())
+
+
+def take_general_eval(split: Split, general, curated_path: Path, fold_system: bool = False):
+    """``(split, general eval dataset or None, description)``: the general held-out set of ``train.general_eval``
+    (``train.spec.GeneralEvalSpec``; the forgetting guard, ``train.guards``).
+
+    - ``source: S`` / ``replay: true``: the ``rows`` curated rows of source S / marked ``meta.replay`` with the
+      lowest ``eval_bucket(id)`` are removed from the train and eval splits (never trained on) and returned;
+      ``split.rows.general_heldout`` counts them.
+    - ``path: FILE``: conversations read with ``curate.readers.read_file`` (format detected), those a chat
+      template can score (``_usable``), the ``rows`` with the lowest ``eval_bucket(id)``.
+    - ``general`` None: the replay rows, 64 of them, when the curated data has any; else no set.
+
+    Raises ``ValueError`` naming the source, the file or the missing replay rows when nothing is left to take,
+    and when taking them leaves no training row; ``FileNotFoundError`` for a missing ``path``."""
+    import datasets
+
+    auto = general is None
+    if auto:
+        replay = _meta_replay(curated_path)
+        if not any(replay):
+            return split, None, None
+        from train.spec import GeneralEvalSpec
+
+        general = GeneralEvalSpec(replay=True)
+    if general.path is not None:
+        from curate.readers import read_file
+
+        res = read_file(Path(general.path), source="general_eval")
+        rows = [{"id": r["id"], "source": "general_eval",
+                 "messages": [{"role": m["role"], "content": m["content"]} for m in r["messages"]]}
+                for r in res.rows if _usable(r["messages"])]
+        if not rows:
+            raise ValueError(f"train.general_eval.path {general.path}: no conversation ending on an assistant turn "
+                             f"({len(res.rows)} read, {len(res.rejects)} rejected)")
+        rows = sorted(rows, key=lambda r: eval_bucket(r["id"]))[:general.rows]
+        ds = datasets.Dataset.from_list(rows)
+        what = f"{len(ds):,} rows of {general.path}"
+    else:
+        cur = split.curated
+        if general.replay:
+            flags = _meta_replay(curated_path)
+            idx = [i for i, f in enumerate(flags) if f]
+            where = "rows marked meta.replay (the mix stage's replay: block)"
+        else:
+            idx = [i for i, s in enumerate(cur["source"]) if s == general.source]
+            where = f"rows of source {general.source!r}"
+        if not idx:
+            raise ValueError(f"train.general_eval: {curated_path} has no {where}; sources: "
+                             f"{', '.join(sorted(set(cur['source'])))}")
+        ids = cur["id"]
+        idx = sorted(idx, key=lambda i: eval_bucket(ids[i]))[:general.rows]
+        taken = {ids[i] for i in idx}
+        ds = cur.select(sorted(idx)).select_columns(["id", "source", "messages"])
+        train = split.train.filter(lambda ex: ex["id"] not in taken)
+        if len(train) == 0:
+            raise ValueError(f"train.general_eval takes every training row ({where}); lower rows or pick another source")
+        held = split.eval.filter(lambda ex: ex["id"] not in taken) if split.eval is not None else None
+        split.rows.train_split -= len(split.train) - len(train)
+        if held is not None:
+            split.rows.eval_split -= len(split.eval) - len(held)
+            held = held if len(held) else None
+        split.rows.general_heldout = len(taken)
+        split.train, split.eval = train, held
+        what = f"{len(ds):,} {where} held out of training" + (" (default: replay rows present)" if auto else "")
+    if fold_system:
+        from curate.chat.templates import apply_system_policy
+
+        ds = ds.map(lambda ex: {"messages": apply_system_policy(ex["messages"], "fold")})
+    return split, ds, what
+
+
 def audit_split(split: Split, tokenizer, *, mode: str, max_length: int | None, assistant_only_loss: bool) -> Split:
     """Audit the assistant mask of every train and eval row on ``tokenizer`` (``curate.chat.audit``).
 
@@ -335,21 +432,26 @@ def audit_split(split: Split, tokenizer, *, mode: str, max_length: int | None, a
 
 
 def prepare_for_trl(split: Split, tokenizer, *, padding_free: bool, max_length: int, assistant_only_loss: bool,
-                    per_source: bool):
+                    per_source: bool, general=None):
     """``(train, eval)`` as TRL takes them: ``messages`` only (TRL tokenizes), or, with ``padding_free``,
     ``input_ids``/``labels`` pre-tokenized and truncated (``pretokenize``). ``eval`` is None, one dataset, or
-    ``{"all": ..., <source>: ...}`` (``eval_sets``). Sets ``split.rows.trained`` when padding-free (the rows
+    ``{"all": ..., <source>: ...}`` (``eval_sets``), plus ``train.guards.GENERAL_KEY`` for the ``general`` held-out
+    set (``take_general_eval``; then always a dict). Sets ``split.rows.trained`` when padding-free (the rows
     that keep an assistant token after truncation)."""
     evals = eval_sets(split.eval, per_source)
     train_in = split.train.select_columns(["messages"] + [c for c in (SAMPLE_WEIGHT,) if c in split.train.column_names])
     eval_in = {k: v.select_columns(["messages"]) for k, v in evals.items()} if evals else None
+    if general is not None:
+        from train.guards import GENERAL_KEY
+
+        eval_in = {**(eval_in or {}), GENERAL_KEY: general.select_columns(["messages"])}
     if padding_free:
         train_in = pretokenize(train_in, tokenizer, max_length, assistant_only_loss)
         if eval_in:
             eval_in = {k: pretokenize(v, tokenizer, max_length, assistant_only_loss) for k, v in eval_in.items()}
         split.rows.truncated_to_nothing = len(split.train) - len(train_in)
         split.rows.trained = len(train_in)
-    if eval_in is not None and len(eval_in) == 1:
+    if eval_in is not None and list(eval_in) == ["all"]:
         eval_in = eval_in["all"]  # one source: plain eval_loss
     return train_in, eval_in
 

@@ -80,7 +80,7 @@ def write_lineage(out_dir: Path, curated_path: Path, spec: TrainSpec, seed: int,
         "rows": {"train": result["rows_train"], "eval": result["rows_eval"], "prepared": result["rows_prepared"],
                  **(result.get("rows") or {})},  # + the funnel: curated → eval split → audit → truncation → trained
         "tokens": {"trained": result["train_tokens"], "supervised_fraction": result["supervised_token_fraction"]},
-        "metrics": {k: v for k, v in result.items() if k not in ("loss_history",)},
+        "metrics": {k: v for k, v in result.items() if k not in ("loss_history", "eval_history", "general_eval_history")},
     }
     doc = {k: v for k, v in (lineage or {}).items() if k != "train"}
     doc["training"] = training
@@ -152,6 +152,12 @@ def model_card(doc: dict, spec: TrainSpec, result: dict) -> str:
     res_rows = [["steps", result["steps"]], ["train loss (first → last)",
                 f"{_fmt(result['first_loss'])} → {_fmt(result['last_loss'])}"],
                 ["eval loss (all)", _fmt(result["eval_loss"])]]
+    if result.get("general_eval_loss") is not None:
+        res_rows.append(["general held-out eval loss", _fmt(result["general_eval_loss"])])
+    if result.get("best_step") is not None:
+        res_rows.append(["best in-domain eval (step, epoch, loss)",
+                         f"{result['best_step']}, {result.get('best_epoch') or 0:.2f}, {_fmt(result['best_eval_loss'])}"
+                         + (" (weights of this step; early stopping)" if result.get("stopped_early") else "")])
     res_rows += [[f"eval loss ({k})", _fmt(v)] for k, v in sorted((result.get("eval_loss_by_source") or {}).items())]
     res_rows += [["tokens trained", result["train_tokens"]],
                  ["tokens/s", f"{result['tokens_per_second'] or 0:,.0f}"],
@@ -159,6 +165,16 @@ def model_card(doc: dict, spec: TrainSpec, result: dict) -> str:
                  ["padding fraction", _fmt(result.get("padding_fraction"))],
                  ["MFU", _fmt(result.get("mfu")) if result.get("mfu") is not None else "n/a (CPU or unknown GPU)"]]
     lines += _table(["metric", "value"], res_rows)
+    guard_lines = [x for x in (result.get("epoch_recommendation"), result.get("forgetting_warning")) if x]
+    if guard_lines or result.get("eval_history"):
+        lines += ["## Overfitting and forgetting guards", ""]
+        lines += [f"- {x}" if not x.startswith("forgetting") else f"- **Warning, {x}**" for x in guard_lines]
+        if result.get("eval_history"):
+            gen = {int(st): v for st, v in (result.get("general_eval_history") or [])}
+            lines += [""] + _table(["step", "in-domain eval loss", "general eval loss"], [
+                [int(st), _fmt(v), _fmt(gen.get(int(st)))] for st, v in result["eval_history"]])
+        else:
+            lines += [""]
     lines += ["## Versions", ""]
     lines += _table(["package", "version"], [[k, v] for k, v in tr["versions"].items()])
     lines += ["Full lineage (funnel counters, per-source accounting, spec): `lineage.json`; metrics: `metrics.json`."]
@@ -167,7 +183,7 @@ def model_card(doc: dict, spec: TrainSpec, result: dict) -> str:
 
 def build_result(trainer, train_output, throughput, *, out_dir: Path, model_desc: str, template: str,
                  rows: dict[str, Any], audit: dict, mix: dict, merged_dir: str | None, eval_loss: float | None,
-                 eval_by_source: dict[str, float], t0: float) -> dict[str, Any]:
+                 eval_by_source: dict[str, float], t0: float, guards: dict[str, Any] | None = None) -> dict[str, Any]:
     """``train_model``'s result (also ``metrics.json``).
 
     Keys: ``output_dir`` (str), ``first_loss``/``last_loss`` (first and last logged training loss),
@@ -179,8 +195,13 @@ def build_result(trainer, train_output, throughput, *, out_dir: Path, model_desc
     ``supervised_token_fraction`` and ``padding_fraction`` (over the batches trained on; from ``throughput``,
     ``train.metrics.ThroughputCallback``, else the prepared dataset), ``mfu`` (None on CPU), ``throughput``
     (its whole summary), ``audit`` ({rows_checked, rows_failed, rows_dropped}), ``mix`` (per source),
-    ``template``, ``merged_dir`` (or None), ``loss_history`` ([step, loss]), ``model`` (a description), ``params``.
+    ``template``, ``merged_dir`` (or None), ``loss_history`` ([step, loss]), ``model`` (a description), ``params``,
+    ``general_eval_loss`` (the general held-out set after training, None without one), and the guards
+    (``train.guards.summarize``): ``eval_history``/``general_eval_history`` ([step, loss] per eval), ``best_step``,
+    ``best_eval_loss``, ``best_epoch``, ``stopped_early``, ``epoch_recommendation``, ``forgetting_warning``.
     """
+    from train.guards import GENERAL_KEY
+
     from train.data import token_counts
 
     losses = [(h["step"], h["loss"]) for h in trainer.state.log_history if "loss" in h]
@@ -196,7 +217,8 @@ def build_result(trainer, train_output, throughput, *, out_dir: Path, model_desc
         "first_loss": losses[0][1] if losses else None,
         "last_loss": losses[-1][1] if losses else None,
         "eval_loss": float(eval_loss) if eval_loss is not None and not math.isnan(eval_loss) else None,
-        "eval_loss_by_source": eval_by_source,
+        "eval_loss_by_source": {k: v for k, v in eval_by_source.items() if k != GENERAL_KEY},
+        "general_eval_loss": eval_by_source.get(GENERAL_KEY),
         "train_runtime": runtime,
         "steps": int(trainer.state.global_step),
         "rows_train": rows["train_split"] - rows["audit_dropped_train"],
@@ -214,4 +236,5 @@ def build_result(trainer, train_output, throughput, *, out_dir: Path, model_desc
         "mix": mix,
         "merged_dir": merged_dir,
         "loss_history": losses,
+        **(guards or {}),
     }

@@ -37,11 +37,12 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
       0. nothing to do when ``out_dir`` holds a finished model of the same run key (``train.checkpoints``);
       1. device: CUDA or CPU, bf16, threads, the CPU LM-head speed-up (``train.config.resolve_device``);
       2. template: the ``chat_template`` stage's, or ``spec.template`` (``train.model.resolve_template``);
-      3. data: schema check, eval split by a hash of ``id`` per source (``train.data.load_split``);
+      3. data: schema check, eval split by a hash of ``id`` per source (``train.data.load_split``), and the
+         general held-out eval set (``train.data.take_general_eval``; the forgetting guard, ``train.guards``);
       4. model and tokenizer (``train.model.load_model_and_tokenizer``);
       5. mask audit on that exact tokenizer (``train.data.audit_split``, ``spec.audit``);
       6. rows prepared for TRL, padding-free by default (``train.data.prepare_for_trl``);
-      7. ``SFTConfig``; the checkpoint to resume from, when this run (same data and settings) was stopped
+      7. ``SFTConfig`` with eval every ``eval_steps`` and early stopping (``train.guards.resolve_eval``); the checkpoint to resume from, when this run (same data and settings) was stopped
          (``train.checkpoints``); every resolved setting logged (``train.config``);
       8. train with ``SFTTrainer`` (on CPU inside ``train.lm_head.cpu_lm_head`` when enabled), then evaluate;
       9. save weights and tokenizer (and the merged model with ``spec.merge_adapter``), ``metrics.json``,
@@ -67,7 +68,7 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
             disagrees with the ``chat_template`` stage; ``audit: raise`` and a partial assistant mask (naming
             the rows and the fix); trl/transformers outside the tested range (``curate.chat.compat``).
     """
-    from train import checkpoints, config, data, lineage as lin, model as mdl
+    from train import checkpoints, config, data, guards, lineage as lin, model as mdl
 
     t0 = time.perf_counter()
     curated_path, out_dir = Path(curated_path), Path(out_dir)
@@ -79,6 +80,8 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
     template, stage_meta = mdl.resolve_template(spec, tokenizer_dir)                            # 2
     split = data.load_split(curated_path, spec.eval_fraction, spec.eval_per_source,             # 3
                             fold_system=mdl.needs_system_fold(template, stage_meta), weight_column=spec.sample_weight)
+    split, general, general_desc = data.take_general_eval(split, spec.general_eval, curated_path,
+                                                          fold_system=mdl.needs_system_fold(template, stage_meta))
     texts = split.texts() if spec.model == "tiny" and tokenizer_dir is None else []
     model, tokenizer, model_desc = mdl.load_model_and_tokenizer(                                # 4
         spec, texts, tokenizer_dir, seed=seed, cuda=device.cuda, bf16=device.bf16, template=template)
@@ -86,23 +89,29 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
                              assistant_only_loss=spec.assistant_only_loss)
     train_in, eval_in = data.prepare_for_trl(                                                   # 6
         split, tokenizer, padding_free=spec.padding_free, max_length=spec.max_length,
-        assistant_only_loss=spec.assistant_only_loss, per_source=spec.eval_per_source)
-    cfg = config.build_sft_config(spec, out_dir, seed=seed, device=device, has_eval=eval_in is not None)  # 7
+        assistant_only_loss=spec.assistant_only_loss, per_source=spec.eval_per_source, general=general)
+    eval_steps, best_metric = guards.resolve_eval(spec, len(train_in), eval_in, world_size())
+    cfg = config.build_sft_config(spec, out_dir, seed=seed, device=device, has_eval=eval_in is not None,  # 7
+                                  eval_steps=eval_steps, best_metric=best_metric)
     resume = checkpoints.prepare(out_dir, spec, key=key, curated_path=curated_path, seed=seed)
     config.log_settings(config.resolved_settings(spec, device, cfg, template=template, model=model_desc,
                                                  resume_from=resume, run_key=key, curated=str(curated_path)))
     echo(split.rows.describe(spec.max_length))
     echo(f"train: {len(split.train):,} rows, eval: {len(split.eval) if split.eval is not None else 0:,} rows; "
          f"model {model_desc}; {device.describe()}; mask audit "
-         f"{split.audit['rows_checked'] - split.audit['rows_failed']}/{split.audit['rows_checked']} ok")
+         f"{split.audit['rows_checked'] - split.audit['rows_failed']}/{split.audit['rows_checked']} ok"
+         + (f"; general eval: {general_desc}" if general_desc else ""))
     trainer, throughput = build_trainer(model, tokenizer, cfg, train_in, eval_in, spec, device, echo, callbacks)
     with fused_lm_head(device):                                                                 # 8
         train_output = trainer.train(resume_from_checkpoint=resume)
     eval_loss, by_source = evaluate(trainer, eval_in)
+    guard = guards.summarize(trainer.state.log_history, eval_in, steps=trainer.state.global_step,
+                             max_steps=trainer.state.max_steps, early_stopping=cfg.load_best_model_at_end)
     merged_dir = save_model(trainer, tokenizer, spec, out_dir, device, echo)                    # 9
     result = lin.build_result(trainer, train_output, throughput, out_dir=out_dir, model_desc=model_desc,
                               template=template, rows=split.rows.as_dict(), audit=split.audit, mix=split.mix,
-                              merged_dir=merged_dir, eval_loss=eval_loss, eval_by_source=by_source, t0=t0)
+                              merged_dir=merged_dir, eval_loss=eval_loss, eval_by_source=by_source, t0=t0,
+                              guards=guard)
     if trainer.is_world_process_zero():
         (out_dir / "metrics.json").write_text(json.dumps(result, indent=2, default=str))
         lin.write_lineage(out_dir, curated_path, spec, seed, lineage, result)
@@ -110,7 +119,17 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
     echo(f"trained {result['steps']} steps in {result['train_runtime']:.1f}s "
          f"({result['tokens_per_second'] or 0:,.0f} tok/s, padding {100 * (result['padding_fraction'] or 0):.0f}%); "
          f"loss {result['first_loss']} → {result['last_loss']}, eval {result['eval_loss']}; saved → {out_dir}")
+    for line in (result.get("epoch_recommendation"), result.get("forgetting_warning")):
+        if line:
+            echo(f"train: {line}")
     return result
+
+
+def world_size() -> int:
+    """Processes under a launcher (``WORLD_SIZE``), else 1."""
+    import os
+
+    return max(1, int(os.environ.get("WORLD_SIZE", "1") or 1))
 
 
 def truncation(spec: TrainSpec) -> int | None:
@@ -122,7 +141,8 @@ def truncation(spec: TrainSpec) -> int | None:
 def build_trainer(model, tokenizer, cfg, train_in, eval_in, spec: TrainSpec, device, echo, callbacks=()):
     """``(SFTTrainer, ThroughputCallback)``: the trainer with a LoRA ``peft_config`` when ``spec.lora``, the
     throughput counter attached, ``EchoCallback`` printing each log line through ``echo`` (instead of
-    transformers' ``PrinterCallback``), ``CheckpointPolicy`` when checkpoints are on, then ``callbacks``; with
+    transformers' ``PrinterCallback``), ``CheckpointPolicy`` when checkpoints are on, transformers'
+    ``EarlyStoppingCallback`` when the config loads the best model at the end, then ``callbacks``; with
     ``spec.sample_weight`` the trainer weighs each row's loss (``train.weights``)."""
     from transformers import PrinterCallback
     from trl import SFTTrainer
@@ -139,6 +159,10 @@ def build_trainer(model, tokenizer, cfg, train_in, eval_in, spec: TrainSpec, dev
                                  task_type="CAUSAL_LM")
     throughput = ThroughputCallback(n_params=int(sum(p.numel() for p in model.parameters())), bf16=device.bf16)
     timed = [CheckpointPolicy(spec.save_minutes)] if (spec.save_steps or spec.save_minutes) else []
+    if cfg.load_best_model_at_end:
+        from train.guards import early_stopping_callback
+
+        timed.append(early_stopping_callback(spec.early_stopping_patience))
     trainer_cls = SFTTrainer
     if spec.sample_weight:
         from train.weights import weighted_trainer_class
@@ -166,7 +190,8 @@ def fused_lm_head(device):
 
 
 def evaluate(trainer, eval_in) -> tuple[float | None, dict[str, float]]:
-    """``(eval loss over all eval rows, {source: eval loss})`` after training; ``(None, {})`` without eval rows."""
+    """``(in-domain eval loss over all eval rows, {source: eval loss})`` after training (the general held-out set,
+    ``train.guards.GENERAL_KEY``, appears in the dict under that key); ``(None, {})`` without eval rows."""
     if eval_in is None:
         return None, {}
     em = trainer.evaluate()

@@ -42,6 +42,30 @@ class TinyModelSpec(BaseModel):
     num_key_value_heads: int = Field(2, ge=1, description="KV heads (GQA)")
 
 
+class GeneralEvalSpec(BaseModel):
+    """A general-purpose held-out eval set scored next to the in-domain eval at every eval step (the forgetting
+    guard, ``train.guards``): rows never trained on, whose loss rising while in-domain eval loss falls is
+    catastrophic forgetting as it happens (Luo et al. 2023, "An Empirical Study of Catastrophic Forgetting in
+    LLMs During Continual Fine-tuning"). Exactly one of ``path``, ``source``, ``replay``."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: str | None = Field(None, min_length=1, description="a conversation file read with curate.readers (any "
+                                                             "format it detects), e.g. pipelines/data/sample/"
+                                                             "oasst_en_100_tree.jsonl; relative to the working folder")
+    source: str | None = Field(None, min_length=1, description="a source of the curated data: its rows taken here "
+                                                               "are held out of training")
+    replay: bool = Field(False, description="the curated rows the mix stage marked meta.replay (its replay: block); "
+                                            "those taken here are held out of training")
+    rows: int = Field(64, ge=1, le=100000, description="rows in the set, chosen by a stable hash of id")
+
+    @model_validator(mode="after")
+    def _one(self) -> "GeneralEvalSpec":
+        given = [k for k in ("path", "source") if getattr(self, k) is not None] + (["replay"] if self.replay else [])
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of path, source, replay: true (got {', '.join(given) or 'none'})")
+        return self
+
+
 class LoraSpec(BaseModel):
     """LoRA adapter settings passed to ``peft.LoraConfig`` (Hu et al. 2021)."""
 
@@ -93,7 +117,21 @@ class TrainSpec(BaseModel):
     save_minutes: float | None = Field(
         10.0, gt=0, description="also write one when this many minutes passed since the last (null: none by time)")
     save_total_limit: int | None = Field(2, ge=1, description="checkpoints kept under output_dir (oldest deleted)")
-    eval_steps: int | None = Field(None, ge=1, description="evaluate every N steps; default: once, after training")
+    eval_steps: int | None = Field(
+        None, ge=1, description="evaluate every N optimizer steps; default: 4 times per epoch (of a shorter "
+                                "max_steps run: 4 times in all), from the dataset size (train.guards.default_eval_steps)")
+    early_stopping_patience: int | None = Field(
+        3, ge=1, description="stop when in-domain eval loss has not improved for this many evals, then load the "
+                             "best checkpoint (transformers' EarlyStoppingCallback + load_best_model_at_end); "
+                             "checkpoints are then written at each new best (save_strategy best) and by "
+                             "save_minutes, not by save_steps. null: train every step, keep the last weights")
+    general_eval: GeneralEvalSpec | None = Field(
+        None, description="general-purpose held-out eval scored at every eval step (forgetting guard); default: "
+                          "the mix stage's replay rows when the curated data has any (replay: true, 64 rows)")
+    report_to: str | list[str] = Field(
+        "none", description="TRL/transformers reporting integrations: none, tensorboard, trackio, wandb, mlflow... "
+                            "(SFTConfig.report_to; the package must be installed)")
+    run_name: str | None = Field(None, min_length=1, description="run name shown by the tracker (SFTConfig.run_name)")
     gradient_checkpointing: bool | None = Field(
         None, description="activation checkpointing; default: on for a GPU (TRL's default), off on CPU")
     attn_implementation: str | None = Field(
