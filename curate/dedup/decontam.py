@@ -70,6 +70,7 @@ import polars as pl
 from curate.dedup import minhash as mh
 from curate.dedup.cluster import csr_sets, exact_jaccard_edges
 from curate.dedup.text import normalize_expr, token_lists
+from curate.progress import task
 
 U64 = np.uint64
 _P64 = U64(0x100000001B3)  # FNV-64 prime (odd), as in curate.dedup.minhash
@@ -364,10 +365,12 @@ def find_matches(texts: Sequence[str | None] | pl.Series, index: EvalIndex) -> M
     """
     s = texts if isinstance(texts, pl.Series) else pl.Series("t", list(texts), dtype=pl.String)
     parts = []
-    for off in range(0, len(s), index.cfg.batch_size):
-        m = _match_batch(s.slice(off, index.cfg.batch_size), index)
-        m[0] += off
-        parts.append(m)
+    with task("decontaminate: match turns", total=len(s), unit="turns") as bar:
+        for off in range(0, len(s), index.cfg.batch_size):
+            m = _match_batch(s.slice(off, index.cfg.batch_size), index)
+            m[0] += off
+            parts.append(m)
+            bar.advance(min(index.cfg.batch_size, len(s) - off))
     cols = [np.concatenate([p[i] for p in parts]) if parts else np.zeros(0) for i in range(7)]
     text, prompt, method, length, start, jac, _ = cols
     if len(text) == 0:
