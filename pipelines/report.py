@@ -344,6 +344,12 @@ def _mix(stats: dict) -> tuple[list[dict], list[Figure]]:
 
 
 def _training(stats: dict, out_dir: Path) -> tuple[dict | None, list[Figure]]:
+    """The training section: loss with the in-domain ``eval_history`` and the ``general_eval_history`` (general
+    held-out set, ``train.guards``) as curves, eval loss per source, the summary table with the epoch
+    recommendation and, when general eval loss rose while in-domain fell, the forgetting warning
+    (``train.guards.forgetting_warning``, recomputed from the histories when ``metrics.json`` predates it)."""
+    from train.guards import forgetting_warning
+
     plt = _plt()
     train = stats.get("train")
     metrics_path = out_dir / "model" / "metrics.json"
@@ -357,15 +363,22 @@ def _training(stats: dict, out_dir: Path) -> tuple[dict | None, list[Figure]]:
     figs = []
     losses = m.get("loss_history") or []
     evals = m.get("eval_history") or []
+    general = m.get("general_eval_history") or []
     if losses:
         fig, ax = plt.subplots(figsize=(6.5, 3))
         ax.plot([s for s, _ in losses], [v for _, v in losses], label="train loss", color="#4c78a8")
         if evals:
-            ax.plot([e[0] for e in evals], [e[1] for e in evals], "o-", label="eval loss", color="#e45756")
+            ax.plot([e[0] for e in evals], [e[1] for e in evals], "o-", label="eval loss (in-domain)", color="#e45756")
+        if general:
+            ax.plot([e[0] for e in general], [e[1] for e in general], "s--", label="general held-out eval loss",
+                    color="#54a24b")
+        if m.get("best_step") is not None and evals:
+            ax.axvline(m["best_step"], color="#9d9da1", linestyle=":", label=f"best eval (step {m['best_step']})")
         ax.set_xlabel("step")
         ax.set_ylabel("loss")
         ax.legend(fontsize=8)
-        figs.append(Figure("Training loss" + (" and eval loss" if evals else ""), _png(fig)))
+        figs.append(Figure("Training loss" + (" and eval loss" if evals else "")
+                           + (" with the general held-out eval" if general else ""), _png(fig)))
     by_source = m.get("eval_loss_by_source") or {}
     if by_source:
         fig, ax = plt.subplots(figsize=(6.5, 0.4 * len(by_source) + 1.2))
@@ -373,9 +386,13 @@ def _training(stats: dict, out_dir: Path) -> tuple[dict | None, list[Figure]]:
         ax.set_xlabel("eval loss")
         figs.append(Figure("Eval loss per source", _png(fig)))
     keys = ("model", "template", "params", "steps", "rows_train", "rows_eval", "rows_prepared", "first_loss",
-            "last_loss", "eval_loss", "tokens_per_second", "supervised_token_fraction", "padding_fraction",
+            "last_loss", "eval_loss", "general_eval_loss", "best_step", "best_eval_loss", "stopped_early",
+            "epoch_recommendation", "tokens_per_second", "supervised_token_fraction", "padding_fraction",
             "mfu", "train_runtime")
     summary = {k: m.get(k) for k in keys if m.get(k) is not None}
+    warning = m.get("forgetting_warning") or forgetting_warning(evals, general)
+    if warning:
+        summary = {"WARNING": warning, **summary}
     audit = m.get("audit")
     return {"summary": summary, "audit": audit if isinstance(audit, dict) else None}, figs
 

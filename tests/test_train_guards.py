@@ -137,3 +137,22 @@ def test_general_eval_from_a_source_is_held_out_of_training(curated, tmp_path):
     assert rows["general_heldout"] == 3
     assert rows["curated"] == rows["train_split"] + rows["eval_split"] + rows["general_heldout"] == 30
     assert [s for s, _ in r["general_eval_history"]] == [3, 6] and len(r["eval_history"]) == 2
+
+
+def test_report_training_section_plots_general_curve_and_warns(tmp_path):
+    from pipelines.report import _training
+
+    (tmp_path / "model").mkdir()
+    metrics = {"loss_history": [[1, 5.0], [5, 3.0], [10, 2.0], [15, 1.5], [20, 1.2]], "steps": 20,
+               "eval_history": [[5, 3.0], [10, 2.5], [15, 2.2], [20, 2.0]],
+               "general_eval_history": [[5, 4.0], [10, 3.8], [15, 3.9], [20, 4.2]], "best_step": 20,
+               "epoch_recommendation": "eval loss was still falling at the last eval (step 20, epoch 2.0): more "
+                                       "epochs may help"}
+    (tmp_path / "model" / "metrics.json").write_text(json.dumps(metrics))
+    section, figs = _training({}, tmp_path)
+    assert [f.title for f in figs] == ["Training loss and eval loss with the general held-out eval"]
+    assert section["summary"]["WARNING"].startswith("forgetting: general eval loss rose 3.8000 → 4.2000 (step 10 → 20)")
+    assert section["summary"]["epoch_recommendation"] == metrics["epoch_recommendation"]
+    metrics["general_eval_history"] = [[5, 4.0], [10, 3.8], [15, 3.7], [20, 3.6]]
+    (tmp_path / "model" / "metrics.json").write_text(json.dumps(metrics))
+    assert "WARNING" not in _training({}, tmp_path)[0]["summary"]
