@@ -217,7 +217,7 @@ class Language(FilterStage):
         p = self.params
         msgs = df.get_column("messages").to_list()
         role_texts: dict[str, list[str | None]] = {}
-        with task(f"{self.name}: strip turns", total=len(msgs) * len(p.roles)) as bar:
+        with task(f"{self.name}: strip turns", total=len(msgs) * len(p.roles), unit="texts") as bar:
             for role in p.roles:
                 col: list[str | None] = []
                 for conv in msgs:
