@@ -52,13 +52,28 @@ class SpecError(ValueError):
         return f"{self.path}: {len(self.problems)} problem(s)\n" + "\n".join(f"  - {p}" for p in self.problems)
 
 
+class PushToHubSpec(BaseModel):
+    """``output.push_to_hub``: the curated set pushed as a Hugging Face dataset (``datasets.Dataset.push_to_hub``;
+    needs network and a token from ``huggingface-cli login`` or ``HF_TOKEN``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    repo_id: str = Field(min_length=3, pattern=r"^[\w.-]+/[\w.-]+$", description="dataset repository, e.g. me/lima-1k")
+    private: bool = Field(False, description="create the repository private")
+    split: str = Field("train", min_length=1, description="split name of the curated rows")
+
+
 class OutputSpec(BaseModel):
-    """Where results go: ``dir`` gets curated.parquet, rejects.parquet, stats.json, run.json, model/."""
+    """Where results go: ``dir`` gets curated.parquet, rejects.parquet, stats.json, run.json, model/; optionally
+    also a ``datasets`` folder (``save_to_disk``) and a hub dataset (``push_to_hub``), ``pipelines.publish``."""
 
     model_config = ConfigDict(extra="forbid")
     dir: str = Field(description="output folder (created); not /, your home folder or a system folder")
     overwrite: bool = Field(False, description="allow a non-empty folder that holds no curatrain run "
                                                "(same as `curatrain run --force`)")
+    save_to_disk: str | None = Field(None, min_length=1, description="also save the curated set with datasets' "
+                                                                     "save_to_disk to this folder (load_from_disk)")
+    push_to_hub: PushToHubSpec | None = Field(None, description="also push the curated set to the hub: "
+                                                                "{repo_id, private, split}")
 
 
 #: folders that are never an output folder, nor anything inside them.
@@ -151,6 +166,7 @@ class PipelineSpec:
     raw: dict[str, Any] = field(default_factory=dict)
     engine: str = "local"  #: not in ``digest``: outputs do not depend on the engine
     workers: int | None = None
+    output: "OutputSpec | None" = None  #: save_to_disk / push_to_hub (``pipelines.publish``); not in ``digest``
 
     @property
     def digest(self) -> str:
@@ -528,4 +544,5 @@ def parse_spec(text: str, path: str = "<string>", check_files: bool = True, over
         raw=raw,
         engine=top.engine,
         workers=top.workers,
+        output=top.output,
     )
