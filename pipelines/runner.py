@@ -633,6 +633,8 @@ def _run_locked(spec: PipelineSpec, *, force: bool, echo: Callable[[str], None],
         raise EmptyRunError(f"the curated set is empty: no rows left after stages[{emptied.index}] ({emptied.stage})"
                             + (f" (dropped: {top})" if top else "")
                             + f"; see the rejects with: curatrain inspect {spec.path}")
+    from pipelines.publish import publish_outputs  # output.save_to_disk / output.push_to_hub, through datasets
+    publish_outputs(spec.output, curated_path, echo=echo)
     return RunReport(spec.digest, reports, curated_path, rejects_path, stats_path, run_id=run_id)
 
 
