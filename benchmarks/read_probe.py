@@ -109,6 +109,19 @@ EXTRA = {
  "fr_prompts_consigne.jsonl": [{"id": 1, "consigne": "Quelle est la capitale ?", "catégorie": "géo"}],
  "eval_outputs_ru.jsonl": [{"id": 1, "lang": "ru", "prompt": "Какая столица Франции?", "model": "m", "output": "Париж", "score": 5}],
  "model_outputs_by_model.jsonl": [{"prompt": Q, "model_outputs": {"gpt4": A, "llama": "Lyon"}}],
+ # reading comprehension and multiple-choice evaluation files
+ "fr_fquad_nested.json": {"version": "1.0", "data": [{"title": "Paris", "paragraphs": [{"context": "Paris est la capitale de la France.", "qas": [{"id": "q1", "question": "Quelle est la capitale ?", "answers": [{"text": "Paris", "answer_start": 0}]}]}]}]},
+ "zh_cmrc_nested.json": {"version": "v1.0", "data": [{"paragraphs": [{"id": "p1", "context": "巴黎是法国首都。", "qas": [{"question": "法国首都是？", "id": "q1", "answers": [{"text": "巴黎", "answer_start": 0}]}]}], "id": "d1", "title": "巴黎"}]},
+ "ru_sberquad_flat.jsonl": [{"id": 1, "title": "Т", "context": "Париж — столица Франции.", "question": "Какая столица?", "answers": {"text": ["Париж"], "answer_start": [0]}}],
+ "arc.jsonl": [{"id": "Mercury_1", "question": {"stem": "Which is a planet?", "choices": [{"text": "Moon", "label": "A"}, {"text": "Mars", "label": "B"}]}, "answerKey": "B"}],
+ "hellaswag.jsonl": [{"ind": 1, "activity_label": "Cooking", "ctx": "A man cracks an egg", "endings": ["and fries it.", "and flies away."], "label": 0}],
+ "logiqa.jsonl": [{"context": "All A are B.", "query": "Which follows?", "options": ["x", "y", "z", "w"], "correct_option": 2}],
+ "drop.jsonl": [{"section_id": "s", "query_id": "q", "passage": "Three goals.", "question": "How many goals?", "answers_spans": {"spans": ["3"], "types": ["number"]}}],
+ "boolq.jsonl": [{"question": "is paris the capital of france", "passage": "Paris is the capital.", "answer": True}],
+ "triviaqa.jsonl": [{"question": "Capital of France?", "question_id": "t1", "answer": {"value": "Paris", "aliases": ["Paris"], "normalized_value": "paris"}}],
+ "c3_zh.jsonl": [{"context": ["男：你好", "女：你好"], "question": "他们在做什么？", "choice": ["打招呼", "吃饭"], "answer": "打招呼"}],
+ "ifeval_prompts.jsonl": [{"key": 1000, "prompt": "Write a 300+ word summary.", "instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]}],
+ "arena_hard_questions.jsonl": [{"question_id": "q1", "category": "arena-hard-v0.1", "cluster": "c", "turns": [{"content": "Write a poem."}]}],
 }
 
 #: expected outcome per case: the answer text the first row must end with (default: A, or the
@@ -130,6 +143,10 @@ EXPECT = {
     "crosswoz_usr_sys.jsonl": "您好", "lccc_strings.jsonl": "吃了", "ru_mera.jsonl": "Париж", "zh_alignbench.jsonl": "巴黎",
     "zh_prompts_only.json": "prompts", "ru_prompts_semicolon.csv": "prompts", "fr_prompts_consigne.jsonl": "prompts",
     "eval_outputs_ru.jsonl": "Париж",
+    "fr_fquad_nested.json": "Paris", "zh_cmrc_nested.json": "巴黎", "ru_sberquad_flat.jsonl": "Париж", "arc.jsonl": "B",
+    "hellaswag.jsonl": "A. and fries it.", "logiqa.jsonl": "C. z", "drop.jsonl": "3", "boolq.jsonl": "true",
+    "triviaqa.jsonl": "Paris", "c3_zh.jsonl": "打招呼", "ifeval_prompts.jsonl": "prompts",
+    "arena_hard_questions.jsonl": "prompts",
 }
 #: a few cases where the whole conversation must come out turn by turn (user, assistant, ...).
 TURNS = {"moss.jsonl": 4, "ultrachat.jsonl": 4, "belle_multiturn.jsonl": 4, "belle_multiturn_zh.jsonl": 4,

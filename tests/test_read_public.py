@@ -224,3 +224,28 @@ def test_evaluation_logs_and_answer_files(tmp_path):
                                             [("user", q(a1)), ("assistant", "E, G, B")]]
     assert res.rejected_by_reason() == {"answer_without_prompt": 1}
     assert "keyed by custom_id=req-1" in res.rejects[0]["drop_detail"]
+
+
+def test_nested_squad_json_gives_one_conversation_per_question():
+    res = read_file(P / "squad_nested.json", "fquad")
+    assert res.format == "squad" and res.rejects == []
+    assert [(r["id"], pairs(r)) for r in res.rows] == [
+        ("fquad/squad_nested.json#0.0", [("user", ALPACA[0]["instruction"] + "\n\n" + ALPACA[0]["input"]),
+                                         ("assistant", "No")]),
+        ("fquad/squad_nested.json#1", [("user", ZH0[0] + "\n\n" + ZH0[1]), ("assistant", ZH0[1][:20])])]
+    assert [r["meta"]["original_id"] for r in res.rows] == ["q1", "q3"]
+    # a SQuAD v2 question with no answer is a prompt
+    (prompt,) = res.prompts
+    assert pairs(prompt) == [("user", ZH1[0] + "\n\n" + ALPACA[0]["input"])]
+
+
+def test_multiple_choice_eval_records():
+    arc, hellaswag, logiqa, drop = read_file(P / "mc_eval.jsonl", "mc").rows
+    a2, a1, a0 = ALPACA[2], ALPACA[1], ALPACA[0]
+    assert pairs(arc) == [("user", f"{a2['instruction']} {a2['input']}\n\nA. citrus\nB. non-citrus"), ("assistant", "B")]
+    assert pairs(hellaswag) == [("user", f"{a1['instruction']}: {a1['input']}\n\nA. G, B, E\nB. E, G, B"),
+                                ("assistant", "B. E, G, B")]
+    assert pairs(logiqa) == [("user", f"{a0['instruction']}\n\nA. Yes\nB. No\n\n{a0['input']}"), ("assistant", "B. No")]
+    assert pairs(drop) == [("user", f"{a1['instruction']}\n\n{a1['input']}"), ("assistant", "E, G, B")]
+    # an index out of range is no answer: the record stays a prompt
+    assert detect({"ctx": "c", "endings": ["a", "b"], "label": 5}) == "prompt"

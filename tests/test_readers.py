@@ -83,6 +83,7 @@ def test_every_format_has_a_detection_rule():
         "text_dialogue": {"text": "### Human: hi ### Assistant: hello"},
         "prompt": {"prompt": "p"},
         "answer_only": {"question_id": 81, "choices": [{"index": 0, "turns": ["a"]}]},
+        "squad": {"title": "t", "paragraphs": [{"context": "c", "qas": [{"id": "1", "question": "q", "answers": []}]}]},
     }
     assert set(samples) == set(FORMATS)
     assert {f: detect(r) for f, r in samples.items()} == {f: f for f in samples}

@@ -57,6 +57,8 @@ layout                   rule                                                   
 ``eval_report``          a prompt and answers nested under ``results``/``outputs``/...        evaluation reports
 ``text_dialogue``        a text field written as a dialogue: ChatML, ``[INST]``, Zephyr,      guanaco, llama2-formatted dumps
                          Alpaca prompt, ``Human:``/``Assistant:``, ``USER:``/``ASSISTANT:``
+``squad``                ``paragraphs: [{context, qas: [{question, answers}]}]`` or           SQuAD, FQuAD, SberQuAD, CMRC, DRCD
+                         ``{context, qas}``: one conversation per question
 ``prompt``               a prompt and no answer; a bare JSON string                          prompt lists, eval sets
 ``answer_only``          answers (``choices``, ``output``, ``response``...) and no prompt,   MT-Bench/Arena-Hard model answers,
                          other text keys only bookkeeping: rejected                          OpenAI batch outputs
@@ -67,7 +69,9 @@ Rules inside the layouts: a conversation with no assistant turn whose ``system``
 user turn reads those as the assistant (task-oriented ``USER``/``SYSTEM`` dialogues;
 ``meta.system_as_assistant``); a leading ``<|Human|>:`` speaker tag and its ``<eoh>`` marker are
 stripped; a prompt that is a dialogue ending at the assistant's marker (hh-rlhf, Nectar, BELLE
-multiturn ``Human:..\nAssistant:``) is split into turns; an MMLU answer index becomes ``B. <option>``.
+multiturn ``Human:..\nAssistant:``) is split into turns; an option index (MMLU ``answer: 1``,
+HellaSwag ``label``, LogiQA ``correct_option``) becomes ``B. <option>``; an ARC question object
+``{stem, choices: [{text, label}]}`` is the stem and its options.
 
 Answers may be a string, a number (eval answers such as 42), a message dict, ``{"text": ...}``,
 a list of candidates (``Options.outputs``: ``best`` by the file's own scores, ``first`` or ``all``)

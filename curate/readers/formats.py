@@ -450,6 +450,12 @@ def _prompt_turns(value: Any, where: str, vocab: Vocab) -> list[Message]:
         conv = _conversation_key(value, vocab)
         if conv is not None:  # {"request": {"messages": [...]}}
             return _turns(value[conv], f"{where}.{conv}", vocab, {})[0]
+        stem = value.get("stem")
+        if isinstance(stem, str):  # ARC / OpenBookQA {"stem": .., "choices": [{"text": .., "label": "A"}]}
+            choices = value.get("choices")
+            lines = [f"{c.get('label')}. {c.get('text')}" for c in choices if isinstance(c, dict)] \
+                if isinstance(choices, list) else []
+            return [{"role": "user", "content": _join(stem, "\n".join(lines))}]
         if not any(k in value for k in vocab.text):
             texts = [v for v in value.values() if isinstance(v, str) and v.strip()]
             if texts and len(texts) == len(value):  # {"en": "...", "fr": "..."}: the first language
@@ -494,6 +500,9 @@ def _candidates(value: Any, where: str, vocab: Vocab, depth: int = 0) -> list[li
             return found
         if all(isinstance(x, str) for x in value.values()):  # {"gpt4": "..", "llama": ".."}: one answer per model
             return [[{"role": "assistant", "content": x}] for x in value.values() if x.strip()]
+        for x in value.values():  # DROP {"spans": ["3"], "types": ["number"]}: the first list of strings
+            if isinstance(x, list) and x and all(isinstance(y, str) for y in x):
+                return [[{"role": "assistant", "content": y}] for y in x if y.strip()]
         raise Malformed(f"{where}: answer object without a text key (keys: {_keys_list(value)})")
     if isinstance(value, list):
         if all(isinstance(x, dict) and _role_value(x, vocab)[0] for x in value):
@@ -821,6 +830,8 @@ def detect(rec: Any, vocab: Vocab = DEFAULT) -> str | None:
         return "oasst_tree"
     if "message_id" in k and "text" in k and "role" in k:
         return "oasst_nested" if "replies" in k else "oasst_flat"
+    if ("paragraphs" in k or "qas" in k) and _squad_paragraphs(rec) is not None:
+        return "squad"
     conv = _conversation_key(rec, vocab)
     pref = _preference_keys(rec, vocab)
     chosen_k, chosen = (pref[0], rec[pref[0]]) if pref else (None, None)
@@ -859,6 +870,8 @@ def detect(rec: Any, vocab: Vocab = DEFAULT) -> str | None:
             return "prompt_response"
         if _nested(rec, vocab, "", skip=frozenset({pk})):
             return "eval_report"
+        if _option_answer(rec) is not None:
+            return "prompt_response"
         return "prompt"
     if _dialogue_text(rec) is not None:
         return "text_dialogue"
@@ -943,6 +956,43 @@ def join_answers(rec: dict, prompt: list[Message], vocab: Vocab = DEFAULT) -> Co
     if isinstance(model, str):
         meta["model"] = model
     return msgs, meta
+
+
+def _squad_paragraphs(rec: dict) -> list | None:
+    """The paragraphs of a SQuAD-v1/v2 JSON article (``{title, paragraphs: [{context, qas}]}``) or
+    of one paragraph (``{context, qas}``), else None."""
+    paras = rec.get("paragraphs", [rec] if "qas" in rec else None)
+    if isinstance(paras, list) and paras and all(isinstance(p, dict) and isinstance(p.get("qas"), list) for p in paras):
+        return paras
+    return None
+
+
+def conv_squad(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
+    """SQuAD-style nested reading comprehension (SQuAD, FQuAD, PIAF, SberQuAD, CMRC 2018, DRCD):
+    one conversation per question: the question and its paragraph's ``context`` (appended after a
+    blank line, as Alpaca does) → the first answer's text; a question with no answer (SQuAD v2
+    ``is_impossible``) is a prompt. Meta: ``original_id`` (the question's id), ``title``."""
+    paras = _squad_paragraphs(rec)
+    if paras is None:
+        raise Malformed("no paragraphs with qas")
+    out: list[Conversion] = []
+    for pi, p in enumerate(paras):
+        context = p.get("context")
+        if context is not None and not isinstance(context, str):
+            raise Malformed(f"paragraphs[{pi}].context is {type(context).__name__}, expected str")
+        for qi, qa in enumerate(p["qas"]):
+            where = f"paragraphs[{pi}].qas[{qi}]"
+            if not isinstance(qa, dict) or not isinstance(qa.get("question"), str):
+                raise Malformed(f"{where}: no question text")
+            cands = _candidates(qa.get("answers"), f"{where}.answers", vocab)
+            meta: dict[str, Any] = {}
+            if qa.get("id") is not None:
+                meta["original_id"] = str(qa["id"])
+            if isinstance(rec.get("title"), str):
+                meta["title"] = rec["title"]
+            user = [{"role": "user", "content": _join(qa["question"], context or "")}]
+            out.append((user + (cands[0] if cands else []), meta))
+    return out
 
 
 def conv_answer_only(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS) -> list[Conversion]:
@@ -1083,9 +1133,10 @@ def conv_pair(rec: dict, vocab: Vocab = DEFAULT, opts: Options = DEFAULT_OPTIONS
         best = _best_candidate(_maybe_json(response), rk, vocab, meta)
         if best is not None:
             cands = [best]
-    opts_list = _option_list(rec) if options else None
-    if opts_list and isinstance(response, int) and not isinstance(response, bool) and 0 <= response < len(opts_list):
-        cands = [[{"role": "assistant", "content": f"{chr(65 + response)}. {opts_list[response]}"}]]  # MMLU answer index
+    if options and (not cands or isinstance(response, int)):
+        picked = _option_answer(rec)  # MMLU answer: 1, HellaSwag label: 3 → "B. <option>"
+        if picked is not None:
+            cands = [[{"role": "assistant", "content": picked}]]
     if cands and len(user) == 1 and len(cands[0]) == 1:
         whole = _dialogue_prompt(user[0]["content"], cands[0][0]["content"], pk)
         if whole is not None:  # the prompt holds the dialogue so far and ends at the assistant's marker
@@ -1222,16 +1273,39 @@ def _choices_text(rec: dict, vocab: Vocab) -> str:
     return "\n".join(f"{chr(65 + i)}. {o}" for i, o in enumerate(opts)) if opts else ""
 
 
+#: keys that hold the index (0-based int) or letter of the right option of a multiple-choice record.
+OPTION_ANSWER_KEYS = ("answer", "label", "correct_option", "answer_idx", "answer_index", "correct_answer",
+                      "answerKey", "gold", "target", "correct")
+
+
 def _option_list(rec: dict) -> list[str] | None:
-    """Options of a multiple-choice record held as a list of 2-26 strings: under ``options``
-    (any record), or under ``choices`` beside an answer key (MMLU ``{question, choices, answer: 1}``;
-    without an answer key ``choices`` stays candidate answers)."""
-    k, opts = _get(rec, ("options", "choices_text", "options_list"))
-    if k is None and _get(rec, ("answer", "label", "target", "answerKey", "gold"), present=True)[0] is not None:
+    """Options of a multiple-choice record held as a list of 2-26 strings: under ``options`` or
+    ``endings`` (HellaSwag), or under ``choices`` beside an answer key (MMLU ``{question, choices,
+    answer: 1}``; without an answer key ``choices`` stays candidate answers)."""
+    k, opts = _get(rec, ("options", "choices_text", "options_list", "endings"))
+    if k is None and _get(rec, OPTION_ANSWER_KEYS, present=True)[0] is not None:
         k, opts = _get(rec, ("choices",))
     opts = _maybe_json(opts)
     if k is not None and isinstance(opts, list) and 2 <= len(opts) <= 26 and all(isinstance(o, str) for o in opts):
         return opts
+    return None
+
+
+def _option_answer(rec: dict) -> str | None:
+    """``"B. <option>"`` for a multiple-choice record whose answer is an option index (MMLU
+    ``answer: 1``, HellaSwag ``label: 3``, LogiQA ``correct_option: 2``; 0-based), or None."""
+    opts = _option_list(rec)
+    if not opts:
+        return None
+    for key in OPTION_ANSWER_KEYS:
+        k, v = _get(rec, (key,), present=True)
+        if k is None:
+            continue
+        if isinstance(v, str) and v.strip().isdigit():
+            v = int(v.strip())
+        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < len(opts):
+            return f"{chr(65 + v)}. {opts[v]}"
+        return None
     return None
 
 
@@ -1456,6 +1530,7 @@ LAYOUTS: dict[str, Converter] = {
     "prompt_response": conv_pair,
     "eval_report": conv_pair,
     "text_dialogue": conv_text_dialogue,
+    "squad": conv_squad,
     "prompt": conv_prompt,
     "answer_only": conv_answer_only,
 }

@@ -18,7 +18,7 @@ turn text              value, content, text, message, utterance, msg, body, part
 prompt                 instruction, question, prompt, query, problem, input, human, user, request,
                        task, inputs, source, then 问题 指令 题目 问 输入 提问 вопрос инструкция
                        задание запрос consigne énoncé requête pregunta instrucción frage anweisung,
-                       last text, texte, content
+                       last ctx (HellaSwag), text, texte, content
 context (appended)     input, context, inputs, query, passage, document, article, paragraph, contexte,
                        entrée, контекст, ввод, 上下文, 背景, 输入, kontext, contexto
                        (only when it is not the prompt key)
@@ -110,7 +110,7 @@ PROMPT_KEYS = ("instruction", "question", "prompt", "query", "problem", "input",
                "request", "task", "inputs", "source",
                "问题", "指令", "题目", "问", "输入", "提问", "вопрос", "инструкция", "задание", "запрос",
                "consigne", "énoncé", "requête",
-               "pregunta", "instrucción", "frage", "anweisung", "text", "texte", "content")
+               "pregunta", "instrucción", "frage", "anweisung", "ctx", "text", "texte", "content")
 CONTEXT_KEYS = ("input", "context", "inputs", "query", "passage", "document", "article", "paragraph",
                 "contexte", "entrée", "контекст", "ввод", "上下文", "背景", "输入", "kontext", "contexto")
 RESPONSE_KEYS = ("output", "response", "answer", "std_answer", "completion", "target", "reply",
