@@ -16,7 +16,8 @@ Budget: ``budget`` (rows) and/or ``budget_tokens``; both given → stop at which
 Tokens are ``stat_tokens`` when the frame has that column (e.g. from the chat_template stage),
 else ``ceil(characters of all turns / 4)``.
 
-Embeddings (``curate.embed.embed_texts``, on-disk cache in ``cache_dir``) of the ``view`` text are
+Embeddings (``curate.embed.embed_texts`` with ``backend`` torch | onnx | onnx-int8 | static, on-disk
+cache in ``cache_dir``) of the ``view`` text are
 computed for ``repr_filter``, ``kcenter`` and ``cluster_balanced``, and for ``longest``/``random``
 only when ``report: true``. Then spherical k-means (``n_clusters``, default ``round(sqrt(n))`` ≤ 1000)
 and the nearest-neighbour distance (exact blockwise up to 20,000 rows; above that, or with
@@ -86,6 +87,9 @@ class DiversitySelect(Stage):
             "first_user_turn", description="text that is embedded")
         model: str = Field("all-MiniLM-L6-v2", min_length=1,
                            description="sentence-transformers model: default offline MiniLM, or a local path / hub id")
+        backend: Literal["torch", "onnx", "onnx-int8", "static"] = Field(
+            "torch", description="embedding backend (curate.embed): torch fp32 (reference), onnx, onnx-int8 "
+                                 "(dynamic int8), static (model2vec distilled from the model); exported once, offline")
         cache_dir: str | None = Field(None, description="embedding cache folder; null: the pipeline's "
                                       "<cache_dir>/embeddings (shared with semantic_dedup)")
         batch_size: int = Field(64, ge=1, le=4096, description="embedding batch size")
@@ -167,7 +171,8 @@ class DiversitySelect(Stage):
         texts = df.select(view_expr(p.view).fill_null("").alias("t"))["t"].to_list()
         cache = os.path.expanduser(p.cache_dir) if p.cache_dir else default_cache_dir(ctx)
         t0 = time.perf_counter()
-        X = embed_texts(texts, p.model, batch_size=p.batch_size, max_seq_length=p.max_seq_length, cache_dir=cache)
+        X = embed_texts(texts, p.model, batch_size=p.batch_size, max_seq_length=p.max_seq_length, cache_dir=cache,
+                        backend=p.backend)
         emb_s = time.perf_counter() - t0
         X = np.ascontiguousarray(X, dtype=np.float32)
         t0 = time.perf_counter()

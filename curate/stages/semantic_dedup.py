@@ -1,7 +1,8 @@
 """``semantic_dedup``: drop rows whose view embedding has cosine ≥ ``threshold`` with another row's.
 
 Params (defaults): ``view`` (conversation), ``model`` (``default`` = all-MiniLM-L6-v2 from the
-offline package, see ``curate.embed``), ``threshold`` (0.95; sources: NeMo SemDeDup eps 0.01 →
+offline package, see ``curate.embed``), ``backend`` (``torch``; ``onnx``, ``onnx-int8``, ``static``:
+speed and agreement with torch fp32 in ``benchmarks/results/embedding.md``), ``threshold`` (0.95; sources: NeMo SemDeDup eps 0.01 →
 0.99, DEITA τ 0.9, see ``curate.dedup.semantic``), ``max_seq_length`` (256 word pieces),
 ``batch_size`` (64 texts per forward pass), ``block`` (4096: cosine tiles of block × block, never
 n × n), ``cache_dir`` (null: ``<pipeline cache>/embeddings`` when run by the runner, no cache
@@ -54,6 +55,9 @@ class SemanticDedup(Stage):
         view: Literal["conversation", "first_user_turn", "user_turns", "assistant_turns"] = Field(
             "conversation", description="text embedded")
         model: str = Field("default", min_length=1, description="'default' (offline MiniLM), a local path or hub id")
+        backend: Literal["torch", "onnx", "onnx-int8", "static"] = Field(
+            "torch", description="embedding backend (curate.embed): torch fp32 (reference), onnx, onnx-int8 "
+                                 "(dynamic int8), static (model2vec distilled from the model); exported once, offline")
         threshold: float = Field(0.95, gt=0.0, le=1.0, description="cosine similarity cut-off")
         max_seq_length: int = Field(256, ge=8, le=8192, description="word pieces embedded per text")
         batch_size: int = Field(64, ge=1, description="texts per forward pass")
@@ -73,7 +77,7 @@ class SemanticDedup(Stage):
         cache = p.cache_dir or default_cache_dir(ctx)
         if df.height:
             emb = embed_texts(texts, p.model, batch_size=p.batch_size, max_seq_length=p.max_seq_length,
-                              cache_dir=cache)
+                              cache_dir=cache, backend=p.backend)
         else:
             emb = np.zeros((0, 1), dtype=np.float32)
         u, v, _ = cosine_edges(emb, p.threshold, valid, p.block)
