@@ -249,3 +249,15 @@ def test_multiple_choice_eval_records():
     assert pairs(drop) == [("user", f"{a1['instruction']}\n\n{a1['input']}"), ("assistant", "E, G, B")]
     # an index out of range is no answer: the record stays a prompt
     assert detect({"ctx": "c", "endings": ["a", "b"], "label": 5}) == "prompt"
+
+
+def test_validate_points_answer_files_to_prompts_from():
+    from curate.stages.read import Read
+
+    params = Read.Params(inputs=[{"path": str(P / "mtbench_answers.jsonl"), "source": "ans"}])
+    (msg,) = params.check_inputs()
+    assert msg.startswith("inputs[0] (mtbench_answers.jsonl): none of the first 2 records could be read (answer_without_prompt)")
+    assert msg.endswith("; name its question file with prompts_from: (and join_on:)")
+    joined = Read.Params(inputs=[{"path": str(P / "mtbench_answers.jsonl"), "source": "ans",
+                                  "prompts_from": str(P.parent / "prompts_turns.jsonl")}])
+    assert joined.check_inputs() == []

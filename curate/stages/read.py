@@ -200,8 +200,10 @@ class Read(Stage):
                 if len(out) == before and layout_rejects and not res.rows and not res.prompts:  # syntax errors: run time
                     top = next(iter(res.rejected_by_reason()), "none")
                     detail = res.rejects[0]["drop_detail"] if res.rejects else ""
+                    hint = "name its question file with prompts_from: (and join_on:)" if top == "answer_without_prompt" \
+                        else "name its keys with fields: or format:"
                     out.append(f"inputs[{i}] ({f.name}): none of the first {res.records} records could be read "
-                               f"({top}): {detail[:200]}; name its keys with fields: or format:")
+                               f"({top}): {detail[:200]}; {hint}")
             return out
 
     def fingerprint(self) -> str:
@@ -259,7 +261,8 @@ class Read(Stage):
                     why = f"top reject reason {top[0]} ({top[1]} of {res.records} records)" if top else \
                         f"{res.records} records"
                     hint = "; read it with kind: prompts" if top and top[0] == "prompt_only" else \
-                        "; see curatrain inspect --stage read, or map its keys with fields:"
+                        "; name its question file with prompts_from: (and join_on:)" if top and top[0] == "answer_without_prompt" \
+                        else "; see curatrain inspect --stage read, or map its keys with fields:"
                     empty.append(f"{f.location}: 0 conversations read, {why}{hint}")
         if empty:
             raise ValueError("; ".join(empty) + " (allow_empty: true on the input accepts this)")
