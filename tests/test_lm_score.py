@@ -263,31 +263,40 @@ WORDS = ("apple river stone cloud green house music paper light window table gar
          "rocket violin castle island desert meadow pepper marble copper falcon").split()
 
 
+#: the easy pairs' successor map: a fixed random cycle through WORDS
+_CYCLE = random.Random(0).sample(WORDS, len(WORDS))
+NEXT = {w: _CYCLE[(i + 1) % len(_CYCLE)] for i, w in enumerate(_CYCLE)}
+
+
 def planted_pairs(n, seed, n_words=5):
-    """``n`` easy and ``n`` hard (prompt, response, is_hard) triples. Easy: "repeat: X" → X (the answer is
-    a copy of the instruction). Hard: "topic: X" → Y with Y drawn independently (the instruction says
-    nothing about the answer)."""
+    """``n`` easy and ``n`` hard (prompt, response, is_hard) triples, interleaved. Easy: "continue: X" →
+    the ``n_words`` words after X on a fixed cycle (NEXT), so the instruction determines the answer. Hard:
+    "topic: X" → ``n_words`` words drawn independently of X and of each other."""
     rng = random.Random(seed)
     out = []
     for i in range(2 * n):
-        x = " ".join(rng.choice(WORDS) for _ in range(n_words))
+        x = rng.choice(WORDS)
         if i % 2 == 0:
-            out.append((f"repeat: {x}", x, False))
+            ans = [NEXT[x]]
+            while len(ans) < n_words:
+                ans.append(NEXT[ans[-1]])
+            out.append((f"continue: {x}", " ".join(ans), False))
         else:
             out.append((f"topic: {x}", " ".join(rng.choice(WORDS) for _ in range(n_words)), True))
     return out
 
 
-def train_planted_lm(folder, steps=300, seed=0, batch=32, lr=3e-3):
-    """Train a tiny Llama from scratch on planted pairs as plain LM text ("[eos]prompt\\n\\nresponse"),
-    save it with its tokenizer to ``folder``; returns the final training loss."""
-    train = planted_pairs(2000, seed=seed + 1)
-    texts = [f"{p}\n\n{r}" for p, r, _ in train]
-    model, tok = make_causal_lm(folder, texts + WORDS, vocab_size=300, hidden=64, layers=2, seed=seed, max_pos=64)
+def train_planted_lm(folder, steps=200, seed=0, batch=64, lr=3e-3):
+    """Train a tiny Llama from scratch on 2,000 planted pairs as plain LM text ("[eos]prompt\\n\\nresponse")
+    plus 2,000 word sequences on their own (the "general text" that makes PPL(A) meaningful), and save it
+    with its tokenizer (word-level BPE, vocab 600) to ``folder``. Returns the last batch's loss."""
+    rng = random.Random(seed + 2)
+    texts = [f"{p}\n\n{r}" for p, r, _ in planted_pairs(1000, seed=seed + 1)]
+    texts += [" ".join(rng.choice(WORDS) for _ in range(5)) for _ in range(len(texts))]
+    model, tok = make_causal_lm(folder, texts + WORDS, vocab_size=600, hidden=64, layers=2, seed=seed, max_pos=64)
     model.train()
     seqs = [[tok.eos_token_id] + tok(t, add_special_tokens=False)["input_ids"] for t in texts]
-    width = max(map(len, seqs))
-    ids = torch.full((len(seqs), width), tok.pad_token_id)
+    ids = torch.full((len(seqs), max(map(len, seqs))), tok.pad_token_id)
     for i, s in enumerate(seqs):
         ids[i, :len(s)] = torch.tensor(s)
     labels = ids.masked_fill(ids == tok.pad_token_id, -100)
@@ -301,7 +310,7 @@ def train_planted_lm(folder, steps=300, seed=0, batch=32, lr=3e-3):
         loss.backward()
         opt.step()
     model.eval().save_pretrained(folder)
-    return float(loss)
+    return float(loss.detach())
 
 
 def auc(neg, pos):
@@ -310,8 +319,8 @@ def auc(neg, pos):
     return float(((pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()) / (len(neg) * len(pos)))
 
 
-def planted_frame(n, seed):
-    rows = planted_pairs(n, seed)
+def planted_frame(n, seed, n_words=5):
+    rows = planted_pairs(n, seed, n_words)
     df = make_frame([{"id": f"p{i}", "source": "hard" if h else "easy",
                       "messages": [{"role": "user", "content": p}, {"role": "assistant", "content": r}]}
                      for i, (p, r, h) in enumerate(rows)])
@@ -320,13 +329,14 @@ def planted_frame(n, seed):
 
 @pytest.mark.slow
 def test_ifd_separates_a_planted_easy_hard_split(tmp_path):
-    # measured (benchmarks/results/lm_score.md): AUC 1.000, mean IFD easy 0.0x vs hard ~1; bound with margin
-    loss = train_planted_lm(tmp_path, steps=300)
-    df = planted_frame(40, seed=99)  # held-out pairs: new random words
+    # measured (benchmarks/results/lm_score.md): see the bench; bounds set with margin below the measure
+    loss = train_planted_lm(tmp_path)
+    df = planted_frame(40, seed=99)  # fresh pairs (the hard answers are new random words)
     res = run_stage(df, model=str(tmp_path), batch_size=16)
     k = res.kept
     easy = k.filter(pl.col("source") == "easy")["stat_ifd"].to_numpy()
     hard = k.filter(pl.col("source") == "hard")["stat_ifd"].to_numpy()
-    assert loss < 2.5
+    print(f"loss {loss:.3f} auc {auc(easy, hard):.3f} easy {easy.mean():.3f} hard {hard.mean():.3f}")
+    assert loss < 3.0
     assert auc(easy, hard) >= 0.95
     assert easy.mean() < 0.5 < hard.mean()
