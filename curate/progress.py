@@ -50,7 +50,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-__all__ = ["Task", "configure", "enabled", "progress", "setup_logging", "task"]
+__all__ = ["Task", "configure", "enabled", "is_quiet", "progress", "setup_logging", "task"]
 
 T = TypeVar("T")
 
@@ -77,6 +77,11 @@ def configure(*, quiet: bool | None = None, force: bool | None = _KEEP) -> None:
         _settings["quiet"] = bool(quiet)
     if force is not _KEEP:
         _settings["force"] = force
+
+
+def is_quiet() -> bool:
+    """Whether ``-q`` is in force (``configure(quiet=True)``): callers drop their own stderr chatter too."""
+    return bool(_settings["quiet"])
 
 
 def enabled() -> bool:
