@@ -120,12 +120,14 @@ def run(pipeline: str, no_train: bool, force: bool, engine: str | None, workers:
 
     Example: curatrain run pipelines/lima.yaml --no-train --engine ray
     """
+    from curate.progress import is_quiet
     from pipelines.runner import RunError, run_pipeline
 
     spec = _load(pipeline, overwrite=force)
+    # note: housekeeping and training lines, stderr (silent under -q); echo: the funnel, stdout
+    note = (lambda line: None) if is_quiet() else (lambda line: click.echo(line, err=True))
     try:
-        report = run_pipeline(spec, train=not no_train, force=force, echo=click.echo,
-                              note=lambda line: click.echo(line, err=True), engine=engine,
+        report = run_pipeline(spec, train=not no_train, force=force, echo=click.echo, note=note, engine=engine,
                               workers=workers, ray_address=ray_address)
     except (RunError, ValueError) as exc:  # StageError, OutputError, BusyError, EmptyRunError; training's ValueError
         _fail(str(exc))
