@@ -98,6 +98,8 @@ def test_training_lines_go_to_stderr_in_run_as_in_train(tmp_path, monkeypatch):
     lines = res.stdout.splitlines()
     _assert_funnel_only("\n".join(lines[:-1]))
     assert lines[-1] == f"trained → {tmp_path / 'model'}: loss 2.000 → 1.500 in 3s"
+    res = CliRunner().invoke(main, ["-q", "--offline", "run", str(spec)])  # cached curation, same result line
+    assert res.exit_code == 0 and res.stderr == "" and res.stdout.splitlines()[-1] == lines[-1]
 
 
 def test_other_commands_keep_stdout_for_data(tmp_path):
