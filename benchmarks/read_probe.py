@@ -122,6 +122,14 @@ EXTRA = {
  "c3_zh.jsonl": [{"context": ["男：你好", "女：你好"], "question": "他们在做什么？", "choice": ["打招呼", "吃饭"], "answer": "打招呼"}],
  "ifeval_prompts.jsonl": [{"key": 1000, "prompt": "Write a 300+ word summary.", "instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]}],
  "arena_hard_questions.jsonl": [{"question_id": "q1", "category": "arena-hard-v0.1", "cluster": "c", "turns": [{"content": "Write a poem."}]}],
+ # answer and prompt keys named in other languages, short keys
+ "fr_reponse_attendue.jsonl": [{"consigne": "Quelle est la capitale ?", "réponse_attendue": "Paris."}],
+ "ru_pravilny_otvet.jsonl": [{"вопрос": "Какая столица Франции?", "правильный_ответ": "Париж."}],
+ "ru_etalon.jsonl": [{"id": 1, "вопрос": "Какая столица Франции?", "эталон": "Париж."}],
+ "zh_biaozhun_daan.jsonl": [{"问题": "法国的首都是哪里？", "标准答案": "巴黎。", "解析": "常识"}],
+ "zh_user_question_model_reply.jsonl": [{"用户问题": "法国的首都是哪里？", "模型回复": "巴黎。"}],
+ "ground_truth.jsonl": [{"question": Q, "ground_truth": A}],
+ "q_a.jsonl": [{"q": Q, "a": A}],
 }
 
 #: expected outcome per case: the answer text the first row must end with (default: A, or the
@@ -147,6 +155,8 @@ EXPECT = {
     "hellaswag.jsonl": "A. and fries it.", "logiqa.jsonl": "C. z", "drop.jsonl": "3", "boolq.jsonl": "true",
     "triviaqa.jsonl": "Paris", "c3_zh.jsonl": "打招呼", "ifeval_prompts.jsonl": "prompts",
     "arena_hard_questions.jsonl": "prompts",
+    "fr_reponse_attendue.jsonl": "Paris.", "ru_pravilny_otvet.jsonl": "Париж.", "ru_etalon.jsonl": "Париж.",
+    "zh_biaozhun_daan.jsonl": "巴黎。", "zh_user_question_model_reply.jsonl": "巴黎。",
 }
 #: a few cases where the whole conversation must come out turn by turn (user, assistant, ...).
 TURNS = {"moss.jsonl": 4, "ultrachat.jsonl": 4, "belle_multiturn.jsonl": 4, "belle_multiturn_zh.jsonl": 4,

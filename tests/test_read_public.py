@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 
 from curate.readers import read_file
-from curate.readers.formats import Options, _score, _strip_speaker_tag, conv_conversation, detect
+from curate.readers.formats import (
+    Options, _prompt_key, _response_key, _score, _strip_speaker_tag, conv_conversation, detect,
+)
+from curate.readers.synonyms import DEFAULT
 
 P = Path(__file__).parent / "fixtures" / "read" / "public"
 ALPACA = json.loads((P.parent / "source_alpaca3.json").read_text())
@@ -261,3 +264,25 @@ def test_validate_points_answer_files_to_prompts_from():
     joined = Read.Params(inputs=[{"path": str(P / "mtbench_answers.jsonl"), "source": "ans",
                                   "prompts_from": str(P.parent / "prompts_turns.jsonl")}])
     assert joined.check_inputs() == []
+
+
+@pytest.mark.parametrize("rec, prompt_key, answer_key", [
+    ({"consigne": 0, "réponse_attendue": 1}, "consigne", "réponse_attendue"),
+    ({"вопрос": 0, "правильный_ответ": 1}, "вопрос", "правильный_ответ"),
+    ({"вопрос_текст": 0, "эталон": 1}, "вопрос_текст", "эталон"),
+    ({"用户问题": 0, "模型回复": 1}, "用户问题", "模型回复"),
+    ({"问题": 0, "标准答案": 1}, "问题", "标准答案"),
+    ({"question": 0, "ground_truth": 1}, "question", "ground_truth"),
+    ({"instruction": 0, "expected": 1}, "instruction", "expected"),
+    ({"q": 0, "a": 1}, "q", "a"),
+])
+def test_answer_and_prompt_keys_in_other_languages_and_short_names(rec, prompt_key, answer_key):
+    rec = {k: (q(ALPACA[1]) if v == 0 else ALPACA[1]["output"]) for k, v in rec.items()}  # alpaca record 1
+    assert detect(rec) == "prompt_response"
+    assert _prompt_key(rec, DEFAULT)[0] == prompt_key
+    assert _response_key(rec, DEFAULT, skip=(prompt_key,))[0] == answer_key
+
+
+def test_a_is_an_answer_only_beside_q():
+    # C-Eval test split: options A-D and no answer stay a prompt with its options
+    assert detect({"question": "q", "A": "1", "B": "2", "C": "3", "D": "4"}) == "prompt"

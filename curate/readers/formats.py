@@ -699,6 +699,10 @@ def _response_key(rec: dict, vocab: Vocab, skip: tuple = ()) -> tuple[str | None
         return k, v
     if "response" in vocab.mapped:
         return None, None
+    if any(isinstance(x, str) and x.lower() == "q" for x in skip):  # {"q": .., "a": ..}: "a" only beside "q"
+        k, v = _get(rec, ("a",), present=True)
+        if k is not None:
+            return k, v
     for key, v in rec.items():
         if isinstance(key, str) and key not in skip and is_response_key(key) and not isinstance(v, (bool, int, float)):
             return key, v

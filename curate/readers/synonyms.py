@@ -18,7 +18,7 @@ turn text              value, content, text, message, utterance, msg, body, part
 prompt                 instruction, question, prompt, query, problem, input, human, user, request,
                        task, inputs, source, then 问题 指令 题目 问 输入 提问 вопрос инструкция
                        задание запрос consigne énoncé requête pregunta instrucción frage anweisung,
-                       last ctx (HellaSwag), text, texte, content
+                       demande, last ctx (HellaSwag), text, texte, content, q (its answer: a)
 context (appended)     input, context, inputs, query, passage, document, article, paragraph, contexte,
                        entrée, контекст, ввод, 上下文, 背景, 输入, kontext, contexto
                        (only when it is not the prompt key)
@@ -26,7 +26,7 @@ response               output, response, answer, std_answer, completion, target,
                        chosen, assistant, gpt, bot, best_answer, ref_answer, reference_answer,
                        model_output, model_answer, generation, prediction, outputs, responses,
                        answers, completions, generations, predictions, candidates, targets, reference,
-                       generated_text, ideal (OpenAI evals),
+                       generated_text, ideal (OpenAI evals), ground_truth, expected, expected_output,
                        回答 答案 输出 回复 解答 答 ответ решение réponse reponse respuesta antwort
                        risposta resposta
 system                 system, system_prompt, system_message, sys, sys_prompt
@@ -42,8 +42,11 @@ turn dicts             ``{"turn_1": {"Human": .., "MOSS": ..}, "turn_2": ..}`` (
 =====================  ===========================================================================
 
 A key not in the prompt list counts as a prompt when one of its tokens is ``prompt``, ``question``,
-``instruction``, ``query``, ``problem``, ``input``, ``message`` or ``request`` (``origin_prompt``,
-``question_body``, ``user_input``), and none is a bookkeeping word or an answer/system word. A key not in the response list still counts as a response when one of its
+``instruction``, ``query``, ``problem``, ``input``, ``message`` or ``request`` or their Russian, French,
+Spanish, German equivalents (``origin_prompt``, ``question_body``, ``user_input``, ``вопрос_текст``), or,
+for a CJK key, it contains 问题/指令/提问/题目 (``用户问题``); and no token is a bookkeeping word or an
+answer/system word. Answer keys likewise by ``RESPONSE_TOKENS`` (with ``réponse``, ``ответ``, ``эталон``,
+``expected``...: ``réponse_attendue``, ``правильный_ответ``) or CJK 答案/回答/回复/输出 (``标准答案``). A key not in the response list still counts as a response when one of its
 ``_``/``-``/camelCase/letter-digit tokens is a response word (``answer``, ``output``, ``response``, ``completion``, ``reply``,
 ``solution``, ``generation``, ``prediction``, ``target``, ``predicted``, ``sampled``; e.g. ``gpt4_answer``,
 ``modelOutput``, HELM ``predicted_text``, OpenAI evals ``sampled``) and
@@ -110,14 +113,15 @@ PROMPT_KEYS = ("instruction", "question", "prompt", "query", "problem", "input",
                "request", "task", "inputs", "source",
                "问题", "指令", "题目", "问", "输入", "提问", "вопрос", "инструкция", "задание", "запрос",
                "consigne", "énoncé", "requête",
-               "pregunta", "instrucción", "frage", "anweisung", "ctx", "text", "texte", "content")
+               "pregunta", "instrucción", "frage", "anweisung", "demande", "ctx", "text", "texte", "content", "q")
 CONTEXT_KEYS = ("input", "context", "inputs", "query", "passage", "document", "article", "paragraph",
                 "contexte", "entrée", "контекст", "ввод", "上下文", "背景", "输入", "kontext", "contexto")
 RESPONSE_KEYS = ("output", "response", "answer", "std_answer", "completion", "target", "reply",
                  "solution", "chosen", "assistant", "gpt", "bot", "best_answer", "ref_answer",
                  "reference_answer", "model_output", "model_answer", "generation", "prediction",
                  "outputs", "responses", "answers", "completions", "generations", "predictions",
-                 "candidates", "targets", "reference", "generated_text", "ideal",
+                 "candidates", "targets", "reference", "generated_text", "ideal", "ground_truth",
+                 "groundtruth", "expected", "expected_output",
                  "回答", "答案", "输出", "回复", "解答", "答", "ответ", "решение", "réponse", "reponse",
                  "respuesta", "antwort",
                  "risposta", "resposta")
@@ -146,14 +150,22 @@ ANSWER_ONLY_KEYS = ("choices",)
 NESTED_KEYS = ("results", "outputs", "samples", "generations", "completions", "candidates", "choices",
                "predictions", "responses", "answers", "model_outputs", "runs", "body")
 
-PROMPT_TOKENS = frozenset({"prompt", "question", "instruction", "query", "problem", "input", "message", "request"})
+PROMPT_TOKENS = frozenset({"prompt", "question", "instruction", "query", "problem", "input", "message", "request",
+                           "вопрос", "задание", "инструкция", "запрос", "задача", "consigne", "énoncé", "requête",
+                           "demande", "pregunta", "instrucción", "frage", "anweisung", "aufgabe"})
+#: words inside CJK keys (which have no separators to split at) that mark a prompt / an answer:
+#: ``用户问题``, ``原始指令`` / ``标准答案``, ``参考答案``, ``模型回复``.
+CJK_PROMPT_WORDS = ("问题", "指令", "提问", "题目", "问句")
+CJK_RESPONSE_WORDS = ("答案", "回答", "回复", "输出", "答复", "解答", "应答")
 #: tokens that keep a key from being taken as the prompt by its words (``system_message``, ``input_ids``).
 NOT_PROMPT_TOKENS = frozenset({"system", "sys", "assistant", "response", "answer", "output", "reply", "completion",
                                "chosen", "rejected", "ref", "reference", "gold"})
 RESPONSE_TOKENS = frozenset({"answer", "answers", "output", "outputs", "response", "responses", "completion",
                              "completions", "reply", "replies", "solution", "solutions", "generation",
                              "generations", "prediction", "predictions", "target", "targets", "generated",
-                             "predicted", "sampled"})
+                             "predicted", "sampled", "expected", "ideal",
+                             "réponse", "reponse", "sortie", "ответ", "ответы", "решение", "эталон", "respuesta",
+                             "antwort", "risposta", "resposta"})
 BOOKKEEPING_TOKENS = frozenset({"id", "ids", "idx", "index", "len", "length", "tokens", "token", "count", "num",
                                 "time", "date", "score", "scores", "grade", "grades", "rating", "ratings",
                                 "type", "format", "lang", "language", "start", "end", "url", "path", "file",
@@ -188,7 +200,10 @@ def is_prompt_key(key: str) -> bool:
     """True for a key whose tokens hold a prompt word (``origin_prompt``, ``question_body``,
     ``user_prompt``) and no bookkeeping word (``question_id``, ``prompt_tokens``)."""
     toks = set(tokens(key))
-    return bool(toks & PROMPT_TOKENS) and not toks & (BOOKKEEPING_TOKENS | NOT_PROMPT_TOKENS)
+    if toks & (BOOKKEEPING_TOKENS | NOT_PROMPT_TOKENS):
+        return False
+    return bool(toks & PROMPT_TOKENS) or (_has_cjk(key) and any(w in key for w in CJK_PROMPT_WORDS)
+                                          and not any(w in key for w in CJK_RESPONSE_WORDS))
 
 
 def is_response_key(key: str) -> bool:
@@ -197,7 +212,16 @@ def is_response_key(key: str) -> bool:
     if k in RESPONSE_KEYS:
         return True
     toks = set(tokens(key))
-    return bool(toks & RESPONSE_TOKENS) and not toks & BOOKKEEPING_TOKENS
+    if toks & BOOKKEEPING_TOKENS:
+        return False
+    return bool(toks & RESPONSE_TOKENS) or (_has_cjk(key) and any(w in key for w in CJK_RESPONSE_WORDS))
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _has_cjk(key: str) -> bool:
+    return _CJK.search(key) is not None
 
 
 @dataclass(frozen=True)
