@@ -314,7 +314,8 @@ def take_general_eval(split: Split, general, curated_path: Path, fold_system: bo
       ``split.rows.general_heldout`` counts them.
     - ``path: FILE``: conversations read with ``curate.readers.read_file`` (format detected), those a chat
       template can score (``_usable``), the ``rows`` with the lowest ``eval_bucket(id)``.
-    - ``general`` None: the replay rows, 64 of them, when the curated data has any; else no set.
+    - ``general`` None: a quarter of the replay rows (at most 64, at least 1), when the curated data has any;
+      else no set.
 
     Raises ``ValueError`` naming the source, the file or the missing replay rows when nothing is left to take,
     and when taking them leaves no training row; ``FileNotFoundError`` for a missing ``path``."""
@@ -327,7 +328,7 @@ def take_general_eval(split: Split, general, curated_path: Path, fold_system: bo
             return split, None, None
         from train.spec import GeneralEvalSpec
 
-        general = GeneralEvalSpec(replay=True)
+        general = GeneralEvalSpec(replay=True, rows=min(64, max(1, sum(replay) // 4)))
     if general.path is not None:
         from curate.readers import read_file
 

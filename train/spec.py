@@ -127,7 +127,7 @@ class TrainSpec(BaseModel):
                              "save_minutes, not by save_steps. null: train every step, keep the last weights")
     general_eval: GeneralEvalSpec | None = Field(
         None, description="general-purpose held-out eval scored at every eval step (forgetting guard); default: "
-                          "the mix stage's replay rows when the curated data has any (replay: true, 64 rows)")
+                          "a quarter of the mix stage's replay rows (at most 64) when the curated data has any")
     report_to: str | list[str] = Field(
         "none", description="TRL/transformers reporting integrations: none, tensorboard, trackio, wandb, mlflow... "
                             "(SFTConfig.report_to; the package must be installed)")
