@@ -43,6 +43,8 @@ from typing import Callable, Literal
 
 import polars as pl
 
+from curate.progress import progress
+
 #: special tokens of the tiny tokenizer that every family shares, in id order (0..3).
 SPECIAL_TOKENS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|pad|>")
 
@@ -296,7 +298,7 @@ def render(df: pl.DataFrame, family: str) -> tuple[list[str], list[list[tuple[in
     if family == "chatml":
         return render_chatml(df)
     texts, spans = [], []
-    for conv in df["messages"].to_list():
+    for conv in progress(df["messages"].to_list(), f"chat_template: render {family}"):
         t, s = render_conversation(conv, family)
         texts.append(t)
         spans.append(s)
