@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from curate.chat.templates import FAMILIES, SPECIAL_TOKENS
+from curate.progress import task
 
 if TYPE_CHECKING:  # pragma: no cover
     from transformers import PreTrainedTokenizerFast
@@ -125,11 +126,13 @@ def count_tokens(tokenizer, conversations: list[list[dict]], batch_size: int = 1
     """
     n_tok: list[int] = []
     n_asst: list[int] = []
-    for i in range(0, len(conversations), batch_size):
-        chunk = [[{k: v for k, v in m.items() if v is not None} for m in conv]
-                 for conv in conversations[i:i + batch_size]]
-        out = tokenizer.apply_chat_template(chunk, tokenize=True, return_dict=True,
-                                            return_assistant_tokens_mask=True)
-        n_tok += [len(x) for x in out["input_ids"]]
-        n_asst += [sum(m) for m in out["assistant_masks"]]
+    with task("chat_template: apply_chat_template", total=len(conversations)) as bar:
+        for i in range(0, len(conversations), batch_size):
+            chunk = [[{k: v for k, v in m.items() if v is not None} for m in conv]
+                     for conv in conversations[i:i + batch_size]]
+            out = tokenizer.apply_chat_template(chunk, tokenize=True, return_dict=True,
+                                                return_assistant_tokens_mask=True)
+            n_tok += [len(x) for x in out["input_ids"]]
+            n_asst += [sum(m) for m in out["assistant_masks"]]
+            bar.advance(len(chunk))
     return n_tok, n_asst
