@@ -179,7 +179,7 @@ def cut_points(text: str, rng: random.Random) -> dict[str, str]:
         sp = [i.start() for i in re.finditer(r"\s", body.strip())]
         if len(sp) >= 4:
             k = sp[len(sp) // 2]
-            out["mid_item"] = text[:m.start()] + body.strip()[:k] if False else text[:m.start() + (len(body) - len(body.lstrip())) + k]
+            out["mid_item"] = text[:m.start() + (len(body) - len(body.lstrip())) + k]  # inside the item, at a space
     fences = [m.start() for m in re.finditer("```", text)]
     if len(fences) >= 2:
         a, b = fences[0], fences[1]

@@ -134,7 +134,7 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from curate.filters import patterns
-from curate.filters.degenerate import degenerate_metrics
+from curate.filters.degenerate import DEGENERATE_KEYS, degenerate_metrics
 from curate.filters.refusal import asks_back, soft_refusal
 from curate.filters.text import alnum_ratio, repetition_metrics, strip_code, symbol_word_ratio, words
 from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, code_cut, truncation_signals
@@ -164,7 +164,6 @@ REP_KEYS = BASE_REP_KEYS + [f"dup_{n}gram_frac" for n in DUP_N]
 REP_COLS = {k: "stat_" + re.sub(r"_(\d)", r"\1", k) for k in REP_KEYS}  # dup_line_frac -> stat_dup_line_frac, top_2gram_frac -> stat_top2gram_frac
 
 _CODE_RE = r"(?s)(?:```|~~~).*?(?:```|~~~|\z)|`[^`\n]+`"
-from curate.filters.degenerate import DEGENERATE_KEYS  # noqa: E402
 _PY_DTYPES = {"_prompt_of": pl.String, "_symbol": pl.Float64, "_soft_match": pl.String, "_deg_char_entropy": pl.Float64,
               "_deg_tail_loop": pl.Float64, "_deg_gibberish": pl.Float64}
 _PY_DTYPES.update({f"_{k}": pl.Float64 for k in REP_KEYS})
