@@ -156,3 +156,21 @@ def test_report_training_section_plots_general_curve_and_warns(tmp_path):
     metrics["general_eval_history"] = [[5, 4.0], [10, 3.8], [15, 3.7], [20, 3.6]]
     (tmp_path / "model" / "metrics.json").write_text(json.dumps(metrics))
     assert "WARNING" not in _training({}, tmp_path)[0]["summary"]
+
+
+def test_replay_rows_are_the_default_general_eval(tmp_path):
+    from curate.stage import Context
+    from curate.stages.mix import Mix
+    from train.data import load_split, take_general_eval
+
+    rows = [json.loads(line) for line in (FIXTURES / "conversations.jsonl").open()]
+    mixed = Mix(Mix.Params(weights={"fastchat": 1}, replay={"source": "oasst", "share": 0.25})).run(
+        make_frame(rows), Context(seed=3)).kept  # 20 fastchat + round(0.25 * 20 / 0.75) = 7 oasst replay rows
+    path = tmp_path / "curated.parquet"
+    mixed.write_parquet(path)
+    split = load_split(path, 0.1, per_source=True)
+    split, general, desc = take_general_eval(split, None, path)
+    assert len(general) == 1 and set(general["source"]) == {"oasst"}  # a quarter of 7, at least 1
+    assert desc == "1 rows marked meta.replay (the mix stage's replay: block) held out of training (default: replay rows present)"
+    assert general["id"][0] not in set(split.train["id"]) | set(split.eval["id"] if split.eval is not None else [])
+    assert split.rows.curated == 27 == split.rows.train_split + split.rows.eval_split + split.rows.general_heldout
