@@ -5,7 +5,9 @@ hikariming/BELLE, ShareGPT zh and multi-turn ShareGPT) and the MT-Bench prompts,
 one file per layout (ShareGPT, OpenAI messages, dialog/speaker with role names in fr/ru/zh/es/de/ja,
 strings, history pairs, Alpaca, question/answer under many names, nested answers, candidate lists,
 preference, pairwise, evaluation reports, split objects, CSV/TSV, Parquet, Arrow, dialogue text,
-prompt-only lists), reads each with ``read_file`` by auto-detection alone (no mapping), and reports
+prompt-only lists; and the public layouts of issue 9's probe: MOSS turn dicts, UltraChat ``data``,
+UltraFeedback scores, Nectar ranks, preference key pairs, SHP, USER/SYSTEM dialogues, CAMEL, MMLU answer
+index, nested SQuAD, Russian/Chinese answer keys, ``;`` CSV), reads each with ``read_file`` by auto-detection alone (no mapping), and reports
 per layout: records, conversations read, prompts, rejects, and whether the assistant text read is
 the expected one. Exit status 1 when any answer-holding layout reads < 95% or a prompt-only record
 is rejected as malformed/unrecognized.
@@ -132,6 +134,38 @@ def build(tmp: Path, P: list[tuple[str, str]], Q: list[str]) -> dict[str, tuple[
     jsonl("pairwise_judgelm", [{"question_id": i, "question_body": q, "answer1_body": "meh", "answer2_body": a,
                                 "score": [[3, 9]]} for i, (q, a) in enumerate(P)])
     jsonl("lm_eval_doc", [{"doc_id": i, "doc": {"question": q}, "target": a, "resps": [["x"]]} for i, (q, a) in enumerate(P)])
+    # public layouts added for the lead's probe (issue 9 gaps)
+    jsonl("moss_turn_dicts", [{"conversation_id": i, "chat": {"turn_1": {
+        "Human": f"<|Human|>: {q}<eoh>\n", "Inner Thoughts": "<|Inner Thoughts|>: None<eot>\n",
+        "Commands": "<|Commands|>: None<eoc>\n", "Tool Responses": "<|Results|>: None<eor>\n",
+        "MOSS": f"<|MOSS|>: {a}<eom>\n"}}} for i, (q, a) in enumerate(P)], [a.strip() for a in answers])
+    jsonl("ultrachat_data_strings", [{"id": str(i), "data": [q, a]} for i, (q, a) in enumerate(P)])
+    jsonl("ultrafeedback_scores", [{"instruction": q, "completions": [
+        {"model": "m1", "response": "worse", "overall_score": 3.0}, {"model": "m2", "response": a, "overall_score": 8.5}]}
+        for q, a in P])
+    jsonl("nectar_ranks", [{"prompt": f"\n\nHuman: {q}\n\nAssistant: ", "answers": [
+        {"answer": "worse", "model": "m1", "rank": 2.0}, {"answer": a, "model": "m2", "rank": 1.0}]} for q, a in P],
+        [a.strip() for a in answers])
+    for good, bad in (("pos_resp", "neg_resp"), ("response_j", "response_k"), ("good", "bad")):
+        jsonl(f"preference_{good}", [{"question": q, good: a, bad: "worse"} for q, a in P])
+    jsonl("shp_pairs", [{"post_id": str(i), "history": q, "human_ref_A": "worse", "human_ref_B": a, "score_A": 1,
+                         "score_B": 9, "labels": 0} for i, (q, a) in enumerate(P)])
+    jsonl("dialog_user_system", [{"dialog": [{"speaker": "USER", "text": q}, {"speaker": "SYSTEM", "text": a}]}
+                                 for q, a in P])
+    jsonl("camel_numbered", [{"role_1": "x", "message_1": q, "message_2": a} for q, a in P])
+    jsonl("mmlu_answer_index", [{"question": q, "choices": ["worse", a], "answer": 1} for q, a in P],
+          [f"B. {a}" for a in answers])
+    js("squad_nested", {"version": "1", "data": [{"title": "t", "paragraphs": [
+        {"context": "ctx", "qas": [{"id": str(i), "question": q, "answers": [{"text": a, "answer_start": 0}]}]}]}
+        for i, (q, a) in enumerate(P)]})
+    jsonl("ru_keys_pravilny_otvet", [{"вопрос": q, "правильный_ответ": a} for q, a in P])
+    jsonl("zh_keys_biaozhun_daan", [{"问题": q, "标准答案": a} for q, a in P])
+    p = tmp / "table_semicolon.csv"
+    with p.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, delimiter=";")
+        w.writerow(["Вопрос", "Ответ"])
+        w.writerows(P)
+    files["table_semicolon_csv"] = (p, answers)
     # prompt-only layouts: expected None (every record a prompt)
     p = tmp / "prompts_lines.txt"
     p.write_text("\n".join(x.replace("\n", " ") for x in Q) + "\n")
