@@ -286,3 +286,14 @@ def test_answer_and_prompt_keys_in_other_languages_and_short_names(rec, prompt_k
 def test_a_is_an_answer_only_beside_q():
     # C-Eval test split: options A-D and no answer stay a prompt with its options
     assert detect({"question": "q", "A": "1", "B": "2", "C": "3", "D": "4"}) == "prompt"
+
+
+def test_moss_plugin_turns_read_thoughts_and_commands_as_assistant_and_results_as_tool():
+    rec = {"conversation_id": 3, "chat": {"turn_1": {
+        "Human": f"<|Human|>: {ZH0[0]}<eoh>\n", "Inner Thoughts": "<|Inner Thoughts|>: 需要搜索<eot>\n",
+        "Commands": "<|Commands|>: Search(\"健康\")<eoc>\n", "Tool Responses": f"<|Results|>:\n{ZH1[1]}<eor>\n",
+        "MOSS": f"<|MOSS|>: {ZH0[1]}<eom>\n"}}}
+    (msgs, meta), = conv_conversation(rec)
+    assert [(m["role"], m["content"]) for m in msgs] == [
+        ("user", ZH0[0]), ("assistant", "需要搜索"), ("assistant", 'Search("健康")'), ("tool", ZH1[1]),
+        ("assistant", ZH0[1])]

@@ -205,6 +205,10 @@ def _strip_speaker_tag(text: str, speaker: str | None = None) -> str:
     return _END_TAG.sub("", text[m.end():])
 
 
+#: words in an unknown speaker name that make its turn a tool turn (MOSS ``Tool Responses``).
+_TOOL_WORDS = frozenset({"tool", "tools", "result", "results", "observation", "observations", "function", "api"})
+
+
 def _turn_dict(v: Any, vocab: Vocab) -> list | None:
     """A conversation stored as an object of turns, as MOSS's ``{"turn_1": {"Human": "<|Human|>: ..",
     "MOSS": "<|MOSS|>: .."}, "turn_2": ...}`` or ``{"0": {"role": .., "content": ..}, "1": ...}``
@@ -212,8 +216,11 @@ def _turn_dict(v: Any, vocab: Vocab) -> list | None:
 
     Inside a turn without a role key each ``speaker: text`` item is one turn, in item order; a
     leading ``<|tag|>:`` is stripped (``_strip_speaker_tag``) and items whose text is empty or ``None``
-    (MOSS's unused ``Inner Thoughts``/``Commands`` slots) are left out. Speaker names the table
-    does not know are guessed by position (``_guess_roles``). None when ``v`` is not such an object.
+    (MOSS's unused ``Inner Thoughts``/``Commands`` slots) are left out. One or two speaker names
+    the table does not know are guessed by position (``_guess_roles``); with a known user and more
+    unknown names (MOSS plugin data: ``Inner Thoughts``, ``Commands``, ``Tool Responses``, ``MOSS``)
+    a name with a tool word (``tool``, ``results``, ``observation``...) is ``tool`` and the others
+    ``assistant``. None when ``v`` is not such an object.
     """
     if not isinstance(v, dict) or not v:
         return None
@@ -224,11 +231,12 @@ def _turn_dict(v: Any, vocab: Vocab) -> list | None:
             return None
         keyed.append((int(m.group(1)), t))
     keyed.sort(key=lambda x: x[0])
-    out: list = []
+    turns: list[list] = []
     for _, t in keyed:
         if _role_value(t, vocab)[0]:
-            out.append(t)
+            turns.append([t])
             continue
+        items = []
         for speaker, text in t.items():
             if text is None:
                 continue
@@ -236,7 +244,16 @@ def _turn_dict(v: Any, vocab: Vocab) -> list | None:
                 return None
             text = _strip_speaker_tag(text).strip()  # the item's key already names its speaker
             if text and text != "None":
-                out.append({"role": str(speaker), "content": text})
+                items.append({"role": str(speaker), "content": text})
+        turns.append(items)
+    unknown = {t["role"] for items in turns for t in items if vocab.role_of(t["role"]) is None}
+    has_user = any(vocab.role_of(t["role"]) == "user" for items in turns for t in items)
+    if len(unknown) > 1 and has_user:  # MOSS plugin turns: Human, Inner Thoughts, Commands, Tool Responses, MOSS
+        for items in turns:
+            for t in items:
+                if t["role"] in unknown:
+                    t["role"] = "tool" if set(tokens(t["role"])) & _TOOL_WORDS else "assistant"
+    out = [t for items in turns for t in items]
     return out or None
 
 
