@@ -167,11 +167,10 @@ def forward_nll(model, seqs: list[tuple[list[int], list[bool]]], batch_size: int
             ids, att, lab = ids.to(dev), att.to(dev), lab.to(dev)
             logits = model(input_ids=ids, attention_mask=att).logits
             sel = lab[:, 1:]
-            nll = torch.nn.functional.cross_entropy(logits[:, :-1][sel].float(), ids[:, 1:][sel], reduction="none")
-            rows = torch.arange(len(idx), device=dev).unsqueeze(1).expand_as(sel)[sel]
-            sums = torch.zeros(len(idx), dtype=torch.float64, device=dev).index_add_(0, rows, nll.double())
-            out[idx, 0] = sums.cpu().numpy()
-            out[idx, 1] = sel.sum(1).cpu().numpy()
+            for r, i in enumerate(idx):  # one row at a time: the float32 copy is (answer tokens, vocab), not the batch's
+                nll = torch.nn.functional.cross_entropy(logits[r, :-1][sel[r]].float(), ids[r, 1:][sel[r]],
+                                                        reduction="sum")
+                out[i] = (float(nll), int(sel[r].sum()))
     return out
 
 

@@ -62,7 +62,6 @@ _PPL_ONLY = ("min_ppl", "max_ppl", "max_ifd")
 
 
 def _load(path: str, kind: str, device: str, dtype: str):
-    import torch
     import transformers
 
     from curate.score.models import pick_device, pick_dtype
@@ -70,7 +69,6 @@ def _load(path: str, kind: str, device: str, dtype: str):
     dev = pick_device(device)
     cls = transformers.AutoModelForCausalLM if kind == "perplexity" else transformers.AutoModelForSequenceClassification
     model = cls.from_pretrained(path, dtype=pick_dtype(dtype, dev))
-    torch.manual_seed(0)  # nothing is sampled; a fixed seed anyway in case a head is initialised fresh
     return model.to(dev).eval()
 
 
@@ -130,7 +128,7 @@ class LmScore(Stage):
             if p.scorer == "perplexity":
                 extra["stat_ppl_tokens"] = pl.Series("stat_ppl_tokens", [], pl.Int64)
             return split_by_rules(self, df.with_columns(**extra), self.rules())
-        path, key = resolve_model(p.model, p.revision, what=f"lm_score model")
+        path, key = resolve_model(p.model, p.revision, what="lm_score model")
         try:
             tokenizer = AutoTokenizer.from_pretrained(path)
         except Exception as e:
