@@ -21,8 +21,8 @@ from functools import lru_cache
 from typing import Any
 
 from curate.readers.synonyms import (
-    ANSWER_ONLY_KEYS, BOOKKEEPING_TOKENS, DEFAULT, GRADE_TOKENS, NESTED_KEYS, PREFERENCE_PAIRS, ROLE_VALUES, SIDES, STRING_DIALOGUE_KEYS,
-    VERDICT_TOKENS, WINNER_TOKENS, Vocab, is_prompt_key, is_response_key, tokens,
+    ANSWER_ONLY_KEYS, BOOKKEEPING_TOKENS, DEFAULT, GRADE_TOKENS, NESTED_KEYS, PREFERENCE_PAIRS, ROLE_VALUES, SIDES,
+    STRING_DIALOGUE_KEYS, VERDICT_TOKENS, WINNER_TOKENS, Vocab, is_prompt_key, is_response_key, tokens,
 )
 
 Message = dict[str, str]
@@ -962,7 +962,8 @@ def join_answers(rec: dict, prompt: list[Message], vocab: Vocab = DEFAULT) -> Co
     first = v[0] if isinstance(v, list) and v else v
     if isinstance(first, dict) and _get(first, ("turns",))[0] is not None:
         tk, turns = _get(first, ("turns",))
-        answers = [_text(t, f"{k}[0].{tk}[{i}]", vocab) for i, t in enumerate(turns if isinstance(turns, list) else [turns])]
+        turns = turns if isinstance(turns, list) else [turns]
+        answers = [_text(t, f"{k}[0].{tk}[{i}]", vocab) for i, t in enumerate(turns)]
     else:
         cands = _candidates(v, k, vocab)
         answers = [m["content"] for m in cands[0]] if cands else []
