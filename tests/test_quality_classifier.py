@@ -140,6 +140,13 @@ def test_labels_with_unknown_ids_are_counted_and_can_starve_a_class(tmp_path):
         stage(path, features=["stats"]).run(planted(rows), Context(seed=0, artifact_dir=tmp_path / "art"))
 
 
+def test_too_many_embedding_components_is_one_line_error(tmp_path):
+    rows = fixture_rows()
+    with pytest.raises(ValueError, match=r"^embedding_components 31 exceeds the 30 labelled rows a cross-validation "
+                                         r"fold trains on; lower it or add labels$"):
+        stage(str(FIX), embedding_components=31).run(planted(rows), Context(seed=0, artifact_dir=tmp_path / "art"))
+
+
 def test_stats_feature_needs_stat_columns(tmp_path):
     rows = fixture_rows()
     with pytest.raises(ValueError, match="no numeric stat_\\* column"):
@@ -234,14 +241,27 @@ def test_pair_features_and_unknown_model():
 
 
 def test_real_embeddings_end_to_end(tmp_path):
-    """The offline MiniLM on the 40 real pairs: training rows are fitted (seen labels come back
-    right), the artifact reloads, and the embedding block has 2·384+1 columns."""
+    """The offline MiniLM on the 40 real pairs: the fit is deterministic, the saved artifact gives
+    back the scores written to stat_quality_clf, and without PCA (769 columns for 40 rows) the
+    training labels are fitted exactly."""
     rows = fixture_rows()
-    res = stage(str(FIX), features=["embeddings"], cache_dir=str(tmp_path / "emb")).run(
-        frame_of(rows), Context(seed=0, artifact_dir=tmp_path / "art"))
-    good = {r["id"] for r in rows if r["label"] == "good"}
-    assert set(res.kept["id"]) == good
-    assert set(res.rejected["id"]) == {r["id"] for r in rows} - good
+    df = frame_of(rows)
+    emb = str(tmp_path / "emb")
+    runs = [stage(str(FIX), features=["embeddings"], cache_dir=emb).run(df, Context(seed=3, artifact_dir=tmp_path / f"a{k}"))
+            for k in range(2)]
+    score = [dict(zip(r.kept["id"].to_list() + r.rejected["id"].to_list(),
+                      r.kept["stat_quality_clf"].to_list() + r.rejected["stat_quality_clf"].to_list())) for r in runs]
+    assert score[0] == score[1] and len(score[0]) == 40
+    res = runs[0]
+    assert res.rejected.height == res.counters["dropped.quality_classifier"] and res.kept.height + res.rejected.height == 40
+    assert res.rejected["stat_quality_clf"].max() < 0.5 <= res.kept["stat_quality_clf"].min()
     model, meta = load_model(res.artifacts["model"])
-    assert meta["features"] == ["embeddings"] and model.n_features_in_ == 769
-    assert stat_columns(res.kept) == []
+    assert meta["features"] == ["embeddings"] and meta["embedding_components"] == 16 and model.n_features_in_ == 769
+    from curate.embed import embed_texts
+    e = embed_texts([r["prompt"] for r in rows] + [r["response"] for r in rows], cache_dir=emb)
+    again = model.predict_proba(pair_features(e[:40], e[40:]).astype(np.float64))[:, 1]
+    assert np.allclose(again, [score[0][r["id"]] for r in rows])
+    raw = stage(str(FIX), features=["embeddings"], cache_dir=emb, embedding_components=None).run(
+        df, Context(seed=3, artifact_dir=tmp_path / "raw"))
+    assert set(raw.kept["id"]) == {r["id"] for r in rows if r["label"] == "good"}
+    assert stat_columns(raw.kept) == []

@@ -15,7 +15,9 @@ Features (``features``):
   cached under ``<pipeline cache>/embeddings`` and shared with semantic_dedup / diversity_select),
   prompt = the first user turn, response = the assistant turns joined by newlines. Two vectors
   rather than one "prompt [SEP] response" text so the cached prompt vectors are reused and the
-  cosine (relevance) is explicit. 2·384 + 1 = 769 columns with MiniLM.
+  cosine (relevance) is explicit. 2·384 + 1 = 769 columns with MiniLM, reduced by PCA to
+  ``embedding_components`` (16) before the classifier: on our labels the raw block overfits and
+  drowns the stats (benchmarks/results/quality_classifier.md).
 - ``stats``: every numeric ``stat_*`` column already in the frame (those of the ``quality``,
   ``language``, ... stages that ran before), sorted by name; missing values are filled with the
   training median.
@@ -84,6 +86,8 @@ class QualityClassifier(Stage):
             description="feature groups: sentence embeddings of prompt and response, stat_* metrics")
         cv_folds: int = Field(5, ge=2, le=20, description="cross-validation folds printed at fit time")
         min_per_class: int = Field(10, ge=2, description="fewest good and fewest bad labels accepted")
+        embedding_components: int | None = Field(
+            16, ge=1, le=768, description="PCA components kept of the embedding block; null: all 2d+1 columns")
         embed_model: str = Field("default", min_length=1, description="'default' (offline MiniLM), a local path or hub id")
         max_seq_length: int = Field(256, ge=8, le=8192, description="word pieces embedded per text")
         batch_size: int = Field(64, ge=1, description="texts per embedding forward pass")
@@ -158,17 +162,24 @@ class QualityClassifier(Stage):
                 f"{labels.unsure} unsure")
 
         stats = stat_columns(df) if "stats" in p.features else []
+        fold_rows = len(y) - -(-len(y) // p.cv_folds)  # fewest rows a fold trains on
+        if "embeddings" in p.features and p.embedding_components and p.embedding_components > fold_rows:
+            raise ValueError(f"embedding_components {p.embedding_components} exceeds the {fold_rows} labelled rows a "
+                             f"cross-validation fold trains on; lower it or add labels")
         X_frame, X_lab = self._features(df, stats, frame_prompt, frame_resp, rows, texts, ctx)
+        n_emb = X_lab.shape[1] - len(stats)
+        components = min(p.embedding_components, n_emb) if n_emb and p.embedding_components else None
         y_arr = np.asarray(y)
         group_of: dict[tuple[str, str], int] = {}
         groups = np.asarray([group_of.setdefault(t, len(group_of)) for t in texts])
         threshold = 0.5 if p.threshold is None else p.threshold
         report, _ = cross_validate(X_lab, y_arr, kind=p.model, seed=ctx.seed, folds=p.cv_folds, threshold=threshold,
-                                   groups=groups, classes=classes)
+                                   groups=groups, classes=classes, n_embedding=n_emb, components=components)
         ctx.log.info("quality_classifier: %s (%s, features %s)", report.line(), p.model, "+".join(p.features))
 
-        model = make_model(p.model, ctx.seed).fit(X_lab, y_arr)
-        meta = {"kind": p.model, "features": list(p.features), "stat_columns": stats, "embed_model": p.embed_model,
+        model = make_model(p.model, ctx.seed, n_embedding=n_emb, components=components).fit(X_lab, y_arr)
+        meta = {"kind": p.model, "features": list(p.features), "stat_columns": stats, "embedding_columns": n_emb,
+                "embedding_components": components, "embed_model": p.embed_model,
                 "max_seq_length": p.max_seq_length, "seed": ctx.seed, "labels": p.labels, "cv": report.as_dict()}
         ctx.artifact_dir.mkdir(parents=True, exist_ok=True)
         model_path = save_model(model, ctx.artifact_dir / "quality_classifier.joblib", meta)
