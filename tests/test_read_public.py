@@ -297,3 +297,14 @@ def test_moss_plugin_turns_read_thoughts_and_commands_as_assistant_and_results_a
     assert [(m["role"], m["content"]) for m in msgs] == [
         ("user", ZH0[0]), ("assistant", "需要搜索"), ("assistant", 'Search("健康")'), ("tool", ZH1[1]),
         ("assistant", ZH0[1])]
+
+
+def test_option_letters_and_the_data_rule_guard():
+    from curate.readers.formats import conv_pair
+
+    # AQuA-style: the right option by letter under "correct", no answer key
+    rec = {"question": q(ALPACA[2]), "options": ["A)citrus", "B)non-citrus"], "rationale": "bananas", "correct": "B"}
+    assert detect(rec) == "prompt_response"
+    assert conv_pair(rec)[0][0][-1] == {"role": "assistant", "content": "B. B)non-citrus"}
+    # a list of strings under data beside a prompt and an answer is no dialogue
+    assert detect({"id": 1, "data": ["tag1", "tag2"], "instruction": q(ALPACA[0]), "output": "No"}) == "alpaca"

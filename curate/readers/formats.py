@@ -287,7 +287,8 @@ def _numbered_turns(rec: dict) -> list[str] | None:
 def _conversation_key(rec: dict, vocab: Vocab) -> str | None:
     """Key of a list of turns (see ``Vocab.conversation``), or None. An empty list counts; so do
     column-wise turns and turn dicts (``_columnar``, ``_turn_dict``), and a list of ≥ 2 strings
-    under ``STRING_DIALOGUE_KEYS`` (``data``) beside an id key (UltraChat ``{"id", "data": [q, a]}``)."""
+    under ``STRING_DIALOGUE_KEYS`` (``data``) beside an id key and no prompt or answer key (UltraChat
+    ``{"id", "data": [q, a]}``)."""
     for k in vocab.conversation:
         real, v = _get(rec, (k,), present=True)
         if real is None:
@@ -300,7 +301,8 @@ def _conversation_key(rec: dict, vocab: Vocab) -> str | None:
     if "conversation" not in vocab.mapped:
         real, v = _get(rec, STRING_DIALOGUE_KEYS)
         if (isinstance(v, list) and len(v) >= 2 and all(isinstance(x, str) for x in v)
-                and _get(rec, vocab.id)[0] is not None):
+                and _get(rec, vocab.id)[0] is not None and _get(rec, vocab.prompt)[0] is None
+                and _get(rec, vocab.response)[0] is None):
             return real
     return None
 
@@ -1315,7 +1317,9 @@ def _option_list(rec: dict) -> list[str] | None:
 
 def _option_answer(rec: dict) -> str | None:
     """``"B. <option>"`` for a multiple-choice record whose answer is an option index (MMLU
-    ``answer: 1``, HellaSwag ``label: 3``, LogiQA ``correct_option: 2``; 0-based), or None."""
+    ``answer: 1``, HellaSwag ``label: 3``, LogiQA ``correct_option: 2``; 0-based) or an option letter
+    (AQuA ``correct: "B"``), or None. An index that is itself one of the options' texts
+    (``options: ["3", "4"], answer: 1``) is ambiguous: None."""
     opts = _option_list(rec)
     if not opts:
         return None
@@ -1323,9 +1327,12 @@ def _option_answer(rec: dict) -> str | None:
         k, v = _get(rec, (key,), present=True)
         if k is None:
             continue
+        if isinstance(v, str) and len(v.strip()) == 1 and v.strip().isalpha() and v.strip().isascii():
+            i = ord(v.strip().upper()) - 65
+            return f"{chr(65 + i)}. {opts[i]}" if 0 <= i < len(opts) else None
         if isinstance(v, str) and v.strip().isdigit():
             v = int(v.strip())
-        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < len(opts):
+        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < len(opts) and str(v) not in opts:
             return f"{chr(65 + v)}. {opts[v]}"
         return None
     return None
