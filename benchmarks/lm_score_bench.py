@@ -5,8 +5,9 @@
    five words after X on a fixed cycle: the instruction determines the answer), hard pairs ("topic: X" →
    five independent random words) and plain word sequences; then score 40 + 40 fresh pairs with the
    ``lm_score`` stage. Reports AUC (P(IFD hard > IFD easy)), Spearman ρ(IFD, is_hard), mean IFD per side.
-2. Speed: a random tiny Llama (hidden 32, 2 layers, BPE vocab 400) scoring the 30 real conversations of
-   ``tests/fixtures/train/conversations.jsonl`` (×4 = 120 rows, different ids), first run and cached rerun.
+2. Speed: a random tiny Llama (hidden 32, 2 layers, BPE vocab 400 trained on the rows) scoring the first
+   300 rows of ``../shared/data/alpaca_5000.json`` (instruction + input → user, output → assistant),
+   first run and cached rerun, batch 8, max_length 1024.
 
 Everything offline and CPU-only; no model is downloaded.
 
@@ -31,6 +32,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--speed-data", default=str(REPO.parent / "shared/data/alpaca_5000.json"))
+    ap.add_argument("--speed-rows", type=int, default=300)
     args = ap.parse_args()
 
     import torch
@@ -55,9 +58,10 @@ def main() -> None:
         print(f"| {seed} | {args.steps} | {loss:.3f} | {t_train:.1f} | {auc(ifd[~hard], ifd[hard]):.3f} | {rho:.3f} | "
               f"{ifd[~hard].mean():.3f} | {ifd[hard].mean():.3f} | {ifd[~hard].max():.3f} | {ifd[hard].min():.3f} |")
 
-    rows = [json.loads(x) for x in (REPO / "tests/fixtures/train/conversations.jsonl").read_text().splitlines()]
-    rows = [{**r, "id": f"{r['id']}#{c}"} for c in range(4) for r in rows]
-    df = make_frame(rows)
+    alpaca = json.loads(Path(args.speed_data).read_text())[: args.speed_rows]
+    df = make_frame([{"id": f"alpaca#{i}", "source": "alpaca", "messages": [
+        {"role": "user", "content": (r["instruction"] + "\n\n" + r["input"]).strip()},
+        {"role": "assistant", "content": r["output"]}]} for i, r in enumerate(alpaca)])
     print()
     print("| run | rows | sequences computed | seconds | rows/s |")
     print("|---|---|---|---|---|")
