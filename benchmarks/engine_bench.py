@@ -50,7 +50,7 @@ SKIP = {"semantic_dedup", "chat_template", "diversity_select"}
 DROP: set[str] = set()  #: more stages left out of the pipeline runs (--drop-stage)
 
 
-def bench_spec(data: str, out_dir: Path, cache_dir: Path, keep_all: bool = False) -> str:
+def bench_spec(data: str, out_dir: Path, cache_dir: Path, keep_all: bool = False, read_only: bool = False) -> str:
     """The benchmark pipeline YAML for ``data`` (``sample`` or ``all``), heavy embedding stages
     (and ``DROP``, unless ``keep_all``) removed."""
     src = ROOT / ("pipelines/lima.yaml" if data == "sample" else "benchmarks/all_data.yaml")
@@ -60,6 +60,11 @@ def bench_spec(data: str, out_dir: Path, cache_dir: Path, keep_all: bool = False
         if s["stage"] == "read":
             for inp in s["inputs"]:
                 inp["path"] = str((ROOT / inp["path"]).resolve())
+                # all_data.yaml lists prompt-only files (fastchat_mt_bench_question.jsonl), which
+                # read now refuses unless allowed: they read as 0 conversations here
+                inp.setdefault("allow_empty", True)
+    if read_only:
+        raw["stages"] = raw["stages"][:1]
     raw.pop("train", None)
     raw["name"] = f"engine-bench-{data}"
     raw["output"] = {"dir": str(out_dir)}
@@ -71,13 +76,14 @@ def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-def run_config(data: str, work: Path, label: str, read_entry: Path | None, **kw):
-    """One timed run into ``work/label``; returns (wall seconds, report, funnel lines)."""
+def run_config(data: str, work: Path, label: str, read_entry: Path | None, read_only: bool = False, **kw):
+    """One timed run into ``work/label`` (only the read stage when ``read_only``); returns
+    (wall seconds, report, funnel lines)."""
     out, cache = work / label / "out", work / label / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     if read_entry is not None:
         shutil.copytree(read_entry, cache / read_entry.name)
-    spec = parse_spec(bench_spec(data, out, cache), f"{label}.yaml")
+    spec = parse_spec(bench_spec(data, out, cache, read_only=read_only), f"{label}.yaml")
     lines: list[str] = []
     t0 = time.perf_counter()
     rep = run_pipeline(spec, echo=lines.append, train=False, **kw)
@@ -87,7 +93,7 @@ def run_config(data: str, work: Path, label: str, read_entry: Path | None, **kw)
 def pipeline_runs(data: str, work: Path, skip_ray: bool) -> tuple[list[str], dict]:
     md: list[str] = []
     # read once, keep its cache entry for every configuration
-    _, rep0, _ = run_config(data, work, "read", None, workers=1)
+    _, rep0, _ = run_config(data, work, "read", None, read_only=True, workers=1)
     read_entry = next((work / "read" / "cache").glob("00_read_*"))
     configs = [("local, workers=1", dict(engine="local", workers=1)),
                ("local, workers=2", dict(engine="local", workers=2)),

@@ -541,15 +541,15 @@ def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False,
         removed = remove_orphans(out, spec.cache_dir)
         if removed:
             note(f"removed {len(removed)} temporary entr{'y' if len(removed) == 1 else 'ies'} left by killed runs")
-        try:
-            runner_engine = make_engine(engine or ("ray" if ray_address else spec.engine), workers if workers is not None else spec.workers,
-                                        ray_address, min_rows)
+        try:  # ray missing or its cluster unreachable: one line (a cluster is joined on first use)
+            runner_engine = make_engine(engine or ("ray" if ray_address else spec.engine),
+                                        workers if workers is not None else spec.workers, ray_address, min_rows)
+            try:
+                report = _run_locked(spec, force=force, echo=echo, engine=runner_engine)
+            finally:
+                runner_engine.close()
         except EngineUnavailable as exc:
             raise RunError(str(exc)) from None
-        try:
-            report = _run_locked(spec, force=force, echo=echo, engine=runner_engine)
-        finally:
-            runner_engine.close()
         if train and spec.train is not None:
             report.train = train_from_outputs(spec, echo=note)  # training lines are logs: stderr in the CLI, as in `train`
             with _writing(out / REPORT_NAME):

@@ -10,6 +10,7 @@ Shape::
       - {stage: normalize}
     output: {dir: out/lima}       # curated.parquet, rejects.parquet, stats.json (+ model/)
     train: {model: tiny, epochs: 3}   # optional, see ``train.spec.TrainSpec``
+    engine: local         # optional: local (default) or ray; workers: N processes / CPUs (docs/ray.md)
 
 Relative paths are resolved against the current working directory.
 

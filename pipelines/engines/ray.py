@@ -69,10 +69,18 @@ class RayEngine:
     def __init__(self, address: str | None = None, num_cpus: int | None = None, min_rows: int | None = None,
                  rows_per_block: int = 20_000):
         self.ray = _import_ray()
-        self.address = address
+        self.address, self.num_cpus = address, num_cpus
         self.min_rows = 1 if min_rows is None else int(min_rows)
         self.rows_per_block = int(rows_per_block)
         self._started = False
+        self.cpus = 0  #: CPUs of the cluster; 0 until the first row-local stage connects
+
+    def _connect(self) -> None:
+        """Join or start Ray on first use, so a run whose row-local stages are all cached never
+        pays for ``ray.init``."""
+        if self.cpus:
+            return
+        address, num_cpus = self.address, self.num_cpus
         if not self.ray.is_initialized():
             if address:
                 try:
@@ -90,7 +98,10 @@ class RayEngine:
         ctx.enable_progress_bars = True
 
     def describe(self) -> str:
-        """``ray, 2 CPUs (local)`` or ``ray, 64 CPUs at ray://head:10001`` (for stats.json)."""
+        """``ray, 2 CPUs (local)`` or ``ray, 64 CPUs at ray://head:10001`` (for stats.json); ``ray,
+        not started`` when no stage needed it."""
+        if not self.cpus:
+            return "ray, not started (no row-local stage to run)"
         where = f"at {self.address}" if self.address else "(local)"
         return f"ray, {self.cpus} CPU{'s' if self.cpus != 1 else ''} {where}"
 
@@ -98,6 +109,7 @@ class RayEngine:
         """``stage.run(df, ctx)``; a row-local stage as ``map_batches`` over Arrow blocks."""
         if not getattr(stage, "row_local", False) or df.height < self.min_rows:
             return stage.run(df, ctx)
+        self._connect()
         blocks = max(2 * self.cpus, math.ceil(df.height / self.rows_per_block))
         indexed = df.with_columns(pl.int_range(df.height, dtype=pl.Int64).alias(_ROW))
         tables = [indexed.slice(o, n).to_arrow() for o, n in chunk_bounds(df.height, blocks)]
