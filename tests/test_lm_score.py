@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -369,3 +370,20 @@ def test_device_cuda_without_a_gpu_is_an_error(tiny_lm, frame):
     folder, _, _ = tiny_lm
     with pytest.raises(ValueError, match="device: cuda but torch sees no GPU"):
         run_stage(frame.head(2), model=str(folder), device="cuda")
+
+
+def test_stage_fingerprint_follows_the_weights_and_missing_folders_are_reported(tmp_path, frame):
+    texts = [m["content"] for conv in frame["messages"].to_list() for m in conv]
+    cls = get("lm_score")
+    make_causal_lm(tmp_path / "m", texts, seed=0)
+    stage = cls(cls.Params(model=str(tmp_path / "m")))
+    f0 = stage.fingerprint()
+    assert f0 and stage.fingerprint() == f0
+    make_causal_lm(tmp_path / "m", texts, seed=1)  # retrained in place: the runner must rerun the stage
+    assert stage.fingerprint() != f0
+    assert cls(cls.Params(model="nobody-here/no-such-model")).fingerprint() == ""
+    assert cls.Params(model=str(tmp_path / "m")).missing_files() == []
+    assert cls.Params(model="nobody-here/no-such-model").missing_files() == []  # a hub id: checked at run time
+    assert cls.Params(model="./no/such/folder").missing_files() == [
+        f"model: folder not found: ./no/such/folder (relative to {Path.cwd()})"]
+    assert cls.Params(model=str(tmp_path)).missing_files() == [f"model: {tmp_path} has no config.json (not a transformers model folder)"]

@@ -90,6 +90,28 @@ def resolve_model(model: str, revision: str | None = None, *, what: str = "model
     return path, f"{_slug(model)}@{sha[:16]}"
 
 
+def weights_fingerprint(model: str, revision: str | None = None) -> str:
+    """What the runner's stage cache key needs to see a model change, without network or loading:
+    ``folder_fingerprint`` for a local folder; for a hub id the commit sha its ``revision`` (default
+    ``main``) points to in the local Hugging Face cache (``huggingface_hub.try_to_load_from_cache``),
+    or ``""`` when the id is not cached yet (the first run then downloads and resolves it)."""
+    p = Path(model).expanduser()
+    if p.is_dir():
+        return folder_fingerprint(p) if (p / "config.json").is_file() else ""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        hit = try_to_load_from_cache(model, "config.json", revision=revision)
+    except Exception:  # an id huggingface_hub rejects: resolve_model reports it at run time
+        return ""
+    return Path(hit).parent.name if isinstance(hit, str) else ""
+
+
+def looks_like_path(model: str) -> bool:
+    """True for ``./x``, ``../x``, ``/x``, ``~/x`` or a Windows drive path: a folder, never a hub id."""
+    return model.startswith(("./", "../", "/", "~", ".\\", "..\\")) or bool(re.match(r"^[A-Za-z]:[\\/]", model))
+
+
 def _slug(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.@-]+", "_", s)[-60:]
 

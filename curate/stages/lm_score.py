@@ -103,6 +103,16 @@ class LmScore(Stage):
         max_ifd: float | None = Field(None, gt=0, description="drop rows with stat_ifd above this (paper: 1.0)")
         min_reward: float | None = Field(None, description="drop rows with stat_reward below this (reward scorer)")
 
+        def missing_files(self) -> list[str]:
+            from curate.score.models import looks_like_path
+
+            m = Path(self.model).expanduser()
+            if looks_like_path(self.model) and not m.is_dir():
+                return [f"model: folder not found: {self.model} (relative to {Path.cwd()})"]
+            if m.is_dir() and not (m / "config.json").is_file():
+                return [f"model: {self.model} has no config.json (not a transformers model folder)"]
+            return []
+
         @model_validator(mode="after")
         def _thresholds_match_scorer(self):
             if self.scorer == "reward":
@@ -114,6 +124,13 @@ class LmScore(Stage):
             if self.min_ppl is not None and self.max_ppl is not None and self.min_ppl > self.max_ppl:
                 raise ValueError(f"min_ppl {self.min_ppl} > max_ppl {self.max_ppl}")
             return self
+
+    def fingerprint(self) -> str:
+        """The model's weights (``curate.score.models.weights_fingerprint``), so retraining a local model in
+        place, or a new snapshot of a hub id in the local cache, reruns the stage."""
+        from curate.score.models import weights_fingerprint
+
+        return weights_fingerprint(self.params.model, self.params.revision)
 
     def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
         from transformers import AutoTokenizer
