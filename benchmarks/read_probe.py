@@ -130,6 +130,11 @@ EXTRA = {
  "zh_user_question_model_reply.jsonl": [{"用户问题": "法国的首都是哪里？", "模型回复": "巴黎。"}],
  "ground_truth.jsonl": [{"question": Q, "ground_truth": A}],
  "q_a.jsonl": [{"q": Q, "a": A}],
+ # pairwise files with keys and verdicts in other languages, option letters
+ "ru_pairwise_winner.jsonl": [{"вопрос": "Какая столица Франции?", "ответ_a": "Лион.", "ответ_b": "Париж.", "победитель": "b"}],
+ "fr_pairwise_gagnant.jsonl": [{"question": "Quelle est la capitale ?", "réponse_gauche": "Lyon.", "réponse_droite": "Paris.", "gagnant": "droite"}],
+ "zh_pairwise_shengzhe.jsonl": [{"问题": "法国的首都是哪里？", "回答1": "里昂。", "回答2": "巴黎。", "胜者": "回答2"}],
+ "aqua_letter.jsonl": [{"question": "The capital of France?", "options": ["A)Lyon", "B)Paris"], "rationale": "Paris.", "correct": "B"}],
 }
 
 #: expected outcome per case: the answer text the first row must end with (default: A, or the
@@ -157,6 +162,8 @@ EXPECT = {
     "arena_hard_questions.jsonl": "prompts",
     "fr_reponse_attendue.jsonl": "Paris.", "ru_pravilny_otvet.jsonl": "Париж.", "ru_etalon.jsonl": "Париж.",
     "zh_biaozhun_daan.jsonl": "巴黎。", "zh_user_question_model_reply.jsonl": "巴黎。",
+    "ru_pairwise_winner.jsonl": "Париж.", "fr_pairwise_gagnant.jsonl": "Paris.", "zh_pairwise_shengzhe.jsonl": "巴黎。",
+    "aqua_letter.jsonl": "B. B)Paris",
 }
 #: a few cases where the whole conversation must come out turn by turn (user, assistant, ...).
 TURNS = {"moss.jsonl": 4, "ultrachat.jsonl": 4, "belle_multiturn.jsonl": 4, "belle_multiturn_zh.jsonl": 4,

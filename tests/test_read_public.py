@@ -308,3 +308,22 @@ def test_option_letters_and_the_data_rule_guard():
     assert conv_pair(rec)[0][0][-1] == {"role": "assistant", "content": "B. B)non-citrus"}
     # a list of strings under data beside a prompt and an answer is no dialogue
     assert detect({"id": 1, "data": ["tag1", "tag2"], "instruction": q(ALPACA[0]), "output": "No"}) == "alpaca"
+
+
+@pytest.mark.parametrize("rec, choice", [
+    ({"вопрос": 0, "ответ_a": 1, "ответ_b": 2, "победитель": "b"}, "b (by победитель)"),
+    ({"question": 0, "réponse_1": 1, "réponse_2": 2, "préférence": 2}, "2 (by préférence)"),
+    ({"question": 0, "réponse_gauche": 1, "réponse_droite": 2, "gagnant": "droite"}, "droite (by gagnant)"),
+    ({"问题": 0, "回答1": 1, "回答2": 2, "胜者": "回答2"}, "2 (by 胜者)"),
+    ({"问题": 0, "回答A": 1, "回答B": 2, "更好": "B"}, "b (by 更好)"),
+    ({"вопрос": 0, "ответ_модели_a": 1, "ответ_модели_b": 2, "оценка_a": 2, "оценка_b": 9}, "b (by оценка_*)"),
+])
+def test_pairwise_files_with_keys_and_verdicts_in_other_languages(rec, choice):
+    from curate.readers.formats import conv_pairwise
+
+    text = {0: q(ALPACA[1]), 1: "G, B, E", 2: ALPACA[1]["output"]}
+    rec = {k: text.get(v, v) if k not in ("préférence", "оценка_a", "оценка_b") else v for k, v in rec.items()}
+    assert detect(rec) == "pairwise"
+    (msgs, meta), = conv_pairwise(rec)
+    assert [(m["role"], m["content"]) for m in msgs] == [("user", q(ALPACA[1])), ("assistant", "E, G, B")]
+    assert meta["pairwise_choice"] == choice and meta["rejected"] == "G, B, E"

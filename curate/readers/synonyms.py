@@ -173,14 +173,20 @@ BOOKKEEPING_TOKENS = frozenset({"id", "ids", "idx", "index", "len", "length", "t
                                 "judgment", "judgement", "explanation", "feedback", "critique", "logprobs"})
 #: pairs of side tokens marking two answers to compare (``left_answer``/``right_answer``...).
 SIDES = (("left", "right"), ("a", "b"), ("1", "2"), ("first", "second"), ("0", "1"), ("gauche", "droite"))
-GRADE_TOKENS = frozenset({"grade", "score", "rating", "reward", "points", "judge", "rank"})
-WINNER_TOKENS = frozenset({"winner", "preferred", "preference", "better", "choice", "chosen", "verdict", "win"})
+GRADE_TOKENS = frozenset({"grade", "score", "rating", "reward", "points", "judge", "rank",
+                          "оценка", "балл", "баллы", "рейтинг", "note", "puntuación", "puntuacion", "bewertung",
+                          "punkte", "评分", "分数", "得分", "打分"})
+WINNER_TOKENS = frozenset({"winner", "preferred", "preference", "better", "choice", "chosen", "verdict", "win",
+                           "победитель", "лучший", "лучше", "предпочтение", "выбор", "gagnant", "meilleur",
+                           "meilleure", "préférence", "preference", "ganador", "mejor", "preferencia", "gewinner",
+                           "besser", "präferenz", "胜者", "获胜者", "获胜", "更好", "偏好", "优胜"})
 #: keys that name the winner only when they hold a short label (``"grade": "left"``, ``"label": "B"``).
 VERDICT_TOKENS = frozenset({"grade", "judgment", "judgement", "label", "result", "decision", "outcome", "vote"})
 SPLIT_NAMES = frozenset({"train", "test", "validation", "valid", "dev", "eval", "evaluation", "val",
                          "training", "testing", "holdout", "calibration"})
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])"
+                    r"|(?<=[\u3400-\u9fff])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?=[\u3400-\u9fff])")
 _SEP = re.compile(r"[^0-9A-Za-z\u00c0-\uffff]+")
 
 
@@ -190,9 +196,9 @@ def _tokens(key: str) -> tuple[str, ...]:
 
 
 def tokens(key: str) -> list[str]:
-    """Lower-cased word tokens of a key, split at ``_``/``-``/spaces, camelCase and letter-digit
-    boundaries: ``gpt4_Answer`` → ``[gpt, 4, answer]``; ``modelOutput`` → ``[model, output]``;
-    ``answer1_body`` → ``[answer, 1, body]``."""
+    """Lower-cased word tokens of a key, split at ``_``/``-``/spaces, camelCase, letter-digit and
+    CJK-Latin boundaries: ``gpt4_Answer`` → ``[gpt, 4, answer]``; ``modelOutput`` → ``[model, output]``;
+    ``answer1_body`` → ``[answer, 1, body]``; ``回答A`` → ``[回答, a]``."""
     return list(_tokens(key))
 
 
