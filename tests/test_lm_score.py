@@ -387,3 +387,19 @@ def test_stage_fingerprint_follows_the_weights_and_missing_folders_are_reported(
     assert cls.Params(model="./no/such/folder").missing_files() == [
         f"model: folder not found: ./no/such/folder (relative to {Path.cwd()})"]
     assert cls.Params(model=str(tmp_path)).missing_files() == [f"model: {tmp_path} has no config.json (not a transformers model folder)"]
+
+
+def test_max_length_cuts_on_the_right_and_scores_only_surviving_answer_tokens(tiny_lm, frame):
+    folder, model, tok = tiny_lm
+    msgs = frame["messages"][0].to_list()
+    q = tok(msgs[0]["content"] + "\n\n", add_special_tokens=False)["input_ids"]
+    a = tok(msgs[1]["content"], add_special_tokens=False)["input_ids"]
+    cut = 1 + len(q) + 3  # start token + prompt + 3 answer tokens
+    res = run_stage(frame.head(1), model=str(folder), max_length=cut).kept.row(0, named=True)
+    assert res["stat_ppl_tokens"] == 3 < len(a)
+    ids = [tok.eos_token_id] + q + a[:3]
+    assert res["stat_ppl_response"] == pytest.approx(math.exp(hand_nll(model, ids, range(1 + len(q), cut))), rel=1e-5)
+    assert res["stat_ppl_response_alone"] == pytest.approx(
+        math.exp(hand_nll(model, [tok.eos_token_id] + a[:3], range(1, 4))), rel=1e-5)
+    none = run_stage(frame.head(1), model=str(folder), max_length=1 + len(q)).kept.row(0, named=True)
+    assert none["stat_ppl_tokens"] == 0 and none["stat_ifd"] is None

@@ -87,9 +87,13 @@ def score_reward(conversations: Sequence[Sequence[dict]], tokenizer, load_model,
     ``sequences_cached``, ``sequences_computed``, ``rows_without_response``).
 
     ``load_model()`` returns the sequence-classification model, called only on a cache miss; it must
-    have ``num_labels == 1`` (else ``ValueError``).
+    have ``num_labels == 1`` (else ``ValueError``). A tokenizer without a pad token pads with its EOS, and a
+    model config without ``pad_token_id`` gets the tokenizer's (caveat: a decoder RM whose inputs end with
+    that EOS then pools one token earlier).
     """
     names = row_names or [f"row {i}" for i in range(len(conversations))]
+    if tokenizer.pad_token is None:  # GPT-style tokenizers: pad with EOS (masked out by the attention mask)
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
     encs = encode_rows(conversations, tokenizer, turns=turns, fmt=fmt, max_length=max_length, row_names=names)
     live = [i for i, e in enumerate(encs) if e is not None]
     rewards = np.full(len(encs), np.nan)
@@ -107,6 +111,8 @@ def score_reward(conversations: Sequence[Sequence[dict]], tokenizer, load_model,
         if model.config.num_labels != 1:
             raise ValueError(f"reward model {model_key} has num_labels={model.config.num_labels}; "
                              "a reward model has one output (num_labels=1)")
+        if model.config.pad_token_id is None:  # decoder RMs pool the last non-pad token and need to know pad
+            model.config.pad_token_id = tokenizer.pad_token_id
         log.info("lm_score: %d rows to reward (%d cached) with %s", len(todo), int(found.sum()), model_key)
         new = forward_reward(model, tokenizer, [encs[live[first[i]]] for i in todo], batch_size)
         cache.add(uniq[todo], new)

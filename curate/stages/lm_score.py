@@ -27,7 +27,8 @@ else a one-line error says how to get it. ``device: auto`` takes the GPU when to
 ``dtype: auto`` is bfloat16 (float16 on GPUs without bf16) on a GPU and float32 on CPU; log-likelihoods
 are always summed in float32/float64.
 
-Batching and cache: sequences are tokenized, cut to ``max_length`` tokens, sorted by length and run
+Batching and cache: sequences are tokenized, cut to ``max_length`` tokens (or the tokenizer's
+``model_max_length`` when smaller), sorted by length and run
 ``batch_size`` at a time, right-padded under an attention mask. Each scored sequence is cached under
 ``<pipeline cache>/lm_score/<model key>/`` (or ``cache_dir``), keyed by the model's weights (hub commit
 sha, or a fingerprint of the local folder's files) and the exact token ids; a rerun, a threshold change or
@@ -151,6 +152,7 @@ class LmScore(Stage):
         except Exception as e:
             raise ValueError(f"lm_score: cannot load a tokenizer from {p.model!r}: {type(e).__name__}: "
                              f"{str(e).splitlines()[0] if str(e) else ''}") from None
+        max_length = min(p.max_length, int(min(tokenizer.model_max_length, 1e9)))  # the model's own limit
         fmt = p.format
         if fmt == "auto":
             fmt = "chat_template" if p.scorer == "reward" and getattr(tokenizer, "chat_template", None) else "plain"
@@ -163,20 +165,20 @@ class LmScore(Stage):
             from curate.score.reward import score_reward
 
             reward, counters = score_reward(convs, tokenizer, load, key, turns=p.turns, fmt=fmt,
-                                            max_length=p.max_length, batch_size=p.batch_size,
+                                            max_length=max_length, batch_size=p.batch_size,
                                             cache_dir=cache, row_names=names)
             df = df.with_columns(stat_reward=_col(reward))
         else:
             from curate.score.perplexity import score_perplexity
 
-            s = score_perplexity(convs, tokenizer, load, key, turns=p.turns, fmt=fmt, max_length=p.max_length,
+            s = score_perplexity(convs, tokenizer, load, key, turns=p.turns, fmt=fmt, max_length=max_length,
                                  batch_size=p.batch_size, cache_dir=cache, row_names=names)
             counters = s.counters
             df = df.with_columns(stat_ppl_response=_col(s.ppl_response),
                                  stat_ppl_response_alone=_col(s.ppl_response_alone),
                                  stat_ifd=_col(s.ifd), stat_ppl_tokens=pl.Series(s.tokens, dtype=pl.Int64))
-        ctx.log.info("lm_score: %s with %s (%s): %d sequences, %d cached", p.scorer, key, fmt,
-                     counters["sequences"], counters["sequences_cached"])
+        ctx.log.info("lm_score: %s with %s (%s, max_length %d): %d sequences, %d cached", p.scorer, key, fmt,
+                     max_length, counters["sequences"], counters["sequences_cached"])
         res = split_by_rules(self, df, self.rules())
         res.counters.update(counters)
         return res
