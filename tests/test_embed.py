@@ -97,14 +97,14 @@ def test_backend_vectors_shape_norm_determinism(backend, texts, model_root):
 
 def test_onnx_agrees_with_torch_fp32(texts, torch_vecs, model_root):
     cos = np.einsum("ij,ij->i", E.embed_texts(texts, backend="onnx", max_seq_length=128), torch_vecs)
-    assert cos.min() > 0.99999  # the same fp32 network; measured min 0.999999
+    assert cos.min() > 0.99999  # the same fp32 network; measured min 0.9999999
 
 
 def test_onnx_int8_agrees_with_torch_fp32(texts, torch_vecs, model_root):
     cos = np.einsum("ij,ij->i", E.embed_texts(texts, backend="onnx-int8", max_seq_length=128), torch_vecs)
-    # measured on these 20 texts: mean 0.99xx, min 0.98xx (5k real turns: see benchmarks/results/embedding.md)
+    # measured on these 20 texts: mean 0.9939, min 0.9896 (5k real turns: benchmarks/results/embedding.md)
     assert cos.mean() > 0.985
-    assert cos.min() > 0.96
+    assert cos.min() > 0.975
 
 
 def test_export_is_made_once_and_reused(model_root, monkeypatch):
@@ -174,6 +174,9 @@ def test_static_backend(texts, torch_vecs, model_root):
     np.testing.assert_array_equal(X, E.embed_texts(texts[::-1], backend="static", max_seq_length=128)[::-1])
     folder = E.prepare_backend("default", "static")
     assert (folder / "model.safetensors").exists() and '"model2vec"' in (folder / "export.json").read_text()
-    # a bag of word-piece vectors: related to fp32 MiniLM, far from equal
-    cos = np.einsum("ij,ij->i", X, torch_vecs)
-    assert 0.3 < cos.mean() < 0.99
+    # a bag of word-piece vectors in PCA axes: its pairwise cosines rank like fp32 MiniLM's only
+    # loosely (Spearman 0.27 measured on these 190 pairs; unrelated vectors give ~0 ± 0.07)
+    from scipy.stats import spearmanr
+
+    iu = np.triu_indices(20, 1)
+    assert spearmanr((X @ X.T)[iu], (torch_vecs @ torch_vecs.T)[iu])[0] > 0.15
