@@ -33,8 +33,11 @@ A label with only an unknown ``id`` is skipped and counted (``labels_unmatched``
 earlier stages are no longer in the frame.
 
 Cross-validation: ``cv_folds``-fold stratified, identical (prompt, response) texts kept in one
-fold, seeded from the pipeline ``seed``; positive class = bad. Printed at fit time and kept as
-counters ``cv_precision``, ``cv_recall``, ``cv_good_dropped``, ``cv_roc_auc``.
+fold, seeded from the pipeline ``seed``; positive class = bad. Logged at fit time (INFO on
+``ctx.log``: shown by ``curatrain run -v``) and kept as the counters ``cv_precision``,
+``cv_recall``, ``cv_good_dropped``, ``cv_roc_auc`` in stats.json. Measured on our own 626 labels
+(benchmarks/results/quality_classifier.md): logistic, embeddings + stats, ROC-AUC 0.88, recall
+0.74 of bad rows at 0.13 of good rows dropped.
 
 Errors (one line): a labels file that does not exist (at validate time), cannot be parsed (the file
 and line), or leaves fewer than ``max(min_per_class, cv_folds)`` good or bad labels usable.
