@@ -564,7 +564,9 @@ def _run_locked(spec: PipelineSpec, *, force: bool, echo: Callable[[str], None],
     reports: list[StageReport] = []
     rejects: list[pl.DataFrame] = []
     artifacts: dict[str, dict[str, str]] = {}
-    echo(f"pipeline {spec.name} ({spec.digest})  cache {spec.cache_dir}")
+    echo(f"pipeline {spec.name} ({spec.digest})  cache {spec.cache_dir}"
+         + (f"  engine {engine.describe()}" if engine is not None and engine.name == "local" else "")
+         + ("  engine ray" if engine is not None and engine.name == "ray" else ""))
     echo(f"{'#':>3} {'stage':<18} {'rows in':>9} → {'out':<9} {'dropped':>8}  {'by reason':<60} {'time':>8}")
     for s, key in zip(spec.stages, keys):
         entry = _entry_dir(spec, s, key)
