@@ -174,3 +174,19 @@ def test_replay_rows_are_the_default_general_eval(tmp_path):
     assert desc == "1 rows marked meta.replay (the mix stage's replay: block) held out of training (default: replay rows present)"
     assert general["id"][0] not in set(split.train["id"]) | set(split.eval["id"] if split.eval is not None else [])
     assert split.rows.curated == 27 == split.rows.train_split + split.rows.eval_split + split.rows.general_heldout
+
+
+def test_validate_general_eval_against_stages():
+    from pipelines.spec import load_spec
+    from train.spec import check_train_against_stages
+
+    spec = load_spec(Path(__file__).resolve().parent.parent / "pipelines" / "lima.yaml", check_files=False)
+    stages = [(s.name, s.params) for s in spec.stages]
+    assert check_train_against_stages(spec.train, stages) == []  # lima: mix replay + general_eval replay
+    no_replay = [(n, p) for n, p in stages if n != "mix"]
+    assert check_train_against_stages(spec.train, no_replay) == [
+        "train.general_eval.replay: no mix stage has a replay: block, so no row is marked meta.replay; add mix "
+        "replay: {source|path, share}, or give general_eval a path or source"]
+    bad = TrainSpec(general_eval={"source": "wiki"}, tiny={"hidden_size": 64})
+    assert check_train_against_stages(bad, stages)[0].startswith(
+        "train.general_eval.source: 'wiki' is not read by any input; declared sources: fastchat_identity, ")

@@ -190,16 +190,18 @@ def check_train_against_stages(train: TrainSpec | None, stages: list[tuple[str, 
       the train value would be ignored);
     - ``train.template`` different from the stage's ``template``;
     - ``train.model: tiny`` with a stage ``tokenizer`` other than ``tiny``, or another model with the stage's
-      ``tokenizer: tiny`` (rows counted and audited with another vocabulary than the one trained).
+      ``tokenizer: tiny`` (rows counted and audited with another vocabulary than the one trained);
+    - ``train.general_eval.replay`` without a ``mix`` stage that has a ``replay:`` block, or
+      ``train.general_eval.source`` that no read stage declares (``_general_eval_problems``).
     """
     if train is None:
         return []
+    out = _general_eval_problems(train, stages)
     staged = [p for name, p in stages if name == "chat_template"]
     if not staged:
-        return []
+        return out
     p = staged[-1]
     where = "the chat_template stage"
-    out = []
     if train.model == "tiny" and getattr(p, "tokenizer", "tiny") == "tiny" and train.tiny.vocab_size is not None \
             and train.tiny.vocab_size != getattr(p, "vocab_size", None):
         out.append(f"train.tiny.vocab_size: {train.tiny.vocab_size} differs from {where}'s vocab_size "
@@ -214,4 +216,21 @@ def check_train_against_stages(train: TrainSpec | None, stages: list[tuple[str, 
     elif train.model != "tiny" and tok == "tiny":
         out.append(f"train.model: {train.model} has its own tokenizer, but {where} counted rows with the tiny one: "
                    f"set its tokenizer: {train.model}")
+    return out
+
+
+def _general_eval_problems(train: TrainSpec, stages: list[tuple[str, BaseModel]]) -> list[str]:
+    """``train.general_eval`` against the stages: ``replay: true`` needs a ``mix`` stage with ``replay:``; a
+    ``source`` must be declared by a read stage's inputs (when there is a read stage with inputs)."""
+    ge = train.general_eval
+    if ge is None:
+        return []
+    out = []
+    if ge.replay and not any(name == "mix" and getattr(p, "replay", None) is not None for name, p in stages):
+        out.append("train.general_eval.replay: no mix stage has a replay: block, so no row is marked meta.replay; "
+                   "add mix replay: {source|path, share}, or give general_eval a path or source")
+    declared = {i.source for name, p in stages if name == "read" for i in (getattr(p, "inputs", None) or [])}
+    if ge.source is not None and declared and ge.source not in declared:
+        out.append(f"train.general_eval.source: {ge.source!r} is not read by any input; declared sources: "
+                   f"{', '.join(sorted(declared))}")
     return out
