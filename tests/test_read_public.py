@@ -327,3 +327,23 @@ def test_pairwise_files_with_keys_and_verdicts_in_other_languages(rec, choice):
     (msgs, meta), = conv_pairwise(rec)
     assert [(m["role"], m["content"]) for m in msgs] == [("user", q(ALPACA[1])), ("assistant", "E, G, B")]
     assert meta["pairwise_choice"] == choice and meta["rejected"] == "G, B, E"
+
+
+@pytest.mark.parametrize("name, prompt, answer, encoding", [
+    ("ru_cp1251.csv", ALPACA[1]["instruction"], "E, G, B", "cp1251"),
+    ("zh_gbk.csv", ZH1[0], ZH1[1], "gb18030"),
+    ("zh_utf16.tsv", ZH1[0], ZH1[1], None),
+])
+def test_spreadsheet_exports_in_legacy_encodings(name, prompt, answer, encoding):
+    res = read_file(P / name, "x")
+    assert [pairs(r) for r in res.rows] == [[("user", prompt), ("assistant", answer)]]
+    notes = [w for w in res.warnings if "not UTF-8" in w]
+    assert notes == ([f"{name}: not UTF-8; read as {encoding} (guessed from the file's first bytes)"] if encoding else [])
+
+
+def test_sniff_encoding_keeps_western_text_out_of_cp1251():
+    from curate.readers.sources import sniff_encoding
+
+    assert sniff_encoding("question,réponse\nQuelle est la capitale ?,à côté\n".encode("cp1252")) == "cp1252"
+    assert sniff_encoding("a,b\n1,2\n".encode("utf-8")) == "utf-8-sig"
+    assert sniff_encoding("Вопрос\tОтвет\n".encode("utf-16-le")) == "utf-16-le"

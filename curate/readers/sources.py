@@ -197,6 +197,50 @@ def _error_record(index: int, line: int, error: str, raw: str) -> RawRecord:
     return rec
 
 
+SNIFF_BYTES = 1 << 16
+
+
+def sniff_encoding(sample: bytes) -> str:
+    """Text encoding of a CSV/TSV/.txt file from its first bytes: a BOM (UTF-8, UTF-16, UTF-32) or
+    NUL bytes (UTF-16 without BOM, as Excel's "Unicode text" export) name it; valid UTF-8 is
+    ``utf-8-sig``; otherwise the legacy encoding spreadsheets write for the languages users have:
+    ``gb18030`` (Chinese GBK) when most decoded hanzi are common ones (GB2312 level 1), ``cp1251``
+    (Russian) when Cyrillic letters come in mostly-lowercase runs of their own (not single letters
+    inside Latin words, which is Western text misread), else ``cp1252`` (French, Spanish, German).
+    ``sample``: up to ``SNIFF_BYTES`` first bytes (decompressed)."""
+    if sample.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    head = sample[:400]
+    ctrl = [i for i, b in enumerate(head) if b < 0x09 or 0x0e <= b < 0x20]  # UTF-16 high bytes (0x00, 0x04...)
+    if head and len(ctrl) * 4 >= len(head):
+        return "utf-16-le" if sum(i % 2 for i in ctrl) * 2 > len(ctrl) else "utf-16-be"
+    import codecs
+
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)  # a cut last character is fine
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    zh = sample.decode("gb18030", errors="replace")
+    hanzi = [c for c in zh if "\u4e00" <= c <= "\u9fff"]
+    if hanzi and zh.count("\ufffd") * 20 < len(hanzi):
+        common = sum(0xB0 <= c.encode("gb18030")[0] <= 0xD7 for c in hanzi)
+        if common >= 0.7 * len(hanzi):
+            return "gb18030"
+    ru = sample.decode("cp1251", errors="replace")
+    cyr = [i for i, c in enumerate(ru) if "\u0400" <= c <= "\u04ff"]
+    if cyr:
+        lower = sum(ru[i].islower() for i in cyr)
+        in_latin = sum(any(0 <= j < len(ru) and ru[j].isascii() and ru[j].isalpha() for j in (i - 1, i + 1)) for i in cyr)
+        if lower >= 0.6 * len(cyr) and in_latin <= 0.2 * len(cyr):
+            return "cp1251"
+    return "cp1252"
+
+
 def sniff_delimiter(header: str) -> str:
     """The delimiter of a ``.csv`` file by its header line: ``,`` unless ``;`` (the CSV of French,
     Russian, German spreadsheets: ``Вопрос;Ответ``), a tab or ``|`` splits it into more cells
@@ -207,13 +251,22 @@ def sniff_delimiter(header: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
+def _note_encoding(box: Container, name: str, enc: str) -> None:
+    box.encoding = "utf-8" if enc == "utf-8-sig" else enc
+    if enc not in ("utf-8-sig", "utf-16", "utf-32", "utf-16-le", "utf-16-be"):
+        box.warnings.append(f"{name}: not UTF-8; read as {enc} (guessed from the file's first bytes)")
+
+
 def _load_table(path: Path, name: str, delimiter: str, codec: str | None, limit: int | None) -> Container:
     """CSV/TSV with a header row → one record per row (``{column: cell}``; empty cells → None)."""
     box = Container(kind="tsv" if delimiter == "\t" else "csv", compression=codec)
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     try:
         with _open_decompressed(path, codec) as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+            raw = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw
+            enc = sniff_encoding(raw.peek(SNIFF_BYTES)[:SNIFF_BYTES])
+            _note_encoding(box, name, enc)
+            text = io.TextIOWrapper(raw, encoding=enc, errors="replace", newline="")
             first = text.readline()
             if delimiter == ",":
                 delimiter = sniff_delimiter(first)
@@ -250,7 +303,10 @@ def _load_lines(path: Path, name: str, codec: str | None, limit: int | None) -> 
     box = Container(kind="lines", compression=codec)
     try:
         with _open_decompressed(path, codec) as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace")
+            raw = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw
+            enc = sniff_encoding(raw.peek(SNIFF_BYTES)[:SNIFF_BYTES])
+            _note_encoding(box, name, enc)
+            text = io.TextIOWrapper(raw, encoding=enc, errors="replace")
             for lineno, line in enumerate(text, 1):
                 if limit is not None and len(box.records) >= limit:
                     break
