@@ -16,8 +16,10 @@ stay stable per file whatever else the folder holds.
   (``fsspec.core.url_to_fs``; globs and folders too). Remote files are read into memory once.
 
 ``load_records(file, ...)`` returns a ``containers.Container`` for any of these: CSV/TSV (header
-row; one record per row, cells as strings, the line number where the row starts), ``.txt`` prompt
-lists (one prompt per non-blank line) and Arrow are read here, everything else by ``curate.readers.containers.load`` (remote bytes go through a temporary
+row; one record per row, cells as strings, the line number where the row starts; a ``.csv`` split
+at ``;``, tab or ``|`` when its header says so, ``sniff_delimiter``), ``.txt`` prompt lists (one
+prompt per non-blank line) and Arrow are read here; CSV/TSV/.txt text in UTF-8, UTF-16/32, or
+GBK/cp1251/cp1252 as spreadsheets export it (``sniff_encoding``, with a warning), everything else by ``curate.readers.containers.load`` (remote bytes go through a temporary
 file of the same name). ``file_signature(file)`` is what the read stage hashes into its cache key:
 the content for local files, fsspec's ``info()`` (etag/size/mtime) for remote ones.
 """
