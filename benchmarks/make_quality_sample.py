@@ -286,12 +286,14 @@ def rejected_pairs() -> list[dict]:
     return out
 
 
-def draw2(pool: list[dict], exclude: set[str], seed: int = SEED2) -> list[dict]:
-    """Round 2 draw: each QUOTAS2 cue's quota spread round-robin over sources, seeded."""
+def draw2(pool: list[dict], exclude: set[str], seed: int = SEED2, quotas: dict[str, int] | None = None,
+          prefix: str = "r2_") -> list[dict]:
+    """Round 2 (and 3) draw: each cue's quota (default ``QUOTAS2``) spread round-robin over
+    sources, seeded; the drawn cue is recorded as ``prefix + cue``."""
     rng = random.Random(seed)
     taken = set(exclude)
     out: list[dict] = []
-    for flag, n in QUOTAS2.items():
+    for flag, n in (QUOTAS2 if quotas is None else quotas).items():
         by_src: dict[str, list[dict]] = defaultdict(list)
         for r in sorted(pool, key=lambda r: r["id"]):
             if flag in r["flags"] and r["id"] not in taken:
@@ -304,7 +306,7 @@ def draw2(pool: list[dict], exclude: set[str], seed: int = SEED2) -> list[dict]:
                 if got < n and by_src[s]:
                     r = by_src[s].pop()
                     taken.add(r["id"])
-                    out.append({"id": r["id"], "source": r["source"], "lang": r["lang"], "flag": "r2_" + flag,
+                    out.append({"id": r["id"], "source": r["source"], "lang": r["lang"], "flag": prefix + flag,
                                 "prompt": r["prompt"], "response": r["response"]})
                     got += 1
     rng.shuffle(out)
@@ -376,14 +378,8 @@ def oasst_flagged_pairs() -> list[dict]:
 
 
 def draw3(pool: list[dict], exclude: set[str], seed: int = SEED3) -> list[dict]:
-    """Round 3 draw, like ``draw2`` but over QUOTAS3."""
-    global QUOTAS2
-    saved, QUOTAS2 = QUOTAS2, QUOTAS3
-    try:
-        rows = draw2(pool, exclude, seed)
-    finally:
-        QUOTAS2 = saved
-    return [dict(r, flag=r["flag"].replace("r2_", "r3_")) for r in rows]
+    """Round 3 draw: ``draw2`` over QUOTAS3."""
+    return draw2(pool, exclude, seed, QUOTAS3, "r3_")
 
 
 def main() -> None:
