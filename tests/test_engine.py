@@ -159,11 +159,21 @@ def test_stage_error_from_a_worker_ends_the_run_in_one_line(tmp_path):
     assert not (tmp_path / "entry").exists() and not list(tmp_path.glob(".tmp-*"))
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:ray.data.context")  # Ray's own DataContext fields
 def test_ray_engine_gives_the_same_curated_ids_as_the_local_engine(tmp_path):
     ray = pytest.importorskip("ray")
+    from pipelines.engines.ray import RayEngine
+
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         rep_r, _ = _run(tmp_path, "ray", engine="ray")
+        engine = RayEngine()  # uses the Ray this test started, leaves it running
+        with pytest.raises(ValueError, match=r"^row r#8 says boom$"):  # a task's ValueError stays one line
+            engine.run_stage(_RowLocalBoom(), _frame(9), Context())
+        same = engine.run_stage(registry.get("redact_pii")(), _frame(9).head(8), Context())
+        assert_frame_equal(same.kept, registry.get("redact_pii")().run(_frame(9).head(8), Context()).kept)
+        engine.close()
+        assert ray.is_initialized()
     finally:
         ray.shutdown()
     rep_l, _ = _run(tmp_path, "local", workers=1)
@@ -209,3 +219,4 @@ def test_run_help_lists_the_engine_options():
     assert res.exit_code == 0
     for opt in ("--engine [local|ray]", "--workers", "--ray-address ADDR"):
         assert opt in res.output, opt
+
