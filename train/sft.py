@@ -78,10 +78,10 @@ def train_model(curated_path: Path, spec: TrainSpec, out_dir: Path, *, seed: int
         return done
     device = config.resolve_device(spec)                                                        # 1
     template, stage_meta = mdl.resolve_template(spec, tokenizer_dir)                            # 2
+    fold = mdl.needs_system_fold(template, stage_meta)
     split = data.load_split(curated_path, spec.eval_fraction, spec.eval_per_source,             # 3
-                            fold_system=mdl.needs_system_fold(template, stage_meta), weight_column=spec.sample_weight)
-    split, general, general_desc = data.take_general_eval(split, spec.general_eval, curated_path,
-                                                          fold_system=mdl.needs_system_fold(template, stage_meta))
+                            fold_system=fold, weight_column=spec.sample_weight)
+    split, general, general_desc = data.take_general_eval(split, spec.general_eval, curated_path, fold_system=fold)
     texts = split.texts() if spec.model == "tiny" and tokenizer_dir is None else []
     model, tokenizer, model_desc = mdl.load_model_and_tokenizer(                                # 4
         spec, texts, tokenizer_dir, seed=seed, cuda=device.cuda, bf16=device.bf16, template=template)
