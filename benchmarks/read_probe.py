@@ -135,6 +135,8 @@ EXTRA = {
  "fr_pairwise_gagnant.jsonl": [{"question": "Quelle est la capitale ?", "réponse_gauche": "Lyon.", "réponse_droite": "Paris.", "gagnant": "droite"}],
  "zh_pairwise_shengzhe.jsonl": [{"问题": "法国的首都是哪里？", "回答1": "里昂。", "回答2": "巴黎。", "胜者": "回答2"}],
  "aqua_letter.jsonl": [{"question": "The capital of France?", "options": ["A)Lyon", "B)Paris"], "rationale": "Paris.", "correct": "B"}],
+ "zh_agieval.jsonl": [{"passage": None, "question": "法国的首都是？", "options": ["(A)里昂", "(B)巴黎"], "label": "B", "answer": None, "other": None}],
+ "zh_cmb_option_dict.jsonl": [{"exam_type": "医师考试", "question": "法国的首都是？", "option": {"A": "里昂", "B": "巴黎"}, "answer": "B", "explanation": "常识"}],
 }
 
 #: expected outcome per case: the answer text the first row must end with (default: A, or the
@@ -163,7 +165,7 @@ EXPECT = {
     "fr_reponse_attendue.jsonl": "Paris.", "ru_pravilny_otvet.jsonl": "Париж.", "ru_etalon.jsonl": "Париж.",
     "zh_biaozhun_daan.jsonl": "巴黎。", "zh_user_question_model_reply.jsonl": "巴黎。",
     "ru_pairwise_winner.jsonl": "Париж.", "fr_pairwise_gagnant.jsonl": "Paris.", "zh_pairwise_shengzhe.jsonl": "巴黎。",
-    "aqua_letter.jsonl": "B. B)Paris",
+    "aqua_letter.jsonl": "B. B)Paris", "zh_agieval.jsonl": "B. (B)巴黎", "zh_cmb_option_dict.jsonl": "B",
 }
 #: a few cases where the whole conversation must come out turn by turn (user, assistant, ...).
 TURNS = {"moss.jsonl": 4, "ultrachat.jsonl": 4, "belle_multiturn.jsonl": 4, "belle_multiturn_zh.jsonl": 4,

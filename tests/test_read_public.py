@@ -347,3 +347,18 @@ def test_sniff_encoding_keeps_western_text_out_of_cp1251():
     assert sniff_encoding("question,réponse\nQuelle est la capitale ?,à côté\n".encode("cp1252")) == "cp1252"
     assert sniff_encoding("a,b\n1,2\n".encode("utf-8")) == "utf-8-sig"
     assert sniff_encoding("Вопрос\tОтвет\n".encode("utf-16-le")) == "utf-16-le"
+
+
+def test_chinese_exam_layouts_agieval_and_cmb():
+    from curate.readers.formats import conv_pair
+
+    # AGIEval: answer null, the letter under label
+    agi = {"passage": None, "question": ZH1[0], "options": ["(A)红黄蓝", "(B)黑白灰"], "label": "A", "answer": None}
+    assert detect(agi) == "prompt_response"
+    assert conv_pair(agi)[0][0] == [{"role": "user", "content": ZH1[0] + "\n\nA. (A)红黄蓝\nB. (B)黑白灰"},
+                                    {"role": "assistant", "content": "A. (A)红黄蓝"}]
+    # CMB: options as an object keyed by letter
+    cmb = {"exam_type": "x", "question": ZH1[0], "option": {"B": "黑白灰", "A": "红黄蓝"}, "answer": "A"}
+    assert conv_pair(cmb)[0][0][0]["content"] == ZH1[0] + "\n\nA. 红黄蓝\nB. 黑白灰"
+    # an empty answer stays a prompt (C-Eval test split)
+    assert [m["role"] for m in conv_pair({"question": "q", "options": ["a", "b"], "answer": ""})[0][0]] == ["user"]

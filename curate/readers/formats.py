@@ -1303,13 +1303,18 @@ OPTION_ANSWER_KEYS = ("answer", "label", "correct_option", "answer_idx", "answer
 
 
 def _option_list(rec: dict) -> list[str] | None:
-    """Options of a multiple-choice record held as a list of 2-26 strings: under ``options`` or
-    ``endings`` (HellaSwag), or under ``choices`` beside an answer key (MMLU ``{question, choices,
-    answer: 1}``; without an answer key ``choices`` stays candidate answers)."""
-    k, opts = _get(rec, ("options", "choices_text", "options_list", "endings"))
+    """Options of a multiple-choice record held as a list of 2-26 strings (or an object keyed
+    ``A``, ``B``...: CMB ``option``): under ``options``/``option`` or ``endings`` (HellaSwag), or
+    under ``choices`` beside an answer key (MMLU ``{question, choices, answer: 1}``; without an
+    answer key ``choices`` stays candidate answers)."""
+    k, opts = _get(rec, ("options", "choices_text", "options_list", "endings", "option"))
     if k is None and _get(rec, OPTION_ANSWER_KEYS, present=True)[0] is not None:
         k, opts = _get(rec, ("choices",))
     opts = _maybe_json(opts)
+    if isinstance(opts, dict) and opts and all(isinstance(x, str) and len(x) == 1 for x in opts):
+        letters = sorted(opts, key=str.upper)  # CMB {"option": {"A": .., "B": ..}}
+        if [x.upper() for x in letters] == [chr(65 + i) for i in range(len(letters))]:
+            opts = [opts[x] for x in letters]
     if k is not None and isinstance(opts, list) and 2 <= len(opts) <= 26 and all(isinstance(o, str) for o in opts):
         return opts
     return None
@@ -1325,7 +1330,7 @@ def _option_answer(rec: dict) -> str | None:
         return None
     for key in OPTION_ANSWER_KEYS:
         k, v = _get(rec, (key,), present=True)
-        if k is None:
+        if k is None or v is None or v == "":
             continue
         if isinstance(v, str) and len(v.strip()) == 1 and v.strip().isalpha() and v.strip().isascii():
             i = ord(v.strip().upper()) - 65
