@@ -197,7 +197,8 @@ def test_engine_and_workers_in_yaml_do_not_change_the_digest(tmp_path):
     with pytest.raises(SpecError) as err:
         parse_spec(base + "engine: spark\nworkers: 0\n", "eng.yaml")
     text = err.value.report()
-    assert "engine: Input should be 'local' or 'ray'" in text and "workers: Input should be greater than or equal to 1" in text
+    assert "engine: Input should be 'local' or 'ray'" in text
+    assert "workers: Input should be greater than or equal to 1" in text
 
 
 def test_ray_engine_without_ray_installed_is_one_line(tmp_path, monkeypatch):

@@ -32,6 +32,9 @@ from curate.stage import Context, Stage, StageResult
 
 ENGINES = ("local", "ray")
 
+#: one chunk's result: kept rows, rejected rows, counters, artifacts
+ChunkResult = tuple[pl.DataFrame, pl.DataFrame, dict[str, Any], dict[str, str]]
+
 
 class EngineUnavailable(RuntimeError):
     """The engine cannot start (e.g. ``ray`` not installed, or the cluster cannot be reached);
@@ -108,12 +111,13 @@ def chunk_bounds(n: int, chunks: int) -> list[tuple[int, int]]:
     return out
 
 
-def run_chunk(stage_blob: bytes, ctx_fields: dict[str, Any], chunk: bytes) -> tuple[bytes, bytes, dict[str, Any], dict[str, str]]:
+def run_chunk(stage_blob: bytes, fields: dict[str, Any],
+              chunk: bytes) -> tuple[bytes, bytes, dict[str, Any], dict[str, str]]:
     """Worker body: run a pickled stage on one IPC chunk; return kept/rejected as IPC bytes,
     counters and artifacts. A ``ValueError`` propagates unchanged (the runner turns it into a
     one-line ``StageError``)."""
     stage: Stage = pickle.loads(stage_blob)
-    ctx = Context(**ctx_fields)
+    ctx = Context(**fields)
     res = stage.run(from_ipc(chunk), ctx)
     return to_ipc(res.kept), to_ipc(res.rejected), res.counters, res.artifacts
 
@@ -147,7 +151,7 @@ def merge_counters(parts: list[dict[str, Any]], stage: str = "") -> dict[str, An
     return out
 
 
-def merge_results(stage: Stage, parts: list[tuple[pl.DataFrame, pl.DataFrame, dict[str, Any], dict[str, str]]]) -> StageResult:
+def merge_results(stage: Stage, parts: list[ChunkResult]) -> StageResult:
     """One ``StageResult`` from per-chunk results in input order: kept rows concatenated (a column
     that is all-null in one chunk takes the type it has elsewhere), rejects concatenated
     (chunks with none skipped), counters summed (``merge_counters``), then rechunked so the frames

@@ -33,7 +33,8 @@ from typing import Any
 import polars as pl
 
 from curate.stage import Context, Stage, StageResult
-from pipelines.engines import EngineUnavailable, chunk_bounds, ctx_fields, default_workers, from_ipc, merge_results, to_ipc
+from pipelines.engines import (EngineUnavailable, chunk_bounds, ctx_fields, default_workers, from_ipc, merge_results,
+                               to_ipc)
 
 log = logging.getLogger("curatrain.engine")
 
