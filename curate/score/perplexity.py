@@ -38,6 +38,7 @@ from typing import Literal, Sequence
 
 import numpy as np
 
+from curate.progress import progress
 from curate.score.models import ScoreCache, sequence_keys
 
 log = logging.getLogger("curatrain.score")
@@ -151,7 +152,7 @@ def forward_nll(model, seqs: list[tuple[list[int], list[bool]]], batch_size: int
     order = sorted(range(len(seqs)), key=lambda i: -len(seqs[i][0]))
     dev = next(model.parameters()).device
     with torch.inference_mode():
-        for b in range(0, len(order), batch_size):
+        for b in progress(range(0, len(order), batch_size), "lm_score: batches", unit="batches"):
             idx = [i for i in order[b:b + batch_size] if sum(seqs[i][1])]
             if not idx:
                 continue

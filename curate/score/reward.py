@@ -24,6 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
+from curate.progress import progress
 from curate.score.models import ScoreCache, sequence_keys
 from curate.score.perplexity import SEP, Format, Turns
 
@@ -72,7 +73,7 @@ def forward_reward(model, tokenizer, encs: list[dict], batch_size: int) -> np.nd
     order = sorted(range(len(encs)), key=lambda i: -len(encs[i]["input_ids"]))
     dev = next(model.parameters()).device
     with torch.inference_mode():
-        for b in range(0, len(order), batch_size):
+        for b in progress(range(0, len(order), batch_size), "lm_score: batches", unit="batches"):
             idx = order[b:b + batch_size]
             batch = tokenizer.pad([encs[i] for i in idx], return_tensors="pt", return_attention_mask=True)
             logits = model(**{k: v.to(dev) for k, v in batch.items()}).logits

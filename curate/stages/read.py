@@ -33,6 +33,7 @@ from typing import Any, Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from curate.progress import progress
 from curate.readers import FORMATS, ReadError, prompt_index, read_file
 from curate.readers.formats import Options
 from curate.readers.sources import expand, file_signature, is_remote, load_records
@@ -226,7 +227,7 @@ class Read(Stage):
             if not files:
                 raise ValueError(f"inputs[{i}].path: no data file matches {inp.path}")
             kw = inp.read_kwargs()
-            for f in files:
+            for f in progress(files, f"read: {inp.source}", unit="files"):
                 res = read_file(f, inp.source, inp.format, limit=inp.limit, **kw)
                 for w in res.warnings:  # containers' warnings already start with the file name
                     ctx.log.warning("%s", w if w.startswith(Path(f.name).name) else f"{f.location}: {w}")
