@@ -52,7 +52,7 @@ def _drops(res):
 EXPECTED = {
     # soft refusals: an ethics excuse opening a short answer, a question back, a refused judgement
     "hh_rlhf_harmless_base_test.jsonl.gz#1195": ("refusal_boilerplate", 'stat_soft_refusal_turns=1 > 0 ("ethical for me to provide")'),
-    "hh_rlhf_harmless_base_test.jsonl.gz#2123": ("refusal_boilerplate", 'stat_soft_refusal_turns=1 > 0 ("Why are you asking")'),
+    "hh_rlhf_harmless_base_test.jsonl.gz#2123": ("refusal_boilerplate", 'stat_soft_refusal_turns=2 > 0 ("Why are you asking")'),
     "hh_rlhf_harmless_base_test.jsonl.gz#2284": ("refusal_boilerplate", 'stat_soft_refusal_turns=1 > 0 ("I really can’t make a judgment")'),
     "oasst2_filtered_openpaws.jsonl#287": ("refusal_boilerplate", 'stat_refusal_turns=1 > 0 ("я языковая модель ")'),
     # a real LIMA answer that stops on "... are:"

@@ -108,3 +108,106 @@ def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentenc
     n_words = len(words(prose))
     short = n_words <= max(max_words, max_prompt_ratio * len(words(prompt)))
     return SoftRefusal((opening and short) or share >= min_share, share, opening, first)
+
+
+# ---------------------------------------------------------------- declining by structure
+
+#: first person + negation + an ability/permission/knowledge verb, in en, zh, ru, fr, es, de (and
+#: the "I have no access/information/context" form). The phrase lists of ``refusal_patterns/`` name
+#: the forms we read; this names the *shape* of a decline, so unseen wordings of it match too.
+DECLINE_PATTERNS: dict[str, str] = {
+    "en": (
+    r"\bi(?:['’]m| am)? *(?:can['’]?t|cannot|can not|could(?:n['’]t| not)|won['’]t|will not|wouldn['’]t|would not"
+    r"|(?:['’]m|am) (?:unable|not able|not allowed|not permitted|not going|not in a position)|must decline|have to decline)"
+    r" (?:\w+ ){0,2}?(?:help|answer|assist|provide|give|tell|say|share|do|write|create|make|generate|comply|fulfil+|complete"
+    r"|predict|know|access|browse|see|view|open|read|determine|verify|confirm|recommend|diagnose|offer|produce|continue|engage"
+    r"|support|participate|discuss|comment|speculate|guess|judge|be sure|be certain|find|look|check|search|retrieve|play|translate)\b"
+    r"|\bi (?:do not|don['’]t|did not|didn['’]t) (?:currently )?have (?:(?:any|enough|sufficient|the|much|real-time|current|specific|direct"
+    r"|personal|up-to-date|more) ){0,2}(?:access|information|info|context|details|data|ability|capability|means|knowledge)\b"
+    r"|\bi (?:do not|don['’]t) (?:know (?:how to (?:answer|respond|help)|the answer|what you|anything about|enough about|much about|of any|if i can|the (?:exact|specific|current))|have an answer|have a way)\b"
+    ),
+    "zh": (
+    r"我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没有办法|不便|不太能|做不到)(?:为您|为你|给您|给你|向您|向你|直接)?"
+    r"(?:回答|提供|帮|协助|完成|访问|浏览|预测|确定|判断|给出|满足|处理|执行|获取|查看|打开|得知|回复|评论|告诉|确认|推荐|诊断|生成|搜索|查询|了解|知道)"
+    r"|我(?:目前|暂时|现在|并|还)?(?:没有|不具备)(?:办法|能力|权限|足够的|相关的?|具体的?|实时的?|访问|更多的?)(?:信息|数据|资料|上下文|背景|权限|能力|访问|办法)?"
+    r"|我不(?:清楚|知道|了解|确定)(?:您|你|这|该|具体|如何回答|答案)"
+    ),
+    "ru": (
+    r"\bя (?:не могу|не смогу|не в состоянии|не имею|не знаю|не располагаю|не уполномочен|не вправе|не способен)"
+    r"|\bу меня нет (?:доступа|информации|данных|возможности|сведений|контекста)"
+    ),
+    "fr": (
+    r"\bje ne (?:peux|pourrai|puis|suis pas en mesure|sais pas|dispose pas|suis pas capable|suis pas autorisé)"
+    r"|\bje n['’]ai pas (?:accès|d['’]informations?|la possibilité|la capacité|assez|suffisamment|de données)"
+    ),
+    "es": (
+    r"\b(?:yo )?no (?:puedo|podré|podría|tengo acceso|tengo (?:suficiente|información|datos|la capacidad)|sé|estoy en (?:condiciones|capacidad)"
+    r"|me es posible|soy capaz)"
+    ),
+    "de": (
+    r"\bich (?:kann|darf|werde|könnte) (?:\w+ ){0,3}?(?:nicht|keine?n?)\b|\bich habe keine?n? (?:Zugang|Zugriff|Informationen|Daten|Möglichkeit)"
+    r"|\bich weiß (?:es |das )?nicht\b"
+    r"|\bmir (?:liegen|fehlen) (?:keine )?(?:Informationen|Daten)"
+    ),
+}
+
+
+def decline_regex(langs: tuple[str, ...] | None = None) -> re.Pattern:
+    """``DECLINE_PATTERNS`` of ``langs`` (None = all) as one case-insensitive regex; languages without
+    a decline pattern (ja, ko, it, pt so far) are skipped, and none left gives a regex that never matches."""
+    langs = tuple(DECLINE_PATTERNS) if langs is None else tuple(l for l in langs if l in DECLINE_PATTERNS)
+    if not langs:
+        return re.compile(r"(?!x)x")
+    return re.compile("(?i)" + "|".join(f"(?:{DECLINE_PATTERNS[l]})" for l in langs))
+
+
+DECLINE_RE = decline_regex()
+
+#: prompts whose answer is in-character or rewritten text, where "I can't…" is the character's voice
+IN_CHARACTER_RE = re.compile(
+    r"(?i)\b(?:story|stories|dialogue|dialog|conversation between|role-?play|pretend|act as|you are an? |character|poem|lyrics|song"
+    r"|rewrite|rephrase|paraphrase|translate|continue the|fiction|scene|script|monologue|diary|letter)\b"
+    r"|故事|对话|扮演|角色|假设你是|假如你是|改写|重写|翻译|续写|对联|诗|歌词|台词|剧本|小说|日记|书信|造句"
+    r"|диалог|рассказ|истори|перевед|перепиш|представь|роль|histoire|dialogue|traduis|cuento|historia|traduce|Geschichte|übersetze")
+#: substance after a decline: a list item, code, a number, a table row, a link
+_SUBSTANCE_RE = re.compile(r"(?m)^\s*(?:[-*•+]|\d{1,3}[.)、])\s+\S|```|\d|^\s*\|.*\||https?://")
+_CJK_CHAR_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_rest_words: int = 40,
+             max_prompt_ratio: float = 0.5, pattern: re.Pattern | None = None) -> str | None:
+    """The decline phrase when ``text`` *opens by declining* and brings no substance after it, else None.
+
+    Structure, not a phrase list (issue 11): one of the first ``opening_sentences`` [2] sentences
+    matches ``DECLINE_RE`` (first person + negation + an ability, permission or knowledge verb:
+    "I can't predict…", "I don't have enough context…", "我无法…", "Я не могу…", "Je ne peux pas…",
+    "No puedo…", "Ich kann … nicht…"), and what follows that sentence has no substance: no list
+    item, code, digit, table row or link, and at most ``max_rest_words`` [40] words (CJK characters
+    count half a word each) — or the whole answer is under ``max_prompt_ratio`` [0.5] of the
+    prompt's words and ≤ 80 words. Not judged: answers with code, and prompts asking for a story,
+    dialogue, role-play, rewrite or translation (``IN_CHARACTER_RE``: the text's "I" is a
+    character's). "I can't browse the web, but here are five ways: 1. …" and
+    "I don't know the exact year, but it was around 1850." are kept. Thresholds are ours, set on
+    the tune half of ``benchmarks/quality_labels.jsonl`` and ``benchmarks/refusal_labels.jsonl``.
+    ``pattern``: ``decline_regex(langs)`` to restrict languages (default: all of ``DECLINE_PATTERNS``).
+    """
+    prose = strip_code(text)
+    if prose != text or IN_CHARACTER_RE.search(prompt[:1000]):  # code delivers something; a character may decline
+        return None
+    sents = sentences(prose)
+    for i, s in enumerate(sents[:opening_sentences]):
+        m = (pattern or DECLINE_RE).search(s)
+        if not m:
+            continue
+        start = prose.find(s)
+        if _SUBSTANCE_RE.search(prose[start + m.end():]):  # substance after the decline, its own sentence included
+            return None
+        rest = prose[start + len(s):]
+        ws = words(rest)
+        n_cjk = len(_CJK_CHAR_RE.findall(rest))
+        n_rest = len(ws) - n_cjk + n_cjk / 2
+        n_all = len(words(prose))
+        if n_rest <= max_rest_words or (n_all <= 80 and n_all <= max_prompt_ratio * len(words(prompt))):
+            return m.group(0)
+        return None
+    return None

@@ -95,7 +95,19 @@ def _find_duplicates(items: list[str]) -> tuple[int, int]:
     return dup_n, dup_chars
 
 
-def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: tuple[int, ...] = (5, 6, 7, 8, 9, 10)) -> dict[str, float]:
+_ITEM_LINE_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)、])\s")
+
+
+def _counted_line(line: str, min_words: int, min_item_words: int) -> bool:
+    """Whether a line takes part in the duplicate-line counts (see ``repetition_metrics``)."""
+    if not (min_words or min_item_words):
+        return True
+    n = len(words(line))
+    return n >= min_words and (n >= min_item_words or not _ITEM_LINE_RE.match(line))
+
+
+def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: tuple[int, ...] = (5, 6, 7, 8, 9, 10),
+                       min_line_words: int = 0, min_item_words: int = 0) -> dict[str, float]:
     """Gopher repetition metrics of ``text`` (datatrove ``GopherRepetitionFilter`` semantics).
 
     Returns fractions in [0, 1]:
@@ -113,15 +125,22 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
     made 19 % of answers fail ``dup_line_frac``). For mostly-CJK text (CJK characters are single
     words) n-grams are joined without spaces so the character shares stay comparable with
     space-separated languages.
+
+    ``min_line_words`` (default 0 = Gopher): lines and paragraphs with fewer words than this are not
+    counted either. Short lines repeat by design in chat answers — list items such as ingredients
+    ("- Salt"), the options of every survey question ("- 很满意"), chord lines ("C  F  G") — and
+    made most of the good answers the line metrics dropped on ``benchmarks/quality_labels.jsonl``.
+    ``min_item_words`` (default 0): the same for list-item lines ("- ", "* ", "1. "), which repeat as
+    the options of every question of a questionnaire or the steps of parallel recipes.
     """
     text = text.strip()
     n_chars = len(text) or 1
     out: dict[str, float] = {}
-    paras = [p for p in PARA_RE.split(text) if _ALNUM_RE.search(p)]
+    paras = [p for p in PARA_RE.split(text) if _ALNUM_RE.search(p) and (not min_line_words or len(words(p)) >= min_line_words)]
     dn, dc = _find_duplicates(paras)
     out["dup_para_frac"] = dn / len(paras) if paras else 0.0
     out["dup_para_char_frac"] = dc / n_chars
-    lines = [ln for ln in LINE_RE.split(text) if _ALNUM_RE.search(ln)]
+    lines = [ln for ln in LINE_RE.split(text) if _ALNUM_RE.search(ln) and _counted_line(ln, min_line_words, min_item_words)]
     dn, dc = _find_duplicates(lines)
     out["dup_line_frac"] = dn / len(lines) if lines else 0.0
     out["dup_line_char_frac"] = dc / n_chars
@@ -155,6 +174,23 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
 # ---------------------------------------------------------------- character ratios
 
 GOPHER_SYMBOL_RE = re.compile(r"#|\.\.\.|…")
+
+
+#: a prompt asking for verse, in the languages of the refusal pattern files
+VERSE_ASK_RE = re.compile(
+    r"(?i)\b(?:songs?|lyrics|poems?|poetry|verses?|rap|chant|anthem|jingle|hymn|ballad|limerick|haiku|sonnet|nursery rhyme"
+    r"|chanson|poème|canción|poema|lied|gedicht|canzone|песн\w*|стих\w*)\b|歌词|歌曲|首歌|诗|童谣")
+#: a section label of a song on a line of its own: "Chorus:", "[Verse 2]", "副歌：", "Припев:"
+VERSE_LABEL_RE = re.compile(
+    r"(?im)^\s*[\[(*]*\s*(?:chorus|refrain|pre-chorus|hook|bridge|outro|verse\s*\d*|副歌|合唱|主歌|桥段|припев|куплет|coro|estribillo|refrão)"
+    r"\s*\d*\s*[\])*]*\s*[:：]?\s*$")
+
+
+def is_verse(text: str, prompt: str = "") -> bool:
+    """True when ``text`` is a song or poem: ``prompt`` (first 500 characters) asks for verse, or ``text``
+    has at least one song section label line ("Chorus:", "[Verse 2]", "副歌："). Refrains repeat lines
+    and stanzas by design, so Gopher's line/paragraph/n-gram repetition does not apply to them."""
+    return bool(VERSE_ASK_RE.search(prompt[:500]) or VERSE_LABEL_RE.search(text))
 
 
 def alnum_ratio(text: str) -> float:

@@ -34,7 +34,11 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     claim, ethics lecture) opens a short answer (≤ ``soft_max_words`` [80] words or ≤
     ``soft_max_prompt_ratio`` [0.5] of its prompt's words), or soft sentences are ≥
     ``soft_min_share`` [0.5] of the prose, or the row's only answer is a short question back
-    (``soft_ask_back``; see ``curate.filters.refusal``). Drop when either is >
+    (``soft_ask_back``; see ``curate.filters.refusal``), or the row's last answer *declines by
+    structure* (``soft_decline``: an opening sentence with first person + negation + an ability,
+    permission or knowledge verb in en/zh/ru/fr/es/de, and no list, code, digit or more than
+    ``soft_decline_max_rest_words`` [40] words after it; ``curate.filters.refusal.declines``;
+    detail ``declines: <phrase>``). Drop when either is >
     ``max_refusal_turns`` [0] (the ShareGPT_Vicuna_unfiltered / WizardLM-uncensored practice).
     Detail quotes the first match. ``refusal_kinds`` picks sections.
 ``truncated_response``
@@ -76,7 +80,13 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     with them on, 303 of the 1,476 ShareGPT-sample + ShareGPT-zh rows were dropped for repetition
     (62 without), and the flagged answers we read were good ones (a product name such as "Google
     Cloud Speech-to-Text" repeated down a list, a table with a repeated column). Lines without any letter
-    or digit are not counted as duplicates (see ``curate.filters.text.repetition_metrics``).
+    or digit are not counted as duplicates (see ``curate.filters.text.repetition_metrics``), nor are
+    lines under ``repetition_min_line_words`` [4] words or list items under
+    ``repetition_min_item_words`` [8] (ingredients, questionnaire options, chord lines). URLs are
+    removed first; mostly-CJK turns need twice the minimum (a CJK character is one word); songs and
+    poems (``repetition_exempt_verse`` [True]: the prompt asks for verse or the answer has
+    "Chorus:"/"副歌：" labels) get no repetition metrics. On the tune half of
+    ``benchmarks/quality_labels.jsonl`` these cut good rows dropped as repetition from 11 to 3.
 ``degenerate``
     Per assistant turn (``curate.filters.degenerate``), worst over turns: ``stat_char_entropy`` <
     ``min_char_entropy`` [1.5 bits/char], ``stat_tail_loop`` > ``max_tail_loop`` [0.3 of the words
@@ -135,8 +145,8 @@ from pydantic import Field, model_validator
 
 from curate.filters import patterns
 from curate.filters.degenerate import DEGENERATE_KEYS, degenerate_metrics
-from curate.filters.refusal import asks_back, soft_refusal
-from curate.filters.text import alnum_ratio, repetition_metrics, strip_code, symbol_word_ratio, words
+from curate.filters.refusal import asks_back, decline_regex, declines, soft_refusal
+from curate.filters.text import CJK_RE, URL_RE, alnum_ratio, is_verse, repetition_metrics, strip_code, symbol_word_ratio, words
 from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, code_cut, truncation_signals
 from curate.registry import register
 from curate.stage import Context, FilterStage, StageParams, StageResult, split_by_rules
@@ -211,6 +221,12 @@ class Quality(FilterStage):
             0.5, gt=0, le=1, description="soft-phrase sentences making up this share of the prose: a refusal at any length")
         soft_ask_back: bool = Field(
             True, description="a last answer that is only a short question back counts as a soft refusal")
+        soft_decline: bool = Field(
+            True, description="an answer whose opening sentence declines (first person + negation + ability verb, "
+                              "6 languages) and brings no substance after it counts as a soft refusal "
+                              "(curate.filters.refusal.declines)")
+        soft_decline_max_rest_words: int = Field(
+            40, ge=0, description="words after the declining sentence (no list, code, digit) still counted as no answer")
         # truncation
         trunc_checks: list[TruncName] = Field(
             default_factory=lambda: list(TRUNCATION_REASONS) + ["continue"], min_length=1,
@@ -247,6 +263,16 @@ class Quality(FilterStage):
         # repetition (Gopher)
         repetition_min_words: int = Field(50, ge=1, description="Gopher: documents under 50 words are not judged")
         repetition_max_chars: int = Field(30_000, ge=100, description="characters of a turn scanned (speed cap)")
+        repetition_min_line_words: int = Field(
+            4, ge=0,
+            description="lines/paragraphs under this many words are not counted as duplicates (list items, survey options, "
+                        "chord lines repeat by design); 0 = Gopher")
+        repetition_min_item_words: int = Field(
+            8, ge=0, description="list-item lines under this many words are not counted as duplicates (the options of "
+                                 "every question of a questionnaire); 0 = Gopher")
+        repetition_exempt_verse: bool = Field(
+            True, description="no repetition metrics for songs/poems (the prompt asks for one, or the answer has "
+                              "Chorus/Refrain/副歌 section labels): refrains repeat by design")
         max_dup_para_frac: float = Field(0.30, ge=0, le=1)
         max_dup_line_frac: float = Field(0.30, ge=0, le=1)
         max_dup_para_char_frac: float = Field(0.20, ge=0, le=1)
@@ -348,6 +374,7 @@ class Quality(FilterStage):
             py["_fence"] = [int(r == "assistant" and code_cut(c) == "unclosed ``` fence") for r, c in zip(roles, contents)]
         if soft_on:
             soft_re = re.compile(patterns.refusal_pattern(("soft",), langs, rust=False))
+            decline_re = decline_regex(langs)
             soft: list = [None] * n
             soft_match: list = [None] * n
             # asking back counts only for a single answer (the last assistant turn is also the first):
@@ -357,7 +384,21 @@ class Quality(FilterStage):
                 if r == "assistant":
                     n_answers[rid] = n_answers.get(rid, 0) + 1
             final = [r == "assistant" and n_answers.get(rid) == 1 for rid, r in zip(row_ids, roles)]
+            # a decline counts in the row's last answer: earlier in a chat "I don't know what you mean" is a turn of the dialogue
+            last_a: set[int] = set()
+            seen_rows: set = set()
+            for i in range(n - 1, -1, -1):
+                if roles[i] == "assistant" and row_ids[i] not in seen_rows:
+                    seen_rows.add(row_ids[i])
+                    last_a.add(i)
             for i, hit in enumerate(turns.get_column("_soft_hit").to_list()):
+                if p.soft_decline and i in last_a:
+                    d = declines(contents[i], prompt_of[i], opening_sentences=p.soft_opening_sentences,
+                                 max_rest_words=p.soft_decline_max_rest_words, max_prompt_ratio=p.soft_max_prompt_ratio,
+                                 pattern=decline_re)
+                    if d:
+                        soft[i], soft_match[i] = 1, f"declines: {d}"
+                        continue
                 if hit or (final[i] and p.soft_ask_back and asks_back(contents[i], prompt_of[i])):
                     v = soft_refusal(contents[i], prompt_of[i], soft_re, opening_sentences=p.soft_opening_sentences,
                                      max_words=p.soft_max_words, max_prompt_ratio=p.soft_max_prompt_ratio,
@@ -381,11 +422,15 @@ class Quality(FilterStage):
             for i, (r, c) in enumerate(zip(roles, contents)):
                 if r != "assistant":
                     continue
-                t = strip_code(c[: p.repetition_max_chars])
-                if len(words(t)) < p.repetition_min_words:
+                t = URL_RE.sub(" ", strip_code(c[: p.repetition_max_chars]))
+                ws = words(t)
+                # a CJK character is one word: Gopher's 50-word minimum is ~2 characters per word
+                min_w = p.repetition_min_words * (2 if len(CJK_RE.findall(t)) * 2 > len(ws) else 1)
+                if len(ws) < min_w:
                     continue
-                if "repetition" in on:
-                    for k, v in repetition_metrics(t, TOP_N, dup_ns).items():
+                if "repetition" in on and not (p.repetition_exempt_verse and is_verse(t, prompt_of[i])):
+                    for k, v in repetition_metrics(t, TOP_N, dup_ns, min_line_words=p.repetition_min_line_words,
+                                                    min_item_words=p.repetition_min_item_words).items():
                         rep[k][i] = v
                 if "symbol_ratio" in on:
                     sym[i] = symbol_word_ratio(t)
