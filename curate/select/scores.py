@@ -14,6 +14,9 @@ column                         unit      meaning
 ``stat_cluster``               id        k-means cluster of the row's embedding
 ``stat_cluster_rarity``        [0, 1)    ``1 - size(cluster) / size(largest cluster)``
 ``stat_quality*``              any       written by the quality filters (higher = better); used if present
+``stat_ifd``                   ratio     ``lm_score``'s Instruction-Following Difficulty (higher = harder to follow,
+                                         the rows Cherry LLM keeps; drop IFD > 1 with ``lm_score.max_ifd``)
+``stat_reward``                logit     ``lm_score``'s reward-model score (higher = better; AlpaGasus)
 ``stat_select_score``          [0, 1]    the combined score (below)
 =============================  ========  ===================================================================
 
@@ -24,7 +27,8 @@ Combined score. Every component is turned into its **percentile rank** among the
 
 Default weights (``DEFAULT_WEIGHTS``): ``quality`` 1.0 (mean percentile of every ``stat_quality*``
 column; skipped when none exists), ``response_chars`` 0.5, ``complexity`` 0.5, ``turns`` 0.25,
-``nn_distance`` 0.5, ``cluster_rarity`` 0.25. This stands in for DEITA's complexity × quality score
+``nn_distance`` 0.5, ``cluster_rarity`` 0.25, and, when an ``lm_score`` stage ran before, ``ifd`` 1.0
+(Li et al. 2024, "From Quantity to Quality", NAACL) and ``reward`` 1.0 (AlpaGasus, Chen et al. 2024). This stands in for DEITA's complexity × quality score
 (arXiv 2312.15685), whose LLaMA-13B scorers need a GPU; response length is the Long Is More signal
 (ICML 2024), and the diversity terms reward rows far from others.
 """
@@ -45,6 +49,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "turns": 0.25,
     "nn_distance": 0.5,
     "cluster_rarity": 0.25,
+    "ifd": 1.0,
+    "reward": 1.0,
 }
 
 #: component name → column it ranks (``quality`` is special: all ``stat_quality*`` columns)
@@ -54,6 +60,8 @@ COMPONENT_COLUMNS = {
     "turns": "stat_turns",
     "nn_distance": "stat_nn_distance",
     "cluster_rarity": "stat_cluster_rarity",
+    "ifd": "stat_ifd",
+    "reward": "stat_reward",
 }
 
 #: chars per token for the token estimate when no ``stat_tokens`` column exists
