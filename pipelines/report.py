@@ -249,8 +249,9 @@ def _duplicates(rejects, curated, max_clusters: int, max_chars: int) -> list[dic
     return out
 
 
-def _metrics(rejects, curated, max_plots: int = 12) -> list[Figure]:
-    """Histograms of the ``stat_*`` columns a rule fired on, with the rule's threshold drawn."""
+def _metrics(rejects, curated, max_plots: int = 16) -> list[Figure]:
+    """Histograms of the ``stat_*`` columns a rule fired on, with the rule's threshold drawn: one
+    figure, one panel per metric (one ``savefig``: each costs ~1 s on a small CPU)."""
     import polars as pl
 
     plt = _plt()
@@ -265,22 +266,31 @@ def _metrics(rejects, curated, max_plots: int = 12) -> list[Figure]:
             except ValueError:
                 continue
     frames = [f for f in (curated, rejects) if f is not None]
-    figs = []
+    panels = []
     for col, (op, thr) in sorted(thresholds.items())[:max_plots]:
         vals = []
         for f in frames:
             if col in f.columns and f.schema[col].is_numeric():
                 vals += f.get_column(col).drop_nulls().cast(pl.Float64).to_list()
-        if not vals:
-            continue
-        fig, ax = plt.subplots(figsize=(4.2, 2.6))
+        if vals:
+            panels.append((col, op, thr, vals))
+    if not panels:
+        return []
+    ncols = min(4, len(panels))
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 2.5 * nrows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, (col, op, thr, vals) in zip(axes.flat, panels):
         ax.hist(vals, bins=40, color="#b279a2")
         ax.axvline(thr, color="#e45756", linestyle="--", label=f"drop if {op} {thr:g}")
         ax.set_yscale("log")
         ax.set_title(col, fontsize=9)
+        ax.tick_params(labelsize=7)
         ax.legend(fontsize=7)
-        figs.append(Figure(f"{col} (all rows that reached the rule; red: threshold)", _png(fig)))
-    return figs
+    fig.tight_layout()
+    return [Figure("Rule metrics of every row that reached the rule (log counts); red: the rule's threshold",
+                   _png(fig))]
 
 
 def _samples(rejects, per_reason: int, max_chars: int) -> list[dict]:
