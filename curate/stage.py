@@ -111,6 +111,10 @@ class Stage:
     #: each output row (kept or rejected) depends only on its own input row and every counter is a sum
     #: over rows, so an engine may run the stage on chunks in parallel (``pipelines.engines``).
     row_local: ClassVar[bool] = False
+    #: the stage reads ``ctx.seed``: only then does the pipeline seed enter its cache key (and, through
+    #: the chained keys, every later stage's), so changing the seed reruns no stage that ignores it.
+    #: A stage whose own ``seed`` param may override the pipeline's sets it per instance.
+    uses_seed: ClassVar[bool] = False
 
     def __init__(self, params: StageParams | None = None):
         self.params = params if params is not None else self.Params()

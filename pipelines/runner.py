@@ -3,7 +3,8 @@
 Cache: stage k's result lives in ``<cache_dir>/<k>_<name>_<key>/`` with ``kept.parquet``,
 ``rejected.parquet``, ``stats.json``, ``artifacts/`` and a ``_SUCCESS`` marker. The key hashes the
 previous stage's key, the stage name, its ``version``, its params, its ``fingerprint()`` (input
-file hashes for ``read``) and the pipeline seed, so editing stage k reruns k and everything after
+file hashes for ``read``) and, for a stage that reads it (``Stage.uses_seed``), the pipeline seed,
+so editing stage k reruns k and everything after
 it, and nothing before. Results are written to a temporary folder and renamed only when complete,
 so a crash never leaves a half-written entry that a rerun would trust.
 
@@ -173,9 +174,11 @@ def _hash(*parts: str) -> str:
 
 def stage_keys(spec: PipelineSpec) -> list[str]:
     """The cache key of every stage, in order (fingerprints are computed, nothing is run)."""
-    keys, prev = [], _hash("curatrain-v1", str(spec.seed))
+    keys, prev = [], _hash("curatrain-v2")
     for s in spec.stages:
-        prev = _hash(prev, s.name, s.cls.version, s.params_json(), s.build().fingerprint())
+        stage = s.build()
+        seed = str(spec.seed) if stage.uses_seed else ""
+        prev = _hash(prev, s.name, s.cls.version, s.params_json(), stage.fingerprint(), seed)
         keys.append(prev)
     return keys
 

@@ -161,3 +161,21 @@ output: {{dir: {tmp_path / 'out'}}}
     assert res.exit_code == 1
     assert res.output.strip().splitlines()[-1] == "error: stages[1] (test_refuser): target 37 rows but only 7 available"
     assert not any(p.name.startswith(".tmp-") for p in (tmp_path / "out" / ".cache").iterdir())
+
+
+def test_seed_enters_the_cache_key_only_at_stages_that_use_it(tmp_path):
+    from pipelines.runner import stage_keys
+
+    sample = "pipelines/data/sample/llamafactory_identity.json"
+
+    def keys(seed: int, near: str = "{stage: near_dedup}") -> list[str]:
+        text = (f"name: s\nseed: {seed}\nstages:\n  - stage: read\n    inputs: [{{path: {sample}, source: a}}]\n"
+                f"  - {{stage: normalize}}\n  - {near}\n  - {{stage: exact_dedup}}\n"
+                f"output: {{dir: {tmp_path / 'out'}}}\n")
+        return stage_keys(parse_spec(text, "s.yaml"))
+
+    a, b = keys(1), keys(2)
+    assert a[:2] == b[:2]                  # read and normalize ignore the seed: their cache survives
+    assert a[2] != b[2] and a[3] != b[3]   # near_dedup takes the pipeline seed; later stages chain on it
+    pinned = "{stage: near_dedup, seed: 7}"
+    assert keys(1, pinned) == keys(2, pinned)  # a stage's own seed overrides: no stage uses the pipeline's

@@ -18,7 +18,7 @@ against each prompt, by 13-gram overlap, a MinHash near-match checked by exact J
 prompts) a word-edit distance (rules, thresholds and their sources: ``curate.dedup.decontam``).
 
 Params (defaults): ``ngram`` 13, ``min_ngram`` 8, ``min_tokens`` 4, ``threshold`` 0.5,
-``shingle_ngram`` 2, ``max_edits`` 2, ``num_perm`` 128, ``seed`` 1, ``batch_size`` 20000 (turns
+``shingle_ngram`` 2, ``max_edits`` 2, ``num_perm`` 128, ``seed`` null (the pipeline seed), ``batch_size`` 20000 (turns
 per batch).
 
 Rejects: ``drop_reason`` ``eval_contamination``; ``drop_detail`` names the eval set, the item id
@@ -106,7 +106,7 @@ class Decontaminate(Stage):
         max_edits: int = Field(_D.max_edits, ge=0, le=4,
                                description="word edits allowed between a whole turn and a short prompt (0: off)")
         num_perm: int = Field(_D.num_perm, ge=8, le=1024, description="MinHash permutations")
-        seed: int = Field(_D.seed, ge=0, description="MinHash permutation seed")
+        seed: int | None = Field(None, ge=0, description="MinHash permutation seed; null: the pipeline seed")
         batch_size: int = Field(_D.batch_size, ge=1, description="training turns per batch (memory knob)")
 
         @model_validator(mode="after")
@@ -131,10 +131,16 @@ class Decontaminate(Stage):
                 out.append(f"eval_sets[{i}].path: {what}: {e.path} (relative to {Path.cwd()})")
             return out
 
-        def config(self) -> DecontamConfig:
+        def config(self, pipeline_seed: int = 1) -> DecontamConfig:
+            """The algorithm's settings; ``seed: null`` takes ``pipeline_seed``."""
+            seed = pipeline_seed if self.seed is None else self.seed
             return DecontamConfig(ngram=self.ngram, min_ngram=self.min_ngram, min_tokens=self.min_tokens,
                                   threshold=self.threshold, shingle_ngram=self.shingle_ngram, max_edits=self.max_edits,
-                                  num_perm=self.num_perm, seed=self.seed, batch_size=self.batch_size)
+                                  num_perm=self.num_perm, seed=seed, batch_size=self.batch_size)
+
+    def __init__(self, params: StageParams | None = None):
+        super().__init__(params)
+        self.uses_seed = self.params.seed is None
 
     @classmethod
     def check(cls, params, stages) -> list[str]:
@@ -203,7 +209,7 @@ class Decontaminate(Stage):
         p = self.params
         t0 = time.perf_counter()
         prompts = self.prompts(ctx)
-        index = build_index(prompts, p.config())
+        index = build_index(prompts, p.config(ctx.seed))
         if index.skipped.any():
             first = prompts[int(np.flatnonzero(index.skipped)[0])]
             ctx.log.warning("decontaminate: %d eval prompts shorter than min_tokens=%d tokens are not matched "

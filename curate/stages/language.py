@@ -76,6 +76,7 @@ class Language(FilterStage):
 
     name = "language"
     version = "2"
+    uses_seed = True  # langdetect's tie-break votes are seeded from the pipeline seed
 
     class Params(StageParams):
         keep: list[str] = Field(

@@ -14,7 +14,7 @@ param              default         meaning
 ``bands``/``rows`` null/null       LSH banding; null → datasketch FP/FN optimiser (0.5, 128 → 25×5)
 ``verify``         false           exact-Jaccard check of candidate pairs (drops LSH false positives)
 ``source_priority`` []             keeper tie-break (see ``curate.dedup.keeper``)
-``seed``           1               permutation seed (datasketch default)
+``seed``           null            permutation seed; null: the pipeline ``seed`` (datasketch's default is 1)
 ``batch_size``     8192            rows per streamed batch (memory knob)
 ``engine``         numpy           numpy or datasketch (``MinHash.bulk``); identical signatures
 ``cluster``        keeper          keeper: drop a row only if within ``threshold`` of its kept
@@ -93,7 +93,7 @@ class NearDedup(Stage):
         rows: int | None = Field(None, ge=1, description="rows per band (null: optimiser)")
         verify: bool = Field(_D.verify, description="check candidate pairs by exact Jaccard")
         source_priority: list[str] = Field(default_factory=list, description="keeper tie-break: earlier sources win")
-        seed: int = Field(_D.seed, ge=0, description="MinHash permutation seed")
+        seed: int | None = Field(None, ge=0, description="MinHash permutation seed; null: the pipeline seed")
         batch_size: int = Field(_D.batch_size, ge=1, description="rows per streamed batch")
         engine: Literal["numpy", "datasketch"] = Field(_D.engine, description="signature implementation")
         cluster: Literal["keeper", "component"] = Field(
@@ -108,13 +108,19 @@ class NearDedup(Stage):
                 raise ValueError(f"bands*rows = {self.bands * self.rows} must be <= num_perm = {self.num_perm}")
             return self
 
-        def config(self) -> NearDedupConfig:
+        def config(self, pipeline_seed: int = 1) -> NearDedupConfig:
+            """The algorithm's settings; ``seed: null`` takes ``pipeline_seed``."""
             d = self.model_dump(exclude={"source_priority"})
+            d["seed"] = pipeline_seed if self.seed is None else self.seed
             return NearDedupConfig(**d)
+
+    def __init__(self, params: StageParams | None = None):
+        super().__init__(params)
+        self.uses_seed = self.params.seed is None
 
     def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
         p = self.params
-        cfg = p.config()
+        cfg = p.config(ctx.seed)
         res = near_duplicates(df, cfg)
         t0 = time.perf_counter()
         cl = cluster_keepers(df, cfg, res, keeper_rank(df, p.source_priority))
