@@ -13,6 +13,7 @@ import pytest
 
 from curate.filters.refusal import decline_regex, declines
 from curate.filters.text import is_verse, repetition_metrics
+from curate.filters.truncation import truncation_signals
 from curate.schema import make_frame
 from curate.stage import Context
 from curate.stages.quality import Quality
@@ -108,3 +109,47 @@ def test_verse_and_short_line_repetition_metrics():
     long_items = "- the same long list item repeated here\n- the same long list item repeated here\n- other"
     assert repetition_metrics(long_items, min_line_words=4, min_item_words=8)["dup_line_frac"] == 0.0
     assert repetition_metrics(long_items, min_line_words=4, min_item_words=6)["dup_line_frac"] == pytest.approx(1 / 2)
+
+
+# ---------------------------------------------------------------- truncation: early stops by structure
+
+# LIMA #645 (llamafactory_lima.json), cut where a model stops early: after a section heading, after a
+# bare item number, inside the next item
+_LIMA_645 = ("Adrenal gland disease is a puzzling condition, and vets are not really sure of the cause. There are ways "
+             "to diagnose if your dog has this condition.\n\n## Identify symptoms\n\n1. Watch for odd patches of fur. "
+             "One of the first signs of adrenal gland disease is patches of hair that look different than the rest of "
+             "the coat.\n2. Look for symmetrical hair loss. When a dog has adrenal gland disease, the Pomeranian sheds "
+             "her fur right down to the skin.\n")
+
+
+@pytest.mark.parametrize("cut,sub,note", [
+    (_LIMA_645 + "\n## Diagnose the condition", "announced_missing", "ends on a heading or opener: '## Diagnose the condition'"),
+    (_LIMA_645 + "3.", "announced_missing", "ends on a heading or opener: '3.'"),
+    (_LIMA_645 + "3. Check the skin for dark patches. The skin under the lost fur often turns dark grey or black, and",
+     "list_cut", "last item stops mid-sentence: 'r the lost fur often turns dark grey or black, and'"),
+    ("| Fruit | Colour | Taste |\n|---|---|---|\n| Apple | Red | Sweet |\n| Lemon | Yellow",
+     "list_cut", "table row cut: 2 of 3 cells ('| Lemon | Yellow')"),
+    ("x" * 999 + "y", "length_limit", "exactly 1000 characters"),
+])
+def test_truncation_early_stops(cut, sub, note):
+    sig = truncation_signals(cut)
+    assert sig[sub] == note
+
+
+@pytest.mark.parametrize("good", [
+    _LIMA_645 + "3. Check the skin for dark patches.",  # the same list, finished
+    "| Fruit | Colour |\n|---|---|\n| Apple | Red |\n| Lemon | Yellow |",  # a complete table
+    "x" * 998 + "y.",  # 1,000 characters ending on a full stop
+    "#!/bin/bash\nfor f in *.txt; do\n  wc -l \"$f\"\ndone\n\n# Usage example: ./script.sh /home/user/docs",  # code comment
+])
+def test_truncation_early_stops_hard_negatives(good):
+    assert not any(truncation_signals(good).values())
+
+
+def test_list_item_end_pattern_on_real_rows(frame):
+    drops = _drops({"drop": ["truncated_response"]}, frame)
+    assert drops["sharegpt92k_sample_part_a.jsonl#439"] == (
+        "truncated_response", "list_cut: stat_trunc_list_cut=1 > 0 (last item stops mid-sentence: "
+                              "'ace challenges and obstacles, but perseverance and')")
+    # ten complete items, the last without "。": kept (a CJK character counts half a word here)
+    assert "carbonz0_zh-data-part-00.json#7294" not in drops

@@ -61,7 +61,8 @@ EXPECTED = {
                                    "'deal readings for a saltwater aquarium with a live rock are:')"),
     # a lone "." and leaked few-shot scaffolding
     "medicalgpt_sharegpt_zh_1K.json#672": ("degenerate", "stat_echo=1 > 0"),
-    "hikariming_alpaca-12345-15323_zh.json#2757": ("degenerate", "stat_leak_lines=9 > 0"),
+    "hikariming_alpaca-12345-15323_zh.json#2757": (  # leaked junk ending on a bare "-" item: truncation reports first
+        "truncated_response", "announced_missing: stat_trunc_announced_missing=1 > 0 (ends on a heading or opener: '-')"),
 }
 KEPT = [
     "hh_rlhf_harmless_base_test.jsonl.gz#1307",  # "I understand." to an insult: terse, not a refusal pattern
@@ -83,8 +84,9 @@ def test_stage_exact_drops_on_real_rows(frame):
     res = Quality(Quality.Params(drop=LIMA_PLUS)).run(frame, Context())
     assert _drops(res) == EXPECTED
     assert sorted(res.kept["id"].to_list()) == sorted(KEPT)
-    assert res.counters["dropped.degenerate"] == 2
-    assert res.counters["flagged.truncated_response.announced_missing"] == 1
+    assert res.counters["dropped.degenerate"] == 1
+    assert res.counters["flagged.degenerate"] == 2  # #2757 is flagged by both rules
+    assert res.counters["flagged.truncated_response.announced_missing"] == 2
     assert not any(c.startswith("_") for c in res.kept.columns + res.rejected.columns)
     for col in ("stat_soft_refusal_turns", "stat_trunc_list_cut", "stat_trunc_length_limit", "stat_char_entropy",
                 "stat_tail_loop", "stat_token_run", "stat_gibberish", "stat_echo", "stat_leak_lines", "stat_language_mismatch"):

@@ -15,12 +15,16 @@ reports them:
     the turn announces content it never delivers: it ends on a colon ("Here is the code:"; not a
     code line such as ``for x in y:``, nor the last empty field of a form or questionnaire),
     its last sentence only announces ("Here are some examples.", "以下是步骤。", "Вот пример."),
-    or a line announcing code ("Here is the code:") is followed by no code at all.
+    or a line announcing code ("Here is the code:") is followed by no code at all; or its last line
+    opens content that never comes: a heading ("### Step 3", "**Conclusion**"), "Step 3:",
+    "第三步", a bare "4." item, "First,", "For example,", "…such as", "首先，" (``_OPENER_LAST_RE``;
+    not in forms or code-dense turns).
 ``list_cut``
     the turn ends inside a list that is visibly incomplete: the line before the list announces N
     items ("Here are 5 tips:", "以下是3个建议：") and fewer follow; a numbered list stops at item 1;
-    or the last item stops mid-sentence, under 0.6 of the median item length, while every earlier
-    item (≥ 2) ends with a full stop.
+    or the last item stops mid-sentence — under 0.6 of the median item length, or ≥ 12 words, or on
+    a comma or function word — while every earlier item (≥ 2) ends with a full stop; or the turn ends
+    on a markdown table row with fewer cells than the header ("table row cut").
 ``no_terminal_punct``
     the last line is prose of ≥ ``min_words`` words, in a turn of ≥ ``min_chars`` characters, that
     ends without terminal punctuation in its script's convention (``. ! ? …`` for Latin and
@@ -32,7 +36,8 @@ reports them:
     bracket: mid-word or mid-sentence, even on a list or code line). The count is
     ``token_count`` when given (e.g. ``chat_template``'s ``stat_assistant_tokens`` for one-answer
     rows), else the estimate ``estimate_tokens`` (CJK characters ×1, other words ×1.3: BPE averages
-    of GPT-2/LLaMA tokenizers on English, ±15 %).
+    of GPT-2/LLaMA tokenizers on English, ±15 %). Also a turn of exactly ``CHAR_LIMITS``
+    characters (1,000, 2,000, 4,096…) that ends mid-word.
 
 Rules and thresholds are ours, written from the cut answers in ShareGPT and the hikariming
 ``*_unfinished.json`` translations, and measured on a set of answers cut at natural points
@@ -47,6 +52,8 @@ from curate.filters.text import CJK_RE, ENUM_SEP_RE, HASHTAG_END_RE, LIST_LINE_R
 
 TRUNCATION_REASONS = ("code_cut", "announced_missing", "list_cut", "no_terminal_punct", "length_limit")
 DEFAULT_LIMITS = (256, 512, 1024, 2048, 4096)
+#: exact character caps seen in exports and chat UIs
+CHAR_LIMITS = frozenset({1000, 1024, 1500, 2000, 2048, 3000, 4000, 4096, 5000, 8000, 8192, 10000})
 
 _FENCE_BLOCK_RE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 _STRING_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|`[^`\n]*`')
@@ -106,6 +113,17 @@ _CODE_WORD_RE = re.compile(r"(?i)\b(?:code|script|snippet|query|implementation)s
 _CODE_LINE_RE = re.compile(r"[;{}=()<>\[\]]|^\s{2,}\S|^\s*(?:def|class|import|from|SELECT|function|var|let|const|#include|\$)\b")
 
 
+#: a last line that opens content which never comes: a markdown heading, a bold-only title, "Step 3:",
+#: "第三步：", "Шаг 3", a bare "1." item, "First,", "For example,", "such as", "including", "首先，", "例如，"
+_OPENER_LAST_RE = re.compile(
+    r"(?i)^\s*(?:#{1,6}\s+[^\s:/=;{}()<>|$][^:/=;{}()<>|$\n]{0,79}[:：]?|\*\*[^*\n]{1,80}\*\*[:：]?|(?:step|part|phase|section|chapter|stage)\s+\d{1,2}\b[^.!?\n]{0,60}"
+    r"|第[一二三四五六七八九十\d]{1,3}[步章节部分]{1,2}[^。！？\n]{0,30}|(?:шаг|часть|этап)\s+\d{1,2}[^.!?\n]{0,60}"
+    r"|(?:\d{1,2}[.)、]|[-*•])\s*|(?:first(?:ly)?|second(?:ly)?|next|then|finally|for example|for instance|e\.g\.|such as|including"
+    r"|d['’]abord|premièrement|par exemple|primero|por ejemplo|zuerst|erstens|zum beispiel|во-первых|например|сначала)[,:]?"
+    r"|(?:首先|其次|然后|例如|比如|第一)[，,：:]?)\s*$"
+    r"|^.{0,200}\b(?:such as|including|for example|e\.g\.|like)[,:]?\s*$")
+
+
 def announced_missing(text: str) -> str | None:
     """Note when ``text`` announces content it never delivers (see module doc), else None."""
     t = text.rstrip()
@@ -115,6 +133,8 @@ def announced_missing(text: str) -> str | None:
     last = lines[-1].strip().strip("*_#> ")
     if t.endswith((":", "：")) and len(words(last)) >= 2 and not _CODE_COLON_RE.search(last) and not _form_like(lines):
         return f"ends on a colon: {last[-60:]!r}"
+    if len(lines) >= 3 and _OPENER_LAST_RE.match(lines[-1]) and not _form_like(lines) and code_density(t) <= 0.03:
+        return f"ends on a heading or opener: {lines[-1].strip()[-60:]!r}"
     if not _is_list_or_code(lines[-1]) and len(words(last)) >= 2:
         tail_sent = re.split(r"(?<=[.!?。！？])\s*", last.rstrip(".。"))[-1].strip()
         if ANNOUNCE_END_RE.search(tail_sent) and len(words(tail_sent)) <= 25:
@@ -207,6 +227,9 @@ def list_cut(text: str, prompt: str = "") -> str | None:
     if not t or t.count("```") % 2 == 1:
         return None
     lines = t.split("\n")
+    cut = _table_cut(lines)
+    if cut:
+        return cut
     item_idx = [i for i, ln in enumerate(lines) if _LIST_ITEM_RE.match(ln)]
     if not item_idx:
         return None
@@ -244,8 +267,30 @@ def list_cut(text: str, prompt: str = "") -> str | None:
         ends = [_item_end(lines, i, j) for i, j in zip(top_items, top_items[1:])]
         closed = sum(e in _SENT_END or e in _CLOSERS for e in ends)
         lens = sorted(len(lines[i]) for i in top_items[:-1])
-        if closed >= 2 and closed == len(ends) and len(last_line) < 0.6 * lens[len(lens) // 2]:
+        body = _LIST_ITEM_RE.sub("", last_line)
+        n_cjk = len(CJK_RE.findall(body))
+        n_last = len(words(body)) - n_cjk / 2  # a CJK character is half a word here
+        tail = body.split()[-1].lower() if body.split() else ""
+        long_open = n_last >= 12 or (tail in FUNCTION_WORDS or last_line[-1:] in ",，、")
+        if closed >= 2 and closed == len(ends) and (len(last_line) < 0.6 * lens[len(lens) // 2] or long_open):
             return f"last item stops mid-sentence: {last_line[-50:]!r}"
+    return None
+
+
+def _table_cut(lines: list[str]) -> str | None:
+    """Note when the turn ends on a markdown table row with fewer cells than the table's header row."""
+    rows = []
+    for ln in reversed(lines):
+        if ln.strip().startswith("|"):
+            rows.insert(0, ln.strip())
+        else:
+            break
+    if len(rows) < 3 or not re.match(r"^\|[\s:|-]+\|?$", rows[1]):
+        return None
+    cells = lambda r: len([c for c in r.strip("|").split("|")])  # noqa: E731
+    head, last = cells(rows[0]), cells(rows[-1])
+    if last < head or not rows[-1].endswith("|") and rows[-2].endswith("|"):
+        return f"table row cut: {last} of {head} cells ({rows[-1][-40:]!r})"
     return None
 
 
@@ -333,7 +378,11 @@ def estimate_tokens(text: str) -> int:
 def length_limit(text: str, token_count: int | None = None, limits: tuple[int, ...] = DEFAULT_LIMITS,
                  tolerance: float = 0.02) -> str | None:
     """Note when the turn's token count sits at a round generation limit and the turn ends open
-    (a letter, digit, comma or opening bracket: mid-word or mid-sentence), else None."""
+    (a letter, digit, comma or opening bracket: mid-word or mid-sentence), else None. Also when the
+    turn is *exactly* ``CHAR_LIMITS`` characters long (1,000, 2,000, 4,096…: a character cap of an
+    export or a UI) and does not end on a sentence end or closer (a cap cuts mid-word)."""
+    if len(text) in CHAR_LIMITS and text[-1:] not in _SENT_END and text[-1:] not in _CLOSERS and not text.endswith("```"):
+        return f"exactly {len(text)} characters"
     t = text.rstrip()
     if not t or not (t[-1].isalnum() or t[-1] in _OPEN_END):
         return None
