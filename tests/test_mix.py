@@ -274,3 +274,14 @@ def test_replay_errors():
         Mix.Params(weights={"a": 1, "c": 1}, replay={"source": "c", "share": 0.1})
     with pytest.raises(ValueError, match="replay 'c': share 90.0% of the mix needs 90 rows but only 30"):
         run(frame(a=10, c=30), weights={"a": 1}, replay={"source": "c", "share": 0.9})
+
+
+def test_check_replay_source_and_path():
+    stages = [("read", read_params("sharegpt", "oasst")), ("mix", None)]
+    assert Mix.check(Mix.Params(weights={"sharegpt": 1}, replay={"source": "oasst", "share": 0.1}), stages) == []
+    assert Mix.check(Mix.Params(weights={"sharegpt": 1}, replay={"source": "wiki", "share": 0.1}), stages) == [
+        "replay.source: 'wiki' is not read by any input; declared sources: oasst, sharegpt"]
+    assert Mix.check(Mix.Params(weights={"sharegpt": 1}, replay={"path": "no/such.jsonl", "share": 0.1,
+                                                                 "name": "oasst"}), stages) == [
+        "replay.path: no/such.jsonl is not a file",
+        "replay.name: 'oasst' is also a source read by the pipeline; pick another name"]

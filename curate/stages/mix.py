@@ -101,7 +101,8 @@ class Mix(Stage):
         category_weights: dict[str, dict[str, float]] | None = Field(
             None, description="source → {meta.category → weight} splitting that source's share")
         unit: Literal["rows", "tokens"] = Field("rows", description="what weights, total and caps count")
-        total: int | None = Field(None, ge=1, description="rows/tokens in the mix (default: largest without upsampling)")
+        total: int | None = Field(None, ge=1, description="rows/tokens in the mix, replay rows not counted (default: largest "
+                                                              "without upsampling)")
         caps: dict[str, int] | None = Field(None, description="source → most rows/tokens it may contribute")
         max_upsample: float = Field(1.0, ge=1.0, le=100.0,
                                     description="a row may appear up to ceil(this) times; 1 = no upsampling")
