@@ -8,7 +8,7 @@ by 5-fold stratified cross-validation (identical texts kept in one fold, seed 13
 ``quality`` stage with lima.yaml's ``drop:`` list on the same rows (no learning).
 
 Features are built exactly as the stage builds them: prompt = first user turn, response = the
-assistant turn, MiniLM embeddings (max_seq_length 256, cached under ``--cache-dir``), and the
+assistant turn, MiniLM embeddings (max_seq_length 128, cached under ``--cache-dir``), and the
 ``stat_*`` columns of the ``quality`` stage run with every rule enabled.
 
 Run (first run ~10 minutes on 2 busy cores: embedding ~1,250 texts for the features and again for the
@@ -43,6 +43,7 @@ SEED = 13
 FOLDS = 5
 THRESHOLD = 0.5
 COMPONENTS = 16  # the stage's default embedding_components
+MAX_SEQ = 128  # the stage's default max_seq_length
 CAVEATS = """Caveats:
 
 - The `stat_*` metrics come from the `quality` stage of the working tree at the time of the run, which
@@ -105,7 +106,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     emb = embed_texts([r["prompt"] for r in rows] + [r["response"] for r in rows], "default",
-                      max_seq_length=256, cache_dir=Path(a.cache_dir) / "embeddings")
+                      max_seq_length=MAX_SEQ, cache_dir=Path(a.cache_dir) / "embeddings")
     t_emb = time.perf_counter() - t0
     E = pair_features(emb[:len(rows)], emb[len(rows):]).astype(np.float64)
     print(f"embeddings: {t_emb:.1f} s", file=sys.stderr, flush=True)

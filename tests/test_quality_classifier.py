@@ -258,7 +258,7 @@ def test_real_embeddings_end_to_end(tmp_path):
     model, meta = load_model(res.artifacts["model"])
     assert meta["features"] == ["embeddings"] and meta["embedding_components"] == 16 and model.n_features_in_ == 769
     from curate.embed import embed_texts
-    e = embed_texts([r["prompt"] for r in rows] + [r["response"] for r in rows], cache_dir=emb)
+    e = embed_texts([r["prompt"] for r in rows] + [r["response"] for r in rows], max_seq_length=128, cache_dir=emb)
     again = model.predict_proba(pair_features(e[:40], e[40:]).astype(np.float64))[:, 1]
     assert np.allclose(again, [score[0][r["id"]] for r in rows])
     raw = stage(str(FIX), features=["embeddings"], cache_dir=emb, embedding_components=None).run(

@@ -13,7 +13,9 @@ Features (``features``):
 - ``embeddings``: ``[e(prompt), e(response), cos(e(prompt), e(response))]`` where e is the
   pipeline's sentence embedding (``curate.embed.embed_texts``, MiniLM by default, L2-normalised,
   cached under ``<pipeline cache>/embeddings`` and shared with semantic_dedup / diversity_select),
-  prompt = the first user turn, response = the assistant turns joined by newlines. Two vectors
+  prompt = the first user turn, response = the assistant turns joined by newlines, each truncated
+  to ``max_seq_length`` [128] word pieces, the setting under which lima.yaml's semantic_dedup and
+  the quality stage's relevance rule already cached them (single-turn rows). Two vectors
   rather than one "prompt [SEP] response" text so the cached prompt vectors are reused and the
   cosine (relevance) is explicit. 2·384 + 1 = 769 columns with MiniLM, reduced by PCA to
   ``embedding_components`` (16) before the classifier: on our labels the raw block overfits and
@@ -36,8 +38,9 @@ Cross-validation: ``cv_folds``-fold stratified, identical (prompt, response) tex
 fold, seeded from the pipeline ``seed``; positive class = bad. Logged at fit time (INFO on
 ``ctx.log``: shown by ``curatrain run -v``) and kept as the counters ``cv_precision``,
 ``cv_recall``, ``cv_good_dropped``, ``cv_roc_auc`` in stats.json. Measured on our own 626 labels
-(benchmarks/results/quality_classifier.md): logistic, embeddings + stats, ROC-AUC 0.88, recall
-0.74 of bad rows at 0.13 of good rows dropped.
+(benchmarks/results/quality_classifier.md): logistic, embeddings + stats, ROC-AUC 0.86, precision
+0.62, recall 0.74 of bad rows at 0.13 of good rows dropped (the quality rules alone: recall 0.51
+at 0.06). With ``max_seq_length: 256`` an earlier run gave 0.88 (different stat_* code then).
 
 Errors (one line): a labels file that does not exist (at validate time), cannot be parsed (the file
 and line), or leaves fewer than ``max(min_per_class, cv_folds)`` good or bad labels usable.
@@ -92,7 +95,9 @@ class QualityClassifier(Stage):
         embedding_components: int | None = Field(
             16, ge=1, le=768, description="PCA components kept of the embedding block; null: all 2d+1 columns")
         embed_model: str = Field("default", min_length=1, description="'default' (offline MiniLM), a local path or hub id")
-        max_seq_length: int = Field(256, ge=8, le=8192, description="word pieces embedded per text")
+        max_seq_length: int = Field(128, ge=8, le=8192,
+                                    description="word pieces embedded per text (128: the cache key lima.yaml's "
+                                                "semantic_dedup and the quality stage's relevance use)")
         batch_size: int = Field(64, ge=1, description="texts per embedding forward pass")
         cache_dir: str | None = Field(None, description="embedding cache; null: <pipeline cache>/embeddings")
 
