@@ -81,6 +81,7 @@ class QualityClassifier(Stage):
 
     name = "quality_classifier"
     version = "1"
+    uses_seed = True  # cross-validation folds and the model's random state
 
     class Params(StageParams):
         labels: str = Field(..., min_length=1, description="label file (.jsonl or .csv, docs/labels.md)")
