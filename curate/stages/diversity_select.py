@@ -75,6 +75,7 @@ class DiversitySelect(Stage):
 
     name = "diversity_select"
     version = "1"
+    uses_seed = True  # k-means, k-center and random selection draw from the pipeline seed
 
     class Params(StageParams):
         method: Literal["repr_filter", "kcenter", "cluster_balanced", "longest", "random"] = Field(

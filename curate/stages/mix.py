@@ -94,6 +94,7 @@ class Mix(Stage):
 
     name = "mix"
     version = "1"
+    uses_seed = True  # which rows fill a quota and which are upsampled
 
     class Params(StageParams):
         weights: dict[str, float] | None = Field(
