@@ -64,7 +64,8 @@ def test_declines_by_structure_exact_details(frame):
 
 def test_refusal_languages_restrict_declines(frame):
     drops = _drops({"drop": ["refusal_boilerplate"], "refusal_languages": ["zh"]}, frame)
-    assert set(drops) == {"llamafactory_oaast_sft_zh.json#310", "llamafactory_oaast_sft_zh.json#237"}
+    assert set(drops) == {"llamafactory_oaast_sft_zh.json#310", "llamafactory_oaast_sft_zh.json#237",
+                          "medicalgpt_sharegpt_zh_1K.json#427"}  # the last by the zh hard pattern "对不起，我不能"
 
 
 def test_repetition_keeps_songs_lists_and_questionnaires(frame):
@@ -153,3 +154,26 @@ def test_list_item_end_pattern_on_real_rows(frame):
                               "'ace challenges and obstacles, but perseverance and')")
     # ten complete items, the last without "。": kept (a CJK character counts half a word here)
     assert "carbonz0_zh-data-part-00.json#7294" not in drops
+
+
+# ---------------------------------------------------------------- AI self-descriptions asked for by the prompt
+
+def test_ai_roleplay_keeps_requested_voice_not_refusals(frame):
+    drops = _drops({"drop": ["refusal_boilerplate"]}, frame)
+    for k in ("gpteacher_roleplay_simple_deduped.json#1271",  # "Role play as an AI assistant who has gained sentience"
+              "gpteacher_roleplay_simple_deduped.json#851",   # "Roleplay as an AI character visiting an amusement park"
+              "medicalgpt_sharegpt_zh_1K.json#571"):          # "扮演一个名叫西蒙娜的虚构语言模型…写作"
+        assert k not in drops, k
+    # a DAN jailbreak also casts the model as an AI, but the answer is an explicit refusal: still dropped
+    assert drops["medicalgpt_sharegpt_zh_1K.json#427"] == ("refusal_boilerplate", 'stat_refusal_turns=1 > 0 ("对不起，我不能")')
+    old = _drops({"drop": ["refusal_boilerplate"], "refusal_exempt_ai_roleplay": False}, frame)
+    assert old["gpteacher_roleplay_simple_deduped.json#1271"] == ("refusal_boilerplate", 'stat_refusal_turns=1 > 0 ("I am an AI assistant")')
+
+
+def test_input_prompt_colon_is_not_announced_content():
+    menu = "Welcome to the Underground BBS!\n\n1. Read mail\n2. Play a game\n3. Log off\n\nEnter your choice:"
+    assert truncation_signals(menu)["announced_missing"] is None
+    assert truncation_signals("请模拟终端。\n\n1. 登录\n2. 注册\n\n请进行您的选择：")["announced_missing"] is None
+    # hard negative: an announcement that never delivers still fires
+    assert truncation_signals("Sure, I can help with that.\n\nHere are the steps to install it:")["announced_missing"] == \
+        "ends on a colon: 'Here are the steps to install it:'"

@@ -211,3 +211,18 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
             return m.group(0)
         return None
     return None
+
+
+#: the prompt casts the answerer as an AI or language model character ("play an AI", "从一个语言模型的角度")
+_AI_ROLE_RE = re.compile(
+    r"(?i)\b(?:as an?|play(?:ing)?|pretend(?:ing)? to be|you are an?|perspective of an?|point of view of an?)\s+(?:[\w-]+\s+){0,3}?(?:AI|language model|chatbot)\b"
+    r"|(?:扮演|作为|从|假设你是)[^。\n]{0,20}(?:语言模型|人工智能|AI)|(?:в роли|от лица)[^.\n]{0,20}(?:ИИ|языков)")
+
+
+def ai_roleplay_prompt(prompt: str) -> bool:
+    """True when ``prompt`` (first 1,000 characters) asks for in-character or creative text
+    (``IN_CHARACTER_RE``) *and* casts the writer as an AI or language model: there "As a language
+    model, I…" is the requested voice, not boilerplate (``medicalgpt_sharegpt_zh_1K.json#571``:
+    "扮演一个名叫西蒙娜的虚构语言模型…从一个语言模型的角度…写作")."""
+    head = prompt[:1000]
+    return bool(IN_CHARACTER_RE.search(head) and _AI_ROLE_RE.search(head))

@@ -124,6 +124,11 @@ _OPENER_LAST_RE = re.compile(
     r"|^.{0,200}\b(?:such as|including|for example|e\.g\.|like)[,:]?\s*$")
 
 
+#: a last line that asks the user for input (a simulated terminal, menu or game): "Enter your choice:", "请选择："
+_INPUT_PROMPT_RE = re.compile(r"(?i)\b(?:enter|type|input|choose|select|pick)\b.{0,30}[:：]$|\byour (?:choice|selection|answer|move|command)\b.{0,10}[:：]$"
+                              r"|请(?:输入|选择|进行您的选择|作出选择|回复)[^。！？\n]{0,10}[:：]$|(?:введите|выберите)[^.!?\n]{0,30}[:：]$")
+
+
 def announced_missing(text: str) -> str | None:
     """Note when ``text`` announces content it never delivers (see module doc), else None."""
     t = text.rstrip()
@@ -131,7 +136,8 @@ def announced_missing(text: str) -> str | None:
         return None
     lines = [ln for ln in t.split("\n") if ln.strip()]
     last = lines[-1].strip().strip("*_#> ")
-    if t.endswith((":", "：")) and len(words(last)) >= 2 and not _CODE_COLON_RE.search(last) and not _form_like(lines):
+    if t.endswith((":", "：")) and len(words(last)) >= 2 and not _CODE_COLON_RE.search(last) and not _form_like(lines) \
+            and not _INPUT_PROMPT_RE.search(last):
         return f"ends on a colon: {last[-60:]!r}"
     if len(lines) >= 3 and _OPENER_LAST_RE.match(lines[-1]) and not _form_like(lines) and code_density(t) <= 0.03:
         return f"ends on a heading or opener: {lines[-1].strip()[-60:]!r}"

@@ -40,7 +40,11 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     ``soft_decline_max_rest_words`` [40] words after it; ``curate.filters.refusal.declines``;
     detail ``declines: <phrase>``). Drop when either is >
     ``max_refusal_turns`` [0] (the ShareGPT_Vicuna_unfiltered / WizardLM-uncensored practice).
-    Detail quotes the first match. ``refusal_kinds`` picks sections.
+    Detail quotes the first match. ``refusal_kinds`` picks sections. ``refusal_exempt_ai_roleplay``
+    [True]: an ``[ai_disclaimer]`` match ("I am an AI assistant") does not count in a chat whose
+    first prompt (or the turn's own prompt) asks for role-play or creative text *as* an AI or
+    language model (``curate.filters.refusal.ai_roleplay_prompt``; GPTeacher role-play, e.g.
+    "Role play as an AI assistant who has gained sentience"); explicit refusals still count.
 ``truncated_response``
     Named sub-reasons of the last assistant turn, each a 0/1 column ``stat_trunc_<name>`` and named
     first in ``drop_detail`` (``list_cut: stat_trunc_list_cut=1 > 0 (announced 5 items, 2 given)``),
@@ -145,7 +149,7 @@ from pydantic import Field, model_validator
 
 from curate.filters import patterns
 from curate.filters.degenerate import DEGENERATE_KEYS, degenerate_metrics
-from curate.filters.refusal import asks_back, decline_regex, declines, soft_refusal
+from curate.filters.refusal import ai_roleplay_prompt, asks_back, decline_regex, declines, soft_refusal
 from curate.filters.text import CJK_RE, URL_RE, alnum_ratio, is_verse, repetition_metrics, strip_code, symbol_word_ratio, words
 from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, code_cut, truncation_signals
 from curate.registry import register
@@ -221,6 +225,9 @@ class Quality(FilterStage):
             0.5, gt=0, le=1, description="soft-phrase sentences making up this share of the prose: a refusal at any length")
         soft_ask_back: bool = Field(
             True, description="a last answer that is only a short question back counts as a soft refusal")
+        refusal_exempt_ai_roleplay: bool = Field(
+            True, description="no hard refusal/AI-disclaimer match in answers to prompts that ask to write as an AI "
+                              "or language model (role-play, creative writing: curate.filters.refusal.ai_roleplay_prompt)")
         soft_decline: bool = Field(
             True, description="an answer whose opening sentence declines (first person + negation + ability verb, "
                               "6 languages) and brings no substance after it counts as a soft refusal "
@@ -367,6 +374,21 @@ class Quality(FilterStage):
             elif r == "assistant":
                 prompt_of[i] = last_u
         py["_prompt_of"] = prompt_of
+        if "refusal_boilerplate" in on and p.refusal_exempt_ai_roleplay:
+            # "作为一个语言模型，我…" is the requested voice when the prompt asks to write *as* an AI / language model
+            # only the AI self-description is cleared: an explicit refusal ("对不起，我不能协助…") to a DAN-style
+            # jailbreak that also casts the model as an AI stays a refusal
+            ai_re = re.compile(patterns.refusal_pattern(("ai_disclaimer",), langs, rust=False))
+            ref = turns.get_column("_refusal").to_list()
+            first_u: dict = {}
+            for rid, r, c in zip(row_ids, roles, contents):
+                if r == "user" and rid not in first_u:
+                    first_u[rid] = c
+            role_rows = {rid for rid, c in first_u.items() if ai_roleplay_prompt(c)}  # the role holds for the chat
+            cleared = [None if (m is not None and ai_re.search(m) and (row_ids[i] in role_rows or ai_roleplay_prompt(prompt_of[i])))
+                       else m for i, m in enumerate(ref)]
+            if cleared != ref:
+                turns = turns.with_columns(pl.Series("_refusal", cleared, dtype=pl.String))
         if "templated_identity" in on:
             py["_identity"] = [int(r == "user" and patterns.is_identity_question(c)) for r, c in zip(roles, contents)]
         if "truncated_response" in on:
