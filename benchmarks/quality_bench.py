@@ -5,6 +5,7 @@ Reproduces every figure in ``benchmarks/results/quality.md``::
     .venv/bin/python benchmarks/quality_bench.py refusal   # (a) benchmarks/refusal_labels.jsonl (tune / holdout)
     .venv/bin/python benchmarks/quality_bench.py trunc     # (b) good answers cut at natural points
     .venv/bin/python benchmarks/quality_bench.py labels    # (c) benchmarks/quality_labels.jsonl, halves by hash of the response
+    .venv/bin/python benchmarks/quality_bench.py labels --split tune   # the half rules are developed on
     .venv/bin/python benchmarks/quality_bench.py speed     # conversations/s of before / after / after+ on 4 shared files
     .venv/bin/python benchmarks/quality_bench.py all
     options: --relevance (also run the embedding off_topic rule in `labels`), --show N (misses to print)
@@ -250,7 +251,7 @@ def bench_trunc(show: int) -> None:
 # ---------------------------------------------------------------- (c) quality_labels.jsonl
 
 
-def bench_labels(show: int, relevance: bool) -> None:
+def bench_labels(show: int, relevance: bool, splits: tuple[str, ...] = ("tune", "holdout")) -> None:
     if not QUALITY_LABELS.exists():
         print(f"\n## (c) {QUALITY_LABELS.name}: not present yet")
         return
@@ -258,7 +259,7 @@ def bench_labels(show: int, relevance: bool) -> None:
     df = pair_frame(rows)
     print(f"\n## (c) {QUALITY_LABELS.name}: {len(rows)} rows {dict(Counter(r['label'] for r in rows))} ({uptime()})")
     sts = stages(["off_topic"] if relevance else None)
-    for split in ("tune", "holdout"):
+    for split in splits:
         sel = [r for r in rows if half(r["response"]) == split]
         print(f"\n[{split}] {len(sel)} rows {dict(sorted(Counter(r['label'] for r in sel).items()))}")
         for name, st in sts:
@@ -309,13 +310,15 @@ def main() -> None:
     ap.add_argument("what", choices=["refusal", "trunc", "labels", "speed", "all"])
     ap.add_argument("--show", type=int, default=0, help="print up to N misses / false drops per split")
     ap.add_argument("--relevance", action="store_true", help="also run the off_topic embedding rule in `labels`")
+    ap.add_argument("--split", choices=["tune", "holdout", "both"], default="both",
+                    help="halves of quality_labels.jsonl to score in `labels`: develop on `tune`, report `holdout` once")
     a = ap.parse_args()
     if a.what in ("refusal", "all"):
         bench_refusal(a.show)
     if a.what in ("trunc", "all"):
         bench_trunc(a.show)
     if a.what in ("labels", "all"):
-        bench_labels(a.show, a.relevance)
+        bench_labels(a.show, a.relevance, ("tune", "holdout") if a.split == "both" else (a.split,))
     if a.what in ("speed", "all"):
         bench_speed()
 

@@ -191,12 +191,15 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
     the tune half of ``benchmarks/quality_labels.jsonl`` and ``benchmarks/refusal_labels.jsonl``.
     ``pattern``: ``decline_regex(langs)`` to restrict languages (default: all of ``DECLINE_PATTERNS``).
     """
+    pat = pattern or DECLINE_RE
+    if not pat.search(text[:1500]):  # fast path: no decline anywhere near the opening
+        return None
     prose = strip_code(text)
     if prose != text or IN_CHARACTER_RE.search(prompt[:1000]):  # code delivers something; a character may decline
         return None
     sents = sentences(prose)
     for i, s in enumerate(sents[:opening_sentences]):
-        m = (pattern or DECLINE_RE).search(s)
+        m = pat.search(s)
         if not m:
             continue
         start = prose.find(s)

@@ -100,7 +100,7 @@ _ITEM_LINE_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)、])\s")
 
 def _counted_line(line: str, min_words: int, min_item_words: int) -> bool:
     """Whether a line takes part in the duplicate-line counts (see ``repetition_metrics``)."""
-    if not (min_words or min_item_words):
+    if not (min_words or min_item_words) or len(line) >= 160:  # a 160-character line has 8+ words (speed)
         return True
     n = len(words(line))
     return n >= min_words and (n >= min_item_words or not _ITEM_LINE_RE.match(line))
@@ -136,7 +136,8 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
     text = text.strip()
     n_chars = len(text) or 1
     out: dict[str, float] = {}
-    paras = [p for p in PARA_RE.split(text) if _ALNUM_RE.search(p) and (not min_line_words or len(words(p)) >= min_line_words)]
+    paras = [p for p in PARA_RE.split(text)
+             if _ALNUM_RE.search(p) and (not min_line_words or len(p) >= 160 or len(words(p)) >= min_line_words)]
     dn, dc = _find_duplicates(paras)
     out["dup_para_frac"] = dn / len(paras) if paras else 0.0
     out["dup_para_char_frac"] = dc / n_chars
