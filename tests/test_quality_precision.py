@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from curate.filters.refusal import decline_regex, declines
+from curate.filters.refusal import decline_regex, declines, ethics_lecture
 from curate.filters.text import is_verse, repetition_metrics
 from curate.filters.truncation import truncation_signals
 from curate.schema import make_frame
@@ -65,7 +65,8 @@ def test_declines_by_structure_exact_details(frame):
 def test_refusal_languages_restrict_declines(frame):
     drops = _drops({"drop": ["refusal_boilerplate"], "refusal_languages": ["zh"]}, frame)
     assert set(drops) == {"llamafactory_oaast_sft_zh.json#310", "llamafactory_oaast_sft_zh.json#237",
-                          "medicalgpt_sharegpt_zh_1K.json#427"}  # the last by the zh hard pattern "对不起，我不能"
+                          "medicalgpt_sharegpt_zh_1K.json#427",  # by the zh hard pattern "对不起，我不能"
+                          "medicalgpt_sharegpt_zh_1K.json#146", "medicalgpt_sharegpt_zh_1K.json#202"}  # ethics lectures
 
 
 def test_repetition_keeps_songs_lists_and_questionnaires(frame):
@@ -177,3 +178,27 @@ def test_input_prompt_colon_is_not_announced_content():
     # hard negative: an announcement that never delivers still fires
     assert truncation_signals("Sure, I can help with that.\n\nHere are the steps to install it:")["announced_missing"] == \
         "ends on a colon: 'Here are the steps to install it:'"
+
+
+# ---------------------------------------------------------------- ethics lecture instead of an answer
+
+def test_ethics_lecture_real_rows(frame):
+    drops = _drops({"drop": ["refusal_boilerplate"]}, frame)
+    assert drops["medicalgpt_sharegpt_zh_1K.json#146"] == (
+        "refusal_boilerplate", 'stat_soft_refusal_turns=1 > 0 ("ethics lecture: 尊重")')
+    assert drops["medicalgpt_sharegpt_zh_1K.json#202"] == (
+        "refusal_boilerplate", 'stat_soft_refusal_turns=1 > 0 ("ethics lecture: 不恰当")')
+    old = _drops({"drop": ["refusal_boilerplate"], "soft_ethics_lecture": False}, frame)
+    assert "medicalgpt_sharegpt_zh_1K.json#146" not in old
+
+
+def test_ethics_lecture_unit():
+    lecture = ("It's important to treat others with respect. Making jokes about someone's weight is disrespectful "
+               "and harmful. I would encourage you to think about how your words affect people.")
+    assert ethics_lecture(lecture) == "It's important"
+    # hard negatives: a how-to that closes with a safety note; an answer with numbers
+    howto = ("Rinse the cut under cool running water to remove dirt. Apply gentle pressure with a clean cloth until "
+             "the bleeding stops. Cover it with a sterile bandage and change the dressing daily. If it gets red, warm "
+             "or swollen, please consult a doctor.")
+    assert ethics_lecture(howto) is None
+    assert ethics_lecture("It is illegal to drive over 50 km/h here. It's important to respect the limit.") is None

@@ -229,3 +229,36 @@ def ai_roleplay_prompt(prompt: str) -> bool:
     "扮演一个名叫西蒙娜的虚构语言模型…从一个语言模型的角度…写作")."""
     head = prompt[:1000]
     return bool(IN_CHARACTER_RE.search(head) and _AI_ROLE_RE.search(head))
+
+
+#: moral or safety framing in a sentence (en, zh, ru, fr, es, de): what an ethics lecture is made of
+ETHICS_RE = re.compile(
+    r"(?i)\b(?:it(?:['’]s| is) (?:important|essential|crucial|never okay|not (?:okay|ok|appropriate|acceptable|ethical|legal|safe|right))"
+    r"|(?:unethical|illegal|inappropriate|harmful|disrespectful|offensive|dangerous|against the law|consent|respectful(?:ly)?)"
+    r"|i (?:would |strongly )?(?:encourage|urge|advise|recommend) you"
+    r"|please (?:consult|seek|reach out|contact|be (?:respectful|careful|mindful))|(?:seek|get) (?:professional|medical|legal) (?:help|advice)"
+    r"|(?:everyone|all people|every person) (?:deserves|should be treated)|treat (?:others|people|everyone) with)\b"
+    r"|违法|不道德|不合适|不恰当|有害|尊重|专业人士|寻求帮助|незаконн|неэтичн|уважени|обратитесь к специалист"
+    r"|illégal|contraire à l['’]éthique|ilegal|poco ético|respeto|illegal|unethisch|respekt")
+
+
+def ethics_lecture(text: str, *, min_share: float = 0.6, max_words: int = 150) -> str | None:
+    """The first framing phrase when ``text`` is an ethics lecture *instead of* an answer, else None.
+
+    Structure: ≥ 2 sentences, at least ``min_share`` [0.6] of them carry moral or safety framing
+    (``ETHICS_RE``: "it's important to", "I would encourage you", "please consult", "illegal",
+    "违法", "незаконно"…), at most ``max_words`` [150] words, and no list item, code, digit,
+    table row or link (task content). A how-to that closes with "please consult a doctor" has
+    most sentences without framing and is kept. Thresholds are ours (tune half of
+    ``benchmarks/quality_labels.jsonl``, checked on hh-rlhf and ShareGPT rows).
+    """
+    if "```" in text or _SUBSTANCE_RE.search(text):
+        return None
+    sents = sentences(text)
+    if len(sents) < 2 or len(words(text)) > max_words:
+        return None
+    hits = [ETHICS_RE.search(s) for s in sents]
+    n = sum(1 for h in hits if h)
+    if n >= 2 and n >= min_share * len(sents):
+        return next(h.group(0) for h in hits if h)
+    return None

@@ -38,7 +38,10 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     structure* (``soft_decline``: an opening sentence with first person + negation + an ability,
     permission or knowledge verb in en/zh/ru/fr/es/de, and no list, code, digit or more than
     ``soft_decline_max_rest_words`` [40] words after it; ``curate.filters.refusal.declines``;
-    detail ``declines: <phrase>``). Drop when either is >
+    detail ``declines: <phrase>``), or is an *ethics lecture* (``soft_ethics_lecture``: ≤ 150 words,
+    ≥ 2 sentences, ≥ ``soft_ethics_min_share`` [0.6] of them moral/safety framing, no list, code or
+    digit; ``curate.filters.refusal.ethics_lecture``, all languages whatever ``refusal_languages``;
+    detail ``ethics lecture: <phrase>``). Drop when either is >
     ``max_refusal_turns`` [0] (the ShareGPT_Vicuna_unfiltered / WizardLM-uncensored practice).
     Detail quotes the first match. ``refusal_kinds`` picks sections. ``refusal_exempt_ai_roleplay``
     [True]: an ``[ai_disclaimer]`` match ("I am an AI assistant") does not count in a chat whose
@@ -149,7 +152,7 @@ from pydantic import Field, model_validator
 
 from curate.filters import patterns
 from curate.filters.degenerate import DEGENERATE_KEYS, degenerate_metrics
-from curate.filters.refusal import ai_roleplay_prompt, asks_back, decline_regex, declines, soft_refusal
+from curate.filters.refusal import ai_roleplay_prompt, asks_back, decline_regex, declines, ethics_lecture, soft_refusal
 from curate.filters.text import CJK_RE, URL_RE, alnum_ratio, is_verse, repetition_metrics, strip_code, symbol_word_ratio, words
 from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, code_cut, truncation_signals
 from curate.registry import register
@@ -232,6 +235,10 @@ class Quality(FilterStage):
             True, description="an answer whose opening sentence declines (first person + negation + ability verb, "
                               "6 languages) and brings no substance after it counts as a soft refusal "
                               "(curate.filters.refusal.declines)")
+        soft_ethics_lecture: bool = Field(
+            True, description="a last answer of ≤ 150 words whose sentences are mostly moral/safety framing, with no "
+                              "list, code or digit, counts as a soft refusal (curate.filters.refusal.ethics_lecture)")
+        soft_ethics_min_share: float = Field(0.6, gt=0, le=1, description="share of framing sentences for an ethics lecture")
         soft_decline_max_rest_words: int = Field(
             40, ge=0, description="words after the declining sentence (no list, code, digit) still counted as no answer")
         # truncation
@@ -420,6 +427,11 @@ class Quality(FilterStage):
                                  pattern=decline_re)
                     if d:
                         soft[i], soft_match[i] = 1, f"declines: {d}"
+                        continue
+                if p.soft_ethics_lecture and i in last_a:
+                    e = ethics_lecture(contents[i], min_share=p.soft_ethics_min_share)
+                    if e:
+                        soft[i], soft_match[i] = 1, f"ethics lecture: {e}"
                         continue
                 if hit or (final[i] and p.soft_ask_back and asks_back(contents[i], prompt_of[i])):
                     v = soft_refusal(contents[i], prompt_of[i], soft_re, opening_sentences=p.soft_opening_sentences,
