@@ -370,9 +370,15 @@ class _StaticEncoder:
         from model2vec import StaticModel
 
         info = json.loads((folder / "export.json").read_text())
-        self.model = StaticModel.from_pretrained(str(folder), normalize=False,
-                                                 max_length=int(max_seq_length or info["max_seq_length"]),
-                                                 force_download=False)
+        quiet = logging.getLogger("model2vec")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)  # it warns that normalize / max_length differ from its config
+        try:
+            self.model = StaticModel.from_pretrained(str(folder), normalize=False,
+                                                     max_length=int(max_seq_length or info["max_seq_length"]),
+                                                     force_download=False)
+        finally:
+            quiet.setLevel(level)
         self.dim = int(info["dim"])
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
