@@ -46,3 +46,71 @@ def cosine_edges(emb: np.ndarray, threshold: float, valid: np.ndarray | None = N
     if not us:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     return np.concatenate(us), np.concatenate(vs), np.concatenate(cs)
+
+
+# ------------------------------------------------------------------ static-embedding prefilter cascade
+#
+# The cascade (issue 12 item 1; the "cheap filter, expensive verifier" pattern of retrieve-then-rerank):
+# a static model2vec embedding of every text (~10^4 texts/s) proposes candidate pairs with a low-ish
+# static cosine, only the texts in a candidate pair are embedded with the transformer backend, and
+# duplicates are decided on the transformer vectors among candidate pairs only. A pair the prefilter
+# misses is never a duplicate, so the cascade's drops are (up to int8 batch noise) a subset of the full
+# path's: measured recall in benchmarks/results/semantic_cascade.md.
+
+
+def candidate_rows(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Sorted unique row indices (int64) appearing in any pair ``(u[i], v[i])``."""
+    if len(u) == 0:
+        return np.zeros(0, np.int64)
+    return np.unique(np.concatenate([np.asarray(u, np.int64), np.asarray(v, np.int64)]))
+
+
+def verify_pairs(vecs: np.ndarray, pos: np.ndarray, u: np.ndarray, v: np.ndarray,
+                 threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate pairs whose cosine on ``vecs`` is ≥ ``threshold``: ``(u, v, cos)``.
+
+    Args:
+        vecs: ``(m, d)`` float32 L2-normalised embeddings of the candidate rows.
+        pos: ``(n,)`` int64, row index → its row in ``vecs`` (-1 for rows without a vector; every
+            row of a pair must have one, else ``ValueError``).
+        u, v: ``(k,)`` int64 candidate pairs (row indices, ``u < v``).
+        threshold: cosine cut-off.
+    """
+    u = np.asarray(u, np.int64)
+    v = np.asarray(v, np.int64)
+    if len(u) == 0:
+        return u, v, np.zeros(0)
+    pu, pv = pos[u], pos[v]
+    if (pu < 0).any() or (pv < 0).any():
+        raise ValueError("verify_pairs: a candidate pair has a row without a vector")
+    cos = np.empty(len(u), dtype=np.float64)
+    step = 1 << 18  # bounded temporaries: 2 × step × d float32
+    for i in range(0, len(u), step):
+        cos[i: i + step] = np.einsum("ij,ij->i", vecs[pu[i: i + step]], vecs[pv[i: i + step]])
+    ok = cos >= threshold
+    return u[ok], v[ok], cos[ok]
+
+
+def pair_similarity(vecs: np.ndarray, pos: np.ndarray, n: int, u: np.ndarray, v: np.ndarray):
+    """A ``similarity(rows, keepers)`` for ``curate.dedup.cluster.star_clusters`` restricted to pairs.
+
+    Returns the cosine of ``vecs[pos[a]]`` and ``vecs[pos[b]]`` when ``{a, b}`` is one of the pairs
+    ``(u, v)`` (in either order), and -1.0 (the lowest cosine) otherwise, so a row is only ever
+    assigned to a keeper it was paired with. ``n``: number of rows (for the pair keys).
+    """
+    keys = np.sort(np.minimum(u, v).astype(np.int64) * n + np.maximum(u, v))
+
+    def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a = np.asarray(a, np.int64)
+        b = np.asarray(b, np.int64)
+        out = np.full(len(a), -1.0)
+        if len(a) == 0 or len(keys) == 0:
+            return out
+        k = np.minimum(a, b) * n + np.maximum(a, b)
+        idx = np.minimum(np.searchsorted(keys, k), len(keys) - 1)
+        hit = keys[idx] == k
+        if hit.any():
+            out[hit] = np.einsum("ij,ij->i", vecs[pos[a[hit]]], vecs[pos[b[hit]]])
+        return out
+
+    return similarity

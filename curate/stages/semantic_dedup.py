@@ -22,6 +22,19 @@ drop what lies within the threshold of it" policy of SemDeDup and DEITA's Repr F
 ``similarity`` ≥ ``threshold`` for every reject. ``cluster: component`` drops whole components
 (text-dedup / datatrove style), where ``similarity`` may fall below the threshold.
 
+Prefilter cascade (``prefilter: static``; issue 12 item 1): every text is first embedded with the
+``static`` backend (model2vec distilled from ``model``, ~10^4 texts/s on 2 cores); pairs with static
+cosine ≥ ``prefilter_threshold`` (blockwise, ``curate.dedup.semantic.cosine_edges``) are the
+candidates; only the texts in a candidate pair are embedded with ``backend`` (through the same
+embedding cache, so ``diversity_select`` reuses them), and duplicates are decided on those vectors
+among candidate pairs only (``cosine ≥ threshold``), with the same cluster rule, keeper rule and
+reject columns as the full path. A pair the prefilter misses is never a duplicate (in ``cluster:
+keeper`` a row is only assigned to a keeper it forms a verified pair with), so the cascade's drops
+are a subset of the full path's, up to ``onnx-int8``'s batch noise (its vectors move slightly with
+their batch-mates). Measured on real first user turns (``benchmarks/semantic_cascade_bench.py``,
+``benchmarks/results/semantic_cascade.md``): recall of the full path's drops and texts/s end to end.
+Extra counters: ``prefilter_pairs``, ``prefilter_rows`` (texts embedded with ``backend``).
+
 Cost: embedding dominates (~300 short texts/s, ~30/s for 200-word texts on 2 CPU cores,
 research/env-check.md §2); the blockwise cosine pass is ~n²·384 flops.
 
@@ -34,14 +47,18 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from curate.dedup.cluster import star_clusters, union_find
 from curate.dedup.keeper import keeper_rank, keepers, split_clusters
-from curate.dedup.semantic import cosine_edges
+from curate.dedup.semantic import candidate_rows, cosine_edges, pair_similarity, verify_pairs
 from curate.registry import register
 from curate.schema import view_expr
 from curate.stage import Context, Stage, StageParams, StageResult
+
+
+#: default static cosine for ``prefilter: static`` (measured in benchmarks/results/semantic_cascade.md)
+PREFILTER_THRESHOLD = 0.93
 
 
 @register
@@ -67,6 +84,21 @@ class SemanticDedup(Stage):
         cluster: Literal["keeper", "component"] = Field(
             "keeper", description="keeper: drop only rows within threshold of their kept row; "
                                   "component: drop whole connected components")
+        prefilter: Literal["none", "static"] = Field(
+            "none", description="none: embed every text with backend; static: a static (model2vec) pass proposes "
+                                "candidate pairs, only their texts are embedded with backend and only they can be "
+                                "duplicates (benchmarks/results/semantic_cascade.md)")
+        prefilter_threshold: float = Field(
+            PREFILTER_THRESHOLD, gt=0.0, le=1.0,
+            description="static cosine at which a pair becomes a candidate (prefilter: static); lower keeps "
+                        "more of the full path's duplicates and embeds more texts")
+
+        @model_validator(mode="after")
+        def _prefilter_needs_a_model_backend(self):
+            if self.prefilter == "static" and self.backend == "static":
+                raise ValueError("prefilter: static with backend: static would embed every text twice with the "
+                                 "same model; use prefilter: none, or a backend torch|onnx|onnx-int8")
+            return self
 
     def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
         from curate.embed import default_cache_dir, embed_texts
@@ -75,26 +107,45 @@ class SemanticDedup(Stage):
         texts = df.select(view_expr(p.view).fill_null("").alias("t"))["t"].to_list()
         valid = np.fromiter((bool(t.strip()) for t in texts), dtype=bool, count=len(texts))
         cache = p.cache_dir or default_cache_dir(ctx)
-        if df.height:
-            emb = embed_texts(texts, p.model, batch_size=p.batch_size, max_seq_length=p.max_seq_length,
-                              cache_dir=cache, backend=p.backend)
+        n = df.height
+        counters: dict = {}
+        if n and p.prefilter == "static":
+            stat = embed_texts(texts, p.model, batch_size=p.batch_size, max_seq_length=p.max_seq_length,
+                               cache_dir=cache, backend="static")
+            cu, cv, _ = cosine_edges(stat, p.prefilter_threshold, valid, p.block)
+            del stat
+            rows = candidate_rows(cu, cv)
+            pos = np.full(n, -1, dtype=np.int64)
+            pos[rows] = np.arange(len(rows))
+            vecs = embed_texts([texts[i] for i in rows], p.model, batch_size=p.batch_size,
+                               max_seq_length=p.max_seq_length, cache_dir=cache, backend=p.backend) \
+                if len(rows) else np.zeros((0, 1), dtype=np.float32)
+            u, v, _ = verify_pairs(vecs, pos, cu, cv, p.threshold)
+            counters.update(prefilter_pairs=int(len(cu)), prefilter_rows=int(len(rows)))
+            similarity = pair_similarity(vecs, pos, n, u, v)
         else:
-            emb = np.zeros((0, 1), dtype=np.float32)
-        u, v, _ = cosine_edges(emb, p.threshold, valid, p.block)
+            emb = embed_texts(texts, p.model, batch_size=p.batch_size, max_seq_length=p.max_seq_length,
+                              cache_dir=cache, backend=p.backend) if n else np.zeros((0, 1), dtype=np.float32)
+            u, v, _ = cosine_edges(emb, p.threshold, valid, p.block)
+            vecs, pos = emb, np.arange(n, dtype=np.int64)
+
+            def similarity(a, b):
+                return np.einsum("ij,ij->i", emb[a], emb[b]).astype(np.float64)
         labels = union_find(df.height, u, v)
         rank = keeper_rank(df, p.source_priority)
         size = np.bincount(labels, minlength=df.height)
-        counters = {"candidate_pairs": int(len(u)), "rows_without_text": int((~valid).sum()),
-                    "components": int((size > 1).sum()), "largest_component": int(size.max()) if df.height else 0}
+        counters.update({"candidate_pairs": int(len(u)), "rows_without_text": int((~valid).sum()),
+                         "components": int((size > 1).sum()), "largest_component": int(size.max()) if n else 0})
         if p.cluster == "component":
             keep = keepers(labels, rank)
-            sim = np.einsum("ij,ij->i", emb, emb[keep]).astype(np.float64) if df.height else np.zeros(0)
+            sim = np.ones(n, dtype=np.float64)
+            inc = np.flatnonzero(size[labels] > 1) if n else np.zeros(0, np.int64)
+            if len(inc):  # rows of components all have vectors (they are in a verified pair)
+                sim[inc] = np.einsum("ij,ij->i", vecs[pos[inc]], vecs[pos[keep[inc]]])
         else:
-            keep, sim, rounds = star_clusters(
-                labels, rank, p.threshold,
-                lambda a, b: np.einsum("ij,ij->i", emb[a], emb[b]).astype(np.float64))
-            in_comp = size[labels] > 1 if df.height else np.zeros(0, bool)
+            keep, sim, rounds = star_clusters(labels, rank, p.threshold, similarity)
+            in_comp = size[labels] > 1 if n else np.zeros(0, bool)
             counters.update(star_rounds=rounds, kept_by_recluster=int(
-                ((keep == np.arange(df.height)) & in_comp).sum()) - counters["components"])
+                ((keep == np.arange(n)) & in_comp).sum()) - counters["components"])
             labels = keep
         return split_clusters(self, df, labels, keep, sim, "semantic_duplicate", "cosine", counters)
