@@ -54,6 +54,8 @@ from typing import Literal, Sequence
 import numpy as np
 import xxhash
 
+from curate.shards import ShardCache
+
 log = logging.getLogger("curatrain.embed")
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -424,39 +426,16 @@ def text_keys(texts: Sequence[str], key: str) -> np.ndarray:
                        dtype=np.uint64, count=len(texts))
 
 
-class EmbeddingCache:
-    """Vectors by uint64 key, in ``.npz`` shards under ``folder``. Not safe for concurrent writers."""
+class EmbeddingCache(ShardCache):
+    """float32 vectors by uint64 key, in ``.npz`` shards under ``folder`` (``curate.shards``)."""
 
     def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self.keys = np.empty(0, dtype=np.uint64)
-        self.vecs: np.ndarray | None = None
-        shards = sorted(self.folder.glob("shard-*.npz")) if self.folder.exists() else []
-        if shards:
-            parts = [np.load(p) for p in shards]
-            keys = np.concatenate([p["keys"] for p in parts])
-            vecs = np.concatenate([p["vecs"] for p in parts])
-            order = np.argsort(keys, kind="stable")
-            self.keys, self.vecs = keys[order], vecs[order]
+        super().__init__(folder, field="vecs", dtype=np.float32)
 
-    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(found mask, row index into ``self.vecs`` for found keys)."""
-        if self.vecs is None or len(self.keys) == 0:
-            return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.int64)
-        idx = np.searchsorted(self.keys, keys)
-        idx_c = np.minimum(idx, len(self.keys) - 1)
-        found = self.keys[idx_c] == keys
-        return found, idx_c
-
-    def add(self, keys: np.ndarray, vecs: np.ndarray) -> None:
-        """Store new vectors as one more shard (named by a hash of its keys)."""
-        if len(keys) == 0:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = hashlib.blake2b(keys.tobytes(), digest_size=8).hexdigest()
-        tmp = self.folder / f".shard-{name}.tmp.npz"
-        np.savez(tmp, keys=keys, vecs=vecs.astype(np.float32))
-        tmp.replace(self.folder / f"shard-{name}.npz")
+    @property
+    def vecs(self) -> np.ndarray | None:
+        """The cached vectors, sorted by key (rows of ``lookup``'s index)."""
+        return self.rows
 
 
 def embed_texts(

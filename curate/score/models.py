@@ -23,6 +23,8 @@ from typing import Iterable
 import numpy as np
 import xxhash
 
+from curate.shards import ShardCache
+
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf", ".msgpack", ".h5")
 _EDGE = 1 << 20  # bytes hashed at each end of a weight file
 
@@ -145,39 +147,18 @@ def sequence_keys(seqs: Iterable[bytes], model_key: str) -> np.ndarray:
     return np.array([xxhash.xxh3_64_intdigest(prefix + s) for s in seqs], dtype=np.uint64)
 
 
-class ScoreCache:
-    """float64 score vectors by uint64 key in ``.npz`` shards under ``folder`` (one shard per write,
-    named by a hash of its keys, written to a temp name then renamed). Not safe for concurrent writers."""
+class ScoreCache(ShardCache):
+    """float64 score vectors by uint64 key in ``.npz`` shards under ``folder`` (``curate.shards``; the
+    layout of the embedding cache). ``folder=None`` keeps nothing."""
 
     def __init__(self, folder: Path | None):
-        self.folder = Path(folder) if folder is not None else None
-        self.keys = np.empty(0, dtype=np.uint64)
-        self.vals: np.ndarray | None = None
-        shards = sorted(self.folder.glob("shard-*.npz")) if self.folder and self.folder.exists() else []
-        if shards:
-            parts = [np.load(p) for p in shards]
-            keys = np.concatenate([q["keys"] for q in parts])
-            vals = np.concatenate([q["vals"] for q in parts])
-            order = np.argsort(keys, kind="stable")
-            self.keys, self.vals = keys[order], vals[order]
+        super().__init__(folder, field="vals", dtype=np.float64)
 
     def get(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found mask of shape (n,), values of shape (n, width); rows not found are NaN)."""
-        width = self.vals.shape[1] if self.vals is not None else 1
+        width = self.rows.shape[1] if self.rows is not None else 1
         out = np.full((len(keys), width), np.nan)
-        if self.vals is None or len(keys) == 0:
-            return np.zeros(len(keys), dtype=bool), out
-        idx = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        found = self.keys[idx] == keys
-        out[found] = self.vals[idx[found]]
+        found, idx = self.lookup(keys)
+        if found.any():
+            out[found] = self.rows[idx[found]]
         return found, out
-
-    def add(self, keys: np.ndarray, vals: np.ndarray) -> None:
-        """Store ``vals`` (n, width) under ``keys`` as one more shard; no-op without a folder or keys."""
-        if self.folder is None or len(keys) == 0:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = hashlib.blake2b(keys.tobytes(), digest_size=8).hexdigest()
-        tmp = self.folder / f".shard-{name}.tmp.npz"
-        np.savez(tmp, keys=keys, vals=np.asarray(vals, dtype=np.float64))
-        tmp.replace(self.folder / f"shard-{name}.npz")
