@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import typing
 from pathlib import Path
+
+import pytest
 
 from train.config import Device, build_sft_config, log_settings, resolved_settings
 from train.data import TrainRows
@@ -91,3 +94,17 @@ train: {{max_steps: 1}}
     assert str(exc.value) == (
         "train: block disagrees with the curation stages:\n  - train.tiny.vocab_size: 600 differs from the "
         "chat_template stage's vocab_size 2000, which trains the tokenizer: remove train.tiny.vocab_size")
+
+
+def test_scheduler_and_attention_names_are_closed_choices():
+    import pydantic
+    from transformers import SchedulerType
+
+    from train.spec import SchedulerName, TrainSpec
+
+    assert set(typing.get_args(SchedulerName)) == {s.value for s in SchedulerType}  # the mirror is exact
+    with pytest.raises(pydantic.ValidationError, match="cosinee"):
+        TrainSpec(lr_scheduler_type="cosinee")
+    with pytest.raises(pydantic.ValidationError, match="did you mean 'sdpa'"):
+        TrainSpec(attn_implementation="spda")
+    assert TrainSpec(attn_implementation="kernels-community/flash-attn").attn_implementation == "kernels-community/flash-attn"

@@ -16,14 +16,36 @@ This module imports no torch, so ``curatrain validate`` stays fast.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 
 #: vocabulary of the tiny tokenizer when ``train:`` trains it itself (no ``chat_template`` stage)
 DEFAULT_TINY_VOCAB = 4000
 
+
+
+#: transformers.SchedulerType values (transformers 5.23; ``tests/test_train_config.py`` checks the mirror)
+SchedulerName = Literal["linear", "cosine", "cosine_with_restarts", "polynomial", "constant",
+                        "constant_with_warmup", "inverse_sqrt", "reduce_lr_on_plateau", "cosine_with_min_lr",
+                        "cosine_warmup_with_min_lr", "warmup_stable_decay", "greedy"]
+#: transformers' attention functions (AttentionInterface keys, 5.23) plus curatrain's ``sdpa_varlen``;
+#: a Hub kernel id (``org/name``, e.g. kernels-community/flash-attn) is also accepted
+AttentionName = Annotated[str, AfterValidator(lambda v: _attention_name(v))]
+ATTENTION_NAMES = ("eager", "sdpa", "flash_attention_2", "flash_attention_3", "flash_attention_4", "flex_attention",
+                   "paged|eager", "sdpa_varlen")
+
+
+def _attention_name(v: str) -> str:
+    if v in ATTENTION_NAMES or "/" in v:
+        return v
+    import difflib
+
+    near = difflib.get_close_matches(v, ATTENTION_NAMES, n=1)
+    hint = f"; did you mean {near[0]!r}?" if near else ""
+    raise ValueError(f"unknown attention implementation {v!r}{hint} (known: {', '.join(ATTENTION_NAMES)}, "
+                     "or a Hub kernel id org/name)")
 
 class TinyModelSpec(BaseModel):
     """Shape of the from-config ``tiny`` model (a Llama) and, without a ``chat_template`` stage, its BPE
@@ -97,7 +119,8 @@ class TrainSpec(BaseModel):
     epochs: float = Field(3.0, gt=0)
     max_steps: int = Field(-1, ge=-1, description="-1: run whole epochs")
     learning_rate: float = Field(2e-5, gt=0, lt=1)
-    lr_scheduler_type: str = "cosine"
+    lr_scheduler_type: SchedulerName = Field(
+        "cosine", description="transformers' SchedulerType (its values are mirrored here so validate stays torch-free)")
     warmup_ratio: float = Field(0.03, ge=0, lt=1)
     weight_decay: float = Field(0.0, ge=0)
     batch_size: int = Field(8, ge=1, description="per-device train batch (rows)")
@@ -134,7 +157,7 @@ class TrainSpec(BaseModel):
     run_name: str | None = Field(None, min_length=1, description="run name shown by the tracker (SFTConfig.run_name)")
     gradient_checkpointing: bool | None = Field(
         None, description="activation checkpointing; default: on for a GPU (TRL's default), off on CPU")
-    attn_implementation: str | None = Field(
+    attn_implementation: AttentionName | None = Field(
         None, description="sdpa, eager, flash_attention_2, sdpa_varlen (train.attention)...; default for "
                           "padding-free/packed runs: flash_attention_2 on a GPU with flash-attn, else sdpa_varlen; "
                           "otherwise transformers' (tiny: sdpa)")
