@@ -108,3 +108,11 @@ def test_scheduler_and_attention_names_are_closed_choices():
     with pytest.raises(pydantic.ValidationError, match="did you mean 'sdpa'"):
         TrainSpec(attn_implementation="spda")
     assert TrainSpec(attn_implementation="kernels-community/flash-attn").attn_implementation == "kernels-community/flash-attn"
+
+
+def test_unknown_train_key_gets_a_suggestion_at_any_depth():
+    from train.spec import unknown_key_hint
+
+    assert unknown_key_hint(("learning_rat",)) == "unknown key; did you mean 'learning_rate'?"
+    assert unknown_key_hint(("lora", "rr")) == "unknown key; did you mean 'r'?"
+    assert unknown_key_hint(("zzzzz",)) == "unknown key"

@@ -65,7 +65,7 @@ def run_training(spec, overrides: list[str] | None = None, echo: Callable[[str],
     from pydantic import ValidationError
 
     from train.sft import train_model
-    from train.spec import TrainSpec, check_train_against_stages
+    from train.spec import TrainSpec, check_train_against_stages, unknown_key_hint
 
     if spec.train is None:
         raise ValueError(f"{spec.path} has no train: block")
@@ -75,7 +75,9 @@ def run_training(spec, overrides: list[str] | None = None, echo: Callable[[str],
             train = TrainSpec.model_validate(apply_overrides(spec.train.model_dump(mode="json", exclude_unset=True),
                                                              overrides))
         except ValidationError as exc:
-            problems = [f"train.{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
+            problems = [f"train.{'.'.join(str(x) for x in e['loc'])}: "
+                        + (unknown_key_hint(tuple(e["loc"])) if e["type"] == "extra_forbidden" else e["msg"])
+                        for e in exc.errors()]
             raise ValueError("invalid --set:\n" + "\n".join(f"  - {p}" for p in problems)) from None
     problems = check_train_against_stages(train, [(s.name, s.params) for s in spec.stages])
     if problems:

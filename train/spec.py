@@ -257,3 +257,21 @@ def _general_eval_problems(train: TrainSpec, stages: list[tuple[str, BaseModel]]
         out.append(f"train.general_eval.source: {ge.source!r} is not read by any input; declared sources: "
                    f"{', '.join(sorted(declared))}")
     return out
+
+
+def unknown_key_hint(loc: tuple) -> str:
+    """``unknown key; did you mean 'x'?`` for an unknown ``train:`` field at ``loc`` (a pydantic error
+    location, e.g. ``("learning_rat",)`` or ``("lora", "rr")``), matched with difflib against the
+    fields of the model at that depth; plain ``unknown key`` when nothing is close."""
+    import difflib
+    import typing
+
+    model: type[BaseModel] | None = TrainSpec
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part)) if model is not None else None
+        nested = [a for a in typing.get_args(field.annotation) or (field.annotation,)
+                  if isinstance(a, type) and issubclass(a, BaseModel)] if field is not None else []
+        model = nested[0] if nested else None
+    near = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1) if model is not None else []
+    return "unknown key" + (f"; did you mean {near[0]!r}?" if near else "")
+
