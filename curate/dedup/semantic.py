@@ -114,3 +114,19 @@ def pair_similarity(vecs: np.ndarray, pos: np.ndarray, n: int, u: np.ndarray, v:
         return out
 
     return similarity
+
+
+def identical_pairs(texts: list[str], valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Star pairs ``(u, v)`` (``u < v``) linking each valid text to the first row with the same text.
+
+    Identical texts are always candidates of the cascade: their static vectors may be zero (a text
+    made only of word pieces the static model dropped, e.g. '你好') and so never pass a cosine test.
+    """
+    first: dict[str, int] = {}
+    us, vs = [], []
+    for i in np.flatnonzero(valid).tolist():
+        j = first.setdefault(texts[i], i)
+        if j != i:
+            us.append(j)
+            vs.append(i)
+    return np.asarray(us, dtype=np.int64), np.asarray(vs, dtype=np.int64)

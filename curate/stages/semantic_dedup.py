@@ -33,7 +33,10 @@ keeper`` a row is only assigned to a keeper it forms a verified pair with), so t
 are a subset of the full path's, up to ``onnx-int8``'s batch noise (its vectors move slightly with
 their batch-mates). Measured on real first user turns (``benchmarks/semantic_cascade_bench.py``,
 ``benchmarks/results/semantic_cascade.md``): recall of the full path's drops and texts/s end to end.
-Extra counters: ``prefilter_pairs``, ``prefilter_rows`` (texts embedded with ``backend``).
+Identical texts are always candidates, and texts whose static vector is zero (no word piece the
+static model kept, e.g. some CJK greetings) are embedded with ``backend`` and compared among
+themselves. Extra counters: ``prefilter_pairs`` (candidate pairs), ``prefilter_rows`` (texts
+embedded with ``backend``), ``prefilter_blind_rows`` (zero static vectors).
 
 Cost: embedding dominates (~300 short texts/s, ~30/s for 200-word texts on 2 CPU cores,
 research/env-check.md §2); the blockwise cosine pass is ~n²·384 flops.
@@ -51,14 +54,14 @@ from pydantic import Field, model_validator
 
 from curate.dedup.cluster import star_clusters, union_find
 from curate.dedup.keeper import keeper_rank, keepers, split_clusters
-from curate.dedup.semantic import candidate_rows, cosine_edges, pair_similarity, verify_pairs
+from curate.dedup.semantic import candidate_rows, cosine_edges, identical_pairs, pair_similarity, verify_pairs
 from curate.registry import register
 from curate.schema import view_expr
 from curate.stage import Context, Stage, StageParams, StageResult
 
 
 #: default static cosine for ``prefilter: static`` (measured in benchmarks/results/semantic_cascade.md)
-PREFILTER_THRESHOLD = 0.93
+PREFILTER_THRESHOLD = 0.80
 
 
 @register
@@ -113,15 +116,26 @@ class SemanticDedup(Stage):
             stat = embed_texts(texts, p.model, batch_size=p.batch_size, max_seq_length=p.max_seq_length,
                                cache_dir=cache, backend="static")
             cu, cv, _ = cosine_edges(stat, p.prefilter_threshold, valid, p.block)
+            # rows the static model cannot see (zero vector: no known word piece) are compared with the
+            # backend among themselves; identical texts are always candidates
+            blind = np.flatnonzero(valid & (np.einsum("ij,ij->i", stat, stat) < 0.25))
             del stat
-            rows = candidate_rows(cu, cv)
+            iu, iv = identical_pairs(texts, valid)
+            rows = np.union1d(candidate_rows(np.r_[cu, iu], np.r_[cv, iv]), blind)
             pos = np.full(n, -1, dtype=np.int64)
             pos[rows] = np.arange(len(rows))
             vecs = embed_texts([texts[i] for i in rows], p.model, batch_size=p.batch_size,
                                max_seq_length=p.max_seq_length, cache_dir=cache, backend=p.backend) \
                 if len(rows) else np.zeros((0, 1), dtype=np.float32)
+            bu, bv, _ = cosine_edges(vecs[pos[blind]], p.threshold, None, p.block) if len(blind) \
+                else (np.zeros(0, np.int64), np.zeros(0, np.int64), None)
+            cu, cv = np.r_[cu, iu, blind[bu]], np.r_[cv, iv, blind[bv]]
+            if len(cu):  # unique pairs (static and identical-text pairs overlap)
+                key = np.unique(np.minimum(cu, cv) * n + np.maximum(cu, cv))
+                cu, cv = key // n, key % n
             u, v, _ = verify_pairs(vecs, pos, cu, cv, p.threshold)
-            counters.update(prefilter_pairs=int(len(cu)), prefilter_rows=int(len(rows)))
+            counters.update(prefilter_pairs=int(len(cu)), prefilter_rows=int(len(rows)),
+                            prefilter_blind_rows=int(len(blind)))
             similarity = pair_similarity(vecs, pos, n, u, v)
         else:
             emb = embed_texts(texts, p.model, batch_size=p.batch_size, max_seq_length=p.max_seq_length,
