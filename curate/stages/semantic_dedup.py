@@ -34,7 +34,7 @@ are a subset of the full path's, up to ``onnx-int8``'s batch noise (its vectors 
 their batch-mates). Measured on real first user turns (``benchmarks/semantic_cascade_bench.py``,
 ``benchmarks/results/semantic_cascade.md``): at the default ``prefilter_threshold`` 0.80 the static
 candidates held ≥ 97.5% of the full path's pairs in every sample measured; with ``backend: torch`` the
-cascade dropped exactly the full path's rows (6k English turns, 3.1× faster); with ``onnx-int8``
+cascade dropped exactly the full path's rows (6k English turns, 2.65× faster); with ``onnx-int8``
 recall of the full path's drops is ~0.89, bounded by int8's batch noise (the full int8 path run with
 another batch size agrees at recall 0.947), at 1.9-3× the full path's texts/s.
 Identical texts are always candidates, and texts whose static vector is zero (no word piece the
