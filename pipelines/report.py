@@ -472,18 +472,24 @@ def build_report(out_dir: Path, *, samples_per_reason: int = 3, max_chars: int =
     return target
 
 
-def _read_files(stats: dict) -> list[dict]:
-    """Per input file of the read stage: path or name, format, records, rows, prompts, rejected."""
+def input_files(counters: dict) -> list[dict]:
+    """The ``file.<name>`` counters of a source stage, one dict per input file: ``file`` (path, else
+    name), ``format``, ``records``, ``rows``, ``prompts``, ``rejected`` (ints, 0 when missing) and
+    ``by_reason`` (``"reason n, ..."``, most frequent first). Tolerates missing keys; used by the
+    report's table and by the lines ``run`` prints after the funnel."""
     out = []
-    for s in stats.get("stages", []):
-        if s.get("stage") != "read":
+    for key, c in counters.items():
+        if not key.startswith("file.") or not isinstance(c, dict):
             continue
-        for k, v in (s.get("counters") or {}).items():
-            if k.startswith("file.") and isinstance(v, dict):
-                by = v.get("rejected_by_reason") or {}
-                out.append({"file": v.get("path") or k[len("file."):], "format": v.get("format"),
-                            "records": v.get("records"), "rows": v.get("rows"), "prompts": v.get("prompts"),
-                            "rejected": v.get("rejected"),
-                            "by_reason": ", ".join(f"{r} {n}" for r, n in sorted(by.items(), key=lambda kv: -kv[1]))})
+        by = c.get("rejected_by_reason") or {}
+        reasons = ", ".join(f"{r} {int(n):,}" for r, n in sorted(by.items(), key=lambda kv: (-int(kv[1]), kv[0])))
+        out.append({"file": c.get("path") or key[len("file."):], "format": c.get("format"),
+                    **{k: int(c.get(k) or 0) for k in ("records", "rows", "prompts", "rejected")},
+                    "by_reason": reasons})
     return out
 
+
+def _read_files(stats: dict) -> list[dict]:
+    """``input_files`` of every read stage in ``stats.json``."""
+    return [f for s in stats.get("stages", []) if s.get("stage") == "read"
+            for f in input_files(s.get("counters") or {})]

@@ -70,7 +70,7 @@ import polars as pl
 from curate.schema import check_frame, empty_frame, empty_rejects
 from curate.stage import Context, StageResult
 from pipelines.engines import Engine, EngineUnavailable, make_engine
-from pipelines.report import REPORT_NAME, build_report
+from pipelines.report import REPORT_NAME, build_report, input_files
 from pipelines.spec import PipelineSpec, StageSpec, output_dir_problems
 
 log = logging.getLogger("curatrain.runner")
@@ -479,18 +479,9 @@ def format_file_lines(report: "StageReport") -> list[str]:
     Tolerates missing keys (``path``, ``records``, ``rows``, ``prompts``, ``rejected``,
     ``rejected_by_reason``, ``format``).
     """
-    lines = []
-    for key, c in report.counters.items():
-        if not key.startswith("file.") or not isinstance(c, dict):
-            continue
-        name = c.get("path") or key[len("file."):]
-        fmt = f" [{c['format']}]" if c.get("format") else ""
-        by = c.get("rejected_by_reason") or {}
-        reasons = ", ".join(f"{r} {int(n):,}" for r, n in sorted(by.items(), key=lambda kv: (-int(kv[1]), kv[0])))
-        n = lambda k: f"{int(c.get(k) or 0):,}"  # noqa: E731
-        lines.append(f"  {name}{fmt}: {n('records')} records → {n('rows')} rows, {n('prompts')} prompts, "
-                     f"{n('rejected')} rejected" + (f" ({reasons})" if reasons else ""))
-    return lines
+    return [f"  {f['file']}" + (f" [{f['format']}]" if f["format"] else "")
+            + f": {f['records']:,} records → {f['rows']:,} rows, {f['prompts']:,} prompts, {f['rejected']:,} rejected"
+            + (f" ({f['by_reason']})" if f["by_reason"] else "") for f in input_files(report.counters)]
 
 
 def per_source_accounting(reports: list[StageReport], rejects_list: list[pl.DataFrame],
