@@ -389,3 +389,15 @@ def exists(path: str) -> bool:
 
 
 __all__ = ["DataFile", "expand", "file_signature", "load_records", "is_remote", "is_data_file", "exists"]
+
+
+def missing_data(path: str) -> str | None:
+    """Why the local ``path`` names no data file — ``"file not found"``, ``"folder holds no data
+    file"`` or ``"no file matches"`` (a glob) — or None when it does, or when it is a remote URL
+    (checked at run time). For validate-time messages of every stage that reads files."""
+    if is_remote(path) or expand(path):
+        return None
+    if set("*?[") & set(path):
+        return "no file matches"
+    return "folder holds no data file" if Path(path).is_dir() else "file not found"
+

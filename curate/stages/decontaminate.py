@@ -120,16 +120,10 @@ class Decontaminate(Stage):
             return self
 
         def missing_files(self) -> list[str]:
-            from curate.readers.sources import expand, is_remote
+            from curate.readers.sources import missing_data
 
-            out = []
-            for i, e in enumerate(self.eval_sets):
-                if is_remote(e.path) or expand(e.path):
-                    continue
-                what = "no file matches" if set("*?[") & set(e.path) else (
-                    "folder holds no data file" if Path(e.path).is_dir() else "file not found")
-                out.append(f"eval_sets[{i}].path: {what}: {e.path} (relative to {Path.cwd()})")
-            return out
+            return [f"eval_sets[{i}].path: {what}: {e.path} (relative to {Path.cwd()})"
+                    for i, e in enumerate(self.eval_sets) if (what := missing_data(e.path))]
 
         def config(self, pipeline_seed: int = 1) -> DecontamConfig:
             """The algorithm's settings; ``seed: null`` takes ``pipeline_seed``."""

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from curate.progress import progress
 from curate.readers import FORMATS, ReadError, prompt_index, read_file
 from curate.readers.formats import Options
-from curate.readers.sources import expand, file_signature, is_remote, load_records
+from curate.readers.sources import expand, file_signature, is_remote, load_records, missing_data
 from curate.readers.synonyms import CANONICAL_ROLES
 from curate.registry import register
 from curate.schema import empty_frame, empty_rejects, make_frame, REJECT_COLUMNS, SCHEMA
@@ -162,11 +162,9 @@ class Read(Stage):
             out = []
             for i, inp in enumerate(self.inputs):
                 for field, path in (("path", inp.path), ("prompts_from", inp.prompts_from)):
-                    if path is None or is_remote(path) or expand(path):
-                        continue
-                    what = "no file matches" if set("*?[") & set(path) else (
-                        "folder holds no data file" if Path(path).is_dir() else "file not found")
-                    out.append(f"inputs[{i}].{field}: {what}: {path} (relative to {Path.cwd()})")
+                    what = missing_data(path) if path is not None else None
+                    if what:
+                        out.append(f"inputs[{i}].{field}: {what}: {path} (relative to {Path.cwd()})")
             return out
 
         def check_inputs(self) -> list[str]:
