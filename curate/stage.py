@@ -113,11 +113,13 @@ class Stage:
     row_local: ClassVar[bool] = False
     #: the stage reads ``ctx.seed``: only then does the pipeline seed enter its cache key (and, through
     #: the chained keys, every later stage's), so changing the seed reruns no stage that ignores it.
-    #: A stage whose own ``seed`` param may override the pipeline's sets it per instance.
+    #: A stage with its own ``seed`` param uses the pipeline's only when that param is null (set per instance).
     uses_seed: ClassVar[bool] = False
 
     def __init__(self, params: StageParams | None = None):
         self.params = params if params is not None else self.Params()
+        if "seed" in type(self.params).model_fields:  # its own seed param; null takes the pipeline's
+            self.uses_seed = self.params.seed is None
 
     def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:  # pragma: no cover - abstract
         raise NotImplementedError

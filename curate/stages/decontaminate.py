@@ -132,10 +132,6 @@ class Decontaminate(Stage):
                                   threshold=self.threshold, shingle_ngram=self.shingle_ngram, max_edits=self.max_edits,
                                   num_perm=self.num_perm, seed=seed, batch_size=self.batch_size)
 
-    def __init__(self, params: StageParams | None = None):
-        super().__init__(params)
-        self.uses_seed = self.params.seed is None
-
     @classmethod
     def check(cls, params, stages) -> list[str]:
         if params.eval_sets:

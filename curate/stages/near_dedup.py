@@ -114,10 +114,6 @@ class NearDedup(Stage):
             d["seed"] = pipeline_seed if self.seed is None else self.seed
             return NearDedupConfig(**d)
 
-    def __init__(self, params: StageParams | None = None):
-        super().__init__(params)
-        self.uses_seed = self.params.seed is None
-
     def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
         p = self.params
         cfg = p.config(ctx.seed)
