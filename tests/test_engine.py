@@ -69,8 +69,10 @@ def test_workers_must_be_positive():
 
 
 def test_flags():
-    assert [n for n, c in registry.available().items() if c.row_local and not n.startswith("test_")][:3] == \
-        ["clean_text", "normalize", "redact_pii"]
+    flagged = [n for n, c in registry.available().items() if not n.startswith("test_") and c().row_local]
+    assert flagged[:4] == ["clean_text", "normalize", "quality", "redact_pii"]
+    # quality is row-local unless its embedding rule (off_topic, batch z-scores) is on
+    assert not registry.get("quality")(registry.get("quality").Params(drop=["off_topic"])).row_local
     assert not registry.get("near_dedup").row_local and not registry.get("mix").row_local
 
 

@@ -358,3 +358,30 @@ def test_off_topic_rule_with_embeddings(tmp_path):
     assert list(_drops(res)) == ["r1"]
     assert _drops(res)["r1"][1].startswith("stat_relevance=")
     assert (tmp_path / "embeddings").exists()  # the shared per-text cache was used
+
+
+def test_quality_is_row_local_chunks_equal_the_whole_frame():
+    """lima.yaml's quality rules on 3 chunks == on the whole frame (rows, details, counters)."""
+    import polars as pl
+    from polars.testing import assert_frame_equal
+
+    from curate.readers import read_paths
+    from curate.schema import make_frame
+    from curate.stage import Context
+    from curate.stages.quality import Quality
+    from pipelines.engines import merge_results
+
+    df = read_paths(["pipelines/data/sample/oasst_en_100_tree.jsonl",
+                     "pipelines/data/sample/hh_rlhf_harmless_base_test.jsonl.gz"]).rows[:300]
+    df = make_frame(df)
+    stage = Quality(Quality.Params(drop=["length", "placeholder", "templated_identity", "refusal_boilerplate",
+                                         "truncated_response", "markup_debris", "repetition", "degenerate",
+                                         "language_mismatch"]))
+    assert stage.row_local
+    whole = stage.run(df, Context())
+    parts = [stage.run(df.slice(a, b - a), Context()) for a, b in ((0, 90), (90, 200), (200, 300))]
+    merged = merge_results(stage, [(r.kept, r.rejected, r.counters, r.artifacts) for r in parts])
+    assert_frame_equal(whole.kept, merged.kept)
+    assert_frame_equal(whole.rejected, merged.rejected)
+    assert whole.counters == merged.counters
+    assert whole.rejected.height > 0 and isinstance(whole.kept, pl.DataFrame)

@@ -82,8 +82,8 @@ def main_script(text: str) -> str | None:
 def resolve_detector() -> Callable[[Sequence[str]], list[tuple[str, float]]]:
     """The public detector of ``curate.filters.langid`` as ``texts -> [(code, prob)]``.
 
-    Tries ``detect_ensemble`` (returns decisions whose first two fields are code and probability),
-    then ``detect_fasttext``, then ``detect_langdetect``, so a renamed function degrades to the
+    Tries ``detect_ensemble`` (returns decisions whose first two fields are code and probability;
+    called with an empty prior, so a verdict never depends on the other texts of the batch), then ``detect_fasttext``, then ``detect_langdetect``, so a renamed function degrades to the
     next one instead of failing. Raises ``ImportError`` if none exists.
     """
     from curate.filters import langid
@@ -91,7 +91,10 @@ def resolve_detector() -> Callable[[Sequence[str]], list[tuple[str, float]]]:
     for name in ("detect_ensemble", "detect_fasttext", "detect_langdetect"):
         fn = getattr(langid, name, None)
         if callable(fn):
-            return lambda texts, _fn=fn: [(d[0], float(d[1])) for d in _fn(list(texts))]
+            # an empty prior: no verdict leans on its batch-mates, so each row is judged alone
+            # (the quality stage is row-local and may run on chunks: pipelines.engines)
+            kw = {"prior": {}} if name == "detect_ensemble" else {}
+            return lambda texts, _fn=fn, _kw=kw: [(d[0], float(d[1])) for d in _fn(list(texts), **_kw)]
     raise ImportError("curate.filters.langid has no detect_ensemble, detect_fasttext or detect_langdetect")
 
 

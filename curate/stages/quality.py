@@ -198,6 +198,13 @@ class Quality(FilterStage):
     name = "quality"
     version = "2"
 
+    @property
+    def row_local(self) -> bool:  # type: ignore[override]
+        """Every rule but ``off_topic`` judges a row from its own text alone (``language_mismatch``
+        uses a batch-independent detector), so engines may run the stage on chunks in parallel.
+        ``off_topic`` embeds through the pipeline cache and z-scores within the batch: not row-local."""
+        return "off_topic" not in self.params.drop
+
     class Params(StageParams):
         drop: list[RuleName] = Field(default_factory=lambda: list(DEFAULT_DROP), description="rules to apply, by name")
         # length
