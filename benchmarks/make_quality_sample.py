@@ -33,9 +33,15 @@ The draw has three rounds; each keeps the earlier rounds exactly and excludes th
 3. 99 pairs (``SEED3``, ``QUOTAS3``): OpenAssistant replies that its crowd labels flag (spam,
    fails_task or lang_mismatch >= 0.5, or quality <= 0.2) and a stricter repetition cue.
 
+4. ~420 pairs (``SEED4``, ``LANG_QUOTA4``, ``CUES4``), a fresh blind hold-out, not part of
+   quality_labels.jsonl: 230 en, 120 zh, 70 ru; per language half plain random pairs, half spread
+   over the suspect cues; excludes every id and response text of quality_labels.jsonl. Rows carry
+   ``draw`` (``r4_<cue>``) instead of ``flag``.
+
 Run (about 30 s; prints per-cue / per-language / per-source counts)::
 
     .venv/bin/python benchmarks/make_quality_sample.py --out /tmp/quality_sample.jsonl
+    .venv/bin/python benchmarks/make_quality_sample.py --round 4 --out /tmp/fresh_draw.jsonl
 
 Output rows: ``{id, source, lang, flag, prompt, response}``, in the order of
 quality_labels.jsonl (which adds ``label`` and ``note`` and calls ``flag`` ``draw``).
@@ -382,14 +388,119 @@ def draw3(pool: list[dict], exclude: set[str], seed: int = SEED3) -> list[dict]:
     return draw2(pool, exclude, seed, QUOTAS3, "r3_")
 
 
+# Round 4: a fresh, blind hold-out for measuring the rule filters on pairs nobody tuned on. It
+# mimics an outside evaluator drawing "real model answers in en/zh/ru": per language
+# (``LANG_QUOTA4``) half the pairs are plain uniform random pairs of that language (``r4_random``,
+# no cue, so sources weigh by their size), the other half spread round-robin over the suspect cues
+# above (``CUES4``, one pair per cue in turn, each cue's pairs round-robin over sources), so a cue
+# with too few candidates leaves its share to the others. Russian pairs come mostly from the oasst2
+# message-tree branches (``oasst_pairs``), as in round 1. It excludes every id AND every response
+# text of benchmarks/quality_labels.jsonl (and repeats of a response within the draw); own seed.
+SEED4 = 14
+LANG_QUOTA4 = {"en": 230, "zh": 120, "ru": 70}
+CUES4 = ("refusal_kw", "short", "no_end_punct", "low_overlap", "repetitive", "ends_colon", "lang_mismatch",
+         "rejected", "oasst_flagged")
+LABELS = ROOT / "benchmarks" / "quality_labels.jsonl"
+
+
+def draw4(pool: list[dict], exclude_ids: set[str], exclude_text: set[str], seed: int = SEED4) -> list[dict]:
+    """Round 4 draw (see the note above). ``pool`` rows carry ``flags`` (round-1, round-2 and
+    ``rejected`` / ``oasst_flagged`` cues) and ``extra`` (True for pairs that only a cue can draw:
+    preference-file rejected answers and crowd-flagged OpenAssistant replies). Returns rows
+    ``{id, source, lang, draw, prompt, response}`` with ``draw`` = ``r4_<cue>`` or ``r4_random``."""
+    rng = random.Random(seed)
+    pool = sorted(pool, key=lambda r: r["id"])
+    taken_ids, taken_text = set(exclude_ids), set(exclude_text)
+    out: list[dict] = []
+
+    def free(r: dict) -> bool:
+        return r["id"] not in taken_ids and r["response"].strip() not in taken_text
+
+    def keep(r: dict, cue: str) -> None:
+        taken_ids.add(r["id"])
+        taken_text.add(r["response"].strip())
+        out.append({"id": r["id"], "source": r["source"], "lang": r["lang"], "draw": "r4_" + cue,
+                    "prompt": r["prompt"], "response": r["response"]})
+
+    for lang, n in LANG_QUOTA4.items():
+        cands = [r for r in pool if r["lang"] == lang]
+        plain = [r for r in cands if not r.get("extra")]
+        rng.shuffle(plain)
+        n_rand = n // 2
+        for r in plain:
+            if sum(1 for o in out if o["lang"] == lang) >= n_rand:
+                break
+            if free(r):
+                keep(r, "random")
+        by_cue: dict[str, dict[str, list[dict]]] = {}
+        for cue in CUES4:
+            by_src: dict[str, list[dict]] = defaultdict(list)
+            for r in cands:
+                if cue in r["flags"]:
+                    by_src[r["source"]].append(r)
+            for lst in by_src.values():
+                rng.shuffle(lst)
+            by_cue[cue] = by_src
+        turn = {cue: 0 for cue in CUES4}
+        got = sum(1 for o in out if o["lang"] == lang)
+        while got < n:
+            progress = False
+            for cue in CUES4:
+                if got >= n:
+                    break
+                srcs = sorted(by_cue[cue])
+                for k in range(len(srcs)):  # next source in this cue's rotation with a free pair
+                    lst = by_cue[cue][srcs[(turn[cue] + k) % len(srcs)]]
+                    while lst and not free(lst[-1]):
+                        lst.pop()
+                    if lst:
+                        keep(lst.pop(), cue)
+                        turn[cue] = (turn[cue] + k + 1) % len(srcs)
+                        got += 1
+                        progress = True
+                        break
+            if not progress:
+                print(f"round 4: only {got} {lang} pairs available (wanted {n})", file=sys.stderr)
+                break
+    rng.shuffle(out)
+    return out
+
+
+def round4(pool: list[dict], out_path: str) -> None:
+    """Draw round 4 from ``pool`` (``pairs()``) and write it to ``out_path``."""
+    labelled = [json.loads(line) for line in open(LABELS, encoding="utf-8") if line.strip()]
+    ids = {r["id"] for r in labelled}
+    texts = {r["response"].strip() for r in labelled}
+    pool4 = [dict(r, flags=r["flags"] + flags2(r["prompt"], r["response"], r["lang"])
+                  + (["repetitive"] if strict_repeat(r["response"], r["lang"]) else [])) for r in pool]
+    seen = {(r["prompt"], r["response"]) for r in pool4}
+    for r in rejected_pairs() + oasst_flagged_pairs():
+        if (r["prompt"], r["response"]) not in seen:
+            seen.add((r["prompt"], r["response"]))
+            f = ["oasst_flagged"] if r["flags"] == ["oasst_flagged"] else r["flags"]
+            pool4.append(dict(r, flags=f + flags(r["id"], r["prompt"], r["response"], r["lang"]), extra=True))
+    rows = draw4(pool4, ids, texts)
+    with open(out_path, "w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"round 4: drew {len(rows)} -> {out_path}", file=sys.stderr)
+    for k in ("draw", "lang", "source"):
+        print(k, dict(Counter(r[k] for r in rows).most_common()), file=sys.stderr)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="/tmp/quality_sample.jsonl")
     ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--round", type=int, choices=(3, 4), default=3,
+                    help="3: rounds 1-3 (the labelled sample); 4: the fresh hold-out alone")
     ap.add_argument("--reader-commit", default=READER_COMMIT, help="curate/ of this commit reads the data (HEAD: working tree)")
     a = ap.parse_args()
     use_reader(a.reader_commit)
     pool = pairs()
+    if a.round == 4:
+        round4(pool, a.out)
+        return
     print(f"pool: {len(pool)} pairs; flags: {Counter(f for r in pool for f in r['flags'])}", file=sys.stderr)
     rows = draw(pool, a.seed)
     pool2 = [dict(r, flags=flags2(r["prompt"], r["response"], r["lang"])) for r in pool] + rejected_pairs()
