@@ -53,8 +53,9 @@ LIMA_DROP = ["length", "placeholder", "templated_identity", "refusal_boilerplate
              "markup_debris", "repetition"]
 PROPOSED_EXTRA = ["degenerate", "language_mismatch"]
 OWN_RULE = {"refusal": {"refusal_boilerplate"}, "truncated": {"truncated_response"},
-            "repetitive": {"repetition", "degenerate"}, "off_topic": {"off_topic", "language_mismatch", "degenerate"},
-            "nonsense": {"degenerate", "off_topic", "language_mismatch"}}
+            "repetitive": {"repetition", "degenerate"},
+            "off_topic": {"off_topic", "language_mismatch", "degenerate", "non_answer"},
+            "nonsense": {"degenerate", "off_topic", "language_mismatch", "non_answer"}}
 
 
 def uptime() -> str:
@@ -112,13 +113,27 @@ def pair_frame(rows: list[dict]):
                                      {"role": "assistant", "content": r["response"]}]} for r in rows])
 
 
+def lima_quality_params() -> dict:
+    """The ``quality`` entry of pipelines/lima.yaml as it stands (every param, not only ``drop``)."""
+    import yaml
+
+    spec = yaml.safe_load((ROOT / "pipelines" / "lima.yaml").read_text())
+    entry = next(s for s in spec["stages"] if s.get("stage") == "quality")
+    return {k: v for k, v in entry.items() if k != "stage"}
+
+
 def stages(extra: list[str] | None = None):
-    """(name, stage) for before, after and after+ at lima.yaml's settings."""
+    """(name, stage): ``before`` (commit BEFORE_REV) and ``after`` (working tree) with the old lima
+    ``drop:`` list, ``after+`` with it plus PROPOSED_EXTRA, and ``lima``: pipelines/lima.yaml's
+    ``quality`` entry as it stands today (``extra`` rules added to every list but ``before``)."""
     from curate.stages.quality import Quality
 
     Before = before_stage_class()
     out = [("before", Before(Before.Params(drop=LIMA_DROP))), ("after", Quality(Quality.Params(drop=LIMA_DROP)))]
     out.append(("after+", Quality(Quality.Params(drop=LIMA_DROP + PROPOSED_EXTRA + (extra or [])))))
+    lima = lima_quality_params()
+    lima["drop"] = list(dict.fromkeys(list(lima.get("drop", [])) + (extra or [])))
+    out.append(("lima", Quality(Quality.Params(**lima))))
     return out
 
 
@@ -251,16 +266,20 @@ def bench_trunc(show: int) -> None:
 # ---------------------------------------------------------------- (c) quality_labels.jsonl
 
 
-def bench_labels(show: int, relevance: bool, splits: tuple[str, ...] = ("tune", "holdout")) -> None:
-    if not QUALITY_LABELS.exists():
-        print(f"\n## (c) {QUALITY_LABELS.name}: not present yet")
+def bench_labels(show: int, relevance: bool, splits: tuple[str, ...] = ("tune", "holdout"),
+                 path: Path = QUALITY_LABELS) -> None:
+    """Recall per label and good rows dropped, per split (``all``: every row), for each stage of
+    ``stages()``. Misses are printed (``show``) for any split of quality_labels.jsonl, never for a
+    blind file (``*fresh*``: it is scored once, unread)."""
+    if not path.exists():
+        print(f"\n## (c) {path.name}: not present yet")
         return
-    rows = [json.loads(x) for x in QUALITY_LABELS.read_text().splitlines() if x.strip()]
-    df = pair_frame(rows)
-    print(f"\n## (c) {QUALITY_LABELS.name}: {len(rows)} rows {dict(Counter(r['label'] for r in rows))} ({uptime()})")
+    rows = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+    blind = "fresh" in path.name
+    print(f"\n## (c) {path.name}: {len(rows)} rows {dict(Counter(r['label'] for r in rows))} ({uptime()})")
     sts = stages(["off_topic"] if relevance else None)
     for split in splits:
-        sel = [r for r in rows if half(r["response"]) == split]
+        sel = rows if split == "all" else [r for r in rows if half(r["response"]) == split]
         print(f"\n[{split}] {len(sel)} rows {dict(sorted(Counter(r['label'] for r in sel).items()))}")
         for name, st in sts:
             t0 = time.perf_counter()
@@ -278,7 +297,7 @@ def bench_labels(show: int, relevance: bool, splits: tuple[str, ...] = ("tune", 
             gd = [r for r in good if r["id"] in d]
             print(f"{name:7s} caught: {'; '.join(parts)}; good dropped {len(gd)}/{len(good)} = "
                   f"{len(gd) / max(len(good), 1):.3f} {dict(Counter(d[r['id']][0] for r in gd))} ({dt:.1f} s)")
-            if name == "after+" and show and split == "tune":  # misses are read on the tune half only
+            if name == "lima" and show and not blind:
                 for r in [r for r in sel if r["label"] not in ("good", "unsure") and r["id"] not in d][:show]:
                     print("     miss", r["label"], r["id"], repr(r["response"][:100]), "|", r.get("note", "")[:80])
                 for r in gd[:show]:
@@ -310,15 +329,17 @@ def main() -> None:
     ap.add_argument("what", choices=["refusal", "trunc", "labels", "speed", "all"])
     ap.add_argument("--show", type=int, default=0, help="print up to N misses / false drops per split")
     ap.add_argument("--relevance", action="store_true", help="also run the off_topic embedding rule in `labels`")
-    ap.add_argument("--split", choices=["tune", "holdout", "both"], default="both",
-                    help="halves of quality_labels.jsonl to score in `labels`: develop on `tune`, report `holdout` once")
+    ap.add_argument("--split", choices=["tune", "holdout", "both", "all"], default="both",
+                    help="halves of the labels to score in `labels` (all: every row as one set)")
+    ap.add_argument("--labels", type=Path, default=QUALITY_LABELS,
+                    help="labels file for `labels` (e.g. benchmarks/quality_labels_fresh.jsonl, the blind hold-out)")
     a = ap.parse_args()
     if a.what in ("refusal", "all"):
         bench_refusal(a.show)
     if a.what in ("trunc", "all"):
         bench_trunc(a.show)
     if a.what in ("labels", "all"):
-        bench_labels(a.show, a.relevance, ("tune", "holdout") if a.split == "both" else (a.split,))
+        bench_labels(a.show, a.relevance, ("tune", "holdout") if a.split == "both" else (a.split,), a.labels)
     if a.what in ("speed", "all"):
         bench_speed()
 

@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from curate.filters.text import LETTER_RE, code_density, strip_for_langid, words
+from curate.filters.text import CJK_RE, LETTER_RE, code_density, strip_for_langid, words
 
 # ---------------------------------------------------------------- language mismatch
 
@@ -112,6 +112,47 @@ def _quotes_prompt(response: str, prompt: str) -> bool:
     return sum(w in pw for w in rw) >= 0.5 * len(rw)
 
 
+_HASHTAG_RE = re.compile(r"[#@][^\W_][\w-]*")
+_SCRIPT_LANG = {"han": "zh", "kana": "ja", "hangul": "ko", "cyrillic": "cyrillic", "latin": "latin", "arabic": "ar",
+                "greek": "el"}
+
+
+def script_mismatch(prompt: str, response: str, raw_prompt: str = "", raw_response: str = "", *,
+                    min_prompt_letters: int = 10, min_response_letters: int = 2, response_share: float = 0.8,
+                    prompt_share: float = 0.02) -> str | None:
+    """A note ("latin prompt, han answer") when the answer is written in a non-Latin script its
+    prompt does not use, else None (Latin answers to Han/Cyrillic prompts are often names,
+    passwords, numerals or code, so they are left to the detector's letter minimum). ``prompt``/``response`` are ``strip_for_langid`` texts; ``raw_*`` the
+    originals (for the translation / code / quoting checks). Judged when the answer has ≥
+    ``min_response_letters`` [2] letters, ≥ ``response_share`` [0.8] of them in one script, that
+    script makes up < ``prompt_share`` [0.02] of the prompt's ≥ ``min_prompt_letters`` [10]
+    letters, and the prompt neither asks for a translation nor names a language
+    (``TRANSLATION_RE``); code answers, hashtags and letter grids are not judged; both texts are
+    NFKC-folded first (fullwidth Latin is Latin). This is what catches one-line answers in
+    the wrong language, which the detector's 20-letter minimum leaves alone."""
+    raw_prompt = raw_prompt or prompt
+    raw_response = raw_response or response
+    prompt = unicodedata.normalize("NFKC", raw_prompt)  # fullwidth Ｈｅｌｌｏ is Latin; e-mails and code in it count
+    response = unicodedata.normalize("NFKC", strip_for_langid(_HASHTAG_RE.sub(" ", raw_response)))
+    ws = [w for w in words(response) if not CJK_RE.search(w)]
+    if ws and sum(len(w) for w in ws) < 2 * len(ws):
+        return None  # a letter grid (a word-search puzzle), initials: not language
+    r_letters = len(LETTER_RE.findall(response))
+    if r_letters < min_response_letters or len(LETTER_RE.findall(prompt)) < min_prompt_letters:
+        return None
+    r_sh = script_shares(response)
+    r_script = max(r_sh, key=r_sh.get) if r_sh else None
+    if r_script is None or r_script == "latin" or r_sh[r_script] < response_share:
+        return None  # Latin answers to a Han prompt are names, passwords, numerals, code: left to the detector
+    p_sh = script_shares(prompt)
+    if p_sh.get(r_script, 0.0) >= prompt_share or (r_script == "kana" and p_sh.get("han", 0.0) > 0):
+        return None
+    if TRANSLATION_RE.search(raw_prompt[:3000]) or code_density(raw_response) > 0.03 or _CODE_START_RE.match(raw_response):
+        return None
+    p_script = max(p_sh, key=p_sh.get)
+    return f"{p_script} prompt, {r_script} answer"
+
+
 def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_letters: int = 20,
                       min_prob: float = 0.8, prompt_share: float = 0.25,
                       detector: Callable[[Sequence[str]], list[tuple[str, float]]] | None = None,
@@ -120,13 +161,20 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
     prompt's language (see module doc), ``(0, None)`` otherwise (also when not judged)."""
     ps = [strip_for_langid(p) for p in prompts]
     rs = [strip_for_langid(r) for r in responses]
-    judge = [i for i, (p, r) in enumerate(zip(ps, rs))
-             if len(LETTER_RE.findall(p)) >= min_letters and len(LETTER_RE.findall(r)) >= min_letters
+    out: list[tuple[int, str | None]] = [(0, None)] * len(ps)
+    # short answers in a script the prompt does not use at all ("意大利面。" to an English prompt):
+    # scripts are unambiguous, so no letter minimum and no detector
+    for i, (p, r) in enumerate(zip(ps, rs)):
+        note = script_mismatch(p, r, prompts[i], responses[i])
+        if note:
+            out[i] = (1, note)
+    judge = [i for i, (p, r) in enumerate(zip(ps, rs)) if not out[i][0]
+             and
+             len(LETTER_RE.findall(p)) >= min_letters and len(LETTER_RE.findall(r)) >= min_letters
              and len(LETTER_RE.findall(r)) >= 0.5 * len(LETTER_RE.findall(responses[i][:len(r) * 3 + 100]))
              and code_density(responses[i]) <= 0.03 and not _CODE_START_RE.match(responses[i])
              and not TRANSLATION_RE.search(prompts[i])
              and not _quotes_prompt(r, p)]
-    out: list[tuple[int, str | None]] = [(0, None)] * len(ps)
     if not judge:
         return out
     det = detector or resolve_detector()

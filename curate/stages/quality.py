@@ -107,6 +107,16 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     and the prompt neither asks for a translation nor names a target language
     (``curate.filters.relevance.language_mismatch``, ``curate.filters.langid``'s detector).
     Judged from ``mismatch_min_letters`` [20] letters and ``mismatch_min_prob`` [0.8]. Opt-in.
+``non_answer``
+    ``stat_non_answer``: 1 when a chat's only answer is not an answer to its prompt
+    (``curate.filters.nonanswer.non_answer``): a filler ("ok", "hi", "Very Good", "回答不错",
+    "спасибо"; yes/no words only where the prompt is not a yes/no question), a question sharing no
+    content with the prompt (the reply reads as a user turn: "can you description the google
+    protobuf?"), or one or two words sharing nothing with a prompt that asks for running text
+    ("hi" to "guide me through building such a system"). Thresholds
+    ``non_answer_max_question_words`` [30] and ``non_answer_max_tiny_words`` [2]. Row-local, no
+    model; the detail names the kind (``filler``, ``unrelated_question``, ``no_content``). Opt-in
+    (lima.yaml drops it).
 ``off_topic``
     ``stat_relevance``: cosine of the embeddings of the first user turn and the first answer
     (all-MiniLM-L6-v2 via ``curate.embed.embed_texts``, first ``relevance_max_seq_length`` [128]
@@ -160,7 +170,7 @@ from curate.stage import Context, FilterStage, StageParams, StageResult, split_b
 
 RuleName = Literal[
     "length", "placeholder", "templated_identity", "refusal_boilerplate", "truncated_response",
-    "markup_debris", "repetition", "degenerate", "language_mismatch", "off_topic",
+    "markup_debris", "repetition", "degenerate", "language_mismatch", "non_answer", "off_topic",
     "symbol_ratio", "alnum_ratio", "response_prompt_ratio",
 ]
 TruncName = Literal["code_cut", "announced_missing", "list_cut", "no_terminal_punct", "length_limit", "continue"]
@@ -185,10 +195,10 @@ _PY_DTYPES = {"_prompt_of": pl.String, "_symbol": pl.Float64, "_soft_match": pl.
               "_deg_tail_loop": pl.Float64, "_deg_gibberish": pl.Float64}
 _PY_DTYPES.update({f"_{k}": pl.Float64 for k in REP_KEYS})
 #: private columns carried from compute_stats to the drop details, removed from the output
-PRIVATE_COLS = ("_refusal_match", "_soft_match", "_trunc_note", "_mismatch_note")
+PRIVATE_COLS = ("_refusal_match", "_soft_match", "_trunc_note", "_mismatch_note", "_non_answer_note")
 INT_STATS = ("stat_conv_chars", "stat_min_assistant_chars", "stat_refusal_turns", "stat_soft_refusal_turns",
              "stat_markup_count", "stat_placeholder_count", "stat_identity_turns", "stat_continue_turns",
-             "stat_language_mismatch", "stat_echo", "stat_leak_lines") + tuple(f"stat_trunc_{k}" for k in TRUNCATION_REASONS)
+             "stat_language_mismatch", "stat_non_answer", "stat_echo", "stat_leak_lines") + tuple(f"stat_trunc_{k}" for k in TRUNCATION_REASONS)
 
 
 @register
@@ -269,6 +279,13 @@ class Quality(FilterStage):
         # language mismatch
         mismatch_min_letters: int = Field(20, ge=1, description="letters both texts need to be judged")
         mismatch_min_prob: float = Field(0.8, ge=0, le=1, description="language-ID probability both verdicts need")
+        # non_answer
+        non_answer_max_question_words: int = Field(
+            30, ge=1, description="a reply that is a question of at most this many words (CJK character = half a word) "
+                                  "sharing no content with the prompt is not an answer")
+        non_answer_max_tiny_words: int = Field(
+            2, ge=0, description="a reply of at most this many words sharing no content with a prompt that asks for "
+                                 "running text is not an answer (0 turns the check off)")
         # off_topic
         relevance_model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers model (curate.embed)")
         relevance_max_seq_length: int = Field(128, ge=8, description="word pieces embedded per text")
@@ -538,6 +555,15 @@ class Quality(FilterStage):
         per = per.with_columns(post) if post else per
         if "language_mismatch" in on:
             per = self._language_mismatch(per)
+        if "non_answer" in on:
+            from curate.filters.nonanswer import non_answer
+
+            notes = [non_answer(a or "", u or "", max_question_words=p.non_answer_max_question_words,
+                                max_tiny_words=p.non_answer_max_tiny_words) if n_a == 1 else None
+                     for a, u, n_a in zip(per.get_column("_first_a").to_list(), per.get_column("_first_u").to_list(),
+                                          per.get_column("_n_a").to_list())]
+            per = per.with_columns(pl.Series("stat_non_answer", [int(x is not None) for x in notes], dtype=pl.Int64),
+                                   pl.Series("_non_answer_note", notes, dtype=pl.String))
         if "off_topic" in on:
             per = self._relevance(per, ctx)
         keep_cols = [c for c in per.columns if c.startswith("stat_")] + [c for c in PRIVATE_COLS if c in per.columns]
@@ -681,6 +707,9 @@ class Quality(FilterStage):
                 out.append((pl.col("stat_language_mismatch") > 0, rule,
                             pl.format("stat_language_mismatch={} > 0 ({})", pl.col("stat_language_mismatch"),
                                       pl.col("_mismatch_note"))))
+            elif rule == "non_answer":
+                out.append((pl.col("stat_non_answer") > 0, rule,
+                            pl.format("stat_non_answer={} > 0 ({})", pl.col("stat_non_answer"), pl.col("_non_answer_note"))))
             elif rule == "off_topic":
                 if p.max_relevance_z is None:
                     lt("stat_relevance", p.min_relevance, rule)

@@ -1,0 +1,76 @@
+"""non_answer (curate.filters.nonanswer) and the script rule of language_mismatch, on real replies
+from ../shared/data-style dumps (OpenAssistant crowd replies, Alpaca tasks) with hard negatives."""
+
+from __future__ import annotations
+
+import pytest
+
+from curate.filters.nonanswer import fold, non_answer, shared_units
+from curate.filters.relevance import language_mismatch, script_mismatch
+from curate.filters.text import strip_for_langid
+
+
+@pytest.mark.parametrize("prompt,reply,kind", [
+    ("Thank you very much. However, can you make it a little less lighthearted?", "ok", "filler"),
+    ("guide me through building such a system.", "hi", "filler"),
+    ("What would be the top five feasible methods for reducing greenhouse gas emissions?", "Very Good", "filler"),
+    ("我想看编程类型的绝活", "回答不错", "filler"),
+    ("How are you?", "no", "filler"),
+    ("Is it healthy for me to eat in set times or just whenever I feel hungry?", "Yes it is!", "filler"),
+    ("What is the largest ocean in the world?", "Hi can you act as a therapist?", "unrelated_question"),
+    ("Please explain how the proof-of-stake concept works and how generating crypto works.",
+     "can you description the google protobuf?", "unrelated_question"),
+    ("Why do LLM's need so much effort to go into them?", "first answer good, what is the purpose of secound?",
+     "unrelated_question"),
+])
+def test_non_answers_are_named(prompt, reply, kind):
+    note = non_answer(reply, prompt)
+    assert note is not None and note.startswith(kind + ":"), note
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("Is the Pacific the largest ocean?", "Yes"),                                   # yes/no question
+    ("Classify the following statement as true or false. The sun is a star.", "True"),  # a label task
+    ('评价这篇博文。输出“好”或“坏”。  这篇博文是关于喝水的。', "好的"),                  # offered labels
+    ("Give me the French equivalent for \"good morning\".", "Bonjour."),             # translation
+    ("Hi", "Hello!"),                                                              # greeting for greeting
+    ("Generate a question that someone could ask a new person they have just met.",
+     "What brought you to this event?"),                                           # a question is the output
+    ("Rearrange the words in the sentence to form a question. Reading is difficult", "Is reading difficult?"),
+    ("Write a regular expression to match any string of digits.", "\\d+"),         # code, not words
+    ("Name a famous painter from Spain.", "Picasso"),                               # a name is asked for
+    ("Explain what a black hole is.", "A region of spacetime where gravity prevents anything, even light, "
+                                      "from escaping."),
+    ("What is the capital of France?", "Paris"),
+    ("Can you teach old dogs new tricks?", "Yes, older dogs can learn new tricks with patience?"),  # shares 'dogs'
+])
+def test_answers_are_left_alone(prompt, reply):
+    assert non_answer(reply, prompt) is None
+
+
+def test_fold_and_shared_units():
+    assert fold("  Very   GOOD!!! 👍") == "very good"
+    assert shared_units("How do I bake bread?", "Bread baking starts with flour.") >= 1
+    assert shared_units("解释货币贬值的概念", "货币贬值是指") >= 1
+    assert shared_units("What is up?", "Bro, do squirrels grow on trees?") == 0
+
+
+def _mismatch(p, r):
+    return script_mismatch(strip_for_langid(p), strip_for_langid(r), p, r)
+
+
+def test_script_mismatch_catches_short_answers_in_a_script_the_prompt_lacks():
+    assert _mismatch("Spaghetti or penne with tomato sauce", "意大利面。") == "latin prompt, han answer"
+    assert _mismatch("how to improve my powerpoint skill", "以下是有关如何提高演示文稿技能的一些提示") is not None
+    assert language_mismatch(["Spaghetti or penne with tomato sauce"], ["意大利面。"])[0][0] == 1
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("将以下数字转换为其等效的罗马数字：41", "XLI"),                        # Latin answers to Han prompts: left alone
+    ("Translate 'pasta' into Chinese.", "意大利面"),                        # translation asked
+    ("What does 你好 mean?", "你好 means hello."),                          # the prompt carries the script
+    ("将下列文字中所有的全角字符转换为半角字符。Ｈｅｌｌｏ", "Hello"),
+    ("Write a Python function that prints 你好", "def f():\n    print('你好')"),
+])
+def test_script_mismatch_spares(prompt, reply):
+    assert _mismatch(prompt, reply) is None
