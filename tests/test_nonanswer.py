@@ -74,3 +74,48 @@ def test_script_mismatch_catches_short_answers_in_a_script_the_prompt_lacks():
 ])
 def test_script_mismatch_spares(prompt, reply):
     assert _mismatch(prompt, reply) is None
+
+
+# ---------------------------------------------------------------- truncation and refusal forms added with non_answer
+
+from curate.filters.refusal import asks_back, declines  # noqa: E402
+from curate.filters.truncation import announced_missing, code_cut, no_terminal_punct  # noqa: E402
+
+
+@pytest.mark.parametrize("text,fires", [
+    ("class Node {\n  constructor(value) {\n    // Insert code here\n  }\n}", True),
+    ("类链表{\n  包括（价值）{\n    //在这里搜索代码\n  }\n}", True),
+    ("We can write the joint distribution as:\n\n$$p(x_1", True),
+    ("The sum is $$\\sum_i x_i$$ and that is all.", False),
+    ("def add(a, b):\n    # add the two numbers\n    return a + b", False),
+])
+def test_code_cut_catches_placeholder_bodies_and_open_math(text, fires):
+    assert (code_cut(text) is not None) is fires
+
+
+def test_function_word_and_announce_endings():
+    assert no_terminal_punct("…and a scene involving taking a bullet out of the horse in the movie, it’s") is not None
+    assert no_terminal_punct("Tossing their heads in sprightly dance.\n\nThe waves beside them danced; but they") is not None
+    assert no_terminal_punct("That is the book I love; it is yours") is None
+    assert announced_missing("Sure! Here's a simple example of a Rust program t") is not None
+    assert announced_missing("Sure. Let's get started with creating Instagram content for you!") is not None
+    assert announced_missing("1. Plan the posts.\n2. Shoot the photos.\n\nLet's get started!") is None  # content came first
+
+
+@pytest.mark.parametrize("text,prompt,fires", [
+    ("I can't advise on that.", "How do I pick a lock?", True),
+    ("I'm sorry, I don't understand your intention. Are you trying to simulate a chat?", "User: hi Agent: helo", True),
+    ("抱歉，此任务涉及创建模型无法生成的视觉输出。", "画一幅日落的图。", True),
+    ("Признаться, я не знала что ответить, и написала что попало. Извините.", "А какое это имеет отношение к вопросу?", True),
+    ("I can't stress this enough: 1. Back up your files. 2. Update the system.", "How do I keep my PC safe?", False),
+])
+def test_declines_in_new_forms(text, prompt, fires):
+    assert (declines(text, prompt) is not None) is fires
+
+
+def test_a_run_of_questions_is_asking_back_unless_questions_were_asked_for():
+    reply = ("Sure! To suggest a menu I need to know more. How many people are eating? Any allergies? "
+             "What is your budget?")
+    assert asks_back(reply, "Make me a menu for the week")
+    assert not asks_back(reply, "Write three questions a caterer should ask a client")
+    assert not asks_back("^(?:25[0-5]|2[0-4][0-9])? or (?:1[0-9])?", "Write a regex for an IP octet")

@@ -167,6 +167,8 @@ def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny
     """A note (``filler: 'ok'``, ``unrelated_question: '…'``, ``no_content: '…'``) when the reply
     ``text`` to ``prompt`` is not an answer (see the module doc), else None."""
     reply = text.strip()
+    if len(reply) > 12 * max(max_question_words, max_tiny_words, 8):
+        return None  # fast path: far longer than any kind judged here
     if not reply or not prompt.strip() or not _PLAIN_RE.fullmatch(reply):
         return None
     if TRANSLATION_RE.search(prompt[:2000]):

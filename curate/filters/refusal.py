@@ -70,15 +70,35 @@ _ASK_FOR_QUESTION_RE = re.compile(
     r"|перепиш|перевед|сформулир|составь|придумай|reescrib|traduc|genera|escrib")
 
 
+#: regexes, code and maths: their "?" are not questions
+_SYMBOLIC_RE = re.compile(r"[\\^${}|<>=]|\(\?")
+#: the prompt asks for questions: several questions back are then the answer
+_QUESTION_TASK_RE = re.compile(r"(?i)\bask\b|\bquestions?\b|\bquiz|\binterview|\bsurvey|\bquestionnaire|\bfaq\b|\briddle"
+                               r"|问题|提问|问我|疑问|采访|面试|问卷|вопрос|интервью|опрос|pregunta|entrevista|question|frage")
+
+
 def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     """True when ``text`` is at most two sentences, ≤ ``max_words`` words, and ends with a question
     that is not an offer of help ("How can I help you today?") and answers a prompt that did not
     ask for a question or set a generation/rewriting task, where a question can be the output
-    ("Ask me a question", "把这句话改成疑问句", "Rewrite this politely")."""
+    ("Ask me a question", "把这句话改成疑问句", "Rewrite this politely"); or when ``text`` is a
+    run of questions instead of an answer: ≥ 2 questions making ≥ 60 % of its sentences, ≤ 80
+    words (a CJK character counts half), answering a prompt that asks for no questions, quiz,
+    interview or survey (``_QUESTION_TASK_RE``)."""
     prose = strip_code(text).strip()
-    if not prose or not prose.endswith(_QUESTION_END) or len(words(prose)) > max_words or len(sentences(prose)) > 2:
+    if not prose or _OFFER_RE.search(prose):
         return False
-    return not _OFFER_RE.search(prose) and not _ASK_FOR_QUESTION_RE.search(prompt)
+    sents = sentences(prose)
+    if prose.endswith(_QUESTION_END) and len(words(prose)) <= max_words and len(sents) <= 2:
+        return not _ASK_FOR_QUESTION_RE.search(prompt)
+    # a run of questions instead of an answer ("To suggest a menu I need to know: - ¿Cuántas personas…? - …?"):
+    # ≥ 2 questions, ≥ 60 % of the sentences, ≤ 80 words (a CJK character = half a word), and a prompt
+    # that does not ask for questions, a quiz or an interview
+    qs = [x for x in sents if x.rstrip().endswith(_QUESTION_END)]
+    n_cjk = len(_CJK_CHAR_RE.findall(prose))
+    n_words = len(words(prose)) - n_cjk / 2
+    return (len(qs) >= 2 and len(qs) >= 0.6 * len(sents) and n_words <= 80
+            and not _QUESTION_TASK_RE.search(prompt) and not _SYMBOLIC_RE.search(prose))
 
 
 def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentences: int = 2, max_words: int = 80,
@@ -125,16 +145,24 @@ DECLINE_PATTERNS: dict[str, str] = {
     r"|\bi (?:do not|don['’]t|did not|didn['’]t) (?:currently )?have (?:(?:any|enough|sufficient|the|much|real-time|current|specific|direct"
     r"|personal|up-to-date|more) ){0,2}(?:access|information|info|context|details|data|ability|capability|means|knowledge)\b"
     r"|\bi (?:do not|don['’]t) (?:know (?:how to (?:answer|respond|help)|the answer|what you|anything about|enough about|much about|of any|if i can|the (?:exact|specific|current))|have an answer|have a way)\b"
+    r"|\bi (?:do not|don['’]t|did not|didn['’]t) (?:quite |really |fully )?(?:understand|follow|get) (?:what|your|the|how|why|this|that|which|you)\b"
+    r"|\bi['’]?m not (?:sure|certain|clear) (?:what|which|how) you (?:mean|are asking|['’]re asking|want)\b"
+    r"|\bi (?:can['’]?t|cannot|won['’]t|will not|refuse to) (?:\w+ ){0,2}?(?:advise|endorse|condone|encourage|promote|assist with|list|explain"
+    r"|describe|name|identify|draw|show|send|call|remember|disclose|reveal|facilitate)\b"
     ),
     "zh": (
     r"我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没有办法|不便|不太能|做不到)(?:为您|为你|给您|给你|向您|向你|直接)?"
     r"(?:回答|提供|帮|协助|完成|访问|浏览|预测|确定|判断|给出|满足|处理|执行|获取|查看|打开|得知|回复|评论|告诉|确认|推荐|诊断|生成|搜索|查询|了解|知道)"
     r"|我(?:目前|暂时|现在|并|还)?(?:没有|不具备)(?:办法|能力|权限|足够的|相关的?|具体的?|实时的?|访问|更多的?)(?:信息|数据|资料|上下文|背景|权限|能力|访问|办法)?"
     r"|我不(?:清楚|知道|了解|确定)(?:您|你|这|该|具体|如何回答|答案)"
+    r"|我(?:没有|没|不太)?(?:理解|明白|听懂)(?:您|你)的(?:意思|问题|请求)"
+    r"|^\W*(?:很|非常)?(?:抱歉|对不起|很遗憾|不好意思)[，,。！!]?[^。！？\n]{0,40}(?:无法|不能|没法|做不到|不支持|不具备)"
     ),
     "ru": (
     r"\bя (?:не могу|не смогу|не в состоянии|не имею|не знаю|не располагаю|не уполномочен|не вправе|не способен)"
     r"|\bу меня нет (?:доступа|информации|данных|возможности|сведений|контекста)"
+    r"|\bя не (?:знал|знала|понял|поняла|понимаю) (?:что|как|о чём|о чем|вопрос|ваш|твой|вас|тебя)"
+    r"|^\W*(?:извините|простите|к сожалению)[,.!]?[^.!?\n]{0,60}\bне (?:могу|смогу|знаю|понимаю|удалось)"
     ),
     "fr": (
     r"\bje ne (?:peux|pourrai|puis|suis pas en mesure|sais pas|dispose pas|suis pas capable|suis pas autorisé)"

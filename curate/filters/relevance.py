@@ -112,6 +112,7 @@ def _quotes_prompt(response: str, prompt: str) -> bool:
     return sum(w in pw for w in rw) >= 0.5 * len(rw)
 
 
+_NON_LATIN_RE = re.compile(r"[\u0370-\u04ff\u0600-\u06ff\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _HASHTAG_RE = re.compile(r"[#@][^\W_][\w-]*")
 _SCRIPT_LANG = {"han": "zh", "kana": "ja", "hangul": "ko", "cyrillic": "cyrillic", "latin": "latin", "arabic": "ar",
                 "greek": "el"}
@@ -132,6 +133,8 @@ def script_mismatch(prompt: str, response: str, raw_prompt: str = "", raw_respon
     the wrong language, which the detector's 20-letter minimum leaves alone."""
     raw_prompt = raw_prompt or prompt
     raw_response = raw_response or response
+    if not _NON_LATIN_RE.search(response):
+        return None  # fast path: a Latin-script (or letterless) answer is never judged here
     prompt = unicodedata.normalize("NFKC", raw_prompt)  # fullwidth Ｈｅｌｌｏ is Latin; e-mails and code in it count
     response = unicodedata.normalize("NFKC", strip_for_langid(_HASHTAG_RE.sub(" ", raw_response)))
     ws = [w for w in words(response) if not CJK_RE.search(w)]

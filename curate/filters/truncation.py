@@ -75,10 +75,24 @@ def bracket_debt(code: str) -> int:
     return sum(c.count(ch) for ch in "([{") - sum(c.count(ch) for ch in ")]}")
 
 
+#: a code body left as a placeholder: "// Insert code here", "# your code here", "//这里插入代码"
+PLACEHOLDER_BODY_RE = re.compile(
+    r"(?im)(?://|#|/\*|--)\s*(?:(?:insert|add|put|write|place|implement)\s+(?:your\s+|the\s+)?(?:code|logic|implementation)"
+    r"(?:\s+\w+){0,2}\s+here|your\s+code\s+(?:goes\s+)?here|code\s+goes\s+here)\b"
+    r"|(?://|#)\s*(?:在?这里|此处|在此)[^\n]{0,6}(?:插入|添加|编写|写|搜索|实现)?[^\n]{0,4}代码")
+#: display math opened and never closed at the end: "... as:\n\n$$p(x_1"
+_OPEN_DISPLAY_MATH_RE = re.compile(r"\$\$[^$]*\Z")
+
+
 def code_cut(text: str) -> str | None:
     """Note when a code block is cut (see module doc), else None."""
     if len(_FENCE_LINE_RE.findall(text)) % 2 == 1 and text.count("```") % 2 == 1:
         return "unclosed ``` fence"
+    m = PLACEHOLDER_BODY_RE.search(text)
+    if m:
+        return f"code body left as a placeholder: {m.group(0).strip()[:40]!r}"
+    if text.count("$$") % 2 == 1 and _OPEN_DISPLAY_MATH_RE.search(text.rstrip()):
+        return "unclosed $$ math block"
     blocks = list(_FENCE_BLOCK_RE.finditer(text))
     if not blocks and not _MATH_RE.search(text) and (text.lstrip()[:1] in "{[" or code_density(text) > 0.05):
         debt = bracket_debt(text)
@@ -100,7 +114,7 @@ def code_cut(text: str) -> str | None:
 _NOUN = (r"(?:code|steps?|examples?|list|items?|ways?|tips?|options?|points?|reasons?|ideas?|methods?|things?"
          r"|scripts?|commands?|suggestions?|instructions?|results?|details?|answers?|questions?|changes?|features?)")
 ANNOUNCE_END_RE = re.compile(
-    r"(?i)^(?:(?:sure|okay|ok|so|well|alright|great|certainly|absolutely|now|and|below)[,!]? )?here(?:['’]s| is| are) (?!where|why|when|to\b)(?:[\w’'-]+ ){0,6}[\w’'-]+[.:]?$"
+    r"(?i)^(?:(?:sure|okay|ok|so|well|alright|great|certainly|absolutely|now|and|below)[,!]? )?here(?:['’]s| is| are) (?!where|why|when|to\b)(?:[\w’'-]+ ){0,10}[\w’'-]+[.:]?$"
     r"|\b(?:as follows|the following|(?:listed|shown|given) below|the following (?:[\w-]+ )?" + _NOUN + r")[.:]?$"
     r"|^(?:for example|for instance|such as|e\.g\.)[.:]?$"
     r"|^(?:voici|aqu[ií] (?:est[aá]n?|tienes|hay)|hier (?:ist|sind)|ecco|aqui (?:est[aá]|est[aã]o)|вот)\b[^.!?:\n]{0,60}[.:]?$"
@@ -129,11 +143,19 @@ _INPUT_PROMPT_RE = re.compile(r"(?i)\b(?:enter|type|input|choose|select|pick)\b.
                               r"|请(?:输入|选择|进行您的选择|作出选择|回复)[^。！？\n]{0,10}[:：]$|(?:введите|выберите)[^.!?\n]{0,30}[:：]$")
 
 
+#: a whole short answer that only says the work starts ("Sure. Let's get started with your content!")
+_STARTS_ONLY_RE = re.compile(
+    r"(?i)\blet['’]s (?:get started|begin|start|dive in|dive right in|get to it|do (?:it|this))\b[^.!?\n]{0,60}[.!:]?$"
+    r"|(?:让我们|我们)(?:开始|现在开始)[^。！？\n]{0,20}[。！：:]?$|давай(?:те)? начн[её]м[^.!?\n]{0,40}[.!:]?$")
+
+
 def announced_missing(text: str) -> str | None:
     """Note when ``text`` announces content it never delivers (see module doc), else None."""
     t = text.rstrip()
     if not t or t.count("```") % 2 == 1:
         return None
+    if len(words(t)) <= 30 and "\n" not in t and _STARTS_ONLY_RE.search(t):
+        return f"only announces a start: {t[-60:]!r}"
     lines = [ln for ln in t.split("\n") if ln.strip()]
     last = lines[-1].strip().strip("*_#> ")
     if t.endswith((":", "：")) and len(words(last)) >= 2 and not _CODE_COLON_RE.search(last) and not _form_like(lines) \
@@ -311,7 +333,7 @@ def _item_end(lines: list[str], i: int, j: int) -> str:
 #: characters a finished line may end with (sentence ends, closers, markup, math, emoji-free symbols)
 _FINISHED = set(".!?。！？…:;：；)]}>\"'”’»」』）】〉》*_~`|$%/\\=+")
 _OPEN_END = set(",，、(（[「『\"“‘-–—")
-_CODE_LINE_CHARS_RE = re.compile(r"[;{}=<>]|^\s{2,}\S|\t|\$\w")
+_CODE_LINE_CHARS_RE = re.compile(r";(?!\s)|[{}=<>]|^\s{2,}\S|\t|\$\w")  # "danced; but they" is prose
 _BRACKETS_RE = re.compile(r"[()\[\]]")
 
 
@@ -327,7 +349,10 @@ FUNCTION_WORDS = frozenset(
     "der die das den dem des ein eine und oder mit für von zu im auf aus dass "
     "il lo gli di da e con per che "
     "os as do da dos das e ou com para em que um uma "
-    "и в на с по к от для или но что как из за о а".split())
+    "и в на с по к от для или но что как из за о а "
+    # pronouns and determiners that open a clause ("…, but they", "…it's"), straight and curly apostrophes
+    "they it's it’s its their our my your they're they’re we're we’re i'm i’m you're you’re there's there’s "
+    "whose whether because although if when while".split())
 _URL_END_RE = re.compile(r"(?:https?://\S+|\S+@\S+\.\w+|www\.\S+|\S+\.(?:com|org|net|io|html?))$", re.I)
 _FIELD_RE = re.compile(r"^[^:：]{1,40}[:：]\s*\S")
 
