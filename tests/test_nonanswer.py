@@ -119,3 +119,29 @@ def test_a_run_of_questions_is_asking_back_unless_questions_were_asked_for():
     assert asks_back(reply, "Make me a menu for the week")
     assert not asks_back(reply, "Write three questions a caterer should ask a client")
     assert not asks_back("^(?:25[0-5]|2[0-4][0-9])? or (?:1[0-9])?", "Write a regex for an IP octet")
+
+
+# ---------------------------------------------------------------- repetition: enumerations and templated documents
+
+from curate.filters.text import dup_item_frac, repetition_metrics, template_sections  # noqa: E402
+
+
+def test_dup_item_frac_catches_looping_enumerations_only():
+    assert dup_item_frac("憎恨、厌恶、蔑视、厌恶、厌恶、厌恶。") >= 0.5
+    assert dup_item_frac("- Contemplate\n- Contemplate\n- Contemplate\n- Considerate\n- Consideration") > 0.2
+    assert dup_item_frac("Odd, Odd, Even, Odd") == 0.0                       # two labels: answers
+    assert dup_item_frac("C、C#、D、D#、E、F、F#、G") == 0.0                  # C# is not C
+    assert dup_item_frac("arr = [0, 0, 0, 0, 0]") == 0.0                      # data
+    recipes = "Pizza:\n- Olive oil\n- Tomatoes\n- Basil\n\nToast:\n- Olive oil\n- Tomatoes\n- Garlic"
+    assert dup_item_frac(recipes) == 0.0                                      # the same item in two recipes
+
+
+def test_templated_document_repeats_only_within_sections():
+    day = "Warm-up: 5-10 minutes of light cardio and dynamic stretching\nCool-down: 5-10 minutes of stretching and foam rolling"
+    plan = "\n".join(f"{d}:\n{day}\nMain: {d.lower()} lifts for the whole body today" for d in
+                     ("Monday", "Tuesday", "Wednesday", "Thursday"))
+    assert template_sections(plan.split("\n")) is not None
+    assert repetition_metrics(plan, min_line_words=4)["dup_line_frac"] > 0.3               # Gopher
+    assert repetition_metrics(plan, min_line_words=4, per_section=True)["dup_line_frac"] == 0.0
+    loop = "\n".join(["Monday:", day] * 4)                                                  # headers repeat too: a loop
+    assert template_sections(loop.split("\n")) is None

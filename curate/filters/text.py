@@ -82,17 +82,40 @@ _ALNUM_RE = re.compile(r"[^\W_]")
 LINE_RE = re.compile(r"\n+")
 
 
-def _find_duplicates(items: list[str]) -> tuple[int, int]:
-    """(number of items equal to an earlier item, their total characters) — datatrove ``find_duplicates``."""
-    seen: set[str] = set()
+def _find_duplicates(items: list[str], sections: list[int] | None = None) -> tuple[int, int]:
+    """(number of items equal to an earlier item, their total characters) — datatrove ``find_duplicates``.
+    With ``sections`` (one section index per item), an item repeats only within its own section."""
+    seen: set = set()
     dup_n = dup_chars = 0
-    for it in items:
-        if it in seen:
+    for k, it in enumerate(items):
+        key = (sections[k], it) if sections is not None else it
+        if key in seen:
             dup_n += 1
             dup_chars += len(it)
         else:
-            seen.add(it)
+            seen.add(key)
     return dup_n, dup_chars
+
+
+#: a section header line: a markdown heading, a bold-only line, or a short line ending on a colon
+#: ("Monday:", "**Chrome**", "### Step 2", "星期一：", "Понедельник:")
+SECTION_HEADER_RE = re.compile(r"^\s*(?:#{1,6}\s+\S.{0,60}|\*\*[^*\n]{1,60}\*\*[:：]?|[^\s:：][^:：\n]{0,40}[:：])\s*$")
+
+
+def template_sections(lines: list[str]) -> list[int] | None:
+    """Section index of each line when ``lines`` form a *templated document* — at least 3 section
+    headers (``SECTION_HEADER_RE``), ≥ 80 % of them distinct (Monday … Sunday, one per browser) —
+    else None. A weekly plan repeats "Warm-up: 5-10 minutes…" under every day by design; a model
+    stuck in a loop repeats its headers too, so it is not exempted."""
+    heads = [ln.strip() for ln in lines if SECTION_HEADER_RE.match(ln) and len(words(ln)) <= 8]
+    if len(heads) < 3 or len(set(heads)) < 0.8 * len(heads):
+        return None
+    out, k = [], 0
+    for ln in lines:
+        if SECTION_HEADER_RE.match(ln) and len(words(ln)) <= 8:
+            k += 1
+        out.append(k)
+    return out
 
 
 _ITEM_LINE_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)、])\s")
@@ -107,7 +130,8 @@ def _counted_line(line: str, min_words: int, min_item_words: int) -> bool:
 
 
 def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: tuple[int, ...] = (5, 6, 7, 8, 9, 10),
-                       min_line_words: int = 0, min_item_words: int = 0) -> dict[str, float]:
+                       min_line_words: int = 0, min_item_words: int = 0, per_section: bool = False,
+                       cjk_half_words: bool = False) -> dict[str, float]:
     """Gopher repetition metrics of ``text`` (datatrove ``GopherRepetitionFilter`` semantics).
 
     Returns fractions in [0, 1]:
@@ -132,29 +156,46 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
     made most of the good answers the line metrics dropped on ``benchmarks/quality_labels.jsonl``.
     ``min_item_words`` (default 0): the same for list-item lines ("- ", "* ", "1. "), which repeat as
     the options of every question of a questionnaire or the steps of parallel recipes.
+    ``per_section`` (default False = Gopher): in a templated document (``template_sections``: a
+    weekly plan, notes per browser) a line or paragraph counts as a duplicate only within its own
+    section. ``cjk_half_words`` (default False = Gopher): for mostly-CJK text the top n-grams are
+    taken over ``2n`` characters (a CJK character is half a word, as elsewhere in curatrain): a
+    two-character word repeated through a short Chinese maths answer ("比赛数") is not a loop.
     """
     text = text.strip()
     n_chars = len(text) or 1
     out: dict[str, float] = {}
-    paras = [p for p in PARA_RE.split(text)
-             if _ALNUM_RE.search(p) and (not min_line_words or len(p) >= 160 or len(words(p)) >= min_line_words)]
-    dn, dc = _find_duplicates(paras)
+    raw_lines = LINE_RE.split(text)
+    sec_of_line = template_sections(raw_lines) if per_section else None
+    sec_para = None
+    if sec_of_line is not None:  # section of each paragraph: that of its first line (lines are contiguous)
+        sec_para, k = [], 0
+        for p in PARA_RE.split(text):
+            sec_para.append(sec_of_line[min(k, len(sec_of_line) - 1)])
+            k += len(LINE_RE.split(p))
+    para_items = [(p, (sec_para[i] if sec_para else 0)) for i, p in enumerate(PARA_RE.split(text))
+                  if _ALNUM_RE.search(p) and (not min_line_words or len(p) >= 160 or len(words(p)) >= min_line_words)]
+    paras = [p for p, _ in para_items]
+    dn, dc = _find_duplicates(paras, [k for _, k in para_items] if sec_para else None)
     out["dup_para_frac"] = dn / len(paras) if paras else 0.0
     out["dup_para_char_frac"] = dc / n_chars
-    lines = [ln for ln in LINE_RE.split(text) if _ALNUM_RE.search(ln) and _counted_line(ln, min_line_words, min_item_words)]
-    dn, dc = _find_duplicates(lines)
+    line_items = [(ln, (sec_of_line[i] if sec_of_line else 0)) for i, ln in enumerate(raw_lines)
+                  if _ALNUM_RE.search(ln) and _counted_line(ln, min_line_words, min_item_words)]
+    lines = [ln for ln, _ in line_items]
+    dn, dc = _find_duplicates(lines, [k for _, k in line_items] if sec_of_line else None)
     out["dup_line_frac"] = dn / len(lines) if lines else 0.0
     out["dup_line_char_frac"] = dc / n_chars
     ws = words(text)
     sep = 0 if ws and len(CJK_RE.findall(text)) * 2 > len(ws) else 1
     lens = list(map(len, ws))
-    for n in top_ns:
+    for n0 in top_ns:
+        n = n0 * (2 if sep == 0 and cjk_half_words else 1)
         if len(ws) < n:
-            out[f"top_{n}gram_frac"] = 0.0
+            out[f"top_{n0}gram_frac"] = 0.0
             continue
         counts = Counter(zip(*(ws[i:] for i in range(n))))
         g, c = counts.most_common(1)[0]
-        out[f"top_{n}gram_frac"] = (sum(map(len, g)) + sep * (n - 1)) * c / n_chars
+        out[f"top_{n0}gram_frac"] = (sum(map(len, g)) + sep * (n - 1)) * c / n_chars
     for n in dup_ns:
         seen: set[tuple] = set()
         rep = 0
@@ -170,6 +211,45 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
                 i += 1
         out[f"dup_{n}gram_frac"] = rep / n_chars
     return out
+
+
+_ENUM_ITEM_SEP_RE = re.compile(r"[，；、;]|,\s|(?<=[”\"])\s*或\s*(?=[“\"])")
+_LIST_ITEM_TEXT_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)、])\s+(.*\S)\s*$")
+
+
+def dup_item_frac(text: str, min_items: int = 4) -> float:
+    """Repeated items of an enumeration, the largest share over the text (0.0 when none).
+
+    Two shapes, both of which Gopher's line and n-gram shares miss in short answers:
+
+    - an inline enumeration: a line split on ``，；、;`` / ", " / a quoted ``”或“`` into ≥
+      ``min_items`` [4] items with at least 3 distinct ones; the share of items equal (case, punctuation and spaces folded) to an earlier item of
+      the same line ("充满活力的，发光的，闪闪发光的，闪闪发光的，…": a model listing synonyms in a loop);
+      items without a letter and lines with brackets or ``=`` (arrays, sets, calls) are skipped;
+    - a list: list-item lines equal to the item right before them ("- Contemplate" three times in
+      a row); items repeated *apart* (the same ingredient in two recipes, the options of every
+      question of a survey) are not counted.
+    """
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    best = 0.0
+    for ln in lines:
+        if _CODE_CHARS_RE.search(ln):
+            continue  # arrays, sets, calls: "arr = [0, 0, 0]" is data, not a list of words
+        parts = [_FOLD_ITEM_RE.sub("", x.lower()) for x in _ENUM_ITEM_SEP_RE.split(ln)]
+        parts = [x for x in parts if LETTER_RE.search(x)]
+        if len(parts) >= min_items and len(set(parts)) >= 3:  # two labels repeated ("Odd, Odd, Even") are answers
+            best = max(best, (len(parts) - len(set(parts))) / len(parts))
+    items = [_LIST_ITEM_TEXT_RE.match(ln) for ln in lines]
+    folded = [_FOLD_ITEM_RE.sub("", m.group(1).lower()) if m else None for m in items]
+    n_items = sum(x is not None for x in folded)
+    if n_items >= min_items:
+        adjacent = sum(1 for a, b in zip(folded, folded[1:]) if a is not None and a == b)
+        best = max(best, adjacent / n_items)
+    return best
+
+
+_FOLD_ITEM_RE = re.compile(r"[\s\"'“”‘’「」『』《》()（）.。!！?？:：*_]+")  # keeps C# and C++ apart from C
+_CODE_CHARS_RE = re.compile(r"[\[\]{}()=<>]")
 
 
 # ---------------------------------------------------------------- character ratios

@@ -163,7 +163,8 @@ from pydantic import Field, model_validator
 from curate.filters import patterns
 from curate.filters.degenerate import DEGENERATE_KEYS, degenerate_metrics
 from curate.filters.refusal import ai_roleplay_prompt, asks_back, decline_regex, declines, ethics_lecture, soft_refusal
-from curate.filters.text import CJK_RE, URL_RE, alnum_ratio, is_verse, repetition_metrics, strip_code, symbol_word_ratio, words
+from curate.filters.text import (CJK_RE, URL_RE, alnum_ratio, dup_item_frac, is_verse, repetition_metrics, strip_code,
+                                 symbol_word_ratio, words)
 from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, code_cut, truncation_signals
 from curate.registry import register
 from curate.stage import Context, FilterStage, StageParams, StageResult, split_by_rules
@@ -191,7 +192,7 @@ REP_KEYS = BASE_REP_KEYS + [f"dup_{n}gram_frac" for n in DUP_N]
 REP_COLS = {k: "stat_" + re.sub(r"_(\d)", r"\1", k) for k in REP_KEYS}  # dup_line_frac -> stat_dup_line_frac, top_2gram_frac -> stat_top2gram_frac
 
 _CODE_RE = r"(?s)(?:```|~~~).*?(?:```|~~~|\z)|`[^`\n]+`"
-_PY_DTYPES = {"_prompt_of": pl.String, "_symbol": pl.Float64, "_soft_match": pl.String, "_deg_char_entropy": pl.Float64,
+_PY_DTYPES = {"_prompt_of": pl.String, "_symbol": pl.Float64, "_dup_item_frac": pl.Float64, "_soft_match": pl.String, "_deg_char_entropy": pl.Float64,
               "_deg_tail_loop": pl.Float64, "_deg_gibberish": pl.Float64}
 _PY_DTYPES.update({f"_{k}": pl.Float64 for k in REP_KEYS})
 #: private columns carried from compute_stats to the drop details, removed from the output
@@ -311,6 +312,15 @@ class Quality(FilterStage):
         repetition_exempt_verse: bool = Field(
             True, description="no repetition metrics for songs/poems (the prompt asks for one, or the answer has "
                               "Chorus/Refrain/副歌 section labels): refrains repeat by design")
+        repetition_per_section: bool = Field(
+            True, description="in a templated document (≥ 3 distinct section headers: a weekly plan, notes per "
+                              "browser) lines/paragraphs count as duplicates only within their section; False = Gopher")
+        repetition_cjk_half_words: bool = Field(
+            True, description="mostly-CJK turns take top n-grams over 2n characters (a character is half a word); "
+                              "False = Gopher over characters")
+        max_dup_item_frac: float = Field(
+            0.2, ge=0, le=1, description="share of repeated items in an inline enumeration, or of list items equal to "
+                                         "the one before (curate.filters.text.dup_item_frac); judged at any length")
         max_dup_para_frac: float = Field(0.30, ge=0, le=1)
         max_dup_line_frac: float = Field(0.30, ge=0, le=1)
         max_dup_para_char_frac: float = Field(0.20, ge=0, le=1)
@@ -477,10 +487,13 @@ class Quality(FilterStage):
             rep_keys = BASE_REP_KEYS + [f"dup_{k}gram_frac" for k in dup_ns]
             rep: dict[str, list] = {k: [None] * n for k in rep_keys}
             sym: list = [None] * n
+            items: list = [None] * n
             for i, (r, c) in enumerate(zip(roles, contents)):
                 if r != "assistant":
                     continue
                 t = URL_RE.sub(" ", strip_code(c[: p.repetition_max_chars]))
+                if "repetition" in on and not (p.repetition_exempt_verse and is_verse(t, prompt_of[i])):
+                    items[i] = dup_item_frac(t)  # short enumerations too: no 50-word minimum
                 ws = words(t)
                 # a CJK character is one word: Gopher's 50-word minimum is ~2 characters per word
                 min_w = p.repetition_min_words * (2 if len(CJK_RE.findall(t)) * 2 > len(ws) else 1)
@@ -488,12 +501,15 @@ class Quality(FilterStage):
                     continue
                 if "repetition" in on and not (p.repetition_exempt_verse and is_verse(t, prompt_of[i])):
                     for k, v in repetition_metrics(t, TOP_N, dup_ns, min_line_words=p.repetition_min_line_words,
-                                                    min_item_words=p.repetition_min_item_words).items():
+                                                    min_item_words=p.repetition_min_item_words,
+                                                    per_section=p.repetition_per_section,
+                                                    cjk_half_words=p.repetition_cjk_half_words).items():
                         rep[k][i] = v
                 if "symbol_ratio" in on:
                     sym[i] = symbol_word_ratio(t)
             if "repetition" in on:
                 py.update({f"_{k}": v for k, v in rep.items()})
+                py["_dup_item_frac"] = items
             if "symbol_ratio" in on:
                 py["_symbol"] = sym
         if py:
@@ -538,6 +554,7 @@ class Quality(FilterStage):
                      pl.col("_deg_leak").sum().alias("stat_leak_lines")]
         if "repetition" in on:
             aggs += [pl.col(f"_{k}").max().alias(REP_COLS[k]) for k in rep_keys]
+            aggs.append(pl.col("_dup_item_frac").max().alias("stat_dup_item_frac"))
         if "symbol_ratio" in on:
             aggs.append(pl.col("_symbol").max().alias("stat_symbol_word_ratio"))
         if "alnum_ratio" in on:
@@ -724,6 +741,7 @@ class Quality(FilterStage):
                 gt("stat_dup_line_frac", p.max_dup_line_frac, rule)
                 gt("stat_dup_para_char_frac", p.max_dup_para_char_frac, rule)
                 gt("stat_dup_line_char_frac", p.max_dup_line_char_frac, rule)
+                gt("stat_dup_item_frac", p.max_dup_item_frac, rule)
                 for n_, thr in sorted(p.max_top_ngram_frac.items()):
                     gt(f"stat_top{n_}gram_frac", thr, rule)
                 for n_, thr in sorted(p.max_dup_ngram_frac.items()):
