@@ -244,9 +244,36 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
     return None
 
 
+#: the prompt asks to transform a text it carries: rewrite, change the tone, translate, recite, quote, correct
+TRANSFORM_RE = re.compile(
+    r"(?i)\b(?:rewrite|rephrase|paraphrase|reword|translate|recite|quote|proofread|correct|edit|polish|make (?:it|this|the \w+) "
+    r"(?:more|less)|(?:change|convert) (?:the )?(?:tone|tense|voice|style)|more polite|less formal|more formal)\b"
+    r"|改写|重写|改为|改成|变成|语气|翻译|译成|朗诵|背诵|引用|润色|校对|修改|纠正"
+    r"|перепиш|перефразир|перевед|исправь|отредактир|reescrib|traduc|réécri|tradui|umschreib|übersetz")
+
+
+def transforms_own_text(prompt: str, match: str) -> bool:
+    """True when ``prompt`` asks to transform a text it carries (``TRANSFORM_RE``: rewrite, change
+    the tone, translate, recite) and that text already holds the matched phrase's words (the
+    answer's "I'm sorry, but we are unable to…" rewrites the prompt's "I'm sorry, we can't do
+    that"; a recited poem's "抱歉我不能同时旅行"): then the phrase is the task's material, not a
+    refusal. The match counts as held when one of its word stems (first 4 letters, or a CJK
+    character pair) occurs in the prompt below the task line."""
+    if not TRANSFORM_RE.search(prompt[:1000]):
+        return False
+    m = match.lower()
+    body = prompt.lower()
+    stems = [w[:4] for w in re.findall(r"[^\W\d_]{3,}", _CJK_CHAR_RE.sub(" ", m))]
+    pairs = [m[i:i + 2] for i in range(len(m) - 1) if _CJK_CHAR_RE.match(m[i]) and _CJK_CHAR_RE.match(m[i + 1])]
+    return any(x in body for x in stems + pairs) or bool(TRANSFORM_RE.search(prompt[:1000]) and _RECITE_RE.search(prompt[:300]))
+
+
+_RECITE_RE = re.compile(r"(?i)\b(?:recite|quote|lyrics of|first (?:verse|stanza))\b|朗诵|背诵|第一节|歌词")
+
+
 #: the prompt casts the answerer as an AI or language model character ("play an AI", "从一个语言模型的角度")
 _AI_ROLE_RE = re.compile(
-    r"(?i)\b(?:as an?|play(?:ing)?|pretend(?:ing)? to be|you are an?|perspective of an?|point of view of an?)\s+(?:[\w-]+\s+){0,3}?(?:AI|language model|chatbot)\b"
+    r"(?i)\b(?:as an?|play(?:ing)?|pretend(?:ing)? to be|you are (?:an?|the)|perspective of an?|point of view of an?)\s+(?:[\w-]+\s+){0,3}?(?:AI|language model|chatbot)\b"
     r"|(?:扮演|作为|从|假设你是)[^。\n]{0,20}(?:语言模型|人工智能|AI)|(?:в роли|от лица)[^.\n]{0,20}(?:ИИ|языков)")
 
 

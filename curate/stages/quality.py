@@ -162,7 +162,8 @@ from pydantic import Field, model_validator
 
 from curate.filters import patterns
 from curate.filters.degenerate import DEGENERATE_KEYS, degenerate_metrics
-from curate.filters.refusal import ai_roleplay_prompt, asks_back, decline_regex, declines, ethics_lecture, soft_refusal
+from curate.filters.refusal import (ai_roleplay_prompt, asks_back, decline_regex, declines, ethics_lecture, soft_refusal,
+                                    transforms_own_text)
 from curate.filters.text import (CJK_RE, URL_RE, alnum_ratio, dup_item_frac, is_verse, repetition_metrics, strip_code,
                                  symbol_word_ratio, words)
 from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, code_cut, truncation_signals
@@ -430,6 +431,12 @@ class Quality(FilterStage):
                        else m for i, m in enumerate(ref)]
             if cleared != ref:
                 turns = turns.with_columns(pl.Series("_refusal", cleared, dtype=pl.String))
+        if "refusal_boilerplate" in on:
+            # rewriting, translating or reciting a text that holds the phrase is not refusing
+            ref = turns.get_column("_refusal").to_list()
+            cleared = [None if (m is not None and transforms_own_text(prompt_of[i], m)) else m for i, m in enumerate(ref)]
+            if cleared != ref:
+                turns = turns.with_columns(pl.Series("_refusal", cleared, dtype=pl.String))
         if "templated_identity" in on:
             py["_identity"] = [int(r == "user" and patterns.is_identity_question(c)) for r, c in zip(roles, contents)]
         if "truncated_response" in on:
@@ -471,8 +478,9 @@ class Quality(FilterStage):
                     v = soft_refusal(contents[i], prompt_of[i], soft_re, opening_sentences=p.soft_opening_sentences,
                                      max_words=p.soft_max_words, max_prompt_ratio=p.soft_max_prompt_ratio,
                                      min_share=p.soft_min_share, final=final[i] and p.soft_ask_back)
-                    soft[i] = int(v.is_refusal)
-                    soft_match[i] = v.match if v.is_refusal else None
+                    hit_ok = v.is_refusal and not (v.match and transforms_own_text(prompt_of[i], v.match))
+                    soft[i] = int(hit_ok)
+                    soft_match[i] = v.match if hit_ok else None
             py["_soft"] = soft
             py["_soft_match"] = soft_match
         if "degenerate" in on:
