@@ -253,22 +253,51 @@ TRANSFORM_RE = re.compile(
 
 
 def transforms_own_text(prompt: str, match: str) -> bool:
-    """True when ``prompt`` asks to transform a text it carries (``TRANSFORM_RE``: rewrite, change
-    the tone, translate, recite) and that text already holds the matched phrase's words (the
+    """True when ``prompt``'s instruction (its first sentence or line) asks to transform a text it
+    carries (``TRANSFORM_RE``: rewrite, change the tone, translate, recite) and that text already holds the matched phrase's words (the
     answer's "I'm sorry, but we are unable to…" rewrites the prompt's "I'm sorry, we can't do
     that"; a recited poem's "抱歉我不能同时旅行"): then the phrase is the task's material, not a
     refusal. The match counts as held when one of its word stems (first 4 letters, or a CJK
     character pair) occurs in the prompt below the task line."""
-    if not TRANSFORM_RE.search(prompt[:1000]):
+    task = re.split(r"(?<=[.!?。！？\n])", prompt.strip(), maxsplit=1)[0][:300]  # the instruction: first sentence or line
+    if not TRANSFORM_RE.search(task):
         return False
     m = match.lower()
     body = prompt.lower()
     stems = [w[:4] for w in re.findall(r"[^\W\d_]{3,}", _CJK_CHAR_RE.sub(" ", m))]
     pairs = [m[i:i + 2] for i in range(len(m) - 1) if _CJK_CHAR_RE.match(m[i]) and _CJK_CHAR_RE.match(m[i + 1])]
-    return any(x in body for x in stems + pairs) or bool(TRANSFORM_RE.search(prompt[:1000]) and _RECITE_RE.search(prompt[:300]))
+    return any(x in body for x in stems + pairs) or bool(_RECITE_RE.search(task))
 
 
 _RECITE_RE = re.compile(r"(?i)\b(?:recite|quote|lyrics of|first (?:verse|stanza))\b|朗诵|背诵|第一节|歌词")
+
+
+#: the prompt allows or asks for "I don't know" (retrieval-style prompts: "If you don't know the answer, just say so")
+DONT_KNOW_ALLOWED_RE = re.compile(
+    r"(?i)if you (?:do not|don['’]t) know(?: the answer)?|(?:just |simply )?say (?:that )?you (?:do not|don['’]t) know"
+    r"|if (?:the answer is not|it is not|it['’]s not) (?:in|contained in|found in) the (?:context|text|passage)"
+    r"|如果(?:你)?不知道|不知道就说|若无法回答|如果上下文中没有|если (?:ты )?не знаешь|si no sabes|si tu ne sais pas")
+#: the prompt asks the assistant about itself: its nature, abilities, limits ("What kind of questions can't you answer?")
+ABOUT_ASSISTANT_RE = re.compile(
+    r"(?i)\b(?:can['’]?t|cannot|can|could) you\b[^?\n]{0,30}\b(?:answer|do|help(?: with)?|remember|learn|access|browse)\s*\?"
+    r"|\b(?:are|were) you\b[^?\n]{0,30}\b(?:trained|made|created|built|real|conscious|sentient|alive|human|an? ai|a bot|a robot)\b"
+    r"|\bdo you (?:have (?:feelings|emotions|consciousness|a body|opinions)|feel|dream|think of yourself)\b|\bhow do you work\b"
+    r"|\byour (?:abilities|capabilit\w*|limitations?|limits|training|knowledge|creators?|purpose|nature|feelings?)\b"
+    r"|\bwhat (?:kind of |type of )?(?:questions|things|tasks) (?:can['’]?t|cannot|can) you\b"
+    r"|你(?:能|可以|会)(?:做|回答|帮)什么|你有(?:感情|意识|什么(?:能力|限制))|你的(?:能力|局限|限制|训练)"
+    r"|что ты (?:умеешь|можешь)|твои (?:возможности|ограничения)")
+
+
+def permits_refusal(prompt: str, match: str, ai_disclaimer: bool = False) -> bool:
+    """True when the prompt makes the matched phrase a proper answer: it allows "I don't know"
+    (``DONT_KNOW_ALLOWED_RE``: "If you don't know the answer, just say that you don't know"),
+    or, for an AI self-description (``ai_disclaimer``), it asks the assistant about itself
+    (``ABOUT_ASSISTANT_RE``: "What kind of questions can't you answer?" → "As an AI assistant,
+    I can help with… but not…"). Explicit refusals to other prompts are unaffected."""
+    head = prompt[:3000]
+    if DONT_KNOW_ALLOWED_RE.search(head):
+        return True
+    return ai_disclaimer and bool(ABOUT_ASSISTANT_RE.search(head[-1000:]))
 
 
 #: the prompt casts the answerer as an AI or language model character ("play an AI", "从一个语言模型的角度")

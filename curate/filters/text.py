@@ -118,7 +118,7 @@ def template_sections(lines: list[str]) -> list[int] | None:
     return out
 
 
-_ITEM_LINE_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)、])\s")
+_ITEM_LINE_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)、]|[A-Za-z][.)。、](?=\s|\S))\s*")  # "- x", "1. x", "A。很满意", "b) x"
 
 
 def _counted_line(line: str, min_words: int, min_item_words: int) -> bool:
@@ -131,7 +131,7 @@ def _counted_line(line: str, min_words: int, min_item_words: int) -> bool:
 
 def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: tuple[int, ...] = (5, 6, 7, 8, 9, 10),
                        min_line_words: int = 0, min_item_words: int = 0, per_section: bool = False,
-                       cjk_half_words: bool = False) -> dict[str, float]:
+                       cjk_half_words: bool = False, prompt: str = "") -> dict[str, float]:
     """Gopher repetition metrics of ``text`` (datatrove ``GopherRepetitionFilter`` semantics).
 
     Returns fractions in [0, 1]:
@@ -161,6 +161,10 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
     section. ``cjk_half_words`` (default False = Gopher): for mostly-CJK text the top n-grams are
     taken over ``2n`` characters (a CJK character is half a word, as elsewhere in curatrain): a
     two-character word repeated through a short Chinese maths answer ("比赛数") is not a loop.
+    ``prompt`` (default "" = Gopher): the top n-gram is the most frequent one *not found in the
+    prompt*: an answer that names its subject in every item ("美国医疗保健系统的…？" five times
+    for five questions about the US health-care system) is on topic, not looping; and unfenced
+    code (``code_density`` > 0.05), whose identifiers repeat by nature, gets no top n-gram shares.
     """
     text = text.strip()
     n_chars = len(text) or 1
@@ -188,13 +192,26 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
     ws = words(text)
     sep = 0 if ws and len(CJK_RE.findall(text)) * 2 > len(ws) else 1
     lens = list(map(len, ws))
+    p_ws = words(prompt) if prompt else []
+    unfenced_code = bool(prompt) and code_density(text) > 0.05  # identifiers repeat in code by nature
     for n0 in top_ns:
+        if unfenced_code:
+            out[f"top_{n0}gram_frac"] = 0.0
+            continue
         n = n0 * (2 if sep == 0 and cjk_half_words else 1)
         if len(ws) < n:
             out[f"top_{n0}gram_frac"] = 0.0
             continue
         counts = Counter(zip(*(ws[i:] for i in range(n))))
-        g, c = counts.most_common(1)[0]
+        if p_ws:
+            in_prompt = set(zip(*(p_ws[i:] for i in range(n))))
+            ranked = [(g, c) for g, c in counts.most_common() if g not in in_prompt][:1]
+        else:
+            ranked = counts.most_common(1)
+        if not ranked:
+            out[f"top_{n0}gram_frac"] = 0.0
+            continue
+        g, c = ranked[0]
         out[f"top_{n0}gram_frac"] = (sum(map(len, g)) + sep * (n - 1)) * c / n_chars
     for n in dup_ns:
         seen: set[tuple] = set()

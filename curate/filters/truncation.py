@@ -354,6 +354,10 @@ FUNCTION_WORDS = frozenset(
     "they it's it’s its their our my your they're they’re we're we’re i'm i’m you're you’re there's there’s "
     "whose whether because although if when while".split())
 _URL_END_RE = re.compile(r"(?:https?://\S+|\S+@\S+\.\w+|www\.\S+|\S+\.(?:com|org|net|io|html?))$", re.I)
+#: a letter's closing line: "Sincerely, Anna", "Best regards, [Your Name], CEO", "此致 敬礼", "С уважением, Анна"
+_SIGN_OFF_RE = re.compile(r"(?i)^(?:yours (?:sincerely|truly|faithfully)|sincerely|best(?: regards| wishes)?|kind regards|warm regards"
+                          r"|regards|cheers|respectfully|with (?:love|gratitude|thanks)|thank you|thanks)\b[^.!?\n]{0,80}$"
+                          r"|^(?:此致|敬上|谨上|顺祝)|^(?:с уважением|искренне ваш)")
 _FIELD_RE = re.compile(r"^[^:：]{1,40}[:：]\s*\S")
 
 
@@ -380,6 +384,9 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200) -> st
         return None  # a link or e-mail, or a sign-off ("Best regards,\nAnna")
     if _FIELD_RE.match(last.strip()):
         return None  # "Answer: 42", "Preposition: on" fields
+    last_sentence = re.split(r"(?<=[.!?。！？])\s+", last.strip())[-1]
+    if _SIGN_OFF_RE.match(last_sentence):
+        return None  # "…again. Yours sincerely, [Your Name], CEO"
     tail = last.split()[-1].lower() if last.split() else ""
     if len(t) >= 20 and tail in FUNCTION_WORDS and _prose_line(last) and (len(words(last)) >= 2 or last.strip()[:1].isupper()):
         return f"ends on {tail!r}: {t[-30:]!r}"

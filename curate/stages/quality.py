@@ -8,8 +8,9 @@ threshold, e.g. ``stat_dup_line_frac=0.42 > 0.3``.
 Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, with their source):
 
 ``length``
-    ``stat_conv_chars``, ``stat_min_user_chars``, ``stat_min_assistant_chars`` (0 when the row has
-    no assistant turn), ``stat_max_turn_chars``. Drop when ``stat_conv_chars <
+    ``stat_conv_chars``, ``stat_conv_width`` (characters with each CJK character counted twice, its
+    display width: "路不拾遗。" is a whole answer), ``stat_min_user_chars``, ``stat_min_assistant_chars``
+    (0 when the row has no assistant turn), ``stat_max_turn_chars``. Drop when ``stat_conv_width <
     min_conversation_chars`` [16, FastChat ``clean_sharegpt``], ``> max_conversation_chars``
     [200,000 ≈ 50k tokens; ours, far above any SFT context — use ``chat_template.max_tokens`` for
     token limits], ``stat_min_user_chars < min_user_chars`` [1: an empty user turn],
@@ -66,7 +67,8 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     ``flagged.truncated_response.<name>`` counts each.
 ``markup_debris``
     ``stat_markup_count``: leftover HTML tags (``<div>``, ``<br>``, ``<span class=…>``…) and
-    entities (``&nbsp;``, ``&quot;``, ``&#39;``) outside code blocks and inline code, in any turn.
+    entities (``&nbsp;``, ``&quot;``, ``&#39;``) outside code blocks and inline code, in the
+    assistant turns (``markup_all_turns`` [False]: user turns too).
     Tags count only where they are sparse (tag characters ≤ ``markup_code_share`` [0.3] of the
     turn's prose) and the turn has no HTML/JSX code signal (``<html``, ``<form``, ``class=``,
     ``onClick=``, ``href=``…, ``patterns.HTML_CODE_SIGNAL_RE``): such turns are unfenced HTML
@@ -162,8 +164,8 @@ from pydantic import Field, model_validator
 
 from curate.filters import patterns
 from curate.filters.degenerate import DEGENERATE_KEYS, degenerate_metrics
-from curate.filters.refusal import (ai_roleplay_prompt, asks_back, decline_regex, declines, ethics_lecture, soft_refusal,
-                                    transforms_own_text)
+from curate.filters.refusal import (ai_roleplay_prompt, asks_back, decline_regex, declines, ethics_lecture,
+                                    permits_refusal, soft_refusal, transforms_own_text)
 from curate.filters.text import (CJK_RE, URL_RE, alnum_ratio, dup_item_frac, is_verse, repetition_metrics, strip_code,
                                  symbol_word_ratio, words)
 from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, code_cut, truncation_signals
@@ -198,7 +200,7 @@ _PY_DTYPES = {"_prompt_of": pl.String, "_symbol": pl.Float64, "_dup_item_frac": 
 _PY_DTYPES.update({f"_{k}": pl.Float64 for k in REP_KEYS})
 #: private columns carried from compute_stats to the drop details, removed from the output
 PRIVATE_COLS = ("_refusal_match", "_soft_match", "_trunc_note", "_mismatch_note", "_non_answer_note")
-INT_STATS = ("stat_conv_chars", "stat_min_assistant_chars", "stat_refusal_turns", "stat_soft_refusal_turns",
+INT_STATS = ("stat_conv_chars", "stat_conv_width", "stat_min_assistant_chars", "stat_refusal_turns", "stat_soft_refusal_turns",
              "stat_markup_count", "stat_placeholder_count", "stat_identity_turns", "stat_continue_turns",
              "stat_language_mismatch", "stat_non_answer", "stat_echo", "stat_leak_lines") + tuple(f"stat_trunc_{k}" for k in TRUNCATION_REASONS)
 
@@ -297,6 +299,9 @@ class Quality(FilterStage):
         relevance_min_group: int = Field(30, ge=2, description="rows a (language, length) group needs for its own z")
         # markup
         max_markup: int = Field(2, ge=0, description="leftover HTML tags/entities outside code")
+        markup_all_turns: bool = Field(
+            False, description="count debris in user turns too; by default only the answers count (what the model "
+                               "learns to write under assistant-only loss; an escaped prompt is repaired by clean_text)")
         markup_code_share: float = Field(
             0.3, ge=0, le=1,
             description="a turn whose prose is more than this share HTML tags is unfenced HTML code, not debris")
@@ -316,6 +321,9 @@ class Quality(FilterStage):
         repetition_per_section: bool = Field(
             True, description="in a templated document (≥ 3 distinct section headers: a weekly plan, notes per "
                               "browser) lines/paragraphs count as duplicates only within their section; False = Gopher")
+        repetition_skip_prompt_ngrams: bool = Field(
+            True, description="the top n-gram shares skip n-grams found in the turn's prompt (its subject, named in "
+                              "every item of a list, is not a loop); False = Gopher")
         repetition_cjk_half_words: bool = Field(
             True, description="mostly-CJK turns take top n-grams over 2n characters (a character is half a word); "
                               "False = Gopher over characters")
@@ -432,9 +440,13 @@ class Quality(FilterStage):
             if cleared != ref:
                 turns = turns.with_columns(pl.Series("_refusal", cleared, dtype=pl.String))
         if "refusal_boilerplate" in on:
-            # rewriting, translating or reciting a text that holds the phrase is not refusing
+            # rewriting, translating or reciting a text that holds the phrase is not refusing; nor is "I don't know"
+            # where the prompt allows it, nor "As an AI…" to a question about the assistant itself
+            ai_re2 = re.compile(patterns.refusal_pattern(("ai_disclaimer",), langs, rust=False))
             ref = turns.get_column("_refusal").to_list()
-            cleared = [None if (m is not None and transforms_own_text(prompt_of[i], m)) else m for i, m in enumerate(ref)]
+            cleared = [None if (m is not None and (transforms_own_text(prompt_of[i], m)
+                                                   or permits_refusal(prompt_of[i], m, bool(ai_re2.search(m)))))
+                       else m for i, m in enumerate(ref)]
             if cleared != ref:
                 turns = turns.with_columns(pl.Series("_refusal", cleared, dtype=pl.String))
         if "templated_identity" in on:
@@ -466,7 +478,7 @@ class Quality(FilterStage):
                     d = declines(contents[i], prompt_of[i], opening_sentences=p.soft_opening_sentences,
                                  max_rest_words=p.soft_decline_max_rest_words, max_prompt_ratio=p.soft_max_prompt_ratio,
                                  pattern=decline_re)
-                    if d:
+                    if d and not permits_refusal(prompt_of[i], d):
                         soft[i], soft_match[i] = 1, f"declines: {d}"
                         continue
                 if p.soft_ethics_lecture and i in last_a:
@@ -478,7 +490,8 @@ class Quality(FilterStage):
                     v = soft_refusal(contents[i], prompt_of[i], soft_re, opening_sentences=p.soft_opening_sentences,
                                      max_words=p.soft_max_words, max_prompt_ratio=p.soft_max_prompt_ratio,
                                      min_share=p.soft_min_share, final=final[i] and p.soft_ask_back)
-                    hit_ok = v.is_refusal and not (v.match and transforms_own_text(prompt_of[i], v.match))
+                    hit_ok = v.is_refusal and not (v.match and (transforms_own_text(prompt_of[i], v.match)
+                                                                 or permits_refusal(prompt_of[i], v.match)))
                     soft[i] = int(hit_ok)
                     soft_match[i] = v.match if hit_ok else None
             py["_soft"] = soft
@@ -511,7 +524,8 @@ class Quality(FilterStage):
                     for k, v in repetition_metrics(t, TOP_N, dup_ns, min_line_words=p.repetition_min_line_words,
                                                     min_item_words=p.repetition_min_item_words,
                                                     per_section=p.repetition_per_section,
-                                                    cjk_half_words=p.repetition_cjk_half_words).items():
+                                                    cjk_half_words=p.repetition_cjk_half_words,
+                                                    prompt=prompt_of[i] if p.repetition_skip_prompt_ngrams else "").items():
                         rep[k][i] = v
                 if "symbol_ratio" in on:
                     sym[i] = symbol_word_ratio(t)
@@ -526,6 +540,7 @@ class Quality(FilterStage):
         # per-conversation aggregates
         aggs: list[pl.Expr] = [
             pl.col("_chars").sum().alias("stat_conv_chars"),
+            (pl.col("_chars") + pl.col("content").str.count_matches(CJK_RE.pattern)).sum().alias("stat_conv_width"),
             pl.col("_chars").filter(is_u).sum().alias("_u_chars"),
             pl.col("_chars").filter(is_a).sum().alias("_a_chars"),
             pl.col("_chars").filter(is_u).min().alias("stat_min_user_chars"),
@@ -544,7 +559,8 @@ class Quality(FilterStage):
                 aggs += [pl.col("_soft").fill_null(0).sum().alias("stat_soft_refusal_turns"),
                          pl.col("_soft_match").drop_nulls().first().alias("_soft_match")]
         if "markup_debris" in on:
-            aggs.append(pl.col("_markup").sum().alias("stat_markup_count"))
+            mk = pl.col("_markup") if p.markup_all_turns else pl.col("_markup").filter(is_a)
+            aggs.append(mk.sum().alias("stat_markup_count"))
         if "placeholder" in on:
             aggs.append(pl.col("_placeholder").sum().alias("stat_placeholder_count"))
         if "templated_identity" in on:
@@ -688,7 +704,7 @@ class Quality(FilterStage):
             if rule not in on:
                 continue
             if rule == "length":
-                lt("stat_conv_chars", p.min_conversation_chars, rule)
+                lt("stat_conv_width", p.min_conversation_chars, rule)
                 gt("stat_conv_chars", p.max_conversation_chars, rule)
                 lt("stat_min_user_chars", p.min_user_chars, rule)
                 lt("stat_min_assistant_chars", p.min_assistant_chars, rule)
