@@ -154,3 +154,21 @@ def test_count_tokens_batches(result, frame):
     tok = AutoTokenizer.from_pretrained(result.artifacts["tokenizer"])
     convs = frame["messages"].to_list()
     assert count_tokens(tok, convs, batch_size=7) == count_tokens(tok, convs, batch_size=1000)
+
+
+@pytest.mark.parametrize("trim_offsets", [False, True])
+def test_audit_shortcut_equals_the_full_replay(frame, monkeypatch, trim_offsets):
+    # count_and_audit's shortcut for plain rows gives the numbers of transformers' mask replay + audit_row,
+    # on clean rows and on rows that fail the audit (trim_offsets=True: a reply starting with a space)
+    from curate.chat import audit
+    from curate.chat.templates import render
+    from curate.chat.tokenizer import train_tokenizer
+
+    texts_all = [m["content"] for conv in frame["messages"].to_list() for m in conv]
+    tok = train_tokenizer(texts_all, 600, trim_offsets=trim_offsets)
+    texts, spans = render(frame, "chatml")
+    n_asst = [sum(m["role"] == "assistant" for m in conv) for conv in frame["messages"].to_list()]
+    fast = audit.count_and_audit(tok, texts, spans, n_asst)
+    monkeypatch.setattr(audit, "_clean_row", lambda *a: None)
+    assert fast == audit.count_and_audit(tok, texts, spans, n_asst)
+    assert any(d is not None for d in fast[2]) == trim_offsets

@@ -143,27 +143,58 @@ def audit_row(ids: list[int], char_to_token: Callable[[int], int | None], spans:
     return "; ".join(issues[:MAX_ISSUES]) + more
 
 
+def _clean_row(enc, spans: list[tuple[int, int]], n_assistant: int, eot_ids: set[int]) -> int | None:
+    """Supervised tokens of a row that passes the audit in the plain way, else None (then the caller
+    replays ``transformers_mask`` and ``audit_row``; this is only a shortcut to the same numbers).
+
+    Plain: one span per assistant message; each span's first and last characters map to tokens
+    ``a <= b`` with ``b > 0`` (transformers runs a mask from ``b == 0`` to the row's end), the token
+    ranges in increasing order without overlap, and each ends on an end-of-turn id. Then the mask
+    is the union of the ``[a, b]`` ranges, ``audit_row``'s expected tokens are the same ranges (its
+    first/last mapped characters are the span's ends) and it reports nothing.
+    """
+    if len(spans) != n_assistant:
+        return None
+    ids, total, prev = enc.ids, 0, -1
+    for s, e in spans:
+        a, b = enc.char_to_token(s), enc.char_to_token(e - 1)
+        if a is None or not b or a > b or a <= prev or ids[b] not in eot_ids:
+            return None
+        total += b - a + 1
+        prev = b
+    return total
+
+
 def count_and_audit(tokenizer, texts: list[str], spans: list[list[tuple[int, int]]], n_assistant: list[int],
                     message_index: list[list[int]] | None = None, audit: bool = True
                     ) -> tuple[list[int], list[int], list[str | None]]:
     """Tokens, assistant-mask tokens and audit detail per pre-rendered row.
 
-    Tokenizes every text in one batch with the fast backend (no special tokens added, as
+    Tokenizes every text in batches with the fast backend on every core
+    (``curate.chat.tokenizer.tokenizers_parallelism``; no special tokens added, as
     ``apply_chat_template`` does), replays transformers' mask (``transformers_mask``) and, when
     ``audit``, checks it with ``audit_row``. Returns three lists in input order: ``n_tokens``
     (int), ``n_assistant_tokens`` (int, what TRL would supervise), ``details`` (None = ok; all None
     when ``audit`` is False).
     """
+    from curate.chat.tokenizer import tokenizers_parallelism
+
     eot = end_of_turn_ids(tokenizer)
     n_tok, n_asst, details = [], [], []
     block = 2048  # encoded in blocks only to move the progress bar; each row's encoding is independent
     with task("chat_template: tokenize" + (" + mask audit" if audit else ""), total=len(texts)) as bar:
         for s in range(0, len(texts), block):
-            encs = tokenizer.backend_tokenizer.encode_batch(texts[s:s + block], add_special_tokens=False)
+            with tokenizers_parallelism():  # both cores; the same encodings as one
+                encs = tokenizer.backend_tokenizer.encode_batch(texts[s:s + block], add_special_tokens=False)
             for i, (enc, row_spans) in enumerate(zip(encs, spans[s:s + block]), start=s):
                 n = len(enc.ids)
-                mask = transformers_mask(enc.char_to_token, row_spans, n)
                 n_tok.append(n)
+                fast = _clean_row(enc, row_spans, n_assistant[i], eot)
+                if fast is not None:  # the common row: every span maps cleanly, nothing to report
+                    n_asst.append(fast)
+                    details.append(None)
+                    continue
+                mask = transformers_mask(enc.char_to_token, row_spans, n)
                 n_asst.append(int(mask.sum()))
                 details.append(audit_row(enc.ids, enc.char_to_token, row_spans, mask, n_assistant[i], eot,
                                          message_index[i] if message_index else None) if audit else None)
