@@ -484,17 +484,25 @@ def format_file_lines(report: "StageReport") -> list[str]:
             + (f" ({f['by_reason']})" if f["by_reason"] else "") for f in input_files(report.counters)]
 
 
+def rejects_by_source(rejected: pl.DataFrame) -> pl.DataFrame:
+    """``{source, drop_stage, len}`` counts of one stage's rejected rows: all the run keeps of them in memory."""
+    return rejected.group_by("source", "drop_stage").len()
+
+
 def per_source_accounting(reports: list[StageReport], rejects_list: list[pl.DataFrame],
                           curated: pl.DataFrame) -> dict[str, dict[str, Any]]:
     """Per source: rows that entered (read kept + read rejects), rejects by stage, rows curated.
 
+    ``rejects_list``: each stage's ``rejects_by_source`` counts (or its rejected rows themselves).
     ``entered == sum(rejected.values()) + curated - added`` for every source, where ``added`` counts
     upsampled copies; so no source's rows vanish unaccounted.
     """
     out: dict[str, dict[str, Any]] = {}
-    rej = pl.concat([r.select("source", "drop_stage") for r in rejects_list]) if rejects_list else None
+    counts = [r if "len" in r.columns else rejects_by_source(r) for r in rejects_list]
+    rej = pl.concat(counts) if counts else None
     if rej is not None and rej.height:
-        for source, stage, n in rej.group_by("source", "drop_stage").len().sort("source", "drop_stage").rows():
+        rej = rej.group_by("source", "drop_stage").agg(pl.col("len").sum())
+        for source, stage, n in rej.sort("source", "drop_stage").rows():
             out.setdefault(source, {"rejected": {}})["rejected"][stage] = int(n)
     for source, n in (curated.group_by("source").len().rows() if curated.height else []):
         out.setdefault(source, {"rejected": {}})["curated"] = int(n)
@@ -502,6 +510,17 @@ def per_source_accounting(reports: list[StageReport], rejects_list: list[pl.Data
         d.setdefault("curated", 0)
         d["rejected_total"] = sum(d["rejected"].values())
     return dict(sorted(out.items()))
+
+
+def write_rejects(files: list[Path], dest: Path) -> None:
+    """Write the stages' rejected rows (``files``: their cache entries' ``rejected.parquet``, in
+    stage order) as one Parquet file, streamed (``scan_parquet`` → ``sink_parquet``) so memory does
+    not grow with the number of rejects. Columns are the union of the stages' (missing ones null,
+    types relaxed to a common supertype, as ``pl.concat(how="diagonal_relaxed")``)."""
+    if not files:
+        empty_rejects().write_parquet(dest)
+        return
+    pl.concat([pl.scan_parquet(f) for f in files], how="diagonal_relaxed").sink_parquet(dest)
 
 
 def run_pipeline(spec: PipelineSpec, *, train: bool = True, force: bool = False, overwrite: bool = False,
@@ -556,7 +575,11 @@ def _run_locked(spec: PipelineSpec, *, force: bool, echo: Callable[[str], None],
     keys = stage_keys(spec)
     df = empty_frame()
     reports: list[StageReport] = []
-    rejects: list[pl.DataFrame] = []
+    # rejected rows stay on disk (each stage's cache entry); only their counts stay in memory, and the
+    # rejects file is streamed from the entries at the end: a 1M-row run never holds every dropped row
+    reject_files: list[Path] = []
+    reject_counts: list[pl.DataFrame] = []
+    n_rejected = 0
     artifacts: dict[str, dict[str, str]] = {}
     echo(f"pipeline {spec.name} ({spec.digest})  cache {spec.cache_dir}"
          + (f"  engine {engine.describe()}" if engine is not None and engine.name == "local" else "")
@@ -580,8 +603,11 @@ def _run_locked(spec: PipelineSpec, *, force: bool, echo: Callable[[str], None],
         reports.append(rep)
         echo(format_funnel_line(rep))
         if result.rejected.height:
-            rejects.append(result.rejected)
+            reject_files.append(entry / "rejected.parquet")
+            reject_counts.append(rejects_by_source(result.rejected))
+            n_rejected += result.rejected.height
         df = result.kept
+        del result, cached
     for rep in reports:
         if spec.stages[rep.index].cls.is_source:
             for line in format_file_lines(rep):
@@ -591,7 +617,6 @@ def _run_locked(spec: PipelineSpec, *, force: bool, echo: Callable[[str], None],
     run_id = f"{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
     staging = out / f".tmp-run-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
-    all_rejects = pl.concat(rejects, how="diagonal_relaxed") if rejects else empty_rejects()
     curated_path, rejects_path, stats_path = out / "curated.parquet", out / "rejects.parquet", out / "stats.json"
     stats = {
         "pipeline": spec.name,
@@ -601,9 +626,9 @@ def _run_locked(spec: PipelineSpec, *, force: bool, echo: Callable[[str], None],
         "seed": spec.seed,
         "engine": engine.describe() if engine is not None else "local, 1 worker",
         "rows_curated": df.height,
-        "rows_rejected": all_rejects.height,
+        "rows_rejected": n_rejected,
         "sources": dict(sorted(df.group_by("source").len().rows())) if df.height else {},
-        "per_source": per_source_accounting(reports, rejects_list=rejects, curated=df),
+        "per_source": per_source_accounting(reports, rejects_list=reject_counts, curated=df),
         "stages": [asdict(r) for r in reports],
         "versions": package_versions(),
         "outputs": {"curated": str(curated_path), "rejects": str(rejects_path), "manifest": str(out / MANIFEST)},
@@ -613,15 +638,15 @@ def _run_locked(spec: PipelineSpec, *, force: bool, echo: Callable[[str], None],
     with _writing(staging / "curated.parquet", cleanup=staging):
         df.write_parquet(staging / "curated.parquet")
     with _writing(staging / "rejects.parquet", cleanup=staging):
-        all_rejects.write_parquet(staging / "rejects.parquet")
+        write_rejects(reject_files, staging / "rejects.parquet")
     with _writing(staging / "stats.json", cleanup=staging):
         (staging / "stats.json").write_text(json.dumps(stats, indent=2, default=str))
     with _writing(staging / REPORT_NAME, cleanup=staging):
         build_report(staging)  # committed with the other outputs; rebuilt after training
     commit_outputs(out, staging, {"run_id": run_id, "pipeline": spec.name, "pipeline_digest": spec.digest,
                                   "pipeline_file": str(spec.path), "rows_curated": df.height,
-                                  "rows_rejected": all_rejects.height})
-    echo(f"curated {df.height:,} rows → {curated_path}; rejects {all_rejects.height:,} → {rejects_path}; "
+                                  "rows_rejected": n_rejected})
+    echo(f"curated {df.height:,} rows → {curated_path}; rejects {n_rejected:,} → {rejects_path}; "
          f"stats → {stats_path}")
     if df.height == 0:
         emptied = next((r for r in reports if r.rows_out == 0), reports[-1])

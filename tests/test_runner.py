@@ -179,3 +179,21 @@ def test_seed_enters_the_cache_key_only_at_stages_that_use_it(tmp_path):
     assert a[2] != b[2] and a[3] != b[3]   # near_dedup takes the pipeline seed; later stages chain on it
     pinned = "{stage: near_dedup, seed: 7}"
     assert keys(1, pinned) == keys(2, pinned)  # a stage's own seed overrides: no stage uses the pipeline's
+
+
+def test_write_rejects_streams_the_union_of_the_stages_columns(tmp_path):
+    """Rejects are streamed from the stages' cache entries; columns differ per stage (dup_of, stat_*)."""
+    import polars as pl
+
+    from pipelines.runner import write_rejects
+
+    a = pl.DataFrame({"id": ["a"], "source": ["s"], "drop_stage": ["near_dedup"], "dup_of": ["b"]})
+    b = pl.DataFrame({"id": ["c", "d"], "source": ["s", "t"], "drop_stage": ["quality"], "stat_x": [1.5, None]})
+    a.write_parquet(tmp_path / "a.parquet")
+    b.write_parquet(tmp_path / "b.parquet")
+    write_rejects([tmp_path / "a.parquet", tmp_path / "b.parquet"], tmp_path / "rejects.parquet")
+    out = pl.read_parquet(tmp_path / "rejects.parquet")
+    assert out["id"].to_list() == ["a", "c", "d"]
+    assert out["dup_of"].to_list() == ["b", None, None] and out["stat_x"].to_list() == [None, 1.5, None]
+    write_rejects([], tmp_path / "none.parquet")
+    assert pl.read_parquet(tmp_path / "none.parquet").height == 0
