@@ -188,7 +188,7 @@ def test_write_rejects_streams_the_union_of_the_stages_columns(tmp_path):
     from pipelines.runner import write_rejects
 
     a = pl.DataFrame({"id": ["a"], "source": ["s"], "drop_stage": ["near_dedup"], "dup_of": ["b"]})
-    b = pl.DataFrame({"id": ["c", "d"], "source": ["s", "t"], "drop_stage": ["quality"], "stat_x": [1.5, None]})
+    b = pl.DataFrame({"id": ["c", "d"], "source": ["s", "t"], "drop_stage": ["quality", "quality"], "stat_x": [1.5, None]})
     a.write_parquet(tmp_path / "a.parquet")
     b.write_parquet(tmp_path / "b.parquet")
     write_rejects([tmp_path / "a.parquet", tmp_path / "b.parquet"], tmp_path / "rejects.parquet")
