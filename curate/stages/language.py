@@ -141,6 +141,11 @@ class Language(FilterStage):
             None, description="lingua only: candidate languages (ISO 639-1); None = all 75",
         )
         lingua_low_accuracy: bool = Field(False, description="lingua only: trigram-only fast mode")
+        chunk_rows: int = Field(
+            100_000, ge=1000,
+            description="frames larger than this are judged in slices of this many rows with a prior taken from a "
+                        "row sample (bounded memory; see compute_stats)")
+        prior_rows: int = Field(20_000, ge=100, description="rows sampled (evenly) for a large frame's language prior")
 
         @field_validator("keep", "lingua_languages")
         @classmethod
@@ -215,19 +220,50 @@ class Language(FilterStage):
                 and count_letters(text) < p.pool_below_letters)
 
     def compute_stats(self, df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+        """The ``stat_lang_*`` columns. A frame of up to ``chunk_rows`` rows is judged in one pass with
+        its own batch prior; a larger one takes its prior from an even sample of ``prior_rows`` rows
+        (fastText and the script rules, no tie-break) and is judged in slices of ``chunk_rows`` rows
+        with that prior, so memory stays bounded (the conversations of one slice are Python objects at
+        a time) and no verdict depends on where a slice starts."""
+        p = self.params
+        if df.height <= p.chunk_rows:
+            return self._stats(df, ctx, None)
+        step = -(-df.height // p.prior_rows)
+        prior = self._sample_prior(df.gather_every(step), ctx)
+        return pl.concat([self._stats(df.slice(a, p.chunk_rows), ctx, prior)
+                          for a in range(0, df.height, p.chunk_rows)], how="vertical")
+
+    def _role_texts(self, msgs: list, advance=None) -> dict[str, list[str | None]]:
+        """Per role, each conversation's pooled prose text ("" when too short, None without the role);
+        ``advance()`` is called once per text (a progress bar)."""
+        p = self.params
+        role_texts: dict[str, list[str | None]] = {}
+        for role in p.roles:
+            col: list[str | None] = []
+            for conv in msgs:
+                prose, _ = self._role_text(conv, role)
+                if prose is not None and count_letters(prose) < p.min_letters:
+                    prose = ""
+                col.append(prose)
+                if advance is not None:
+                    advance()
+            role_texts[role] = col
+        return role_texts
+
+    def _sample_prior(self, sample: pl.DataFrame, ctx: Context) -> dict[str, float] | None:
+        """The language prior of a large frame: ``batch_prior`` of the confident verdicts (script
+        rules and fastText, no tie-break) of an even row sample's role texts."""
+        texts = [t for col in self._role_texts(sample.get_column("messages").to_list()).values() for t in col if t]
+        uniq = list(dict.fromkeys(texts))
+        if not uniq or self.params.backend != "ensemble":
+            return None
+        return langid.batch_prior(langid.detect_ensemble(uniq, ctx.seed, tie_prob=self.params.tie_prob, tiebreak=False))
+
+    def _stats(self, df: pl.DataFrame, ctx: Context, prior: dict[str, float] | None) -> pl.DataFrame:
         p = self.params
         msgs = df.get_column("messages").to_list()
-        role_texts: dict[str, list[str | None]] = {}
         with task(f"{self.name}: strip turns", total=len(msgs) * len(p.roles), unit="texts") as bar:
-            for role in p.roles:
-                col: list[str | None] = []
-                for conv in msgs:
-                    prose, _ = self._role_text(conv, role)
-                    if prose is not None and count_letters(prose) < p.min_letters:
-                        prose = ""
-                    col.append(prose)
-                    bar.advance()
-                role_texts[role] = col
+            role_texts = self._role_texts(msgs, bar.advance)
         # conversation texts for rows with a short or empty role text (conversation pooling)
         conv_text: dict[int, str] = {}
         code_only: set[str] = set()
@@ -255,13 +291,13 @@ class Language(FilterStage):
         # chunks and the bar moves once per pass (it still shows the elapsed time)
         with task(f"{self.name}: detect", total=n_flat + len(todo_all - set(flat)), unit="texts") as bar:
             found = dict(zip(flat, self._detect(
-                flat, ctx.seed, defer=lambda t, d: poolable.get(t, False) and d.prob < p.pool_prob))) if flat else {}
+                flat, ctx.seed, prior, defer=lambda t, d: poolable.get(t, False) and d.prob < p.pool_prob))) if flat else {}
             bar.advance(n_flat)
             empty = langid.Decision(langid.UND, 0.0, "empty")
             todo = [t for t in dict.fromkeys(conv_text.values()) if t not in found]
             if todo:
-                prior = langid.batch_prior(list(found.values())) if found else None
-                found.update(zip(todo, self._detect(todo, ctx.seed, prior)))
+                conv_prior = prior if prior is not None else (langid.batch_prior(list(found.values())) if found else None)
+                found.update(zip(todo, self._detect(todo, ctx.seed, conv_prior)))
                 bar.advance(len(todo))
 
         cols: dict[str, pl.Series] = {}
