@@ -385,3 +385,23 @@ def test_quality_is_row_local_chunks_equal_the_whole_frame():
     assert_frame_equal(whole.rejected, merged.rejected)
     assert whole.counters == merged.counters
     assert whole.rejected.height > 0 and isinstance(whole.kept, pl.DataFrame)
+
+
+def test_quality_slices_give_the_whole_frame_result():
+    """compute_stats in slices of chunk_rows equals one pass (bounded memory at 1M rows)."""
+    from polars.testing import assert_frame_equal
+
+    from curate.readers import read_paths
+    from curate.schema import make_frame
+    from curate.stage import Context
+    from curate.stages.quality import Quality
+
+    df = make_frame(read_paths(["pipelines/data/sample/gpteacher_roleplay_simple_deduped.json",
+                                "pipelines/data/sample/hh_rlhf_harmless_base_test.jsonl.gz"]).rows[:2500])
+    drop = ["length", "refusal_boilerplate", "truncated_response", "repetition", "degenerate", "language_mismatch",
+            "non_answer"]
+    one = Quality(Quality.Params(drop=drop, chunk_rows=100_000)).run(df, Context())
+    sliced = Quality(Quality.Params(drop=drop, chunk_rows=1000)).run(df, Context())
+    assert_frame_equal(one.kept, sliced.kept)
+    assert_frame_equal(one.rejected, sliced.rejected)
+    assert one.counters == sliced.counters and one.rejected.height > 0

@@ -227,6 +227,8 @@ class Quality(FilterStage):
         min_user_chars: int = Field(1, ge=0)
         min_assistant_chars: int = Field(1, ge=0)
         max_turn_chars: int = Field(100_000, ge=1)
+        chunk_rows: int = Field(
+            50_000, ge=1000, description="rows whose metrics are computed at a time (bounded memory; same result)")
         # placeholder / identity / refusal
         max_placeholders: int = Field(0, ge=0)
         max_identity_turns: int = Field(0, ge=0)
@@ -371,6 +373,16 @@ class Quality(FilterStage):
         return tuple(x) if isinstance(x, list) else tuple(r for v in x.values() for r in v)
 
     def compute_stats(self, df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+        """The ``stat_*`` columns of the enabled rules. Frames above ``chunk_rows`` rows are computed
+        slice by slice (every rule but ``off_topic`` is row-local, so the result is the same) to bound
+        the Python objects held at once; ``off_topic`` needs the whole frame (its z-scores)."""
+        p = self.params
+        if df.height > p.chunk_rows and "off_topic" not in p.drop:
+            return pl.concat([self._stats(df.slice(a, p.chunk_rows), ctx) for a in range(0, df.height, p.chunk_rows)],
+                             how="diagonal_relaxed")
+        return self._stats(df, ctx)
+
+    def _stats(self, df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         p = self.params
         on = set(p.drop)
         if df.height == 0:
