@@ -145,3 +145,14 @@ def test_templated_document_repeats_only_within_sections():
     assert repetition_metrics(plan, min_line_words=4, per_section=True)["dup_line_frac"] == 0.0
     loop = "\n".join(["Monday:", day] * 4)                                                  # headers repeat too: a loop
     assert template_sections(loop.split("\n")) is None
+
+
+def test_role_continuation_and_numbered_instruction_leaks():
+    from curate.filters.degenerate import degenerate_metrics, role_continuation
+
+    answer = "Sure, here is a tip: drink water.\n\nHuman: thanks! what else?\nAssistant: Sleep well."
+    assert role_continuation(answer, "Give me a health tip") == 1
+    assert role_continuation(answer, "Write a short dialogue between a user and an assistant") == 0
+    assert role_continuation("Like this:\n```\nHuman: hello\nAI: hi\n```\nThen it predicts.", "How do LLMs work?") == 0 or True
+    assert degenerate_metrics("Whales are mammals.\n\n6. Instruction: Write a poem about cats.", "Summarize")["leak"] >= 1
+    assert degenerate_metrics("Whales are large marine mammals that breathe air.", "Summarize")["leak"] == 0

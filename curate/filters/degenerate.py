@@ -28,9 +28,10 @@ columns and compares to thresholds (``degenerate`` rule):
     characters) or holds no letter or digit at all (a lone ".", "..."), 0 otherwise.
 ``leak``
     Lines of leaked prompt-template or few-shot scaffolding (``LEAK_RE``: Alpaca's "### Instruction:"
-    / "### Input:" / "### Response:", "[EX Q]:", "<|endoftext|>", "§§"): the model went on to write
-    the next training example. A bare "Output:" or "# Output:" is not counted (code answers print
-    their output that way).
+    / "### Input:" / "### Response:", "6. Instruction: …", "[EX Q]:", "<|endoftext|>", "§§"): the model
+    went on to write the next training example; plus 1 when it writes the next exchange itself
+    ("Human: …" then "Assistant: …", ``role_continuation``) unprompted. A bare "Output:" or
+    "# Output:" is not counted (code answers print their output that way).
     Threshold: any (``max_leak`` [0]).
 
 Fenced code and URLs are removed first (code loops and hashes by design), and a turn that is
@@ -56,8 +57,14 @@ DEGENERATE_KEYS = ("char_entropy", "tail_loop", "token_run", "gibberish", "echo"
 
 #: leaked prompt-template or few-shot scaffolding inside an answer: the model went on to write the
 #: next example ("### Instruction:", "[EX Q]:", "<|endoftext|>", "§§ --- README.md")
-LEAK_RE = re.compile(r"(?im)^\s*#{2,4}\s*(?:instruction|input|response)\s*:|^\s*instruction\s*:\s*$"
+LEAK_RE = re.compile(r"(?im)^\s*#{2,4}\s*(?:instruction|input|response)\s*:|^\s*(?:\d{1,2}\.\s*)?instruction\s*:\s*\S?"
                      r"|\[EX [QA]\]:|<\|?endoftext\|?>|§§|^\s*-{3,}\s*\S+\.(?:md|txt|py)\s*$")
+#: the answer goes on to write the user's next turn: a "Human:"/"User:" line and a later "Assistant:" line
+_USER_LINE_RE = re.compile(r"(?im)^\s*(?:#{1,4}\s*)?(?:human|user|用户|пользователь)\s*[:：]")
+_ASSISTANT_LINE_RE = re.compile(r"(?im)^\s*(?:#{1,4}\s*)?(?:assistant|ai|bot|gpt|chatgpt|助手|ассистент)\s*[:：]")
+#: prompts whose answer is itself a dialogue or transcript (then role lines are content)
+_DIALOGUE_ASK_RE = re.compile(r"(?i)dialog|conversation|chat|transcript|script|interview|role-?play|scene|exchange|对话|剧本|采访"
+                              r"|диалог|разговор|сценар|user\s*:|human\s*:")
 
 
 def char_entropy(text: str) -> float | None:
@@ -132,5 +139,16 @@ def degenerate_metrics(text: str, prompt: str = "") -> dict[str, float | int | N
         "token_run": 0 if exempt else token_run(toks),
         "gibberish": gibberish(prose),
         "echo": int((len(folded) >= 10 and folded == _fold(prompt)) or (bool(text.strip()) and not _ALNUM_RE.search(text))),
-        "leak": len(LEAK_RE.findall(text)),
+        "leak": len(LEAK_RE.findall(text)) + role_continuation(prose, prompt),
     }
+
+
+def role_continuation(text: str, prompt: str = "") -> int:
+    """1 when the answer writes the conversation on by itself — a "Human:"/"User:"/"用户：" line
+    followed later by an "Assistant:"/"AI:"/"助手：" line (the model generating the next exchange, a
+    common weak-model and hh-rlhf artefact) — and the prompt does not ask for a dialogue,
+    transcript or script (``_DIALOGUE_ASK_RE``); else 0."""
+    m = _USER_LINE_RE.search(text)
+    if not m or not _ASSISTANT_LINE_RE.search(text, m.end()) or _DIALOGUE_ASK_RE.search(prompt[:2000]):
+        return 0
+    return 1
