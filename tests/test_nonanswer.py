@@ -153,6 +153,7 @@ def test_role_continuation_and_numbered_instruction_leaks():
     answer = "Sure, here is a tip: drink water.\n\nHuman: thanks! what else?\nAssistant: Sleep well."
     assert role_continuation(answer, "Give me a health tip") == 1
     assert role_continuation(answer, "Write a short dialogue between a user and an assistant") == 0
-    assert role_continuation("Like this:\n```\nHuman: hello\nAI: hi\n```\nThen it predicts.", "How do LLMs work?") == 0 or True
+    fenced = "Like this:\n ```\nHuman: hello\nAI: hi\n```\nThen it predicts the next word."
+    assert degenerate_metrics(fenced, "How do LLMs work?")["leak"] == 0  # a transcript quoted in code is content
     assert degenerate_metrics("Whales are mammals.\n\n6. Instruction: Write a poem about cats.", "Summarize")["leak"] >= 1
     assert degenerate_metrics("Whales are large marine mammals that breathe air.", "Summarize")["leak"] == 0
