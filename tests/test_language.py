@@ -105,7 +105,8 @@ def test_russian_read_as_bulgarian_is_russian():
     assert [c for c, _ in top] == ["bg", "mk", "ru"]
     assert langid.cyrillic_rule("Извините.", top) == "ru"
     assert langid.cyrillic_rule("Къде се намира гарата?", langid.fasttext_topk(["Къде се намира гарата?"])[0]) == "bg"
-    assert langid.cyrillic_rule("Объясни теорию.", [("ru", 0.9)]) is None  # ъ before я is Russian too
+    assert langid.cyrillic_rule("Объясни теорию.", [("ru", 0.9)]) == "ru"  # ъ before я is Russian too; "объясни" only Russian
+    assert langid.cyrillic_rule("Да, конечно.", [("mk", 0.5)]) == "ru"
     assert langid.cyrillic_rule("Привіт, як справи?", [("ru", 0.6)]) == "uk"  # і: Ukrainian only
 
 
