@@ -10,6 +10,12 @@ from the previous key, the stage name, version, params and ``fingerprint()``, so
 Bases:
 
 - ``Stage``: anything. Override ``run``.
+- ``MapReduceStage``: a global stage split into a row-local **map** (``map_columns``: per-row
+  columns such as a content hash, MinHash band keys or an embedding; the costly part) and a global
+  **reduce** (``reduce``: the decision over all rows, e.g. grouping and keeper selection; small).
+  ``run`` is ``reduce(map_columns(df))``, so in one process nothing changes; an engine may run
+  ``map_columns`` on blocks of the frame in parallel (``pipelines.engines``), concatenate the added
+  columns in row order and call ``reduce`` once on the whole frame, with the same result.
 - ``FilterStage``: compute ``stat_*`` metric columns in ``compute_stats``, then return
   ``rules(df)`` as ``(condition, reason, detail)`` triples; the first rule that fires names the
   drop. Re-thresholding needs no recompute of the metrics (data-juicer's compute_stats/process split).
@@ -32,6 +38,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -115,6 +122,9 @@ class Stage:
     #: the chained keys, every later stage's), so changing the seed reruns no stage that ignores it.
     #: A stage with its own ``seed`` param uses the pipeline's only when that param is null (set per instance).
     uses_seed: ClassVar[bool] = False
+    #: the stage implements the map/reduce protocol (``map_columns`` + ``reduce``, see
+    #: ``MapReduceStage``): an engine may run ``map_columns`` on blocks and ``reduce`` once.
+    map_reduce: ClassVar[bool] = False
 
     def __init__(self, params: StageParams | None = None):
         self.params = params if params is not None else self.Params()
@@ -123,6 +133,18 @@ class Stage:
 
     def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def map_columns(self, df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+        """Map phase of a ``map_reduce`` stage: ``df`` (n rows) with per-row columns appended (n
+        rows, same order); see ``MapReduceStage``. Raises ``NotImplementedError`` on a stage that
+        does not implement the protocol."""
+        raise NotImplementedError(f"stage {self.name} has no map phase (map_reduce is False)")
+
+    def reduce(self, df: pl.DataFrame, ctx: Context) -> StageResult:
+        """Reduce phase of a ``map_reduce`` stage: the whole frame with its map columns in, the
+        stage's result out; see ``MapReduceStage``. Raises ``NotImplementedError`` on a stage that
+        does not implement the protocol."""
+        raise NotImplementedError(f"stage {self.name} has no reduce phase (map_reduce is False)")
 
     def fingerprint(self) -> str:
         """Extra cache-key material beyond params (e.g. input file hashes). Default: none."""
@@ -140,6 +162,51 @@ class Stage:
     def reject(self, df: pl.DataFrame, reason: str | pl.Expr, detail: str | pl.Expr | None = None) -> pl.DataFrame:
         """Rows of ``df`` as rejects of this stage."""
         return rejects_from(df, self.name, reason, detail)
+
+
+class MapReduceStage(Stage):
+    """A global stage split into a row-local map and a global reduce (``map_reduce = True``).
+
+    Contract (what lets an engine distribute the map and still get the single-process result):
+
+    - ``map_columns(df, ctx)`` returns ``df`` with the columns named by ``map_column_names()``
+      appended (same rows in the same order, the input columns unchanged). Each added value depends
+      only on its own row and the stage's params (and ``ctx.seed``), never on other rows or on where
+      a block starts, so the map may run on any contiguous blocks of ``df`` whose added columns are
+      then concatenated in row order. Map column names start with ``_map_<stage name>_`` so they
+      never clash with canonical or ``stat_*`` columns.
+    - ``reduce(df, ctx)`` takes the whole frame *with* the map columns and returns the stage's
+      ``StageResult``; its kept and rejected frames carry no map column. It raises ``ValueError``
+      (one line, ``require_map_columns``) when a map column is missing.
+    - ``run(df, ctx)`` is ``reduce(map_columns(df, ctx), ctx)`` (the local engine's path), plus a
+      ``seconds.map`` counter: wall seconds of the map phase.
+
+    Memory: the reduce holds the map columns of every row (near-dup: ``bands × 8 + num_perm × 2``
+    bytes per row, exact dedup: 8), so they should be compact; from the frame itself the reduce
+    reads only what its decision needs (ids, the keeper rule's inputs, texts of candidate pairs).
+    """
+
+    map_reduce: ClassVar[bool] = True
+
+    def map_column_names(self) -> list[str]:  # pragma: no cover - abstract
+        """Names of the columns ``map_columns`` appends, in order."""
+        raise NotImplementedError
+
+    def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
+        """``reduce(map_columns(df, ctx), ctx)`` with a ``seconds.map`` counter (wall seconds)."""
+        t0 = time.perf_counter()
+        mapped = self.map_columns(df, ctx)
+        seconds = time.perf_counter() - t0
+        res = self.reduce(mapped, ctx)
+        res.counters.setdefault("seconds.map", round(seconds, 3))
+        return res
+
+    def require_map_columns(self, df: pl.DataFrame) -> None:
+        """Raise ``ValueError`` (one line) unless ``df`` has every ``map_column_names()`` column."""
+        missing = [c for c in self.map_column_names() if c not in df.columns]
+        if missing:
+            raise ValueError(f"stage {self.name}: reduce needs the map columns {', '.join(missing)} "
+                             f"(run map_columns first)")
 
 
 Rule = tuple[pl.Expr, str, pl.Expr | str | None]

@@ -33,6 +33,24 @@ def view_hashes(df: pl.DataFrame, view: str, normalize: bool = True,
     return out, valid
 
 
+def hash_series(df: pl.DataFrame, view: str, normalize: bool = True, name: str = "hash") -> pl.Series:
+    """``view_hashes`` as one ``UInt64`` series of ``df.height`` values named ``name``, null where the
+    view is null or empty (the ``exact_dedup`` stage's map column). Row-local: hashing any
+    contiguous blocks and concatenating gives the same series. Raises ``KeyError`` for an unknown
+    view."""
+    hashes, valid = view_hashes(df, view, normalize)
+    s = pl.Series(name, hashes, dtype=pl.UInt64)
+    return s if valid.all() else pl.select(pl.when(pl.Series(valid)).then(s).alias(name)).to_series()
+
+
+def hashes_of(s: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of ``hash_series``: ``(hashes uint64 (n,), valid bool (n,))``, 0 where null.
+    Raises ``ValueError`` unless ``s`` is ``UInt64``."""
+    if s.dtype != pl.UInt64:
+        raise ValueError(f"column {s.name} must be UInt64 content hashes, not {s.dtype}")
+    return s.fill_null(0).to_numpy().astype(np.uint64, copy=False), s.is_not_null().to_numpy()
+
+
 def exact_labels(hashes: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """``(n,)`` labels: rows with equal valid hashes share the smallest row index of the group."""
     n = len(hashes)
