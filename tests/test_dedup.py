@@ -460,3 +460,68 @@ def test_star_clusters_repeated_rows_ride_with_representative():
     fast = star_clusters(labels, rank, 0.6, lambda a, b: sim[a, b], same=src.astype(np.uint64))
     assert plain[0].tolist() == fast[0].tolist() and plain[1].tolist() == fast[1].tolist()
     assert (plain[1][plain[0] != np.arange(30)] >= 0.6).all()
+
+
+# ---------------------------------------------------------------- map/reduce split (engines)
+
+def _blockwise(stage, frame, blocks, ctx):
+    """What an engine does: map_columns on contiguous blocks, map columns concatenated in row
+    order onto the whole frame, one reduce."""
+    from pipelines.engines import chunk_bounds
+
+    cols = stage.map_column_names()
+    parts = [stage.map_columns(frame.slice(o, n), ctx).select(cols) for o, n in chunk_bounds(frame.height, blocks)]
+    return stage.reduce(frame.hstack(pl.concat(parts).get_columns()), ctx)
+
+
+@pytest.mark.parametrize("stage", [
+    ExactDedup(),
+    ExactDedup(ExactDedup.Params(view="first_user_turn", normalize=False)),
+    NearDedup(),
+    NearDedup(NearDedup.Params(verify=True)),
+    NearDedup(NearDedup.Params(cluster="component", view="user_turns", seed=5)),
+], ids=["exact", "exact_raw_fut", "near", "near_verify", "near_component"])
+def test_map_on_blocks_then_reduce_equals_run(stage, df, toolformer):
+    """The map phase is row-local: any blocks give the single-process kept rows, rejects and
+    counters (seconds aside), and no map column reaches the outputs."""
+    from polars.testing import assert_frame_equal
+
+    frame = pl.concat([df, toolformer, df.head(5).with_columns(id=pl.col("id") + "#copy")])
+    ctx = Context(seed=3)
+    one = stage.run(frame, ctx)
+    assert one.kept.height < frame.height and stage.map_reduce
+    for blocks in (2, 7):
+        many = _blockwise(stage, frame, blocks, ctx)
+        assert_frame_equal(one.kept, many.kept)
+        assert_frame_equal(one.rejected, many.rejected)
+        untimed = lambda c: {k: v for k, v in c.items() if not k.startswith("seconds")}  # noqa: E731
+        assert untimed(one.counters) == untimed(many.counters)
+    for out in (one.kept, one.rejected):
+        assert not [c for c in out.columns if c.startswith("_map_")]
+    assert "seconds.map" in one.counters
+
+
+def test_map_columns_types_and_reduce_errors(df):
+    near = NearDedup()
+    mapped = near.map_columns(df, Context())
+    b, r = near.params.config().resolved_bands_rows()
+    assert mapped.columns == df.columns + near.map_column_names()
+    assert mapped.schema["_map_near_dedup_bands"] == pl.Array(pl.UInt64, b)
+    assert mapped.schema["_map_near_dedup_sketch"] == pl.Array(pl.UInt16, 128)
+    exact = ExactDedup().map_columns(df.with_columns(messages=pl.col("messages").list.head(0)), Context())
+    assert exact["_map_exact_dedup_hash"].null_count() == df.height  # empty views: null, never grouped
+    with pytest.raises(ValueError, match=r"^stage near_dedup: reduce needs the map columns _map_near_dedup_sketch"):
+        near.reduce(mapped.drop("_map_near_dedup_sketch"), Context())
+    wider = NearDedup(NearDedup.Params(num_perm=64))
+    with pytest.raises(ValueError, match=r"^near-dup signatures have shapes"):
+        wider.reduce(mapped, Context())
+    with pytest.raises(ValueError, match=r"must be UInt64 content hashes"):
+        ExactDedup().reduce(df.with_columns(_map_exact_dedup_hash=pl.lit("x")), Context())
+    from curate.stage import Stage
+
+    class Plain(Stage):
+        name = "plain"
+
+    assert not Plain.map_reduce
+    with pytest.raises(NotImplementedError, match="^stage plain has no map phase"):
+        Plain().map_columns(df, Context())

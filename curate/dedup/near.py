@@ -147,9 +147,28 @@ class NearDupResult:
     sets: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
-def near_duplicates(df: pl.DataFrame, cfg: NearDedupConfig) -> NearDupResult:
-    """Cluster ``df``'s rows by MinHash LSH on ``cfg.view``. Rows whose view is null or empty are
-    never clustered. Raises ``ValueError`` for inconsistent bands/rows."""
+@dataclass
+class NearSignatures:
+    """The row-local part of near-dup (``near_signatures``): what LSH and the keeper rule need.
+
+    Attributes:
+        bands: ``(n, bands)`` uint64 LSH band keys (``minhash.band_hashes``).
+        sketch: ``(n, num_perm)`` uint16, the low 16 bits of every signature value.
+        valid: ``(n,)`` bool, the row has at least one shingle (others are never clustered).
+        seconds: wall seconds spent computing them.
+    """
+
+    bands: np.ndarray
+    sketch: np.ndarray
+    valid: np.ndarray
+    seconds: float = 0.0
+
+
+def near_signatures(df: pl.DataFrame, cfg: NearDedupConfig) -> NearSignatures:
+    """MinHash signatures of ``df``'s rows, folded into LSH band keys and a 16-bit sketch, in
+    batches of ``cfg.batch_size`` rows (the costly, row-local part: each row's output depends only
+    on its own view text, ``cfg`` and the seed, so any contiguous blocks give the same arrays).
+    Raises ``ValueError`` for inconsistent bands/rows."""
     b, r = cfg.resolved_bands_rows()
     n = df.height
     t0 = time.perf_counter()
@@ -165,9 +184,28 @@ def near_duplicates(df: pl.DataFrame, cfg: NearDedupConfig) -> NearDupResult:
             valid[s: s + part.height] = ok
             del sig
             bar.advance(part.height)
+    return NearSignatures(bands, sketch, valid, time.perf_counter() - t0)
+
+
+def near_duplicates(df: pl.DataFrame, cfg: NearDedupConfig, sig: NearSignatures | None = None) -> NearDupResult:
+    """Cluster ``df``'s rows by MinHash LSH on ``cfg.view``. Rows whose view is null or empty are
+    never clustered. ``sig``: precomputed ``near_signatures(df, cfg)`` (e.g. by an engine's map
+    phase); None computes them here. This global part buckets rows by band key, joins candidate
+    pairs (optionally verified on exact shingle sets, recomputed for candidate rows only) with
+    union-find. Raises ``ValueError`` for inconsistent bands/rows or when ``sig``'s shapes do not
+    match ``df`` and ``cfg``."""
+    b, r = cfg.resolved_bands_rows()
+    n = df.height
+    own = sig is None
+    if sig is None:
+        sig = near_signatures(df, cfg)
+    elif sig.bands.shape != (n, b) or sig.sketch.shape != (n, cfg.num_perm) or sig.valid.shape != (n,):
+        raise ValueError(f"near-dup signatures have shapes bands {sig.bands.shape}, sketch {sig.sketch.shape}, "
+                         f"valid {sig.valid.shape}; expected ({n}, {b}), ({n}, {cfg.num_perm}), ({n},)")
     t1 = time.perf_counter()
-    u, v = band_edges(bands, valid)
-    del bands
+    u, v = band_edges(sig.bands, sig.valid)
+    if own:
+        sig.bands = None  # free the band keys before verification and clustering
     candidates = len(u)
     t2 = time.perf_counter()
     sets = None
@@ -179,8 +217,8 @@ def near_duplicates(df: pl.DataFrame, cfg: NearDedupConfig) -> NearDupResult:
     labels = union_find(n, u, v)
     t4 = time.perf_counter()
     return NearDupResult(labels, candidates, len(u), b, r,
-                         {"signatures": t1 - t0, "cluster": (t2 - t1) + (t4 - t3), "verify": t3 - t2}, sketch,
-                         sets)
+                         {"signatures": sig.seconds, "cluster": (t2 - t1) + (t4 - t3), "verify": t3 - t2},
+                         sig.sketch, sets)
 
 
 def _subset_sets(df: pl.DataFrame, cfg: NearDedupConfig, rows: np.ndarray):

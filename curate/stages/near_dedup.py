@@ -55,6 +55,15 @@ compared with many keepers of a templated component may be dropped on an estimat
 threshold although its exact Jaccard is below it: on the toolformer file 1,840 of 6,936 rejects
 (exact Jaccard down to 0.40). Set ``verify: true`` when the threshold must hold exactly.
 
+Map/reduce (``curate.stage.MapReduceStage``): the map (the costly part: normalise, shingle,
+MinHash) adds per row ``_map_near_dedup_bands`` (``Array(UInt64, bands)``, the LSH band keys),
+``_map_near_dedup_sketch`` (``Array(UInt16, num_perm)``, the low 16 bits of the signature) and
+``_map_near_dedup_valid`` (Boolean: the row has shingles); ``bands × 8 + num_perm × 2 + 1`` bytes
+per row (251 at the defaults). The reduce buckets by band key, joins candidate pairs (verifying
+them on shingle sets recomputed for candidate rows only), and applies the cluster rule and the
+keeper rule in the driver, so an engine may compute the map on blocks in parallel and get the same
+kept rows and rejects. Counter ``seconds.map`` is the map's time (was ``seconds.signatures``).
+
 Example (YAML): ``- {stage: near_dedup, view: conversation, threshold: 0.5, cluster: keeper}``
 """
 
@@ -63,19 +72,20 @@ from __future__ import annotations
 import time
 from typing import Literal
 
+import numpy as np
 import polars as pl
 from pydantic import Field, model_validator
 
 from curate.dedup.keeper import keeper_rank, split_clusters
-from curate.dedup.near import NearDedupConfig, cluster_keepers, near_duplicates
+from curate.dedup.near import NearDedupConfig, NearSignatures, cluster_keepers, near_duplicates, near_signatures
 from curate.registry import register
-from curate.stage import Context, Stage, StageParams, StageResult
+from curate.stage import Context, MapReduceStage, StageParams, StageResult
 
 _D = NearDedupConfig()
 
 
 @register
-class NearDedup(Stage):
+class NearDedup(MapReduceStage):
     """Drop near duplicates found by MinHash LSH (+ optional exact-Jaccard verification)."""
 
     name = "near_dedup"
@@ -114,16 +124,49 @@ class NearDedup(Stage):
             d["seed"] = pipeline_seed if self.seed is None else self.seed
             return NearDedupConfig(**d)
 
-    def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
+    BANDS, SKETCH, VALID = "_map_near_dedup_bands", "_map_near_dedup_sketch", "_map_near_dedup_valid"
+
+    def map_column_names(self) -> list[str]:
+        """The LSH band keys, the 16-bit signature sketch and the has-shingles flag (see module doc)."""
+        return [self.BANDS, self.SKETCH, self.VALID]
+
+    def map_columns(self, df: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+        """``df`` plus the three map columns (row-local: MinHash signatures → band keys, sketch)."""
+        sig = near_signatures(df, self.params.config(ctx.seed))
+        cols = [pl.Series(self.BANDS, sig.bands), pl.Series(self.SKETCH, sig.sketch),
+                pl.Series(self.VALID, sig.valid, dtype=pl.Boolean)]
+        del sig
+        return df.with_columns(cols)
+
+    def reduce(self, df: pl.DataFrame, ctx: Context) -> StageResult:
+        """Bucket by band key, candidate pairs (+ verify), clusters and keepers, in the driver.
+        Raises ``ValueError`` when a map column is missing or its width does not match the params."""
         p = self.params
         cfg = p.config(ctx.seed)
-        res = near_duplicates(df, cfg)
+        self.require_map_columns(df)
+        sig = NearSignatures(_matrix(df, self.BANDS, pl.UInt64), _matrix(df, self.SKETCH, pl.UInt16),
+                             df.get_column(self.VALID).fill_null(False).to_numpy())
+        df = df.drop(self.map_column_names())
+        res = near_duplicates(df, cfg, sig)
+        del sig
         t0 = time.perf_counter()
         cl = cluster_keepers(df, cfg, res, keeper_rank(df, p.source_priority))
         res.sketch = res.sets = None  # free them before the output frames are built
-        seconds = {**res.seconds, "keeper": time.perf_counter() - t0}
+        seconds = {k: v for k, v in res.seconds.items() if k != "signatures"}
+        seconds["keeper"] = time.perf_counter() - t0
         counters = {"candidate_pairs": res.candidates, "verified_pairs": res.verified,
                     "bands": res.bands, "rows": res.rows, **cl.counters,
                     **{f"seconds.{k}": round(v, 3) for k, v in seconds.items()}}
         return split_clusters(self, df, cl.labels, cl.keeper, cl.similarity, "near_duplicate", "jaccard",
                               counters)
+
+
+def _matrix(df: pl.DataFrame, name: str, dtype: pl.DataType) -> np.ndarray:
+    """``(n, width)`` C-contiguous numpy matrix of the fixed-width ``Array(dtype, width)`` column
+    ``name``. Raises ``ValueError`` for another type or a null row."""
+    s = df.get_column(name)
+    if not isinstance(s.dtype, pl.Array) or s.dtype.inner != dtype:
+        raise ValueError(f"map column {name} must be Array({dtype}, width), not {s.dtype}")
+    if s.null_count():
+        raise ValueError(f"map column {name} has {s.null_count()} null rows")
+    return np.ascontiguousarray(s.to_numpy())
