@@ -130,9 +130,10 @@ def cpu_seconds() -> float:
 
 
 def run_stage(name: str, frame: Path, params: list[str], work: Path, tag: str, reference: str | None,
-              seed: int = 13) -> dict:
-    """Run stage ``name`` once on ``frame`` (params ``key=value``, YAML values) with a fresh cache
-    folder ``work/cache-<tag>``; the JSON record described in the module docstring."""
+              seed: int = 13, rows: int | None = None) -> dict:
+    """Run stage ``name`` once on ``frame`` (its first ``rows`` rows; params ``key=value``, YAML
+    values) with a fresh cache folder ``work/cache-<tag>``; the JSON record described in the module
+    docstring."""
     import polars as pl
 
     from curate import registry
@@ -142,6 +143,8 @@ def run_stage(name: str, frame: Path, params: list[str], work: Path, tag: str, r
     kw = {k: yaml.safe_load(v) for k, v in (p.split("=", 1) for p in params)}
     stage = cls(cls.Params(**kw))
     df = pl.read_parquet(frame)
+    if rows:
+        df = df.head(rows)
     cache = work / f"cache-{tag}"
     shutil.rmtree(cache, ignore_errors=True)
     (cache / "artifacts").mkdir(parents=True)
@@ -174,13 +177,14 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/scale100k/stage_bench"))
     ap.add_argument("--tag", default="run", help="name of this --stage run (ids file, cache folder)")
     ap.add_argument("--reference", help="tag of an earlier --stage run to compare rejected ids with")
+    ap.add_argument("--rows", type=int, help="--stage on the first ROWS rows of --frame only")
     ap.add_argument("params", nargs="*", help="stage params as key=value (YAML values), for --stage")
     a = ap.parse_args()
     if a.stage:
         if a.frame is None or not a.frame.is_file():
             ap.error("--stage needs --frame, an existing Parquet file")
         a.work.mkdir(parents=True, exist_ok=True)
-        print(json.dumps(run_stage(a.stage, a.frame, a.params, a.work, a.tag, a.reference)), flush=True)
+        print(json.dumps(run_stage(a.stage, a.frame, a.params, a.work, a.tag, a.reference, rows=a.rows)), flush=True)
         return
     data = build(a.n, a.out, a.seed)
     pipeline(data, a.out, a.n)

@@ -47,10 +47,9 @@ import re
 import shutil
 import time
 import warnings
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Literal, Sequence
+from typing import Literal, Sequence
 
 import numpy as np
 import xxhash
@@ -323,25 +322,9 @@ def _distil_static(src: str, dest: Path) -> dict:
 
 
 class _OnnxEncoder:
-    """ONNX Runtime session over an export folder; ``encode`` returns mean-pooled (n, d) float32.
+    """ONNX Runtime session over an export folder; ``encode`` returns mean-pooled (n, d) float32."""
 
-    On CPU, ``processes`` > 1 runs the length-sorted batches in that many spawn processes with one
-    ONNX Runtime thread each, instead of this session with ``threads`` intra-op threads. The batches
-    are the same either way and ONNX Runtime's CPU kernels give bit-identical outputs for 1 and 2
-    intra-op threads, so the vectors are identical to the in-process path (int8's batch-dependence
-    included; ``tests/test_embed.py``, and 6,000 first user turns of the 100k scale run). On the
-    2-core machine of issue 12 two 1-thread workers used ~15% less CPU than one 2-thread session for
-    the same vectors (``benchmarks/results/scale.md``). ``processes`` None: ``onnx_processes()``'s
-    value at encode time (1 unless the caller set more; the local engine sets its worker count,
-    whose spawn pool shows the program can start spawn workers). Calls with fewer than
-    ``POOL_MIN_TEXTS`` texts stay in-process (a spawn worker costs ~1 s to start).
-    """
-
-    #: fewer texts than this are encoded in this process
-    POOL_MIN_TEXTS = 4096
-
-    def __init__(self, folder: Path, max_seq_length: int | None, device: str | None, threads: int | None,
-                 processes: int | None = None):
+    def __init__(self, folder: Path, max_seq_length: int | None, device: str | None, threads: int | None):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -350,20 +333,31 @@ class _OnnxEncoder:
         self.tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tok.no_padding()
         self.tok.enable_truncation(self.max_len)
-        self.model_path = str(folder / info["file"])
+        so = ort.SessionOptions()
+        # 0: ONNX Runtime's default, one per physical core. On the 2-core machine of issue 12 two threads
+        # keep ~1.8 cores busy (1.6x one thread); two 1-thread processes on the same batches gave the
+        # same vectors and no faster stage (benchmarks/results/scale.md), so one session it is.
+        so.intra_op_num_threads = int(threads or 0)
+        so.inter_op_num_threads = 1
+        # no busy-waiting between batches: the pipeline shares the cores with polars and tokenizers
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         providers = ["CPUExecutionProvider"]
         if (device is None or str(device).startswith("cuda")) and "CUDAExecutionProvider" in ort.get_available_providers():
             providers.insert(0, "CUDAExecutionProvider")
-        self.session = _onnx_session(self.model_path, threads, providers)
+        self.session = ort.InferenceSession(str(folder / info["file"]), so, providers=providers)
         self.dim = int(info["dim"])
-        if processes is not None and int(processes) < 1:
-            raise ValueError(f"processes must be >= 1, got {processes}")
-        self.processes = processes
-        self.on_cpu = providers == ["CPUExecutionProvider"]
 
-    def _feeds(self, encs, batches):
-        for idx in batches:
-            width = max(len(encs[j].ids) for j in idx)
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        from curate.chat.tokenizer import tokenizers_parallelism
+
+        with tokenizers_parallelism():  # word pieces on every core (the CLI turns it off process-wide)
+            encs = self.tok.encode_batch(list(texts))
+        lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
+        order = np.argsort(lengths, kind="stable")  # length-sorted batches: little padding
+        out = np.zeros((len(encs), self.dim), dtype=np.float32)
+        for s in range(0, len(order), batch_size):
+            idx = order[s:s + batch_size]
+            width = int(lengths[idx].max())
             ids = np.zeros((len(idx), width), dtype=np.int64)
             tt = np.zeros((len(idx), width), dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
@@ -373,77 +367,8 @@ class _OnnxEncoder:
                 ids[r, :n] = e.ids
                 tt[r, :n] = e.type_ids
                 mask[r, :n] = 1
-            yield {"input_ids": ids, "attention_mask": mask, "token_type_ids": tt}
-
-    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
-        from curate.chat.tokenizer import tokenizers_parallelism
-
-        with tokenizers_parallelism():  # word pieces on every core (the CLI turns it off process-wide)
-            encs = self.tok.encode_batch(list(texts))
-        lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
-        order = np.argsort(lengths, kind="stable")  # length-sorted batches: little padding
-        batches = [order[s:s + batch_size] for s in range(0, len(order), batch_size)]
-        out = np.zeros((len(encs), self.dim), dtype=np.float32)
-        procs = int(self.processes or _POOL_PROCESSES) if self.on_cpu else 1
-        if procs > 1 and len(encs) >= self.POOL_MIN_TEXTS:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            log.info("encoding %d texts in %d spawn workers, 1 ONNX Runtime thread each", len(encs), procs)
-            with ProcessPoolExecutor(procs, mp_context=multiprocessing.get_context("spawn"),
-                                     initializer=_onnx_worker_init, initargs=(self.model_path,)) as pool:
-                for idx, vecs in zip(batches, pool.map(_onnx_worker_run, self._feeds(encs, batches), chunksize=4)):
-                    out[idx] = vecs
-        else:
-            for idx, feed in zip(batches, self._feeds(encs, batches)):
-                out[idx] = self.session.run(None, feed)[0]
+            out[idx] = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": tt})[0]
         return out
-
-
-#: default worker processes of ONNX CPU encoding (``onnx_processes``)
-_POOL_PROCESSES = 1
-
-
-@contextmanager
-def onnx_processes(n: int) -> Iterator[None]:
-    """Inside the block, ``onnx`` / ``onnx-int8`` encoding on CPU of ``POOL_MIN_TEXTS`` texts or more
-    runs in ``n`` spawn processes with one ONNX Runtime thread each (same vectors; see
-    ``_OnnxEncoder``). Outside any block it runs in-process (n = 1): a script that calls
-    ``embed_texts`` at import time, without ``if __name__ == "__main__"``, could not start spawn
-    workers. ``pipelines.engines.local.LocalEngine`` wraps its in-process stages with its worker count.
-    Raises ``ValueError`` for n < 1."""
-    global _POOL_PROCESSES
-    if int(n) < 1:
-        raise ValueError(f"onnx_processes: n must be >= 1, got {n}")
-    old, _POOL_PROCESSES = _POOL_PROCESSES, int(n)
-    try:
-        yield
-    finally:
-        _POOL_PROCESSES = old
-
-
-def _onnx_session(path: str, threads: int | None, providers: list[str]):
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = int(threads or 0)  # 0: ONNX Runtime's default, one per physical core
-    so.inter_op_num_threads = 1
-    # no busy-waiting between batches: the pipeline shares the cores with polars and tokenizers
-    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(path, so, providers=providers)
-
-
-_WORKER_SESSION = None
-
-
-def _onnx_worker_init(path: str) -> None:
-    """Spawn-pool worker of ``_OnnxEncoder``: one CPU session with one intra-op thread."""
-    global _WORKER_SESSION
-    _WORKER_SESSION = _onnx_session(path, 1, ["CPUExecutionProvider"])
-
-
-def _onnx_worker_run(feed: dict) -> np.ndarray:
-    return _WORKER_SESSION.run(None, feed)[0]
 
 
 class _StaticEncoder:

@@ -95,25 +95,6 @@ def test_backend_vectors_shape_norm_determinism(backend, texts, model_root):
         np.testing.assert_allclose(rev, X, atol=2e-5)
 
 
-@pytest.mark.parametrize("backend", ["onnx", "onnx-int8"])
-def test_onnx_process_pool_gives_the_in_process_vectors(backend, texts, model_root, monkeypatch):
-    """Two 1-thread spawn workers over the same length-sorted batches: bit-identical vectors to one
-    2-thread session (int8 included: its batches, hence activation scales, are the same)."""
-    folder = E.prepare_backend("default", backend)
-    one = E._OnnxEncoder(folder, 128, "cpu", 2, processes=1).encode(texts, 4)
-    monkeypatch.setattr(E._OnnxEncoder, "POOL_MIN_TEXTS", 1)
-    np.testing.assert_array_equal(E._OnnxEncoder(folder, 128, "cpu", None, processes=2).encode(texts, 4), one)
-    with E.onnx_processes(2):  # the default the local engine sets
-        assert E._POOL_PROCESSES == 2
-        np.testing.assert_array_equal(E._OnnxEncoder(folder, 128, "cpu", None).encode(texts, 4), one)
-    assert E._POOL_PROCESSES == 1
-    with pytest.raises(ValueError, match="processes must be >= 1"):
-        E._OnnxEncoder(folder, 128, "cpu", None, processes=0)
-    with pytest.raises(ValueError, match="n must be >= 1"):
-        with E.onnx_processes(0):
-            pass
-
-
 def test_onnx_agrees_with_torch_fp32(texts, torch_vecs, model_root):
     cos = np.einsum("ij,ij->i", E.embed_texts(texts, backend="onnx", max_seq_length=128), torch_vecs)
     assert cos.min() > 0.99999  # the same fp32 network; measured min 0.9999999

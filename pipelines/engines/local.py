@@ -8,10 +8,6 @@ output is byte-identical to ``workers=1``. The pool is created on first use and 
 later row-local stage of the run (models a stage caches per process, e.g. the language-ID model,
 load once per worker); ``close()`` shuts it down.
 
-A stage that runs in this process does so inside ``curate.embed.onnx_processes(workers)``, so
-its ONNX CPU embeddings (semantic dedup, selection) run as ``workers`` one-thread spawn processes
-(the same vectors, less CPU than one two-thread session).
-
 Each worker gets ``POLARS_MAX_THREADS = cores // workers`` so that the workers' polars pools do
 not oversubscribe the cores. Frames under ``min_rows`` rows run in this process: starting spawn
 workers (importing polars, loading models) costs about a second each, more than a small frame saves.
@@ -76,10 +72,7 @@ class LocalEngine:
     def run_stage(self, stage: Stage, df: pl.DataFrame, ctx: Context) -> StageResult:
         """``stage.run(df, ctx)``, on chunks in the pool when ``parallel(stage, df)``."""
         if not self.parallel(stage, df):
-            from curate.embed import onnx_processes
-
-            with onnx_processes(self.workers):  # ONNX CPU embeddings in `workers` 1-thread processes
-                return stage.run(df, ctx)
+            return stage.run(df, ctx)
         pool = self._get_pool()
         blob, fields = pickle.dumps(stage), ctx_fields(ctx)
         bounds = chunk_bounds(df.height, self.workers * self.CHUNKS_PER_WORKER)
