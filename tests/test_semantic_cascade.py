@@ -15,7 +15,7 @@ import socket
 import numpy as np
 import pytest
 
-from curate.dedup.semantic import candidate_rows, identical_pairs, pair_similarity, verify_pairs
+from curate.dedup.semantic import candidate_rows, cosine_edges, identical_pairs, pair_similarity, verify_pairs
 from curate.schema import make_frame, view_expr
 from curate.stage import Context
 from curate.stages.semantic_dedup import PREFILTER_THRESHOLD, SemanticDedup
@@ -219,3 +219,18 @@ EXPECTED_DROPS = {
     "codealpaca/codealpaca_2k.json#5-reworded": "codealpaca/codealpaca_2k.json#5",
 }
 EXPECTED_PREFILTER_ROWS = 16  # of 20: the 4 rows without a static candidate are never embedded by torch
+
+
+def test_cosine_edges_equals_all_pairs_across_tiles():
+    # diagonal tiles keep only their upper triangle; off-diagonal tiles everything; same order as a scan
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(40, 16))
+    emb = np.vstack([base, base[:25] + 0.05 * rng.normal(size=(25, 16))]).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    full = emb @ emb.T
+    want = [(i, j) for i in range(len(emb)) for j in range(i + 1, len(emb)) if full[i, j] >= 0.9]
+    for block in (7, 16, 100):
+        u, v, c = cosine_edges(emb, 0.9, None, block)
+        assert sorted(zip(u.tolist(), v.tolist())) == want and len(want) >= 25
+        np.testing.assert_allclose(c, full[u, v], atol=1e-6)
+        assert (u < v).all()

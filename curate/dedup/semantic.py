@@ -36,9 +36,10 @@ def cosine_edges(emb: np.ndarray, threshold: float, valid: np.ndarray | None = N
         a = e[i: i + block]
         for j in range(i, m, block):
             sims = a @ e[j: j + block].T
-            if j == i:
-                sims = np.triu(sims, k=1) + np.tril(np.full_like(sims, -2.0))  # upper triangle only
             ii, jj = np.nonzero(sims >= threshold)
+            if j == i:  # upper triangle only (filtering the few hits is cheaper than masking the tile)
+                upper = jj > ii
+                ii, jj = ii[upper], jj[upper]
             if len(ii):
                 us.append(rows[i + ii])
                 vs.append(rows[j + jj])
