@@ -10,7 +10,8 @@ total scaled to the data) and prints the command to time it::
     /usr/bin/time -v .venv/bin/curatrain run /tmp/scale100k/pipeline.yaml --no-train
 
 Run it with nothing else on the machine and give ``uptime``'s load with the figure. The language
-stage keeps ``en`` and ``zh`` here (the shared data is half Chinese), as ``benchmarks/all_data.yaml``.
+stage keeps ``en`` and ``zh`` here by default (the shared data is half Chinese), as
+``benchmarks/all_data.yaml``; ``--keep lima`` keeps lima.yaml's own ``[en]``.
 
 One stage alone (``--stage``): run a registered stage on a frame saved by such a run (e.g. the
 ``kept.parquet`` of the stage before it in ``<out>/run/.cache``), with params as ``key=value``
@@ -80,29 +81,31 @@ def build(n: int, out: Path, seed: int = 0) -> Path:
     rows = [{"messages": r["messages"], "source": r["source"]} for r in res.rows]
     rng = random.Random(seed)
     real = len(rows)
-    while len(rows) < n:
-        base = rows[rng.randrange(real)]
-        rows.append({"messages": [{"role": m["role"], "content": edit(m["content"], rng)} for m in base["messages"]],
-                     "source": base["source"]})
-    rows = rows[:n]
     out.mkdir(parents=True, exist_ok=True)
     path = out / "conversations.jsonl"
-    with path.open("w", encoding="utf-8") as f:
-        for r in rows:
+    with path.open("w", encoding="utf-8") as f:  # copies are written as they are made: 1M rows never sit in memory
+        for k in range(n):
+            if k < real:
+                r = rows[k]
+            else:
+                base = rows[rng.randrange(real)]
+                r = {"messages": [{"role": m["role"], "content": edit(m["content"], rng)} for m in base["messages"]],
+                     "source": base["source"]}
             f.write(json.dumps({"messages": r["messages"], "origin": r["source"]}, ensure_ascii=False) + "\n")
-    print(f"{path}: {len(rows):,} conversations ({real:,} real, {len(rows) - real:,} word-edited copies)")
+    print(f"{path}: {n:,} conversations ({min(n, real):,} real, {max(0, n - real):,} word-edited copies)")
     return path
 
 
-def pipeline(data: Path, out: Path, n: int) -> Path:
-    """lima.yaml's curation stages on ``data``; language keeps en+zh; mix → one source, total n/20."""
+def pipeline(data: Path, out: Path, n: int, keep: str = "en,zh") -> Path:
+    """lima.yaml's curation stages on ``data``; language keeps ``keep`` (``lima``: lima.yaml's own
+    ``keep: [en]``); mix → one source, total n/20."""
     spec = yaml.safe_load((REPO / "pipelines" / "lima.yaml").read_text())
     stages = []
     for s in spec["stages"]:
         if s["stage"] == "read":
             s = {"stage": "read", "inputs": [{"path": str(data), "source": "all"}]}
-        elif s["stage"] == "language":
-            s = {**s, "keep": ["en", "zh"]}
+        elif s["stage"] == "language" and keep != "lima":
+            s = {**s, "keep": keep.split(",")}
         elif s["stage"] == "diversity_select":
             s = {**s, "budget": max(1000, n // 10)}
         elif s["stage"] == "mix":
@@ -172,6 +175,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--out", type=Path, default=Path("/tmp/scale100k"))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--keep", default="en,zh",
+                    help="languages the language stage keeps (comma list), or 'lima' for lima.yaml's own (en)")
     ap.add_argument("--stage", help="run this one stage on --frame instead of building the data")
     ap.add_argument("--frame", type=Path, help="Parquet frame for --stage")
     ap.add_argument("--work", type=Path, default=Path("/tmp/scale100k/stage_bench"))
@@ -187,7 +192,7 @@ def main() -> None:
         print(json.dumps(run_stage(a.stage, a.frame, a.params, a.work, a.tag, a.reference, rows=a.rows)), flush=True)
         return
     data = build(a.n, a.out, a.seed)
-    pipeline(data, a.out, a.n)
+    pipeline(data, a.out, a.n, a.keep)
 
 
 if __name__ == "__main__":

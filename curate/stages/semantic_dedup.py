@@ -43,7 +43,11 @@ themselves. Extra counters: ``prefilter_pairs`` (candidate pairs), ``prefilter_r
 embedded with ``backend``), ``prefilter_blind_rows`` (zero static vectors).
 
 Cost: embedding dominates (~300 short texts/s, ~30/s for 200-word texts on 2 CPU cores,
-research/env-check.md §2); the blockwise cosine pass is ~n²·384 flops.
+research/env-check.md §2); the blockwise cosine pass is ~n²·384 flops up to ``exact_max_rows``
+[100,000] texts. Past that, pairs are searched inside k-means partitions of at most
+``partition_max_cluster`` [8192] texts (SemDeDup, Abbas et al. 2023; NeMo Curator), boundary
+points in two partitions (``curate.dedup.partition``): linear in n, and a subset of the all-pairs
+result (recall 0.9998 on 62k real first turns, ``benchmarks/results/scale.md``).
 
 Example (YAML): ``- {stage: semantic_dedup, view: first_user_turn, threshold: 0.95}``
 """
@@ -95,6 +99,11 @@ class SemanticDedup(Stage):
             "none", description="none: embed every text with backend; static: a static (model2vec) pass proposes "
                                 "candidate pairs, only their texts are embedded with backend and only they can be "
                                 "duplicates (benchmarks/results/semantic_cascade.md)")
+        exact_max_rows: int = Field(
+            100_000, ge=2, description="up to this many texts every pair is compared; above it pairs are searched "
+                                       "inside k-means partitions (SemDeDup; curate.dedup.partition), linear instead "
+                                       "of quadratic, with boundary points in two partitions")
+        partition_max_cluster: int = Field(8192, ge=256, description="largest partition compared exactly")
         prefilter_threshold: float = Field(
             PREFILTER_THRESHOLD, gt=0.0, le=1.0,
             description="static cosine at which a pair becomes a candidate (prefilter: static); lower keeps "
@@ -106,6 +115,17 @@ class SemanticDedup(Stage):
                 raise ValueError("prefilter: static with backend: static would embed every text twice with the "
                                  "same model; use prefilter: none, or a backend torch|onnx|onnx-int8")
             return self
+
+    def _edges(self, emb: np.ndarray, threshold: float, valid: np.ndarray | None):
+        """Pairs at or above ``threshold``: all pairs up to ``exact_max_rows`` texts, else inside k-means
+        partitions (``curate.dedup.partition.partitioned_cosine_edges``, seed 0: deterministic)."""
+        p = self.params
+        m = len(emb) if valid is None else int(valid.sum())
+        if m <= p.exact_max_rows:
+            return cosine_edges(emb, threshold, valid, p.block)
+        from curate.dedup.partition import partitioned_cosine_edges
+
+        return partitioned_cosine_edges(emb, threshold, valid, max_cluster=p.partition_max_cluster, block=p.block)
 
     def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
         from curate.embed import default_cache_dir, embed_texts
@@ -119,7 +139,7 @@ class SemanticDedup(Stage):
         if n and p.prefilter == "static":
             stat = embed_texts(texts, p.model, batch_size=p.batch_size, max_seq_length=p.max_seq_length,
                                cache_dir=cache, backend="static")
-            cu, cv, _ = cosine_edges(stat, p.prefilter_threshold, valid, p.block)
+            cu, cv, _ = self._edges(stat, p.prefilter_threshold, valid)
             # rows the static model cannot see (zero vector: no known word piece) are compared with the
             # backend among themselves; identical texts are always candidates
             blind = np.flatnonzero(valid & (np.einsum("ij,ij->i", stat, stat) < 0.25))
@@ -144,7 +164,7 @@ class SemanticDedup(Stage):
         else:
             emb = embed_texts(texts, p.model, batch_size=p.batch_size, max_seq_length=p.max_seq_length,
                               cache_dir=cache, backend=p.backend) if n else np.zeros((0, 1), dtype=np.float32)
-            u, v, _ = cosine_edges(emb, p.threshold, valid, p.block)
+            u, v, _ = self._edges(emb, p.threshold, valid)
             vecs, pos = emb, np.arange(n, dtype=np.int64)
 
             def similarity(a, b):
