@@ -59,6 +59,7 @@ sí|si|vale|gracias|hola|bueno|muy bien|claro|perfecto|genial
 ja|nein|danke|hallo|gut|sehr gut|genau|klar
 """
 FILLERS = frozenset(x.strip() for line in _FILLER_TEXT.strip().splitlines() for x in line.split("|") if x.strip())
+_MAX_FILLER_CHARS = 2 * max(map(len, FILLERS))  # a longer reply is never a filler: skip folding it
 
 #: fillers that answer a yes/no question (judged only when the prompt is not one)
 YES_NO = frozenset(("yes no yeah yea yep yup nope nah sure true false right wrong correct incorrect exactly indeed agreed "
@@ -175,9 +176,9 @@ def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny
         return None  # "Bonjour." is the answer to "the French for good morning"
     if _CHOICE_RE.search(prompt[:2000]):
         return None  # 'Output "good" or "bad"': any short reply may be the chosen label
-    folded = fold(reply)
-    p_folded = fold(prompt)
+    folded = fold(reply) if len(reply) <= _MAX_FILLER_CHARS else ""
     if folded in FILLERS:
+        p_folded = fold(prompt)
         if p_folded in FILLERS or len(p_folded.split()) < 2 and not CJK_RE.search(prompt):
             return None  # a greeting answered by a greeting, "thanks" by "you're welcome"
         if folded in p_folded or TASK_OUTPUT_RE.search(prompt[:2000]):

@@ -93,7 +93,9 @@ def resolve_detector() -> Callable[[Sequence[str]], list[tuple[str, float]]]:
         if callable(fn):
             # an empty prior: no verdict leans on its batch-mates, so each row is judged alone
             # (the quality stage is row-local and may run on chunks: pipelines.engines)
-            kw = {"prior": {}} if name == "detect_ensemble" else {}
+            # and no tie-break: a pair is judged only when both verdicts are confident (min_prob), which the
+            # tie-break's re-decided short texts rarely are; it was most of this rule's time
+            kw = {"prior": {}, "tiebreak": False} if name == "detect_ensemble" else {}
             return lambda texts, _fn=fn, _kw=kw: [(d[0], float(d[1])) for d in _fn(list(texts), **_kw)]
     raise ImportError("curate.filters.langid has no detect_ensemble, detect_fasttext or detect_langdetect")
 
@@ -133,8 +135,12 @@ def script_mismatch(prompt: str, response: str, raw_prompt: str = "", raw_respon
     the wrong language, which the detector's 20-letter minimum leaves alone."""
     raw_prompt = raw_prompt or prompt
     raw_response = raw_response or response
-    if not _NON_LATIN_RE.search(response):
+    first = _NON_LATIN_RE.search(response)
+    if not first:
         return None  # fast path: a Latin-script (or letterless) answer is never judged here
+    quick = next((r for r in SCRIPTS.values() if r.match(first.group(0))), None)
+    if quick is not None and quick.search(raw_prompt):
+        return None  # fast path: the prompt uses the script of the answer's first non-Latin letter
     prompt = unicodedata.normalize("NFKC", raw_prompt)  # fullwidth Ｈｅｌｌｏ is Latin; e-mails and code in it count
     response = unicodedata.normalize("NFKC", strip_for_langid(_HASHTAG_RE.sub(" ", raw_response)))
     ws = [w for w in words(response) if not CJK_RE.search(w)]
@@ -171,10 +177,11 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
         note = script_mismatch(p, r, prompts[i], responses[i])
         if note:
             out[i] = (1, note)
+    n_p = [len(LETTER_RE.findall(p)) for p in ps]
+    n_r = [len(LETTER_RE.findall(r)) for r in rs]
     judge = [i for i, (p, r) in enumerate(zip(ps, rs)) if not out[i][0]
-             and
-             len(LETTER_RE.findall(p)) >= min_letters and len(LETTER_RE.findall(r)) >= min_letters
-             and len(LETTER_RE.findall(r)) >= 0.5 * len(LETTER_RE.findall(responses[i][:len(r) * 3 + 100]))
+             and n_p[i] >= min_letters and n_r[i] >= min_letters
+             and n_r[i] >= 0.5 * len(LETTER_RE.findall(responses[i][:len(r) * 3 + 100]))
              and code_density(responses[i]) <= 0.03 and not _CODE_START_RE.match(responses[i])
              and not TRANSLATION_RE.search(prompts[i])
              and not _quotes_prompt(r, p)]
