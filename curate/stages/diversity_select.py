@@ -17,7 +17,8 @@ Tokens are ``stat_tokens`` when the frame has that column (e.g. from the chat_te
 else ``ceil(characters of all turns / 4)``.
 
 Embeddings (``curate.embed.embed_texts`` with ``backend`` torch | onnx | onnx-int8 | static, on-disk
-cache in ``cache_dir``) of the ``view`` text are
+cache in ``cache_dir``; texts in a script the model cannot read get character n-gram vectors in an
+orthogonal block instead, ``curate.embed_scripts``) of the ``view`` text are
 computed for ``repr_filter``, ``kcenter`` and ``cluster_balanced``, and for ``longest``/``random``
 only when ``report: true``. Then spherical k-means (``n_clusters``, default ``round(sqrt(n))`` ≤ 1000)
 and the nearest-neighbour distance (exact blockwise up to 20,000 rows; above that, or with
@@ -93,6 +94,10 @@ class DiversitySelect(Stage):
                                  "(dynamic int8), static (model2vec distilled from the model); exported once, offline")
         cache_dir: str | None = Field(None, description="embedding cache folder; null: the pipeline's "
                                       "<cache_dir>/embeddings (shared with semantic_dedup)")
+        scripts: list[str] | Literal["auto", "all"] = Field(
+            "auto", description="scripts the model embeds (curate.embed_scripts): auto = the model's (default MiniLM: "
+                                "latin); other texts get character n-gram LSA vectors in an orthogonal block, so "
+                                "they are spread by their own content instead of collapsing into one cluster")
         batch_size: int = Field(64, ge=1, le=4096, description="embedding batch size")
         max_seq_length: int | None = Field(256, ge=8, le=8192, description="truncate texts to this many word pieces")
         n_clusters: int | None = Field(None, ge=1, le=100_000,
@@ -168,12 +173,18 @@ class DiversitySelect(Stage):
     def _embed_and_cluster(self, df: pl.DataFrame, ctx: Context):
         from curate.embed import default_cache_dir, embed_texts
 
+        from curate.embed_scripts import join_spaces, lexical_vectors, model_scripts, readable
+
         p = self.params
         texts = df.select(view_expr(p.view).fill_null("").alias("t"))["t"].to_list()
         cache = os.path.expanduser(p.cache_dir) if p.cache_dir else default_cache_dir(ctx)
+        scripts = model_scripts(p.model) if p.scripts == "auto" else (None if p.scripts == "all" else p.scripts)
+        inside = readable(texts, scripts)
         t0 = time.perf_counter()
-        X = embed_texts(texts, p.model, batch_size=p.batch_size, max_seq_length=p.max_seq_length, cache_dir=cache,
-                        backend=p.backend)
+        X = embed_texts([t for t, ok in zip(texts, inside) if ok], p.model, batch_size=p.batch_size,
+                        max_seq_length=p.max_seq_length, cache_dir=cache, backend=p.backend)
+        if not inside.all():  # texts the model cannot read: character n-gram vectors in their own block
+            X = join_spaces(X, inside, lexical_vectors([t for t, ok in zip(texts, inside) if not ok], seed=ctx.seed))
         emb_s = time.perf_counter() - t0
         X = np.ascontiguousarray(X, dtype=np.float32)
         t0 = time.perf_counter()
@@ -191,6 +202,7 @@ class DiversitySelect(Stage):
             "nn_seconds": round(nn_s, 3),
             "nn_search": "exact" if exact else "cluster",
             "n_clusters": int(C.shape[0]),
+            "outside_model_scripts": int((~inside).sum()),
         }
         return X, labels, df, counters
 

@@ -8,7 +8,10 @@ speed and agreement with torch fp32 in ``benchmarks/results/embedding.md``), ``t
 n × n), ``cache_dir`` (null: ``<pipeline cache>/embeddings`` when run by the runner, no cache
 otherwise), ``source_priority`` ([]), ``cluster`` (``keeper``; or ``component``).
 
-Rows with an empty view are kept and never clustered. Rejects: ``semantic_duplicate`` with
+Rows with an empty view are kept and never clustered, and so are rows whose view is in a script
+the model cannot read (``scripts: auto``: the default English MiniLM reads Latin script only; it
+scores unrelated Chinese prompts ≥ 0.95, ``curate.embed_scripts``); counter
+``outside_model_scripts``. Rejects: ``semantic_duplicate`` with
 ``dup_of``, ``similarity`` (cosine to the kept row), ``cluster_id`` (``semantic_dedup:<kept id>``)
 and ``drop_detail`` ``cosine=0.97 with <kept id>``. Kept rows get
 ``stat_semantic_dedup_cluster_size``.
@@ -99,6 +102,11 @@ class SemanticDedup(Stage):
             "none", description="none: embed every text with backend; static: a static (model2vec) pass proposes "
                                 "candidate pairs, only their texts are embedded with backend and only they can be "
                                 "duplicates (benchmarks/results/semantic_cascade.md)")
+        scripts: list[str] | Literal["auto", "all"] = Field(
+            "auto", description="scripts whose texts are embedded and compared (curate.embed_scripts): auto = the "
+                                "model's (the default English MiniLM: latin; it collapses Chinese, scoring unrelated "
+                                "prompts ≥ 0.95); all; or a list. Other texts are kept, never compared here "
+                                "(exact_dedup / near_dedup still judge them)")
         exact_max_rows: int = Field(
             100_000, ge=2, description="up to this many texts every pair is compared; above it pairs are searched "
                                        "inside k-means partitions (SemDeDup; curate.dedup.partition), linear instead "
@@ -130,12 +138,20 @@ class SemanticDedup(Stage):
     def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
         from curate.embed import default_cache_dir, embed_texts
 
+        from curate.embed_scripts import model_scripts, readable
+
         p = self.params
         texts = df.select(view_expr(p.view).fill_null("").alias("t"))["t"].to_list()
         valid = np.fromiter((bool(t.strip()) for t in texts), dtype=bool, count=len(texts))
+        scripts = model_scripts(p.model) if p.scripts == "auto" else (None if p.scripts == "all" else p.scripts)
+        inside = readable(texts, scripts)
+        outside = valid & ~inside
+        if outside.any():  # texts the model cannot read: kept, never compared (and never embedded)
+            texts = [t if ok else "" for t, ok in zip(texts, inside)]
+            valid &= inside
         cache = p.cache_dir or default_cache_dir(ctx)
         n = df.height
-        counters: dict = {}
+        counters: dict = {"outside_model_scripts": int(outside.sum())}
         if n and p.prefilter == "static":
             stat = embed_texts(texts, p.model, batch_size=p.batch_size, max_seq_length=p.max_seq_length,
                                cache_dir=cache, backend="static")
