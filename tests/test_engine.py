@@ -226,3 +226,18 @@ def test_run_help_lists_the_engine_options():
     for opt in ("--engine [local|ray]", "--workers", "--ray-address ADDR"):
         assert opt in res.output, opt
 
+
+
+def test_large_frames_go_in_bounded_chunks_with_the_same_result(monkeypatch):
+    """MAX_CHUNK_ROWS splits a frame into more chunks than 2 × workers (bounded memory); the merged
+    result is still exactly the one-process result."""
+    df = _frame(9).head(8)
+    monkeypatch.setattr(LocalEngine, "MAX_CHUNK_ROWS", 2)
+    engine = LocalEngine(workers=2, min_rows=1)
+    try:
+        stage = registry.get("normalize")()
+        one, many = stage.run(df.clone(), Context()), engine.run_stage(stage, df, Context())
+        assert_frame_equal(one.kept, many.kept)
+        assert one.counters == many.counters
+    finally:
+        engine.close()

@@ -1,7 +1,8 @@
 """The local engine: every stage on this machine; row-local stages on all its cores.
 
 A stage flagged ``row_local`` (``curate.stage.Stage.row_local``) runs on ``2 × workers``
-contiguous chunks of its frame in a ``concurrent.futures.ProcessPoolExecutor`` with the *spawn*
+contiguous chunks of its frame (more for a large frame: at most ``MAX_CHUNK_ROWS`` rows each, and
+at most ``workers + 1`` chunks serialised at a time, so memory stays bounded) in a ``concurrent.futures.ProcessPoolExecutor`` with the *spawn*
 start method (polars' thread pool is not fork-safe), frames passed as Arrow IPC bytes. Results are
 concatenated in input order and counters summed (``pipelines.engines.merge_results``), so the
 output is byte-identical to ``workers=1``. The pool is created on first use and reused by every
@@ -51,6 +52,8 @@ class LocalEngine:
     MIN_ROWS = 4000
     #: chunks per worker: a little load balancing without much per-chunk overhead.
     CHUNKS_PER_WORKER = 2
+    #: rows per chunk at most, so a worker holds a bounded slice (issue 12 item 3: 1M rows)
+    MAX_CHUNK_ROWS = 50_000
 
     def __init__(self, workers: int | None = None, min_rows: int | None = None):
         self.workers = default_workers() if workers is None else int(workers)
@@ -75,15 +78,23 @@ class LocalEngine:
             return stage.run(df, ctx)
         pool = self._get_pool()
         blob, fields = pickle.dumps(stage), ctx_fields(ctx)
-        bounds = chunk_bounds(df.height, self.workers * self.CHUNKS_PER_WORKER)
-        futures = [pool.submit(run_chunk, blob, fields, to_ipc(df.slice(o, n))) for o, n in bounds]
-        parts = []
+        n_chunks = max(self.workers * self.CHUNKS_PER_WORKER, -(-df.height // self.MAX_CHUNK_ROWS))
+        bounds = chunk_bounds(df.height, n_chunks)
+        # at most `workers + 1` chunks in flight, serialised only when submitted: the Arrow IPC copies
+        # held at once stay bounded whatever the frame size (a 1M-row frame no longer exists 2-3 times)
+        in_flight: dict[int, object] = {}
+        parts: list = [None] * len(bounds)
+        nxt = 0
         try:
-            for f in futures:
-                kept, rejected, counters, artifacts = f.result()
-                parts.append((from_ipc(kept), from_ipc(rejected), counters, artifacts))
+            for i in range(len(bounds)):
+                while nxt < len(bounds) and len(in_flight) <= self.workers:
+                    o, n = bounds[nxt]
+                    in_flight[nxt] = pool.submit(run_chunk, blob, fields, to_ipc(df.slice(o, n)))
+                    nxt += 1
+                kept, rejected, counters, artifacts = in_flight.pop(i).result()
+                parts[i] = (from_ipc(kept), from_ipc(rejected), counters, artifacts)
         except BaseException:
-            for f in futures:
+            for f in in_flight.values():
                 f.cancel()
             raise
         return merge_results(stage, parts)
