@@ -232,7 +232,7 @@ def test_large_frames_go_in_bounded_chunks_with_the_same_result(monkeypatch):
     """MAX_CHUNK_ROWS splits a frame into more chunks than 2 × workers (bounded memory); the merged
     result is still exactly the one-process result."""
     df = _frame(9).head(8)
-    monkeypatch.setattr(LocalEngine, "MAX_CHUNK_ROWS", 2)
+    monkeypatch.setattr(LocalEngine, "MAX_CHUNK_ROWS", 1)  # 8 chunks for 2 workers, at most 3 in flight
     engine = LocalEngine(workers=2, min_rows=1)
     try:
         stage = registry.get("normalize")()
