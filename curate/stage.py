@@ -187,6 +187,10 @@ class MapReduceStage(Stage):
     """
 
     map_reduce: ClassVar[bool] = True
+    #: ``map_columns`` loads a model (e.g. an embedding model): an engine should run the map in
+    #: long-lived workers that load it once (Ray: an actor pool, one GPU per actor when the cluster
+    #: has GPUs) rather than in one short task per block.
+    map_uses_model: ClassVar[bool] = False
 
     def map_column_names(self) -> list[str]:  # pragma: no cover - abstract
         """Names of the columns ``map_columns`` appends, in order."""

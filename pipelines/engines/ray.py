@@ -9,9 +9,16 @@ What runs where:
   pickled), so stages whose outputs differ in columns between blocks (a column all-null in one
   block) never meet Ray's schema unification; the driver orders envelopes by their first row and
   merges them exactly as the local engine merges its chunks (``pipelines.engines.merge_results``).
-- Every other stage (read, exact/near/semantic dedup, selection, mix, templates that fit a
-  tokenizer) runs in the driver on the gathered frame, with the local code. Near-dup on Ray
-  therefore is *not* distributed yet (gathered, then the local MinHash LSH): see docs/ray.md.
+- A stage flagged ``map_reduce`` (``curate.stage.MapReduceStage``: ``exact_dedup``,
+  ``near_dedup``) runs its row-local ``map_columns`` the same way, over the same blocks; each task
+  returns only the map columns and each row's index (Arrow IPC in one envelope row), the driver
+  puts them in row order next to the frame it holds and calls the stage's ``reduce`` once (hash
+  grouping; LSH bucketing, union-find and the keeper rule). The map and the reduce are the local
+  code, so the result equals ``stage.run``. A stage whose map loads a model (``map_uses_model``)
+  maps in an actor pool (one actor per CPU, or one per GPU with ``num_gpus=1`` when the cluster
+  has GPUs), so each worker loads the model once.
+- Every other stage (read, semantic dedup, selection, mix, templates that fit a tokenizer) runs
+  in the driver on the gathered frame, with the local code: see docs/ray.md.
 - The runner keeps the cache and the outputs as for the local engine (same keys, same files).
 
 Progress: Ray Data's own progress bars (one per ``map_batches``, named after the stage) on stderr.
@@ -28,6 +35,7 @@ from __future__ import annotations
 import logging
 import math
 import pickle
+import time
 from typing import Any
 
 import polars as pl
@@ -52,7 +60,8 @@ def _import_ray() -> Any:
 
 
 class RayEngine:
-    """Run row-local stages as Ray Data ``map_batches``, the rest in the driver.
+    """Run row-local stages and the map of map/reduce stages as Ray Data ``map_batches``, the rest
+    (and every reduce) in the driver.
 
     Args:
         address: Ray cluster to join (``auto``, ``ray://host:10001``); None starts a local Ray.
@@ -102,21 +111,20 @@ class RayEngine:
         """``ray, 2 CPUs (local)`` or ``ray, 64 CPUs at ray://head:10001`` (for stats.json); ``ray,
         not started`` when no stage needed it."""
         if not self.cpus:
-            return "ray, not started (no row-local stage to run)"
+            return "ray, not started (no row-local or map/reduce stage to run)"
         where = f"at {self.address}" if self.address else "(local)"
         return f"ray, {self.cpus} CPU{'s' if self.cpus != 1 else ''} {where}"
 
     def run_stage(self, stage: Stage, df: pl.DataFrame, ctx: Context) -> StageResult:
-        """``stage.run(df, ctx)``; a row-local stage as ``map_batches`` over Arrow blocks."""
+        """``stage.run(df, ctx)``; a row-local stage as ``map_batches`` over Arrow blocks, a
+        map/reduce stage's map likewise, then its reduce in the driver."""
+        if df.height >= self.min_rows and getattr(stage, "map_reduce", False):
+            return self._map_reduce(stage, df, ctx)
         if not getattr(stage, "row_local", False) or df.height < self.min_rows:
             return stage.run(df, ctx)
         self._connect()
-        blocks = max(2 * self.cpus, math.ceil(df.height / self.rows_per_block))
-        indexed = df.with_columns(pl.int_range(df.height, dtype=pl.Int64).alias(_ROW))
-        tables = [indexed.slice(o, n).to_arrow() for o, n in chunk_bounds(df.height, blocks)]
-        ds = self.ray.data.from_arrow(tables)
-        out = ds.map_batches(_stage_fn(stage, ctx), batch_format="pyarrow", batch_size=None,
-                             zero_copy_batch=True)
+        out = self._blocks(df)[0].map_batches(_stage_fn(stage, ctx), batch_format="pyarrow", batch_size=None,
+                                              zero_copy_batch=True)
         envelopes = sorted(out.take_all(), key=lambda r: r["first_row"])
         errors = [e["error"] for e in envelopes if e["error"]]
         if errors:
@@ -127,6 +135,47 @@ class RayEngine:
         if n != df.height:  # a block lost or doubled: never merge a partial result
             raise RuntimeError(f"ray engine: stage {stage.name} returned {n} rows for {df.height}")
         return merge_results(stage, parts)
+
+    def _blocks(self, df: pl.DataFrame) -> tuple[Any, int]:
+        """``(dataset, rows of the largest block)``: ``df`` plus its row index (``_ROW``) as a Ray
+        Dataset of contiguous Arrow blocks, at least 2 per CPU, about ``rows_per_block`` rows each."""
+        bounds = chunk_bounds(df.height, max(2 * self.cpus, math.ceil(df.height / self.rows_per_block)))
+        indexed = df.with_columns(pl.int_range(df.height, dtype=pl.Int64).alias(_ROW))
+        tables = [indexed.slice(o, n).to_arrow() for o, n in bounds]
+        return self.ray.data.from_arrow(tables), max(n for _, n in bounds)
+
+    def _map_reduce(self, stage: Stage, df: pl.DataFrame, ctx: Context) -> StageResult:
+        """``stage.reduce(stage.map_columns(df))`` with the map on Ray: tasks (or, for
+        ``map_uses_model``, an actor pool) over Arrow blocks return the map columns; the driver
+        orders them by row index, checks every row came back once, and reduces. Counter
+        ``seconds.map``: wall seconds of the distributed map. A ``ValueError`` from a map task is
+        re-raised as is (one line)."""
+        self._connect()
+        t0 = time.perf_counter()
+        (ds, block_rows), blob, fields = self._blocks(df), pickle.dumps(stage), ctx_fields(ctx)
+        if getattr(stage, "map_uses_model", False):
+            gpus = int(self.ray.cluster_resources().get("GPU", 0))
+            kw: dict[str, Any] = {"compute": self.ray.data.ActorPoolStrategy(min_size=1, max_size=gpus or self.cpus),
+                                  "fn_constructor_args": (blob, fields), "batch_size": None}
+            if gpus:  # Ray Data needs an explicit batch size with GPUs: the largest block
+                kw.update(num_gpus=1, batch_size=block_rows)
+            actor = type(stage.name, (_MapActor,), {"__doc__": _MapActor.__doc__})  # names the progress bar
+            out = ds.map_batches(actor, batch_format="pyarrow", zero_copy_batch=True, **kw)
+        else:
+            out = ds.map_batches(_map_fn(stage, ctx), batch_format="pyarrow", batch_size=None,
+                                 zero_copy_batch=True)
+        envelopes = out.take_all()
+        errors = sorted((e["first_row"], e["error"]) for e in envelopes if e["error"])
+        if errors:
+            raise ValueError(errors[0][1])
+        cols = pl.concat([from_ipc(e["columns"]) for e in envelopes], how="vertical").sort(_ROW)
+        if not cols.get_column(_ROW).equals(pl.int_range(df.height, dtype=pl.Int64, eager=True).alias(_ROW)):
+            raise RuntimeError(f"ray engine: the map of stage {stage.name} returned {cols.height} rows "
+                               f"for {df.height}, not each row once")
+        seconds = time.perf_counter() - t0
+        res = stage.reduce(df.hstack(cols.drop(_ROW).get_columns()), ctx)
+        res.counters.setdefault("seconds.map", round(seconds, 3))
+        return res
 
     def close(self) -> None:
         """Shut down the Ray this engine started (a joined cluster keeps running)."""
@@ -160,3 +209,43 @@ def _stage_fn(stage: Stage, ctx: Context):
 
     fn.__name__ = fn.__qualname__ = stage.name
     return fn
+
+
+def _map_envelope(stage: Stage, ctx: Context, batch):
+    """One Arrow batch (with ``_ROW``) → one envelope row: ``first_row``, ``columns`` (Arrow IPC of
+    ``_ROW`` and ``stage.map_column_names()``) and ``error`` (a ``ValueError``'s message, else '')."""
+    import pyarrow as pa
+
+    df = pl.from_arrow(batch)
+    first = int(df.get_column(_ROW)[0]) if df.height else -1
+    error, columns = "", b""
+    try:
+        mapped = stage.map_columns(df.drop(_ROW), ctx)
+        names = stage.map_column_names()
+        columns = to_ipc(pl.DataFrame([df.get_column(_ROW), *mapped.select(names).get_columns()]))
+    except ValueError as exc:  # a user error: the runner makes it one line naming the stage
+        error = str(exc)
+    return pa.table({"first_row": [first], "columns": pa.array([columns], pa.large_binary()), "error": [error]})
+
+
+def _map_fn(stage: Stage, ctx: Context):
+    """The ``map_batches`` function of a map/reduce stage's map (tasks), named after the stage so
+    Ray Data's progress bar reads ``MapBatches(near_dedup)``."""
+    blob, fields = pickle.dumps(stage), ctx_fields(ctx)
+
+    def fn(batch):
+        return _map_envelope(pickle.loads(blob), Context(**fields), batch)
+
+    fn.__name__ = fn.__qualname__ = stage.name
+    return fn
+
+
+class _MapActor:
+    """``map_batches`` callable class for a map that loads a model (``map_uses_model``): one
+    instance per actor keeps the stage (and whatever model it caches) across blocks."""
+
+    def __init__(self, blob: bytes, fields: dict[str, Any]):
+        self.stage, self.ctx = pickle.loads(blob), Context(**fields)
+
+    def __call__(self, batch):
+        return _map_envelope(self.stage, self.ctx, batch)
