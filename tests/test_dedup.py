@@ -436,8 +436,9 @@ def test_semantic_dedup_keeper_rule(rows, tmp_path, monkeypatch):
     ang = np.array([0.5, 0.0, 1.0])  # chain LIMA - Code Alpaca - BELLE: cos 0.88, 0.88; ends cos 0.54
     e = np.stack([np.cos(ang), np.sin(ang)], axis=1).astype(np.float32)
     monkeypatch.setattr(curate.embed, "embed_texts", lambda texts, *a, **k: e)
-    comp = SemanticDedup(SemanticDedup.Params(threshold=0.85, cluster="component")).run(frame, Context())
-    keep = SemanticDedup(SemanticDedup.Params(threshold=0.85)).run(frame, Context())
+    # planted vectors for every row, BELLE (Chinese) included: compare every script (the default skips it)
+    comp = SemanticDedup(SemanticDedup.Params(scripts="all", threshold=0.85, cluster="component")).run(frame, Context())
+    keep = SemanticDedup(SemanticDedup.Params(scripts="all", threshold=0.85)).run(frame, Context())
     assert comp.rejected.height == 2 and comp.rejected["similarity"].min() < 0.85
     assert dropped(keep) == {rows[14]["id"]: rows[15]["id"]} and keep.rejected["similarity"][0] >= 0.85
     assert set(keep.rejected["dup_of"]) <= set(keep.kept["id"])
