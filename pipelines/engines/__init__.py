@@ -10,7 +10,9 @@ would return in-process. Two engines:
   and any frame too small to be worth a pool, runs in this process.
 - ``ray`` (``pipelines.engines.ray.RayEngine``): a row-local stage runs as Ray Data
   ``map_batches`` over Arrow blocks (``batch_format="pyarrow"``, zero-copy to polars), calling the
-  same stage code; global stages (dedup, selection, mix) run on the gathered frame in the driver.
+  same stage code; a map/reduce stage (``curate.stage.MapReduceStage``: exact_dedup's hashes,
+  near_dedup's MinHash band keys) runs its map that way and its reduce in the driver; other global
+  stages (semantic dedup, selection, mix) run on the gathered frame in the driver.
 
 Both merge chunk results the same way (``merge_results``): kept and rejected rows concatenated in
 input order, counters summed. For a stage that keeps the ``row_local`` contract this is exactly
