@@ -436,31 +436,32 @@ class Quality(FilterStage):
             elif r == "assistant":
                 prompt_of[i] = last_u
         py["_prompt_of"] = prompt_of
-        if "refusal_boilerplate" in on and p.refusal_exempt_ai_roleplay:
-            # "作为一个语言模型，我…" is the requested voice when the prompt asks to write *as* an AI / language model
-            # only the AI self-description is cleared: an explicit refusal ("对不起，我不能协助…") to a DAN-style
-            # jailbreak that also casts the model as an AI stays a refusal
-            ai_re = re.compile(patterns.refusal_pattern(("ai_disclaimer",), langs, rust=False))
-            ref = turns.get_column("_refusal").to_list()
-            first_u: dict = {}
-            for rid, r, c in zip(row_ids, roles, contents):
-                if r == "user" and rid not in first_u:
-                    first_u[rid] = c
-            role_rows = {rid for rid, c in first_u.items() if ai_roleplay_prompt(c)}  # the role holds for the chat
-            cleared = [None if (m is not None and ai_re.search(m) and (row_ids[i] in role_rows or ai_roleplay_prompt(prompt_of[i])))
-                       else m for i, m in enumerate(ref)]
-            if cleared != ref:
-                turns = turns.with_columns(pl.Series("_refusal", cleared, dtype=pl.String))
         if "refusal_boilerplate" in on:
-            # rewriting, translating or reciting a text that holds the phrase is not refusing; nor is "I don't know"
-            # where the prompt allows it, nor "As an AI…" to a question about the assistant itself
-            ai_re2 = re.compile(patterns.refusal_pattern(("ai_disclaimer",), langs, rust=False))
+            # a hard match is not a refusal when:
+            # - it is an AI self-description and the prompt asks to write *as* an AI / language model ("作为一个语言
+            #   模型，我…" is the requested voice; refusal_exempt_ai_roleplay); an explicit refusal ("对不起，我不能协助…")
+            #   to a DAN-style jailbreak that also casts the model as an AI stays a refusal
+            # - the prompt asks to rewrite, translate or recite a text that holds the phrase (transforms_own_text)
+            # - the prompt allows "I don't know", or asks the assistant about itself (permits_refusal)
+            ai_re = re.compile(patterns.refusal_pattern(("ai_disclaimer",), langs, rust=False))
+            role_rows: set = set()
+            if p.refusal_exempt_ai_roleplay:
+                first_u: dict = {}
+                for rid, r, c in zip(row_ids, roles, contents):
+                    if r == "user" and rid not in first_u:
+                        first_u[rid] = c
+                role_rows = {rid for rid, c in first_u.items() if ai_roleplay_prompt(c)}  # the role holds for the chat
+
+            def cleared(i: int, m: str) -> bool:
+                is_ai = bool(ai_re.search(m))
+                if is_ai and p.refusal_exempt_ai_roleplay and (row_ids[i] in role_rows or ai_roleplay_prompt(prompt_of[i])):
+                    return True
+                return transforms_own_text(prompt_of[i], m) or permits_refusal(prompt_of[i], m, is_ai)
+
             ref = turns.get_column("_refusal").to_list()
-            cleared = [None if (m is not None and (transforms_own_text(prompt_of[i], m)
-                                                   or permits_refusal(prompt_of[i], m, bool(ai_re2.search(m)))))
-                       else m for i, m in enumerate(ref)]
-            if cleared != ref:
-                turns = turns.with_columns(pl.Series("_refusal", cleared, dtype=pl.String))
+            kept_ref = [None if (m is not None and cleared(i, m)) else m for i, m in enumerate(ref)]
+            if kept_ref != ref:
+                turns = turns.with_columns(pl.Series("_refusal", kept_ref, dtype=pl.String))
         if "templated_identity" in on:
             py["_identity"] = [int(r == "user" and patterns.is_identity_question(c)) for r, c in zip(roles, contents)]
         if "truncated_response" in on:
