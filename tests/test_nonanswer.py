@@ -7,7 +7,6 @@ import pytest
 
 from curate.filters.nonanswer import fold, non_answer, shared_units
 from curate.filters.relevance import language_mismatch, script_mismatch
-from curate.filters.text import strip_for_langid
 
 
 @pytest.mark.parametrize("prompt,reply,kind", [
@@ -56,7 +55,7 @@ def test_fold_and_shared_units():
 
 
 def _mismatch(p, r):
-    return script_mismatch(strip_for_langid(p), strip_for_langid(r), p, r)
+    return script_mismatch(p, r)
 
 
 def test_script_mismatch_catches_short_answers_in_a_script_the_prompt_lacks():

@@ -116,26 +116,25 @@ def _quotes_prompt(response: str, prompt: str) -> bool:
 
 _NON_LATIN_RE = re.compile(r"[\u0370-\u04ff\u0600-\u06ff\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _HASHTAG_RE = re.compile(r"[#@][^\W_][\w-]*")
-_SCRIPT_LANG = {"han": "zh", "kana": "ja", "hangul": "ko", "cyrillic": "cyrillic", "latin": "latin", "arabic": "ar",
-                "greek": "el"}
 
 
-def script_mismatch(prompt: str, response: str, raw_prompt: str = "", raw_response: str = "", *,
+def script_mismatch(prompt: str, response: str, *, stripped_response: str | None = None,
                     min_prompt_letters: int = 10, min_response_letters: int = 2, response_share: float = 0.8,
                     prompt_share: float = 0.02) -> str | None:
     """A note ("latin prompt, han answer") when the answer is written in a non-Latin script its
     prompt does not use, else None (Latin answers to Han/Cyrillic prompts are often names,
-    passwords, numerals or code, so they are left to the detector's letter minimum). ``prompt``/``response`` are ``strip_for_langid`` texts; ``raw_*`` the
-    originals (for the translation / code / quoting checks). Judged when the answer has ≥
-    ``min_response_letters`` [2] letters, ≥ ``response_share`` [0.8] of them in one script, that
-    script makes up < ``prompt_share`` [0.02] of the prompt's ≥ ``min_prompt_letters`` [10]
-    letters, and the prompt neither asks for a translation nor names a language
-    (``TRANSLATION_RE``); code answers, hashtags and letter grids are not judged; both texts are
-    NFKC-folded first (fullwidth Latin is Latin). This is what catches one-line answers in
-    the wrong language, which the detector's 20-letter minimum leaves alone."""
-    raw_prompt = raw_prompt or prompt
-    raw_response = raw_response or response
-    first = _NON_LATIN_RE.search(response)
+    passwords, numerals or code, so they are left to the detector's letter minimum).
+
+    ``prompt``/``response`` are the original texts; ``stripped_response`` is
+    ``strip_for_langid(response)`` when the caller has it (computed otherwise). Judged when the
+    answer has ≥ ``min_response_letters`` [2] letters, ≥ ``response_share`` [0.8] of them in one
+    script, that script makes up < ``prompt_share`` [0.02] of the prompt's ≥ ``min_prompt_letters``
+    [10] letters (the whole prompt counts, e-mails and code included), and the prompt neither asks
+    for a translation nor names a language (``TRANSLATION_RE``); code answers, hashtags and letter
+    grids are not judged; both texts are NFKC-folded first (fullwidth Latin is Latin). This is what
+    catches one-line answers in the wrong language, which the detector's 20-letter minimum leaves alone."""
+    raw_prompt, raw_response = prompt, response
+    first = _NON_LATIN_RE.search(strip_for_langid(response) if stripped_response is None else stripped_response)
     if not first:
         return None  # fast path: a Latin-script (or letterless) answer is never judged here
     quick = next((r for r in SCRIPTS.values() if r.match(first.group(0))), None)
@@ -174,7 +173,7 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
     # short answers in a script the prompt does not use at all ("意大利面。" to an English prompt):
     # scripts are unambiguous, so no letter minimum and no detector
     for i, (p, r) in enumerate(zip(ps, rs)):
-        note = script_mismatch(p, r, prompts[i], responses[i])
+        note = script_mismatch(prompts[i], responses[i], stripped_response=r)
         if note:
             out[i] = (1, note)
     n_p = [len(LETTER_RE.findall(p)) for p in ps]
