@@ -41,6 +41,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from curate.filters.refusal import OFFER_RE, QUESTION_END
 from curate.filters.relevance import TRANSLATION_RE
 from curate.filters.text import CJK_RE, words
 
@@ -112,10 +113,10 @@ _PUNCT_RE = re.compile(r"[^\w\s]|_", re.U)
 _LATIN_WORD_RE = re.compile(r"[^\W\d_]{3,}")
 _CJK_RUN_RE = re.compile(rf"{CJK_RE.pattern}+")
 _DIGIT_RE = re.compile(r"\d")
-_OFFER_RE = re.compile(r"(?i)how (?:can|may|could) i (?:help|assist)|what can i do for you|有什么(?:可以|能|需要)|能为您做"
-                       r"|i can help|i['’]d be (?:happy|glad) to|我可以帮|我能帮|当然可以|乐意"
-                       r"|чем (?:я )?(?:могу|можу) (?:вам |тебе )?помочь|en qu[eé] puedo ayudar|anything else")
-_QUESTION_END = ("?", "？", "?\"", "？”")
+#: refusal's offers of help, plus offers that open a clarifying question ("Sure, I can help. What is …?")
+_OFFER_RE = re.compile(OFFER_RE.pattern + r"|有什么(?:可以|能|需要)|i can help|i['’]d be (?:happy|glad) to|我可以帮|我能帮"
+                       r"|当然可以|乐意|anything else")
+_QUESTION_END = QUESTION_END + ("?\"", "？”")
 #: the prompt offers quoted labels to choose from: 'Output "correct" or "incorrect"', 输出“好”或“坏”
 _CHOICE_RE = re.compile(r"[“\"'「][^”\"'」\n]{1,15}[”\"'」]\s*(?:或|或者|还是|or|или|ou|o|oder)\s*[“\"'「]")
 #: a reply made only of words and sentence punctuation (no code, regex, markup or math: those are answers)

@@ -56,11 +56,12 @@ class SoftRefusal:
 
 
 #: the whole answer is one short question back ("What do you mean?", "你想了解什么？")
-_QUESTION_END = ("?", "？")
+QUESTION_END = ("?", "？")
 
 
 #: offers of help are greetings, not questions back; prompts that ask for a question want one
-_OFFER_RE = re.compile(r"(?i)how (?:can|may|could) i (?:help|assist)|what can i do for you|有什么(?:可以|能)帮|能为您做|чем (?:я )?(?:могу|можу) (?:вам |тебе )?помочь|en qu[eé] puedo ayudar")
+#: an offer of help, not a question back ("How can I help you today?")
+OFFER_RE = re.compile(r"(?i)how (?:can|may|could) i (?:help|assist)|what can i do for you|有什么(?:可以|能)帮|能为您做|чем (?:я )?(?:могу|можу) (?:вам |тебе )?помочь|en qu[eé] puedo ayudar")
 _ASK_FOR_QUESTION_RE = re.compile(
     r"(?i)\bask me\b|\bquestions?\b|\bquiz\b|问题|提问|问我|疑问|问句|反问|вопрос|pregunta"
     # generation and rewriting tasks: a question can be the requested output
@@ -86,15 +87,15 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     words (a CJK character counts half), answering a prompt that asks for no questions, quiz,
     interview or survey (``_QUESTION_TASK_RE``)."""
     prose = strip_code(text).strip()
-    if not prose or _OFFER_RE.search(prose):
+    if not prose or OFFER_RE.search(prose):
         return False
     sents = sentences(prose)
-    if prose.endswith(_QUESTION_END) and len(words(prose)) <= max_words and len(sents) <= 2:
+    if prose.endswith(QUESTION_END) and len(words(prose)) <= max_words and len(sents) <= 2:
         return not _ASK_FOR_QUESTION_RE.search(prompt)
     # a run of questions instead of an answer ("To suggest a menu I need to know: - ¿Cuántas personas…? - …?"):
     # ≥ 2 questions, ≥ 60 % of the sentences, ≤ 80 words (a CJK character = half a word), and a prompt
     # that does not ask for questions, a quiz or an interview
-    qs = [x for x in sents if x.rstrip().endswith(_QUESTION_END)]
+    qs = [x for x in sents if x.rstrip().endswith(QUESTION_END)]
     n_cjk = len(_CJK_CHAR_RE.findall(prose))
     n_words = len(words(prose)) - n_cjk / 2
     return (len(qs) >= 2 and len(qs) >= 0.6 * len(sents) and n_words <= 80
