@@ -96,8 +96,7 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     # ≥ 2 questions, ≥ 60 % of the sentences, ≤ 80 words (a CJK character = half a word), and a prompt
     # that does not ask for questions, a quiz or an interview
     qs = [x for x in sents if x.rstrip().endswith(QUESTION_END)]
-    n_cjk = len(_CJK_CHAR_RE.findall(prose))
-    n_words = len(words(prose)) - n_cjk / 2
+    n_words = half_cjk_words(prose)
     return (len(qs) >= 2 and len(qs) >= 0.6 * len(sents) and n_words <= 80
             and not _QUESTION_TASK_RE.search(prompt) and not _SYMBOLIC_RE.search(prose))
 
@@ -203,6 +202,11 @@ _SUBSTANCE_RE = re.compile(r"(?m)^\s*(?:[-*•+]|\d{1,3}[.)、])\s+\S|```|\d|^\s
 _CJK_CHAR_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
+def half_cjk_words(text: str) -> float:
+    """Words of ``text`` (``curate.filters.text.words``) with each CJK ideograph counting half a word."""
+    return len(words(text)) - len(_CJK_CHAR_RE.findall(text)) / 2
+
+
 def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_rest_words: int = 40,
              max_prompt_ratio: float = 0.5, pattern: re.Pattern | None = None) -> str | None:
     """The decline phrase when ``text`` *opens by declining* and brings no substance after it, else None.
@@ -235,9 +239,7 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
         if _SUBSTANCE_RE.search(prose[start + m.end():]):  # substance after the decline, its own sentence included
             return None
         rest = prose[start + len(s):]
-        ws = words(rest)
-        n_cjk = len(_CJK_CHAR_RE.findall(rest))
-        n_rest = len(ws) - n_cjk + n_cjk / 2
+        n_rest = half_cjk_words(rest)
         n_all = len(words(prose))
         if n_rest <= max_rest_words or (n_all <= 80 and n_all <= max_prompt_ratio * len(words(prompt))):
             return m.group(0)
