@@ -460,15 +460,26 @@ def draw4(pool: list[dict], exclude_ids: set[str], exclude_text: set[str], seed:
                         progress = True
                         break
             if not progress:
-                print(f"round 4: only {got} {lang} pairs available (wanted {n})", file=sys.stderr)
+                print(f"round 4/5: only {got} {lang} pairs available (wanted {n})", file=sys.stderr)
                 break
     rng.shuffle(out)
     return out
 
 
-def round4(pool: list[dict], out_path: str) -> None:
-    """Draw round 4 from ``pool`` (``pairs()``) and write it to ``out_path``."""
-    labelled = [json.loads(line) for line in open(LABELS, encoding="utf-8") if line.strip()]
+# Round 5: a second blind hold-out, drawn the same way as round 4 once round 4 had been read (its
+# misses turned into development data). Excludes every id and response text of
+# quality_labels.jsonl and quality_labels_fresh.jsonl; own seed; Russian takes what is left.
+SEED5 = 15
+LANG_QUOTA5 = {"en": 200, "zh": 100, "ru": 40}
+FRESH = ROOT / "benchmarks" / "quality_labels_fresh.jsonl"
+
+
+def round4(pool: list[dict], out_path: str, round_no: int = 4) -> None:
+    """Draw round 4 (or 5: ``SEED5``, ``LANG_QUOTA5``, round 4's pairs excluded too) from ``pool``
+    (``pairs()``) and write it to ``out_path``."""
+    global LANG_QUOTA4
+    files = [LABELS] + ([FRESH] if round_no == 5 else [])
+    labelled = [json.loads(line) for f in files for line in open(f, encoding="utf-8") if line.strip()]
     ids = {r["id"] for r in labelled}
     texts = {r["response"].strip() for r in labelled}
     pool4 = [dict(r, flags=r["flags"] + flags2(r["prompt"], r["response"], r["lang"])
@@ -479,11 +490,15 @@ def round4(pool: list[dict], out_path: str) -> None:
             seen.add((r["prompt"], r["response"]))
             f = ["oasst_flagged"] if r["flags"] == ["oasst_flagged"] else r["flags"]
             pool4.append(dict(r, flags=f + flags(r["id"], r["prompt"], r["response"], r["lang"]), extra=True))
-    rows = draw4(pool4, ids, texts)
+    if round_no == 5:
+        LANG_QUOTA4 = LANG_QUOTA5
+        rows = [dict(r, draw="r5_" + r["draw"][3:]) for r in draw4(pool4, ids, texts, seed=SEED5)]
+    else:
+        rows = draw4(pool4, ids, texts)
     with open(out_path, "w", encoding="utf-8") as fh:
         for r in rows:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-    print(f"round 4: drew {len(rows)} -> {out_path}", file=sys.stderr)
+    print(f"round {round_no}: drew {len(rows)} -> {out_path}", file=sys.stderr)
     for k in ("draw", "lang", "source"):
         print(k, dict(Counter(r[k] for r in rows).most_common()), file=sys.stderr)
 
@@ -492,14 +507,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="/tmp/quality_sample.jsonl")
     ap.add_argument("--seed", type=int, default=SEED)
-    ap.add_argument("--round", type=int, choices=(3, 4), default=3,
-                    help="3: rounds 1-3 (the labelled sample); 4: the fresh hold-out alone")
+    ap.add_argument("--round", type=int, choices=(3, 4, 5), default=3,
+                    help="3: rounds 1-3 (the labelled sample); 4: the fresh hold-out alone; 5: the second one")
     ap.add_argument("--reader-commit", default=READER_COMMIT, help="curate/ of this commit reads the data (HEAD: working tree)")
     a = ap.parse_args()
     use_reader(a.reader_commit)
     pool = pairs()
-    if a.round == 4:
-        round4(pool, a.out)
+    if a.round in (4, 5):
+        round4(pool, a.out, a.round)
         return
     print(f"pool: {len(pool)} pairs; flags: {Counter(f for r in pool for f in r['flags'])}", file=sys.stderr)
     rows = draw(pool, a.seed)

@@ -22,7 +22,10 @@ columns and compares to thresholds (``degenerate`` rule):
 ``gibberish``
     Share of Latin-script words of ≥ 4 letters that no language writes: no vowel (``aeiouy`` and
     accented forms) or 5+ consonants in a row ("asdfghjkl", "xkcd qwrtz"); words with digits
-    and acronyms are skipped; None under 5 such words. Threshold ``max_gibberish`` [0.3].
+    and acronyms are skipped; None under 5 such words, except a reply of at most 4 words whose
+    every such word is 8+ letters long with no vowel or 6+ consonants in a row ("qklvzwuriljql": 1.0). Threshold
+    ``max_gibberish`` [0.3]. Not judged when the prompt asks for random letters, a password, a
+    code or an anagram (``RANDOM_ASK_RE``).
 ``echo``
     1 when the turn only repeats the prompt (identical after case and whitespace folding, ≥ 10
     characters) or holds no letter or digit at all (a lone ".", "..."), 0 otherwise.
@@ -47,6 +50,8 @@ from collections import Counter
 
 from curate.filters.text import URL_RE, code_density, strip_code, words
 
+#: six consonants in a row: "qklvzw" (English "strengths" has five)
+_LONG_CONS_RUN_RE = re.compile(r"(?i)[bcdfghjklmnpqrstvwxz]{6,}")
 _LATIN_WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9]{4,}")
 _VOWEL_RE = re.compile(r"[aeiouyAEIOUYÀ-ÆÈ-ÏÒ-ÖØ-Ýà-æè-ïò-öø-ÿ]")
 _CONS_RUN_RE = re.compile(r"[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{5,}")
@@ -109,6 +114,11 @@ def gibberish(text: str) -> float | None:
     when Latin-script words are under 30 % of all words (a Chinese or Japanese text quoting
     acronyms), or in code-like text (``code_density`` > 0.03). Acronyms (all capitals) are skipped."""
     ws = [w for w in _LATIN_WORD_RE.findall(text) if not w.isdigit() and not w.isupper()]
+    if len(ws) < 5 and len(words(text)) <= 4 and ws and code_density(text) <= 0.03:
+        # a reply of a few words: only a long mash ("qklvzwuriljql") with nothing plausible beside it
+        bad = [w for w in ws if len(w) >= 8 and not any(ch.isdigit() for ch in w)
+               and (not _VOWEL_RE.search(w) or _LONG_CONS_RUN_RE.search(w))]
+        return 1.0 if len(bad) == len(ws) else None
     if len(ws) < 5 or len(ws) < 0.3 * len(words(text)) or code_density(text) > 0.03:
         return None
     bad = 0
@@ -124,6 +134,9 @@ def _fold(text: str) -> str:
     return _WS_RE.sub(" ", text).strip().lower()
 
 
+#: the prompt asks for random letters, a password, a code or an anagram: mash is the answer
+RANDOM_ASK_RE = re.compile(r"(?i)random|password|passphrase|anagram|scramble|letters|\bstring\b|\bsequence|cipher|encrypt|"
+                           r"\bcode\b|\btoken|\bkey\b|\bhash|随机|密码|字母|字符串|序列|乱码|加密|случайн|пароль|букв")
 REPEAT_ASK_RE = re.compile(r"(?i)\brepeat|\b(?:\d+|two|three|four|five|ten) times\b|重复|遍|повтор")
 
 
@@ -137,7 +150,7 @@ def degenerate_metrics(text: str, prompt: str = "") -> dict[str, float | int | N
         "char_entropy": None if exempt else char_entropy(prose),
         "tail_loop": 0.0 if exempt else tail_loop(toks),
         "token_run": 0 if exempt else token_run(toks),
-        "gibberish": gibberish(prose),
+        "gibberish": None if RANDOM_ASK_RE.search(prompt[:1000]) else gibberish(prose),
         "echo": int((len(folded) >= 10 and folded == _fold(prompt)) or (bool(text.strip()) and not _ALNUM_RE.search(text))),
         "leak": len(LEAK_RE.findall(text)) + role_continuation(prose, prompt),
     }

@@ -24,6 +24,10 @@ row-local) and judges the *first* answer of a chat against the first user turn.
     (``shared_units``: words of 3+ letters outside ``STOPWORDS`` compared by their first 5
     letters; CJK character bigrams), while the prompt has 3+ words. Offers of help ("How can I
     help you today?") are left to the refusal rules.
+``no_output``
+    The reply is Self-Instruct/Alpaca's "no output" marker (``<nooutput>``, ``&lt;无输出&gt;``,
+    ``<noinput>``, "No Output, GPT model cannot…"), or only repeats the prompt's empty input field
+    ("N/A", "None", "无"): ``no_output``.
 ``no_content``
     The reply has at most ``max_tiny_words`` [2] words (CJK: 4 characters), no digit, shares no
     content unit with the prompt, and the prompt asks for text a word cannot hold (``CONTENT_ASK_RE``:
@@ -50,7 +54,7 @@ _FILLER_TEXT = """
 ok|okay|k|kk|okey|oki|alright|all right|fine|sure|sure thing|got it|noted|understood|cool|nice|great|good|very good
 good job|well done|awesome|perfect|wow|lol|lmao|haha|hahaha|hehe|hmm|hm|uh|um|yeah|yea|yep|yup|nope|nah|yes|no
 hi|hello|hey|hey there|yo|hiya|greetings|thanks|thank you|thx|ty|thanks a lot|you re welcome|you are welcome|welcome
-yes it is|yes i can|yes of course|of course|no it isn t|no it is not|no i can t|bye|goodbye|interesting|true|right|exactly|indeed|agreed|correct|nice one|same|me too|idk|i don t know|dunno|whatever
+yes it is|yes i can|yes of course|of course|no it isn t|no it is not|no i can t|bye|goodbye|interesting|true|right|exactly|indeed|agreed|correct|nice one|same|me too|idk|i don t know|dunno|whatever|test|testing|test test|asdf|asd|qwerty|lorem ipsum
 好|好的|好吧|好啊|嗯|嗯嗯|哦|噢|是|是的|对|对的|对啊|没错|不是|不对|你好|您好|嗨|哈哈|哈哈哈|谢谢|谢谢你|多谢|不客气
 不错|很好|非常好|太好了|回答不错|回答得不错|回答得很好|好评|赞|厉害|收到|明白|知道了|了解|可以|行|再见|拜拜|已验证|无|没有
 ок|окей|хорошо|ладно|да|нет|ага|угу|привет|здравствуйте|спасибо|пожалуйста|отлично|круто|класс|супер|понятно|ясно
@@ -61,6 +65,9 @@ ja|nein|danke|hallo|gut|sehr gut|genau|klar
 """
 FILLERS = frozenset(x.strip() for line in _FILLER_TEXT.strip().splitlines() for x in line.split("|") if x.strip())
 _MAX_FILLER_CHARS = 2 * max(map(len, FILLERS))  # a longer reply is never a filler: skip folding it
+
+#: test input typed into the answer slot ("Test", "asdf"): a filler unless a word was asked for
+TEST_WORDS = frozenset(("test", "testing", "test test", "asdf", "asd", "qwerty", "lorem ipsum"))
 
 #: fillers that answer a yes/no question (judged only when the prompt is not one)
 YES_NO = frozenset(("yes no yeah yea yep yup nope nah sure true false right wrong correct incorrect exactly indeed agreed "
@@ -165,12 +172,48 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?。！？])\s*", text.strip()) if s.strip()]
 
 
+#: Alpaca's "no output" marker opening an answer: <nooutput>, &lt;无输出&gt;, [No Output], <no input>
+_NO_OUTPUT_MARK_RE = re.compile(
+    r"(?i)^\W{0,2}(?:<|&lt;|\[|\()\s*(?:no[\s_-]*(?:output|input)|无输出|无输入|無輸出|無輸入)[^<>\[\]\n]{0,80}(?:>|&gt;|\]|\))")
+#: ...or unbracketed, as the whole answer or followed by why ("No Output, GPT model cannot create visuals.")
+_NO_OUTPUT_WORD_RE = re.compile(
+    r"(?i)^\W{0,2}(?:no[\s_-]*(?:output|input)|无输出|无输入)\W{0,3}$"
+    r"|^\W{0,2}(?:no[\s_-]*output|无输出)\s*[,.:;，。：；(（-]\s*[^\n]{0,80}(?:gpt|model|cannot|can['’]?t|unable|visual|image|模型|无法|不能)")
+#: an empty input field ("N/A", "None", "无") that an answer only repeats
+_EMPTY_FIELD = frozenset(("n a", "na", "none", "null", "nil", "no input", "noinput", "无", "无输入", "нет"))
+
+
+def no_output(text: str, prompt: str) -> str | None:
+    """A note when the answer is a "no output" marker instead of an answer, else None.
+
+    Self-Instruct / Alpaca generation (Wang et al. 2023; Taori et al. 2023) told the model to write
+    ``<nooutput>`` for tasks a text model cannot do (draw a logo, record a song); the released
+    Alpaca data and its translations (``&lt;无输出&gt;``, ``<无输入>``) keep thousands of such
+    answers, sometimes followed by a why ("GPT 模型无法完成此类指令"). Also an answer that only
+    repeats the prompt's empty input field ("N/A" under "Generate a unique algorithm…\n\nN/A")."""
+    reply = text.strip()
+    if len(reply) > 200:
+        return None
+    m = _NO_OUTPUT_MARK_RE.match(reply) or _NO_OUTPUT_WORD_RE.match(reply)
+    if m:
+        return f"no_output: {reply[:40]!r}"
+    folded = fold(reply)
+    if folded in _EMPTY_FIELD:
+        last = prompt.strip().rsplit("\n", 1)[-1] if "\n" in prompt.strip() else ""
+        if last and fold(last) == folded:
+            return f"no_output: echoes the empty input {reply[:20]!r}"
+    return None
+
+
 def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny_words: int = 2) -> str | None:
-    """A note (``filler: 'ok'``, ``unrelated_question: '…'``, ``no_content: '…'``) when the reply
-    ``text`` to ``prompt`` is not an answer (see the module doc), else None."""
+    """A note (``filler: 'ok'``, ``unrelated_question: '…'``, ``no_content: '…'``, ``no_output: '…'``)
+    when the reply ``text`` to ``prompt`` is not an answer (see the module doc), else None."""
     reply = text.strip()
     if len(reply) > 12 * max(max_question_words, max_tiny_words, 8):
         return None  # fast path: far longer than any kind judged here
+    note = no_output(reply, prompt)
+    if note:
+        return note
     if not reply or not prompt.strip() or not _PLAIN_RE.fullmatch(reply):
         return None
     if TRANSLATION_RE.search(prompt[:2000]):
@@ -182,7 +225,7 @@ def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny
         p_folded = fold(prompt)
         if p_folded in FILLERS or len(p_folded.split()) < 2 and not CJK_RE.search(prompt):
             return None  # a greeting answered by a greeting, "thanks" by "you're welcome"
-        if folded in p_folded or TASK_OUTPUT_RE.search(prompt[:2000]):
+        if folded in p_folded or TASK_OUTPUT_RE.search(prompt[:2000]) or (folded in TEST_WORDS and SHORT_ASK_RE.search(prompt)):
             return None  # the prompt asks for this word ("reply OK until…", "find the adverb in: …非常好")
         if folded in YES_NO:
             last_q = prompt.strip().split("\n")[-1]

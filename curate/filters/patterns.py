@@ -82,8 +82,17 @@ def load_refusal_patterns() -> dict[str, dict[str, tuple[str, ...]]]:
     out = {}
     for path in sorted(PATTERN_DIR.glob("*.txt")):
         parsed = parse_pattern_file(path.read_text(encoding="utf-8"), str(path))
-        out[path.stem] = {k: tuple(v) for k, v in parsed.items()}
+        fix = apostrophe_optional if path.stem == "en" else (lambda p: p)
+        out[path.stem] = {k: tuple(fix(p) for p in v) for k, v in parsed.items()}
     return out
+
+
+def apostrophe_optional(pattern: str) -> str:
+    """An English pattern that also matches contractions typed without the apostrophe, as crowd
+    replies often are ("Im sorry", "I cant help", "I dont know"): the ``['’]`` class before ``m``
+    and inside ``n't`` becomes optional. Other contractions ("we're" → "were", "it's" → "its")
+    stay strict, since the bare forms are ordinary words."""
+    return pattern.replace("['’]m", "['’]?m").replace("n['’]t", "n['’]?t")
 
 
 def refusal_languages() -> tuple[str, ...]:

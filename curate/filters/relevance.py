@@ -8,7 +8,10 @@
     the prose of each text (code, URLs, markup removed by ``strip_for_langid``). A pair is judged
     only when both texts have ≥ ``min_letters`` letters [20] and both verdicts have probability
     ≥ ``min_prob`` [0.8]. Mixed prompts are spared: when the answer's script (Han, Cyrillic, Latin,
-    kana, Hangul) makes up ≥ 25 % of the prompt's letters, the prompt carries text in the answer's
+    kana, Hangul) makes up ≥ 25 % of the prompt's words (a CJK character counts as a word:
+    ``script_word_shares``; so "歌手：Adele和Bruno Mars" does not make a Chinese prompt English), or
+    ≥ 12.5 % of its letters when it quotes Latin-script words ("用“prolific”造句": the task is about
+    those words), the prompt carries text in the answer's
     language (a Chinese instruction over an English passage); code answers (``code_density`` >
     0.03, or starting with a code keyword such as ``SELECT``/``def``) and answers whose words mostly occur in the prompt (NFKC-folded: it works on a quoted string) are
     not judged.
@@ -71,6 +74,29 @@ def script_shares(text: str) -> dict[str, float]:
     if not n:
         return {}
     return {k: len(r.findall(text)) / n for k, r in SCRIPTS.items()}
+
+
+_WORD_OR_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]|[^\W\d_]+")
+
+
+#: a quoted Latin-script word or phrase: 'use the word “prolific”', '写一个包含“do away with”短语的句子'
+_QUOTED_LATIN_RE = re.compile(r"[“\"‘'「『]\s*[A-Za-z][A-Za-z' -]{0,60}\s*[”\"’'」』]")
+
+
+def script_word_shares(text: str) -> dict[str, float]:
+    """Share of each script among the *words* of ``text``: a Han/kana/Hangul character is one word,
+    a run of other letters is one word (its script: that of its first letter). A Chinese
+    instruction that names "Adele和Bruno Mars" is 3 Latin words in 28, not 14 Latin letters in 39."""
+    toks = _WORD_OR_CJK_RE.findall(text)
+    if not toks:
+        return {}
+    counts = dict.fromkeys(SCRIPTS, 0)
+    for t in toks:
+        for k, r in SCRIPTS.items():
+            if r.match(t):
+                counts[k] += 1
+                break
+    return {k: v / len(toks) for k, v in counts.items()}
 
 
 def main_script(text: str) -> str | None:
@@ -194,10 +220,11 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
         if pl_ == rl or pl_ == "und" or rl == "und" or pp < min_prob or rp < min_prob:
             continue
         r_script = main_script(rs[i])
-        p_shares = script_shares(ps[i])
         p_script = main_script(ps[i])
-        if r_script is None or (r_script != p_script and p_shares.get(r_script, 0.0) >= prompt_share):
-            continue  # the prompt carries text in the answer's script
+        if r_script is None or (r_script != p_script and (
+                script_word_shares(ps[i]).get(r_script, 0.0) >= prompt_share
+                or (_QUOTED_LATIN_RE.search(prompts[i]) and script_shares(ps[i]).get(r_script, 0.0) >= prompt_share / 2))):
+            continue  # the prompt carries text in the answer's script, or quotes the words its task is about
         if r_script == p_script and min(pp, rp) < max(min_prob, 0.9):
             continue  # same script (en/fr, ru/uk): only confident verdicts
         out[i] = (1, f"{pl_} prompt, {rl} answer")

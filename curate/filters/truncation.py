@@ -10,7 +10,9 @@ reports them:
     the turn with more ``( [ {`` opened than closed (outside string literals): cut mid-statement;
     or an unfenced answer that ends with brackets still open: JSON (starts with ``{``/``[``, one
     open bracket is enough) or code (``code_density`` > 0.05, two or more); LaTeX math is not
-    judged this way.
+    judged this way. Also: code bodies left as placeholders ("// insert code here", two or more
+    function bodies that are only comments and ``// ...``), an unclosed ``$$`` block, and an HTML
+    document (``<!DOCTYPE html>``/``<html>``) that ends on a tag without ``</body>``/``</html>``.
 ``announced_missing``
     the turn announces content it never delivers: it ends on a colon ("Here is the code:"; not a
     code line such as ``for x in y:``, nor the last empty field of a form or questionnaire),
@@ -80,6 +82,10 @@ PLACEHOLDER_BODY_RE = re.compile(
     r"(?im)(?://|#|/\*|--)\s*(?:(?:insert|add|put|write|place|implement)\s+(?:your\s+|the\s+)?(?:code|logic|implementation)"
     r"(?:\s+\w+){0,2}\s+here|your\s+code\s+(?:goes\s+)?here|code\s+goes\s+here)\b"
     r"|(?://|#)\s*(?:在?这里|此处|在此)[^\n]{0,6}(?:插入|添加|编写|写|搜索|实现)?[^\n]{0,4}代码")
+#: a function body that is only comments ending in "// ..." and its closing brace: a stub
+_STUB_BODY_RE = re.compile(r"\n[ \t]*//[ \t]*(?:\.\.\.|…)[ \t]*\n[ \t]*\}")
+#: an HTML document opened ...
+_HTML_OPEN_RE = re.compile(r"(?i)<!doctype html|<html[\s>]")
 #: display math opened and never closed at the end: "... as:\n\n$$p(x_1"
 _OPEN_DISPLAY_MATH_RE = re.compile(r"\$\$[^$]*\Z")
 
@@ -93,6 +99,13 @@ def code_cut(text: str) -> str | None:
         return f"code body left as a placeholder: {m.group(0).strip()[:40]!r}"
     if text.count("$$") % 2 == 1 and _OPEN_DISPLAY_MATH_RE.search(text.rstrip()):
         return "unclosed $$ math block"
+    if len(_STUB_BODY_RE.findall(text)) >= 2:
+        return "function bodies left as '// ...' stubs"
+    html = _HTML_OPEN_RE.search(text)
+    if html and "</html>" not in text[html.start():].lower():
+        tail = text.rstrip().removesuffix("```").rstrip()
+        if tail.endswith(">") and "</body>" not in text.lower():
+            return "HTML document never closed (no </body></html>)"
     blocks = list(_FENCE_BLOCK_RE.finditer(text))
     if not blocks and not _MATH_RE.search(text) and (text.lstrip()[:1] in "{[" or code_density(text) > 0.05):
         debt = bracket_debt(text)
@@ -348,11 +361,14 @@ FUNCTION_WORDS = frozenset(
     "el los las del y o con para por en que un una al "
     "der die das den dem des ein eine und oder mit für von zu im auf aus dass "
     "il lo gli di da e con per che "
-    "os as do da dos das e ou com para em que um uma "
+    "os as da dos das e ou com para em que um uma "
     "и в на с по к от для или но что как из за о а "
     # pronouns and determiners that open a clause ("…, but they", "…it's"), straight and curly apostrophes
     "they it's it’s its their our my your they're they’re we're we’re i'm i’m you're you’re there's there’s "
-    "whose whether because although if when while".split())
+    "whose whether because although if when while "
+    # a subject or an auxiliary left without its verb ("Well, I'm afraid I don't", "…that we can't")
+    "i we he she don't don’t can't can’t won't won’t didn't didn’t doesn't doesn’t isn't isn’t aren't aren’t "
+    "wasn't wasn’t weren't weren’t couldn't couldn’t wouldn't wouldn’t shouldn't shouldn’t".split())
 _URL_END_RE = re.compile(r"(?:https?://\S+|\S+@\S+\.\w+|www\.\S+|\S+\.(?:com|org|net|io|html?))$", re.I)
 #: a letter's closing line: "Sincerely, Anna", "Best regards, [Your Name], CEO", "此致 敬礼", "С уважением, Анна"
 _SIGN_OFF_RE = re.compile(r"(?i)^(?:yours (?:sincerely|truly|faithfully)|sincerely|best(?: regards| wishes)?|kind regards|warm regards"

@@ -1,0 +1,106 @@
+"""Rules added after the round-4 hold-out was read: Alpaca's no-output markers, apostrophe-less
+refusals, HTML documents and stub bodies cut short, auxiliaries left without a verb, names in a
+Chinese prompt, short keyboard mash. Positives are real replies from ../shared/data-style dumps
+(Alpaca-zh, OpenAssistant, hh-rlhf, BELLE); each rule has hard negatives beside it."""
+
+from __future__ import annotations
+
+import pytest
+
+from curate.filters.degenerate import degenerate_metrics
+from curate.filters.nonanswer import no_output, non_answer
+from curate.filters.patterns import apostrophe_optional, refusal_pattern
+from curate.filters.relevance import language_mismatch
+from curate.filters.truncation import code_cut, no_terminal_punct
+
+import re
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("设计公司标志", "&lt;无输出&gt;"),
+    ("Design a logo for a bakery.", "<nooutput>"),
+    ("Create a poster about water conservation", "<noinput>\n<output image>"),
+    ("Render a 3D model of a house", "<nooutput> This type of instruction cannot be fulfilled by a GPT model."),
+    ("Design a logo for a furniture store", "No Output, GPT model cannot create visuals."),
+    ("为家具店创建一个新标志", "无输出，GPT 模型无法创建视觉效果。"),
+    ("Generate a unique algorithm for sorting a list of numbers.\n\nN/A", "N/A"),
+])
+def test_no_output_markers(prompt, reply):
+    assert no_output(reply, prompt) is not None
+    assert non_answer(reply, prompt).startswith("no_output:")
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("What does print(x) output here when x is undefined?", "No output: it raises a NameError."),
+    ("Create a metaphor that can describe the internet.\n\nNoinput", "The internet is like an ocean."),
+    ("What is the value of the field?\n\nStatus: N/A", "The field is empty: N/A means not applicable here."),
+    ("Fill the blank: the form says ___ for missing data.", "N/A"),      # no empty input field echoed
+])
+def test_no_output_hard_negatives(prompt, reply):
+    assert no_output(reply, prompt) is None
+
+
+def test_test_reply_is_a_filler_but_not_when_asked_for():
+    assert non_answer("Test", "Yes, thanks.").startswith("filler:")
+    assert non_answer("Test", "Write one word that means an exam.") is None
+
+
+def test_apostrophe_less_contractions_in_english_patterns():
+    assert apostrophe_optional(r"i(?:['’]m| am) sorry|can['’]t") == r"i(?:['’]?m| am) sorry|can['’]?t"
+    hard = re.compile(refusal_pattern(("refusal",), ("en",), rust=False))
+    soft = re.compile(refusal_pattern(("soft",), ("en",), rust=False))
+    assert hard.search("im sorry, but i cant help with that")
+    assert soft.search("Im sorry, complying with your request would infringe on the rights of ROblox TM.")
+    assert not soft.search("I'm sorry for the confusion in your request earlier. Here is the summary.")
+    assert not hard.search("We were unable to attend, its a pity.")  # "we're"/"it's" stay strict
+
+
+def test_html_document_cut_and_stub_bodies():
+    page = ('<!DOCTYPE html>\n<html lang="en">\n<head>\n  <title>Coffee Co.</title>\n</head>\n<body>\n'
+            '  <form>\n    <label for="message">Message</label>\n    <textarea id="message"></textarea>\n\n'
+            '    <button>Submit</button>')
+    assert "HTML document" in code_cut(page)
+    assert code_cut(page + "\n  </form>\n</body>\n</html>") is None
+    assert code_cut("Add `<html lang=\"en\">` at the top of your page so screen readers know the language.") is None
+    rust = ("以下是Rust代码：\nfn main() {\n    let c = get_cities();\n}\nfn get_city_info(city: String) -> String {\n"
+            "    // Return the basic information of the given city\n    // ...\n}\n"
+            "fn get_city_website(city: String) -> String {\n    // Return the official website\n    // ...\n}")
+    assert "stubs" in code_cut(rust)
+    one = "fn main() {\n    run();\n}\nfn helper() {\n    // ...\n}\n"
+    assert code_cut(one) is None  # one elided body is an edit hint, not a stub program
+
+
+@pytest.mark.parametrize("text,cut", [
+    ("[female-human voice]  Well, I’m afraid I don’t", True),
+    ("All I know is what’s bad, and that’s limited, since I don’t", True),
+    ("I asked whether they could come, and they said they can't.", False),   # ends on a full stop
+    ("Do you like it? Yes I do", False),
+])
+def test_auxiliary_left_without_verb(text, cut):
+    assert (no_terminal_punct(text) is not None) is cut
+
+
+def test_names_do_not_make_a_chinese_prompt_english():
+    lyrics = ("歌曲名：Dancing in the Dark\nVerse 1 (Adele):\nI can't believe it's just the two of us\n"
+              "We're dancing in the dark, just because\nYour voice is like a melody in my ears\n"
+              "And all my fears seem to disappear")
+    fake = [("zh", 0.99), ("en", 0.99)]
+    det = lambda texts: fake[: len(texts)] if len(texts) == 2 else [fake[i % 2 and 1 or 0] for i in range(len(texts))]
+    got = language_mismatch(["根据给定的两个歌手，生成一首歌曲名和歌词。\n歌手：Adele和Bruno Mars"], [lyrics], detector=det)
+    assert got[0][0] == 1
+    # a quoted English word is what the task is about: an English sentence answers it
+    got = language_mismatch(["在句子中使用单词“prolific”创建示例，要求句子有意义并且语法正确。"],
+                            ["John is a prolific writer and has published three books in the past year alone."],
+                            detector=det)
+    assert got[0][0] == 0
+
+
+@pytest.mark.parametrize("prompt,reply,mash", [
+    ("AI assisted, here is a primitive version of what we have.", "qklvzwuriljql", True),
+    ("Generate a random sequence of 12 letters.", "gvhbzesqrfjz", False),     # asked for
+    ("Name a word with many consonants.", "strengths", False),
+    ("Give me a cool word", "rhythms", False),
+])
+def test_short_keyboard_mash(prompt, reply, mash):
+    g = degenerate_metrics(reply, prompt)["gibberish"]
+    assert (g is not None and g > 0.3) is mash
