@@ -104,3 +104,21 @@ def test_names_do_not_make_a_chinese_prompt_english():
 def test_short_keyboard_mash(prompt, reply, mash):
     g = degenerate_metrics(reply, prompt)["gibberish"]
     assert (g is not None and g > 0.3) is mash
+
+
+def test_length_limit_only_for_prose_cut_open():
+    from curate.filters.truncation import length_limit
+    words = " ".join(["word"] * 196)           # ~255 estimated tokens
+    assert length_limit(f"{words} and then the") is not None
+    timeline = "\n".join([words, "1815 年：拿破仑战败并被流放到圣赫勒拿岛"])
+    assert length_limit(timeline) is None      # a "label: value" field
+    assert length_limit(words + "\nC. Steps towards a sustainable and resilient global economy") is None
+    assert length_limit(words + ' "Too late! Belshazzar tonight you die!"') is None
+    boxed = ("x" * 990) + "$\\boxed{29}$"
+    assert len(boxed) == 1002 and length_limit(boxed[:1000]) is None  # ends on a digit
+
+
+def test_number_runs_are_not_unfinished_sentences():
+    text = ("Here is the key, as you asked: I converted each letter of the message into binary and grouped "
+            "the bits in fours so you can read them more easily.\n1100 0110 1011 1101 0011 1001")
+    assert no_terminal_punct(text) is None

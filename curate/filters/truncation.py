@@ -400,6 +400,8 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200) -> st
         return None  # a link or e-mail, or a sign-off ("Best regards,\nAnna")
     if _FIELD_RE.match(last.strip()):
         return None  # "Answer: 42", "Preposition: on" fields
+    if ch.isdigit() and not any(c.isalpha() for c in " ".join(last.split()[-3:])):
+        return None  # a run of numbers ("1100 0110 1011 1001"): data, not a sentence
     last_sentence = re.split(r"(?<=[.!?。！？])\s+", last.strip())[-1]
     if _SIGN_OFF_RE.match(last_sentence):
         return None  # "…again. Yours sincerely, [Your Name], CEO"
@@ -432,14 +434,19 @@ def estimate_tokens(text: str) -> int:
 def length_limit(text: str, token_count: int | None = None, limits: tuple[int, ...] = DEFAULT_LIMITS,
                  tolerance: float = 0.02) -> str | None:
     """Note when the turn's token count sits at a round generation limit and the turn ends open
-    (a letter, digit, comma or opening bracket: mid-word or mid-sentence), else None. Also when the
+    (on a letter or comma, in a prose line: mid-word or mid-sentence), else None. Also when the
     turn is *exactly* ``CHAR_LIMITS`` characters long (1,000, 2,000, 4,096…: a character cap of an
-    export or a UI) and does not end on a sentence end or closer (a cap cuts mid-word)."""
-    if len(text) in CHAR_LIMITS and text[-1:] not in _SENT_END and text[-1:] not in _CLOSERS and not text.endswith("```"):
-        return f"exactly {len(text)} characters"
+    export or a UI) and ends the same way. Endings on a digit, closer, quote or math, and last
+    lines that are list items, outline entries or ``label: value`` fields are not judged: on all
+    of ../shared/data those were complete answers (timelines, quiz options, boxed results)."""
     t = text.rstrip()
-    if not t or not (t[-1].isalnum() or t[-1] in _OPEN_END):
-        return None
+    if not t or not (t[-1].isalpha() or t[-1] in ",，、"):
+        return None  # a cap cuts mid-word or mid-sentence: not after a digit, closer, quote or $…$
+    last = t.rsplit("\n", 1)[-1].strip()
+    if not _prose_line(last) or _FIELD_RE.match(last) or re.match(r"^(?:[A-Za-z]|[IVX]+)[.)]\s", last):
+        return None  # a list item, an outline entry ("C. Steps…"), a "1799年：…" field, a quiz option
+    if len(text) in CHAR_LIMITS:
+        return f"exactly {len(text)} characters"
     n = token_count if token_count is not None else estimate_tokens(t)
     for lim in limits:
         if abs(n - lim) <= tolerance * lim:
