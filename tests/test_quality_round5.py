@@ -122,3 +122,31 @@ def test_number_runs_are_not_unfinished_sentences():
     text = ("Here is the key, as you asked: I converted each letter of the message into binary and grouped "
             "the bits in fours so you can read them more easily.\n1100 0110 1011 1101 0011 1001")
     assert no_terminal_punct(text) is None
+
+
+def test_user_voice_in_the_assistant_slot():
+    """A short reply that shares nothing with the prompt and reads as a user turn is a non-answer;
+    short labels, asked-for questions and answers sharing content are never scored."""
+    from curate.filters.nonanswer import voice_candidate
+    from curate.schema import make_frame
+    from curate.stage import Context
+    from curate.stages.quality import Quality
+
+    pairs = [
+        ("Are there any free SAST tools out there?", "how can a gain muscle though exercise? detail what exercises to do"),
+        ("What is the capital of France and why?", "Paris, because the kings settled there."),
+        ("Generate a question to ask a new colleague.", "How long have you worked here?"),
+        ("说出一个流行的智能手机品牌。", "苹果。"),
+    ]
+    assert voice_candidate(*reversed(pairs[0]))
+    assert voice_candidate(*reversed(pairs[1]))              # scored, and the model reads an answer: kept
+    assert not voice_candidate(*reversed(pairs[2]))          # a question is the task's output
+    assert not voice_candidate(*reversed(pairs[3]))          # a label
+    df = make_frame([{"id": str(i), "source": "t", "messages": [{"role": "user", "content": p},
+                                                                {"role": "assistant", "content": a}]}
+                     for i, (p, a) in enumerate(pairs)])
+    res = Quality(Quality.Params(drop=["non_answer"])).run(df, Context())
+    rej = dict(zip(res.rejected["id"].to_list(), res.rejected["drop_detail"].to_list()))
+    assert list(rej) == ["0"] and "user_voice" in rej["0"]
+    off = Quality(Quality.Params(drop=["non_answer"], non_answer_user_voice=None)).run(df, Context())
+    assert off.rejected.height == 0

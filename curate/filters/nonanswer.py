@@ -146,13 +146,21 @@ def fold(text: str) -> str:
     return " ".join(t.split())
 
 
+#: CJK bigrams that carry no topic (question words, pronouns, modal verbs)
+CJK_STOP_BIGRAMS = frozenset("""
+如何 怎么 怎样 什么 为什么 可以 能否 是否 一个 一些 这个 那个 这些 我们 你们 他们 我的 你的 请你 请问 帮我 告诉 知道
+有没 没有 是不 不是 如果 因为 所以 但是 还是 或者 需要 应该 哪些 多少
+""".split())
+
+
 def units(text: str) -> set[str]:
     """Content units of ``text``: Latin/Cyrillic words of 3+ letters outside ``STOPWORDS``, cut to
-    their first 5 letters (a crude stem: "explain"/"explanation" meet), and CJK character bigrams."""
+    their first 5 letters (a crude stem: "explain"/"explanation" meet), and CJK character bigrams
+    outside ``CJK_STOP_BIGRAMS``."""
     t = unicodedata.normalize("NFKC", text).lower()
     out = {w[:5] for w in _LATIN_WORD_RE.findall(CJK_RE.sub(" ", t)) if w not in STOPWORDS}
     for run in _CJK_RUN_RE.findall(t):
-        out.update(run[i:i + 2] for i in range(len(run) - 1))
+        out.update(b for b in (run[i:i + 2] for i in range(len(run) - 1)) if b not in CJK_STOP_BIGRAMS)
     return out
 
 
@@ -203,6 +211,34 @@ def no_output(text: str, prompt: str) -> str | None:
         if last and fold(last) == folded:
             return f"no_output: echoes the empty input {reply[:20]!r}"
     return None
+
+
+#: the prompt asks for text in a user's voice (a question, a request, a line of dialogue, a prompt,
+#: a rewrite of the user's own words): a reply that reads as a user turn may be the answer
+VOICE_TASK_RE = re.compile(
+    r"(?i)\bask\b|\bquestion|\bquiz|\bprompt|\bdialog|\bconversation|\brole[- ]?play|\bpretend|\bact as|\bplay the"
+    r"|\byou are an?\b|\bimagine|\bcustomer|\buser\b|\binterview|\brespond as|\breply as|\bsay\b|\brequest|\bimperative"
+    r"|\bcommand|\bsentence|\bphrase|\bslogan|\bexample|\bjoke|\bpun\b|\bquer(?:y|ies)|\btasks?\b|\bsearch|\bhypothetical|\bscenario|\b(?:rewrite|rephrase|paraphrase|translate|convert|edit|correct"
+    r"|simplify|capitali[sz]e|delete|remove|replace|change|turn|transform)\b"
+    r"|问题|提问|问句|疑问|对话|扮演|假装|假设你|客户|用户|请求|命令|句子|短语|口号|例子|改写|重写|翻译|转换|修改|改成|删除|替换"
+    r"|笑话|谜语|查询|搜索|任务|编辑|假设|情景|场景"
+    r"|вопрос|диалог|представь|притвор|пользоват|клиент|просьб|предложени|фраз|перепиш|перевед|измени"
+    r"|pregunta|di[aá]logo|frase|traduc|question|phrase|frage|satz")
+
+
+def voice_candidate(reply: str, prompt: str, max_words: int = 30, min_words: int = 4) -> bool:
+    """True when ``reply`` may be a user turn in the assistant slot and is worth scoring with the
+    user-voice model (``curate.filters.voice``): ``min_words`` to ``max_words`` words (CJK
+    character = half a word; shorter replies are labels and names, judged by ``non_answer``'s
+    other kinds), plain words, no content unit shared with a prompt of 3+ words, and the prompt
+    does not ask for text in a user's voice (``VOICE_TASK_RE``), a translation or a label."""
+    r = reply.strip()
+    if not r or len(r) > 12 * max_words or not min_words <= word_count(r) <= max_words or not _PLAIN_RE.fullmatch(r):
+        return False
+    head = prompt[:2000]
+    if len(words(prompt)) < 3 or VOICE_TASK_RE.search(head) or TRANSLATION_RE.search(head) or _CHOICE_RE.search(head):
+        return False
+    return shared_units(r, prompt) == 0
 
 
 def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny_words: int = 2) -> str | None:

@@ -116,9 +116,14 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     content with the prompt (the reply reads as a user turn: "can you description the google
     protobuf?"), or one or two words sharing nothing with a prompt that asks for running text
     ("hi" to "guide me through building such a system"). Thresholds
-    ``non_answer_max_question_words`` [30] and ``non_answer_max_tiny_words`` [2]. Row-local, no
-    model; the detail names the kind (``filler``, ``unrelated_question``, ``no_content``). Opt-in
-    (lima.yaml drops it).
+    ``non_answer_max_question_words`` [30] and ``non_answer_max_tiny_words`` [2]. Also Alpaca's
+    ``<nooutput>`` markers (``no_output``), and a short reply sharing no content with the prompt
+    that reads as a *user* turn ("how can a gain muscle though exercise? detail what exercises to
+    do"): P(user) ≥ ``non_answer_user_voice`` [0.97] under the shipped user-voice model
+    (``curate.filters.voice``: hashed character n-grams, logistic regression trained on the user
+    and assistant turns of 37 dumps; ROC-AUC 0.92 on sources it never saw, 2.6 % of short
+    assistant turns ≥ 0.9; weak on Russian). Row-local; the detail names the kind (``filler``,
+    ``unrelated_question``, ``no_content``, ``no_output``, ``user_voice``). Opt-in (lima.yaml drops it).
 ``off_topic``
     ``stat_relevance``: cosine of the embeddings of the first user turn and the first answer
     (all-MiniLM-L6-v2 via ``curate.embed.embed_texts``, first ``relevance_max_seq_length`` [128]
@@ -292,6 +297,10 @@ class Quality(FilterStage):
         non_answer_max_tiny_words: int = Field(
             2, ge=0, description="a reply of at most this many words sharing no content with a prompt that asks for "
                                  "running text is not an answer (0 turns the check off)")
+        non_answer_user_voice: float | None = Field(
+            0.97, ge=0, le=1, description="a single answer of at most non_answer_max_question_words words, sharing no "
+                                         "content with the prompt, that the shipped user-voice model scores at least "
+                                         "this P(user) is a user turn in the assistant slot (None: off)")
         # off_topic
         relevance_model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers model (curate.embed)")
         relevance_max_seq_length: int = Field(128, ge=8, description="word pieces embedded per text")
@@ -612,10 +621,13 @@ class Quality(FilterStage):
         if "non_answer" in on:
             from curate.filters.nonanswer import non_answer
 
+            firsts = list(zip(per.get_column("_first_a").to_list(), per.get_column("_first_u").to_list(),
+                              per.get_column("_n_a").to_list()))
             notes = [non_answer(a or "", u or "", max_question_words=p.non_answer_max_question_words,
                                 max_tiny_words=p.non_answer_max_tiny_words) if n_a == 1 else None
-                     for a, u, n_a in zip(per.get_column("_first_a").to_list(), per.get_column("_first_u").to_list(),
-                                          per.get_column("_n_a").to_list())]
+                     for a, u, n_a in firsts]
+            if p.non_answer_user_voice is not None:
+                notes = self._user_voice(notes, firsts)
             per = per.with_columns(pl.Series("stat_non_answer", [int(x is not None) for x in notes], dtype=pl.Int64),
                                    pl.Series("_non_answer_note", notes, dtype=pl.String))
         if "off_topic" in on:
@@ -676,6 +688,24 @@ class Quality(FilterStage):
         res = language_mismatch(prompts, answers, min_letters=p.mismatch_min_letters, min_prob=p.mismatch_min_prob)
         return per.with_columns(pl.Series("stat_language_mismatch", [v for v, _ in res], dtype=pl.Int64),
                                 pl.Series("_mismatch_note", [m for _, m in res], dtype=pl.String))
+
+    def _user_voice(self, notes: list[str | None], firsts: list[tuple]) -> list[str | None]:
+        """``non_answer`` notes plus ``user_voice`` for short single answers that share nothing with
+        the prompt and that the user-voice model (``curate.filters.voice``) reads as a user turn with
+        probability ≥ ``non_answer_user_voice``."""
+        from curate.filters.nonanswer import voice_candidate
+        from curate.filters.voice import user_voice
+
+        cand = [i for i, (note, (a, u, n_a)) in enumerate(zip(notes, firsts))
+                if note is None and n_a == 1 and a and u and voice_candidate(a, u, self.params.non_answer_max_question_words)]
+        if not cand:
+            return notes
+        prob = user_voice([firsts[i][0] for i in cand])
+        out = list(notes)
+        for i, pr in zip(cand, prob.tolist()):
+            if pr >= self.params.non_answer_user_voice:
+                out[i] = f"user_voice: {firsts[i][0].strip()[:40]!r} (P(user)={pr:.2f})"
+        return out
 
     def _relevance(self, per: pl.DataFrame, ctx: Context) -> pl.DataFrame:
         """``stat_relevance`` (cosine of first user turn and first answer) and ``stat_relevance_z``."""
