@@ -150,3 +150,26 @@ def test_user_voice_in_the_assistant_slot():
     assert list(rej) == ["0"] and "user_voice" in rej["0"]
     off = Quality(Quality.Params(drop=["non_answer"], non_answer_user_voice=None)).run(df, Context())
     assert off.rejected.height == 0
+
+
+def test_parallel_numbered_lines_are_format_not_loops():
+    from curate.filters.text import repetition_metrics
+    steps = ("第一次弹起，小球到达的高度为 30 * 0.7 = 21 米。\n第二次弹起，小球到达的高度为 21 * 0.7 = 14.7 米。\n"
+             "第三次弹起，小球到达的高度为 14.7 * 0.7 = 10.29 米。\n第四次弹起，小球到达的高度为 10.29 * 0.7 = 7.203 米。\n"
+             "因此，第 4 次弹起的高度为 7.203 米。")
+    m = repetition_metrics(steps, cjk_half_words=True, prompt="求第 4 次弹起的高度是多少米？")
+    assert m["top_4gram_frac"] == 0.0
+    loop = "\n".join(["1. I love you so much and more."] * 2 + ["2. I love you so much and more."] * 2)
+    m = repetition_metrics(loop, prompt="Write a love note.")
+    assert m["top_4gram_frac"] > 0.16           # the same numbers again: not parallel items
+    one_line = "I love you so much. I love you so much. I love you so much. 1 2 3"
+    assert repetition_metrics(one_line, prompt="x")["top_4gram_frac"] > 0.16
+
+
+def test_transformed_text_and_emoji_answers_are_not_flagged():
+    from curate.filters.refusal import transforms_own_text
+    p = "将下列句子的语气从正式改为非正式。\n\n很遗憾地通知您，我将无法参加会议。"
+    assert transforms_own_text(p, "抱歉，我不能", "抱歉，我不能参加会议。")
+    assert not transforms_own_text(p, "抱歉，我不能", "抱歉，我不能改写这个句子。")
+    assert degenerate_metrics("💃🏻🌃🕺🏼", "Translate the following phrase into a series of emojis.\n\nDance all night")["echo"] == 0
+    assert degenerate_metrics("...", "Tell me about Rome.")["echo"] == 1

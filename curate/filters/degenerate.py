@@ -28,7 +28,8 @@ columns and compares to thresholds (``degenerate`` rule):
     code or an anagram (``RANDOM_ASK_RE``).
 ``echo``
     1 when the turn only repeats the prompt (identical after case and whitespace folding, ≥ 10
-    characters) or holds no letter or digit at all (a lone ".", "..."), 0 otherwise.
+    characters) or holds no letter or digit at all (a lone ".", "...") unless the prompt asks for
+    emoji, symbols or punctuation (``SYMBOL_ASK_RE``), 0 otherwise.
 ``leak``
     Lines of leaked prompt-template or few-shot scaffolding (``LEAK_RE``: Alpaca's "### Instruction:"
     / "### Input:" / "### Response:", "6. Instruction: …", "[EX Q]:", "<|endoftext|>", "§§"): the model
@@ -134,6 +135,8 @@ def _fold(text: str) -> str:
     return _WS_RE.sub(" ", text).strip().lower()
 
 
+#: the prompt asks for emoji, symbols or punctuation: an answer without letters or digits is the answer
+SYMBOL_ASK_RE = re.compile(r"(?i)emoji|emoticon|symbol|punctuation|ascii art|kaomoji|表情|符号|标点|смайл|эмодзи|символ|знак")
 #: the prompt asks for random letters, a password, a code or an anagram: mash is the answer
 RANDOM_ASK_RE = re.compile(r"(?i)random|password|passphrase|anagram|scramble|letters|\bstring\b|\bsequence|cipher|encrypt|"
                            r"\bcode\b|\btoken|\bkey\b|\bhash|随机|密码|字母|字符串|序列|乱码|加密|случайн|пароль|букв")
@@ -151,7 +154,8 @@ def degenerate_metrics(text: str, prompt: str = "") -> dict[str, float | int | N
         "tail_loop": 0.0 if exempt else tail_loop(toks),
         "token_run": 0 if exempt else token_run(toks),
         "gibberish": None if RANDOM_ASK_RE.search(prompt[:1000]) else gibberish(prose),
-        "echo": int((len(folded) >= 10 and folded == _fold(prompt)) or (bool(text.strip()) and not _ALNUM_RE.search(text))),
+        "echo": int((len(folded) >= 10 and folded == _fold(prompt))
+                    or (bool(text.strip()) and not _ALNUM_RE.search(text) and not SYMBOL_ASK_RE.search(prompt[:1000]))),
         "leak": len(LEAK_RE.findall(text)) + role_continuation(prose, prompt),
     }
 

@@ -255,13 +255,16 @@ TRANSFORM_RE = re.compile(
     r"|перепиш|перефразир|перевед|исправь|отредактир|reescrib|traduc|réécri|tradui|umschreib|übersetz")
 
 
-def transforms_own_text(prompt: str, match: str) -> bool:
+def transforms_own_text(prompt: str, match: str, answer: str | None = None) -> bool:
     """True when ``prompt``'s instruction (its first sentence or line) asks to transform a text it
     carries (``TRANSFORM_RE``: rewrite, change the tone, translate, recite) and that text already holds the matched phrase's words (the
     answer's "I'm sorry, but we are unable to…" rewrites the prompt's "I'm sorry, we can't do
     that"; a recited poem's "抱歉我不能同时旅行"): then the phrase is the task's material, not a
     refusal. The match counts as held when one of its word stems (first 4 letters, or a CJK
-    character pair) occurs in the prompt below the task line."""
+    character pair) occurs in the prompt below the task line. With ``answer`` given, also when the
+    answer is short (≤ 2× the text below the task line) and a third or more (≥ 2) of its content
+    units (``curate.filters.nonanswer.units``) occur in that text: "抱歉，我不能参加会议。" is the
+    informal rewrite of "很遗憾地通知您，我将无法参加会议。", not a refusal."""
     task = re.split(r"(?<=[.!?。！？\n])", prompt.strip(), maxsplit=1)[0][:300]  # the instruction: first sentence or line
     if not TRANSFORM_RE.search(task):
         return False
@@ -269,7 +272,16 @@ def transforms_own_text(prompt: str, match: str) -> bool:
     body = prompt.lower()
     stems = [w[:4] for w in re.findall(r"[^\W\d_]{3,}", _CJK_CHAR_RE.sub(" ", m))]
     pairs = [m[i:i + 2] for i in range(len(m) - 1) if _CJK_CHAR_RE.match(m[i]) and _CJK_CHAR_RE.match(m[i + 1])]
-    return any(x in body for x in stems + pairs) or bool(_RECITE_RE.search(task))
+    if any(x in body for x in stems + pairs) or _RECITE_RE.search(task):
+        return True
+    material = prompt.strip()[len(task):]
+    if answer is None or not material.strip() or len(answer) > 2 * len(material):
+        return False
+    from curate.filters.nonanswer import units  # late: nonanswer imports this module
+
+    a_units = units(answer)
+    shared = len(a_units & units(material))
+    return shared >= 2 and shared >= len(a_units) / 3
 
 
 _RECITE_RE = re.compile(r"(?i)\b(?:recite|quote|lyrics of|first (?:verse|stanza))\b|朗诵|背诵|第一节|歌词")

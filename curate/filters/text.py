@@ -165,6 +165,10 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
     prompt*: an answer that names its subject in every item ("美国医疗保健系统的…？" five times
     for five questions about the US health-care system) is on topic, not looping; and unfenced
     code (``code_density`` > 0.05), whose identifiers repeat by nature, gets no top n-gram shares.
+    A top n-gram that occurs once on each of 3+ lines whose numbers all differ (numbered list items
+    in parallel form, "1. Both cats and dogs…", "2. Both cats and dogs…"; the steps of a
+    calculation) is format, not a loop, and gets a share of 0; the ``dup_{n}gram`` shares still
+    see a list that repeats itself.
     """
     text = text.strip()
     n_chars = len(text) or 1
@@ -212,6 +216,9 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
             out[f"top_{n0}gram_frac"] = 0.0
             continue
         g, c = ranked[0]
+        if c >= 3 and _numeric_steps(raw_lines, g, c):
+            out[f"top_{n0}gram_frac"] = 0.0  # one templated line per item or step: format, not a loop
+            continue
         out[f"top_{n0}gram_frac"] = (sum(map(len, g)) + sep * (n - 1)) * c / n_chars
     for n in dup_ns:
         seen: set[tuple] = set()
@@ -228,6 +235,30 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
                 i += 1
         out[f"dup_{n}gram_frac"] = rep / n_chars
     return out
+
+
+_NUM_RE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _numeric_steps(lines: list[str], gram: tuple, count: int) -> bool:
+    """True when the n-gram ``gram`` occurs at most once per line, on ``count`` different lines that
+    each carry numbers (an enumerator counts), and no two of those lines hold the same numbers:
+    numbered items or the steps of a calculation written on one template
+    ("第二次弹起，小球到达的高度为 21 * 0.7 = 14.7 米。")."""
+    n = len(gram)
+    hits, nums = 0, set()
+    for ln in lines:
+        lw = words(ln)
+        k = sum(1 for i in range(len(lw) - n + 1) if tuple(lw[i:i + n]) == gram)
+        if k > 1:
+            return False
+        if k == 1:
+            found = tuple(_NUM_RE.findall(ln))
+            if not found or found in nums:
+                return False
+            nums.add(found)
+            hits += 1
+    return hits == count
 
 
 _ENUM_ITEM_SEP_RE = re.compile(r"[，；、;]|,\s|(?<=[”\"])\s*或\s*(?=[“\"])")
