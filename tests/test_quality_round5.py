@@ -173,3 +173,24 @@ def test_transformed_text_and_emoji_answers_are_not_flagged():
     assert not transforms_own_text(p, "抱歉，我不能", "抱歉，我不能改写这个句子。")
     assert degenerate_metrics("💃🏻🌃🕺🏼", "Translate the following phrase into a series of emojis.\n\nDance all night")["echo"] == 0
     assert degenerate_metrics("...", "Tell me about Rome.")["echo"] == 1
+
+
+@pytest.mark.parametrize("text,cut", [
+    ("Breakfast ideas:\n- Peanut butter and banana smoothie\n- Oatmeal with almond milk, cinnamon, and protein powder\n"
+     "- Chia seed pudding and", True),
+    ("Ways to be kind:\n- Say thank you\n- Offer to help someone with a task they are struggling with", False),
+    ("Frijoles y legumbres: como frijoles negros, lentejas, garbanzos y habas. Son ricos en fibra y proteínas, lo que"
+     " ayuda a controlar los niveles de azúcar en", True),      # a paragraph under a bold label is not a field
+    ("Respuestas correctas:\n1. A\n2. C\n3. A", False),         # answer keys end on an option letter
+    ("What a classic! Tom Sawyer's adventures never get old. #TheAdventuresOfTomSawyer #BooksAreForever  # MustRead",
+     False),
+])
+def test_list_items_fields_and_hashtags(text, cut):
+    assert (no_terminal_punct(text, min_chars=20) is not None) is cut
+
+
+def test_unfenced_code_stopping_mid_statement():
+    assert code_cut("def longest_common_prefix(strings):\n    if not strings:\n        return ''\n"
+                    "    min_length = min(len(s) for s in") is not None
+    assert code_cut("#include<iostream>\nusing namespace std;\n\nint factorial(int") is not None
+    assert code_cut("x = compute(a, b)\nprint(x)  # prints the sum (a + b") is None  # a comment's bracket

@@ -342,7 +342,7 @@ def symbol_word_ratio(text: str) -> float:
 #: characters a finished turn may end with (sentence ends, closing brackets/quotes, markup, math, emoji)
 _TERMINAL = set(".!?。！？…:;)]}>\"'”’»」』）】〉》*_~`|$%/\\=+")
 LIST_LINE_RE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)]|#{1,6}|\|)\s*")
-HASHTAG_END_RE = re.compile(r"#\w+$")
+HASHTAG_END_RE = re.compile(r"#\s?\w+$")
 ENUM_SEP_RE = re.compile(r"[；;、|]")
 CODE_CHARS_RE = re.compile(r"[=(){};<>\[\]]|^\s{2,}\S|\t")
 

@@ -82,6 +82,8 @@ PLACEHOLDER_BODY_RE = re.compile(
     r"(?im)(?://|#|/\*|--)\s*(?:(?:insert|add|put|write|place|implement)\s+(?:your\s+|the\s+)?(?:code|logic|implementation)"
     r"(?:\s+\w+){0,2}\s+here|your\s+code\s+(?:goes\s+)?here|code\s+goes\s+here)\b"
     r"|(?://|#)\s*(?:在?这里|此处|在此)[^\n]{0,6}(?:插入|添加|编写|写|搜索|实现)?[^\n]{0,4}代码")
+#: code that stops mid-statement: on an open bracket, a comma, an operator or a word that needs more
+_OPEN_STATEMENT_RE = re.compile(r"(?:[(\[{,=+\-*/&|<]|\b(?:in|as|new|return|and|or|not|int|const|let|var|def|if|for|while))\Z")
 #: a function body that is only comments ending in "// ..." and its closing brace: a stub
 _STUB_BODY_RE = re.compile(r"\n[ \t]*//[ \t]*(?:\.\.\.|…)[ \t]*\n[ \t]*\}")
 #: an HTML document opened ...
@@ -109,7 +111,7 @@ def code_cut(text: str) -> str | None:
     blocks = list(_FENCE_BLOCK_RE.finditer(text))
     if not blocks and not _MATH_RE.search(text) and (text.lstrip()[:1] in "{[" or code_density(text) > 0.05):
         debt = bracket_debt(text)
-        if debt >= 2 or (debt >= 1 and text.lstrip()[:1] in "{["):
+        if debt >= 2 or (debt >= 1 and (text.lstrip()[:1] in "{[" or _OPEN_STATEMENT_RE.search(text.rstrip()))):
             return f"unfenced code ends with {debt} unclosed bracket(s)"
     if blocks:
         last = blocks[-1]
@@ -369,6 +371,10 @@ FUNCTION_WORDS = frozenset(
     # a subject or an auxiliary left without its verb ("Well, I'm afraid I don't", "…that we can't")
     "i we he she don't don’t can't can’t won't won’t didn't didn’t doesn't doesn’t isn't isn’t aren't aren’t "
     "wasn't wasn’t weren't weren’t couldn't couldn’t wouldn't wouldn’t shouldn't shouldn’t".split())
+#: words a list item does not end on (stranded prepositions do: "- people to connect with")
+_LIST_OPEN_WORDS = frozenset("the a an and or but which whose their our my your its".split())
+#: a bullet or numbered list item with prose in it ("- Chia seed pudding and")
+_BULLET_ITEM_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s+[^\W\d_]")
 _URL_END_RE = re.compile(r"(?:https?://\S+|\S+@\S+\.\w+|www\.\S+|\S+\.(?:com|org|net|io|html?))$", re.I)
 #: a letter's closing line: "Sincerely, Anna", "Best regards, [Your Name], CEO", "此致 敬礼", "С уважением, Анна"
 _SIGN_OFF_RE = re.compile(r"(?i)^(?:yours (?:sincerely|truly|faithfully)|sincerely|best(?: regards| wishes)?|kind regards|warm regards"
@@ -398,15 +404,17 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200) -> st
     last = lines[-1]
     if _URL_END_RE.search(last) or (len(lines) >= 2 and lines[-2].rstrip().endswith(",") and len(words(last)) <= 6):
         return None  # a link or e-mail, or a sign-off ("Best regards,\nAnna")
-    if _FIELD_RE.match(last.strip()):
-        return None  # "Answer: 42", "Preposition: on" fields
+    if _FIELD_RE.match(last.strip()) and len(words(re.split(r"[:：]", last, maxsplit=1)[1])) <= 6:
+        return None  # "Answer: 42", "Preposition: on" fields (not a paragraph under a bold label)
     if ch.isdigit() and not any(c.isalpha() for c in " ".join(last.split()[-3:])):
         return None  # a run of numbers ("1100 0110 1011 1001"): data, not a sentence
     last_sentence = re.split(r"(?<=[.!?。！？])\s+", last.strip())[-1]
     if _SIGN_OFF_RE.match(last_sentence):
         return None  # "…again. Yours sincerely, [Your Name], CEO"
     tail = last.split()[-1].lower() if last.split() else ""
-    if len(t) >= 20 and tail in FUNCTION_WORDS and _prose_line(last) and (len(words(last)) >= 2 or last.strip()[:1].isupper()):
+    if len(t) >= 20 and tail in FUNCTION_WORDS and last.split()[-1] not in "ABCDE" \
+            and (_prose_line(last) or (_BULLET_ITEM_RE.match(last) and tail in _LIST_OPEN_WORDS)) \
+            and (len(words(last)) >= 2 or last.strip()[:1].isupper()):
         return f"ends on {tail!r}: {t[-30:]!r}"
     if _prose_line(last) and last.count("(") > last.count(")") and len(words(last)) >= 3 and code_density(t) <= 0.03:
         return f"ends inside an open bracket: {t[-30:]!r}"
