@@ -194,3 +194,9 @@ def test_unfenced_code_stopping_mid_statement():
                     "    min_length = min(len(s) for s in") is not None
     assert code_cut("#include<iostream>\nusing namespace std;\n\nint factorial(int") is not None
     assert code_cut("x = compute(a, b)\nprint(x)  # prints the sum (a + b") is None  # a comment's bracket
+
+
+def test_chinese_deflection_asking_for_details():
+    soft = re.compile(refusal_pattern(("soft",), ("zh",), rust=False))
+    assert soft.search("这位朋友你好,你的提问过于简单,无法给你满意的答复,希望你提供更详细的病情资料。")
+    assert not soft.search("强大的植物无法被驯服。")
