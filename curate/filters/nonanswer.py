@@ -47,7 +47,7 @@ import unicodedata
 
 from curate.filters.refusal import OFFER_RE, QUESTION_END
 from curate.filters.relevance import TRANSLATION_RE
-from curate.filters.text import CJK_RE, words
+from curate.filters.text import CJK_RE, STOPWORDS, shared_units, units, words  # noqa: F401 (re-exported)
 
 #: whole replies that say nothing (compared after ``fold``: NFKC, lower case, punctuation/emoji removed)
 _FILLER_TEXT = """
@@ -107,18 +107,7 @@ SHORT_ASK_RE = re.compile(
     r"|词|字|名字|名称|歌名|书名|标题|题目|分类|类别|类型|种类|哪种|选择|选项|是或否|对或错|数字|只回答|只需|一句话|简短|简要|形式|确定|识别|判断"
     r"|слово|назва|заголов|категор|выбер|одним|только|кратко|mot|palabra|wort")
 
-#: words that carry no topic (en; other Latin-script languages rely on the length cut)
-STOPWORDS = frozenset("""
-the and for are but not you your yours all any can her his was one our out has have had him how its may new now
-who did get got let say she too use way what when where which while whom why will with would could should this
-that these those there their them then than they been being from into onto about above after again against
-also just only very more most much many some such each other over under here does doing done make made please
-tell give know want need like really thing things yes well okay sure thank thanks hello just what's it's i'm
-""".split())
-
 _PUNCT_RE = re.compile(r"[^\w\s]|_", re.U)
-_LATIN_WORD_RE = re.compile(r"[^\W\d_]{3,}")
-_CJK_RUN_RE = re.compile(rf"{CJK_RE.pattern}+")
 _DIGIT_RE = re.compile(r"\d")
 #: refusal's offers of help, plus offers that open a clarifying question ("Sure, I can help. What is …?")
 _OFFER_RE = re.compile(OFFER_RE.pattern + r"|有什么(?:可以|能|需要)|i can help|i['’]d be (?:happy|glad) to|我可以帮|我能帮"
@@ -144,29 +133,6 @@ def fold(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).lower().replace("’", " ").replace("'", " ")
     t = "".join(ch if (ch.isalnum() or ch.isspace()) else " " for ch in t)
     return " ".join(t.split())
-
-
-#: CJK bigrams that carry no topic (question words, pronouns, modal verbs)
-CJK_STOP_BIGRAMS = frozenset("""
-如何 怎么 怎样 什么 为什么 可以 能否 是否 一个 一些 这个 那个 这些 我们 你们 他们 我的 你的 请你 请问 帮我 告诉 知道
-有没 没有 是不 不是 如果 因为 所以 但是 还是 或者 需要 应该 哪些 多少
-""".split())
-
-
-def units(text: str) -> set[str]:
-    """Content units of ``text``: Latin/Cyrillic words of 3+ letters outside ``STOPWORDS``, cut to
-    their first 5 letters (a crude stem: "explain"/"explanation" meet), and CJK character bigrams
-    outside ``CJK_STOP_BIGRAMS``."""
-    t = unicodedata.normalize("NFKC", text).lower()
-    out = {w[:5] for w in _LATIN_WORD_RE.findall(CJK_RE.sub(" ", t)) if w not in STOPWORDS}
-    for run in _CJK_RUN_RE.findall(t):
-        out.update(b for b in (run[i:i + 2] for i in range(len(run) - 1)) if b not in CJK_STOP_BIGRAMS)
-    return out
-
-
-def shared_units(a: str, b: str) -> int:
-    """How many content units (``units``) ``a`` and ``b`` share."""
-    return len(units(a) & units(b))
 
 
 def word_count(text: str) -> float:

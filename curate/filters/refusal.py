@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from curate.filters.text import strip_code, words
+from curate.filters.text import strip_code, units, words
 
 #: a sentence: text up to and including its terminal punctuation (Latin, CJK, or a line end)
 SENTENCE_RE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+[\"'”’»」』)]*|\n|$)")
@@ -263,7 +263,7 @@ def transforms_own_text(prompt: str, match: str, answer: str | None = None) -> b
     refusal. The match counts as held when one of its word stems (first 4 letters, or a CJK
     character pair) occurs in the prompt below the task line. With ``answer`` given, also when the
     answer is short (≤ 2× the text below the task line) and a third or more (≥ 2) of its content
-    units (``curate.filters.nonanswer.units``) occur in that text: "抱歉，我不能参加会议。" is the
+    units (``curate.filters.text.units``) occur in that text: "抱歉，我不能参加会议。" is the
     informal rewrite of "很遗憾地通知您，我将无法参加会议。", not a refusal."""
     task = re.split(r"(?<=[.!?。！？\n])", prompt.strip(), maxsplit=1)[0][:300]  # the instruction: first sentence or line
     if not TRANSFORM_RE.search(task):
@@ -277,8 +277,6 @@ def transforms_own_text(prompt: str, match: str, answer: str | None = None) -> b
     material = prompt.strip()[len(task):]
     if answer is None or not material.strip() or len(answer) > 2 * len(material):
         return False
-    from curate.filters.nonanswer import units  # late: nonanswer imports this module
-
     a_units = units(answer)
     shared = len(a_units & units(material))
     return shared >= 2 and shared >= len(a_units) / 3

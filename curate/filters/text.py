@@ -7,6 +7,7 @@ tests can call them alone. Thresholds live in the stages' ``Params``; this modul
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 
 # ---------------------------------------------------------------- stripping
@@ -376,3 +377,40 @@ def ends_mid_sentence(text: str, min_words: int = 8, min_chars: int = 200) -> bo
     if len(ENUM_SEP_RE.findall(last_line)) >= 3:
         return False  # an enumeration ("A；B；C", "x、y、z") ends without a full stop
     return len(words(last_line)) >= min_words
+
+
+# ---------------------------------------------------------------- content units (topic overlap of two texts)
+
+#: words that carry no topic (en; other Latin-script languages rely on the length cut)
+STOPWORDS = frozenset("""
+the and for are but not you your yours all any can her his was one our out has have had him how its may new now
+who did get got let say she too use way what when where which while whom why will with would could should this
+that these those there their them then than they been being from into onto about above after again against
+also just only very more most much many some such each other over under here does doing done make made please
+tell give know want need like really thing things yes well okay sure thank thanks hello just what's it's i'm
+""".split())
+
+_CONTENT_WORD_RE = re.compile(r"[^\W\d_]{3,}")
+_CONTENT_CJK_RUN_RE = re.compile(rf"{CJK_RE.pattern}+")
+
+#: CJK bigrams that carry no topic (question words, pronouns, modal verbs)
+CJK_STOP_BIGRAMS = frozenset("""
+如何 怎么 怎样 什么 为什么 可以 能否 是否 一个 一些 这个 那个 这些 我们 你们 他们 我的 你的 请你 请问 帮我 告诉 知道
+有没 没有 是不 不是 如果 因为 所以 但是 还是 或者 需要 应该 哪些 多少
+""".split())
+
+
+def units(text: str) -> set[str]:
+    """Content units of ``text``: Latin/Cyrillic words of 3+ letters outside ``STOPWORDS``, cut to
+    their first 5 letters (a crude stem: "explain"/"explanation" meet), and CJK character bigrams
+    outside ``CJK_STOP_BIGRAMS``."""
+    t = unicodedata.normalize("NFKC", text).lower()
+    out = {w[:5] for w in _CONTENT_WORD_RE.findall(CJK_RE.sub(" ", t)) if w not in STOPWORDS}
+    for run in _CONTENT_CJK_RUN_RE.findall(t):
+        out.update(b for b in (run[i:i + 2] for i in range(len(run) - 1)) if b not in CJK_STOP_BIGRAMS)
+    return out
+
+
+def shared_units(a: str, b: str) -> int:
+    """How many content units (``units``) ``a`` and ``b`` share."""
+    return len(units(a) & units(b))
