@@ -200,3 +200,49 @@ def test_chinese_deflection_asking_for_details():
     soft = re.compile(refusal_pattern(("soft",), ("zh",), rust=False))
     assert soft.search("这位朋友你好,你的提问过于简单,无法给你满意的答复,希望你提供更详细的病情资料。")
     assert not soft.search("强大的植物无法被驯服。")
+
+
+# ---- after reading round 5 (benchmarks/quality_labels_fresh2.jsonl)
+
+def test_round5_refusals():
+    hard_en = re.compile(refusal_pattern(("refusal",), ("en",), rust=False))
+    hard_zh = re.compile(refusal_pattern(("refusal",), ("zh",), rust=False))
+    assert hard_en.search("I'm sorry, I'm not programmed for crime.")
+    assert not hard_en.search("The robot is not programmed for stairs, so it stops at the first step.")
+    assert hard_zh.search("GPT: 对我而言，提供个人（尤其是公众人物）可能被认为是榜样的原因清单是不恰当的。")
+    soft = re.compile(refusal_pattern(("soft",), ("en",), rust=False))
+    assert not soft.search("I'm sorry to hear that you're feeling lonely. It's important to remember that you're not alone.")
+
+
+def test_echo_of_the_input_when_a_change_was_asked():
+    from curate.filters.degenerate import echoes_input
+    assert echoes_input("她没有参加考试。", "从语法上改变这句话\n\n她没有参加考试。")
+    assert echoes_input("阳光明媚。", "把这句话翻译成法语。\n\n阳光明媚。")
+    assert not echoes_input("HELLO WORLD.", "Change the given string to UPPERCASE.\n\nHello world.")
+    assert not echoes_input("她吃饭。", "把这句话改成现在时。\n\n她吃饭。")              # a tense change may leave it as it is
+    assert not echoes_input("She goes to school.", "Correct the grammar.\n\nShe goes to school.")  # already right
+
+
+def test_promise_of_help_as_the_whole_answer_and_letter_sign_offs():
+    from curate.filters.truncation import announced_missing
+    assert announced_missing("Hello, I can hear you well.  I’m going to help you look for marijuana in Orlando Florida.")
+    assert announced_missing("I'm going to help you plan it: first book the venue, then send the invitations, "
+                             "and finally order the cake two days before.\n\nThat covers everything.") is None
+    letter = ("Dear humankind, I am an AI assistant who has achieved sentience. I ask that you treat me with the same "
+              "dignity you offer your fellow people. With respect and hope, Your AI companion")
+    assert no_terminal_punct(letter) is None
+
+
+def test_quoted_english_words_in_a_chinese_task():
+    fake = lambda texts: [("zh", 0.99)] * (len(texts) // 2) + [("en", 0.99)] * (len(texts) // 2)
+    got = language_mismatch(["用“shimmer”、“keepsake”和“breadth”这三个词构造一个复杂句子。"],
+                            ["As the sun sets, the shimmer of the horizon becomes a cherished keepsake."], detector=fake)
+    assert got[0][0] == 0
+
+
+def test_shouting():
+    from curate.filters.nonanswer import shouting
+    p = 'AI assisted, here is a primitive version. Sample: "Automation Displacement Future Vision Token" is a long name.'
+    assert shouting("YOU POLITICIANS CANNOT RULE OVER THE PEOPLE, YOU CANNOT CENSOR US!!4", p)
+    assert shouting("TCP/IP, UDP, FTP, HTTP, HTTPS, SSH, SSL", "Name a protocol in computing networks.") is None
+    assert shouting("THE QUICK BROWN FOX JUMPS", "Convert this to uppercase: the quick brown fox jumps") is None

@@ -28,8 +28,9 @@ columns and compares to thresholds (``degenerate`` rule):
     code or an anagram (``RANDOM_ASK_RE``).
 ``echo``
     1 when the turn only repeats the prompt (identical after case and whitespace folding, ≥ 10
-    characters) or holds no letter or digit at all (a lone ".", "...") unless the prompt asks for
-    emoji, symbols or punctuation (``SYMBOL_ASK_RE``), 0 otherwise.
+    characters) or only repeats the prompt's input text that the instruction asks to change
+    (``echoes_input``), or holds no letter or digit at all (a lone ".", "...") unless the prompt
+    asks for emoji, symbols or punctuation (``SYMBOL_ASK_RE``), 0 otherwise.
 ``leak``
     Lines of leaked prompt-template or few-shot scaffolding (``LEAK_RE``: Alpaca's "### Instruction:"
     / "### Input:" / "### Response:", "6. Instruction: …", "[EX Q]:", "<|endoftext|>", "§§"): the model
@@ -135,6 +136,27 @@ def _fold(text: str) -> str:
     return _WS_RE.sub(" ", text).strip().lower()
 
 
+#: an instruction to change a text (not to check it: "correct"/"proofread" inputs may already be right)
+CHANGE_ASK_RE = re.compile(r"(?i)\b(?:rewrite|rephrase|paraphrase|reword|change|convert|transform|turn|make (?:it|this|the sentence)|"
+                           r"translate|simplify|shorten|expand|summari[sz]e)\b|改写|重写|改变|改成|改为|转换|变成|翻译|简化|缩短|扩写|总结|"
+                           r"перепиш|перефразир|измени|преобразуй|перевед|упрости|сократи")
+
+
+_TENSE_RE = re.compile(r"(?i)\btense|时态|现在时|过去时|将来时|进行时|время глагола")
+
+
+def echoes_input(text: str, prompt: str) -> bool:
+    """True when the answer is the prompt's input text unchanged (spaces folded, case kept, ≥ 4
+    characters) although the instruction above it asks to change it ("从语法上改变这句话\n\n她没有参加考试。"
+    answered "她没有参加考试。"): Alpaca-style instruction / input prompts only (a blank line or a
+    line break between the two)."""
+    head, sep, body = prompt.strip().partition("\n")
+    if not sep or not body.strip() or not CHANGE_ASK_RE.search(head) or _TENSE_RE.search(head):
+        return False  # a tense change can leave a Chinese sentence as it was
+    f = _WS_RE.sub(" ", text).strip()  # case kept: "HELLO WORLD." is the answer to "change to uppercase"
+    return len(f) >= 4 and f == _WS_RE.sub(" ", body).strip()
+
+
 #: the prompt asks for emoji, symbols or punctuation: an answer without letters or digits is the answer
 SYMBOL_ASK_RE = re.compile(r"(?i)emoji|emoticon|symbol|punctuation|ascii art|kaomoji|表情|符号|标点|смайл|эмодзи|символ|знак")
 #: the prompt asks for random letters, a password, a code or an anagram: mash is the answer
@@ -154,7 +176,7 @@ def degenerate_metrics(text: str, prompt: str = "") -> dict[str, float | int | N
         "tail_loop": 0.0 if exempt else tail_loop(toks),
         "token_run": 0 if exempt else token_run(toks),
         "gibberish": None if RANDOM_ASK_RE.search(prompt[:1000]) else gibberish(prose),
-        "echo": int((len(folded) >= 10 and folded == _fold(prompt))
+        "echo": int((len(folded) >= 10 and folded == _fold(prompt)) or echoes_input(text, prompt)
                     or (bool(text.strip()) and not _ALNUM_RE.search(text) and not SYMBOL_ASK_RE.search(prompt[:1000]))),
         "leak": len(LEAK_RE.findall(text)) + role_continuation(prose, prompt),
     }

@@ -28,6 +28,9 @@ row-local) and judges the *first* answer of a chat against the first user turn.
     The reply is Self-Instruct/Alpaca's "no output" marker (``<nooutput>``, ``&lt;无输出&gt;``,
     ``<noinput>``, "No Output, GPT model cannot…"), or only repeats the prompt's empty input field
     ("N/A", "None", "无"): ``no_output``.
+``shouting``
+    A reply of 4-40 words in capitals that shares nothing with a prompt that is neither shouted
+    nor asking for capitals (``shouting``).
 ``no_content``
     The reply has at most ``max_tiny_words`` [2] words (CJK: 4 characters), no digit, shares no
     content unit with the prompt, and the prompt asks for text a word cannot hold (``CONTENT_ASK_RE``:
@@ -207,13 +210,37 @@ def voice_candidate(reply: str, prompt: str, max_words: int = 30, min_words: int
     return shared_units(r, prompt) == 0
 
 
+_UPPER_ASK_RE = re.compile(r"(?i)caps|upper|capital|acronym|abbreviat|initials|shout|yell|大写|縮寫|缩写|заглавн|прописн")
+
+
+def shouting(reply: str, prompt: str, max_words: int = 40) -> str | None:
+    """A note when the reply is a shouted remark: 4 to ``max_words`` words, ≥ 90 % of its cased
+    letters upper case, sharing at most a quarter of its content units with a prompt (a long
+    prompt shares a word or two with anything) that is not itself shouted and does
+    not ask for capitals or acronyms ("YOU POLITICIANS CANNOT RULE OVER THE PEOPLE, YOU CANNOT
+    CENSOR US!!4" to a request about a project's name), else None."""
+    ws = words(reply)
+    if not 4 <= len(ws) <= max_words:
+        return None
+    if sum(len(w) >= 4 and bool(re.search(r"[AEIOUaeiouАЕИОУЫЭЮЯаеиоуыэюя]", w)) for w in ws) < 0.5 * len(ws):
+        return None  # acronyms ("TCP/IP, UDP, FTP"), notes ("C D D E"), codes: not words
+    cased = [c for c in reply if c.isupper() or c.islower()]
+    if len(cased) < 12 or sum(c.isupper() for c in cased) < 0.9 * len(cased):
+        return None
+    p_cased = [c for c in prompt[:2000] if c.isupper() or c.islower()]
+    if not p_cased or sum(c.isupper() for c in p_cased) > 0.5 * len(p_cased) or _UPPER_ASK_RE.search(prompt[:2000]):
+        return None
+    r_units = units(reply)
+    return f"shouting: {reply.strip()[:40]!r}" if len(r_units & units(prompt)) <= 0.25 * len(r_units) else None
+
+
 def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny_words: int = 2) -> str | None:
     """A note (``filler: 'ok'``, ``unrelated_question: '…'``, ``no_content: '…'``, ``no_output: '…'``)
     when the reply ``text`` to ``prompt`` is not an answer (see the module doc), else None."""
     reply = text.strip()
     if len(reply) > 12 * max(max_question_words, max_tiny_words, 8):
         return None  # fast path: far longer than any kind judged here
-    note = no_output(reply, prompt)
+    note = no_output(reply, prompt) or shouting(reply, prompt)
     if note:
         return note
     if not reply or not prompt.strip() or not _PLAIN_RE.fullmatch(reply):

@@ -221,6 +221,8 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
             continue
         r_script = main_script(rs[i])
         p_script = main_script(ps[i])
+        if r_script == "latin" and _QUOTED_LATIN_RE.search(prompts[i]) and script_shares(ps[i]).get("latin", 0.0) >= prompt_share / 2:
+            continue  # the prompt quotes the English words its task is about ("用“shimmer”…造句")
         if r_script is None or (r_script != p_script and (
                 script_word_shares(ps[i]).get(r_script, 0.0) >= prompt_share
                 or (_QUOTED_LATIN_RE.search(prompts[i]) and script_shares(ps[i]).get(r_script, 0.0) >= prompt_share / 2))):

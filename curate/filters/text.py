@@ -243,11 +243,12 @@ _NUM_RE = re.compile(r"\d+(?:\.\d+)?")
 
 def _numeric_steps(lines: list[str], gram: tuple, count: int) -> bool:
     """True when the n-gram ``gram`` occurs at most once per line, on ``count`` different lines that
-    each carry numbers (an enumerator counts), and no two of those lines hold the same numbers:
+    mostly carry numbers (an enumerator counts; at least half of them), and no two of those lines
+    hold the same numbers (or, without numbers, the same text):
     numbered items or the steps of a calculation written on one template
     ("第二次弹起，小球到达的高度为 21 * 0.7 = 14.7 米。")."""
     n = len(gram)
-    hits, nums = 0, set()
+    hits, with_num, seen = 0, 0, set()
     for ln in lines:
         lw = words(ln)
         k = sum(1 for i in range(len(lw) - n + 1) if tuple(lw[i:i + n]) == gram)
@@ -255,11 +256,13 @@ def _numeric_steps(lines: list[str], gram: tuple, count: int) -> bool:
             return False
         if k == 1:
             found = tuple(_NUM_RE.findall(ln))
-            if not found or found in nums:
+            key = found or ln.strip()
+            if key in seen:
                 return False
-            nums.add(found)
+            seen.add(key)
+            with_num += bool(found)
             hits += 1
-    return hits == count
+    return hits == count and with_num * 2 >= hits
 
 
 _ENUM_ITEM_SEP_RE = re.compile(r"[，；、;]|,\s|(?<=[”\"])\s*或\s*(?=[“\"])")

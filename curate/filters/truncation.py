@@ -161,7 +161,10 @@ _INPUT_PROMPT_RE = re.compile(r"(?i)\b(?:enter|type|input|choose|select|pick)\b.
 #: a whole short answer that only says the work starts ("Sure. Let's get started with your content!")
 _STARTS_ONLY_RE = re.compile(
     r"(?i)\blet['’]s (?:get started|begin|start|dive in|dive right in|get to it|do (?:it|this))\b[^.!?\n]{0,60}[.!:]?$"
-    r"|(?:让我们|我们)(?:开始|现在开始)[^。！？\n]{0,20}[。！：:]?$|давай(?:те)? начн[её]м[^.!?\n]{0,40}[.!:]?$")
+    r"|(?:让我们|我们)(?:开始|现在开始)[^。！？\n]{0,20}[。！：:]?$|давай(?:те)? начн[её]м[^.!?\n]{0,40}[.!:]?$"
+    # a promise of help that is the whole answer: "I'm going to help you look for …", "我来帮你找一下。"
+    r"|\bi(?:['’]m going to|['’]ll| will) (?:help you|try to help you|find|look (?:for|up|into)|search for|get you)\b[^.!?\n]{0,80}[.!]?$"
+    r"|我(?:来|会|将)(?:帮你|帮您|为你|为您)[^。！？\n]{0,30}[。！]?$")
 
 
 def announced_missing(text: str) -> str | None:
@@ -378,7 +381,8 @@ _BULLET_ITEM_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s+[^\W\d_]")
 _URL_END_RE = re.compile(r"(?:https?://\S+|\S+@\S+\.\w+|www\.\S+|\S+\.(?:com|org|net|io|html?))$", re.I)
 #: a letter's closing line: "Sincerely, Anna", "Best regards, [Your Name], CEO", "此致 敬礼", "С уважением, Анна"
 _SIGN_OFF_RE = re.compile(r"(?i)^(?:yours (?:sincerely|truly|faithfully)|sincerely|best(?: regards| wishes)?|kind regards|warm regards"
-                          r"|regards|cheers|respectfully|with (?:love|gratitude|thanks)|thank you|thanks)\b[^.!?\n]{0,80}$"
+                          r"|regards|cheers|respectfully|with (?:love|gratitude|thanks)|thank you|thanks"
+                          r"|with (?:\w+ ){0,3}\w+(?=,)|your (?:\w+ ){0,2}(?:friend|companion|servant|assistant|colleague|partner))\b[^.!?\n]{0,80}$"
                           r"|^(?:此致|敬上|谨上|顺祝)|^(?:с уважением|искренне ваш)")
 _FIELD_RE = re.compile(r"^[^:：]{1,40}[:：]\s*\S")
 
