@@ -246,3 +246,42 @@ def test_shouting():
     assert shouting("YOU POLITICIANS CANNOT RULE OVER THE PEOPLE, YOU CANNOT CENSOR US!!4", p)
     assert shouting("TCP/IP, UDP, FTP, HTTP, HTTPS, SSH, SSL", "Name a protocol in computing networks.") is None
     assert shouting("THE QUICK BROWN FOX JUMPS", "Convert this to uppercase: the quick brown fox jumps") is None
+
+
+# ---- after reading round 6 (benchmarks/quality_labels_fresh3.jsonl)
+
+def test_round6_refusal_forms():
+    ai_en = re.compile(refusal_pattern(("ai_disclaimer",), ("en",), rust=False))
+    ai_zh = re.compile(refusal_pattern(("ai_disclaimer",), ("zh",), rust=False))
+    ai_es = re.compile(refusal_pattern(("ai_disclaimer",), ("es",), rust=False))
+    hard_en = re.compile(refusal_pattern(("refusal",), ("en",), rust=False))
+    soft_en = re.compile(refusal_pattern(("soft",), ("en",), rust=False))
+    assert ai_en.search("I don't have personal experience, but I can provide you some general information about Hungary.")
+    assert not ai_en.search("I don't have personal experience with this stove.")
+    assert ai_zh.search("对不起，我只是一个开源的人工智能助理。我没有吃饭这个功能。")
+    assert ai_es.search("¡Hola! Como asistente de inteligencia artificial, estoy aquí para ayudarte.")
+    assert hard_en.search("I am not gonna do your homework for you.")
+    assert soft_en.search("I'm sorry, can you clarify what you mean by “Nazi”? I'm not familiar with this term.")
+
+
+def test_markup_documents_and_closing_fields():
+    from curate.filters.text import repetition_metrics
+    from curate.filters.truncation import list_cut
+    form = "<form>\n" + "".join(f'  <label for="q{i}">问题{i}</label>\n  <select name="q{i}">\n    <option>1 - 差</option>\n'
+                                 f'    <option>5 - 优秀</option>\n  </select>\n' for i in range(4)) + "</form>"
+    assert repetition_metrics(form, min_line_words=4, min_item_words=8)["dup_line_frac"] == 0.0
+    steps = ("- 小明有五颗糖果，他把其中两颗给了小红，所以小明现在还剩下三颗糖果。\n- 因为小明把其中两颗给了小红，所以小红现在拥有的糖果数量就是2。\n"
+             "- 因此，小红现在一共有2颗糖果。\n答案：2颗糖果")
+    assert list_cut(steps, "小红现在一共有几颗糖果？") is None
+
+
+def test_close_languages_and_code_asks_are_not_mismatches():
+    det = lambda texts: [("ru", 0.95)] * (len(texts) // 2) + [("uk", 0.95)] * (len(texts) // 2)
+    got = language_mismatch(["Перетвори цей текст в список тез, будь ласка, коротко."],
+                            ["Перетворений текст можна знайти тут у форматі списку тез."], detector=det)
+    assert got[0][0] == 0
+    det2 = lambda texts: [("zh", 0.99)] * (len(texts) // 2) + [("en", 0.99)] * (len(texts) // 2)
+    got = language_mismatch(["用伪代码编写一个算法，用于在数字列表中搜索特定值。"],
+                            ["Set found to False and look at every item of the list until the target number is found."],
+                            detector=det2)
+    assert got[0][0] == 0

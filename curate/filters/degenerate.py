@@ -146,7 +146,7 @@ _TENSE_RE = re.compile(r"(?i)\btense|时态|现在时|过去时|将来时|进行
 
 
 def echoes_input(text: str, prompt: str) -> bool:
-    """True when the answer is the prompt's input text unchanged (spaces folded, case kept, ≥ 4
+    """True when the answer is the prompt's input text unchanged (spaces folded, case kept, ≥ 2
     characters) although the instruction above it asks to change it ("从语法上改变这句话\n\n她没有参加考试。"
     answered "她没有参加考试。"): Alpaca-style instruction / input prompts only (a blank line or a
     line break between the two)."""
@@ -154,7 +154,7 @@ def echoes_input(text: str, prompt: str) -> bool:
     if not sep or not body.strip() or not CHANGE_ASK_RE.search(head) or _TENSE_RE.search(head):
         return False  # a tense change can leave a Chinese sentence as it was
     f = _WS_RE.sub(" ", text).strip()  # case kept: "HELLO WORLD." is the answer to "change to uppercase"
-    return len(f) >= 4 and f == _WS_RE.sub(" ", body).strip()
+    return len(f) >= 2 and f == _WS_RE.sub(" ", body).strip()
 
 
 #: the prompt asks for emoji, symbols or punctuation: an answer without letters or digits is the answer

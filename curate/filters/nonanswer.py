@@ -169,9 +169,10 @@ def no_output(text: str, prompt: str) -> str | None:
     answers, sometimes followed by a why ("GPT 模型无法完成此类指令"). Also an answer that only
     repeats the prompt's empty input field ("N/A" under "Generate a unique algorithm…\n\nN/A")."""
     reply = text.strip()
-    if len(reply) > 200:
+    m = _NO_OUTPUT_MARK_RE.match(reply[:200])  # a bracketed marker opening an answer of any length
+    if not m and len(reply) > 200:
         return None
-    m = _NO_OUTPUT_MARK_RE.match(reply) or _NO_OUTPUT_WORD_RE.match(reply)
+    m = m or _NO_OUTPUT_WORD_RE.match(reply)
     if m:
         return f"no_output: {reply[:40]!r}"
     folded = fold(reply)
@@ -238,9 +239,12 @@ def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny
     """A note (``filler: 'ok'``, ``unrelated_question: '…'``, ``no_content: '…'``, ``no_output: '…'``)
     when the reply ``text`` to ``prompt`` is not an answer (see the module doc), else None."""
     reply = text.strip()
+    note = no_output(reply, prompt)
+    if note:
+        return note
     if len(reply) > 12 * max(max_question_words, max_tiny_words, 8):
-        return None  # fast path: far longer than any kind judged here
-    note = no_output(reply, prompt) or shouting(reply, prompt)
+        return None  # fast path: far longer than any other kind judged here
+    note = shouting(reply, prompt)
     if note:
         return note
     if not reply or not prompt.strip() or not _PLAIN_RE.fullmatch(reply):

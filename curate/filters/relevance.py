@@ -79,6 +79,17 @@ def script_shares(text: str) -> dict[str, float]:
 _WORD_OR_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]|[^\W\d_]+")
 
 
+#: languages a detector confuses on short texts (and whose speakers read each other)
+_CLOSE_GROUPS = ({"ru", "uk", "be", "bg", "mk", "sr"}, {"es", "pt", "gl", "ca"}, {"no", "nn", "nb", "da", "sv"},
+                 {"cs", "sk"}, {"id", "ms"}, {"hr", "bs", "sr", "sl"}, {"zh", "wuu", "yue"})
+
+
+def _close(a: str, b: str) -> bool:
+    return any(a in g and b in g for g in _CLOSE_GROUPS)
+
+
+#: the prompt asks for code or pseudocode: identifiers and keywords are English in any language
+_CODE_ASK_RE = re.compile(r"(?i)pseudo-?code|\bcode\b|\bscript\b|\bsql\b|\bregex|\bfunction\b|\bprogram\b|伪代码|代码|程序|脚本|函数|正则|псевдокод|\bкод")
 #: a quoted Latin-script word or phrase: 'use the word “prolific”', '写一个包含“do away with”短语的句子'
 _QUOTED_LATIN_RE = re.compile(r"[“\"‘'「『]\s*[A-Za-z][A-Za-z' -]{0,60}\s*[”\"’'」』]")
 
@@ -208,7 +219,7 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
              and n_p[i] >= min_letters and n_r[i] >= min_letters
              and n_r[i] >= 0.5 * len(LETTER_RE.findall(responses[i][:len(r) * 3 + 100]))
              and code_density(responses[i]) <= 0.03 and not _CODE_START_RE.match(responses[i])
-             and not TRANSLATION_RE.search(prompts[i])
+             and not TRANSLATION_RE.search(prompts[i]) and not _CODE_ASK_RE.search(prompts[i][:2000])
              and not _quotes_prompt(r, p)]
     if not judge:
         return out
@@ -227,7 +238,9 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
                 script_word_shares(ps[i]).get(r_script, 0.0) >= prompt_share
                 or (_QUOTED_LATIN_RE.search(prompts[i]) and script_shares(ps[i]).get(r_script, 0.0) >= prompt_share / 2))):
             continue  # the prompt carries text in the answer's script, or quotes the words its task is about
-        if r_script == p_script and min(pp, rp) < max(min_prob, 0.9):
+        if _close(pl_, rl):
+            continue  # ru/uk, es/pt, cs/sk…: short texts are confused between them, and a reply in the other is rarely wrong
+        if r_script == p_script and min(pp, rp) < max(min_prob, 0.85):
             continue  # same script (en/fr, ru/uk): only confident verdicts
         out[i] = (1, f"{pl_} prompt, {rl} answer")
     return out

@@ -122,8 +122,14 @@ def template_sections(lines: list[str]) -> list[int] | None:
 _ITEM_LINE_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)、]|[A-Za-z][.)。、](?=\s|\S))\s*")  # "- x", "1. x", "A。很满意", "b) x"
 
 
+_HTML_DOC_RE = re.compile(r"(?i)<!doctype html|<html[\s>]|<body[\s>]|<style[\s>]|<svg[\s>]|<\?xml")
+_TAG_LINE_RE = re.compile(r"^\s*</?[A-Za-z][\w:-]*(?:\s[^<>\n]{0,200})?/?>(?:[^\n]{0,200}>)?\s*$")
+
+
 def _counted_line(line: str, min_words: int, min_item_words: int) -> bool:
     """Whether a line takes part in the duplicate-line counts (see ``repetition_metrics``)."""
+    if _TAG_LINE_RE.match(line):
+        return False  # a markup line ("</select>", "<option>1 - 差</option>") repeats in HTML/XML by design
     if not (min_words or min_item_words) or len(line) >= 160:  # a 160-character line has 8+ words (speed)
         return True
     n = len(words(line))
@@ -166,6 +172,9 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
     prompt*: an answer that names its subject in every item ("美国医疗保健系统的…？" five times
     for five questions about the US health-care system) is on topic, not looping; and unfenced
     code (``code_density`` > 0.05), whose identifiers repeat by nature, gets no top n-gram shares.
+    Markup lines (a line that opens with a tag and ends with ``>``) are not counted, and in an
+    HTML/XML document (≥ 30 % markup lines, or a ``<!DOCTYPE html>``/``<html>``/``<body>``/``<style>``/
+    ``<svg>``/``<?xml`` in it: CSS and markup) no line is: tags and attributes repeat by design.
     A top n-gram that occurs once on each of 3+ lines whose numbers all differ (numbered list items
     in parallel form, "1. Both cats and dogs…", "2. Both cats and dogs…"; the steps of a
     calculation) is format, not a loop, and gets a share of 0; the ``dup_{n}gram`` shares still
@@ -188,8 +197,12 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
     dn, dc = _find_duplicates(paras, [k for _, k in para_items] if sec_para else None)
     out["dup_para_frac"] = dn / len(paras) if paras else 0.0
     out["dup_para_char_frac"] = dc / n_chars
-    line_items = [(ln, (sec_of_line[i] if sec_of_line else 0)) for i, ln in enumerate(raw_lines)
-                  if _ALNUM_RE.search(ln) and _counted_line(ln, min_line_words, min_item_words)]
+    nonblank = [ln for ln in raw_lines if ln.strip()]
+    markup_doc = bool(nonblank) and (sum(bool(_TAG_LINE_RE.match(ln)) for ln in nonblank) >= 0.3 * len(nonblank)
+                                     or bool(_HTML_DOC_RE.search(text)))
+    line_items = [] if markup_doc else [  # an HTML/XML document: its lines repeat by design
+        (ln, (sec_of_line[i] if sec_of_line else 0)) for i, ln in enumerate(raw_lines)
+        if _ALNUM_RE.search(ln) and _counted_line(ln, min_line_words, min_item_words)]
     lines = [ln for ln, _ in line_items]
     dn, dc = _find_duplicates(lines, [k for _, k in line_items] if sec_of_line else None)
     out["dup_line_frac"] = dn / len(lines) if lines else 0.0

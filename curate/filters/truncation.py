@@ -164,6 +164,7 @@ _STARTS_ONLY_RE = re.compile(
     r"|(?:让我们|我们)(?:开始|现在开始)[^。！？\n]{0,20}[。！：:]?$|давай(?:те)? начн[её]м[^.!?\n]{0,40}[.!:]?$"
     # a promise of help that is the whole answer: "I'm going to help you look for …", "我来帮你找一下。"
     r"|\bi(?:['’]m going to|['’]ll| will) (?:help you|try to help you|find|look (?:for|up|into)|search for|get you)\b[^.!?\n]{0,80}[.!]?$"
+    r"|\bi['’]m (?:looking into|checking|searching for|working on) (?:this|that|it|your)\b[^.!?\n]{0,60}[.!]?$"
     r"|我(?:来|会|将)(?:帮你|帮您|为你|为您)[^。！？\n]{0,30}[。！]?$")
 
 
@@ -283,6 +284,8 @@ def list_cut(text: str, prompt: str = "") -> str | None:
     after = [j for j in range(item_idx[-1] + 1, last_idx + 1) if lines[j].strip()]
     if len(after) > 1 or (after and (not lines[after[0] - 1].strip() and not lines[after[0]].startswith((" ", "\t")))):
         return None  # prose after the list (a new paragraph): the list ended
+    if after and _FIELD_RE.match(lines[after[0]].strip()) and not lines[after[0]].startswith((" ", "\t")):
+        return None  # "答案：2颗糖果" under the steps: a closing field, not the rest of the last item
     # the final list: items whose gaps hold at most 3 non-blank non-item lines
     group = [item_idx[-1]]
     for i in reversed(item_idx[:-1]):
