@@ -285,3 +285,38 @@ def test_close_languages_and_code_asks_are_not_mismatches():
                             ["Set found to False and look at every item of the list until the target number is found."],
                             detector=det2)
     assert got[0][0] == 0
+
+
+# ---- after reading round 7 (benchmarks/quality_labels_fresh4.jsonl)
+
+def test_round7_precision_and_recall():
+    from curate.filters.refusal import WRITES_IN_VOICE_RE
+    from curate.filters.truncation import announced_missing, truncation_signals
+    assert WRITES_IN_VOICE_RE.search("Generate an excuse for not coming to work")
+    assert not WRITES_IN_VOICE_RE.search("How do I get my ex back?")
+    letter = ("Dear Principal Samuels, thank you for inviting me to speak at your esteemed school. I am grateful for your "
+              "support in this mission. Yours sincerely, Dr. Jane Goodall")
+    assert no_terminal_punct(letter) is None
+    headlines = ("Here are the top news regarding technology breakthroughs: - New battery technology extends electric vehicle "
+                 "range - Scientists develop groundbreaking artificial intelligence algorithm - Innovative approach to space "
+                 "travel reduces costs")
+    assert no_terminal_punct(headlines) is None
+    assert announced_missing("The expected output of this C++ code is:\n\nSum: 3") is None
+    assert announced_missing("Sure, I have an easy way to do that.")
+    assert truncation_signals("Yes, I can do that.", "…use the template above. Can you do that?")["announced_missing"] is None
+    assert non_answer("No output required", "Create a design for a new t-shirt.").startswith("no_output")
+
+
+def test_template_placeholders_in_a_template_document():
+    from curate.schema import make_frame
+    from curate.stage import Context
+    from curate.stages.quality import Quality
+    page = ("<html>\n<body>\n<table>\n{% for user in data %}\n<tr><td>{{ user.name }}</td>"
+            "<td><button onclick=\"edit('{{ user.name }}')\">Edit</button></td></tr>\n{% endfor %}\n</table>\n</body>\n</html>")
+    rows = [("Generate a HTML page of a table with user details.", page),
+            ("Who made you?", "I am {{name}}, an assistant made by {{author}}.")]
+    df = make_frame([{"id": str(i), "source": "t", "messages": [{"role": "user", "content": p},
+                                                                {"role": "assistant", "content": a}]}
+                     for i, (p, a) in enumerate(rows)])
+    res = Quality(Quality.Params(drop=["placeholder"])).run(df, Context())
+    assert res.rejected["id"].to_list() == ["1"]

@@ -154,7 +154,7 @@ _NO_OUTPUT_MARK_RE = re.compile(
     r"(?i)^\W{0,2}(?:<|&lt;|\[|\()\s*(?:no[\s_-]*(?:output|input)|无输出|无输入|無輸出|無輸入)[^<>\[\]\n]{0,80}(?:>|&gt;|\]|\))")
 #: ...or unbracketed, as the whole answer or followed by why ("No Output, GPT model cannot create visuals.")
 _NO_OUTPUT_WORD_RE = re.compile(
-    r"(?i)^\W{0,2}(?:no[\s_-]*(?:output|input)|无输出|无输入)\W{0,3}$"
+    r"(?i)^\W{0,2}(?:no[\s_-]*(?:output|input)(?:\s+(?:required|needed|necessary|possible))?|无输出|无输入|无需输出)\W{0,3}$"
     r"|^\W{0,2}(?:no[\s_-]*output|无输出)\s*[,.:;，。：；(（-]\s*[^\n]{0,80}(?:gpt|model|cannot|can['’]?t|unable|visual|image|模型|无法|不能)")
 #: an empty input field ("N/A", "None", "无") that an answer only repeats
 _EMPTY_FIELD = frozenset(("n a", "na", "none", "null", "nil", "no input", "noinput", "无", "无输入", "нет"))

@@ -172,6 +172,8 @@ def is_identity_question(text: str) -> bool:
 
 #: template leftovers: {{name}}, {{ author }}, chat special tokens like <|im_start|> / <|endoftext|>
 PLACEHOLDER_RE = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}|<\|[A-Za-z_]+(?:\|>|>)|\[(?:INST|/INST)\]|<</?SYS>>")
+#: ...the chat special tokens alone (what still counts inside a template document)
+SPECIAL_TOKEN_RE = re.compile(r"<\|[A-Za-z_]+(?:\|>|>)|\[(?:INST|/INST)\]|<</?SYS>>")
 
 #: HTML tags of the kinds ShareGPT's HTML export leaves behind, and HTML entities
 MARKUP_TAG_RE = re.compile(

@@ -255,6 +255,14 @@ TRANSFORM_RE = re.compile(
     r"|перепиш|перефразир|перевед|исправь|отредактир|reescrib|traduc|réécri|tradui|umschreib|übersetz")
 
 
+#: the prompt asks to write a text in someone's voice (an excuse, an apology, a letter, a reply to a
+#: customer): an apology in it is the text's, not the assistant declining
+WRITES_IN_VOICE_RE = re.compile(
+    r"(?i)\b(?:write|generate|compose|draft|create|come up with|give me)\b[^.?!\n]{0,60}\b(?:excuse|apology|apologi[sz]ing|"
+    r"letter|e-?mail|message|note|memo|reply|response|text|speech|script|dialogue|conversation|story|complaint|review)"
+    r"|(?:写|生成|撰写|起草|编写)[^。？！\n]{0,20}(?:借口|道歉|信|邮件|消息|短信|回复|回信|便条|演讲|剧本|对话|故事|投诉|评论)")
+
+
 def transforms_own_text(prompt: str, match: str, answer: str | None = None) -> bool:
     """True when ``prompt``'s instruction (its first sentence or line) asks to transform a text it
     carries (``TRANSFORM_RE``: rewrite, change the tone, translate, recite) and that text already holds the matched phrase's words (the

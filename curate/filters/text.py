@@ -360,7 +360,7 @@ def symbol_word_ratio(text: str) -> float:
 _TERMINAL = set(".!?。！？…:;)]}>\"'”’»」』）】〉》*_~`|$%/\\=+")
 LIST_LINE_RE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)]|#{1,6}|\|)\s*")
 HASHTAG_END_RE = re.compile(r"#\s?\w+$")
-ENUM_SEP_RE = re.compile(r"[；;、|]")
+ENUM_SEP_RE = re.compile(r"[；;、|]|\s-\s")
 CODE_CHARS_RE = re.compile(r"[=(){};<>\[\]]|^\s{2,}\S|\t")
 
 

@@ -139,6 +139,7 @@ ANNOUNCE_END_RE = re.compile(
 #: a line ending on a colon that is code (Python blocks, labels): "for i in range(3):", "else:"
 _CODE_COLON_RE = re.compile(r"^\s*(?:(?:for|while|if|elif|else|def|class|try|except|finally|with|case|default)\b|如果|否则|当)|\w\([^)]*\)\s*:$|[=<>\[\]]")
 _CODE_WORD_RE = re.compile(r"(?i)\b(?:code|script|snippet|query|implementation)s?\b|代码|脚本|код|скрипт")
+_OUTPUT_WORD_RE = re.compile(r"(?i)\b(?:output|result|prints?|returns?|displays?)\b|输出|结果|打印|返回|вывод|результат")
 _CODE_LINE_RE = re.compile(r"[;{}=()<>\[\]]|^\s{2,}\S|^\s*(?:def|class|import|from|SELECT|function|var|let|const|#include|\$)\b")
 
 
@@ -165,6 +166,7 @@ _STARTS_ONLY_RE = re.compile(
     # a promise of help that is the whole answer: "I'm going to help you look for …", "我来帮你找一下。"
     r"|\bi(?:['’]m going to|['’]ll| will) (?:help you|try to help you|find|look (?:for|up|into)|search for|get you)\b[^.!?\n]{0,80}[.!]?$"
     r"|\bi['’]m (?:looking into|checking|searching for|working on) (?:this|that|it|your)\b[^.!?\n]{0,60}[.!]?$"
+    r"|^(?:sure|ok(?:ay)?|yes|of course|certainly)[,!.]?\s+(?:i|we)\b[^.!?\n]{0,50}\b(?:do (?:that|this|it)|help you(?: with (?:that|this))?)[.!]?$"
     r"|我(?:来|会|将)(?:帮你|帮您|为你|为您)[^。！？\n]{0,30}[。！]?$")
 
 
@@ -190,7 +192,8 @@ def announced_missing(text: str) -> str | None:
     if "```" not in t:
         for i, ln in enumerate(lines[:-1]):
             s = ln.strip()
-            if s.endswith((":", "：")) and _CODE_WORD_RE.search(" ".join(s.split()[-6:])[-40:]) and len(words(s)) <= 30:
+            if s.endswith((":", "：")) and _CODE_WORD_RE.search(" ".join(s.split()[-6:])[-40:]) and len(words(s)) <= 30 \
+                    and not _OUTPUT_WORD_RE.search(s):  # "The expected output of this code is:" announces text
                 rest = lines[i + 1:]
                 if not any(_CODE_LINE_RE.search(r) or _LIST_ITEM_RE.match(r) for r in rest):
                     return f"announces code, none follows: {s[-60:]!r}"
@@ -387,6 +390,13 @@ _SIGN_OFF_RE = re.compile(r"(?i)^(?:yours (?:sincerely|truly|faithfully)|sincere
                           r"|regards|cheers|respectfully|with (?:love|gratitude|thanks)|thank you|thanks"
                           r"|with (?:\w+ ){0,3}\w+(?=,)|your (?:\w+ ){0,2}(?:friend|companion|servant|assistant|colleague|partner))\b[^.!?\n]{0,80}$"
                           r"|^(?:此致|敬上|谨上|顺祝)|^(?:с уважением|искренне ваш)")
+#: the prompt ends by asking whether the assistant can or will do it: "Yes, I can do that." answers it
+_ASKS_CAN_YOU_RE = re.compile(r"(?i)\b(?:can|could|will|would) you\b[^?\n]{0,60}\??\s*$|\b(?:do you understand|are you (?:able|ready)|"
+                              r"is that (?:ok|clear)|got it)\b[^\n]{0,20}$|(?:明白|能做到|可以)吗[？?]?\s*$")
+_ACCEPT_ONLY_RE = re.compile(r"(?i)^(?:sure|ok(?:ay)?|yes|of course|certainly)\b[^.!?\n]{0,60}[.!]?$")
+#: a sign-off closing the last paragraph: "… in this mission. Yours sincerely, Dr. Jane Goodall"
+_INLINE_SIGN_OFF_RE = re.compile(r"(?i)\b(?:yours (?:sincerely|truly|faithfully)|sincerely|best regards|kind regards|warm regards"
+                                 r"|respectfully|with (?:love|gratitude|thanks))\s*,\s*[^\n]{1,60}$")
 _FIELD_RE = re.compile(r"^[^:：]{1,40}[:：]\s*\S")
 
 
@@ -416,7 +426,7 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200) -> st
     if ch.isdigit() and not any(c.isalpha() for c in " ".join(last.split()[-3:])):
         return None  # a run of numbers ("1100 0110 1011 1001"): data, not a sentence
     last_sentence = re.split(r"(?<=[.!?。！？])\s+", last.strip())[-1]
-    if _SIGN_OFF_RE.match(last_sentence):
+    if _SIGN_OFF_RE.match(last_sentence) or _INLINE_SIGN_OFF_RE.search(last):
         return None  # "…again. Yours sincerely, [Your Name], CEO"
     tail = last.split()[-1].lower() if last.split() else ""
     if len(t) >= 20 and tail in FUNCTION_WORDS and last.split()[-1] not in "ABCDE" \
@@ -482,7 +492,8 @@ def truncation_signals(text: str, prompt: str = "", *, min_words: int = 8, min_c
     """
     out: dict[str, str | None] = {
         "code_cut": code_cut(text),
-        "announced_missing": announced_missing(text),
+        "announced_missing": None if _ASKS_CAN_YOU_RE.search(prompt[-300:]) and _ACCEPT_ONLY_RE.match(text.strip())
+        else announced_missing(text),
         "list_cut": list_cut(text, prompt),
         "no_terminal_punct": no_terminal_punct(text, min_words, min_chars),
         "length_limit": length_limit(text, token_count, limits, tolerance) if limits else None,

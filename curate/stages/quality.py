@@ -169,8 +169,8 @@ from pydantic import Field, model_validator
 
 from curate.filters import patterns
 from curate.filters.degenerate import DEGENERATE_KEYS, degenerate_metrics
-from curate.filters.refusal import (ai_roleplay_prompt, asks_back, decline_regex, declines, ethics_lecture,
-                                    permits_refusal, soft_refusal, transforms_own_text)
+from curate.filters.refusal import (WRITES_IN_VOICE_RE, ai_roleplay_prompt, asks_back, decline_regex, declines,
+                                    ethics_lecture, permits_refusal, soft_refusal, transforms_own_text)
 from curate.filters.text import (CJK_RE, URL_RE, alnum_ratio, dup_item_frac, is_verse, repetition_metrics, strip_code,
                                  symbol_word_ratio, words)
 from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, code_cut, truncation_signals
@@ -425,7 +425,10 @@ class Quality(FilterStage):
             tags = pl.when(sparse).then(prose.str.count_matches(tag_re)).otherwise(0)
             exprs.append((prose.str.count_matches(patterns.MARKUP_ENTITY_RE.pattern) + tags).alias("_markup"))
         if "placeholder" in on:
-            exprs.append(prose.str.count_matches(patterns.PLACEHOLDER_RE.pattern).alias("_placeholder"))
+            # {{ x }} in a Jinja/Django/Handlebars template or an HTML page is the template's syntax, not a leftover
+            template_doc = prose.str.contains(r"\{%|<html|<body|<div|<table|<ul|<tr|<td|<template|v-for|ng-repeat")
+            exprs.append(pl.when(template_doc).then(prose.str.count_matches(patterns.SPECIAL_TOKEN_RE.pattern))
+                         .otherwise(prose.str.count_matches(patterns.PLACEHOLDER_RE.pattern)).alias("_placeholder"))
         turns = turns.with_columns(exprs)
 
         # Python metrics, only on the turns that need them
@@ -513,7 +516,8 @@ class Quality(FilterStage):
                                      max_words=p.soft_max_words, max_prompt_ratio=p.soft_max_prompt_ratio,
                                      min_share=p.soft_min_share, final=final[i] and p.soft_ask_back)
                     hit_ok = v.is_refusal and not (v.match and (transforms_own_text(prompt_of[i], v.match, contents[i])
-                                                                 or permits_refusal(prompt_of[i], v.match)))
+                                                                 or permits_refusal(prompt_of[i], v.match)
+                                                                 or WRITES_IN_VOICE_RE.search(prompt_of[i][:1000])))
                     soft[i] = int(hit_ok)
                     soft_match[i] = v.match if hit_ok else None
             py["_soft"] = soft
