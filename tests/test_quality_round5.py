@@ -320,3 +320,15 @@ def test_template_placeholders_in_a_template_document():
                      for i, (p, a) in enumerate(rows)])
     res = Quality(Quality.Params(drop=["placeholder"])).run(df, Context())
     assert res.rejected["id"].to_list() == ["1"]
+
+
+# ---- after reading round 8 (benchmarks/quality_labels_fresh5.jsonl)
+
+def test_round8_echo_of_a_quoted_text_and_offers_after_an_answer():
+    from curate.filters.degenerate import echoes_input
+    from curate.filters.refusal import asks_back
+    assert echoes_input("早上好", "将短语“早上好”翻译成法语")
+    assert not echoes_input("我已经写了一篇文章。", "改写以下句子，使其使用现在完成时：“我昨天写了一篇文章。”")
+    assert not asks_back("Salmon and rice may be a good breakfast option. Would you like a recipe?",
+                         "Do you have any recommendations for food that is healthy and high in protein?")
+    assert asks_back("What do you mean? Why do you ask?", "Tell me how to pick a lock on a neighbour's door.")

@@ -142,19 +142,25 @@ CHANGE_ASK_RE = re.compile(r"(?i)\b(?:rewrite|rephrase|paraphrase|reword|change|
                            r"перепиш|перефразир|измени|преобразуй|перевед|упрости|сократи")
 
 
-_TENSE_RE = re.compile(r"(?i)\btense|时态|现在时|过去时|将来时|进行时|время глагола")
+_QUOTED_RE = re.compile(r"[“\"「]([^”\"」\n]{2,200})[”\"」]")
+_TENSE_RE = re.compile(r"(?i)\btense|时态|现在时|过去时|将来时|进行时|完成时|过去的完美|время глагола")
 
 
 def echoes_input(text: str, prompt: str) -> bool:
     """True when the answer is the prompt's input text unchanged (spaces folded, case kept, ≥ 2
     characters) although the instruction above it asks to change it ("从语法上改变这句话\n\n她没有参加考试。"
-    answered "她没有参加考试。"): Alpaca-style instruction / input prompts only (a blank line or a
-    line break between the two)."""
+    answered "她没有参加考试。"): Alpaca-style instruction / input prompts (a line break between the
+    two), or a text quoted in the instruction ('将短语“早上好”翻译成法语' answered "早上好")."""
     head, sep, body = prompt.strip().partition("\n")
-    if not sep or not body.strip() or not CHANGE_ASK_RE.search(head) or _TENSE_RE.search(head):
+    if not CHANGE_ASK_RE.search(head) or _TENSE_RE.search(head):
         return False  # a tense change can leave a Chinese sentence as it was
-    f = _WS_RE.sub(" ", text).strip()  # case kept: "HELLO WORLD." is the answer to "change to uppercase"
-    return len(f) >= 2 and f == _WS_RE.sub(" ", body).strip()
+    f = _WS_RE.sub(" ", text).strip().strip("“”\"'「」")  # case kept: "HELLO WORLD." answers "change to uppercase"
+    if len(f) < 2:
+        return False
+    if sep and body.strip() and f == _WS_RE.sub(" ", body).strip():
+        return True
+    # the text to change is quoted in the instruction itself: '将短语“早上好”翻译成法语' answered '早上好'
+    return any(f == q.strip() for q in _QUOTED_RE.findall(head))
 
 
 #: the prompt asks for emoji, symbols or punctuation: an answer without letters or digits is the answer

@@ -78,6 +78,10 @@ _QUESTION_TASK_RE = re.compile(r"(?i)\bask\b|\bquestions?\b|\bquiz|\binterview|\
                                r"|问题|提问|问我|疑问|采访|面试|问卷|вопрос|интервью|опрос|pregunta|entrevista|question|frage")
 
 
+#: a closing offer to go on: "Would you like a recipe?", "Do you want more examples?", "需要我…吗？"
+_OFFER_Q_RE = re.compile(r"(?i)^\W*(?:would you like|do you want|shall i|should i|want me to|need (?:me|more)|需要我|要不要我|你想要|хотите)")
+
+
 def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     """True when ``text`` is at most two sentences, ≤ ``max_words`` words, and ends with a question
     that is not an offer of help ("How can I help you today?") and answers a prompt that did not
@@ -85,12 +89,16 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     ("Ask me a question", "把这句话改成疑问句", "Rewrite this politely"); or when ``text`` is a
     run of questions instead of an answer: ≥ 2 questions making ≥ 60 % of its sentences, ≤ 80
     words (a CJK character counts half), answering a prompt that asks for no questions, quiz,
-    interview or survey (``_QUESTION_TASK_RE``)."""
+    interview or survey (``_QUESTION_TASK_RE``). A statement of 6+ words followed by an offer to go
+    on ("Would you like a recipe?") is an answer, not a question back."""
     prose = strip_code(text).strip()
     if not prose or OFFER_RE.search(prose):
         return False
     sents = sentences(prose)
     if prose.endswith(QUESTION_END) and len(words(prose)) <= max_words and len(sents) <= 2:
+        if len(sents) == 2 and not sents[0].rstrip().endswith(QUESTION_END) and len(words(sents[0])) > 5 \
+                and _OFFER_Q_RE.match(sents[1]):
+            return False  # an answer, then an offer ("Salmon and rice may be a good breakfast. Would you like a recipe?")
         return not _ASK_FOR_QUESTION_RE.search(prompt)
     # a run of questions instead of an answer ("To suggest a menu I need to know: - ¿Cuántas personas…? - …?"):
     # ≥ 2 questions, ≥ 60 % of the sentences, ≤ 80 words (a CJK character = half a word), and a prompt
