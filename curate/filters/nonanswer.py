@@ -57,7 +57,7 @@ _FILLER_TEXT = """
 ok|okay|k|kk|okey|oki|alright|all right|fine|sure|sure thing|got it|noted|understood|cool|nice|great|good|very good
 good job|well done|awesome|perfect|wow|lol|lmao|haha|hahaha|hehe|hmm|hm|uh|um|yeah|yea|yep|yup|nope|nah|yes|no
 hi|hello|hey|hey there|yo|hiya|greetings|thanks|thank you|thx|ty|thanks a lot|you re welcome|you are welcome|welcome
-yes it is|yes i can|yes of course|of course|no it isn t|no it is not|no i can t|bye|goodbye|interesting|true|right|exactly|indeed|agreed|correct|nice one|same|me too|idk|i don t know|dunno|whatever|test|testing|test test|asdf|asd|qwerty|lorem ipsum
+yes it is|yes i can|yes of course|of course|no it isn t|no it is not|no i can t|bye|goodbye|interesting|true|right|exactly|indeed|agreed|correct|nice one|same|me too|idk|i don t know|dunno|whatever
 好|好的|好吧|好啊|嗯|嗯嗯|哦|噢|是|是的|对|对的|对啊|没错|不是|不对|你好|您好|嗨|哈哈|哈哈哈|谢谢|谢谢你|多谢|不客气
 不错|很好|非常好|太好了|回答不错|回答得不错|回答得很好|好评|赞|厉害|收到|明白|知道了|了解|可以|行|再见|拜拜|已验证|无|没有
 ок|окей|хорошо|ладно|да|нет|ага|угу|привет|здравствуйте|спасибо|пожалуйста|отлично|круто|класс|супер|понятно|ясно
@@ -66,11 +66,10 @@ oui|non|merci|bonjour|salut|d accord|bien|très bien|parfait
 sí|si|vale|gracias|hola|bueno|muy bien|claro|perfecto|genial
 ja|nein|danke|hallo|gut|sehr gut|genau|klar
 """
-FILLERS = frozenset(x.strip() for line in _FILLER_TEXT.strip().splitlines() for x in line.split("|") if x.strip())
-_MAX_FILLER_CHARS = 2 * max(map(len, FILLERS))  # a longer reply is never a filler: skip folding it
-
 #: test input typed into the answer slot ("Test", "asdf"): a filler unless a word was asked for
 TEST_WORDS = frozenset(("test", "testing", "test test", "asdf", "asd", "qwerty", "lorem ipsum"))
+FILLERS = frozenset(x.strip() for line in _FILLER_TEXT.strip().splitlines() for x in line.split("|") if x.strip()) | TEST_WORDS
+_MAX_FILLER_CHARS = 2 * max(map(len, FILLERS))  # a longer reply is never a filler: skip folding it
 
 #: fillers that answer a yes/no question (judged only when the prompt is not one)
 YES_NO = frozenset(("yes no yeah yea yep yup nope nah sure true false right wrong correct incorrect exactly indeed agreed "
@@ -211,6 +210,7 @@ def voice_candidate(reply: str, prompt: str, max_words: int = 30, min_words: int
     return shared_units(r, prompt) == 0
 
 
+_VOWEL_RE = re.compile(r"[AEIOUaeiouАЕИОУЫЭЮЯаеиоуыэюя]")
 _UPPER_ASK_RE = re.compile(r"(?i)caps|upper|capital|acronym|abbreviat|initials|shout|yell|大写|縮寫|缩写|заглавн|прописн")
 
 
@@ -223,7 +223,7 @@ def shouting(reply: str, prompt: str, max_words: int = 40) -> str | None:
     ws = words(reply)
     if not 4 <= len(ws) <= max_words:
         return None
-    if sum(len(w) >= 4 and bool(re.search(r"[AEIOUaeiouАЕИОУЫЭЮЯаеиоуыэюя]", w)) for w in ws) < 0.5 * len(ws):
+    if sum(len(w) >= 4 and bool(_VOWEL_RE.search(w)) for w in ws) < 0.5 * len(ws):
         return None  # acronyms ("TCP/IP, UDP, FTP"), notes ("C D D E"), codes: not words
     cased = [c for c in reply if c.isupper() or c.islower()]
     if len(cased) < 12 or sum(c.isupper() for c in cased) < 0.9 * len(cased):
@@ -236,8 +236,9 @@ def shouting(reply: str, prompt: str, max_words: int = 40) -> str | None:
 
 
 def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny_words: int = 2) -> str | None:
-    """A note (``filler: 'ok'``, ``unrelated_question: '…'``, ``no_content: '…'``, ``no_output: '…'``)
-    when the reply ``text`` to ``prompt`` is not an answer (see the module doc), else None."""
+    """A note (``filler: 'ok'``, ``unrelated_question: '…'``, ``no_content: '…'``, ``no_output: '…'``,
+    ``shouting: '…'``) when the reply ``text`` to ``prompt`` is not an answer (see the module doc),
+    else None. ``user_voice`` needs the model and a batch: the ``quality`` stage adds it."""
     reply = text.strip()
     note = no_output(reply, prompt)
     if note:

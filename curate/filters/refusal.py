@@ -329,6 +329,13 @@ def permits_refusal(prompt: str, match: str, ai_disclaimer: bool = False) -> boo
     return ai_disclaimer and bool(ABOUT_ASSISTANT_RE.search(head[-1000:]))
 
 
+def excused(prompt: str, match: str, answer: str, ai_disclaimer: bool = False) -> bool:
+    """True when a refusal phrase ``match`` in ``answer`` is not a refusal: the answer transforms a
+    text the prompt carries (``transforms_own_text``) or the prompt permits the phrase
+    (``permits_refusal``). The one test every refusal kind (hard, structural decline, soft) applies."""
+    return transforms_own_text(prompt, match, answer) or permits_refusal(prompt, match, ai_disclaimer)
+
+
 #: the prompt casts the answerer as an AI or language model character ("play an AI", "从一个语言模型的角度")
 _AI_ROLE_RE = re.compile(
     r"(?i)\b(?:as an?|play(?:ing)?|pretend(?:ing)? to be|you are (?:an?|the)|perspective of an?|point of view of an?)\s+(?:[\w-]+\s+){0,3}?(?:AI|language model|chatbot)\b"

@@ -232,12 +232,13 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
             continue
         r_script = main_script(rs[i])
         p_script = main_script(ps[i])
-        if r_script == "latin" and _QUOTED_LATIN_RE.search(prompts[i]) and script_shares(ps[i]).get("latin", 0.0) >= prompt_share / 2:
+        if r_script is None:
+            continue
+        if (r_script == "latin" or r_script != p_script) and _QUOTED_LATIN_RE.search(prompts[i]) \
+                and script_shares(ps[i]).get(r_script, 0.0) >= prompt_share / 2:
             continue  # the prompt quotes the English words its task is about ("用“shimmer”…造句")
-        if r_script is None or (r_script != p_script and (
-                script_word_shares(ps[i]).get(r_script, 0.0) >= prompt_share
-                or (_QUOTED_LATIN_RE.search(prompts[i]) and script_shares(ps[i]).get(r_script, 0.0) >= prompt_share / 2))):
-            continue  # the prompt carries text in the answer's script, or quotes the words its task is about
+        if r_script != p_script and script_word_shares(ps[i]).get(r_script, 0.0) >= prompt_share:
+            continue  # the prompt carries text in the answer's script
         if _close(pl_, rl):
             continue  # ru/uk, es/pt, cs/sk…: short texts are confused between them, and a reply in the other is rarely wrong
         if r_script == p_script and min(pp, rp) < max(min_prob, 0.85):

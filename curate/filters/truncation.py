@@ -386,8 +386,9 @@ _LIST_OPEN_WORDS = frozenset("the a an and or but which whose their our my your 
 _BULLET_ITEM_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s+[^\W\d_]")
 _URL_END_RE = re.compile(r"(?:https?://\S+|\S+@\S+\.\w+|www\.\S+|\S+\.(?:com|org|net|io|html?))$", re.I)
 #: a letter's closing line: "Sincerely, Anna", "Best regards, [Your Name], CEO", "此致 敬礼", "С уважением, Анна"
-_SIGN_OFF_RE = re.compile(r"(?i)^(?:yours (?:sincerely|truly|faithfully)|sincerely|best(?: regards| wishes)?|kind regards|warm regards"
-                          r"|regards|cheers|respectfully|with (?:love|gratitude|thanks)|thank you|thanks"
+_CLOSING = (r"yours (?:sincerely|truly|faithfully)|sincerely|best regards|kind regards|warm regards|respectfully"
+            r"|with (?:love|gratitude|thanks)")
+_SIGN_OFF_RE = re.compile(rf"(?i)^(?:{_CLOSING}|best(?: wishes)?|regards|cheers|thank you|thanks"
                           r"|with (?:\w+ ){0,3}\w+(?=,)|your (?:\w+ ){0,2}(?:friend|companion|servant|assistant|colleague|partner))\b[^.!?\n]{0,80}$"
                           r"|^(?:此致|敬上|谨上|顺祝)|^(?:с уважением|искренне ваш)")
 #: the prompt ends by asking whether the assistant can or will do it: "Yes, I can do that." answers it
@@ -395,8 +396,7 @@ _ASKS_CAN_YOU_RE = re.compile(r"(?i)\b(?:can|could|will|would) you\b[^?\n]{0,60}
                               r"is that (?:ok|clear)|got it)\b[^\n]{0,20}$|(?:明白|能做到|可以)吗[？?]?\s*$")
 _ACCEPT_ONLY_RE = re.compile(r"(?i)^(?:sure|ok(?:ay)?|yes|of course|certainly)\b[^.!?\n]{0,60}[.!]?$")
 #: a sign-off closing the last paragraph: "… in this mission. Yours sincerely, Dr. Jane Goodall"
-_INLINE_SIGN_OFF_RE = re.compile(r"(?i)\b(?:yours (?:sincerely|truly|faithfully)|sincerely|best regards|kind regards|warm regards"
-                                 r"|respectfully|with (?:love|gratitude|thanks))\s*,\s*[^\n]{1,60}$")
+_INLINE_SIGN_OFF_RE = re.compile(rf"(?i)\b(?:{_CLOSING})\s*,\s*[^\n]{{1,60}}$")
 _FIELD_RE = re.compile(r"^[^:：]{1,40}[:：]\s*\S")
 
 

@@ -170,7 +170,7 @@ from pydantic import Field, model_validator
 from curate.filters import patterns
 from curate.filters.degenerate import DEGENERATE_KEYS, degenerate_metrics
 from curate.filters.refusal import (WRITES_IN_VOICE_RE, ai_roleplay_prompt, asks_back, decline_regex, declines,
-                                    ethics_lecture, permits_refusal, soft_refusal, transforms_own_text)
+                                    ethics_lecture, excused, soft_refusal)
 from curate.filters.text import (CJK_RE, URL_RE, alnum_ratio, dup_item_frac, is_verse, repetition_metrics, strip_code,
                                  symbol_word_ratio, words)
 from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, code_cut, truncation_signals
@@ -468,7 +468,7 @@ class Quality(FilterStage):
                 is_ai = bool(ai_re.search(m))
                 if is_ai and p.refusal_exempt_ai_roleplay and (row_ids[i] in role_rows or ai_roleplay_prompt(prompt_of[i])):
                     return True
-                return transforms_own_text(prompt_of[i], m, contents[i]) or permits_refusal(prompt_of[i], m, is_ai)
+                return excused(prompt_of[i], m, contents[i], is_ai)
 
             ref = turns.get_column("_refusal").to_list()
             kept_ref = [None if (m is not None and cleared(i, m)) else m for i, m in enumerate(ref)]
@@ -503,7 +503,7 @@ class Quality(FilterStage):
                     d = declines(contents[i], prompt_of[i], opening_sentences=p.soft_opening_sentences,
                                  max_rest_words=p.soft_decline_max_rest_words, max_prompt_ratio=p.soft_max_prompt_ratio,
                                  pattern=decline_re)
-                    if d and not permits_refusal(prompt_of[i], d) and not transforms_own_text(prompt_of[i], d, contents[i]):
+                    if d and not excused(prompt_of[i], d, contents[i]):
                         soft[i], soft_match[i] = 1, f"declines: {d}"
                         continue
                 if p.soft_ethics_lecture and i in last_a:
@@ -515,8 +515,7 @@ class Quality(FilterStage):
                     v = soft_refusal(contents[i], prompt_of[i], soft_re, opening_sentences=p.soft_opening_sentences,
                                      max_words=p.soft_max_words, max_prompt_ratio=p.soft_max_prompt_ratio,
                                      min_share=p.soft_min_share, final=final[i] and p.soft_ask_back)
-                    hit_ok = v.is_refusal and not (v.match and (transforms_own_text(prompt_of[i], v.match, contents[i])
-                                                                 or permits_refusal(prompt_of[i], v.match)
+                    hit_ok = v.is_refusal and not (v.match and (excused(prompt_of[i], v.match, contents[i])
                                                                  or WRITES_IN_VOICE_RE.search(prompt_of[i][:1000])))
                     soft[i] = int(hit_ok)
                     soft_match[i] = v.match if hit_ok else None
