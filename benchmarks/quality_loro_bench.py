@@ -57,6 +57,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--stats-only", action="store_true", help="the model sees stat_* metrics only (no embeddings)")
+    ap.add_argument("--backend", default="torch", help="embedding backend: torch | onnx-int8 | static (curate.embed)")
     ap.add_argument("--target", type=float, default=0.01, help="share of the training rounds' kept good rows the model may drop")
     a = ap.parse_args()
     rows = load()
@@ -69,8 +70,10 @@ def main() -> None:
     dropped = set(Quality(Quality.Params(**lima_quality_params())).run(df, ctx).rejected["id"].to_list())
     E = np.zeros((len(rows), 0), dtype=np.float32)
     if not a.stats_only:
-        P = embed_texts([r["prompt"] for r in rows], "all-MiniLM-L6-v2", max_seq_length=128, cache_dir=CACHE_DIR)
-        R = embed_texts([r["response"] for r in rows], "all-MiniLM-L6-v2", max_seq_length=128, cache_dir=CACHE_DIR)
+        P = embed_texts([r["prompt"] for r in rows], "all-MiniLM-L6-v2", max_seq_length=128, cache_dir=CACHE_DIR,
+                        backend=a.backend)
+        R = embed_texts([r["response"] for r in rows], "all-MiniLM-L6-v2", max_seq_length=128, cache_dir=CACHE_DIR,
+                        backend=a.backend)
         E = pair_features(P, R)
     X = np.hstack([E, S])
     y = np.array([r["label"] == "good" for r in rows], dtype=int)
@@ -90,7 +93,7 @@ def main() -> None:
                 cell = counts.setdefault((name, g, c), [0, 0])
                 cell[0] += sum(1 for lab, x in zip(labels, dr) if lab == c and x)
                 cell[1] += sum(1 for lab in labels if lab == c)
-    feats = "stat_* only" if a.stats_only else "MiniLM PCA16 + cosine + stat_*"
+    feats = "stat_* only" if a.stats_only else f"MiniLM ({a.backend}) PCA16 + cosine + stat_*"
     print(f"# leave-one-round-out, {len(rows)} labelled rows, features: {feats}, target {a.target} "
           f"({time.perf_counter() - t0:.0f} s; {uptime()})\n")
     print("| filter | rounds | " + " | ".join(CLASSES) + " | good dropped |")
