@@ -198,12 +198,51 @@ def script_mismatch(prompt: str, response: str, *, stripped_response: str | None
     return f"{p_script} prompt, {r_script} answer"
 
 
+#: function words of the Latin-script languages most answers are in (en, fr, es, de, it, pt): prose
+#: has them, lists of names, hashtags, domains and ciphers have few
+_FUNCTION_WORDS = frozenset("""
+a an the is are was were be been of to in on at for with and or but not it this that these those you your i we
+they he she his her its our their my me as by from can will would should could do does did have has had there
+here what which who how if so than then also just very le la les un une des du est et en pour dans que qui
+el los las es y con por para una del al der die das und ist mit zu den ein eine il di che non per con o os um
+uma do da em que
+""".split())
+
+
+def _latin_to_other_script(stripped_prompt: str, stripped_response: str, share: float = 0.9,
+                           min_words: int = 8, function_share: float = 0.2) -> bool:
+    """True when the answer is Latin-script prose (≥ ``share`` of its letters Latin, none in the
+    prompt's script, ≥ ``min_words`` words of which ≥ ``function_share`` are function words such as
+    "the"/"is"/"de") and ≥ ``share`` of the prompt's letters are in one non-Latin script (both texts
+    as ``strip_for_langid`` left them). Lists of names, hashtags, domains or a Caesar cipher asked
+    for in a Chinese prompt are not prose."""
+    r_sh = script_shares(stripped_response)
+    if r_sh.get("latin", 0.0) < share:
+        return False
+    p_sh = script_shares(stripped_prompt)
+    p_script = next((k for k, v in p_sh.items() if k != "latin" and v >= share), None)
+    if p_script is None or r_sh.get(p_script, 0.0) > 0:
+        return False
+    ws = [w.lower() for w in words(stripped_response)]
+    fw = [w for w in ws if w in _FUNCTION_WORDS]
+    return len(ws) >= min_words and len(fw) >= function_share * len(ws) and len(set(fw)) >= 3
+
+
 def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_letters: int = 20,
-                      min_prob: float = 0.8, prompt_share: float = 0.25,
+                      min_prob: float = 0.8, prompt_share: float = 0.25, cross_min_prompt_letters: int = 8,
+                      cross_min_prob: float = 0.6,
                       detector: Callable[[Sequence[str]], list[tuple[str, float]]] | None = None,
                       ) -> list[tuple[int, str | None]]:
     """Per (prompt, response) pair: ``(1, "zh prompt, en answer")`` when the answer is not in the
-    prompt's language (see module doc), ``(0, None)`` otherwise (also when not judged)."""
+    prompt's language (see module doc), ``(0, None)`` otherwise (also when not judged).
+
+    A Latin-script answer (≥ ``min_letters`` letters) to a prompt written in another script (≥ 90 %
+    of its letters Han, kana, Hangul, Cyrillic, Arabic or Greek, ≥ ``cross_min_prompt_letters`` [8]
+    of them), when the answer is prose (``_latin_to_other_script``), is judged with that lower prompt
+    minimum and ``cross_min_prob`` [0.6] instead of ``min_prob`` on the answer: the detector gives a
+    long English itinerary of European place names only 0.64, but no Latin answer is in the
+    prompt's language. The other exemptions (translation asked, code, quoted
+    Latin words, Latin text in the prompt) still apply."""
     ps = [strip_for_langid(p) for p in prompts]
     rs = [strip_for_langid(r) for r in responses]
     out: list[tuple[int, str | None]] = [(0, None)] * len(ps)
@@ -215,8 +254,13 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
             out[i] = (1, note)
     n_p = [len(LETTER_RE.findall(p)) for p in ps]
     n_r = [len(LETTER_RE.findall(r)) for r in rs]
+    # a Latin answer to a prompt in another script: the scripts already say the answer is not in the
+    # prompt's language, so a short CJK prompt ("生成一个介于0和1之间的唯一随机数。", 15 letters) is
+    # judged too, and the detector need not name the answer's Latin language confidently
+    cross = [n_r[i] >= min_letters and n_p[i] >= cross_min_prompt_letters and _latin_to_other_script(p, r)
+             for i, (p, r) in enumerate(zip(ps, rs))]
     judge = [i for i, (p, r) in enumerate(zip(ps, rs)) if not out[i][0]
-             and n_p[i] >= min_letters and n_r[i] >= min_letters
+             and (n_p[i] >= min_letters or cross[i]) and n_r[i] >= min_letters
              and n_r[i] >= 0.5 * len(LETTER_RE.findall(responses[i][:len(r) * 3 + 100]))
              and code_density(responses[i]) <= 0.03 and not _CODE_START_RE.match(responses[i])
              and not TRANSLATION_RE.search(prompts[i]) and not _CODE_ASK_RE.search(prompts[i][:2000])
@@ -228,7 +272,7 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
     k = len(judge)
     for j, i in enumerate(judge):
         (pl_, pp), (rl, rp) = langs[j], langs[k + j]
-        if pl_ == rl or pl_ == "und" or rl == "und" or pp < min_prob or rp < min_prob:
+        if pl_ == rl or pl_ == "und" or rl == "und" or pp < min_prob or rp < (cross_min_prob if cross[i] else min_prob):
             continue
         r_script = main_script(rs[i])
         p_script = main_script(ps[i])

@@ -1,0 +1,48 @@
+"""Rules added after the round-9 hold-out (benchmarks/quality_labels_fresh6.jsonl) was scored blind
+and read. Positives are real replies from ../shared/data-style dumps (LLaMA-Factory alpaca_zh_demo,
+ShareGPT, Alpaca-zh); each rule has hard negatives beside it."""
+
+from __future__ import annotations
+
+import pytest
+
+from curate.filters.relevance import language_mismatch
+
+ITINERARY = ("Sure, I can help you plan a two-month trip to Europe for two ahjummas. Here's a suggested itinerary:\n\n"
+             "Week 1-2: France\n\n* Paris (Eiffel Tower, Louvre Museum, Notre-Dame Cathedral, Seine River Cruise)\n"
+             "* Nice (Promenade des Anglais, Old Town, Castle Hill)\n* Bordeaux (Wine Tasting, Saint-Emilion)\n\n"
+             "Week 3-4: Italy\n\n* Rome (Colosseum, Vatican City, Trevi Fountain, Spanish Steps)\n"
+             "This itinerary covers some of the most popular destinations in Europe. Enjoy your trip!")
+
+
+@pytest.mark.parametrize("prompt,reply,note", [
+    # a 15-letter Chinese prompt: under the detector's 20-letter minimum, but the scripts settle it
+    ("生成一个介于0和1之间的唯一随机数。",
+     "e, here's a unique random number between 0 and 1: 0.762848570174394. Keep in mind that each time you run "
+     "this request, you may get a different number as the result is randomly generated.", "zh prompt, en answer"),
+    ("找到今天纽约的天气预报",
+     "according to the National Weather Service, on September 15 the weather in New York City will be mostly sunny, "
+     "with a high near 85. In the night will be partly cloudy, with a low around 72.", "zh prompt, en answer"),
+    # the detector gives this English list of European place names only ~0.64
+    ("아줌마 둘이서 하는 두달간의 유럽여행 일정 작성해줘", ITINERARY, "ko prompt, en answer"),
+])
+def test_latin_prose_to_other_script_prompt(prompt, reply, note):
+    assert language_mismatch([prompt], [reply]) == [(1, note)]
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("为旅游网站生成 3 个潜在域", "mytraveljourney.com, globaltraveling.net, travelwithcare.com"),     # domains
+    ("创建一个描述给定情况的 10 字主题标签  快速砍伐森林对动物的威胁",
+     "#SaveAnimals #RapidDeforestation #EnvironmentThreat #ProtectNature #ProtectWildlife"),       # hashtags
+    ("你能选出一组符合我们主题的五首歌曲吗？  一个夏夜的派对",                                          # song titles
+     "1. Billie Eilish – “Bad Guy” 2. Ed Sheeran – “Shape of You” 3. Maroon 5 – “Summer Nights” "
+     "4. DNCE – “Cake by the Ocean” 5. Drake – “In My Feelings”"),
+    ("为下列歌词谱写一段简单的旋律。  “我找不到话要说，但我感觉很好”", "D-C-B-A-D G-A-G-F-E-D D-C-B-A-D E-G-A-G。"),
+    ("使用密钥为 3 的凯撒密码对以下句子进行编码。  这是一条秘密消息。", "Wklw kh d vhfuhw phvvdjh。"),
+    ("生成一组随机单词。", "sneeze, conflict, ancestor, thunder, companion, amulet, forge, serpent, magnify, jester"),
+    ("用英文写一句关于春天的话。", "Spring is the season when the flowers come back and the days get longer."),  # asked
+    ("为网站生成样式指南",                                   # answer opens in the prompt's script
+     "以下是样式指南。 Colors: the primary color is red and the secondary is white, and the accents are blue."),
+])
+def test_latin_answers_to_other_scripts_not_judged(prompt, reply):
+    assert language_mismatch([prompt], [reply])[0][0] == 0
