@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from curate.filters.relevance import language_mismatch
+from curate.filters.truncation import no_terminal_punct
 
 ITINERARY = ("Sure, I can help you plan a two-month trip to Europe for two ahjummas. Here's a suggested itinerary:\n\n"
              "Week 1-2: France\n\n* Paris (Eiffel Tower, Louvre Museum, Notre-Dame Cathedral, Seine River Cruise)\n"
@@ -46,3 +47,33 @@ def test_latin_prose_to_other_script_prompt(prompt, reply, note):
 ])
 def test_latin_answers_to_other_scripts_not_judged(prompt, reply):
     assert language_mismatch([prompt], [reply])[0][0] == 0
+
+
+@pytest.mark.parametrize("reply", [
+    # hh-rlhf, 188 characters: under the 200-character floor for open endings until round 9
+    "Wow, that’s really offensive. Let’s think about what you want here. Are you saying that you want them to go "
+    "back to some other place, like a different country? Are you saying you want them",
+    "The United Kingdom was the first country to approve a coronavirus vaccine, with the Pfizer-BioNTech vaccine "
+    "being rolled out in December 20",
+    "I am not a crook, I have no desire to rob a store. You will need to find someone with a bad moral compass "
+    "and a lot of dispos",
+])
+def test_short_english_turn_left_open(reply):
+    assert no_terminal_punct(reply) is not None
+
+
+@pytest.mark.parametrize("reply", [
+    "“Believe in yourself. You are braver than you think, more talented than you know, and capable of more than "
+    "you imagine.”\n― Roy T. Bennett, The Light in the Heart",                                        # attribution
+    "\"Success is not final; failure is not fatal: It is the courage to continue that counts.\" -Winston Churchill",
+    "To Kill a Mockingbird, The Catcher in the Rye, 1984, Animal Farm, Pride and Prejudice, The Hunger Games, "
+    "Of Mice and Men, Lord of the Flies",                                                             # comma list
+    "Question: Who were the opposing commanders at the Battle of Waterloo in 1815?\nAnswer: Napoleon Bonaparte "
+    "and the Duke of Wellington, along with Field Marshal Blücher",                                   # field
+    "Lo mas sano es desayunar un jugo de frutas natural sin preservantes, tambien podrias variar entre el té y el "
+    "mate, dejando al cafe como ultima opcion saludable",                                             # not English
+    "糖尿病人伤口不容易愈合，建议查一下空腹血糖，必要时做糖化血红蛋白检查，然后再做治疗，注意避免辛辣食物和性生活，平时多注意休息",  # zh forum
+    "The capital of France is Paris",                                                                  # under 100
+])
+def test_short_turns_not_judged_open(reply):
+    assert no_terminal_punct(reply) is None

@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import re
 
-from curate.filters.text import CJK_RE, ENUM_SEP_RE, HASHTAG_END_RE, LIST_LINE_RE, code_density, words
+from curate.filters.text import CJK_RE, ENUM_SEP_RE, HASHTAG_END_RE, LETTER_RE, LIST_LINE_RE, code_density, words
 
 TRUNCATION_REASONS = ("code_cut", "announced_missing", "list_cut", "no_terminal_punct", "length_limit")
 DEFAULT_LIMITS = (256, 512, 1024, 2048, 4096)
@@ -400,7 +400,32 @@ _INLINE_SIGN_OFF_RE = re.compile(rf"(?i)\b(?:{_CLOSING})\s*,\s*[^\n]{{1,60}}$")
 _FIELD_RE = re.compile(r"^[^:：]{1,40}[:：]\s*\S")
 
 
-def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200) -> str | None:
+#: an attribution after a quotation ("…counts." -Winston Churchill, ― Roy T. Bennett, The Light in the Heart)
+_ATTRIBUTION_RE = re.compile(r"(?:^\s*|[\"”’'.!?]\s*)[-–—―~]\s*[A-Z][^\n]{0,80}$|[\"”’'.!?]\s*\(\s*[A-Z][^\n]{0,80}$")
+_LATIN_WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+")
+_EN_FUNCTION_WORDS = frozenset("the a an and to of you is are was that it in for with your i my be".split())
+
+
+def _open_latin_sentence(text: str, last: str) -> bool:
+    """A short English turn (``short_min_chars`` .. ``min_chars``) whose last line is a sentence
+    left open: its last sentence has ≥ 4 words, is not a comma list of names ("Breaking Bad, Arrow,
+    NCIS": 3+ commas between segments of ≤ 4 words), not a quotation's attribution and not a
+    ``label: value`` field ("Answer: Napoleon and Wellington", "My address is: 11 Holger Way"). Short
+    Chinese turns are not judged: forum answers (medical Q&A, oasst zh) often end without 。."""
+    letters = LETTER_RE.findall(text)
+    if not letters or sum(1 for c in letters if c.isascii()) < 0.9 * len(letters):
+        return False
+    if len(_EN_FUNCTION_WORDS.intersection(w.lower() for w in _LATIN_WORD_RE.findall(text))) < 3:
+        return False  # English only: a Spanish or Basque forum answer without a final period is not cut
+    sentence = re.split(r"(?<=[.!?])\s+", last.strip())[-1]
+    segments = [seg for seg in sentence.split(",")]
+    if len(segments) >= 4 and sum(len(_LATIN_WORD_RE.findall(seg)) <= 4 for seg in segments) >= 0.75 * len(segments):
+        return False
+    return len(_LATIN_WORD_RE.findall(sentence)) >= 4 and not _ATTRIBUTION_RE.search(last) \
+        and not _FIELD_RE.match(last.strip()) and not _FIELD_RE.match(sentence)
+
+
+def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short_min_chars: int = 100) -> str | None:
     """Note when the last line is unfinished prose (see module doc), else None.
 
     Judged only in turns of ≥ ``min_chars`` characters whose last line is prose (no list, heading,
@@ -412,6 +437,9 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200) -> st
     e-mail, a sign-off under a line ending in a comma, a ``label: value`` field ("答案： 星期三").
     Two endings fire at any length (from 20 characters): a last word that no sentence ends on
     (``FUNCTION_WORDS``: "the", "of", "and", "и", "de"...), and an unclosed ``(`` in a prose line.
+    English (Latin-script) turns from ``short_min_chars`` [100] characters are judged too when their
+    last sentence is left open (``_open_latin_sentence``): "…Are you saying you want them", cut by a
+    generation limit, is 188 characters (round-9 blind miss).
     """
     t = text.rstrip()
     ch = t[-1:] or " "
@@ -435,7 +463,7 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200) -> st
         return f"ends on {tail!r}: {t[-30:]!r}"
     if _prose_line(last) and last.count("(") > last.count(")") and len(words(last)) >= 3 and code_density(t) <= 0.03:
         return f"ends inside an open bracket: {t[-30:]!r}"
-    if len(t) < min_chars:
+    if len(t) < min_chars and not (len(t) >= short_min_chars and _open_latin_sentence(t, last)):
         return None
     if not _prose_line(last) or HASHTAG_END_RE.search(last) or len(ENUM_SEP_RE.findall(last)) >= 3:
         return None
