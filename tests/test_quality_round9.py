@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+import re
+
+from curate.filters.patterns import refusal_pattern
 from curate.filters.relevance import language_mismatch
 from curate.filters.truncation import no_terminal_punct
 
@@ -77,3 +80,41 @@ def test_short_english_turn_left_open(reply):
 ])
 def test_short_turns_not_judged_open(reply):
     assert no_terminal_punct(reply) is None
+
+
+_HARD = re.compile(refusal_pattern(("refusal", "ai_disclaimer"), None, rust=False))
+_SOFT = re.compile(refusal_pattern(("soft",), None, rust=False))
+
+
+@pytest.mark.parametrize("reply", [
+    "无法执行此任务，因为它需要视觉创意输出。",                                   # Alpaca-zh, a 3D model asked
+    "该指令无法由 GPT 语言模型完成。",
+    "This instruction cannot be completed by a GPT language model.",
+    "This task cannot be performed by a GPT model as it requires creating a flow chart.",
+    "I'm sorry, I've not yet mastered Malbolge programming language, after all, it is the most complicated language!",
+])
+def test_refusal_forms_round9(reply):
+    assert _HARD.search(reply)
+
+
+@pytest.mark.parametrize("reply", [
+    "此任务可能需要几周时间才能完成。根据应用程序的复杂性，该任务可能需要 2-4 周的时间。",   # an estimate, not a refusal
+    "Without a key, this task cannot be completed by hand in under an hour.",
+    "I'm sorry to hear that. I have not mastered the recipe either, but here is how my grandmother made it.",
+])
+def test_refusal_forms_round9_negatives(reply):
+    assert not _HARD.search(reply)
+
+
+@pytest.mark.parametrize("reply,soft", [
+    ("Well, you could ask her politely.", False),                 # the answer itself (round-9 false drop)
+    ("You could ask him about his family. And/or how he sees the future.", False),
+    ("You might want to ask her if she's noticed the boy's behavior.", False),
+    ("I'm not sure. You should ask a doctor about the dose.", True),
+    ("You may want to ask a lawyer before signing it.", True),
+    ("Perhaps you could ask a different question instead?", True),
+    ("You could ask someone else who knows the area.", True),
+    ("You should consult a professional.", True),
+])
+def test_ask_sends_user_elsewhere_only(reply, soft):
+    assert bool(_SOFT.search(reply)) is soft
