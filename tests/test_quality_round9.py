@@ -8,6 +8,7 @@ import pytest
 
 import re
 
+from curate.filters.nonanswer import request_form
 from curate.filters.patterns import refusal_pattern
 from curate.filters.relevance import language_mismatch
 from curate.filters.truncation import no_terminal_punct
@@ -118,3 +119,32 @@ def test_refusal_forms_round9_negatives(reply):
 ])
 def test_ask_sends_user_elsewhere_only(reply, soft):
     assert bool(_SOFT.search(reply)) is soft
+
+
+def test_request_form():
+    assert request_form("Write me an essay about climate change.")
+    assert request_form("Summarise your answer into bullet points and outline the pros and cons.")
+    assert request_form("Can you tell me a joke?")
+    assert not request_form("Writing an essay takes three steps: plan, draft, revise.")
+    assert not request_form("You can write me at the address below.")
+
+
+def test_user_voice_request_threshold():
+    """A request to an assistant in the assistant slot (oasst branches, round 5/6 misses) is dropped from
+    P(user) 0.9; the same probability without the request form is not enough."""
+    import polars as pl
+
+    from curate.stage import Context
+    from curate.stages.quality import Quality
+
+    rows = [("That's interesting. How did they manage to connect with the audience so quickly?",
+             "Write me an essay about climate change."),
+            ("Can you provide a concise report defining the music of Daniel Hay?",
+             "Summarise your answer into bullet points and outline the pros and cons of gene editing.")]
+    df = pl.DataFrame({"id": ["a", "b"], "messages": [[{"role": "user", "content": u}, {"role": "assistant", "content": a}]
+                                                      for u, a in rows]})
+    res = Quality(Quality.Params(drop=["non_answer"])).run(df, Context(seed=13))
+    assert res.rejected.height == 2
+    assert all("user_voice" in d for d in res.rejected["drop_detail"].to_list())
+    off = Quality(Quality.Params(drop=["non_answer"], non_answer_user_voice_request=None)).run(df, Context(seed=13))
+    assert off.rejected.height == 0

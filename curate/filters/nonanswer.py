@@ -195,6 +195,23 @@ VOICE_TASK_RE = re.compile(
     r"|pregunta|di[aá]logo|frase|traduc|question|phrase|frage|satz")
 
 
+#: a turn that opens as a request to an assistant: an imperative with "me/us" ("Write me…", "give us…"),
+#: "can/could/would you…", or a task verb on "your answer / a / the…" ("Summarise your answer into bullet points")
+_REQUEST_RE = re.compile(
+    r"(?i)^\s*(?:please[,\s]+)?(?:(?:write|give|tell|show|send|make|draw|teach|find|get|explain to|recommend|suggest"
+    r"|list|generate|create|compose|summari[sz]e|describe|translate)\s+(?:me|us)\b|(?:can|could|would|will) you\b"
+    r"|(?:write|summari[sz]e|rewrite|explain|describe|list|create|generate|compose|translate|outline)\s+"
+    r"(?:a|an|the|your|some|this|that|my|it)\b)")
+
+
+def request_form(reply: str) -> bool:
+    """True when ``reply`` opens as a request addressed to an assistant ("Write me an essay about climate
+    change.", "Can you…", "Summarise your answer into bullet points…"): in the assistant slot, with
+    nothing shared with the prompt, such a turn is a user turn (the quality stage scores it with the
+    user-voice model at a lower threshold, ``non_answer_user_voice_request``). English only."""
+    return bool(_REQUEST_RE.search(reply))
+
+
 def voice_candidate(reply: str, prompt: str, max_words: int = 30, min_words: int = 4) -> bool:
     """True when ``reply`` may be a user turn in the assistant slot and is worth scoring with the
     user-voice model (``curate.filters.voice``): ``min_words`` to ``max_words`` words (CJK

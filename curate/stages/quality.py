@@ -119,7 +119,9 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     ``non_answer_max_question_words`` [30] and ``non_answer_max_tiny_words`` [2]. Also Alpaca's
     ``<nooutput>`` markers (``no_output``), and a short reply sharing no content with the prompt
     that reads as a *user* turn ("how can a gain muscle though exercise? detail what exercises to
-    do"): P(user) ≥ ``non_answer_user_voice`` [0.97] under the shipped user-voice model
+    do"): P(user) ≥ ``non_answer_user_voice`` [0.97] under the shipped user-voice model, or ≥
+    ``non_answer_user_voice_request`` [0.9] when it opens as a request to an assistant ("Write me an
+    essay about climate change.": 0.95; ``curate.filters.nonanswer.request_form``)
     (``curate.filters.voice``: hashed character n-grams, logistic regression trained on the user
     and assistant turns of 37 dumps; ROC-AUC 0.92 on sources it never saw, 2.6 % of short
     assistant turns ≥ 0.9; weak on Russian). Row-local; the detail names the kind (``filler``,
@@ -301,6 +303,10 @@ class Quality(FilterStage):
             0.97, ge=0, le=1, description="a single answer of at most non_answer_max_question_words words, sharing no "
                                          "content with the prompt, that the shipped user-voice model scores at least "
                                          "this P(user) is a user turn in the assistant slot (None: off)")
+        non_answer_user_voice_request: float | None = Field(
+            0.9, ge=0, le=1, description="the same from this P(user) when the answer opens as a request to an "
+                                         "assistant ('Write me…', 'Summarise your answer…', 'Can you…'; "
+                                         "nonanswer.request_form) (None: off)")
         # off_topic
         relevance_model: str = Field("all-MiniLM-L6-v2", description="sentence-transformers model (curate.embed)")
         relevance_max_seq_length: int = Field(128, ge=8, description="word pieces embedded per text")
@@ -696,7 +702,7 @@ class Quality(FilterStage):
         """``non_answer`` notes plus ``user_voice`` for short single answers that share nothing with
         the prompt and that the user-voice model (``curate.filters.voice``) reads as a user turn with
         probability ≥ ``non_answer_user_voice``."""
-        from curate.filters.nonanswer import voice_candidate
+        from curate.filters.nonanswer import request_form, voice_candidate
         from curate.filters.voice import user_voice
 
         cand = [i for i, (note, (a, u, n_a)) in enumerate(zip(notes, firsts))
@@ -705,8 +711,9 @@ class Quality(FilterStage):
             return notes
         prob = user_voice([firsts[i][0] for i in cand])
         out = list(notes)
+        low = self.params.non_answer_user_voice_request
         for i, pr in zip(cand, prob.tolist()):
-            if pr >= self.params.non_answer_user_voice:
+            if pr >= self.params.non_answer_user_voice or (low is not None and pr >= low and request_form(firsts[i][0])):
                 out[i] = f"user_voice: {firsts[i][0].strip()[:40]!r} (P(user)={pr:.2f})"
         return out
 
