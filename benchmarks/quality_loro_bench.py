@@ -1,7 +1,7 @@
 """Leave-one-round-out: lima.yaml's quality rules alone vs the rules plus a learned filter.
 
 The label files are rounds drawn and labelled one after another (``docs/labels.md``): our 729
-(``quality_labels.jsonl``) and the hold-outs of rounds 4-8 (``quality_labels_fresh*.jsonl``).
+(``quality_labels.jsonl``) and the hold-outs of rounds 4-9 (``quality_labels_fresh*.jsonl``).
 For each round, a ``curate.filters.classifier`` model (logistic regression on MiniLM prompt and
 answer vectors reduced to 16 PCA components, their cosine, and the ``quality`` stage's ``stat_*``
 metrics with every rule computed; FineWeb-Edu-style: a small model on top of frozen embeddings)
@@ -34,7 +34,7 @@ import polars as pl  # noqa: E402
 from quality_bench import CACHE_DIR, lima_quality_params, pair_frame, uptime  # noqa: E402
 
 FILES = ["quality_labels", "quality_labels_fresh", "quality_labels_fresh2", "quality_labels_fresh3",
-         "quality_labels_fresh4", "quality_labels_fresh5"]
+         "quality_labels_fresh4", "quality_labels_fresh5", "quality_labels_fresh6"]
 CLASSES = ["refusal", "truncated", "off_topic", "nonsense", "repetitive"]
 
 
@@ -99,7 +99,7 @@ def main() -> None:
     print("| filter | rounds | " + " | ".join(CLASSES) + " | good dropped |")
     print("|---|---|" + "---|" * (len(CLASSES) + 1))
     for name in ("rules", "rules + model"):
-        for part, gs in (("ours + round 4", [0, 1]), ("rounds 5-8", [2, 3, 4, 5])):
+        for part, gs in (("ours + round 4", [0, 1]), (f"rounds 5-{len(FILES) + 2}", list(range(2, len(FILES))))):
             cells = []
             for c in CLASSES + ["good"]:
                 k = sum(counts[(name, g, c)][0] for g in gs)
