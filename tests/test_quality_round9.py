@@ -10,6 +10,7 @@ import re
 
 from curate.filters.nonanswer import request_form
 from curate.filters.patterns import refusal_pattern
+from curate.filters.refusal import asks_back
 from curate.filters.relevance import language_mismatch
 from curate.filters.truncation import no_terminal_punct
 
@@ -148,3 +149,21 @@ def test_user_voice_request_threshold():
     assert all("user_voice" in d for d in res.rejected["drop_detail"].to_list())
     off = Quality(Quality.Params(drop=["non_answer"], non_answer_user_voice_request=None)).run(df, Context(seed=13))
     assert off.rejected.height == 0
+
+
+@pytest.mark.parametrize("reply,prompt,expected", [
+    # interjections before the question back are not content (round-10 blind miss)
+    ("Ooh! That's a tough one.  What sorts of things do you like to think of as “swear words”, exactly?",
+     "What's the worst swear word in the English language?", True),
+    ("What?  Let’s back up a minute.  Do you mean Mr. Noubar Afeyan of Flagship Pioneering?",
+     "I am trying to locate the residential address for Noubar Afeyan, the founder and CEO of Flagship Pioneering.", True),
+    # the user asked leave to go on: a question back is the answer
+    ("OK! That sounds very interesting. What opinion is that?", "Can I share an unpopular opinion with you?", False),
+    # an offer of help, not a question back
+    ("Greetings, young one. The Force is strong with you. How may I be of assistance?", "Hello there Obi One Kenobi", False),
+    # content, then an offer to go on
+    ("Salmon and rice may be a good breakfast option. Would you like a recipe?",
+     "Do you have any recommendations for food or drink that are both healthy and tasty for breakfast?", False),
+])
+def test_asks_back_round10(reply, prompt, expected):
+    assert asks_back(reply, prompt) is expected

@@ -61,7 +61,7 @@ QUESTION_END = ("?", "？")
 
 #: offers of help are greetings, not questions back; prompts that ask for a question want one
 #: an offer of help, not a question back ("How can I help you today?")
-OFFER_RE = re.compile(r"(?i)how (?:can|may|could) i (?:help|assist)|what can i do for you|有什么(?:可以|能)帮|能为您做|чем (?:я )?(?:могу|можу) (?:вам |тебе )?помочь|en qu[eé] puedo ayudar")
+OFFER_RE = re.compile(r"(?i)how (?:can|may|could) i (?:help|assist|be of (?:any )?(?:help|assistance|service))|what can i do for you|有什么(?:可以|能)帮|能为您做|чем (?:я )?(?:могу|можу) (?:вам |тебе )?помочь|en qu[eé] puedo ayudar")
 _ASK_FOR_QUESTION_RE = re.compile(
     r"(?i)\bask me\b|\bquestions?\b|\bquiz\b|问题|提问|问我|疑问|问句|反问|вопрос|pregunta"
     # generation and rewriting tasks: a question can be the requested output
@@ -78,12 +78,17 @@ _QUESTION_TASK_RE = re.compile(r"(?i)\bask\b|\bquestions?\b|\bquiz|\binterview|\
                                r"|问题|提问|问我|疑问|采访|面试|问卷|вопрос|интервью|опрос|pregunta|entrevista|question|frage")
 
 
+#: the user asks leave to go on ("Can I share an unpopular opinion with you?", "May I ask you something?"):
+#: a question back ("What opinion is that?") is the answer
+_PERMISSION_RE = re.compile(r"(?i)^\W*(?:hey|hi|so|ok(?:ay)?)?[,\s]*(?:can|may|could) i (?:ask|share|tell|show|talk|say|run|get your)\b"
+                            r"|^\W*(?:我可以|我能)(?:问|跟你说|告诉你|和你分享)")
 #: a closing offer to go on: "Would you like a recipe?", "Do you want more examples?", "需要我…吗？"
 _OFFER_Q_RE = re.compile(r"(?i)^\W*(?:would you like|do you want|shall i|should i|want me to|need (?:me|more)|需要我|要不要我|你想要|хотите)")
 
 
 def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
-    """True when ``text`` is at most two sentences, ≤ ``max_words`` words, and ends with a question
+    """True when ``text`` is at most two sentences (not counting interjections of ≤ 5 words before
+    the last), ≤ ``max_words`` words, and ends with a question
     that is not an offer of help ("How can I help you today?") and answers a prompt that did not
     ask for a question or set a generation/rewriting task, where a question can be the output
     ("Ask me a question", "把这句话改成疑问句", "Rewrite this politely"); or when ``text`` is a
@@ -95,7 +100,13 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     if not prose or OFFER_RE.search(prose):
         return False
     sents = sentences(prose)
-    if prose.endswith(QUESTION_END) and len(words(prose)) <= max_words and len(sents) <= 2:
+    # interjections before the question do not make it an answer ("Ooh! That's a tough one. What sorts
+    # of things do you like to think of as swear words, exactly?"): sentences of ≤ 5 words are not counted
+    body = [x for x in sents[:-1] if len(words(x)) > 5] + sents[-1:]
+    if prose.endswith(QUESTION_END) and len(words(prose)) <= max_words and len(body) <= 2:
+        if _PERMISSION_RE.match(prompt):
+            return False  # "Can I share an unpopular opinion with you?" → "Sure. What opinion is that?"
+        sents = body
         if len(sents) == 2 and not sents[0].rstrip().endswith(QUESTION_END) and len(words(sents[0])) > 5 \
                 and _OFFER_Q_RE.match(sents[1]):
             return False  # an answer, then an offer ("Salmon and rice may be a good breakfast. Would you like a recipe?")
