@@ -279,7 +279,7 @@ TRANSFORM_RE = re.compile(
 WRITES_IN_VOICE_RE = re.compile(
     r"(?i)\b(?:write|generate|compose|draft|create|come up with|give me)\b[^.?!\n]{0,60}\b(?:excuse|apology|apologi[sz]ing|"
     r"letter|e-?mail|message|note|memo|reply|response|text|speech|script|dialogue|conversation|story|complaint|review)"
-    r"|(?:写|生成|撰写|起草|编写)[^。？！\n]{0,20}(?:借口|道歉|信|邮件|消息|短信|回复|回信|便条|演讲|剧本|对话|故事|投诉|评论)")
+    r"|(?:写|生成|撰写|起草|编写|构建|创建|创作|模拟|设计)[^。？！\n]{0,20}(?:借口|道歉|信(?![息心任号用])|邮件|消息|短信|回复|回信|便条|演讲|剧本|对话|故事|投诉|评论)")
 
 
 def transforms_own_text(prompt: str, match: str, answer: str | None = None) -> bool:
@@ -340,16 +340,31 @@ def permits_refusal(prompt: str, match: str, ai_disclaimer: bool = False) -> boo
     return ai_disclaimer and bool(ABOUT_ASSISTANT_RE.search(head[-1000:]))
 
 
+#: a dialogue line: a speaker label then the line ("朋友：对不起，我不能。", "B: Sorry, I can't.", "**Anna:** …")
+_SPEAKER_LINE_RE = re.compile(r"^\s*[*_]{0,2}[^\s:：*][^:：\n]{0,19}[*_]{0,2}\s*[:：]")
+
+
+def in_requested_dialogue(prompt: str, match: str, answer: str) -> bool:
+    """True when the prompt asks for a text in voices (``WRITES_IN_VOICE_RE``: a dialogue, letter,
+    script…) and the refusal phrase ``match`` sits on a speaker-labelled line of ``answer`` ("构建一个
+    对话…朋友是否定的回应" → "朋友：对不起，我不能。"): a character declines, not the assistant."""
+    if not WRITES_IN_VOICE_RE.search(prompt[:1000]):
+        return False
+    return any(match in line and _SPEAKER_LINE_RE.match(line) for line in answer.splitlines())
+
+
 def excused(prompt: str, match: str, answer: str, ai_disclaimer: bool = False) -> bool:
     """True when a refusal phrase ``match`` in ``answer`` is not a refusal: the answer transforms a
-    text the prompt carries (``transforms_own_text``) or the prompt permits the phrase
-    (``permits_refusal``). The one test every refusal kind (hard, structural decline, soft) applies."""
-    return transforms_own_text(prompt, match, answer) or permits_refusal(prompt, match, ai_disclaimer)
+    text the prompt carries (``transforms_own_text``), the prompt permits the phrase
+    (``permits_refusal``), or a character says it in a dialogue the prompt asked for
+    (``in_requested_dialogue``). The one test every refusal kind (hard, structural decline, soft) applies."""
+    return (transforms_own_text(prompt, match, answer) or permits_refusal(prompt, match, ai_disclaimer)
+            or in_requested_dialogue(prompt, match, answer))
 
 
 #: the prompt casts the answerer as an AI or language model character ("play an AI", "从一个语言模型的角度")
 _AI_ROLE_RE = re.compile(
-    r"(?i)\b(?:as an?|play(?:ing)?|pretend(?:ing)? to be|you are (?:an?|the)|perspective of an?|point of view of an?)\s+(?:[\w-]+\s+){0,3}?(?:AI|language model|chatbot)\b"
+    r"(?i)\b(?:as an?|play(?:ing)?|pretend(?:ing)? to be|you are (?:an?|the)|perspective of an?|point of view of an?)\s+(?:[\w-]+\s+){0,3}?(?:AI|A\.I\.|language model|chatbot|artificial intelligence|robot|android)\b"
     r"|(?:扮演|作为|从|假设你是)[^。\n]{0,20}(?:语言模型|人工智能|AI)|(?:в роли|от лица)[^.\n]{0,20}(?:ИИ|языков)")
 
 

@@ -90,6 +90,8 @@ _STUB_BODY_RE = re.compile(r"\n[ \t]*//[ \t]*(?:\.\.\.|…)[ \t]*\n[ \t]*\}")
 _HTML_OPEN_RE = re.compile(r"(?i)<!doctype html|<html[\s>]")
 #: display math opened and never closed at the end: "... as:\n\n$$p(x_1"
 _OPEN_DISPLAY_MATH_RE = re.compile(r"\$\$[^$]*\Z")
+#: PHP, where ``$$name`` is a variable variable, not display math
+_PHP_RE = re.compile(r"<\?php|\$[A-Za-z_]\w*\s*=\s*[^;\n$]{0,80};")
 
 
 def code_cut(text: str) -> str | None:
@@ -99,7 +101,7 @@ def code_cut(text: str) -> str | None:
     m = PLACEHOLDER_BODY_RE.search(text)
     if m:
         return f"code body left as a placeholder: {m.group(0).strip()[:40]!r}"
-    if text.count("$$") % 2 == 1 and _OPEN_DISPLAY_MATH_RE.search(text.rstrip()):
+    if text.count("$$") % 2 == 1 and _OPEN_DISPLAY_MATH_RE.search(text.rstrip()) and not _PHP_RE.search(text):
         return "unclosed $$ math block"
     if len(_STUB_BODY_RE.findall(text)) >= 2:
         return "function bodies left as '// ...' stubs"
