@@ -211,3 +211,22 @@ def test_php_variable_variables_are_not_display_math():
     assert code_cut(php) is None
     latex = "We have $L = 2$ and $n = 3$, so the joint distribution is:\n\n$$p(x_1"
     assert code_cut(latex) == "unclosed $$ math block"
+
+
+def test_short_chinese_math_answer_not_repetitive():
+    """A Chinese word-problem answer names its objects again and again (round-10 false drop); under
+    150 characters a mostly-CJK turn gets no Gopher repetition metrics."""
+    import polars as pl
+
+    from curate.stage import Context
+    from curate.stages.quality import Quality
+
+    a = ("珍珍有小熊玩具比小明多几个，可以用珍珍的小熊玩具数减去小明的小熊玩具数求出差值。\n珍珍的小熊玩具数是三个，小明的小熊"
+         "玩具数是一个，用珍珍的小熊玩具数减去小明的小熊玩具数，即3-1=2，因此珍珍比小明多两个小熊玩具。\n答案：珍珍比小明多两个小熊玩具。")
+    df = pl.DataFrame({"id": ["a"], "messages": [[{"role": "user", "content": "珍珍有三个小熊玩具，小明只有一个。珍珍比小明多几个？"},
+                                                   {"role": "assistant", "content": a}]]})
+    assert Quality(Quality.Params(drop=["repetition"])).run(df, Context(seed=13)).rejected.height == 0
+    loop = "我很好。" * 60   # a real loop is long enough to be judged
+    df2 = pl.DataFrame({"id": ["b"], "messages": [[{"role": "user", "content": "你好吗？"},
+                                                    {"role": "assistant", "content": loop}]]})
+    assert Quality(Quality.Params(drop=["repetition"])).run(df2, Context(seed=13)).rejected.height == 1

@@ -92,7 +92,9 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     or digit are not counted as duplicates (see ``curate.filters.text.repetition_metrics``), nor are
     lines under ``repetition_min_line_words`` [4] words or list items under
     ``repetition_min_item_words`` [8] (ingredients, questionnaire options, chord lines). URLs are
-    removed first; mostly-CJK turns need twice the minimum (a CJK character is one word); songs and
+    removed first; mostly-CJK turns need three times the minimum (a CJK character is one word; at
+    twice, 28 good Chinese answers on the all-data scan were dropped, math word problems naming
+    their objects and product names, and no repetitive label row needs it); songs and
     poems (``repetition_exempt_verse`` [True]: the prompt asks for verse or the answer has
     "Chorus:"/"副歌：" labels) get no repetition metrics. On the tune half of
     ``benchmarks/quality_labels.jsonl`` these cut good rows dropped as repetition from 11 to 3.
@@ -548,7 +550,7 @@ class Quality(FilterStage):
                     items[i] = dup_item_frac(t)  # short enumerations too: no 50-word minimum
                 ws = words(t)
                 # a CJK character is one word: Gopher's 50-word minimum is ~2 characters per word
-                min_w = p.repetition_min_words * (2 if len(CJK_RE.findall(t)) * 2 > len(ws) else 1)
+                min_w = p.repetition_min_words * (3 if len(CJK_RE.findall(t)) * 2 > len(ws) else 1)
                 if len(ws) < min_w:
                     continue
                 if "repetition" in on and not (p.repetition_exempt_verse and is_verse(t, prompt_of[i])):
