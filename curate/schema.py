@@ -146,6 +146,11 @@ def first_user_turn() -> pl.Expr:
     return _contents("user").list.first()
 
 
+def first_assistant_turn() -> pl.Expr:
+    """Content of the first ``assistant`` turn (null if none): the answer to ``first_user_turn``."""
+    return _contents("assistant").list.first()
+
+
 def user_text(sep: str = "\n") -> pl.Expr:
     """All ``user`` turns joined with ``sep``."""
     return _contents("user").list.join(sep)
@@ -169,6 +174,7 @@ def conversation_text(sep: str = "\n") -> pl.Expr:
 VIEWS = {
     "conversation": conversation_text,
     "first_user_turn": first_user_turn,
+    "first_assistant_turn": first_assistant_turn,
     "user_turns": user_text,
     "assistant_turns": assistant_text,
 }
@@ -176,5 +182,5 @@ VIEWS = {
 
 def view_expr(view: str) -> pl.Expr:
     """The text expression for a named view: ``conversation``, ``first_user_turn``,
-    ``user_turns`` or ``assistant_turns``. Raises ``KeyError`` for another name."""
+    ``first_assistant_turn``, ``user_turns`` or ``assistant_turns``. Raises ``KeyError`` for another name."""
     return VIEWS[view]()

@@ -312,3 +312,100 @@ def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
 
     obj = joblib.load(Path(path))
     return obj["model"], obj["meta"]
+
+
+# ---------------------------------------------------------------- a fitted logistic model as plain arrays
+
+#: the learned quality filter that ships with curatrain (``benchmarks/train_quality_model.py`` writes it)
+BUILTIN_MODEL = Path(__file__).resolve().parent / "models" / "quality_lr.npz"
+
+
+@dataclass
+class LinearQualityModel:
+    """A fitted ``make_model("logistic", n_embedding=…)`` pipeline as numpy arrays: no pickle, no
+    scikit-learn at load time, the same P(good) to float precision.
+
+    Feature rows are ``[embedding block (pair_features: prompt vector, response vector, cosine),
+    stat block (``stat_columns`` in that order)]``. The embedding block is centred and projected
+    on ``components`` (PCA), then standardised (``emb_mean``/``emb_scale``); missing stats take
+    ``stat_fill`` (the training medians) and are standardised (``stat_mean``/``stat_scale``);
+    P(good) = sigmoid(z · ``coef`` + ``intercept``). ``meta`` names the embedding model, backend and
+    ``max_seq_length`` the vectors must come from, the stat columns, the default ``threshold`` and
+    where the model came from (label files, rows, measured figures).
+    """
+
+    pca_mean: np.ndarray
+    components: np.ndarray
+    emb_mean: np.ndarray
+    emb_scale: np.ndarray
+    stat_fill: np.ndarray
+    stat_mean: np.ndarray
+    stat_scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stat_columns(self) -> list[str]:
+        return list(self.meta.get("stat_columns", []))
+
+    @classmethod
+    def from_sklearn(cls, model: Any, meta: dict[str, Any]) -> LinearQualityModel:
+        """Arrays of a fitted ``make_model("logistic", n_embedding=d, components=k)`` (k set, d > 0).
+        Raises ``ValueError`` for another pipeline shape."""
+        try:
+            blocks, clf = model.steps[0][1], model.steps[-1][1]
+            emb = blocks.named_transformers_["embedding"]
+            pca, emb_sc = emb.steps[0][1], emb.steps[-1][1]
+            metrics = blocks.named_transformers_["metrics"]
+            imp, stat_sc = metrics.steps[0][1], metrics.steps[-1][1]
+        except (AttributeError, KeyError, IndexError) as exc:
+            raise ValueError(f"not a logistic make_model pipeline with an embedding PCA block: {exc}") from None
+        if not hasattr(pca, "components_") or not hasattr(clf, "coef_"):
+            raise ValueError("the embedding block has no PCA step or the classifier is not linear")
+        return cls(pca_mean=pca.mean_.astype(np.float64), components=pca.components_.astype(np.float64),
+                   emb_mean=emb_sc.mean_.astype(np.float64), emb_scale=emb_sc.scale_.astype(np.float64),
+                   stat_fill=imp.statistics_.astype(np.float64), stat_mean=stat_sc.mean_.astype(np.float64),
+                   stat_scale=stat_sc.scale_.astype(np.float64), coef=clf.coef_[0].astype(np.float64),
+                   intercept=float(clf.intercept_[0]), meta=dict(meta))
+
+    def p_good(self, embedding_block: np.ndarray, stats: np.ndarray) -> np.ndarray:
+        """P(good) per row, shape ``(n,)``. ``embedding_block``: ``(n, 2d + 1)`` from ``pair_features``;
+        ``stats``: ``(n, len(stat_columns))`` with NaN where a metric is missing. Raises
+        ``ValueError`` when a block's width does not match the model."""
+        E = np.asarray(embedding_block, dtype=np.float64)
+        S = np.array(stats, dtype=np.float64, copy=True).reshape(len(E), -1)
+        if E.shape[1] != self.pca_mean.shape[0] or S.shape[1] != self.stat_fill.shape[0]:
+            raise ValueError(f"feature widths {E.shape[1]} + {S.shape[1]} do not match the model's "
+                             f"{self.pca_mean.shape[0]} + {self.stat_fill.shape[0]}")
+        z_e = ((E - self.pca_mean) @ self.components.T - self.emb_mean) / self.emb_scale
+        miss = np.isnan(S)
+        S[miss] = np.broadcast_to(self.stat_fill, S.shape)[miss]
+        z_s = (S - self.stat_mean) / self.stat_scale
+        logit = np.hstack([z_e, z_s]) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-logit))
+
+    def save(self, path: str | Path) -> Path:
+        """Write the arrays and ``meta`` (as JSON) to an ``.npz`` file."""
+        path = Path(path)
+        np.savez_compressed(path, pca_mean=self.pca_mean, components=self.components, emb_mean=self.emb_mean,
+                            emb_scale=self.emb_scale, stat_fill=self.stat_fill, stat_mean=self.stat_mean,
+                            stat_scale=self.stat_scale, coef=self.coef, intercept=np.array([self.intercept]),
+                            meta=np.array(json.dumps(self.meta, ensure_ascii=False)))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> LinearQualityModel:
+        """Read a file written by ``save`` ("builtin": ``BUILTIN_MODEL``). Raises ``FileNotFoundError``
+        for a missing file and ``ValueError`` for an ``.npz`` without the arrays."""
+        path = BUILTIN_MODEL if str(path) == "builtin" else Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"quality model not found: {path}")
+        with np.load(path, allow_pickle=False) as z:
+            try:
+                return cls(pca_mean=z["pca_mean"], components=z["components"], emb_mean=z["emb_mean"],
+                           emb_scale=z["emb_scale"], stat_fill=z["stat_fill"], stat_mean=z["stat_mean"],
+                           stat_scale=z["stat_scale"], coef=z["coef"], intercept=float(z["intercept"][0]),
+                           meta=json.loads(str(z["meta"])))
+            except KeyError as exc:
+                raise ValueError(f"{path}: not a curatrain quality model (missing {exc})") from None

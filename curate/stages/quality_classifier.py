@@ -42,12 +42,27 @@ fold, seeded from the pipeline ``seed``; positive class = bad. Logged at fit tim
 0.62, recall 0.74 of bad rows at 0.13 of good rows dropped (the quality rules alone: recall 0.51
 at 0.06). With ``max_seq_length: 256`` an earlier run gave 0.88 (different stat_* code then).
 
-Errors (one line): a labels file that does not exist (at validate time), cannot be parsed (the file
-and line), or leaves fewer than ``max(min_per_class, cv_folds)`` good or bad labels usable.
+Pretrained (``pretrained: builtin`` or a path): no labels and no fit; the rows are scored with a
+fitted ``curate.filters.classifier.LinearQualityModel`` (plain arrays in an ``.npz``). ``builtin``
+is ``curate/filters/models/quality_lr.npz``, fit by ``benchmarks/train_quality_model.py`` on our
+2,705 hand-labelled pairs (9 rounds, ``docs/labels.md``): MiniLM ``onnx-int8`` vectors of the first
+user turn at 128 word pieces (the cache lima.yaml's semantic_dedup fills) and of the first answer
+at 64 (half the cost; blind figures equal to 128's), their cosine, PCA 16, and the 32
+``stat_*`` columns of lima.yaml's ``quality`` entry (missing ones take the training medians, with a
+warning); its threshold (P(good) < 0.296) drops 1 % of the labelled good rows that lima's rules
+keep. Measured blind (fit on the rounds before, scored on rounds 9-11, on top of lima's rules;
+``benchmarks/results/quality_classifier.md``): off-topic 7 → 10 of 25, nonsense 5 → 6 of 10,
+refusal 61 → 62 of 76, good rows dropped 10 → 14 of 630. Where it pays: on a selected candidate
+pool (lima.yaml runs it after ``diversity_select``), where a good row lost costs little.
+
+Errors (one line): neither or both of ``labels`` and ``pretrained``; a labels file or model that
+does not exist (at validate time), cannot be parsed (the file and line), or leaves fewer than
+``max(min_per_class, cv_folds)`` good or bad labels usable.
 
 Example (YAML)::
 
     - {stage: quality_classifier, labels: labels/quality.jsonl, threshold: 0.5}
+    - {stage: quality_classifier, pretrained: builtin}
 """
 
 from __future__ import annotations
@@ -59,9 +74,10 @@ from typing import Literal
 
 import numpy as np
 import polars as pl
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from curate.filters.classifier import LabelError, cross_validate, make_model, pair_features, read_labels, save_model
+from curate.filters.classifier import (BUILTIN_MODEL, LabelError, LinearQualityModel, cross_validate, make_model,
+                                       pair_features, read_labels, save_model)
 from curate.registry import register
 from curate.schema import view_expr
 from curate.stage import Context, Stage, StageParams, StageResult, split_by_rules
@@ -84,7 +100,13 @@ class QualityClassifier(Stage):
     uses_seed = True  # cross-validation folds and the model's random state
 
     class Params(StageParams):
-        labels: str = Field(..., min_length=1, description="label file (.jsonl or .csv, docs/labels.md)")
+        labels: str | None = Field(None, min_length=1, description="label file (.jsonl or .csv, docs/labels.md)")
+        pretrained: str | None = Field(
+            None, min_length=1, description="score with a fitted model instead of labels: 'builtin' (the shipped "
+                                            "curate/filters/models/quality_lr.npz) or a .npz written by "
+                                            "benchmarks/train_quality_model.py; its threshold is the default")
+        backend: str = Field("torch", description="embedding backend with labels (curate.embed: torch, onnx, "
+                                                  "onnx-int8, static); a pretrained model names its own")
         model: Literal["logistic", "gradient_boosting"] = Field("logistic", description="classifier kind")
         threshold: float | None = Field(0.5, ge=0.0, le=1.0,
                                         description="drop rows with P(good) below this; null: score only")
@@ -109,13 +131,43 @@ class QualityClassifier(Stage):
                 raise ValueError(f"features listed twice: {v}")
             return v
 
+        @field_validator("backend")
+        @classmethod
+        def _backend(cls, v: str) -> str:
+            from curate.embed import check_backend
+
+            return check_backend(v)
+
+        @model_validator(mode="after")
+        def _one_source(self):
+            if (self.labels is None) == (self.pretrained is None):
+                raise ValueError("give exactly one of labels (fit on your labels) and pretrained "
+                                 "('builtin' or a .npz model)")
+            return self
+
+        def model_path(self) -> Path | None:
+            """The pretrained model file, or None with labels."""
+            if self.pretrained is None:
+                return None
+            return BUILTIN_MODEL if self.pretrained == "builtin" else Path(self.pretrained)
+
         def missing_files(self) -> list[str]:
-            if Path(self.labels).is_file():
+            path = Path(self.labels) if self.labels is not None else self.model_path()
+            if path.is_file():
                 return []
-            return [f"labels: file not found: {self.labels} (relative to {Path.cwd()})"]
+            what = "labels" if self.labels is not None else "pretrained"
+            return [f"{what}: file not found: {path} (relative to {Path.cwd()})"]
 
         def check_inputs(self) -> list[str]:
-            """Parse the label file, so a bad line is reported before any work."""
+            """Parse the label file or load the model, so a bad line or file is reported before any work."""
+            if self.pretrained is not None:
+                if not self.model_path().is_file():
+                    return []
+                try:
+                    LinearQualityModel.load(self.model_path())
+                except (ValueError, OSError) as exc:
+                    return [f"pretrained: {exc}"]
+                return []
             if not Path(self.labels).is_file():
                 return []
             try:
@@ -125,12 +177,15 @@ class QualityClassifier(Stage):
             return []
 
     def fingerprint(self) -> str:
-        """The labels file's SHA-256: editing the labels refits."""
-        path = Path(self.params.labels)
+        """The SHA-256 of the labels file (editing the labels refits) or of the pretrained model."""
+        p = self.params
+        path = Path(p.labels) if p.labels is not None else p.model_path()
         return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
 
     def run(self, df: pl.DataFrame, ctx: Context) -> StageResult:
         p = self.params
+        if p.pretrained is not None:
+            return self._run_pretrained(df, ctx)
         try:
             labels = read_labels(p.labels)
         except FileNotFoundError as exc:
@@ -209,6 +264,47 @@ class QualityClassifier(Stage):
         result.artifacts = {"model": str(model_path), "cv": str(cv_path)}
         return result
 
+    def _run_pretrained(self, df: pl.DataFrame, ctx: Context) -> StageResult:
+        """Score every row with a fitted ``LinearQualityModel`` (no labels, no fit) and drop below the
+        threshold (the model's own unless ``threshold`` is set in the YAML)."""
+        from curate.embed import default_cache_dir, embed_texts
+
+        p = self.params
+        lin = LinearQualityModel.load(p.model_path())
+        meta = lin.meta
+        threshold = p.threshold if "threshold" in p.model_fields_set else meta.get("threshold", 0.5)
+        cols = lin.stat_columns
+        present = [c for c in cols if c in df.columns]
+        n = df.height
+        if n:
+            # the pairs it was fit on: first user turn → first answer; prompts at the truncation lima.yaml's
+            # semantic_dedup caches them with, answers at the model's own (shorter: half the cost)
+            prompts = df.select(view_expr("first_user_turn").fill_null("").alias("t"))["t"].to_list()
+            answers = df.select(view_expr("first_assistant_turn").fill_null("").alias("t"))["t"].to_list()
+            cache = p.cache_dir or default_cache_dir(ctx)
+            P = embed_texts(prompts, meta["model"], batch_size=p.batch_size, max_seq_length=meta["max_seq_length"],
+                            backend=meta["backend"], cache_dir=cache)
+            R = embed_texts(answers, meta["model"], batch_size=p.batch_size, backend=meta["backend"], cache_dir=cache,
+                            max_seq_length=meta.get("answer_max_seq_length", meta["max_seq_length"]))
+            S = np.full((n, len(cols)), np.nan)
+            for j, c in enumerate(cols):
+                if c in present:
+                    S[:, j] = df[c].cast(pl.Float64).to_numpy()
+            score = lin.p_good(pair_features(P, R), S)
+        else:
+            score = np.zeros(0)
+        scored = df.with_columns(pl.Series(SCORE, score, dtype=pl.Float64))
+        rules = [] if threshold is None else [(
+            pl.col(SCORE) < threshold, "quality_classifier",
+            pl.format(SCORE + "={} < {}", pl.col(SCORE).round(3), pl.lit(round(threshold, 4))))]
+        result = split_by_rules(self, scored, rules)
+        result.counters.update(stat_columns=len(present), stat_columns_missing=len(cols) - len(present))
+        if len(present) < len(cols):
+            ctx.log.warning("quality_classifier: %d of the model's %d stat_* columns are not in the frame (run the "
+                            "quality stage with lima.yaml's drop list before it); they take the training medians",
+                            len(cols) - len(present), len(cols))
+        return result
+
     def _features(self, df: pl.DataFrame, stats: list[str], frame_prompt: list[str], frame_resp: list[str],
                   rows: list[int | None], texts: list[tuple[str, str]], ctx: Context) -> tuple[np.ndarray, np.ndarray]:
         """Feature matrices ``(frame rows, labelled rows)``: embedding block then stat block."""
@@ -222,7 +318,7 @@ class QualityClassifier(Stage):
             ext = [k for k, i in enumerate(rows) if i is None]
             all_texts = frame_prompt + frame_resp + [texts[k][0] for k in ext] + [texts[k][1] for k in ext]
             emb = embed_texts(all_texts, p.embed_model, batch_size=p.batch_size, max_seq_length=p.max_seq_length,
-                              cache_dir=p.cache_dir or default_cache_dir(ctx))
+                              backend=p.backend, cache_dir=p.cache_dir or default_cache_dir(ctx))
             feats_frame = pair_features(emb[:n], emb[n:2 * n])
             feats_ext = pair_features(emb[2 * n:2 * n + len(ext)], emb[2 * n + len(ext):])
             lab = np.zeros((m, feats_frame.shape[1] if n else feats_ext.shape[1]), dtype=np.float32)

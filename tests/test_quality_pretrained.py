@@ -1,0 +1,106 @@
+"""The shipped learned quality filter: ``LinearQualityModel`` (a fitted logistic pipeline as numpy
+arrays) and ``quality_classifier`` with ``pretrained: builtin``, on the 40 real labelled pairs of
+tests/fixtures/quality_labels_small.jsonl (copied from benchmarks/quality_labels.jsonl, so the
+builtin model saw them: the end-to-end check is in-sample)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from pydantic import ValidationError
+
+from curate.filters.classifier import BUILTIN_MODEL, LinearQualityModel, make_model
+from curate.schema import make_frame
+from curate.stage import Context
+from curate.stages.quality import Quality
+from curate.stages.quality_classifier import QualityClassifier
+
+FIX = Path(__file__).parent / "fixtures" / "quality_labels_small.jsonl"
+
+
+def fixture_frame() -> tuple[pl.DataFrame, dict[str, str]]:
+    rows = [json.loads(line) for line in FIX.read_text(encoding="utf-8").splitlines()]
+    df = make_frame([{"id": r["id"], "source": r["source"],
+                      "messages": [{"role": "user", "content": r["prompt"]},
+                                   {"role": "assistant", "content": r["response"]}]} for r in rows])
+    return df, {r["id"]: r["label"] for r in rows}
+
+
+def test_numpy_model_equals_scikit_learn(tmp_path):
+    rng = np.random.default_rng(0)
+    E = rng.normal(size=(120, 9))
+    S = rng.normal(size=(120, 4))
+    S[rng.random(S.shape) < 0.1] = np.nan
+    y = (E[:, 0] + np.nan_to_num(S[:, 1]) + rng.normal(scale=0.5, size=120) > 0).astype(int)
+    X = np.hstack([E, S])
+    sk = make_model("logistic", seed=1, n_embedding=9, components=3).fit(X, y)
+    lin = LinearQualityModel.from_sklearn(sk, {"stat_columns": ["a", "b", "c", "d"], "threshold": 0.4})
+    assert np.allclose(lin.p_good(E, S), sk.predict_proba(X)[:, 1], atol=1e-12)
+    back = LinearQualityModel.load(lin.save(tmp_path / "m.npz"))
+    assert np.allclose(back.p_good(E, S), sk.predict_proba(X)[:, 1], atol=1e-12)
+    assert back.meta == lin.meta and back.stat_columns == ["a", "b", "c", "d"]
+    with pytest.raises(ValueError, match="do not match"):
+        back.p_good(E[:, :8], S)
+    with pytest.raises(ValueError, match="not a logistic make_model pipeline"):
+        LinearQualityModel.from_sklearn(make_model("logistic"), {})
+
+
+def test_builtin_model_describes_itself():
+    m = LinearQualityModel.load("builtin")
+    assert m.meta["backend"] == "onnx-int8" and m.meta["max_seq_length"] == 128
+    assert 0.0 < m.meta["threshold"] < 0.5 and m.components.shape == (16, 769)
+    assert len(m.stat_columns) == m.stat_fill.shape[0] and "stat_refusal_turns" in m.stat_columns
+    assert m.meta["trained_on"]["rows"] > 2000
+
+
+def test_params_need_exactly_one_source(tmp_path):
+    with pytest.raises(ValidationError, match="exactly one of labels"):
+        QualityClassifier.Params()
+    with pytest.raises(ValidationError, match="exactly one of labels"):
+        QualityClassifier.Params(labels=str(FIX), pretrained="builtin")
+    with pytest.raises(ValidationError, match="unknown embedding backend"):
+        QualityClassifier.Params(labels=str(FIX), backend="tensorrt")
+    assert QualityClassifier.Params(pretrained="builtin").model_path() == BUILTIN_MODEL
+    assert QualityClassifier.Params(pretrained="builtin").missing_files() == []
+    nope = tmp_path / "nope.npz"
+    assert QualityClassifier.Params(pretrained=str(nope)).missing_files() == [
+        f"pretrained: file not found: {nope} (relative to {Path.cwd()})"]
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, x=np.zeros(2))
+    msgs = QualityClassifier.Params(pretrained=str(bad)).check_inputs()
+    assert len(msgs) == 1 and msgs[0].startswith("pretrained: ") and "not a curatrain quality model" in msgs[0]
+
+
+def test_builtin_scores_real_pairs(tmp_path, caplog):
+    """After lima.yaml's quality stats, the builtin model ranks the 40 labelled pairs: bad pairs
+    score lower than good ones (ROC-AUC ≥ 0.8, in-sample), the model's threshold is the default, a
+    threshold in the YAML replaces it, and a frame without the stat columns is scored with a warning."""
+    import yaml
+
+    df, labels = fixture_frame()
+    spec = yaml.safe_load((Path(__file__).parents[1] / "pipelines" / "lima.yaml").read_text())
+    qp = {k: v for k, v in next(s for s in spec["stages"] if s.get("stage") == "quality").items() if k != "stage"}
+    ctx = Context(seed=13, cache_dir=tmp_path / "cache")
+    stats = Quality(Quality.Params(**qp)).compute_stats(df, ctx)
+    stage = QualityClassifier(QualityClassifier.Params(pretrained="builtin"))
+    res = stage.run(stats, ctx)
+    score = dict(zip(res.kept["id"].to_list() + res.rejected["id"].to_list(),
+                     res.kept["stat_quality_clf"].to_list() + res.rejected["stat_quality_clf"].to_list()))
+    good = [score[i] for i, lab in labels.items() if lab == "good"]
+    bad = [score[i] for i, lab in labels.items() if lab != "good"]
+    auc = np.mean([g > b for g in good for b in bad])
+    assert auc >= 0.8, auc
+    thr = LinearQualityModel.load("builtin").meta["threshold"]
+    assert set(res.rejected["id"]) == {i for i, s in score.items() if s < thr}
+    assert res.counters["stat_columns_missing"] == 0
+    none = QualityClassifier(QualityClassifier.Params(pretrained="builtin", threshold=0.0)).run(stats, ctx)
+    assert none.rejected.height == 0
+    with caplog.at_level(logging.WARNING):
+        bare = stage.run(df, ctx)
+    assert bare.counters["stat_columns_missing"] == len(LinearQualityModel.load("builtin").stat_columns)
+    assert "take the training medians" in caplog.text
