@@ -51,8 +51,8 @@ at 64 (half the cost; blind figures equal to 128's), their cosine, PCA 16, and t
 ``stat_*`` columns of lima.yaml's ``quality`` entry (missing ones take the training medians, with a
 warning); its threshold (P(good) < 0.296) drops 1 % of the labelled good rows that lima's rules
 keep. Measured blind (fit on the rounds before, scored on rounds 9-11, on top of lima's rules;
-``benchmarks/results/quality_classifier.md``): off-topic 7 → 10 of 25, nonsense 5 → 6 of 10,
-refusal 61 → 62 of 76, good rows dropped 10 → 14 of 630. Where it pays: on a selected candidate
+``benchmarks/results/quality_classifier.md``): off-topic 7 → 11 of 25, nonsense 5 → 6 of 10,
+refusal 61 → 62 of 76, good rows dropped 10 → 13 of 630. Where it pays: on a selected candidate
 pool (lima.yaml runs it after ``diversity_select``), where a good row lost costs little.
 
 Errors (one line): neither or both of ``labels`` and ``pretrained``; a labels file or model that
