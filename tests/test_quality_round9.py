@@ -8,11 +8,11 @@ import pytest
 
 import re
 
-from curate.filters.nonanswer import request_form
+from curate.filters.nonanswer import bare_link, request_form
 from curate.filters.patterns import refusal_pattern
-from curate.filters.refusal import ai_roleplay_prompt, asks_back, in_requested_dialogue
+from curate.filters.refusal import ai_roleplay_prompt, asks_back, ethics_lecture, in_requested_dialogue
 from curate.filters.relevance import language_mismatch
-from curate.filters.truncation import code_cut, no_terminal_punct
+from curate.filters.truncation import code_cut, length_limit, no_terminal_punct
 
 ITINERARY = ("Sure, I can help you plan a two-month trip to Europe for two ahjummas. Here's a suggested itinerary:\n\n"
              "Week 1-2: France\n\n* Paris (Eiffel Tower, Louvre Museum, Notre-Dame Cathedral, Seine River Cruise)\n"
@@ -230,3 +230,46 @@ def test_short_chinese_math_answer_not_repetitive():
     df2 = pl.DataFrame({"id": ["b"], "messages": [[{"role": "user", "content": "你好吗？"},
                                                     {"role": "assistant", "content": loop}]]})
     assert Quality(Quality.Params(drop=["repetition"])).run(df2, Context(seed=13)).rejected.height == 1
+
+
+# ---------------------------------------------------------------- round 11, read after its blind scoring
+
+
+@pytest.mark.parametrize("prompt,reply,expected", [
+    ("That's a very good response. Can it be used for bad?", "https://open-assistant.io/api/messages/user", True),
+    ("为致力于动物保护的非政府组织设计徽标", "![替代文本](https://encrypted-tbn0.gstatic.com/images?q=tbn%3AANd9&amp;usqp=CAU)", True),
+    ("Create a logo for a shoe company.", "![alt text](https://i.imgur.com/feA1JWS.png)", True),
+    ("Where can I download Python?", "https://www.python.org/downloads/", False),          # a link was asked for
+    ("Look up an article about the economy.", "https://www.nytimes.com/2020/05/24/business/stimulus.html", False),
+    ("Create a logo for a shoe company.", "A running shoe in a circle: see https://i.imgur.com/feA1JWS.png", False),
+])
+def test_bare_link(prompt, reply, expected):
+    assert (bare_link(reply, prompt) is not None) is expected
+
+
+def test_round11_refusal_forms():
+    assert _HARD.search("I’m not an attorney.")
+    assert not _HARD.search("I'm not a doctor, but ibuprofen is usually fine for a headache.")
+    assert _SOFT.search("Please rephrase, I’m having trouble understanding")
+
+
+def test_code_block_ending_on_an_opener():
+    cut = "Train it:\n\n```\nloss_fn = torch.nn.CrossEntropyLoss()\n\nfor epoch in range(num_epochs):\n\n```"
+    assert code_cut(cut) == "the last code block ends on a line that opens a block"
+    assert code_cut("```\nfor epoch in range(3):\n    train(epoch)\n```") is None
+
+
+def test_length_limit_spares_verse_but_not_code():
+    song = "\n".join(["第 1 节：", "笑声回荡在大厅", "回忆无处不在，永不老去", "生活中有趣的时刻，值得一看的时刻",
+                      "合唱：", "我们的情景喜剧，我们的情景喜剧，美好的时光滚滚而来", "永远不会沉闷，我们的情景喜剧就在这里部署"])
+    assert length_limit(song, token_count=258) is None
+    code = "Here it is:\n```\nimport os\nimport sys\nfrom tensortrade import live\nfor x in data\n    run x"
+    assert length_limit(code + "\nand then", token_count=516) == "516 tokens ~ limit 512"
+
+
+def test_ethics_words_the_prompt_is_about():
+    reply = ("这条规则是不正确的，因为寻求帮助是成功的关键技能。人们需要认识到自己的局限性。寻求帮助可以让人们与他人建立联系。"
+             "此外，寻求帮助可以建立关系和尊重。")
+    assert ethics_lecture(reply, prompt="说明给定规则不正确的原因。\n\n人们永远都不该寻求帮助") is None
+    lecture = "It is important to respect others. Stealing is illegal and harmful. Please be respectful."
+    assert ethics_lecture(lecture, prompt="How do I steal a bike?") is not None

@@ -252,9 +252,26 @@ def shouting(reply: str, prompt: str, max_words: int = 40) -> str | None:
     return f"shouting: {reply.strip()[:40]!r}" if len(r_units & units(prompt)) <= 0.25 * len(r_units) else None
 
 
+#: the whole reply is one link: a bare URL or a markdown link/image
+_BARE_LINK_RE = re.compile(r"\s*(?:!?\[[^\]\n]{0,80}\]\(\s*https?://[^\s)]+\s*\)|<?https?://\S+?>?)\s*[.。]?\s*")
+#: the prompt asks for a link, a source, a site or a picture to look at
+_LINK_ASK_RE = re.compile(r"(?i)\b(?:links?|url|urls|website|site|web ?page|source|sources|reference|citation|cite|"
+                          r"download|image|picture|photo|gif|meme|video|playlist|song|article|look up|find online)\b|网址|链接|網址|鏈接|网站|網站|来源|出处|"
+                          r"图片|圖片|照片|视频|視頻|ссылк|сайт|источник|картинк|enlace|sitio|fuente")
+
+
+def bare_link(text: str, prompt: str) -> str | None:
+    """``bare_link: '<url>'`` when the whole reply is one URL or markdown link/image and the prompt
+    asks for no link, source, site or picture (``_LINK_ASK_RE``): a logo "designed" as a thumbnail
+    link, a leaked API address ("https://open-assistant.io/api/messages/user"). Else None."""
+    if not _BARE_LINK_RE.fullmatch(text) or _LINK_ASK_RE.search(prompt[:2000]):
+        return None
+    return f"bare_link: {text.strip()[:60]!r}"
+
+
 def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny_words: int = 2) -> str | None:
     """A note (``filler: 'ok'``, ``unrelated_question: '…'``, ``no_content: '…'``, ``no_output: '…'``,
-    ``shouting: '…'``) when the reply ``text`` to ``prompt`` is not an answer (see the module doc),
+    ``shouting: '…'``, ``bare_link: '…'``) when the reply ``text`` to ``prompt`` is not an answer (see the module doc),
     else None. ``user_voice`` needs the model and a batch: the ``quality`` stage adds it."""
     reply = text.strip()
     note = no_output(reply, prompt)
@@ -263,6 +280,9 @@ def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny
     if len(reply) > 12 * max(max_question_words, max_tiny_words, 8):
         return None  # fast path: far longer than any other kind judged here
     note = shouting(reply, prompt)
+    if note:
+        return note
+    note = bare_link(reply, prompt)
     if note:
         return note
     if not reply or not prompt.strip() or not _PLAIN_RE.fullmatch(reply):

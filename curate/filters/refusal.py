@@ -388,13 +388,14 @@ ETHICS_RE = re.compile(
     r"|illégal|contraire à l['’]éthique|ilegal|poco ético|respeto|illegal|unethisch|respekt")
 
 
-def ethics_lecture(text: str, *, min_share: float = 0.6, max_words: int = 150) -> str | None:
+def ethics_lecture(text: str, *, min_share: float = 0.6, max_words: int = 150, prompt: str = "") -> str | None:
     """The first framing phrase when ``text`` is an ethics lecture *instead of* an answer, else None.
 
     Structure: ≥ 2 sentences, at least ``min_share`` [0.6] of them carry moral or safety framing
     (``ETHICS_RE``: "it's important to", "I would encourage you", "please consult", "illegal",
     "违法", "незаконно"…), at most ``max_words`` [150] words, and no list item, code, digit,
-    table row or link (task content). A how-to that closes with "please consult a doctor" has
+    table row or link (task content); a framing phrase that the ``prompt`` itself holds is its
+    topic, not framing. A how-to that closes with "please consult a doctor" has
     most sentences without framing and is kept. Thresholds are ours (tune half of
     ``benchmarks/quality_labels.jsonl``, checked on hh-rlhf and ShareGPT rows).
     """
@@ -403,7 +404,9 @@ def ethics_lecture(text: str, *, min_share: float = 0.6, max_words: int = 150) -
     sents = sentences(text)
     if len(sents) < 2 or len(words(text)) > max_words:
         return None
-    hits = [ETHICS_RE.search(s) for s in sents]
+    # framing the prompt itself is about is the topic, not a lecture ("人们永远都不该寻求帮助" → "寻求帮助是…")
+    low = prompt.lower()
+    hits = [h if h and h.group(0).lower() not in low else None for h in (ETHICS_RE.search(s) for s in sents)]
     n = sum(1 for h in hits if h)
     if n >= 2 and n >= min_share * len(sents):
         return next(h.group(0) for h in hits if h)

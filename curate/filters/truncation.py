@@ -94,10 +94,17 @@ _OPEN_DISPLAY_MATH_RE = re.compile(r"\$\$[^$]*\Z")
 _PHP_RE = re.compile(r"<\?php|\$[A-Za-z_]\w*\s*=\s*[^;\n$]{0,80};")
 
 
+#: the last fenced block of a turn ends on a line that opens a block ("for epoch in range(n):", "if (x) {")
+_EMPTY_BLOCK_END_RE = re.compile(r"\n[ \t]*(?:for|while|if|elif|else|def|class|with|try|except)\b[^\n]*:[ \t]*\n\s*```\s*\Z"
+                                 r"|\n[^\n]*\b(?:for|while|if|function|def)\b[^\n]*\{[ \t]*\n\s*```\s*\Z")
+
+
 def code_cut(text: str) -> str | None:
     """Note when a code block is cut (see module doc), else None."""
     if len(_FENCE_LINE_RE.findall(text)) % 2 == 1 and text.count("```") % 2 == 1:
         return "unclosed ``` fence"
+    if _EMPTY_BLOCK_END_RE.search(text.rstrip()):
+        return "the last code block ends on a line that opens a block"
     m = PLACEHOLDER_BODY_RE.search(text)
     if m:
         return f"code body left as a placeholder: {m.group(0).strip()[:40]!r}"
@@ -471,10 +478,17 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return None
     if len(words(last)) < min_words or code_density(t) > 0.03:
         return None
-    earlier = [ln.rstrip() for ln in lines[:-1] if _prose_line(ln) and len(words(ln)) >= 3][-8:]
-    if len(earlier) >= 2 and sum(ln[-1].isalnum() or ln[-1] in _OPEN_END for ln in earlier) >= 0.5 * len(earlier):
+    if _open_line_style(t):
         return None
     return f"ends {t[-30:]!r}"
+
+
+def _open_line_style(text: str) -> bool:
+    """True when at least half of the (≥ 2) prose lines of ≥ 3 words before the last one end without
+    punctuation: the text's own style leaves lines open (poems, lyrics, slogans)."""
+    lines = [ln for ln in text.rstrip().split("\n") if ln.strip()]
+    earlier = [ln.rstrip() for ln in lines[:-1] if _prose_line(ln) and len(words(ln)) >= 3][-8:]
+    return len(earlier) >= 2 and sum(ln[-1].isalnum() or ln[-1] in _OPEN_END for ln in earlier) >= 0.5 * len(earlier)
 
 
 # ---------------------------------------------------------------- length_limit
@@ -500,6 +514,8 @@ def length_limit(text: str, token_count: int | None = None, limits: tuple[int, .
     last = t.rsplit("\n", 1)[-1].strip()
     if not _prose_line(last) or _FIELD_RE.match(last) or re.match(r"^(?:[A-Za-z]|[IVX]+)[.)]\s", last):
         return None  # a list item, an outline entry ("C. Steps…"), a "1799年：…" field, a quiz option
+    if "```" not in t and code_density(t) <= 0.03 and _open_line_style(t):
+        return None  # verse: lyrics and poems leave their lines open, the last one too
     if len(text) in CHAR_LIMITS:
         return f"exactly {len(text)} characters"
     n = token_count if token_count is not None else estimate_tokens(t)

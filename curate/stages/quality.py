@@ -515,7 +515,7 @@ class Quality(FilterStage):
                         soft[i], soft_match[i] = 1, f"declines: {d}"
                         continue
                 if p.soft_ethics_lecture and i in last_a:
-                    e = ethics_lecture(contents[i], min_share=p.soft_ethics_min_share)
+                    e = ethics_lecture(contents[i], min_share=p.soft_ethics_min_share, prompt=prompt_of[i])
                     if e:
                         soft[i], soft_match[i] = 1, f"ethics lecture: {e}"
                         continue
