@@ -40,7 +40,7 @@ from quality_bench import CACHE_DIR, lima_quality_params, pair_frame, uptime  # 
 #: label files in the order they were drawn (index = round position)
 FILES = ["quality_labels"] + [f"quality_labels_fresh{s}" for s in ("", "2", "3", "4", "5", "6", "7", "8", "9")]
 CLASSES = ["refusal", "truncated", "off_topic", "nonsense", "repetitive", "good"]
-EMBED = {"model": "all-MiniLM-L6-v2", "backend": "onnx-int8", "max_seq_length": 128, "answer_max_seq_length": 64}
+EMBED = {"model": "all-MiniLM-L6-v2", "backend": "onnx-int8", "max_seq_length": 128, "answer_max_seq_length": 32}
 TARGET = 0.01
 
 
@@ -92,7 +92,7 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=BUILTIN_MODEL)
-    ap.add_argument("--answer-max-seq", type=int, default=64, help="word pieces embedded per answer (prompts: 128)")
+    ap.add_argument("--answer-max-seq", type=int, default=32, help="word pieces embedded per answer (prompts: 128)")
     ap.add_argument("--rounds-before", type=int, default=None,
                     help="fit on the label files before this index of FILES, score that file, write nothing")
     a = ap.parse_args()

@@ -47,12 +47,12 @@ fitted ``curate.filters.classifier.LinearQualityModel`` (plain arrays in an ``.n
 is ``curate/filters/models/quality_lr.npz``, fit by ``benchmarks/train_quality_model.py`` on our
 2,963 hand-labelled pairs (10 rounds, ``docs/labels.md``): MiniLM ``onnx-int8`` vectors of the first
 user turn at 128 word pieces (the cache lima.yaml's semantic_dedup fills) and of the first answer
-at 64 (half the cost; blind figures equal to 128's), their cosine, PCA 16, and the 32
+at 32 (a quarter of the cost; blind figures no worse than 64's or 128's), their cosine, PCA 16, and the 32
 ``stat_*`` columns of lima.yaml's ``quality`` entry (missing ones take the training medians, with a
-warning); its threshold (P(good) < 0.280) drops 1 % of the labelled good rows that lima's rules
-keep. Measured blind (fit on the rounds before, scored on rounds 9-11, on top of lima's rules;
-``benchmarks/results/quality_classifier.md``): off-topic 7 → 11 of 25, nonsense 5 → 6 of 10,
-refusal 61 → 62 of 76, good rows dropped 10 → 13 of 630. Where it pays: on a selected candidate
+warning); its threshold (P(good) < 0.274) drops 1 % of the labelled good rows that lima's rules
+keep. Measured blind (each round scored by a model fit only on the rounds before it, on top of
+lima's rules, rounds 9-12; ``benchmarks/results/quality_classifier.md``): off-topic 9 → 15 of 33,
+refusal 82 → 84 of 99, repetitive 0 → 1 of 1, good rows dropped 13 → 16 of 848. Where it pays: on a selected candidate
 pool (lima.yaml runs it after ``diversity_select``), where a good row lost costs little.
 
 Errors (one line): neither or both of ``labels`` and ``pretrained``; a labels file or model that
