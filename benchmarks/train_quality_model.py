@@ -92,12 +92,14 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=BUILTIN_MODEL)
+    ap.add_argument("--backend", default=EMBED["backend"], help="embedding backend of both vectors (curate.embed)")
     ap.add_argument("--answer-max-seq", type=int, default=32, help="word pieces embedded per answer (prompts: 128)")
     ap.add_argument("--rounds-before", type=int, default=None,
                     help="fit on the label files before this index of FILES, score that file, write nothing")
     a = ap.parse_args()
     t0 = time.perf_counter()
     EMBED["answer_max_seq_length"] = a.answer_max_seq
+    EMBED["backend"] = a.backend
     rows = load(FILES)
     E, S, cols, rule = features(rows)
     y = np.array([r["label"] == "good" for r in rows], dtype=int)
