@@ -19,7 +19,6 @@ Run (about 1 min with a warm embedding cache; the first run embeds ~3,900 texts)
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -29,29 +28,18 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import numpy as np  # noqa: E402
-import polars as pl  # noqa: E402
 
 from quality_bench import CACHE_DIR, lima_quality_params, pair_frame, uptime  # noqa: E402
+from train_quality_model import fit, load  # noqa: E402
 
 FILES = ["quality_labels", "quality_labels_fresh", "quality_labels_fresh2", "quality_labels_fresh3",
          "quality_labels_fresh4", "quality_labels_fresh5", "quality_labels_fresh6"]
 CLASSES = ["refusal", "truncated", "off_topic", "nonsense", "repetitive"]
 
 
-def load() -> list[dict]:
-    """Labelled rows of every round (``unsure`` left out), ``g`` = round index, ids made unique."""
-    rows = []
-    for g, f in enumerate(FILES):
-        for line in (ROOT / "benchmarks" / f"{f}.jsonl").read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
-            if r["label"] != "unsure":
-                rows.append(dict(r, g=g, id=f"{g}:{r['id']}"))
-    return rows
-
-
 def main() -> None:
     from curate.embed import embed_texts
-    from curate.filters.classifier import make_model, pair_features
+    from curate.filters.classifier import pair_features
     from curate.stage import Context
     from curate.stages.quality import RULES, Quality
 
@@ -60,7 +48,7 @@ def main() -> None:
     ap.add_argument("--backend", default="torch", help="embedding backend: torch | onnx-int8 | static (curate.embed)")
     ap.add_argument("--target", type=float, default=0.01, help="share of the training rounds' kept good rows the model may drop")
     a = ap.parse_args()
-    rows = load()
+    rows = load(FILES)
     df = pair_frame(rows)
     ctx = Context(seed=13, cache_dir=CACHE_DIR)
     t0 = time.perf_counter()
@@ -82,10 +70,7 @@ def main() -> None:
     counts: dict[tuple, list[int]] = {}
     for g in range(len(FILES)):
         tr, te = G != g, G == g
-        model = make_model("logistic", seed=13, n_embedding=E.shape[1])
-        model.fit(X[tr], y[tr])
-        kept_good = np.sort(model.predict_proba(X[tr & (y == 1) & ~rule])[:, 1])
-        thr = kept_good[int(a.target * len(kept_good))]
+        model, thr = fit(E[tr], S[tr], y[tr], rule[tr], a.target)
         both = rule[te] | (model.predict_proba(X[te])[:, 1] < thr)
         labels = [rows[i]["label"] for i in np.where(te)[0]]
         for name, dr in (("rules", rule[te]), ("rules + model", both)):

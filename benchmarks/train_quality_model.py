@@ -78,13 +78,14 @@ def features(rows: list[dict]) -> tuple[np.ndarray, np.ndarray, list[str], np.nd
     return pair_features(P, R), S, cols, np.array([r["id"] in dropped for r in rows])
 
 
-def fit(E: np.ndarray, S: np.ndarray, y: np.ndarray, rule: np.ndarray):
-    """The fitted pipeline and its threshold (``TARGET`` of the good rows the rules keep fall below it)."""
+def fit(E: np.ndarray, S: np.ndarray, y: np.ndarray, rule: np.ndarray, target: float = TARGET):
+    """The fitted pipeline and its threshold (``target`` of the good rows the rules keep fall below it).
+    ``E`` may have no columns (a stats-only model)."""
     from curate.filters.classifier import make_model
 
     model = make_model("logistic", seed=13, n_embedding=E.shape[1], components=16).fit(np.hstack([E, S]), y)
     kept_good = np.sort(model.predict_proba(np.hstack([E, S])[(y == 1) & ~rule])[:, 1])
-    return model, float(kept_good[int(TARGET * len(kept_good))])
+    return model, float(kept_good[int(target * len(kept_good))])
 
 
 def main() -> None:
