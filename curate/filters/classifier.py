@@ -320,6 +320,11 @@ def load_model(path: str | Path) -> tuple[Any, dict[str, Any]]:
 BUILTIN_MODEL = Path(__file__).resolve().parent / "models" / "quality_lr.npz"
 
 
+def model_file(name: str | Path) -> Path:
+    """The ``.npz`` a pretrained model name points to: ``"builtin"`` is ``BUILTIN_MODEL``, any other a path."""
+    return BUILTIN_MODEL if str(name) == "builtin" else Path(name)
+
+
 @dataclass
 class LinearQualityModel:
     """A fitted ``make_model("logistic", n_embedding=…)`` pipeline as numpy arrays: no pickle, no
@@ -398,7 +403,7 @@ class LinearQualityModel:
     def load(cls, path: str | Path) -> LinearQualityModel:
         """Read a file written by ``save`` ("builtin": ``BUILTIN_MODEL``). Raises ``FileNotFoundError``
         for a missing file and ``ValueError`` for an ``.npz`` without the arrays."""
-        path = BUILTIN_MODEL if str(path) == "builtin" else Path(path)
+        path = model_file(path)
         if not path.is_file():
             raise FileNotFoundError(f"quality model not found: {path}")
         with np.load(path, allow_pickle=False) as z:

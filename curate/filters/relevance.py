@@ -216,12 +216,13 @@ def _latin_to_other_script(stripped_prompt: str, stripped_response: str, share: 
     "the"/"is"/"de") and ≥ ``share`` of the prompt's letters are in one non-Latin script (both texts
     as ``strip_for_langid`` left them). Lists of names, hashtags, domains or a Caesar cipher asked
     for in a Chinese prompt are not prose."""
-    r_sh = script_shares(stripped_response)
-    if r_sh.get("latin", 0.0) < share:
-        return False
+    # the prompt first: most prompts are Latin-script, and then the (longer) answer is never scanned
     p_sh = script_shares(stripped_prompt)
     p_script = next((k for k, v in p_sh.items() if k != "latin" and v >= share), None)
-    if p_script is None or r_sh.get(p_script, 0.0) > 0:
+    if p_script is None:
+        return False
+    r_sh = script_shares(stripped_response)
+    if r_sh.get("latin", 0.0) < share or r_sh.get(p_script, 0.0) > 0:
         return False
     ws = [w.lower() for w in words(stripped_response)]
     fw = [w for w in ws if w in _FUNCTION_WORDS]

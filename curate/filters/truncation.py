@@ -427,7 +427,7 @@ def _open_latin_sentence(text: str, last: str) -> bool:
     if len(_EN_FUNCTION_WORDS.intersection(w.lower() for w in _LATIN_WORD_RE.findall(text))) < 3:
         return False  # English only: a Spanish or Basque forum answer without a final period is not cut
     sentence = re.split(r"(?<=[.!?])\s+", last.strip())[-1]
-    segments = [seg for seg in sentence.split(",")]
+    segments = sentence.split(",")
     if len(segments) >= 4 and sum(len(_LATIN_WORD_RE.findall(seg)) <= 4 for seg in segments) >= 0.75 * len(segments):
         return False
     return len(_LATIN_WORD_RE.findall(sentence)) >= 4 and not _ATTRIBUTION_RE.search(last) \

@@ -549,7 +549,7 @@ class Quality(FilterStage):
                 if "repetition" in on and not (p.repetition_exempt_verse and is_verse(t, prompt_of[i])):
                     items[i] = dup_item_frac(t)  # short enumerations too: no 50-word minimum
                 ws = words(t)
-                # a CJK character is one word: Gopher's 50-word minimum is ~2 characters per word
+                # a CJK character is one word: Gopher's 50-word minimum counts ~3 characters per word here
                 min_w = p.repetition_min_words * (3 if len(CJK_RE.findall(t)) * 2 > len(ws) else 1)
                 if len(ws) < min_w:
                     continue

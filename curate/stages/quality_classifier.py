@@ -76,7 +76,7 @@ import numpy as np
 import polars as pl
 from pydantic import Field, field_validator, model_validator
 
-from curate.filters.classifier import (BUILTIN_MODEL, LabelError, LinearQualityModel, cross_validate, make_model,
+from curate.filters.classifier import (LabelError, LinearQualityModel, cross_validate, make_model, model_file,
                                        pair_features, read_labels, save_model)
 from curate.registry import register
 from curate.schema import view_expr
@@ -147,9 +147,7 @@ class QualityClassifier(Stage):
 
         def model_path(self) -> Path | None:
             """The pretrained model file, or None with labels."""
-            if self.pretrained is None:
-                return None
-            return BUILTIN_MODEL if self.pretrained == "builtin" else Path(self.pretrained)
+            return None if self.pretrained is None else model_file(self.pretrained)
 
         def missing_files(self) -> list[str]:
             path = Path(self.labels) if self.labels is not None else self.model_path()
@@ -251,11 +249,7 @@ class QualityClassifier(Stage):
         cv_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
         score = model.predict_proba(X_frame)[:, 1] if df.height else np.zeros(0)
-        scored = df.with_columns(pl.Series(SCORE, score, dtype=pl.Float64))
-        rules = [] if p.threshold is None else [(
-            pl.col(SCORE) < p.threshold, "quality_classifier",
-            pl.format(SCORE + "={} < {}", pl.col(SCORE).round(3), pl.lit(p.threshold)))]
-        result = split_by_rules(self, scored, rules)
+        result = self._split(df, score, p.threshold, p.threshold)
         result.counters.update(
             labels_used=len(y), labels_good=n_good, labels_bad=n_bad, labels_unmatched=unmatched,
             labels_unsure=labels.unsure, labels_from_text=sum(i is None for i in rows), stat_columns=len(stats),
@@ -263,6 +257,15 @@ class QualityClassifier(Stage):
             cv_good_dropped=round(report.good_dropped, 4), cv_roc_auc=round(report.roc_auc, 4))
         result.artifacts = {"model": str(model_path), "cv": str(cv_path)}
         return result
+
+    def _split(self, df: pl.DataFrame, score: np.ndarray, threshold: float | None, shown: float | None) -> StageResult:
+        """``df`` with ``stat_quality_clf`` = ``score``, split at ``threshold`` (None: all kept);
+        ``drop_detail`` shows the threshold as ``shown``."""
+        scored = df.with_columns(pl.Series(SCORE, score, dtype=pl.Float64))
+        rules = [] if threshold is None else [(
+            pl.col(SCORE) < threshold, "quality_classifier",
+            pl.format(SCORE + "={} < {}", pl.col(SCORE).round(3), pl.lit(shown)))]
+        return split_by_rules(self, scored, rules)
 
     def _run_pretrained(self, df: pl.DataFrame, ctx: Context) -> StageResult:
         """Score every row with a fitted ``LinearQualityModel`` (no labels, no fit) and drop below the
@@ -278,7 +281,7 @@ class QualityClassifier(Stage):
         n = df.height
         if n:
             # the pairs it was fit on: first user turn → first answer; prompts at the truncation lima.yaml's
-            # semantic_dedup caches them with, answers at the model's own (shorter: half the cost)
+            # semantic_dedup caches them with, answers at the model's own (shorter: cheaper)
             prompts = df.select(view_expr("first_user_turn").fill_null("").alias("t"))["t"].to_list()
             answers = df.select(view_expr("first_assistant_turn").fill_null("").alias("t"))["t"].to_list()
             cache = p.cache_dir or default_cache_dir(ctx)
@@ -293,11 +296,7 @@ class QualityClassifier(Stage):
             score = lin.p_good(pair_features(P, R), S)
         else:
             score = np.zeros(0)
-        scored = df.with_columns(pl.Series(SCORE, score, dtype=pl.Float64))
-        rules = [] if threshold is None else [(
-            pl.col(SCORE) < threshold, "quality_classifier",
-            pl.format(SCORE + "={} < {}", pl.col(SCORE).round(3), pl.lit(round(threshold, 4))))]
-        result = split_by_rules(self, scored, rules)
+        result = self._split(df, score, threshold, None if threshold is None else round(threshold, 4))
         result.counters.update(stat_columns=len(present), stat_columns_missing=len(cols) - len(present))
         if len(present) < len(cols):
             ctx.log.warning("quality_classifier: %d of the model's %d stat_* columns are not in the frame (run the "
