@@ -487,22 +487,24 @@ SEED9 = 19
 FRESH5 = ROOT / "benchmarks" / "quality_labels_fresh5.jsonl"
 # Rounds 10-13: blind hold-outs of the same session, each drawn once the one before had been read
 # (round 13 once round 12 had been scored: the last check of the shipped learned filter).
-SEED10, SEED11, SEED12, SEED13 = 20, 21, 22, 23
+# Round 14: drawn at the start of the next session, to score the model refit on rounds 1-13 blind.
+SEED10, SEED11, SEED12, SEED13, SEED14 = 20, 21, 22, 23, 24
 FRESH6 = ROOT / "benchmarks" / "quality_labels_fresh6.jsonl"
 FRESH7 = ROOT / "benchmarks" / "quality_labels_fresh7.jsonl"
 FRESH8 = ROOT / "benchmarks" / "quality_labels_fresh8.jsonl"
 FRESH9 = ROOT / "benchmarks" / "quality_labels_fresh9.jsonl"
+FRESH10 = ROOT / "benchmarks" / "quality_labels_fresh10.jsonl"
+# the label file of round 4, 5, ... in order: round N excludes the ids and answers of rounds 1-3 and 4..N-1
+FRESH_FILES = [FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9, FRESH10]
+ROUND_SEEDS = {5: SEED5, 6: SEED6, 7: SEED7, 8: SEED8, 9: SEED9, 10: SEED10, 11: SEED11, 12: SEED12, 13: SEED13,
+               14: SEED14}
 
 
 def round4(pool: list[dict], out_path: str, round_no: int = 4) -> None:
     """Draw round 4 (or 5/6: ``SEED5``/``SEED6``, ``LANG_QUOTA5``, earlier rounds excluded too) from ``pool``
     (``pairs()``) and write it to ``out_path``."""
     global LANG_QUOTA4
-    files = [LABELS] + ([FRESH] if round_no >= 5 else []) + ([FRESH2] if round_no >= 6 else []) \
-        + ([FRESH3] if round_no >= 7 else []) + ([FRESH4] if round_no >= 8 else []) \
-        + ([FRESH5] if round_no >= 9 else []) + ([FRESH6] if round_no >= 10 else []) \
-        + ([FRESH7] if round_no >= 11 else []) + ([FRESH8] if round_no >= 12 else []) \
-        + ([FRESH9] if round_no >= 13 else [])
+    files = [LABELS] + FRESH_FILES[:max(0, round_no - 4)]
     labelled = [json.loads(line) for f in files for line in open(f, encoding="utf-8") if line.strip()]
     ids = {r["id"] for r in labelled}
     texts = {r["response"].strip() for r in labelled}
@@ -516,7 +518,7 @@ def round4(pool: list[dict], out_path: str, round_no: int = 4) -> None:
             pool4.append(dict(r, flags=f + flags(r["id"], r["prompt"], r["response"], r["lang"]), extra=True))
     if round_no >= 5:
         LANG_QUOTA4 = LANG_QUOTA5
-        seed = {5: SEED5, 6: SEED6, 7: SEED7, 8: SEED8, 9: SEED9, 10: SEED10, 11: SEED11, 12: SEED12, 13: SEED13}[round_no]
+        seed = ROUND_SEEDS[round_no]
         rows = [dict(r, draw=f"r{round_no}_" + r["draw"][3:]) for r in draw4(pool4, ids, texts, seed=seed)]
     else:
         rows = draw4(pool4, ids, texts)
@@ -532,13 +534,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="/tmp/quality_sample.jsonl")
     ap.add_argument("--seed", type=int, default=SEED)
-    ap.add_argument("--round", type=int, choices=(3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13), default=3,
-                    help="3: rounds 1-3 (the labelled sample); 4: the fresh hold-out alone; 5-13: the later ones")
+    ap.add_argument("--round", type=int, choices=(3, 4, *ROUND_SEEDS), default=3,
+                    help="3: rounds 1-3 (the labelled sample); 4: the fresh hold-out alone; 5-14: the later ones")
     ap.add_argument("--reader-commit", default=READER_COMMIT, help="curate/ of this commit reads the data (HEAD: working tree)")
     a = ap.parse_args()
     use_reader(a.reader_commit)
     pool = pairs()
-    if a.round in (4, 5, 6, 7, 8, 9, 10, 11, 12, 13):
+    if a.round in (4, *ROUND_SEEDS):
         round4(pool, a.out, a.round)
         return
     print(f"pool: {len(pool)} pairs; flags: {Counter(f for r in pool for f in r['flags'])}", file=sys.stderr)
