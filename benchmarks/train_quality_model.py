@@ -2,13 +2,22 @@
 
 Data: every hand-labelled round (``benchmarks/quality_labels.jsonl`` and the blind hold-outs
 ``quality_labels_fresh*.jsonl``, ``docs/labels.md``), ``unsure`` rows left out. Features, as the
-``quality_classifier`` stage builds them in a pipeline: MiniLM (all-MiniLM-L6-v2, ``onnx-int8``
-X
-and of the answer, their cosine, reduced to 16 PCA components; and the ``stat_*`` metrics of
-lima.yaml's ``quality`` entry. Model: ``curate.filters.classifier.make_model("logistic")`` (L2,
-balanced classes), the FineWeb-Edu recipe (Penedo et al. 2024: a linear head on frozen
-embeddings). Threshold: the P(good) below which 1 % of the labelled good rows that lima's rules
-keep fall, so that on top of the rules the model costs about 1 % of good rows.
+``quality_classifier`` stage builds them in a pipeline: MiniLM (all-MiniLM-L6-v2, ``onnx-int8``)
+vectors of the first user turn (128 word pieces) and of the answer (32), their cosine, reduced to
+16 PCA components; the ``stat_*`` metrics of lima.yaml's ``quality`` entry; and the relevance
+metrics ``curate.filters.classifier.pair_stats`` (cosine, content-unit overlap, per script).
+Model: ``curate.filters.classifier.make_model("logistic")`` (L2, balanced classes), the FineWeb-Edu
+recipe (Penedo et al. 2024: a linear head on frozen embeddings). Threshold: the P(good) below which
+0.5 % of the labelled good rows that lima's rules keep fall, so that on top of the rules the model
+costs about 0.5 % of good rows (blind, rounds 9-14: 5 good rows of 1,277).
+
+Answers to another prompt (``--swaps``, default 1): the hand labels hold few off-topic answers
+(about 3 %), too few to teach a model that an answer must fit its prompt. So each good row of a
+round also enters training once more as a negative, its prompt paired with the answer of another
+good row of the same round and language (seeded shuffle): the negative sampling of retrieval
+training (e.g. DPR, Karpukhin et al. 2020, random negatives). The threshold is still set on the
+hand-labelled good rows only, and ``--rounds-before`` also prints how many of the scored round's
+own swapped pairs are caught.
 
 ``--rounds-before N`` fits on the rounds before label file N only and scores file N (how the
 blind figures in ``benchmarks/results/quality_classifier.md`` were made); the default fits on
@@ -38,10 +47,10 @@ import numpy as np  # noqa: E402
 from quality_bench import CACHE_DIR, lima_quality_params, pair_frame, uptime  # noqa: E402
 
 #: label files in the order they were drawn (index = round position)
-FILES = ["quality_labels"] + [f"quality_labels_fresh{s}" for s in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10")]
+FILES = ["quality_labels"] + [f"quality_labels_fresh{s}" for s in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11")]
 CLASSES = ["refusal", "truncated", "off_topic", "nonsense", "repetitive", "good"]
 EMBED = {"model": "all-MiniLM-L6-v2", "backend": "onnx-int8", "max_seq_length": 128, "answer_max_seq_length": 32}
-TARGET = 0.01
+TARGET = 0.005
 
 
 def load(files: list[str]) -> list[dict]:
@@ -58,10 +67,36 @@ def load(files: list[str]) -> list[dict]:
     return rows
 
 
+def swapped(rows: list[dict], per_row: int = 1, seed: int = 13) -> list[dict]:
+    """Negatives made from ``rows``: per (round ``g``, ``lang``), each good row's prompt with the answer
+    of another good row (``per_row`` seeded derangements, identical answers skipped); label
+    ``off_topic``, ``swap`` = K + 1 (1 for the first pass), ids ``swapK:<id>``."""
+    import random
+
+    rng = random.Random(seed)
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        if r["label"] == "good":
+            groups.setdefault((r["g"], r["lang"]), []).append(r)
+    out = []
+    for k in range(per_row):
+        for key in sorted(groups):
+            lst = groups[key]
+            if len(lst) < 2:
+                continue
+            perm = lst[:]
+            rng.shuffle(perm)
+            for a, b in zip(perm, perm[1:] + perm[:1]):
+                if a["response"] != b["response"]:
+                    out.append(dict(a, response=b["response"], label="off_topic", swap=k + 1, id=f"swap{k}:{a['id']}"))
+    return out
+
+
 def features(rows: list[dict]) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
-    """``(embedding block, stat block, stat column names, dropped by lima's rules)`` for ``rows``."""
+    """``(embedding block, stat block, stat column names, dropped by lima's rules)`` for ``rows``;
+    the stat block ends with the ``pair_stats`` columns (``PAIR_COLUMNS``, not in the names)."""
     from curate.embed import embed_texts
-    from curate.filters.classifier import pair_features
+    from curate.filters.classifier import pair_features, pair_stats
     from curate.stage import Context
     from curate.stages.quality import Quality
 
@@ -75,16 +110,21 @@ def features(rows: list[dict]) -> tuple[np.ndarray, np.ndarray, list[str], np.nd
     kw = dict(max_seq_length=EMBED["max_seq_length"], cache_dir=CACHE_DIR, backend=EMBED["backend"])
     P = embed_texts([r["prompt"] for r in rows], EMBED["model"], **kw)
     R = embed_texts([r["response"] for r in rows], EMBED["model"], **dict(kw, max_seq_length=EMBED["answer_max_seq_length"]))
-    return pair_features(P, R), S, cols, np.array([r["id"] in dropped for r in rows])
+    E = pair_features(P, R)
+    S = np.hstack([S, pair_stats([r["prompt"] for r in rows], [r["response"] for r in rows], E[:, -1])])
+    return E, S, cols, np.array([r["id"] in dropped for r in rows])
 
 
-def fit(E: np.ndarray, S: np.ndarray, y: np.ndarray, rule: np.ndarray, target: float = TARGET):
-    """The fitted pipeline and its threshold (``target`` of the good rows the rules keep fall below it).
-    ``E`` may have no columns (a stats-only model)."""
+def fit(E: np.ndarray, S: np.ndarray, y: np.ndarray, rule: np.ndarray, target: float = TARGET,
+        natural: np.ndarray | None = None):
+    """The fitted pipeline and its threshold (``target`` of the good rows the rules keep fall below it;
+    only rows where ``natural`` is True count there, default all). ``E`` may have no columns (a
+    stats-only model)."""
     from curate.filters.classifier import make_model
 
+    natural = np.ones(len(y), dtype=bool) if natural is None else natural
     model = make_model("logistic", seed=13, n_embedding=E.shape[1], components=16).fit(np.hstack([E, S]), y)
-    kept_good = np.sort(model.predict_proba(np.hstack([E, S])[(y == 1) & ~rule])[:, 1])
+    kept_good = np.sort(model.predict_proba(np.hstack([E, S])[(y == 1) & ~rule & natural])[:, 1])
     return model, float(kept_good[int(target * len(kept_good))])
 
 
@@ -97,41 +137,64 @@ def main() -> None:
     ap.add_argument("--answer-max-seq", type=int, default=32, help="word pieces embedded per answer (prompts: 128)")
     ap.add_argument("--rounds-before", type=int, default=None,
                     help="fit on the label files before this index of FILES, score that file, write nothing")
+    ap.add_argument("--swaps", type=int, default=1,
+                    help="swapped-answer negatives per good row (0: none, the model shipped before)")
+    ap.add_argument("--no-pair-stats", action="store_true", help="leave out the pair_stats relevance columns")
+    ap.add_argument("--target", type=float, default=TARGET,
+                    help="share of the labelled good rows the rules keep that the threshold may drop")
     a = ap.parse_args()
     t0 = time.perf_counter()
     EMBED["answer_max_seq_length"] = a.answer_max_seq
     EMBED["backend"] = a.backend
-    rows = load(FILES)
+    labelled = load(FILES)
+    rows = labelled + swapped(labelled, max(a.swaps, 1))  # swaps of every round exist, to be scored
     E, S, cols, rule = features(rows)
+    if a.no_pair_stats:
+        S = S[:, :len(cols)]
     y = np.array([r["label"] == "good" for r in rows], dtype=int)
     G = np.array([r["g"] for r in rows])
+    swap_k = np.array([r.get("swap", 0) for r in rows])
+    swap, used = swap_k > 0, swap_k <= a.swaps  # the labelled rows and the first --swaps passes train
     if a.rounds_before is not None:
-        tr, te = G < a.rounds_before, G == a.rounds_before
-        model, thr = fit(E[tr], S[tr], y[tr], rule[tr])
+        tr, te = (G < a.rounds_before) & used, G == a.rounds_before
+        model, thr = fit(E[tr], S[tr], y[tr], rule[tr], a.target, natural=~swap[tr])
         lin = LinearQualityModel.from_sklearn(model, {})
         drop = rule | (lin.p_good(E, S) < thr)
         labels = np.array([r["label"] for r in rows])
-        print(f"# fit on {FILES[:a.rounds_before]}, scored on {FILES[a.rounds_before]} (threshold {thr:.3f}; {uptime()})")
+        nat, sw0 = te & ~swap, te & (swap_k == 1)
+        print(f"# fit on {FILES[:a.rounds_before]} (swaps {a.swaps}, pair stats {not a.no_pair_stats}, "
+              f"target {a.target}), "
+              f"scored on {FILES[a.rounds_before]} (threshold {thr:.3f}; {uptime()})")
         for name, d in (("rules", rule), ("rules + model", drop)):
-            print(f"{name:14s}", "  ".join(f"{c} {int(d[te & (labels == c)].sum())}/{int((te & (labels == c)).sum())}"
-                                          for c in CLASSES))
+            print(f"{name:14s}", "  ".join(f"{c} {int(d[nat & (labels == c)].sum())}/{int((nat & (labels == c)).sum())}"
+                                          for c in CLASSES),
+                  " | swapped answers caught", "  ".join(
+                      f"{lang} {int(d[sw0 & (langs == lang)].sum())}/{int((sw0 & (langs == lang)).sum())}"
+                      for langs in [np.array([r["lang"] for r in rows])] for lang in ("en", "zh")))
         return
-    model, thr = fit(E, S, y, rule)
+    model, thr = fit(E[used], S[used], y[used], rule[used], a.target, natural=~swap[used])
     lin = LinearQualityModel.from_sklearn(model, {})
     p_sk = model.predict_proba(np.hstack([E, S]))[:, 1]
     gap = float(np.abs(lin.p_good(E, S) - p_sk).max())
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
+    from curate.filters.classifier import PAIR_COLUMNS
+
+    drop = rule | (lin.p_good(E, S) < thr)
     lin.meta = {
-        **EMBED, "stat_columns": cols, "threshold": round(thr, 6), "target_good_dropped": TARGET,
-        "features": "pair_features(prompt, answer) -> PCA 16 + stat_* of lima.yaml's quality entry",
+        **EMBED, "stat_columns": cols, "pair_columns": [] if a.no_pair_stats else list(PAIR_COLUMNS),
+        "threshold": round(thr, 6), "target_good_dropped": a.target,
+        "features": "pair_features(prompt, answer) -> PCA 16 + stat_* of lima.yaml's quality entry + pair_stats",
         "trained_on": {"files": [f for f in FILES if (ROOT / "benchmarks" / f"{f}.jsonl").exists()],
-                       "rows": len(rows), "labels": dict(Counter(r["label"] for r in rows))},
+                       "rows": int((~swap).sum()), "labels": dict(Counter(r["label"] for r in labelled)),
+                       "swapped_negatives": int((used & swap).sum())},
         "commit": commit, "made_by": "benchmarks/train_quality_model.py",
     }
     lin.save(a.out)
-    print(f"wrote {a.out} ({a.out.stat().st_size / 1024:.1f} KiB): {len(rows)} rows, {len(cols)} stat columns, "
-          f"threshold {thr:.4f}, numpy vs scikit-learn max |dP| {gap:.2e} ({time.perf_counter() - t0:.0f} s; {uptime()})")
+    print(f"wrote {a.out} ({a.out.stat().st_size / 1024:.1f} KiB): {int((~swap).sum())} labelled rows + "
+          f"{int((used & swap).sum())} swapped, {len(cols)} stat columns, threshold {thr:.4f}, numpy vs scikit-learn "
+          f"max |dP| {gap:.2e}; in-sample swapped answers caught {int(drop[used & swap].sum())}/{int((used & swap).sum())} "
+          f"({time.perf_counter() - t0:.0f} s; {uptime()})")
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def test_builtin_model_describes_itself():
     m = LinearQualityModel.load("builtin")
     assert m.meta["backend"] == "onnx-int8" and m.meta["max_seq_length"] == 128
     assert 0.0 < m.meta["threshold"] < 0.5 and m.components.shape == (16, 769)
-    assert len(m.stat_columns) == m.stat_fill.shape[0] and "stat_refusal_turns" in m.stat_columns
+    assert len(m.stat_columns) + len(m.pair_columns) == m.stat_fill.shape[0] and "stat_refusal_turns" in m.stat_columns
     assert m.meta["trained_on"]["rows"] > 2000
 
 
@@ -104,3 +104,56 @@ def test_builtin_scores_real_pairs(tmp_path, caplog):
         bare = stage.run(df, ctx)
     assert bare.counters["stat_columns_missing"] == len(LinearQualityModel.load("builtin").stat_columns)
     assert "take the training medians" in caplog.text
+
+
+def test_pair_stats_relevance_columns():
+    """Cosine passed on, share of the prompt's content units in the answer, prompt size, script flag
+    and the two per-script products; hand-computed on two pairs."""
+    from curate.filters.classifier import PAIR_COLUMNS, pair_stats
+
+    got = pair_stats(["Explain photosynthesis in plants", "写一首关于秋天的诗"],
+                     ["Photosynthesis lets plants turn light into sugar.", "秋天的落叶金黄。"], np.array([0.7, 0.2]))
+    assert got.shape == (2, len(PAIR_COLUMNS))
+    # {expla, photo, plant}: photo and plant found; 8 bigrams of the poem prompt, 秋天 and 天的 found
+    assert np.allclose(got[0], [0.7, 2 / 3, np.log1p(3), 0.0, 0.0, 0.0])
+    assert np.allclose(got[1], [0.2, 2 / 8, np.log1p(8), 1.0, 0.2, 2 / 8])
+    assert np.allclose(pair_stats(["?"], ["Anything."], np.zeros(1)), [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    with pytest.raises(ValueError, match="2 prompts, 1 responses"):
+        pair_stats(["a", "b"], ["c"], np.zeros(2))
+
+
+def test_builtin_model_reads_pair_columns(tmp_path):
+    """The shipped model's stat block ends with the pair_stats columns; a file naming other pair
+    columns is refused rather than misread."""
+    from curate.filters.classifier import PAIR_COLUMNS
+
+    m = LinearQualityModel.load("builtin")
+    assert m.pair_columns == list(PAIR_COLUMNS)
+    assert m.stat_fill.shape[0] == len(m.stat_columns) + len(PAIR_COLUMNS)
+    odd = LinearQualityModel(**{**m.__dict__, "meta": {**m.meta, "pair_columns": ["pair_cosine"]}})
+    with pytest.raises(ValueError, match="not this version's"):
+        LinearQualityModel.load(odd.save(tmp_path / "odd.npz")).pair_columns
+
+
+def test_builtin_drops_answers_to_another_prompt(tmp_path):
+    """The 8 English good pairs of the fixture, each answer moved to the next prompt: the shipped
+    model (trained with swapped-answer negatives and the pair_stats columns) drops at least 6 of
+    the 8 swapped pairs and at most 1 of the 8 originals. The model shipped before (no swaps, the
+    cosine inside the PCA block) dropped 3 of the 8."""
+    import yaml
+
+    rows = [json.loads(line) for line in FIX.read_text(encoding="utf-8").splitlines()]
+    good = [r for r in rows if r["label"] == "good" and r["lang"] == "en"]
+    assert len(good) == 8
+    swapped = [dict(g, id="swap:" + g["id"], response=o["response"]) for g, o in zip(good, good[1:] + good[:1])]
+    df = make_frame([{"id": r["id"], "source": r["source"],
+                      "messages": [{"role": "user", "content": r["prompt"]},
+                                   {"role": "assistant", "content": r["response"]}]} for r in good + swapped])
+    spec = yaml.safe_load((Path(__file__).parents[1] / "pipelines" / "lima.yaml").read_text())
+    qp = {k: v for k, v in next(s for s in spec["stages"] if s.get("stage") == "quality").items() if k != "stage"}
+    ctx = Context(seed=13, cache_dir=tmp_path / "cache")
+    res = QualityClassifier(QualityClassifier.Params(pretrained="builtin")).run(
+        Quality(Quality.Params(**qp)).compute_stats(df, ctx), ctx)
+    dropped = set(res.rejected["id"].to_list())
+    assert sum(r["id"] in dropped for r in swapped) >= 6
+    assert sum(r["id"] in dropped for r in good) <= 1

@@ -151,6 +151,44 @@ def pair_features(prompt_vecs: np.ndarray, response_vecs: np.ndarray) -> np.ndar
     return np.hstack([prompt_vecs, response_vecs, cos]).astype(np.float32)
 
 
+#: the columns ``pair_stats`` returns, in order
+PAIR_COLUMNS = ("pair_cosine", "pair_overlap", "pair_prompt_units", "pair_cjk", "pair_cosine_cjk", "pair_overlap_cjk")
+
+
+def pair_stats(prompts: list[str], responses: list[str], cosine: np.ndarray) -> np.ndarray:
+    """Relevance metrics of (prompt, response) pairs, columns ``PAIR_COLUMNS``, float64 ``(n, 6)``.
+
+    - ``pair_cosine``: the embedding cosine (``pair_features``' last column), passed on unmixed: inside
+      the PCA block of 769 columns its variance is lost, and a linear model then barely sees the one
+      signal an answer to another prompt lacks;
+    - ``pair_overlap``: the share of the prompt's content units (``curate.filters.text.units``: stemmed
+      words outside stopwords, CJK character bigrams) found in the response; 0 for a prompt without
+      any;
+    - ``pair_prompt_units``: ``log1p`` of the prompt's content units (short prompts share little);
+    - ``pair_cjk``: 1.0 when CJK characters are most of the prompt's letters, where an English
+      MiniLM's cosine says little (ROC-AUC 0.74 on our swapped Chinese answers, 0.98 on English ones)
+      and the overlap more; ``pair_cosine_cjk`` and ``pair_overlap_cjk``: the two products, so a
+      linear model weighs each signal per script.
+
+    The swapped-answer check that motivated these (a good answer paired with another prompt's good
+    answer): benchmarks/results/quality_classifier.md, "Answers to another prompt".
+    Raises ``ValueError`` when the three inputs differ in length.
+    """
+    from curate.filters.text import CJK_RE, LETTER_RE, units
+
+    cos = np.asarray(cosine, dtype=np.float64).reshape(-1)
+    if not len(prompts) == len(responses) == len(cos):
+        raise ValueError(f"pair_stats: {len(prompts)} prompts, {len(responses)} responses, {len(cos)} cosines")
+    out = np.zeros((len(cos), len(PAIR_COLUMNS)))
+    for i, (p, r) in enumerate(zip(prompts, responses)):
+        up = units(p)
+        overlap = len(up & units(r)) / len(up) if up else 0.0
+        letters = len(LETTER_RE.findall(p))
+        cjk = 1.0 if letters and 2 * len(CJK_RE.findall(p)) > letters else 0.0
+        out[i] = (cos[i], overlap, np.log1p(len(up)), cjk, cos[i] * cjk, overlap * cjk)
+    return out
+
+
 def _columns_from(X: np.ndarray, start: int) -> list[int]:
     """Column indices ``start .. X.shape[1] - 1`` (the metric block of a feature row)."""
     return list(range(start, X.shape[1]))
@@ -331,7 +369,8 @@ class LinearQualityModel:
     scikit-learn at load time, the same P(good) to float precision.
 
     Feature rows are ``[embedding block (pair_features: prompt vector, response vector, cosine),
-    stat block (``stat_columns`` in that order)]``. The embedding block is centred and projected
+    stat block (``stat_columns`` then ``pair_columns``, in that order)]``; ``pair_columns`` (meta, may
+    be empty in older files) are the ``pair_stats`` relevance metrics. The embedding block is centred and projected
     on ``components`` (PCA), then standardised (``emb_mean``/``emb_scale``); missing stats take
     ``stat_fill`` (the training medians) and are standardised (``stat_mean``/``stat_scale``);
     P(good) = sigmoid(z · ``coef`` + ``intercept``). ``meta`` names the embedding model, backend and
@@ -352,7 +391,16 @@ class LinearQualityModel:
 
     @property
     def stat_columns(self) -> list[str]:
+        """The frame's ``stat_*`` columns the model reads, in order."""
         return list(self.meta.get("stat_columns", []))
+
+    @property
+    def pair_columns(self) -> list[str]:
+        """The ``pair_stats`` columns after them (``PAIR_COLUMNS`` or none)."""
+        cols = list(self.meta.get("pair_columns", []))
+        if cols and cols != list(PAIR_COLUMNS):
+            raise ValueError(f"model pair_columns {cols} are not this version's {list(PAIR_COLUMNS)}")
+        return cols
 
     @classmethod
     def from_sklearn(cls, model: Any, meta: dict[str, Any]) -> LinearQualityModel:
@@ -376,7 +424,7 @@ class LinearQualityModel:
 
     def p_good(self, embedding_block: np.ndarray, stats: np.ndarray) -> np.ndarray:
         """P(good) per row, shape ``(n,)``. ``embedding_block``: ``(n, 2d + 1)`` from ``pair_features``;
-        ``stats``: ``(n, len(stat_columns))`` with NaN where a metric is missing. Raises
+        ``stats``: ``(n, len(stat_columns) + len(pair_columns))`` with NaN where a metric is missing. Raises
         ``ValueError`` when a block's width does not match the model."""
         E = np.asarray(embedding_block, dtype=np.float64)
         S = np.array(stats, dtype=np.float64, copy=True).reshape(len(E), -1)

@@ -45,14 +45,17 @@ at 0.06). With ``max_seq_length: 256`` an earlier run gave 0.88 (different stat_
 Pretrained (``pretrained: builtin`` or a path): no labels and no fit; the rows are scored with a
 fitted ``curate.filters.classifier.LinearQualityModel`` (plain arrays in an ``.npz``). ``builtin``
 is ``curate/filters/models/quality_lr.npz``, fit by ``benchmarks/train_quality_model.py`` on our
-2,963 hand-labelled pairs (10 rounds, ``docs/labels.md``): MiniLM ``onnx-int8`` vectors of the first
-user turn at 128 word pieces (the cache lima.yaml's semantic_dedup fills) and of the first answer
-at 32 (a quarter of the cost; blind figures no worse than 64's or 128's), their cosine, PCA 16, and the 32
-``stat_*`` columns of lima.yaml's ``quality`` entry (missing ones take the training medians, with a
-warning); its threshold (P(good) < 0.274) drops 1 % of the labelled good rows that lima's rules
-keep. Measured blind (each round scored by a model fit only on the rounds before it, on top of
-lima's rules, rounds 9-12; ``benchmarks/results/quality_classifier.md``): off-topic 9 → 15 of 33,
-refusal 82 → 84 of 99, repetitive 0 → 1 of 1, good rows dropped 13 → 16 of 848. Where it pays: on a selected candidate
+3,470 hand-labelled pairs (rounds 1-14, ``docs/labels.md``) plus 2,920 swapped-answer negatives:
+MiniLM ``onnx-int8`` vectors of the first user turn at 128 word pieces (the cache lima.yaml's
+semantic_dedup fills) and of the first answer at 32 (a quarter of the cost; blind figures no worse
+than 64's or 128's), their cosine, PCA 16, the 32 ``stat_*`` columns of lima.yaml's ``quality``
+entry (missing ones take the training medians, with a warning) and the six relevance columns of
+``curate.filters.classifier.pair_stats``; its threshold (P(good) < 0.116) drops 0.5 % of the
+labelled good rows that lima's rules keep. Measured blind (each round scored by a model fit only
+on the rounds before it, on top of lima's rules, rounds 9-14;
+``benchmarks/results/quality_classifier.md``): 11 more bad rows caught for 5 more good rows
+dropped of 1,277; answers moved to another prompt of the same language caught 624/845 (English)
+and 48/432 (Chinese), against 53 and 14 for the rules alone. Where it pays: on a selected candidate
 pool (lima.yaml runs it after ``diversity_select``), where a good row lost costs little.
 
 Errors (one line): neither or both of ``labels`` and ``pretrained``; a labels file or model that
@@ -77,7 +80,7 @@ import polars as pl
 from pydantic import Field, field_validator, model_validator
 
 from curate.filters.classifier import (LabelError, LinearQualityModel, cross_validate, make_model, model_file,
-                                       pair_features, read_labels, save_model)
+                                       pair_features, pair_stats, read_labels, save_model)
 from curate.registry import register
 from curate.schema import view_expr
 from curate.stage import Context, Stage, StageParams, StageResult, split_by_rules
@@ -293,7 +296,10 @@ class QualityClassifier(Stage):
             for j, c in enumerate(cols):
                 if c in present:
                     S[:, j] = df[c].cast(pl.Float64).to_numpy()
-            score = lin.p_good(pair_features(P, R), S)
+            E = pair_features(P, R)
+            if lin.pair_columns:
+                S = np.hstack([S, pair_stats(prompts, answers, E[:, -1])])
+            score = lin.p_good(E, S)
         else:
             score = np.zeros(0)
         result = self._split(df, score, threshold, None if threshold is None else round(threshold, 4))
