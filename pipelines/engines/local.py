@@ -50,8 +50,10 @@ class LocalEngine:
     name = "local"
     #: a frame smaller than this runs in-process (a spawn worker costs ~1 s to start).
     MIN_ROWS = 4000
-    #: chunks per worker: a little load balancing without much per-chunk overhead.
-    CHUNKS_PER_WORKER = 2
+    #: chunks per worker: load balancing, since rows differ in cost (the quality stage on 27.9k rows
+    #: of the 100k scale bench, 2 workers, warm: 23.1-24.7 s with 2 chunks per worker, 20.4-21.2 s
+    #: with 4, 20.4 s with 8; one process 32.9 s)
+    CHUNKS_PER_WORKER = 4
     #: rows per chunk at most, so a worker holds a bounded slice (issue 12 item 3: 1M rows)
     MAX_CHUNK_ROWS = 50_000
 
