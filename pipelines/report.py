@@ -252,6 +252,7 @@ def _duplicates(rejects, curated, max_clusters: int, max_chars: int) -> list[dic
 def _metrics(rejects, curated, max_plots: int = 16) -> list[Figure]:
     """Histograms of the ``stat_*`` columns a rule fired on, with the rule's threshold drawn: one
     figure, one panel per metric (one ``savefig``: each costs ~1 s on a small CPU)."""
+    import numpy as np
     import polars as pl
 
     plt = _plt()
@@ -268,11 +269,9 @@ def _metrics(rejects, curated, max_plots: int = 16) -> list[Figure]:
     frames = [f for f in (curated, rejects) if f is not None]
     panels = []
     for col, (op, thr) in sorted(thresholds.items())[:max_plots]:
-        vals = []
-        for f in frames:
-            if col in f.columns and f.schema[col].is_numeric():
-                vals += f.get_column(col).drop_nulls().cast(pl.Float64).to_list()
-        if vals:
+        vals = np.concatenate([np.zeros(0)] + [f.get_column(col).drop_nulls().cast(pl.Float64).to_numpy()
+                                               for f in frames if col in f.columns and f.schema[col].is_numeric()])
+        if len(vals):
             panels.append((col, op, thr, vals))
     if not panels:
         return []
@@ -288,7 +287,9 @@ def _metrics(rejects, curated, max_plots: int = 16) -> list[Figure]:
         ax.set_title(col, fontsize=9)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=7)
-    fig.tight_layout()
+    # fixed spacing for the fixed-size panels: tight_layout measured every log-scale axis once more
+    # (2.2 of the report's 5.8 s at 100k conversations)
+    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.06, top=0.95, wspace=0.3, hspace=0.55)
     return [Figure("Rule metrics of every row that reached the rule (log counts); red: the rule's threshold",
                    _png(fig))]
 
