@@ -321,6 +321,22 @@ def _distil_static(src: str, dest: Path) -> dict:
 # ---------------------------------------------------------------------------------- encoders
 
 
+#: characters kept per word piece of ``max_seq_length`` before tokenizing (``_head``)
+HEAD_CHARS_PER_PIECE = 12
+
+
+def _head(text: str, n_chars: int) -> str:
+    """``text`` cut at its last whitespace before ``n_chars`` (``text`` itself when shorter or with no
+    whitespace there). Word-piece, BPE and SentencePiece pre-tokenizers split at whitespace, so the
+    head's pieces are the first pieces of the whole text: when the head fills ``max_seq_length`` the
+    truncated encoding is the same, and tokenizing a 10k-character answer for 32 pieces costs what
+    tokenizing 384 characters does (the caller re-encodes a head that falls short)."""
+    if len(text) <= n_chars:
+        return text
+    cut = max(text.rfind(" ", 0, n_chars), text.rfind("\n", 0, n_chars), text.rfind("\t", 0, n_chars))
+    return text[:cut] if cut > 0 else text
+
+
 class _OnnxEncoder:
     """ONNX Runtime session over an export folder; ``encode`` returns mean-pooled (n, d) float32."""
 
@@ -350,8 +366,14 @@ class _OnnxEncoder:
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         from curate.chat.tokenizer import tokenizers_parallelism
 
+        texts = list(texts)
+        heads = [_head(t, self.max_len * HEAD_CHARS_PER_PIECE) for t in texts]
         with tokenizers_parallelism():  # word pieces on every core (the CLI turns it off process-wide)
-            encs = self.tok.encode_batch(list(texts))
+            encs = self.tok.encode_batch(heads)
+            # a cut text that did not fill max_len pieces may have lost some: word-piece the whole text
+            redo = [i for i, (t, h, e) in enumerate(zip(texts, heads, encs)) if h is not t and len(e.ids) < self.max_len]
+            for i, e in zip(redo, self.tok.encode_batch([texts[i] for i in redo])):
+                encs[i] = e
         lengths = np.fromiter((len(e.ids) for e in encs), dtype=np.int64, count=len(encs))
         order = np.argsort(lengths, kind="stable")  # length-sorted batches: little padding
         out = np.zeros((len(encs), self.dim), dtype=np.float32)

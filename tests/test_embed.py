@@ -180,3 +180,23 @@ def test_static_backend(texts, torch_vecs, model_root):
 
     iu = np.triu_indices(20, 1)
     assert spearmanr((X @ X.T)[iu], (torch_vecs @ torch_vecs.T)[iu])[0] > 0.15
+
+
+def test_long_texts_are_cut_before_word_pieces_with_the_same_pieces(model_root, monkeypatch):
+    """``_head`` cuts at whitespace, so the word pieces the encoder keeps are those of the whole
+    text and the vectors are identical (fp32 ONNX: deterministic); a head that falls short of
+    max_seq_length pieces (words of more than 12 characters a piece) is re-encoded whole."""
+    assert E._head("short text", 100) == "short text"
+    assert E._head("one two three four", 10) == "one two"
+    assert E._head("x" * 50, 10) == "x" * 50  # no whitespace: not cut
+    rows = read_file(SAMPLE / "oasst_en_100_tree.jsonl", "oasst").rows
+    answers = [m["content"] for r in rows for m in r["messages"] if m["role"] == "assistant"]
+    long = [a for a in answers if len(a) > 32 * E.HEAD_CHARS_PER_PIECE][:40]
+    assert len(long) >= 20
+    spaced = "word" + " " * 400 + "tail words " * 30  # its head ("word   ...") has 3 pieces: re-encoded
+    texts = long + [spaced]
+    assert all(len(E._head(t, 32 * E.HEAD_CHARS_PER_PIECE)) < len(t) for t in texts)
+    enc = E._OnnxEncoder(E.prepare_backend(backend="onnx"), 32, "cpu", None)
+    cut = enc.encode(texts, 8)
+    monkeypatch.setattr(E, "_head", lambda text, n: text)
+    np.testing.assert_array_equal(cut, enc.encode(texts, 8))
