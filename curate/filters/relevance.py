@@ -14,7 +14,8 @@
     those words), the prompt carries text in the answer's
     language (a Chinese instruction over an English passage); code answers (``code_density`` >
     0.03, or starting with a code keyword such as ``SELECT``/``def``) and answers whose words mostly occur in the prompt (NFKC-folded: it works on a quoted string) are
-    not judged.
+    not judged. A translation request that names its target language (``translation_target``) is
+    judged by script instead (``untranslated``): a Chinese answer to "翻译成法语" is not French.
 ``off_topic`` (relevance)
     ``relevance(prompts, responses, ...)``: cosine similarity of the sentence embeddings
     (``curate.embed.embed_texts``, all-MiniLM-L6-v2, truncated to ``max_seq_length`` word pieces
@@ -155,6 +156,67 @@ _NON_LATIN_RE = re.compile(r"[\u0370-\u04ff\u0600-\u06ff\u1100-\u11ff\u3040-\u30
 _HASHTAG_RE = re.compile(r"[#@][^\W_][\w-]*")
 
 
+#: a translation request's named target language, by the script its text is written in
+_TARGET_NAMES = {
+    "en": "英语|英文|英語|english|английск", "fr": "法语|法文|法語|french|французск",
+    "es": "西班牙语|西班牙文|spanish|испанск", "de": "德语|德文|德語|german|немецк",
+    "it": "意大利语|意大利文|italian|итальянск", "pt": "葡萄牙语|葡萄牙文|portuguese|португальск",
+    "zh": "中文|汉语|漢語|chinese|mandarin|китайск", "ja": "日语|日文|日語|japanese|японск",
+    "ko": "韩语|韩文|韓語|korean|корейск", "ru": "俄语|俄文|俄語|russian|русск",
+}
+#: scripts a text in that language may be written in
+_TARGET_SCRIPTS = {"zh": {"han"}, "ja": {"kana", "han"}, "ko": {"hangul", "han"}, "ru": {"cyrillic"}}
+_TARGET_ALT = "(" + "|".join(_TARGET_NAMES.values()) + ")"
+_TARGET_OF = {name: code for code, names in _TARGET_NAMES.items() for name in names.split("|")}
+#: "翻译成法语", "用英语写", "translate … into French", "переведи … на английский": the target named
+TRANSLATE_TO_RE = re.compile(
+    rf"(?:翻译|翻譯|译|譯)(?:成|为|為|到)\s*{_TARGET_ALT}|用{_TARGET_ALT}(?:翻译|翻譯|写|寫|说|說|表达|表示|回答)"
+    rf"|translat\w*\b[^.\n]{{0,80}}?\b(?:in)?to {_TARGET_ALT}\b"
+    rf"|перев[оеё]д\w*[^.\n]{{0,80}}?\bна {_TARGET_ALT}", re.I)
+_ROMANISE_RE = re.compile(r"(?i)拼音|罗马音|羅馬音|pinyin|romaji|romani[sz]|transliterat|латиниц|транслит")
+#: the prompt quotes an instruction (a meta-task: "provide an input for the instruction: translate …")
+_META_TASK_RE = re.compile(r"(?i)指令|说明[:：]|instruction")
+
+
+def translation_target(prompt: str) -> str | None:
+    """The language a translation request names as its target (``"fr"`` for "将这句话翻译成法语",
+    "Translate … into French", "переведи на французский"), or None: no such request, or a request
+    quoted inside a meta-task ("为给定的指令提供适当的输入。说明：将下面的句子翻译成西班牙语")."""
+    m = TRANSLATE_TO_RE.search(prompt[:3000])
+    if m is None or _META_TASK_RE.search(prompt[:m.start()]):
+        return None
+    return _TARGET_OF[next(g for g in m.groups() if g).lower()]
+
+
+def untranslated(prompt: str, response: str, *, stripped_response: str | None = None,
+                 min_letters: int = 2) -> str | None:
+    """A note ("translation into fr asked, han answer") when the prompt asks for a translation into
+    a named language (``translation_target``) and the answer has ≥ ``min_letters`` [2] letters but
+    not one in a script that language is written in (Latin for en/fr/es/de/it/pt, Han for zh,
+    kana or Han for ja, Hangul or Han for ko, Cyrillic for ru), else None. One letter of the target
+    script spares the answer, so "'谢谢' is 'thank you' in English" or a Chinese note around an
+    English sentence is never judged; romanisation requests (pinyin, romaji) are not judged.
+
+    The machine-translated Alpaca sets hold many of these: the French or Spanish answer was itself
+    translated back into Chinese ("把这句话翻译成法语。阳光明媚。" → "阳光明媚。"), or the source sentence
+    is echoed. On the first pairs of ../shared/data, 87 of the 212 Chinese prompts asking for a
+    Latin-script target had a Chinese answer; readers labelled all 4 such pairs of our label sets
+    bad (nonsense or off-topic)."""
+    target = translation_target(prompt)
+    if target is None or _ROMANISE_RE.search(prompt[:3000]):
+        return None
+    text = unicodedata.normalize("NFKC", strip_for_langid(response) if stripped_response is None else stripped_response)
+    if len(LETTER_RE.findall(text)) < min_letters:
+        return None
+    allowed = _TARGET_SCRIPTS.get(target, {"latin"})
+    raw = unicodedata.normalize("NFKC", response)  # code and URLs count: an answer in code is not judged here
+    if any(SCRIPTS[s].search(raw) for s in allowed):
+        return None
+    sh = script_shares(text)
+    script = max(sh, key=sh.get) if sh else "other"
+    return f"translation into {target} asked, {script} answer"
+
+
 def script_mismatch(prompt: str, response: str, *, stripped_response: str | None = None,
                     min_prompt_letters: int = 10, min_response_letters: int = 2, response_share: float = 0.8,
                     prompt_share: float = 0.02) -> str | None:
@@ -250,7 +312,8 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
     # short answers in a script the prompt does not use at all ("意大利面。" to an English prompt):
     # scripts are unambiguous, so no letter minimum and no detector
     for i, (p, r) in enumerate(zip(ps, rs)):
-        note = script_mismatch(prompts[i], responses[i], stripped_response=r)
+        note = (script_mismatch(prompts[i], responses[i], stripped_response=r)
+                or untranslated(prompts[i], responses[i], stripped_response=r))
         if note:
             out[i] = (1, note)
     n_p = [len(LETTER_RE.findall(p)) for p in ps]

@@ -110,7 +110,10 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     ``stat_language_mismatch``: 1 when the first answer is not in the first user turn's language
     and the prompt neither asks for a translation nor names a target language
     (``curate.filters.relevance.language_mismatch``, ``curate.filters.langid``'s detector).
-    Judged from ``mismatch_min_letters`` [20] letters and ``mismatch_min_prob`` [0.8]. Opt-in.
+    Judged from ``mismatch_min_letters`` [20] letters and ``mismatch_min_prob`` [0.8]. Also 1 when
+    the prompt asks for a translation into a named language and the answer has no letter in that
+    language's script ("将这句话翻译成西班牙语。这个很有趣。" → "这个很有趣。";
+    ``curate.filters.relevance.untranslated``). Opt-in.
 ``non_answer``
     ``stat_non_answer``: 1 when a chat's only answer is not an answer to its prompt
     (``curate.filters.nonanswer.non_answer``): a filler ("ok", "hi", "Very Good", "回答不错",
