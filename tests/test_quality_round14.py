@@ -54,3 +54,16 @@ def test_translation_target_names_the_language():
     assert translation_target("переведите этот текст на немецкий") == "de"
     assert translation_target("用日语说“谢谢”") == "ja"
     assert translation_target("Write a poem about France.") is None
+
+
+def test_replace_instruction_answered_with_its_input_is_an_echo():
+    """"Replace …" asks for a change like "rewrite" does: the input returned unchanged is an echo
+    (round 14; on the scan, 20 such pairs of the machine-translated Alpaca-zh sets, where the word to
+    replace was lost in translation). A changed answer is not."""
+    from curate.filters.degenerate import echoes_input
+
+    assert echoes_input("我无法否认我的恐惧。", "用不使用“-ny”根的同义词替换单词“deny”。\n\n我无法否认我的恐惧。")
+    assert echoes_input("He spoke loudly.", "Replace the adjective in the sentence with an appropriate adverb.\n\nHe spoke loudly.")
+    assert not echoes_input("She reacted strongly to the news.",
+                            "Replace the word 'violent' with 'strong'.\n\nShe reacted violently to the news.")
+    assert not echoes_input("他大声说话。", "找出句子中的形容词。\n\n他大声说话。")  # no change asked

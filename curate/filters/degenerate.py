@@ -138,8 +138,8 @@ def _fold(text: str) -> str:
 
 #: an instruction to change a text (not to check it: "correct"/"proofread" inputs may already be right)
 CHANGE_ASK_RE = re.compile(r"(?i)\b(?:rewrite|rephrase|paraphrase|reword|change|convert|transform|turn|make (?:it|this|the sentence)|"
-                           r"translate|simplify|shorten|expand|summari[sz]e)\b|改写|重写|改变|改成|改为|转换|变成|翻译|简化|缩短|扩写|总结|"
-                           r"перепиш|перефразир|измени|преобразуй|перевед|упрости|сократи")
+                           r"translate|simplify|shorten|expand|summari[sz]e|replace|substitute)\b|改写|重写|改变|改成|改为|转换|变成|翻译|"
+                           r"简化|缩短|扩写|总结|替换|换成|перепиш|перефразир|измени|преобразуй|перевед|упрости|сократи|замени")
 
 
 _QUOTED_RE = re.compile(r"[“\"「]([^”\"」\n]{2,200})[”\"」]")
