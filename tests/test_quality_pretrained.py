@@ -133,6 +133,8 @@ def test_builtin_model_reads_pair_columns(tmp_path):
     odd = LinearQualityModel(**{**m.__dict__, "meta": {**m.meta, "pair_columns": ["pair_cosine"]}})
     with pytest.raises(ValueError, match="not this version's"):
         LinearQualityModel.load(odd.save(tmp_path / "odd.npz")).pair_columns
+    msgs = QualityClassifier.Params(pretrained=str(tmp_path / "odd.npz")).check_inputs()
+    assert len(msgs) == 1 and msgs[0].startswith("pretrained: model pair_columns")  # before any work
 
 
 def test_builtin_drops_answers_to_another_prompt(tmp_path):

@@ -165,7 +165,7 @@ class QualityClassifier(Stage):
                 if not self.model_path().is_file():
                     return []
                 try:
-                    LinearQualityModel.load(self.model_path())
+                    LinearQualityModel.load(self.model_path()).pair_columns  # noqa: B018 (raises for another version's)
                 except (ValueError, OSError) as exc:
                     return [f"pretrained: {exc}"]
                 return []
