@@ -97,7 +97,7 @@ def features(rows: list[dict]) -> tuple[np.ndarray, np.ndarray, list[str], np.nd
     the stat block ends with the ``pair_stats`` columns (``PAIR_COLUMNS``, not in the names)."""
     from curate.embed import embed_texts
     from curate.filters.classifier import pair_features, pair_stats
-    from curate.stage import Context
+    from curate.stage import Context, split_by_rules
     from curate.stages.quality import Quality
 
     df = pair_frame(rows)
@@ -106,7 +106,7 @@ def features(rows: list[dict]) -> tuple[np.ndarray, np.ndarray, list[str], np.nd
     stats = stage.compute_stats(df, ctx)
     cols = sorted(c for c in stats.columns if c.startswith("stat_") and stats[c].dtype.is_numeric())
     S = stats.select(cols).to_numpy().astype(np.float64)
-    dropped = set(stage.run(df, ctx).rejected["id"].to_list())
+    dropped = set(split_by_rules(stage, stats, stage.rules(stats)).rejected["id"].to_list())  # the stats once
     kw = dict(max_seq_length=EMBED["max_seq_length"], cache_dir=CACHE_DIR, backend=EMBED["backend"])
     P = embed_texts([r["prompt"] for r in rows], EMBED["model"], **kw)
     R = embed_texts([r["response"] for r in rows], EMBED["model"], **dict(kw, max_seq_length=EMBED["answer_max_seq_length"]))
