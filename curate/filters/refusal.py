@@ -299,7 +299,8 @@ def transforms_own_text(prompt: str, match: str, answer: str | None = None) -> b
     body = prompt.lower()
     stems = [w[:4] for w in re.findall(r"[^\W\d_]{3,}", _CJK_CHAR_RE.sub(" ", m))]
     pairs = [m[i:i + 2] for i in range(len(m) - 1) if _CJK_CHAR_RE.match(m[i]) and _CJK_CHAR_RE.match(m[i + 1])]
-    if any(x in body for x in stems + pairs) or _RECITE_RE.search(task):
+    keys = stems + pairs
+    if (keys and sum(x in body for x in keys) * 2 >= len(keys)) or _RECITE_RE.search(task):
         return True
     material = prompt.strip()[len(task):]
     if answer is None or not material.strip() or len(answer) > 2 * len(material):

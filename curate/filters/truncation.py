@@ -25,7 +25,9 @@ reports them:
     the turn ends inside a list that is visibly incomplete: the line before the list announces N
     items ("Here are 5 tips:", "以下是3个建议：") and fewer follow; a numbered list stops at item 1;
     or the last item stops mid-sentence — under 0.6 of the median item length, or ≥ 12 words, or on
-    a comma or function word — while every earlier item (≥ 2) ends with a full stop; or the turn ends
+    a comma or function word — while every earlier item (≥ 2) ends with a full stop; or the last of
+    ≥ 3 items stops on a letter or digit inside a round bracket it opened, where the earlier items
+    close theirs (≥ 2 of them have one: "42. 钼（Molybdenum, Mo）" then "43. 锝(T"); or the turn ends
     on a markdown table row with fewer cells than the header ("table row cut").
 ``no_terminal_punct``
     the last line is prose of ≥ ``min_words`` words, in a turn of ≥ ``min_chars`` characters, that
@@ -321,8 +323,15 @@ def list_cut(text: str, prompt: str = "") -> str | None:
         return f"prompt asks for {asked} items, {n_items} given"
     if nums == [1] and n_items == 1 and not after:
         return "numbered list stops at item 1"
-    # mid-item: the last item ends mid-sentence while earlier items end with a full stop
     last_line = lines[last_idx].rstrip()
+    # mid-bracket: the last item opens a bracket it never closes, where the earlier items (≥ 2 with a
+    # bracket) all close theirs: "42. 钼（Molybdenum, Mo）" then "43. 锝(T"
+    if n_items >= 3 and last_line[-1:].isalnum() and _open_brackets(last_line) > 0:
+        earlier = [lines[i] for i in top_items[:-1]]
+        bracketed = [ln for ln in earlier if _open_brackets(ln, opened=True)]
+        if len(bracketed) >= 2 and all(_open_brackets(ln) == 0 for ln in earlier):
+            return f"last item stops inside a bracket: {last_line[-50:]!r}"
+    # mid-item: the last item ends mid-sentence while earlier items end with a full stop
     ends_open = last_line[-1:].isalnum() or last_line[-1:] in ",，、"
     if ends_open and len(words(_LIST_ITEM_RE.sub("", last_line))) >= 4 and n_items >= 3:
         ends = [_item_end(lines, i, j) for i, j in zip(top_items, top_items[1:])]
@@ -353,6 +362,12 @@ def _table_cut(lines: list[str]) -> str | None:
     if last < head or not rows[-1].endswith("|") and rows[-2].endswith("|"):
         return f"table row cut: {last} of {head} cells ({rows[-1][-40:]!r})"
     return None
+
+
+def _open_brackets(line: str, opened: bool = False) -> int:
+    """Round brackets ``( （`` of ``line`` opened minus closed ``) ）`` (with ``opened``: opened only)."""
+    n_open = line.count("(") + line.count("（")
+    return n_open if opened else n_open - line.count(")") - line.count("）")
 
 
 def _item_end(lines: list[str], i: int, j: int) -> str:
@@ -434,6 +449,24 @@ def _open_latin_sentence(text: str, last: str) -> bool:
         and not _FIELD_RE.match(last.strip()) and not _FIELD_RE.match(sentence)
 
 
+#: a word cut after one or two letters ("S", "Sl"); two capitals are an abbreviation ("US", "UK")
+_LATIN_FRAGMENT_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][a-zß-öø-ÿ]?")
+
+
+def _enumeration_cut(last: str) -> str | None:
+    """Note when ``last`` (the turn's last line) is a comma enumeration of ≥ 5 items that stops
+    mid-item: its last item is a bare fragment of one letter or a capital and a small letter while
+    every earlier item ends on a word of ≥ 3 letters ("Croatia, Estonia, …, Czech Republic, S").
+    "vitamins A, C, D, E, K" has short items throughout and "…, Japan, US" ends on an abbreviation:
+    both finished."""
+    items = [seg.strip() for seg in last.strip().split(",")]
+    if len(items) < 5 or not _LATIN_FRAGMENT_RE.fullmatch(items[-1]):
+        return None
+    if all(len((_LATIN_WORD_RE.findall(seg) or [""])[-1]) >= 3 for seg in items[:-1]):
+        return f"enumeration stops mid-item: {last.strip()[-40:]!r}"
+    return None
+
+
 def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short_min_chars: int = 100) -> str | None:
     """Note when the last line is unfinished prose (see module doc), else None.
 
@@ -444,8 +477,9 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     style leaves lines open: at least half of the (≥ 2) earlier prose lines of ≥ 3 words also end
     without punctuation (poems, lyrics, slogans); also spared: a last line that is a link or
     e-mail, a sign-off under a line ending in a comma, a ``label: value`` field ("答案： 星期三").
-    Two endings fire at any length (from 20 characters): a last word that no sentence ends on
-    (``FUNCTION_WORDS``: "the", "of", "and", "и", "de"...), and an unclosed ``(`` in a prose line.
+    Three endings fire at any length (from 20 characters): a last word that no sentence ends on
+    (``FUNCTION_WORDS``: "the", "of", "and", "и", "de"...), an unclosed ``(`` in a prose line, and
+    a comma enumeration cut mid-item (``_enumeration_cut``: "…, Czech Republic, S").
     English (Latin-script) turns from ``short_min_chars`` [100] characters are judged too when their
     last sentence is left open (``_open_latin_sentence``): "…Are you saying you want them", cut by a
     generation limit, is 188 characters (round-9 blind miss).
@@ -472,6 +506,9 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return f"ends on {tail!r}: {t[-30:]!r}"
     if _prose_line(last) and last.count("(") > last.count(")") and len(words(last)) >= 3 and code_density(t) <= 0.03:
         return f"ends inside an open bracket: {t[-30:]!r}"
+    cut_item = _enumeration_cut(last)
+    if cut_item:
+        return cut_item
     if len(t) < min_chars and not (len(t) >= short_min_chars and _open_latin_sentence(t, last)):
         return None
     if not _prose_line(last) or HASHTAG_END_RE.search(last) or len(ENUM_SEP_RE.findall(last)) >= 3:

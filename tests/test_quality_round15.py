@@ -1,0 +1,88 @@
+"""Rules added after the round-15 hold-out (benchmarks/quality_labels_fresh12.jsonl) was scored blind
+and read. Positives are the real misses of that round (LLaMA-Factory alpaca_zh_demo, BELLE, hh-rlhf);
+each rule has hard negatives beside it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from curate.filters.patterns import refusal_pattern
+from curate.filters.refusal import soft_refusal, transforms_own_text
+from curate.filters.truncation import list_cut, no_terminal_punct
+
+ELEMENTS = ("下面是按原子序数排序的化学元素列表：\n\n1. 氢（Hydrogen, H）\n2. 氦（Helium, He）\n3. 锂（Lithium, Li）\n"
+            "4. 铍（Beryllium, Be）\n41. 铌（Niobium, Nb）\n42. 钼（Molybdenum, Mo）\n43. 锝(T")
+
+
+@pytest.mark.parametrize("text,tail", [
+    (ELEMENTS, "43. 锝(T"),
+    ("Steps:\n1. Boil water (100 C)\n2. Add tea (green or black)\n3. Wait (see the box", "3. Wait (see the box"),
+])
+def test_list_item_cut_inside_its_bracket(text, tail):
+    assert list_cut(text) == f"last item stops inside a bracket: {tail!r}"
+
+
+@pytest.mark.parametrize("text", [
+    ELEMENTS.replace("43. 锝(T", "43. 锝（Technetium, Tc）"),                  # closed: a finished list
+    "Ingredients:\n1. Flour\n2. Sugar\n3. Eggs (large",                # no earlier item has a bracket
+    "Options:\n1. Red (warm)\n2. Blue, calm\n3. Green (fresh",           # earlier items: one bracket only
+    "1. Paris (France)\n2. Rome (Italy\n3. Madrid (Spain",               # an earlier item is open too
+])
+def test_bracket_cut_needs_a_closed_bracket_pattern(text):
+    assert list_cut(text) is None
+
+
+def test_comma_enumeration_cut_mid_item():
+    text = ("Eastern Europe is an area that includes:\n\nCroatia, Estonia, Latvia, Lithuania, Romania, Bulgaria, "
+            "Czech Republic, S")
+    assert no_terminal_punct(text).startswith("enumeration stops mid-item")
+
+
+@pytest.mark.parametrize("text", [
+    "India, China, Japan, US",                                           # an abbreviation ends it
+    "The fat-soluble vitamins are A, C, D, E, K",                        # short items throughout
+    "Good languages to learn: Python, Java, Go, Rust, C",                 # an earlier item is short too
+    "Paris, Rome, Madrid, S",                                            # four items only
+])
+def test_finished_enumerations_pass(text):
+    assert no_terminal_punct(text) is None
+
+
+SOFT = re.compile(refusal_pattern(("soft",), rust=False))
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("在输入的末尾添加以下句子。", "对不起，您没有指定需要添加的句子内容。请提供您希望添加的句子。"),
+    ("Summarize the article.", "You didn't specify the article. Please paste it and I will summarize it."),
+    ("Do high schools store their students' grades on computer servers these days?",
+     "The answer to this question is very important, and the technical details are likely going to be very "
+     "difficult for me to explain, so you might need to ask a computer-savvy person to answer this question."),
+])
+def test_missing_input_and_redirect_deflections(prompt, reply):
+    assert soft_refusal(reply, prompt, SOFT).is_refusal
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("What is the capital of France?", "The capital of France is Paris, on the Seine. It has been the capital since "
+     "the 10th century and is the country's largest city, with about two million people in the city proper and "
+     "over twelve million in its metropolitan area. If you plan a trip, spring and autumn are the mildest seasons, "
+     "and the museums are quieter on weekday mornings. You might need to ask a local about the metro strikes."),
+    ("Which language should I use?", "You didn't specify a platform, so here is Python, which runs everywhere:\n"
+     "```python\nprint('hello')\n```\n" + "It is simple to read, has a large standard library and many packages "
+     "for data work, the web and scripting, and it is taught in most introductory courses. " * 2),
+])
+def test_long_answers_with_a_caveat_are_kept(prompt, reply):
+    assert not soft_refusal(reply, prompt, SOFT).is_refusal
+
+
+def test_a_shared_word_does_not_make_a_refusal_task_material():
+    """BELLE: "as a language model I cannot write programs" answers a prompt that mentions 语言 ("another
+    language"); one shared character pair of seven is not the prompt's text being transformed."""
+    prompt = "在此任务中，你需要编写一个程序，该程序需要等待用户的输入并将其翻译成另一种语言。"
+    assert not transforms_own_text(prompt, "作为一名语言模型", "不好意思，作为一名语言模型，我无法编写和运行程序。")
+    # the prompt's own text holding the phrase still excuses it
+    assert transforms_own_text("把这句话翻译成英文：抱歉，我不能参加会议。", "抱歉，我不能", "Sorry, I can't attend the meeting.")
+    assert transforms_own_text("Rewrite in a formal tone: I'm sorry, we can't do that.", "I'm sorry, but we can't",
+                               "We regret that we are unable to do that.")
