@@ -51,6 +51,8 @@ FILES = ["quality_labels"] + [f"quality_labels_fresh{s}" for s in ("", "2", "3",
 CLASSES = ["refusal", "truncated", "off_topic", "nonsense", "repetitive", "good"]
 EMBED = {"model": "all-MiniLM-L6-v2", "backend": "onnx-int8", "max_seq_length": 128, "answer_max_seq_length": 32}
 TARGET = 0.005
+#: refusal head: L2 strength (scikit-learn C) and the share of rule-kept good rows its threshold may drop
+REFUSAL_C, REFUSAL_TARGET = 0.3, 0.0025
 
 
 def load(files: list[str]) -> list[dict]:
@@ -128,6 +130,20 @@ def fit(E: np.ndarray, S: np.ndarray, y: np.ndarray, rule: np.ndarray, target: f
     return model, float(kept_good[int(target * len(kept_good))])
 
 
+def fit_refusal_head(R: np.ndarray, labels: np.ndarray, rule: np.ndarray, target: float = REFUSAL_TARGET,
+                     C: float = REFUSAL_C) -> tuple[np.ndarray, float, float]:
+    """``(coef, intercept, threshold)`` of the refusal head: L2 logistic regression (``C``, balanced
+    classes) of ``refusal`` against ``good`` rows on the answer vectors ``R`` ``(n, d)``; the threshold
+    is the P(refusal) above which ``target`` of the good rows the rules keep (``~rule``) fall."""
+    from sklearn.linear_model import LogisticRegression
+
+    m = np.isin(labels, ["refusal", "good"])
+    clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(R[m], (labels[m] == "refusal").astype(int))
+    coef, icpt = clf.coef_[0].astype(np.float64), float(clf.intercept_[0])
+    kept_good = np.sort(1.0 / (1.0 + np.exp(-(R[(labels == "good") & ~rule] @ coef + icpt))))[::-1]
+    return coef, icpt, float(kept_good[int(target * len(kept_good))])
+
+
 def main() -> None:
     from curate.filters.classifier import BUILTIN_MODEL, LinearQualityModel
 
@@ -142,6 +158,9 @@ def main() -> None:
     ap.add_argument("--no-pair-stats", action="store_true", help="leave out the pair_stats relevance columns")
     ap.add_argument("--target", type=float, default=TARGET,
                     help="share of the labelled good rows the rules keep that the threshold may drop")
+    ap.add_argument("--no-refusal-head", action="store_true", help="write no refusal head (the model shipped before)")
+    ap.add_argument("--refusal-target", type=float, default=REFUSAL_TARGET,
+                    help="share of the labelled good rows the rules keep that the refusal head may drop")
     a = ap.parse_args()
     t0 = time.perf_counter()
     EMBED["answer_max_seq_length"] = a.answer_max_seq
@@ -155,17 +174,22 @@ def main() -> None:
     G = np.array([r["g"] for r in rows])
     swap_k = np.array([r.get("swap", 0) for r in rows])
     swap, used = swap_k > 0, swap_k <= a.swaps  # the labelled rows and the first --swaps passes train
+    labels = np.array([r["label"] for r in rows])
+    dim = (E.shape[1] - 1) // 2
+    R = E[:, dim:2 * dim]  # the answer vectors
     if a.rounds_before is not None:
         tr, te = (G < a.rounds_before) & used, G == a.rounds_before
         model, thr = fit(E[tr], S[tr], y[tr], rule[tr], a.target, natural=~swap[tr])
         lin = LinearQualityModel.from_sklearn(model, {})
         drop = rule | (lin.p_good(E, S) < thr)
-        labels = np.array([r["label"] for r in rows])
         nat, sw0 = te & ~swap, te & (swap_k == 1)
+        hm = tr & ~swap
+        coef, icpt, rthr = fit_refusal_head(R[hm], labels[hm], rule[hm], a.refusal_target)
+        drop_head = drop | (1.0 / (1.0 + np.exp(-(R @ coef + icpt))) > rthr)
         print(f"# fit on {FILES[:a.rounds_before]} (swaps {a.swaps}, pair stats {not a.no_pair_stats}, "
-              f"target {a.target}), "
-              f"scored on {FILES[a.rounds_before]} (threshold {thr:.3f}; {uptime()})")
-        for name, d in (("rules", rule), ("rules + model", drop)):
+              f"target {a.target}, refusal target {a.refusal_target}), "
+              f"scored on {FILES[a.rounds_before]} (threshold {thr:.3f}, refusal head {rthr:.3f}; {uptime()})")
+        for name, d in (("rules", rule), ("rules + model", drop), ("+ refusal head", drop_head)):
             print(f"{name:14s}", "  ".join(f"{c} {int(d[nat & (labels == c)].sum())}/{int((nat & (labels == c)).sum())}"
                                           for c in CLASSES),
                   " | swapped answers caught", "  ".join(
@@ -181,9 +205,18 @@ def main() -> None:
     from curate.filters.classifier import PAIR_COLUMNS
 
     drop = rule | (lin.p_good(E, S) < thr)
+    head = ""
+    if not a.no_refusal_head:
+        lin.refusal_coef, lin.refusal_intercept, rthr = fit_refusal_head(R[~swap], labels[~swap], rule[~swap],
+                                                                         a.refusal_target)
+        drop |= lin.p_refusal(R) > rthr
+        head = f", refusal head threshold {rthr:.4f}"
     lin.meta = {
         **EMBED, "stat_columns": cols, "pair_columns": [] if a.no_pair_stats else list(PAIR_COLUMNS),
         "threshold": round(thr, 6), "target_good_dropped": a.target,
+        **({} if a.no_refusal_head else {
+            "refusal_threshold": round(rthr, 6), "refusal_target_good_dropped": a.refusal_target,
+            "refusal_head": f"LogisticRegression(C={REFUSAL_C}, balanced classes): refusal vs good on the answer vector"}),
         "features": "pair_features(prompt, answer) -> PCA 16 + stat_* of lima.yaml's quality entry + pair_stats",
         "trained_on": {"files": [f for f in FILES if (ROOT / "benchmarks" / f"{f}.jsonl").exists()],
                        "rows": int((~swap).sum()), "labels": dict(Counter(r["label"] for r in labelled)),
@@ -192,7 +225,7 @@ def main() -> None:
     }
     lin.save(a.out)
     print(f"wrote {a.out} ({a.out.stat().st_size / 1024:.1f} KiB): {int((~swap).sum())} labelled rows + "
-          f"{int((used & swap).sum())} swapped, {len(cols)} stat columns, threshold {thr:.4f}, numpy vs scikit-learn "
+          f"{int((used & swap).sum())} swapped, {len(cols)} stat columns, threshold {thr:.4f}{head}, numpy vs scikit-learn "
           f"max |dP| {gap:.2e}; in-sample swapped answers caught {int(drop[used & swap].sum())}/{int((used & swap).sum())} "
           f"({time.perf_counter() - t0:.0f} s; {uptime()})")
 

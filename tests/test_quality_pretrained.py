@@ -58,6 +58,26 @@ def test_builtin_model_describes_itself():
     assert m.meta["trained_on"]["rows"] > 2000
 
 
+def test_refusal_head_round_trips_and_checks_widths(tmp_path):
+    """P(refusal) = sigmoid(r · coef + intercept) on the answer vector; saved and loaded with the model;
+    a model without the head, or vectors of another width, raise ValueError."""
+    rng = np.random.default_rng(1)
+    E, S = rng.normal(size=(30, 9)), rng.normal(size=(30, 2))
+    sk = make_model("logistic", seed=1, n_embedding=9, components=3).fit(np.hstack([E, S]), (E[:, 0] > 0).astype(int))
+    lin = LinearQualityModel.from_sklearn(sk, {})
+    assert not lin.has_refusal_head
+    with pytest.raises(ValueError, match="no refusal head"):
+        lin.p_refusal(E[:, 4:8])
+    lin.refusal_coef, lin.refusal_intercept = np.array([1.0, -2.0, 0.5, 0.0]), -0.25
+    R = E[:, 4:8]
+    want = 1 / (1 + np.exp(-(R @ lin.refusal_coef - 0.25)))
+    back = LinearQualityModel.load(lin.save(tmp_path / "m.npz"))
+    assert back.has_refusal_head and np.allclose(back.p_refusal(R), want, atol=1e-12)
+    assert back.p_refusal(np.zeros((0, 4))).shape == (0,)
+    with pytest.raises(ValueError, match=r"takes \(n, 4\)"):
+        back.p_refusal(E)
+
+
 def test_params_need_exactly_one_source(tmp_path):
     with pytest.raises(ValidationError, match="exactly one of labels"):
         QualityClassifier.Params()
@@ -95,11 +115,26 @@ def test_builtin_scores_real_pairs(tmp_path, caplog):
     bad = [score[i] for i, lab in labels.items() if lab != "good"]
     auc = np.mean([g > b for g in good for b in bad])
     assert auc >= 0.8, auc
-    thr = LinearQualityModel.load("builtin").meta["threshold"]
-    assert set(res.rejected["id"]) == {i for i, s in score.items() if s < thr}
+    meta = LinearQualityModel.load("builtin").meta
+    thr, r_thr = meta["threshold"], meta["refusal_threshold"]
+    refusal = dict(zip(res.kept["id"].to_list() + res.rejected["id"].to_list(),
+                       res.kept["stat_refusal_clf"].to_list() + res.rejected["stat_refusal_clf"].to_list()))
+    assert set(res.rejected["id"]) == {i for i, s in score.items() if s < thr or refusal[i] > r_thr}
+    # the refusal head: what it drops is labelled bad, and labelled refusals score above the good rows
+    head = {i for i, s in refusal.items() if s > r_thr}
+    assert head and all(labels[i] == "refusal" for i in head), head
+    assert res.counters["dropped_by_refusal_head"] == len({i for i in head if score[i] >= thr})  # first rule wins
+    ref = [refusal[i] for i, lab in labels.items() if lab == "refusal"]
+    assert np.mean([r > refusal[i] for r in ref for i, lab in labels.items() if lab == "good"]) >= 0.9
     assert res.counters["stat_columns_missing"] == 0
-    none = QualityClassifier(QualityClassifier.Params(pretrained="builtin", threshold=0.0)).run(stats, ctx)
-    assert none.rejected.height == 0
+    none = QualityClassifier(QualityClassifier.Params(pretrained="builtin", threshold=0.0, refusal_head=False)).run(
+        stats, ctx)
+    assert none.rejected.height == 0 and "stat_refusal_clf" not in none.kept.columns
+    only_head = QualityClassifier(QualityClassifier.Params(pretrained="builtin", threshold=0.0)).run(stats, ctx)
+    assert set(only_head.rejected["id"]) == {i for i, s in refusal.items() if s > r_thr}
+    assert only_head.rejected["drop_detail"].str.ends_with("(refusal head)").all()
+    scored = QualityClassifier(QualityClassifier.Params(pretrained="builtin", threshold=None)).run(stats, ctx)
+    assert scored.rejected.height == 0 and "stat_refusal_clf" in scored.kept.columns
     with caplog.at_level(logging.WARNING):
         bare = stage.run(df, ctx)
     assert bare.counters["stat_columns_missing"] == len(LinearQualityModel.load("builtin").stat_columns)

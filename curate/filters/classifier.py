@@ -376,6 +376,12 @@ class LinearQualityModel:
     P(good) = sigmoid(z · ``coef`` + ``intercept``). ``meta`` names the embedding model, backend and
     ``max_seq_length`` the vectors must come from, the stat columns, the default ``threshold`` and
     where the model came from (label files, rows, measured figures).
+
+    Optional refusal head (``refusal_coef``, ``refusal_intercept``; files from before it have none):
+    P(refusal) = sigmoid(r · ``refusal_coef`` + ``refusal_intercept``) on the raw answer vector r (the
+    middle ``d`` columns of the embedding block), a logistic regression of labelled refusals against
+    good answers. It sees all ``d`` dimensions: the PCA of the main model keeps 16 and loses the
+    refusal direction. ``meta["refusal_threshold"]`` is its default cut.
     """
 
     pca_mean: np.ndarray
@@ -388,6 +394,8 @@ class LinearQualityModel:
     coef: np.ndarray
     intercept: float
     meta: dict[str, Any] = field(default_factory=dict)
+    refusal_coef: np.ndarray | None = None
+    refusal_intercept: float = 0.0
 
     @property
     def stat_columns(self) -> list[str]:
@@ -438,13 +446,31 @@ class LinearQualityModel:
         logit = np.hstack([z_e, z_s]) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-logit))
 
+    @property
+    def has_refusal_head(self) -> bool:
+        """True when the file carries the refusal head (``p_refusal``)."""
+        return self.refusal_coef is not None
+
+    def p_refusal(self, answer_vectors: np.ndarray) -> np.ndarray:
+        """P(refusal) per row, shape ``(n,)``, from the answers' L2-normalised vectors ``(n, d)`` (the
+        model's embedding model, backend and ``answer_max_seq_length``). Raises ``ValueError`` when the
+        model has no refusal head or the width is not ``d``."""
+        if self.refusal_coef is None:
+            raise ValueError("this quality model has no refusal head")
+        R = np.asarray(answer_vectors, dtype=np.float64)
+        if R.ndim != 2 or R.shape[1] != self.refusal_coef.shape[0]:
+            raise ValueError(f"answer vectors of shape {R.shape}, the refusal head takes (n, {self.refusal_coef.shape[0]})")
+        return 1.0 / (1.0 + np.exp(-(R @ self.refusal_coef + self.refusal_intercept)))
+
     def save(self, path: str | Path) -> Path:
         """Write the arrays and ``meta`` (as JSON) to an ``.npz`` file."""
         path = Path(path)
+        head = {} if self.refusal_coef is None else {
+            "refusal_coef": self.refusal_coef, "refusal_intercept": np.array([self.refusal_intercept])}
         np.savez_compressed(path, pca_mean=self.pca_mean, components=self.components, emb_mean=self.emb_mean,
                             emb_scale=self.emb_scale, stat_fill=self.stat_fill, stat_mean=self.stat_mean,
                             stat_scale=self.stat_scale, coef=self.coef, intercept=np.array([self.intercept]),
-                            meta=np.array(json.dumps(self.meta, ensure_ascii=False)))
+                            meta=np.array(json.dumps(self.meta, ensure_ascii=False)), **head)
         return path
 
     @classmethod
@@ -459,6 +485,8 @@ class LinearQualityModel:
                 return cls(pca_mean=z["pca_mean"], components=z["components"], emb_mean=z["emb_mean"],
                            emb_scale=z["emb_scale"], stat_fill=z["stat_fill"], stat_mean=z["stat_mean"],
                            stat_scale=z["stat_scale"], coef=z["coef"], intercept=float(z["intercept"][0]),
-                           meta=json.loads(str(z["meta"])))
+                           meta=json.loads(str(z["meta"])),
+                           refusal_coef=z["refusal_coef"] if "refusal_coef" in z else None,
+                           refusal_intercept=float(z["refusal_intercept"][0]) if "refusal_intercept" in z else 0.0)
             except KeyError as exc:
                 raise ValueError(f"{path}: not a curatrain quality model (missing {exc})") from None

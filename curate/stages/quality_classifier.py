@@ -45,18 +45,28 @@ at 0.06). With ``max_seq_length: 256`` an earlier run gave 0.88 (different stat_
 Pretrained (``pretrained: builtin`` or a path): no labels and no fit; the rows are scored with a
 fitted ``curate.filters.classifier.LinearQualityModel`` (plain arrays in an ``.npz``). ``builtin``
 is ``curate/filters/models/quality_lr.npz``, fit by ``benchmarks/train_quality_model.py`` on our
-3,470 hand-labelled pairs (rounds 1-14, ``docs/labels.md``) plus 2,920 swapped-answer negatives:
+3,723 hand-labelled pairs (rounds 1-15, ``docs/labels.md``) plus 3,137 swapped-answer negatives:
 MiniLM ``onnx-int8`` vectors of the first user turn at 128 word pieces (the cache lima.yaml's
 semantic_dedup fills) and of the first answer at 32 (a quarter of the cost; blind figures no worse
 than 64's or 128's), their cosine, PCA 16, the 32 ``stat_*`` columns of lima.yaml's ``quality``
 entry (missing ones take the training medians, with a warning) and the six relevance columns of
-``curate.filters.classifier.pair_stats``; its threshold (P(good) < 0.118) drops 0.5 % of the
+``curate.filters.classifier.pair_stats``; its threshold (P(good) < 0.116) drops 0.5 % of the
 labelled good rows that lima's rules keep. Measured blind (each round scored by a model fit only
 on the rounds before it, on top of lima's rules, rounds 9-14;
 ``benchmarks/results/quality_classifier.md``): 11 more bad rows caught for 5 more good rows
 dropped of 1,277; answers moved to another prompt of the same language caught 624/845 (English)
 and 48/432 (Chinese), against 53 and 14 for the rules alone. Where it pays: on a selected candidate
 pool (lima.yaml runs it after ``diversity_select``), where a good row lost costs little.
+
+Refusal head (``refusal_head``, default on, for models that carry one; the builtin does): a
+second logistic regression, labelled refusals against good answers, on the full answer vector
+(all 384 dimensions; the main model's PCA keeps 16 and loses the direction that separates soft
+deflections: "Let me look into it and get back to you", "are you talking to a robot"). It writes
+``stat_refusal_clf`` = P(refusal) and drops rows above ``refusal_threshold`` (default the model's,
+0.861: 0.25 % of the labelled good rows the rules keep score above it), ``drop_detail``
+``stat_refusal_clf=0.912 > 0.861 (refusal head)``, counted in ``dropped_by_refusal_head``. Blind,
+rounds 9-15 on top of lima's rules and the main model: 8 more refusals and 2 more off-topic rows
+caught for 1 more good row of 1,494. ``threshold: null`` scores with both heads and drops nothing.
 
 Errors (one line): neither or both of ``labels`` and ``pretrained``; a labels file or model that
 does not exist (at validate time), cannot be parsed (the file and line), or leaves fewer than
@@ -86,12 +96,13 @@ from curate.schema import view_expr
 from curate.stage import Context, Stage, StageParams, StageResult, split_by_rules
 
 SCORE = "stat_quality_clf"
+REFUSAL_SCORE = "stat_refusal_clf"
 
 
 def stat_columns(df: pl.DataFrame) -> list[str]:
     """Numeric ``stat_*`` columns of ``df`` (sorted), without this stage's own score."""
     return sorted(c for c, t in df.schema.items()
-                  if c.startswith("stat_") and c != SCORE and (t.is_numeric() or t == pl.Boolean))
+                  if c.startswith("stat_") and c not in (SCORE, REFUSAL_SCORE) and (t.is_numeric() or t == pl.Boolean))
 
 
 @register
@@ -113,6 +124,11 @@ class QualityClassifier(Stage):
         model: Literal["logistic", "gradient_boosting"] = Field("logistic", description="classifier kind")
         threshold: float | None = Field(0.5, ge=0.0, le=1.0,
                                         description="drop rows with P(good) below this; null: score only")
+        refusal_threshold: float | None = Field(
+            None, ge=0.0, le=1.0, description="pretrained models with a refusal head: drop rows with P(refusal) "
+                                              "above this; null: the model's own")
+        refusal_head: bool = Field(True, description="pretrained: use the model's refusal head (score, and drop "
+                                                     "above its threshold); false: neither")
         features: list[Literal["embeddings", "stats"]] = Field(
             default_factory=lambda: ["embeddings", "stats"], min_length=1,
             description="feature groups: sentence embeddings of prompt and response, stat_* metrics")
@@ -261,13 +277,22 @@ class QualityClassifier(Stage):
         result.artifacts = {"model": str(model_path), "cv": str(cv_path)}
         return result
 
-    def _split(self, df: pl.DataFrame, score: np.ndarray, threshold: float | None, shown: float | None) -> StageResult:
+    def _split(self, df: pl.DataFrame, score: np.ndarray, threshold: float | None, shown: float | None,
+               refusal: tuple[np.ndarray, float, float | None] | None = None) -> StageResult:
         """``df`` with ``stat_quality_clf`` = ``score``, split at ``threshold`` (None: all kept);
-        ``drop_detail`` shows the threshold as ``shown``."""
+        ``drop_detail`` shows the threshold as ``shown``. ``refusal`` = ``(P(refusal), threshold, shown)``
+        adds ``stat_refusal_clf`` and drops above its threshold too (``shown`` None: score only)."""
         scored = df.with_columns(pl.Series(SCORE, score, dtype=pl.Float64))
         rules = [] if threshold is None else [(
             pl.col(SCORE) < threshold, "quality_classifier",
             pl.format(SCORE + "={} < {}", pl.col(SCORE).round(3), pl.lit(shown)))]
+        if refusal is not None:
+            p_refusal, r_thr, r_shown = refusal
+            scored = scored.with_columns(pl.Series(REFUSAL_SCORE, p_refusal, dtype=pl.Float64))
+            if r_shown is not None:
+                rules.append((pl.col(REFUSAL_SCORE) > r_thr, "quality_classifier",
+                              pl.format(REFUSAL_SCORE + "={} > {} (refusal head)", pl.col(REFUSAL_SCORE).round(3),
+                                        pl.lit(r_shown))))
         return split_by_rules(self, scored, rules)
 
     def _run_pretrained(self, df: pl.DataFrame, ctx: Context) -> StageResult:
@@ -301,9 +326,16 @@ class QualityClassifier(Stage):
                 S = np.hstack([S, pair_stats(prompts, answers, E[:, -1])])
             score = lin.p_good(E, S)
         else:
-            score = np.zeros(0)
-        result = self._split(df, score, threshold, None if threshold is None else round(threshold, 4))
+            score, R = np.zeros(0), np.zeros((0, 0))
+        refusal = None
+        if p.refusal_head and lin.has_refusal_head:
+            r_thr = p.refusal_threshold if p.refusal_threshold is not None else meta.get("refusal_threshold", 0.5)
+            refusal = (lin.p_refusal(R) if n else np.zeros(0), r_thr, None if threshold is None else round(r_thr, 4))
+        result = self._split(df, score, threshold, None if threshold is None else round(threshold, 4), refusal)
         result.counters.update(stat_columns=len(present), stat_columns_missing=len(cols) - len(present))
+        if refusal is not None:
+            result.counters["dropped_by_refusal_head"] = int(
+                result.rejected["drop_detail"].str.ends_with("(refusal head)").sum())
         if len(present) < len(cols):
             ctx.log.warning("quality_classifier: %d of the model's %d stat_* columns are not in the frame (run the "
                             "quality stage with lima.yaml's drop list before it); they take the training medians",
