@@ -86,3 +86,46 @@ def test_a_shared_word_does_not_make_a_refusal_task_material():
     assert transforms_own_text("把这句话翻译成英文：抱歉，我不能参加会议。", "抱歉，我不能", "Sorry, I can't attend the meeting.")
     assert transforms_own_text("Rewrite in a formal tone: I'm sorry, we can't do that.", "I'm sorry, but we can't",
                                "We regret that we are unable to do that.")
+
+
+@pytest.mark.parametrize("text", [
+    "I don’t know about that, but people really enjoy jokes. They might not even be aware that it’",
+    "The population of China is estimated to be 1.439 billion people as of 20",
+    "Amazon's market value rose from $2.5 billion in 1997 to $1.6 trillion in 20",
+])
+def test_words_cut_where_no_text_ends(text):
+    assert no_terminal_punct(text).startswith("ends mid-word")
+
+
+@pytest.mark.parametrize("text", [
+    "Count from 1 to 20",                        # "to" is not a year preposition
+    "The answer is 20",
+    "Isn't it?",
+    "I said 'yes, I'll do it'",                    # a quote opened in the sentence closes on "it'"
+    "She whispered ‘I will never forget it’",
+])
+def test_numbers_and_quotes_that_end_texts(text):
+    assert no_terminal_punct(text) is None
+
+
+def test_chinese_request_counts_and_question_items():
+    from curate.filters.truncation import prompt_count
+
+    assert prompt_count("生成一组关于给定主题的 5 个问题和答案。") == 5
+    assert prompt_count("写三首关于秋天的诗") == 3
+    assert prompt_count("根据给定的信息为每种树生成 10 个描述词。") is None      # per tree, not the list's length
+    assert prompt_count("Give 3 examples for each category.") is None
+    qa = ("Q1：谁赢得了 2020 年美国总统大选？\nA1：乔·拜登赢得了 2020 年美国总统大选。\n\n"
+          "Q2：2020 年美国总统大选的日期是什么时候？\nA2：2020年美国总统大选日期为20年11月3日")
+    assert list_cut(qa, "生成一组关于给定主题的 5 个问题和答案。") == "prompt asks for 5 items, 2 given"
+
+
+@pytest.mark.parametrize("prompt,text", [
+    # machine-translated lists number some items with Chinese numerals: all 5 items are there
+    ("列出有效沟通的 5 个技巧", "以下是有效沟通的 5 个技巧：\n\n1. 做一个积极的倾听者。\n2. 说话清晰。\n3. 提出问题。\n"
+                        "4. 保持眼神交流。\n五、保持坦诚相待，增进相互了解。"),
+    ("列出 3 个关于爱因斯坦的众所周知的事实。", "1. 爱因斯坦最著名的是他的相对论。\n2、1921年获诺贝尔物理学奖。\n3. 他被广泛认为是 20 世纪最有影响力的科学家之一。"),
+    ("将下面的数字字符串相加。\n1,2,3,4", "1、2、3、4 的和是 10。"),
+])
+def test_chinese_numbered_lists_are_counted_whole(prompt, text):
+    assert list_cut(text, prompt) is None

@@ -226,7 +226,12 @@ def _is_list_or_code(line: str) -> bool:
 
 # ---------------------------------------------------------------- list_cut
 
-_LIST_ITEM_RE = re.compile(r"^(\s*)(?:#{1,6}\s*)?(?:\*\*)?(?:(\d{1,2})[.)、．](?!\d)|[-*+•](?=\s)|[（(](\d{1,2})[)）])\s*\S")
+#: the answer under a numbered question item ("Q2: …" then "A2: …"): part of the item
+_ANSWER_LINE_RE = re.compile(r"^\s*A\d{1,2}[:：.]")
+#: a list item line: "1.", "2)", "3、", "-", "*", "(4)", numbered questions "Q5:" / "Q5：", and Chinese
+#: numerals "一、" / "九、" (machine-translated lists mix them with digits: "一、域名\n2. 托管服务")
+_LIST_ITEM_RE = re.compile(r"^(\s*)(?:#{1,6}\s*)?(?:\*\*)?(?:(\d{1,2})(?:[.)．](?!\d)|、(?!\d{1,3}(?!\d)))|[-*+•](?=\s)|[（(](\d{1,2})[)）]"
+                           r"|Q(\d{1,2})[:：.]|[一二三四五六七八九十]{1,2}、)\s*\S")
 _INLINE_ITEMS_RE = re.compile(r"(?:^|[\s；;,，、])[（(]?\d{1,2}[.)）、](?!\d)")
 _NUM_WORDS = {
     # en, fr, es, de, it, pt, ru (nominative / genitive stems), zh
@@ -271,11 +276,25 @@ def announced_count(line: str) -> int | None:
     return n if 2 <= n <= 20 else None
 
 
+#: a Chinese request's count right after its verb: "生成一组关于给定主题的 5 个问题", "写三首诗"
+_ZH_ASK_COUNT_RE = re.compile(r"^[^。！？\n]{0,15}?(?<![\d.])(\d{1,2}|[两二三四五六七八九十])\s*(?:个|個|种|種|条|條|点|點|步|项|項|类|類|首|句|道|篇)")
+
+
 def prompt_count(prompt: str) -> int | None:
-    """Items a prompt asks for ("List five fruits", "给出3个例子"), from its first 300 characters, or None."""
+    """Items a prompt asks for ("List five fruits", "给出3个例子", "生成一组关于给定主题的 5 个问题"), from its
+    first 300 characters, or None."""
     head = prompt[:300]
     m = PROMPT_ASK_RE.search(head)
-    return announced_count(head[m.start():]) if m else None
+    if not m:
+        return None
+    n = announced_count(head[m.start():])
+    if re.search(r"(?i)每|\b(?:each|every|per)\b", head):
+        return None  # "10 个描述词 for each tree", "3 examples for each": the count is per group, not the list's
+    zh = None if n is not None else _ZH_ASK_COUNT_RE.match(head[m.end():])
+    if zh:
+        g = zh.group(1)
+        n = int(g) if g.isdigit() else _ZH_NUM[g]
+    return n if n is None or 2 <= n <= 20 else None
 
 
 def list_cut(text: str, prompt: str = "") -> str | None:
@@ -295,7 +314,7 @@ def list_cut(text: str, prompt: str = "") -> str | None:
     if not item_idx:
         return None
     last_idx = len(lines) - 1
-    after = [j for j in range(item_idx[-1] + 1, last_idx + 1) if lines[j].strip()]
+    after = [j for j in range(item_idx[-1] + 1, last_idx + 1) if lines[j].strip() and not _ANSWER_LINE_RE.match(lines[j])]
     if len(after) > 1 or (after and (not lines[after[0] - 1].strip() and not lines[after[0]].startswith((" ", "\t")))):
         return None  # prose after the list (a new paragraph): the list ended
     if after and _FIELD_RE.match(lines[after[0]].strip()) and not lines[after[0]].startswith((" ", "\t")):
@@ -311,7 +330,7 @@ def list_cut(text: str, prompt: str = "") -> str | None:
     top_items = [i for i in group if len(_LIST_ITEM_RE.match(lines[i]).group(1)) <= top + 1]
     if len(top_items) == 1 and len(_INLINE_ITEMS_RE.findall(lines[top_items[0]])) >= 2:
         return None  # "1) x; 2) y; 3) z" on one line: an inline enumeration
-    nums = [int(n) for i in top_items for m in [_LIST_ITEM_RE.match(lines[i])] for n in [m.group(2) or m.group(3)] if n]
+    nums = [int(n) for i in top_items for m in [_LIST_ITEM_RE.match(lines[i])] for n in [m.group(2) or m.group(3) or m.group(4)] if n]
     intro = next((lines[j] for j in range(group[0] - 1, -1, -1) if lines[j].strip()), "")
     n_items = len(top_items)
     if intro.rstrip().endswith((":", "：")):
@@ -449,6 +468,12 @@ def _open_latin_sentence(text: str, last: str) -> bool:
         and not _FIELD_RE.match(last.strip()) and not _FIELD_RE.match(sentence)
 
 
+#: a word cut where no text ends: a contraction left open ("aware that it’", "I don'") or a year after
+#: its first two digits ("as of 20", "in 19")
+_CUT_WORD_END_RE = re.compile(
+    r"(?i)\b(?:it|i|you|we|they|he|she|that|there|what|don|can|won|isn|aren|didn|doesn|wasn|couldn|wouldn|shouldn)[’']\Z"
+    r"|\b(?:as of|in|since|by|until|from|around|circa|before|after)\s+(?:19|20)\Z")
+_OPENING_SINGLE_QUOTE_RE = re.compile(r"(?:^|[\s(\[“\"])[‘']\w")
 #: a word cut after one or two letters ("S", "Sl"); two capitals are an abbreviation ("US", "UK")
 _LATIN_FRAGMENT_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][a-zß-öø-ÿ]?")
 
@@ -477,14 +502,18 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     style leaves lines open: at least half of the (≥ 2) earlier prose lines of ≥ 3 words also end
     without punctuation (poems, lyrics, slogans); also spared: a last line that is a link or
     e-mail, a sign-off under a line ending in a comma, a ``label: value`` field ("答案： 星期三").
-    Three endings fire at any length (from 20 characters): a last word that no sentence ends on
-    (``FUNCTION_WORDS``: "the", "of", "and", "и", "de"...), an unclosed ``(`` in a prose line, and
-    a comma enumeration cut mid-item (``_enumeration_cut``: "…, Czech Republic, S").
+    Four endings fire at any length (from 20 characters): a last word that no sentence ends on
+    (``FUNCTION_WORDS``: "the", "of", "and", "и", "de"...), an unclosed ``(`` in a prose line,
+    a comma enumeration cut mid-item (``_enumeration_cut``: "…, Czech Republic, S"), and a word
+    cut where no text ends (``_CUT_WORD_END_RE``: "…aware that it’", "…as of 20").
     English (Latin-script) turns from ``short_min_chars`` [100] characters are judged too when their
     last sentence is left open (``_open_latin_sentence``): "…Are you saying you want them", cut by a
     generation limit, is 188 characters (round-9 blind miss).
     """
     t = text.rstrip()
+    cut = _CUT_WORD_END_RE.search(t[-40:])
+    if cut and len(t) >= 20 and not _OPENING_SINGLE_QUOTE_RE.search(re.split(r"(?<=[.!?。！？])\s", t[-300:])[-1]):
+        return f"ends mid-word: {t[-30:]!r}"  # (a quote opened in the last sentence may close on "it’")
     ch = t[-1:] or " "
     if ch in _FINISHED or not (ch.isalnum() or ch in _OPEN_END):
         return None
