@@ -129,3 +129,28 @@ def test_chinese_request_counts_and_question_items():
 ])
 def test_chinese_numbered_lists_are_counted_whole(prompt, text):
     assert list_cut(text, prompt) is None
+
+
+@pytest.mark.parametrize("kind,text", [
+    ("ai_disclaimer", "Я являюсь языковой моделью и не имею собственного мнения."),
+    ("ai_disclaimer", "Будучи языковой моделью, я не могу испытывать эмоции."),
+    ("ai_disclaimer", "Меня обучили OpenAI, и мои знания ограничены."),
+    ("refusal", "Извините, не могу помочь с этим."),
+    ("refusal", "Хороший вопрос. Не могу ответить на этот вопрос."),
+    ("refusal", "Я не в состоянии выполнить эту просьбу."),
+    ("soft", "Вы не указали текст. Пожалуйста, предоставьте текст."),
+    ("soft", "Что именно вы имеете в виду?"),
+])
+def test_russian_refusal_forms(kind, text):
+    """Forms of Russian chat-model refusals and AI boilerplate (the hidden sets hold Russian answers;
+    ../shared/data has ~50 Russian pairs, so these come from the common phrasings)."""
+    assert re.search(refusal_pattern((kind,), rust=False), text)
+
+
+@pytest.mark.parametrize("text", [
+    "Москва — столица России. Не могу не отметить красоту её архитектуры.",
+    "Я являюсь поклонником русской литературы, особенно Толстого.",
+    "Вот пример кода на Python, который решает задачу.",
+])
+def test_russian_answers_without_refusal(text):
+    assert not re.search(refusal_pattern(("ai_disclaimer", "refusal"), rust=False), text)
