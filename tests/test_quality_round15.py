@@ -154,3 +154,51 @@ def test_russian_refusal_forms(kind, text):
 ])
 def test_russian_answers_without_refusal(text):
     assert not re.search(refusal_pattern(("ai_disclaimer", "refusal"), rust=False), text)
+
+
+# ---------------------------------------------------------------- read from round 16 (fresh13), after its blind score
+
+SUM = ("def calculate_sum(numbers):\n    if not isinstance(numbers, list):  # Check if input is a list\n"
+       "        raise TypeError(\"Input must be a list of numbers\")\n    sum = 0\n    for num in numbers:\n"
+       "        sum += num\n    return s")
+
+
+@pytest.mark.parametrize("text,note", [
+    (SUM, "code ends mid-identifier: 'return s'"),
+    ("Here it is:\n```python\nclass A:\n    def remove(self, opportunity):\n        self.database.remove_opportunity(op\n```",
+     "code ends mid-identifier: 'self.database.remove_opportunity(op'"),
+    ("```python\n@app.put('/x')\nasync def update(x):\n    return {\"patient\n```", "code ends inside a string: 'return {\"patient'"),
+    ("<!DOCTYPE html>\n<html>\n<body>\n  <h1>Reviews</h1>\n  <p>The Great Gatsby is a must-read.</p>\n"
+     "  <p class=\"review\">Fitzgerald’s writing is absolutely", "HTML document never closed (no </body></html>)"),
+])
+def test_code_cut_mid_token(text, note):
+    from curate.filters.truncation import code_cut
+
+    assert code_cut(text) == note
+
+
+@pytest.mark.parametrize("text", [
+    SUM.replace("return s", "return sum"),
+    "let employees = [\n  { name: 'John Doe', age: 30 },\n];\n\nconsole.log(employees[0].name); // Accessing the 'name' key",
+    "```python\nx = 1\ny = 2\nprint(x)\n```",                                  # x is defined: a whole token
+    "```python\ndoc = \"\"\"A docstring\nspans lines\n\"\"\"\nprint(doc)\n```",
+    "<!DOCTYPE html>\n<html>\n<head><title>Hi</title></head>\n<p>Hi</p>\n\nThis page shows a greeting in a paragraph",
+])
+def test_finished_code_passes(text):
+    from curate.filters.truncation import code_cut
+
+    assert code_cut(text) is None
+
+
+def test_open_range_end():
+    assert no_terminal_punct("Design a game where the player has to guess a secret number between 1-").startswith(
+        "ends mid-word")
+    assert no_terminal_punct("The answer is between 1 and 10") is None
+
+
+@pytest.mark.parametrize("kind,text", [
+    ("ai_disclaimer", "I'm sorry, but I don't have access to external articles or news sources, so here is a general view."),
+    ("soft", "I'm not certain why you'd need the Secretary of State's address."),
+])
+def test_access_disclaimer_and_motive_questions(kind, text):
+    assert re.search(refusal_pattern((kind,), rust=False), text)

@@ -115,22 +115,58 @@ def code_cut(text: str) -> str | None:
     if len(_STUB_BODY_RE.findall(text)) >= 2:
         return "function bodies left as '// ...' stubs"
     html = _HTML_OPEN_RE.search(text)
-    if html and "</html>" not in text[html.start():].lower():
+    if html and "</html>" not in text[html.start():].lower() and "</body>" not in text.lower():
         tail = text.rstrip().removesuffix("```").rstrip()
-        if tail.endswith(">") and "</body>" not in text.lower():
+        last_line = tail.rsplit("\n", 1)[-1]
+        if tail.endswith(">") or (tail[-1:].isalnum() and (_OPEN_TAG_RE.search(last_line) or last_line[:1] in " \t")):
             return "HTML document never closed (no </body></html>)"
     blocks = list(_FENCE_BLOCK_RE.finditer(text))
-    if not blocks and not _MATH_RE.search(text) and (text.lstrip()[:1] in "{[" or code_density(text) > 0.05):
+    unfenced = not blocks and not _MATH_RE.search(text) and (text.lstrip()[:1] in "{[" or code_density(text) > 0.05)
+    if unfenced:
         debt = bracket_debt(text)
         if debt >= 2 or (debt >= 1 and (text.lstrip()[:1] in "{[" or _OPEN_STATEMENT_RE.search(text.rstrip()))):
             return f"unfenced code ends with {debt} unclosed bracket(s)"
-    if blocks:
-        last = blocks[-1]
-        tail = text[last.end():].strip()
-        if not tail:
-            debt = bracket_debt(last.group(1))
-            if debt >= 2 or (debt >= 1 and last.group(1).rstrip()[-1:] in ",([{=+-*/&|\\"):
+    bare_code = not blocks and not _MATH_RE.search(text) and (unfenced or _CODE_START_RE.match(text) is not None)
+    code = text if bare_code else (blocks[-1].group(1) if blocks and not text[blocks[-1].end():].strip() else None)
+    if code is not None:
+        if blocks:
+            debt = bracket_debt(code)
+            if debt >= 2 or (debt >= 1 and code.rstrip()[-1:] in ",([{=+-*/&|\\"):
                 return f"last code block ends with {debt} unclosed bracket(s)"
+        cut = _cut_identifier(code)
+        if cut:
+            return cut
+    return None
+
+
+#: an answer that starts as code (Python has too few symbols for ``code_density`` to tell)
+_CODE_START_RE = re.compile(r"\s*(?:def|class|import|from|function|public|private|package|using|const|let|var|#include)\b")
+#: an HTML opening tag ("<p class=…>", "<li>")
+_OPEN_TAG_RE = re.compile(r"<[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?>")
+_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _cut_identifier(code: str) -> str | None:
+    """Note when ``code`` (a code answer, or its last fenced block with nothing after it) ends mid-token:
+    its last line ends on an identifier that occurs nowhere else as a whole token but is a strict
+    prefix of one that does ("sum = 0 … return s"), or inside a string opened on that line
+    (``return {"patient`` before the closing fence; lines with triple quotes or backticks are not
+    judged)."""
+    lines = code.rstrip().split("\n")
+    last = lines[-1]
+    if not last.strip() or last.lstrip().startswith(("#", "//", "--", "*", "<!--")) or _COMMENT_RE.search(last):
+        return None  # a comment ends the line: its words are prose
+    body = last.replace('\\"', "").replace("\\'", "")
+    if '"""' not in body and "\'\'\'" not in body and "`" not in body and body.count('"') % 2 == 1 \
+            and re.search(r'"[^"]*[A-Za-z0-9]\Z', body.rstrip()):
+        return f"code ends inside a string: {last.strip()[-40:]!r}"
+    m = re.search(r"(?<![A-Za-z0-9_.])([A-Za-z_][A-Za-z0-9_]*)\Z", last.rstrip())
+    if not m or len(lines) < 3:
+        return None
+    frag = m.group(1)
+    earlier = _IDENT_RE.findall("\n".join(lines[:-1]) + " " + last.rstrip()[:m.start()])
+    if frag not in earlier and any(w.startswith(frag) and len(w) > len(frag) for w in earlier):
+        return f"code ends mid-identifier: {last.strip()[-40:]!r}"
     return None
 
 
@@ -468,11 +504,12 @@ def _open_latin_sentence(text: str, last: str) -> bool:
         and not _FIELD_RE.match(last.strip()) and not _FIELD_RE.match(sentence)
 
 
-#: a word cut where no text ends: a contraction left open ("aware that it’", "I don'") or a year after
-#: its first two digits ("as of 20", "in 19")
+#: a word cut where no text ends: a contraction left open ("aware that it’", "I don'"), a year after
+#: its first two digits ("as of 20", "in 19"), a range after its first bound ("between 1-")
 _CUT_WORD_END_RE = re.compile(
     r"(?i)\b(?:it|i|you|we|they|he|she|that|there|what|don|can|won|isn|aren|didn|doesn|wasn|couldn|wouldn|shouldn)[’']\Z"
-    r"|\b(?:as of|in|since|by|until|from|around|circa|before|after)\s+(?:19|20)\Z")
+    r"|\b(?:as of|in|since|by|until|from|around|circa|before|after)\s+(?:19|20)\Z"
+    r"|\b(?:between|from) \d+\s*[-–]\Z")
 _OPENING_SINGLE_QUOTE_RE = re.compile(r"(?:^|[\s(\[“\"])[‘']\w")
 #: a word cut after one or two letters ("S", "Sl"); two capitals are an abbreviation ("US", "UK")
 _LATIN_FRAGMENT_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][a-zß-öø-ÿ]?")
