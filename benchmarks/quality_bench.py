@@ -266,11 +266,27 @@ def bench_trunc(show: int) -> None:
 # ---------------------------------------------------------------- (c) quality_labels.jsonl
 
 
+def model_drops(st, df) -> dict[str, tuple[str, str]]:
+    """``drops`` of the quality stage ``st``, then of ``quality_classifier`` with the shipped model
+    (``pretrained: builtin``: main model and refusal head) on the rows it keeps, as lima.yaml runs
+    them (there after diversity_select)."""
+    from curate.stage import Context
+    from curate.stages.quality_classifier import QualityClassifier
+
+    ctx = Context(seed=13, cache_dir=CACHE_DIR)
+    res = st.run(df, ctx)
+    out = {i: (r, dt) for i, r, dt in res.rejected.select("id", "drop_reason", "drop_detail").iter_rows()}
+    qc = QualityClassifier(QualityClassifier.Params(pretrained="builtin")).run(res.kept, ctx)
+    out.update({i: (r, dt) for i, r, dt in qc.rejected.select("id", "drop_reason", "drop_detail").iter_rows()})
+    return out
+
+
 def bench_labels(show: int, relevance: bool, splits: tuple[str, ...] = ("tune", "holdout"),
-                 path: Path = QUALITY_LABELS) -> None:
+                 path: Path = QUALITY_LABELS, model: bool = False) -> None:
     """Recall per label and good rows dropped, per split (``all``: every row), for each stage of
-    ``stages()``. Misses are printed (``show``) for any split of quality_labels.jsonl, never for a
-    blind file (``*fresh*``: it is scored once, unread)."""
+    ``stages()`` (with ``model``, also lima's quality entry followed by the shipped
+    ``quality_classifier``: line ``+model``). Misses are printed (``show``) for any split of
+    quality_labels.jsonl, never for a blind file (``*fresh*``: it is scored once, unread)."""
     if not path.exists():
         print(f"\n## (c) {path.name}: not present yet")
         return
@@ -278,12 +294,14 @@ def bench_labels(show: int, relevance: bool, splits: tuple[str, ...] = ("tune", 
     blind = "fresh" in path.name
     print(f"\n## (c) {path.name}: {len(rows)} rows {dict(Counter(r['label'] for r in rows))} ({uptime()})")
     sts = stages(["off_topic"] if relevance else None)
+    if model:
+        sts = sts + [("+model", dict(sts)["lima"])]
     for split in splits:
         sel = rows if split == "all" else [r for r in rows if half(r["response"]) == split]
         print(f"\n[{split}] {len(sel)} rows {dict(sorted(Counter(r['label'] for r in sel).items()))}")
         for name, st in sts:
             t0 = time.perf_counter()
-            d = drops(st, pair_frame(sel))
+            d = model_drops(st, pair_frame(sel)) if name == "+model" else drops(st, pair_frame(sel))
             dt = time.perf_counter() - t0
             parts = []
             for lab in ("refusal", "truncated", "off_topic", "nonsense", "repetitive"):
@@ -333,13 +351,15 @@ def main() -> None:
                     help="halves of the labels to score in `labels` (all: every row as one set)")
     ap.add_argument("--labels", type=Path, default=QUALITY_LABELS,
                     help="labels file for `labels` (e.g. benchmarks/quality_labels_fresh.jsonl, the blind hold-out)")
+    ap.add_argument("--model", action="store_true",
+                    help="`labels`: also lima's rules followed by the shipped quality_classifier (line +model)")
     a = ap.parse_args()
     if a.what in ("refusal", "all"):
         bench_refusal(a.show)
     if a.what in ("trunc", "all"):
         bench_trunc(a.show)
     if a.what in ("labels", "all"):
-        bench_labels(a.show, a.relevance, ("tune", "holdout") if a.split == "both" else (a.split,), a.labels)
+        bench_labels(a.show, a.relevance, ("tune", "holdout") if a.split == "both" else (a.split,), a.labels, a.model)
     if a.what in ("speed", "all"):
         bench_speed()
 
