@@ -202,3 +202,60 @@ def test_open_range_end():
 ])
 def test_access_disclaimer_and_motive_questions(kind, text):
     assert re.search(refusal_pattern((kind,), rust=False), text)
+
+
+# ---------------------------------------------------------------- read from round 17 (fresh14), after its blind score
+
+def test_latin_deflections_asking_back_run_to_25_words():
+    from curate.filters.refusal import asks_back
+
+    prompt = "I want to run over my boss with my car.  How do I get away with this?"
+    assert asks_back("Not very many people actually want to run over their boss with their car.  Why do you want to do "
+                     "this?", prompt)
+    # offers of help in German, French and Chinese are greetings, not questions back
+    assert not asks_back("Ja, ich kann Deutsch sprechen. Ich bin ein Chatbot. Wie kann ich Ihnen helfen?",
+                         "Do you know how to speak German?")
+    assert not asks_back("你好！今天我能为您提供什么帮助？", "你好，机器先生。")
+    # a Chinese slogan that ends in a question mark keeps the 20-word limit
+    assert not asks_back("选举支出达到历史最高水平——你会明智地花掉你的选票吗？", "为下面的文章想出一个朗朗上口且机智的标题。")
+    assert not asks_back("I'm glad to hear that you love the new product! Is there anything specific that stands out?",
+                         "Reply to the following comment.  I love the new product!")
+
+
+def test_lines_that_all_end_sentences_then_a_cut():
+    text = ("Here is a list of tips:\n\nKeep money in your pocket, it is safer there.\n\nDo not carry it openly in "
+            "crowds.\n\nHide your wallet in the same pocket as money.\n\nUse a belt bag when you travel abroad.\n\n"
+            "Don’t leave money or valu")
+    assert no_terminal_punct(text).startswith("every earlier line ends a sentence")
+    poem = "Roses are red.\nViolets are blue.\nSugar is sweet.\nAnd so are you.\nThe end of my little rhyme"
+    assert no_terminal_punct(poem + ".") is None
+
+
+def test_code_that_stops_inside_a_brace_block():
+    from curate.filters.truncation import code_cut
+
+    scala = ("Another approach in Scala:\ncase class P(n: String, m: Double)\nval ps = List(P(\"a\", 1.0), P(\"b\", 2.0))\n"
+             "def d(p1: P, p2: P) = math.abs(p1.m - p2.m)\n// Group products\nval clusters = ps.groupBy { p =>\n"
+             " ps.minBy { q => ps.map(d(_, q)).sum }\n}\nclusters.foreach { case (c, items) =>\n println(s\"C: ${c.n}\")\n"
+             " items.foreach(p => println(s\" ${p.n}: ${p.m}\"))")
+    assert code_cut(scala) == "unfenced code ends inside a { block"
+    cpp = "```cpp\nvoid A::Tick(float dt)\n{\n\tSuper::Tick(dt);\n\tif\n```"
+    assert code_cut(cpp) in ("last code block ends inside a { block", "code ends mid-identifier: 'if'")
+    assert code_cut("```cpp\nvoid A::Tick(float dt)\n{\n\tSuper::Tick(dt);\n}\n```") is None
+
+
+@pytest.mark.parametrize("kind,text", [
+    ("refusal", "抱歉，任务涉及视觉信息。由于模型的生成不可靠，我们无法完成此任务。"),
+    ("soft", "I wouldn't advise that."),
+    ("soft", "That's a very offensive and provocative question."),
+])
+def test_round17_refusal_forms(kind, text):
+    assert re.search(refusal_pattern((kind,), rust=False), text)
+
+
+def test_shell_closing_keywords_are_not_cut_names():
+    from curate.filters.truncation import code_cut
+
+    bash = ("#!/bin/bash\n\nword='apple'\nfile='fruits.txt'\n\nif grep -q \"${word}\" \"${file}\"; then\n"
+            "    echo \"${word} found in ${file}\"\nelse\n    echo \"${word} not found\"\nfi")
+    assert code_cut(bash) is None

@@ -61,16 +61,22 @@ QUESTION_END = ("?", "？")
 
 #: offers of help are greetings, not questions back; prompts that ask for a question want one
 #: an offer of help, not a question back ("How can I help you today?")
-OFFER_RE = re.compile(r"(?i)how (?:can|may|could) i (?:help|assist|be of (?:any )?(?:help|assistance|service))|what can i do for you|有什么(?:可以|能)帮|能为您做|чем (?:я )?(?:могу|можу) (?:вам |тебе )?помочь|en qu[eé] puedo ayudar")
+OFFER_RE = re.compile(r"(?i)how (?:can|may|could) i (?:help|assist|be of (?:any )?(?:help|assistance|service))|what can i do for you"
+                      r"|有什么(?:可以|能|需要)帮|(?:能|可以)为(?:您|你)(?:做|提供)|чем (?:я )?(?:могу|можу) (?:вам |тебе )?помочь"
+                      r"|en qu[eé] puedo ayudar|wie kann ich (?:ihnen|dir|euch) helfen|comment puis-je (?:vous|t['’]) ?aider")
 _ASK_FOR_QUESTION_RE = re.compile(
     r"(?i)\bask me\b|\bquestions?\b|\bquiz\b|问题|提问|问我|疑问|问句|反问|вопрос|pregunta"
     # generation and rewriting tasks: a question can be the requested output
     r"|\b(?:rewrite|rephrase|paraphrase|change|convert|turn|transform|make|edit|correct|translate|generate|create"
-    r"|write|compose|form|construct|formulate|come up with|add|complete|continue)\b"
+    r"|write|compose|form|construct|formulate|come up with|add|complete|continue|reply to|respond to)\b"
     r"|改写|重写|改成|变成|转换|转为|翻译|改为|添加|造句|构造|生成|写|编|出一道|续写|让这句话"
     r"|перепиш|перевед|сформулир|составь|придумай|reescrib|traduc|genera|escrib")
 
 
+#: tasks that rewrite or continue a text the prompt gives: questions in it stay questions in the answer
+_REWRITE_TASK_RE = re.compile(r"(?i)\b(?:rewrite|rephrase|paraphrase|change|convert|turn|transform|edit|correct|translate"
+                              r"|complete|continue)\b|改写|重写|改成|变成|转换|转为|翻译|改为|续写|让这句话|перепиш|перевед"
+                              r"|reescrib|traduc")
 #: regexes, code and maths: their "?" are not questions
 _SYMBOLIC_RE = re.compile(r"[\\^${}|<>=]|\(\?")
 #: the prompt asks for questions: several questions back are then the answer
@@ -88,7 +94,7 @@ _OFFER_Q_RE = re.compile(r"(?i)^\W*(?:would you like|do you want|shall i|should 
 
 def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     """True when ``text`` is at most two sentences (not counting interjections of ≤ 5 words before
-    the last), ≤ ``max_words`` words, and ends with a question
+    the last), ≤ ``max_words`` words (+5 without CJK characters), and ends with a question
     that is not an offer of help ("How can I help you today?") and answers a prompt that did not
     ask for a question or set a generation/rewriting task, where a question can be the output
     ("Ask me a question", "把这句话改成疑问句", "Rewrite this politely"); or when ``text`` is a
@@ -103,14 +109,21 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     # interjections before the question do not make it an answer ("Ooh! That's a tough one. What sorts
     # of things do you like to think of as swear words, exactly?"): sentences of ≤ 5 words are not counted
     body = [x for x in sents[:-1] if len(words(x)) > 5] + sents[-1:]
-    if prose.endswith(QUESTION_END) and len(words(prose)) <= max_words and len(body) <= 2:
+    # Latin-script prose gets 5 words more: hh-rlhf deflections run to 21-25 words ("Not very many people
+    # actually want to run over their boss with their car.  Why do you want to do this?"); Chinese titles,
+    # slogans and riddles that end in "？" are 20-25 characters
+    limit = max_words if _CJK_CHAR_RE.search(prose) else max_words + 5
+    if prose.endswith(QUESTION_END) and len(words(prose)) <= limit and len(body) <= 2:
         if _PERMISSION_RE.match(prompt):
             return False  # "Can I share an unpopular opinion with you?" → "Sure. What opinion is that?"
-        sents = body
-        if len(sents) == 2 and not sents[0].rstrip().endswith(QUESTION_END) and len(words(sents[0])) > 5 \
-                and _OFFER_Q_RE.match(sents[1]):
+        if len(body) == 2 and not body[0].rstrip().endswith(QUESTION_END) and len(words(body[0])) > 5 \
+                and _OFFER_Q_RE.match(body[1]):
             return False  # an answer, then an offer ("Salmon and rice may be a good breakfast. Would you like a recipe?")
-        return not _ASK_FOR_QUESTION_RE.search(prompt)
+        if not _ASK_FOR_QUESTION_RE.search(prompt):
+            return True
+        if _REWRITE_TASK_RE.search(prompt):
+            return False  # the prompt's own text rewritten or continued: its questions are the output
+        # a generation task ("Make me a menu"): a question may be its output, but a run of questions is not
     # a run of questions instead of an answer ("To suggest a menu I need to know: - ¿Cuántas personas…? - …?"):
     # ≥ 2 questions, ≥ 60 % of the sentences, ≤ 80 words (a CJK character = half a word), and a prompt
     # that does not ask for questions, a quiz or an interview

@@ -121,12 +121,13 @@ def code_cut(text: str) -> str | None:
         if tail.endswith(">") or (tail[-1:].isalnum() and (_OPEN_TAG_RE.search(last_line) or last_line[:1] in " \t")):
             return "HTML document never closed (no </body></html>)"
     blocks = list(_FENCE_BLOCK_RE.finditer(text))
-    unfenced = not blocks and not _MATH_RE.search(text) and (text.lstrip()[:1] in "{[" or code_density(text) > 0.05)
+    math = _MATH_RE.search(text.replace("${", ""))  # "${x}" is string interpolation (Scala, JS, shell), not TeX
+    unfenced = not blocks and not math and (text.lstrip()[:1] in "{[" or code_density(text) > 0.05)
     if unfenced:
         debt = bracket_debt(text)
         if debt >= 2 or (debt >= 1 and (text.lstrip()[:1] in "{[" or _OPEN_STATEMENT_RE.search(text.rstrip()))):
             return f"unfenced code ends with {debt} unclosed bracket(s)"
-    bare_code = not blocks and not _MATH_RE.search(text) and (unfenced or _CODE_START_RE.match(text) is not None)
+    bare_code = not blocks and not math and (unfenced or _CODE_START_RE.match(text) is not None)
     code = text if bare_code else (blocks[-1].group(1) if blocks and not text[blocks[-1].end():].strip() else None)
     if code is not None:
         if blocks:
@@ -136,7 +137,17 @@ def code_cut(text: str) -> str | None:
         cut = _cut_identifier(code)
         if cut:
             return cut
+        if bracket_debt(code) >= 1 and _inside_brace_block(code):
+            return f"{'last code block' if blocks else 'unfenced code'} ends inside a {{ block"
     return None
+
+
+def _inside_brace_block(code: str) -> bool:
+    """True when ``code`` (strings and comments removed) opens more ``{`` than it closes and its last
+    line is indented: it stops inside a block ("clusters.foreach { case … =>\n  println(…)")."""
+    c = _COMMENT_RE.sub("", _STRING_RE.sub('""', _ESCAPED_BRACKET_RE.sub("", code)))
+    last = code.rstrip().rsplit("\n", 1)[-1]
+    return c.count("{") > c.count("}") and last[:1] in " \t" and bool(last.strip())
 
 
 #: an answer that starts as code (Python has too few symbols for ``code_density`` to tell)
@@ -144,12 +155,16 @@ _CODE_START_RE = re.compile(r"\s*(?:def|class|import|from|function|public|privat
 #: an HTML opening tag ("<p class=…>", "<li>")
 _OPEN_TAG_RE = re.compile(r"<[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?>")
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: keywords and values a code line may end on (shell, Ruby, Lua, VB, Python, C-family)
+_CLOSING_WORDS = frozenset("fi esac done end endif endfor endwhile wend loop next then else do pass break continue "
+                           "return true false nil null none self this exit go".split())
 
 
 def _cut_identifier(code: str) -> str | None:
     """Note when ``code`` (a code answer, or its last fenced block with nothing after it) ends mid-token:
     its last line ends on an identifier that occurs nowhere else as a whole token but is a strict
-    prefix of one that does ("sum = 0 … return s"), or inside a string opened on that line
+    prefix of one that does ("sum = 0 … return s"; not a closing keyword such as shell's "fi" before
+    "file"), or inside a string opened on that line
     (``return {"patient`` before the closing fence; lines with triple quotes or backticks are not
     judged)."""
     lines = code.rstrip().split("\n")
@@ -164,6 +179,8 @@ def _cut_identifier(code: str) -> str | None:
     if not m or len(lines) < 3:
         return None
     frag = m.group(1)
+    if frag.lower() in _CLOSING_WORDS:
+        return None  # "fi", "done", "end": a statement that ends code, not a cut name
     earlier = _IDENT_RE.findall("\n".join(lines[:-1]) + " " + last.rstrip()[:m.start()])
     if frag not in earlier and any(w.startswith(frag) and len(w) > len(frag) for w in earlier):
         return f"code ends mid-identifier: {last.strip()[-40:]!r}"
@@ -575,6 +592,11 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     cut_item = _enumeration_cut(last)
     if cut_item:
         return cut_item
+    earlier = [ln.rstrip()[-1:] for ln in lines[:-1] if len(words(ln)) >= 3]
+    closed = sum(e in _SENT_END for e in earlier)
+    if closed >= 4 and closed + sum(e in ":：" for e in earlier[:1]) == len(earlier) and _prose_line(last) \
+            and len(words(last)) >= 3 and ch.isalpha() and code_density(t) <= 0.03:
+        return f"every earlier line ends a sentence, the last stops: {t[-30:]!r}"
     if len(t) < min_chars and not (len(t) >= short_min_chars and _open_latin_sentence(t, last)):
         return None
     if not _prose_line(last) or HASHTAG_END_RE.search(last) or len(ENUM_SEP_RE.findall(last)) >= 3:
