@@ -122,7 +122,8 @@ def test_builtin_scores_real_pairs(tmp_path, caplog):
     assert set(res.rejected["id"]) == {i for i, s in score.items() if s < thr or refusal[i] > r_thr}
     # the refusal head: what it drops is labelled bad, and labelled refusals score above the good rows
     head = {i for i, s in refusal.items() if s > r_thr}
-    assert head and all(labels[i] == "refusal" for i in head), head
+    # (the fixture's off_topic "抱歉，作为AI语言模型我无法直接生成图片…" opens with a refusal too)
+    assert head and all(labels[i] != "good" for i in head) and sum(labels[i] == "refusal" for i in head) >= 3, head
     assert res.counters["dropped_by_refusal_head"] == len({i for i in head if score[i] >= thr})  # first rule wins
     ref = [refusal[i] for i, lab in labels.items() if lab == "refusal"]
     assert np.mean([r > refusal[i] for r in ref for i, lab in labels.items() if lab == "good"]) >= 0.9
