@@ -45,12 +45,12 @@ at 0.06). With ``max_seq_length: 256`` an earlier run gave 0.88 (different stat_
 Pretrained (``pretrained: builtin`` or a path): no labels and no fit; the rows are scored with a
 fitted ``curate.filters.classifier.LinearQualityModel`` (plain arrays in an ``.npz``). ``builtin``
 is ``curate/filters/models/quality_lr.npz``, fit by ``benchmarks/train_quality_model.py`` on our
-3,723 hand-labelled pairs (rounds 1-15, ``docs/labels.md``) plus 3,137 swapped-answer negatives:
+4,248 hand-labelled pairs (rounds 1-17, ``docs/labels.md``) plus 3,575 swapped-answer negatives:
 MiniLM ``onnx-int8`` vectors of the first user turn at 128 word pieces (the cache lima.yaml's
 semantic_dedup fills) and of the first answer at 32 (a quarter of the cost; blind figures no worse
 than 64's or 128's), their cosine, PCA 16, the 32 ``stat_*`` columns of lima.yaml's ``quality``
 entry (missing ones take the training medians, with a warning) and the six relevance columns of
-``curate.filters.classifier.pair_stats``; its threshold (P(good) < 0.116) drops 0.5 % of the
+``curate.filters.classifier.pair_stats``; its threshold (P(good) < 0.120) drops 0.5 % of the
 labelled good rows that lima's rules keep. Measured blind (each round scored by a model fit only
 on the rounds before it, on top of lima's rules, rounds 9-14;
 ``benchmarks/results/quality_classifier.md``): 11 more bad rows caught for 5 more good rows
@@ -63,8 +63,8 @@ second logistic regression, labelled refusals against good answers, on the full 
 (all 384 dimensions; the main model's PCA keeps 16 and loses the direction that separates soft
 deflections: "Let me look into it and get back to you", "are you talking to a robot"). It writes
 ``stat_refusal_clf`` = P(refusal) and drops rows above ``refusal_threshold`` (default the model's,
-0.861: 0.25 % of the labelled good rows the rules keep score above it), ``drop_detail``
-``stat_refusal_clf=0.912 > 0.861 (refusal head)``, counted in ``dropped_by_refusal_head``. Blind,
+0.868: 0.25 % of the labelled good rows the rules keep score above it), ``drop_detail``
+``stat_refusal_clf=0.912 > 0.868 (refusal head)``, counted in ``dropped_by_refusal_head``. Blind,
 rounds 9-15 on top of lima's rules and the main model: 8 more refusals and 2 more off-topic rows
 caught for 1 more good row of 1,494. ``threshold: null`` scores with both heads and drops nothing.
 
