@@ -72,10 +72,15 @@ _CLOSERS = set("\"'”’»」』)]）】")
 # ---------------------------------------------------------------- code_cut
 
 
+def code_only(code: str) -> str:
+    """``code`` with string literals emptied and comments (``//`` followed by a word, ``#``, ``-- ``,
+    ``/* */``) and backslash-escaped brackets removed: what bracket counts are taken on."""
+    return _COMMENT_RE.sub("", _STRING_RE.sub('""', _ESCAPED_BRACKET_RE.sub("", code)))
+
+
 def bracket_debt(code: str) -> int:
-    """Opening minus closing brackets ``( [ {`` of ``code`` with string literals, comments (``//``
-    followed by a word, ``#``, ``-- ``, ``/* */``) and backslash-escaped brackets removed."""
-    c = _COMMENT_RE.sub("", _STRING_RE.sub('""', _ESCAPED_BRACKET_RE.sub("", code)))
+    """Opening minus closing brackets ``( [ {`` of ``code_only(code)``."""
+    c = code_only(code)
     return sum(c.count(ch) for ch in "([{") - sum(c.count(ch) for ch in ")]}")
 
 
@@ -145,7 +150,7 @@ def code_cut(text: str) -> str | None:
 def _inside_brace_block(code: str) -> bool:
     """True when ``code`` (strings and comments removed) opens more ``{`` than it closes and its last
     line is indented: it stops inside a block ("clusters.foreach { case … =>\n  println(…)")."""
-    c = _COMMENT_RE.sub("", _STRING_RE.sub('""', _ESCAPED_BRACKET_RE.sub("", code)))
+    c = code_only(code)
     last = code.rstrip().rsplit("\n", 1)[-1]
     return c.count("{") > c.count("}") and last[:1] in " \t" and bool(last.strip())
 
