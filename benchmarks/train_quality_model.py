@@ -47,7 +47,7 @@ import numpy as np  # noqa: E402
 from quality_bench import CACHE_DIR, lima_quality_params, pair_frame, uptime  # noqa: E402
 
 #: label files in the order they were drawn (index = round position)
-FILES = ["quality_labels"] + [f"quality_labels_fresh{s}" for s in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14")]
+FILES = ["quality_labels"] + [f"quality_labels_fresh{s}" for s in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15")]
 CLASSES = ["refusal", "truncated", "off_topic", "nonsense", "repetitive", "good"]
 EMBED = {"model": "all-MiniLM-L6-v2", "backend": "onnx-int8", "max_seq_length": 128, "answer_max_seq_length": 32}
 TARGET = 0.005
@@ -134,7 +134,8 @@ def fit_refusal_head(R: np.ndarray, labels: np.ndarray, rule: np.ndarray, target
                      C: float = REFUSAL_C) -> tuple[np.ndarray, float, float]:
     """``(coef, intercept, threshold)`` of the refusal head: L2 logistic regression (``C``, balanced
     classes) of ``refusal`` against ``good`` rows on the answer vectors ``R`` ``(n, d)``; the threshold
-    is the P(refusal) above which ``target`` of the good rows the rules keep (``~rule``) fall."""
+    is the P(refusal) above which ``target`` of the good rows not in ``rule`` fall (the rows the
+    rules keep and the head judges: ``LinearQualityModel.refusal_head_applies``)."""
     from sklearn.linear_model import LogisticRegression
 
     m = np.isin(labels, ["refusal", "good"])
@@ -184,8 +185,9 @@ def main() -> None:
         drop = rule | (lin.p_good(E, S) < thr)
         nat, sw0 = te & ~swap, te & (swap_k == 1)
         hm = tr & ~swap
-        coef, icpt, rthr = fit_refusal_head(R[hm], labels[hm], rule[hm], a.refusal_target)
-        drop_head = drop | (1.0 / (1.0 + np.exp(-(R @ coef + icpt))) > rthr)
+        applies = LinearQualityModel.refusal_head_applies([r["prompt"] for r in rows])
+        coef, icpt, rthr = fit_refusal_head(R[hm], labels[hm], rule[hm] | ~applies[hm], a.refusal_target)
+        drop_head = drop | (applies & (1.0 / (1.0 + np.exp(-(R @ coef + icpt))) > rthr))
         print(f"# fit on {FILES[:a.rounds_before]} (swaps {a.swaps}, pair stats {not a.no_pair_stats}, "
               f"target {a.target}, refusal target {a.refusal_target}), "
               f"scored on {FILES[a.rounds_before]} (threshold {thr:.3f}, refusal head {rthr:.3f}; {uptime()})")
@@ -207,9 +209,10 @@ def main() -> None:
     drop = rule | (lin.p_good(E, S) < thr)
     head = ""
     if not a.no_refusal_head:
-        lin.refusal_coef, lin.refusal_intercept, rthr = fit_refusal_head(R[~swap], labels[~swap], rule[~swap],
-                                                                         a.refusal_target)
-        drop |= lin.p_refusal(R) > rthr
+        applies = LinearQualityModel.refusal_head_applies([r["prompt"] for r in rows])
+        lin.refusal_coef, lin.refusal_intercept, rthr = fit_refusal_head(R[~swap], labels[~swap],
+                                                                         rule[~swap] | ~applies[~swap], a.refusal_target)
+        drop |= applies & (lin.p_refusal(R) > rthr)
         head = f", refusal head threshold {rthr:.4f}"
     lin.meta = {
         **EMBED, "stat_columns": cols, "pair_columns": [] if a.no_pair_stats else list(PAIR_COLUMNS),

@@ -446,6 +446,19 @@ class LinearQualityModel:
         logit = np.hstack([z_e, z_s]) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-logit))
 
+    @staticmethod
+    def refusal_head_applies(prompts: list[str]) -> np.ndarray:
+        """Per prompt, whether the refusal head judges its answer: not when the prompt's instruction
+        (first sentence or line) asks to transform a text (``curate.filters.refusal.TRANSFORM_RE``:
+        translate, rewrite, quote…), whose output can read like a deflection ("Bonne chance" →
+        "Good luck."). Shape ``(n,)`` bool."""
+        import re
+
+        from curate.filters.refusal import TRANSFORM_RE
+
+        return np.array([not TRANSFORM_RE.search(re.split(r"(?<=[.!?。！？\n])", p.strip(), maxsplit=1)[0][:300])
+                         for p in prompts], dtype=bool)
+
     @property
     def has_refusal_head(self) -> bool:
         """True when the file carries the refusal head (``p_refusal``)."""

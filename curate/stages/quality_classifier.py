@@ -62,7 +62,8 @@ Refusal head (``refusal_head``, default on, for models that carry one; the built
 second logistic regression, labelled refusals against good answers, on the full answer vector
 (all 384 dimensions; the main model's PCA keeps 16 and loses the direction that separates soft
 deflections: "Let me look into it and get back to you", "are you talking to a robot"). It writes
-``stat_refusal_clf`` = P(refusal) and drops rows above ``refusal_threshold`` (default the model's,
+``stat_refusal_clf`` = P(refusal) (null where the prompt asks to translate, rewrite or quote a
+text: the head does not judge those) and drops rows above ``refusal_threshold`` (default the model's,
 0.868: 0.25 % of the labelled good rows the rules keep score above it), ``drop_detail``
 ``stat_refusal_clf=0.912 > 0.868 (refusal head)``, counted in ``dropped_by_refusal_head``. Blind,
 rounds 9-15 on top of lima's rules and the main model: 8 more refusals and 2 more off-topic rows
@@ -288,7 +289,7 @@ class QualityClassifier(Stage):
             pl.format(SCORE + "={} < {}", pl.col(SCORE).round(3), pl.lit(shown)))]
         if refusal is not None:
             p_refusal, r_thr, r_shown = refusal
-            scored = scored.with_columns(pl.Series(REFUSAL_SCORE, p_refusal, dtype=pl.Float64))
+            scored = scored.with_columns(pl.Series(REFUSAL_SCORE, p_refusal, dtype=pl.Float64, nan_to_null=True))
             if r_shown is not None:
                 rules.append((pl.col(REFUSAL_SCORE) > r_thr, "quality_classifier",
                               pl.format(REFUSAL_SCORE + "={} > {} (refusal head)", pl.col(REFUSAL_SCORE).round(3),
@@ -330,7 +331,8 @@ class QualityClassifier(Stage):
         refusal = None
         if p.refusal_head and lin.has_refusal_head:
             r_thr = p.refusal_threshold if p.refusal_threshold is not None else meta.get("refusal_threshold", 0.5)
-            refusal = (lin.p_refusal(R) if n else np.zeros(0), r_thr, None if threshold is None else round(r_thr, 4))
+            p_ref = np.where(lin.refusal_head_applies(prompts), lin.p_refusal(R), np.nan) if n else np.zeros(0)
+            refusal = (p_ref, r_thr, None if threshold is None else round(r_thr, 4))
         result = self._split(df, score, threshold, None if threshold is None else round(threshold, 4), refusal)
         result.counters.update(stat_columns=len(present), stat_columns_missing=len(cols) - len(present))
         if refusal is not None:
