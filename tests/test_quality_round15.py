@@ -259,3 +259,33 @@ def test_shell_closing_keywords_are_not_cut_names():
     bash = ("#!/bin/bash\n\nword='apple'\nfile='fruits.txt'\n\nif grep -q \"${word}\" \"${file}\"; then\n"
             "    echo \"${word} found in ${file}\"\nelse\n    echo \"${word} not found\"\nfi")
     assert code_cut(bash) is None
+
+
+# ---------------------------------------------------------------- read from round 18 (fresh15), after its blind score
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("辨别下列动词的正确形式。\n\n离开", "离开"),
+    ("编辑以下句子以使用“推动”一词。\n\n想去的冲动很强烈。", "想去的冲动很强烈。"),
+    ("设计一个解决方案来评估候选人在编程面试中的表现。\n\n不适用", "不适用"),
+    ("删除给定句子的最后两个词。\n\n这是最好的方法", "这是最好的方法"),
+    ("在句子中插入一个逗号。\n\n爱丽丝去商店买苹果", "爱丽丝去商店买苹果。"),
+])
+def test_answer_that_is_the_input_unchanged_is_an_echo(prompt, reply):
+    from curate.filters.degenerate import echoes_input
+
+    assert echoes_input(reply, prompt)
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("根据人口对以下城市进行排名（人口最多的在前）\n\nTokyo, Beijing, Manila", "Tokyo, Beijing, Manila."),  # already ranked
+    ("Correct the grammar of this sentence.\n\nShe went to the store.", "She went to the store."),        # no error
+    ("给定以下字符串，删除所有空格。\n\n你好世界", "你好世界"),                                                 # no spaces
+    ("在这句话中插入句号。\n\n我午餐吃了一个三明治", "我午餐吃了一个三明治。"),                                   # the period added
+    ("Which of these words is a noun?\n\ndog", "dog"),
+    ("重新排列下列单词以造句：\n\n房子是白色的", "房子是白色的。"),  # "arrange": words already in order stay put
+    ("将下面的句子从现在完成时改为过去完成时。\n\n我已经完成了这个项目", "我已经完成了这个项目"),                    # a tense change
+])
+def test_answers_that_may_be_their_input(prompt, reply):
+    from curate.filters.degenerate import echoes_input
+
+    assert not echoes_input(reply, prompt)

@@ -146,19 +146,36 @@ _QUOTED_RE = re.compile(r"[“\"「]([^”\"」\n]{2,200})[”\"」]")
 _TENSE_RE = re.compile(r"(?i)\btense|时态|现在时|过去时|将来时|进行时|完成时|过去的完美|время глагола")
 
 
+#: instructions whose answer may be their input as it is: a correction of a text that has no error, a
+#: question or selection whose answer is the input word, a sort of a sorted list, "repeat after me"
+KEEP_INPUT_RE = re.compile(
+    r"(?i)\b(?:correct|fix|proofread|check|spell|grammar|grammatical|identify|find|select|pick|choose|extract|return|output"
+    r"|repeat|copy|echo|which|what|is|are|does|classify|categori[sz]e|determine|tell|name|give|list|sort|arrange|order|rank"
+    r"|count|capitali[sz]e|punctuat|organi[sz]e|reorder|chronolog\w*|match|cite|citation|spaces?|whitespace|period"
+    r"|full stop)\b|更正|句号|句点"
+    r"|纠正|改正|修正|校对|检查|拼写|语法|找出|选择|挑出|提取|输出|返回|重复|复制|哪|是否|分类|判断|确定|命名|排序|排列|排名|排行|顺序"
+    r"|匹配|引用|空格|标点|大写|исправ|провер|выбер|найди|повтор")
+
+
 def echoes_input(text: str, prompt: str) -> bool:
     """True when the answer is the prompt's input text unchanged (spaces folded, case kept, ≥ 2
-    characters) although the instruction above it asks to change it ("从语法上改变这句话\n\n她没有参加考试。"
-    answered "她没有参加考试。"): Alpaca-style instruction / input prompts (a line break between the
-    two), or a text quoted in the instruction ('将短语“早上好”翻译成法语' answered "早上好")."""
+    characters, a final full stop ignored) in an Alpaca-style instruction / input prompt (a line
+    break between the two) whose instruction does not allow that (``KEEP_INPUT_RE``: a correction,
+    question, selection or sort, whose input can be its own answer; nor a tense change, which can
+    leave a Chinese sentence as it was): "从语法上改变这句话\n\n她没有参加考试。" answered "她没有参加考试。",
+    "删除给定句子的最后两个词。\n\n这是最好的方法" answered "这是最好的方法"; or the answer is a text quoted in
+    an instruction that asks to change it (``CHANGE_ASK_RE``: '将短语“早上好”翻译成法语' answered "早上好")."""
     head, sep, body = prompt.strip().partition("\n")
-    if not CHANGE_ASK_RE.search(head) or _TENSE_RE.search(head):
+    if _TENSE_RE.search(head):
         return False  # a tense change can leave a Chinese sentence as it was
     f = _WS_RE.sub(" ", text).strip().strip("“”\"'「」")  # case kept: "HELLO WORLD." answers "change to uppercase"
     if len(f) < 2:
         return False
-    if sep and body.strip() and f == _WS_RE.sub(" ", body).strip():
+    if sep and body.strip() and (CHANGE_ASK_RE.search(head) or not KEEP_INPUT_RE.search(head)) \
+            and f.rstrip("。.") == _WS_RE.sub(" ", body).strip().rstrip("。."):
         return True
+    if not CHANGE_ASK_RE.search(head):
+        return False
     # the text to change is quoted in the instruction itself: '将短语“早上好”翻译成法语' answered '早上好'
     return any(f == q.strip() for q in _QUOTED_RE.findall(head))
 
