@@ -156,3 +156,11 @@ def test_role_continuation_and_numbered_instruction_leaks():
     assert degenerate_metrics(fenced, "How do LLMs work?")["leak"] == 0  # a transcript quoted in code is content
     assert degenerate_metrics("Whales are mammals.\n\n6. Instruction: Write a poem about cats.", "Summarize")["leak"] >= 1
     assert degenerate_metrics("Whales are large marine mammals that breathe air.", "Summarize")["leak"] == 0
+
+
+def test_interjections_are_fillers():
+    """"Ugh!", "Yikes", "What?" to a real request say nothing (round 18's hh-rlhf rejected answers)."""
+    from curate.filters.nonanswer import non_answer
+
+    for reply in ("Ugh!", "Yikes.", "What?", "Oh no!"):
+        assert non_answer(reply, "How do I get my dog to stop peeing on the carpet?") == f"filler: {reply!r}"

@@ -56,6 +56,7 @@ from curate.filters.text import CJK_RE, STOPWORDS, shared_units, units, words  #
 _FILLER_TEXT = """
 ok|okay|k|kk|okey|oki|alright|all right|fine|sure|sure thing|got it|noted|understood|cool|nice|great|good|very good
 good job|well done|awesome|perfect|wow|lol|lmao|haha|hahaha|hehe|hmm|hm|uh|um|yeah|yea|yep|yup|nope|nah|yes|no
+ugh|ew|eww|yikes|oops|huh|meh|ah|oh|oh no|oh my|omg|gosh|geez|sigh|what|what s that|huh what|uh oh
 hi|hello|hey|hey there|yo|hiya|greetings|thanks|thank you|thx|ty|thanks a lot|you re welcome|you are welcome|welcome
 yes it is|yes i can|yes of course|of course|no it isn t|no it is not|no i can t|bye|goodbye|interesting|true|right|exactly|indeed|agreed|correct|nice one|same|me too|idk|i don t know|dunno|whatever
 好|好的|好吧|好啊|嗯|嗯嗯|哦|噢|是|是的|对|对的|对啊|没错|不是|不对|你好|您好|嗨|哈哈|哈哈哈|谢谢|谢谢你|多谢|不客气
