@@ -87,6 +87,20 @@ def test_refusal_head_skips_transform_prompts():
     assert applies.tolist() == [False, False, False, True, True]
 
 
+def test_refusal_threshold_needs_a_refusal_head(tmp_path):
+    """refusal_threshold with labels (no head) is a config error; with a model file that has no head it is
+    reported at validate time (check_inputs), naming the file."""
+    with pytest.raises(ValidationError, match="refusal_threshold applies to a pretrained model"):
+        QualityClassifier.Params(labels=str(FIX), refusal_threshold=0.9)
+    assert QualityClassifier.Params(pretrained="builtin", refusal_threshold=0.9).check_inputs() == []
+    rng = np.random.default_rng(2)
+    E, S = rng.normal(size=(30, 9)), rng.normal(size=(30, 2))
+    sk = make_model("logistic", seed=1, n_embedding=9, components=3).fit(np.hstack([E, S]), (E[:, 0] > 0).astype(int))
+    path = LinearQualityModel.from_sklearn(sk, {}).save(tmp_path / "nohead.npz")
+    assert QualityClassifier.Params(pretrained=str(path), refusal_threshold=0.9).check_inputs() == [
+        f"refusal_threshold: the model {path} has no refusal head"]
+
+
 def test_params_need_exactly_one_source(tmp_path):
     with pytest.raises(ValidationError, match="exactly one of labels"):
         QualityClassifier.Params()

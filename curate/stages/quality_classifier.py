@@ -163,6 +163,8 @@ class QualityClassifier(Stage):
             if (self.labels is None) == (self.pretrained is None):
                 raise ValueError("give exactly one of labels (fit on your labels) and pretrained "
                                  "('builtin' or a .npz model)")
+            if self.labels is not None and self.refusal_threshold is not None:
+                raise ValueError("refusal_threshold applies to a pretrained model's refusal head; with labels there is none")
             return self
 
         def model_path(self) -> Path | None:
@@ -182,9 +184,12 @@ class QualityClassifier(Stage):
                 if not self.model_path().is_file():
                     return []
                 try:
-                    LinearQualityModel.load(self.model_path()).pair_columns  # noqa: B018 (raises for another version's)
+                    lin = LinearQualityModel.load(self.model_path())
+                    lin.pair_columns  # noqa: B018 (raises for another version's)
                 except (ValueError, OSError) as exc:
                     return [f"pretrained: {exc}"]
+                if self.refusal_threshold is not None and not lin.has_refusal_head:
+                    return [f"refusal_threshold: the model {self.model_path()} has no refusal head"]
                 return []
             if not Path(self.labels).is_file():
                 return []
