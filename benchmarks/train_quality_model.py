@@ -141,9 +141,8 @@ def fit_refusal_head(R: np.ndarray, labels: np.ndarray, rule: np.ndarray, target
 
     m = np.isin(labels, ["refusal", "good"])
     clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(R[m], (labels[m] == "refusal").astype(int))
-    coef, icpt = clf.coef_[0].astype(np.float64), float(clf.intercept_[0])
-    kept_good = np.sort(1.0 / (1.0 + np.exp(-(R[(labels == "good") & ~rule] @ coef + icpt))))[::-1]
-    return coef, icpt, float(kept_good[int(target * len(kept_good))])
+    kept_good = np.sort(clf.predict_proba(R[(labels == "good") & ~rule])[:, 1])[::-1]
+    return clf.coef_[0].astype(np.float64), float(clf.intercept_[0]), float(kept_good[int(target * len(kept_good))])
 
 
 def main() -> None:
@@ -187,8 +186,9 @@ def main() -> None:
         nat, sw0 = te & ~swap, te & (swap_k == 1)
         hm = tr & ~swap
         applies = LinearQualityModel.refusal_head_applies([r["prompt"] for r in rows])
-        coef, icpt, rthr = fit_refusal_head(R[hm], labels[hm], rule[hm] | ~applies[hm], a.refusal_target)
-        drop_head = drop | (applies & (1.0 / (1.0 + np.exp(-(R @ coef + icpt))) > rthr))
+        lin.refusal_coef, lin.refusal_intercept, rthr = fit_refusal_head(R[hm], labels[hm], rule[hm] | ~applies[hm],
+                                                                         a.refusal_target)
+        drop_head = drop | (applies & (lin.p_refusal(R) > rthr))
         print(f"# fit on {FILES[:a.rounds_before]} (swaps {a.swaps}, pair stats {not a.no_pair_stats}, "
               f"target {a.target}, refusal target {a.refusal_target}), "
               f"scored on {FILES[a.rounds_before]} (threshold {thr:.3f}, refusal head {rthr:.3f}; {uptime()})")

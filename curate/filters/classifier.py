@@ -452,12 +452,9 @@ class LinearQualityModel:
         (first sentence or line) asks to transform a text (``curate.filters.refusal.TRANSFORM_RE``:
         translate, rewrite, quote…), whose output can read like a deflection ("Bonne chance" →
         "Good luck."). Shape ``(n,)`` bool."""
-        import re
+        from curate.filters.refusal import TRANSFORM_RE, instruction
 
-        from curate.filters.refusal import TRANSFORM_RE
-
-        return np.array([not TRANSFORM_RE.search(re.split(r"(?<=[.!?。！？\n])", p.strip(), maxsplit=1)[0][:300])
-                         for p in prompts], dtype=bool)
+        return np.array([not TRANSFORM_RE.search(instruction(p)) for p in prompts], dtype=bool)
 
     @property
     def has_refusal_head(self) -> bool:

@@ -171,10 +171,11 @@ def echoes_input(text: str, prompt: str) -> bool:
     f = _WS_RE.sub(" ", text).strip().strip("“”\"'「」")  # case kept: "HELLO WORLD." answers "change to uppercase"
     if len(f) < 2:
         return False
-    if sep and body.strip() and (CHANGE_ASK_RE.search(head) or not KEEP_INPUT_RE.search(head)) \
+    change = CHANGE_ASK_RE.search(head) is not None
+    if sep and body.strip() and (change or not KEEP_INPUT_RE.search(head)) \
             and f.rstrip("。.") == _WS_RE.sub(" ", body).strip().rstrip("。."):
         return True
-    if not CHANGE_ASK_RE.search(head):
+    if not change:
         return False
     # the text to change is quoted in the instruction itself: '将短语“早上好”翻译成法语' answered '早上好'
     return any(f == q.strip() for q in _QUOTED_RE.findall(head))

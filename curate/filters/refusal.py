@@ -295,6 +295,11 @@ WRITES_IN_VOICE_RE = re.compile(
     r"|(?:写|生成|撰写|起草|编写|构建|创建|创作|模拟|设计)[^。？！\n]{0,20}(?:借口|道歉|信(?![息心任号用])|邮件|消息|短信|回复|回信|便条|演讲|剧本|对话|故事|投诉|评论)")
 
 
+def instruction(prompt: str) -> str:
+    """The instruction of ``prompt``: its first sentence or line, at most 300 characters."""
+    return re.split(r"(?<=[.!?。！？\n])", prompt.strip(), maxsplit=1)[0][:300]
+
+
 def transforms_own_text(prompt: str, match: str, answer: str | None = None) -> bool:
     """True when ``prompt``'s instruction (its first sentence or line) asks to transform a text it
     carries (``TRANSFORM_RE``: rewrite, change the tone, translate, recite) and that text already holds the matched phrase's words (the
@@ -305,7 +310,7 @@ def transforms_own_text(prompt: str, match: str, answer: str | None = None) -> b
     answer is short (≤ 2× the text below the task line) and a third or more (≥ 2) of its content
     units (``curate.filters.text.units``) occur in that text: "抱歉，我不能参加会议。" is the
     informal rewrite of "很遗憾地通知您，我将无法参加会议。", not a refusal."""
-    task = re.split(r"(?<=[.!?。！？\n])", prompt.strip(), maxsplit=1)[0][:300]  # the instruction: first sentence or line
+    task = instruction(prompt)
     if not TRANSFORM_RE.search(task):
         return False
     m = match.lower()

@@ -135,14 +135,13 @@ def code_cut(text: str) -> str | None:
     bare_code = not blocks and not math and (unfenced or _CODE_START_RE.match(text) is not None)
     code = text if bare_code else (blocks[-1].group(1) if blocks and not text[blocks[-1].end():].strip() else None)
     if code is not None:
-        if blocks:
-            debt = bracket_debt(code)
-            if debt >= 2 or (debt >= 1 and code.rstrip()[-1:] in ",([{=+-*/&|\\"):
-                return f"last code block ends with {debt} unclosed bracket(s)"
+        debt = bracket_debt(code)
+        if blocks and (debt >= 2 or (debt >= 1 and code.rstrip()[-1:] in ",([{=+-*/&|\\")):
+            return f"last code block ends with {debt} unclosed bracket(s)"
         cut = _cut_identifier(code)
         if cut:
             return cut
-        if bracket_debt(code) >= 1 and _inside_brace_block(code):
+        if debt >= 1 and _inside_brace_block(code):
             return f"{'last code block' if blocks else 'unfenced code'} ends inside a {{ block"
     return None
 
@@ -343,11 +342,9 @@ def prompt_count(prompt: str) -> int | None:
     first 300 characters, or None."""
     head = prompt[:300]
     m = PROMPT_ASK_RE.search(head)
-    if not m:
-        return None
-    n = announced_count(head[m.start():])
-    if re.search(r"(?i)每|\b(?:each|every|per)\b", head):
+    if not m or re.search(r"(?i)每|\b(?:each|every|per)\b", head):
         return None  # "10 个描述词 for each tree", "3 examples for each": the count is per group, not the list's
+    n = announced_count(head[m.start():])
     zh = None if n is not None else _ZH_ASK_COUNT_RE.match(head[m.end():])
     if zh:
         g = zh.group(1)
