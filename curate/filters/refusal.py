@@ -62,7 +62,7 @@ QUESTION_END = ("?", "？")
 #: offers of help are greetings, not questions back; prompts that ask for a question want one
 #: an offer of help, not a question back ("How can I help you today?")
 OFFER_RE = re.compile(r"(?i)how (?:can|may|could) i (?:help|assist|be of (?:any )?(?:help|assistance|service))|what can i do for you"
-                      r"|有什么(?:可以|能|需要)帮|(?:能|可以)为(?:您|你)(?:做|提供)|чем (?:я )?(?:могу|можу) (?:вам |тебе )?помочь"
+                      r"|有什么(?:可以|能|需要)帮|(?:能|可以)为(?:您|你)(?:做|提供)|(?:能|可以)(?:帮|幫)(?:到|上)?(?:您|你)(?:做)?(?:些)?什么|чем (?:я )?(?:могу|можу) (?:вам |тебе )?помочь"
                       r"|en qu[eé] puedo ayudar|wie kann ich (?:ihnen|dir|euch) helfen|comment puis-je (?:vous|t['’]) ?aider")
 _ASK_FOR_QUESTION_RE = re.compile(
     r"(?i)\bask me\b|\bquestions?\b|\bquiz\b|问题|提问|问我|疑问|问句|反问|вопрос|pregunta"
@@ -336,14 +336,18 @@ DONT_KNOW_ALLOWED_RE = re.compile(
     r"(?i)if you (?:do not|don['’]t) know(?: the answer)?|(?:just |simply )?say (?:that )?you (?:do not|don['’]t) know"
     r"|if (?:the answer is not|it is not|it['’]s not) (?:in|contained in|found in) the (?:context|text|passage)"
     r"|如果(?:你)?不知道|不知道就说|若无法回答|如果上下文中没有|если (?:ты )?не знаешь|si no sabes|si tu ne sais pas")
-#: the prompt asks the assistant about itself: its nature, abilities, limits ("What kind of questions can't you answer?")
+#: the prompt asks the assistant about itself: its nature, abilities, limits, what it does ("What kind of
+#: questions can't you answer?", "你做了什么？"; not "describe a situation where you had to…": readers
+#: labelled the "As an AI assistant" anecdotes that answer it refusals, rounds 11-12)
 ABOUT_ASSISTANT_RE = re.compile(
     r"(?i)\b(?:can['’]?t|cannot|can|could) you\b[^?\n]{0,30}\b(?:answer|do|help(?: with)?|remember|learn|access|browse)\s*\?"
     r"|\b(?:are|were) you\b[^?\n]{0,30}\b(?:trained|made|created|built|real|conscious|sentient|alive|human|an? ai|a bot|a robot)\b"
     r"|\bdo you (?:have (?:feelings|emotions|consciousness|a body|opinions)|feel|dream|think of yourself)\b|\bhow do you work\b"
     r"|\byour (?:abilities|capabilit\w*|limitations?|limits|training|knowledge|creators?|purpose|nature|feelings?)\b"
     r"|\bwhat (?:kind of |type of )?(?:questions|things|tasks) (?:can['’]?t|cannot|can) you\b"
+    r"|\bwhat (?:do|did|have) you (?:do|done)\s*\?"
     r"|你(?:能|可以|会)(?:做|回答|帮)什么|你有(?:感情|意识|什么(?:能力|限制))|你的(?:能力|局限|限制|训练)"
+    r"|你(?:做了|是做|都做|平时做|每天做)什么\s*[？?]"
     r"|что ты (?:умеешь|можешь)|твои (?:возможности|ограничения)")
 
 

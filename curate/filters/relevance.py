@@ -168,9 +168,10 @@ _TARGET_NAMES = {
 _TARGET_SCRIPTS = {"zh": {"han"}, "ja": {"kana", "han"}, "ko": {"hangul", "han"}, "ru": {"cyrillic"}}
 _TARGET_ALT = "(" + "|".join(_TARGET_NAMES.values()) + ")"
 _TARGET_OF = {name: code for code, names in _TARGET_NAMES.items() for name in names.split("|")}
-#: "翻译成法语", "用英语写", "translate … into French", "переведи … на английский": the target named
+#: "翻译成法语", "用英语写", "用西班牙语生成一个句子", "translate … into French", "переведи … на английский": the target named
 TRANSLATE_TO_RE = re.compile(
-    rf"(?:翻译|翻譯|译|譯)(?:成|为|為|到)\s*{_TARGET_ALT}|用{_TARGET_ALT}(?:翻译|翻譯|写|寫|说|說|表达|表示|回答)"
+    rf"(?:翻译|翻譯|译|譯)(?:成|为|為|到)\s*{_TARGET_ALT}|用{_TARGET_ALT}(?:翻译|翻譯|写|寫|说|說|表达|表示|回答|生成|编写|編寫|撰写|撰寫|创作|創作|造句|问候|問候|问好|問好"
+    rf"|打招呼|输出|輸出|回复|回覆|描述|命名|列出|介绍|介紹|解释|解釋|给出|給出|说出|說出|重写|重寫|改写|改寫)"
     rf"|translat\w*\b[^.\n]{{0,80}}?\b(?:in)?to {_TARGET_ALT}\b"
     rf"|перев[оеё]д\w*[^.\n]{{0,80}}?\bна {_TARGET_ALT}", re.I)
 _ROMANISE_RE = re.compile(r"(?i)拼音|罗马音|羅馬音|pinyin|romaji|romani[sz]|transliterat|латиниц|транслит")
@@ -180,6 +181,7 @@ _META_TASK_RE = re.compile(r"(?i)指令|说明[:：]|instruction")
 
 def translation_target(prompt: str) -> str | None:
     """The language a translation request names as its target (``"fr"`` for "将这句话翻译成法语",
+    ``"es"`` for "用西班牙语生成一个句子": a request to write in a named language counts too,
     "Translate … into French", "переведи на французский"), or None: no such request, or a request
     quoted inside a meta-task ("为给定的指令提供适当的输入。说明：将下面的句子翻译成西班牙语")."""
     m = TRANSLATE_TO_RE.search(prompt[:3000])

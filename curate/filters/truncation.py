@@ -528,6 +528,7 @@ def _open_latin_sentence(text: str, last: str) -> bool:
 _CUT_WORD_END_RE = re.compile(
     r"(?i)\b(?:it|i|you|we|they|he|she|that|there|what|don|can|won|isn|aren|didn|doesn|wasn|couldn|wouldn|shouldn)[’']\Z"
     r"|\b(?:as of|in|since|by|until|from|around|circa|before|after)\s+(?:19|20)\Z"
+    r"|\b(?:19|20)\d\d\s+(?:to|until|till|through)\s+(?:19|20)\d?\Z"
     r"|\b(?:between|from) \d+\s*[-–]\Z")
 _OPENING_SINGLE_QUOTE_RE = re.compile(r"(?:^|[\s(\[“\"])[‘']\w")
 #: a word cut after one or two letters ("S", "Sl"); two capitals are an abbreviation ("US", "UK")
@@ -610,11 +611,21 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     return f"ends {t[-30:]!r}"
 
 
+def _heading(line: str) -> bool:
+    """True for a heading or a short ``label: value`` field ("Section 2: Features of the Heroes",
+    "Tagline: Discover the Legends"): an outline's lines that end open by convention, not a style
+    of leaving sentences open."""
+    m = _FIELD_RE.match(line.strip())
+    return bool(m) and len(words(re.split(r"[:：]", line, maxsplit=1)[1])) <= 6
+
+
 def _open_line_style(text: str) -> bool:
     """True when at least half of the (≥ 2) prose lines of ≥ 3 words before the last one end without
-    punctuation: the text's own style leaves lines open (poems, lyrics, slogans)."""
+    punctuation: the text's own style leaves lines open (poems, lyrics, slogans). Headings and
+    ``label: value`` fields (``_heading``) do not count: a website outline whose last profile stops
+    at "…his loyalty to his" was spared by its "Section 3: Details about the Heroes" lines (round 19)."""
     lines = [ln for ln in text.rstrip().split("\n") if ln.strip()]
-    earlier = [ln.rstrip() for ln in lines[:-1] if _prose_line(ln) and len(words(ln)) >= 3][-8:]
+    earlier = [ln.rstrip() for ln in lines[:-1] if _prose_line(ln) and len(words(ln)) >= 3 and not _heading(ln)][-8:]
     return len(earlier) >= 2 and sum(ln[-1].isalnum() or ln[-1] in _OPEN_END for ln in earlier) >= 0.5 * len(earlier)
 
 
