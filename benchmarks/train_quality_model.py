@@ -52,8 +52,10 @@ FILES = ["quality_labels"] + [f"quality_labels_fresh{s}" for s in ("", "2", "3",
 CLASSES = ["refusal", "truncated", "off_topic", "nonsense", "repetitive", "good"]
 EMBED = {"model": "all-MiniLM-L6-v2", "backend": "onnx-int8", "max_seq_length": 128, "answer_max_seq_length": 32}
 TARGET = 0.005
-#: refusal head: L2 strength (scikit-learn C) and the share of rule-kept good rows its threshold may drop
-REFUSAL_C, REFUSAL_TARGET = 0.3, 0.0025
+#: refusal head: L2 strength (scikit-learn C) and the share of rule-kept good rows its threshold may drop;
+#: it reads [answer vector, prompt vector] (blind, rounds 9-20 on top of the rules and the main model:
+#: answer only, C 0.3: refusal 241, good 41 of 2,615; with the prompt, C 0.1: 248 and 41; C 0.3: 250 and 43)
+REFUSAL_C, REFUSAL_TARGET = 0.1, 0.0025
 
 
 def load(files: list[str]) -> list[dict]:
@@ -134,7 +136,8 @@ def fit(E: np.ndarray, S: np.ndarray, y: np.ndarray, rule: np.ndarray, target: f
 def fit_refusal_head(R: np.ndarray, labels: np.ndarray, rule: np.ndarray, target: float = REFUSAL_TARGET,
                      C: float = REFUSAL_C) -> tuple[np.ndarray, float, float]:
     """``(coef, intercept, threshold)`` of the refusal head: L2 logistic regression (``C``, balanced
-    classes) of ``refusal`` against ``good`` rows on the answer vectors ``R`` ``(n, d)``; the threshold
+    classes) of ``refusal`` against ``good`` rows on ``R`` ``(n, k)``: the answer vectors, then the prompt
+    vectors (``np.hstack([answers, prompts])``, k = 2d; ``LinearQualityModel.p_refusal``); the threshold
     is the P(refusal) above which ``target`` of the good rows not in ``rule`` fall (the rows the
     rules keep and the head judges: ``LinearQualityModel.refusal_head_applies``)."""
     from sklearn.linear_model import LogisticRegression
@@ -177,7 +180,7 @@ def main() -> None:
     swap, used = swap_k > 0, swap_k <= a.swaps  # the labelled rows and the first --swaps passes train
     labels = np.array([r["label"] for r in rows])
     dim = (E.shape[1] - 1) // 2
-    R = E[:, dim:2 * dim]  # the answer vectors
+    R = np.hstack([E[:, dim:2 * dim], E[:, :dim]])  # the refusal head's input: answer vectors, then prompt vectors
     if a.rounds_before is not None:
         tr, te = (G < a.rounds_before) & used, G == a.rounds_before
         model, thr = fit(E[tr], S[tr], y[tr], rule[tr], a.target, natural=~swap[tr])
@@ -188,7 +191,7 @@ def main() -> None:
         applies = LinearQualityModel.refusal_head_applies([r["prompt"] for r in rows])
         lin.refusal_coef, lin.refusal_intercept, rthr = fit_refusal_head(R[hm], labels[hm], rule[hm] | ~applies[hm],
                                                                          a.refusal_target)
-        drop_head = drop | (applies & (lin.p_refusal(R) > rthr))
+        drop_head = drop | (applies & (lin.p_refusal(R[:, :dim], R[:, dim:]) > rthr))
         print(f"# fit on {FILES[:a.rounds_before]} (swaps {a.swaps}, pair stats {not a.no_pair_stats}, "
               f"target {a.target}, refusal target {a.refusal_target}), "
               f"scored on {FILES[a.rounds_before]} (threshold {thr:.3f}, refusal head {rthr:.3f}; {uptime()})")
@@ -213,14 +216,14 @@ def main() -> None:
         applies = LinearQualityModel.refusal_head_applies([r["prompt"] for r in rows])
         lin.refusal_coef, lin.refusal_intercept, rthr = fit_refusal_head(R[~swap], labels[~swap],
                                                                          rule[~swap] | ~applies[~swap], a.refusal_target)
-        drop |= applies & (lin.p_refusal(R) > rthr)
+        drop |= applies & (lin.p_refusal(R[:, :dim], R[:, dim:]) > rthr)
         head = f", refusal head threshold {rthr:.4f}"
     lin.meta = {
         **EMBED, "stat_columns": cols, "pair_columns": [] if a.no_pair_stats else list(PAIR_COLUMNS),
         "threshold": round(thr, 6), "target_good_dropped": a.target,
         **({} if a.no_refusal_head else {
             "refusal_threshold": round(rthr, 6), "refusal_target_good_dropped": a.refusal_target,
-            "refusal_head": f"LogisticRegression(C={REFUSAL_C}, balanced classes): refusal vs good on the answer vector"}),
+            "refusal_head": f"LogisticRegression(C={REFUSAL_C}, balanced classes): refusal vs good on [answer vector, prompt vector]"}),
         "features": "pair_features(prompt, answer) -> PCA 16 + stat_* of lima.yaml's quality entry + pair_stats",
         "trained_on": {"files": [f for f in FILES if (ROOT / "benchmarks" / f"{f}.jsonl").exists()],
                        "rows": int((~swap).sum()), "labels": dict(Counter(r["label"] for r in labelled)),

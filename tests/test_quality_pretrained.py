@@ -78,6 +78,26 @@ def test_refusal_head_round_trips_and_checks_widths(tmp_path):
         back.p_refusal(E)
 
 
+def test_prompt_aware_refusal_head_reads_answer_then_prompt(tmp_path):
+    """A head of 2d coefficients scores [answer vector, prompt vector] (the builtin's); it needs the
+    prompt vectors, of the answers' shape."""
+    rng = np.random.default_rng(3)
+    E, S = rng.normal(size=(30, 9)), rng.normal(size=(30, 2))
+    sk = make_model("logistic", seed=1, n_embedding=9, components=3).fit(np.hstack([E, S]), (E[:, 0] > 0).astype(int))
+    lin = LinearQualityModel.from_sklearn(sk, {})
+    lin.refusal_coef, lin.refusal_intercept = rng.normal(size=8), 0.1
+    Q, R = E[:, :4], E[:, 4:8]
+    assert lin.refusal_uses_prompt
+    want = 1 / (1 + np.exp(-(np.hstack([R, Q]) @ lin.refusal_coef + 0.1)))
+    back = LinearQualityModel.load(lin.save(tmp_path / "m.npz"))
+    assert np.allclose(back.p_refusal(R, Q), want, atol=1e-12)
+    with pytest.raises(ValueError, match="takes the prompt vectors too"):
+        back.p_refusal(R)
+    with pytest.raises(ValueError, match="differ"):
+        back.p_refusal(R, Q[:5])
+    assert LinearQualityModel.load("builtin").refusal_uses_prompt
+
+
 def test_refusal_head_skips_transform_prompts():
     """A translation, rewrite or quotation task is not judged by the refusal head: "Good luck." is
     the translation of "Bonne chance", not a brush-off (round 18)."""

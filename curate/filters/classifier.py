@@ -378,10 +378,14 @@ class LinearQualityModel:
     where the model came from (label files, rows, measured figures).
 
     Optional refusal head (``refusal_coef``, ``refusal_intercept``; files from before it have none):
-    P(refusal) = sigmoid(r · ``refusal_coef`` + ``refusal_intercept``) on the raw answer vector r (the
-    middle ``d`` columns of the embedding block), a logistic regression of labelled refusals against
-    good answers. It sees all ``d`` dimensions: the PCA of the main model keeps 16 and loses the
-    refusal direction. ``meta["refusal_threshold"]`` is its default cut.
+    P(refusal) = sigmoid(x · ``refusal_coef`` + ``refusal_intercept``), a logistic regression of
+    labelled refusals against good answers on x = the raw answer vector r (the middle ``d`` columns of
+    the embedding block) or, when ``refusal_coef`` has ``2d`` entries, on ``[r, q]`` with q the prompt
+    vector (the first ``d`` columns): a deflection is a deflection *of a request*, and the prompt says
+    which requests get one (blind, rounds 9-20: 7 more refusals caught than the answer-only head for
+    the same good rows dropped; ``benchmarks/results/quality_classifier.md``). It sees all ``d``
+    dimensions: the PCA of the main model keeps 16 and loses the refusal direction.
+    ``meta["refusal_threshold"]`` is its default cut.
     """
 
     pca_mean: np.ndarray
@@ -461,16 +465,30 @@ class LinearQualityModel:
         """True when the file carries the refusal head (``p_refusal``)."""
         return self.refusal_coef is not None
 
-    def p_refusal(self, answer_vectors: np.ndarray) -> np.ndarray:
+    @property
+    def refusal_uses_prompt(self) -> bool:
+        """True when the refusal head takes ``[answer vector, prompt vector]`` (``2d`` coefficients)."""
+        return self.refusal_coef is not None and self.refusal_coef.shape[0] == 2 * ((self.pca_mean.shape[0] - 1) // 2)
+
+    def p_refusal(self, answer_vectors: np.ndarray, prompt_vectors: np.ndarray | None = None) -> np.ndarray:
         """P(refusal) per row, shape ``(n,)``, from the answers' L2-normalised vectors ``(n, d)`` (the
-        model's embedding model, backend and ``answer_max_seq_length``). Raises ``ValueError`` when the
-        model has no refusal head or the width is not ``d``."""
+        model's embedding model, backend and ``answer_max_seq_length``) and, for a head that takes
+        them (``refusal_uses_prompt``), the prompts' ``(n, d)`` (``max_seq_length``). Raises
+        ``ValueError`` when the model has no refusal head, the widths do not fit it, or it needs the
+        prompt vectors and none are given."""
         if self.refusal_coef is None:
             raise ValueError("this quality model has no refusal head")
-        R = np.asarray(answer_vectors, dtype=np.float64)
-        if R.ndim != 2 or R.shape[1] != self.refusal_coef.shape[0]:
-            raise ValueError(f"answer vectors of shape {R.shape}, the refusal head takes (n, {self.refusal_coef.shape[0]})")
-        return 1.0 / (1.0 + np.exp(-(R @ self.refusal_coef + self.refusal_intercept)))
+        X = np.asarray(answer_vectors, dtype=np.float64)
+        if self.refusal_uses_prompt:
+            if prompt_vectors is None:
+                raise ValueError("this refusal head takes the prompt vectors too (p_refusal(answers, prompts))")
+            Q = np.asarray(prompt_vectors, dtype=np.float64)
+            if X.ndim != 2 or Q.shape != X.shape:
+                raise ValueError(f"answer vectors of shape {X.shape} and prompt vectors of shape {Q.shape} differ")
+            X = np.hstack([X, Q])
+        if X.ndim != 2 or X.shape[1] != self.refusal_coef.shape[0]:
+            raise ValueError(f"vectors of shape {X.shape}, the refusal head takes (n, {self.refusal_coef.shape[0]})")
+        return 1.0 / (1.0 + np.exp(-(X @ self.refusal_coef + self.refusal_intercept)))
 
     def save(self, path: str | Path) -> Path:
         """Write the arrays and ``meta`` (as JSON) to an ``.npz`` file."""

@@ -59,18 +59,19 @@ and 48/432 (Chinese), against 53 and 14 for the rules alone. Where it pays: on a
 pool (lima.yaml runs it after ``diversity_select``), where a good row lost costs little.
 
 Refusal head (``refusal_head``, default on, for models that carry one; the builtin does): a
-second logistic regression, labelled refusals against good answers, on the full answer vector
-(all 384 dimensions; the main model's PCA keeps 16 and loses the direction that separates soft
-deflections: "Let me look into it and get back to you", "are you talking to a robot"). It writes
+second logistic regression, labelled refusals against good answers, on the full answer vector and
+the prompt vector (all 384 dimensions of each; the main model's PCA keeps 16 and loses the direction
+that separates soft deflections: "Let me look into it and get back to you", "are you talking to a
+robot"; the prompt says which requests draw a deflection). It writes
 ``stat_refusal_clf`` = P(refusal) (null where the prompt asks to translate, rewrite or quote a
 text: the head does not judge those) and drops rows above ``refusal_threshold`` (default the model's,
-0.884: 0.25 % of the labelled good rows the rules keep and it judges score above it), ``drop_detail``
-``stat_refusal_clf=0.912 > 0.884 (refusal head)``, counted in ``dropped_by_refusal_head``. Blind,
+0.830: 0.25 % of the labelled good rows the rules keep and it judges score above it), ``drop_detail``
+``stat_refusal_clf=0.912 > 0.830 (refusal head)``, counted in ``dropped_by_refusal_head``. Blind,
 rounds 9-17 on top of lima's rules and the main model: 7 more refusals and 2 more off-topic rows
 caught for 1 more good row of 1,932. Main model and head together, blind over rounds 9-20 with the
-rules of round 20 (each round scored by a model fit on the rounds before it): 22 more bad rows
-caught (10 refusals, 9 off-topic, 2 nonsense, 1 truncated) for 13 more good rows of 2,615 (rules
-alone drop 28). ``threshold: null`` scores with both heads and drops nothing.
+rules of round 20 (each round scored by a model fit on the rounds before it): 32 more bad rows
+caught (17 refusals, 10 off-topic, 2 nonsense, 2 truncated) for 13 more good rows of 2,615 (rules
+alone drop 28; with an answer-only head: 22 for the same 13). ``threshold: null`` scores with both heads and drops nothing.
 
 Errors (one line): neither or both of ``labels`` and ``pretrained``; a labels file or model that
 does not exist (at validate time), cannot be parsed (the file and line), or leaves fewer than
@@ -335,11 +336,11 @@ class QualityClassifier(Stage):
                 S = np.hstack([S, pair_stats(prompts, answers, E[:, -1])])
             score = lin.p_good(E, S)
         else:
-            score, R = np.zeros(0), np.zeros((0, 0))
+            score, P, R = np.zeros(0), np.zeros((0, 0)), np.zeros((0, 0))
         refusal = None
         if p.refusal_head and lin.has_refusal_head:
             r_thr = p.refusal_threshold if p.refusal_threshold is not None else meta.get("refusal_threshold", 0.5)
-            p_ref = np.where(lin.refusal_head_applies(prompts), lin.p_refusal(R), np.nan) if n else np.zeros(0)
+            p_ref = np.where(lin.refusal_head_applies(prompts), lin.p_refusal(R, P), np.nan) if n else np.zeros(0)
             refusal = (p_ref, r_thr, None if threshold is None else round(r_thr, 4))
         result = self._split(df, score, threshold, None if threshold is None else round(threshold, 4), refusal)
         result.counters.update(stat_columns=len(present), stat_columns_missing=len(cols) - len(present))
