@@ -117,6 +117,13 @@ def test_a_poem_still_leaves_lines_open():
     ("ai_disclaimer", "Please note that writing complete code isn't the primary function of the AI, but I'll try."),
     ("ai_disclaimer", "作为一个助手AI，我很高兴能够协助你的商业发展。"),
     ("soft", "很抱歉，我需要您提供一篇文章才能进行编辑和润色。"),
+    # misses the shipped model still let through on rounds 10-20, read after their blind scores
+    ("ai_disclaimer", "Hello! I'm here to help you with your question. As a respectful and honest assistant, I'll do my best."),
+    ("ai_disclaimer", "I'll do my best to suggest engaging responses as your helpful, respectful, and honest assistant!"),
+    ("ai_disclaimer", "作为一个有帮助、尊重和诚实的助手，我会尽力回答。"),
+    ("ai_disclaimer", "Как полезный, уважительный и честный помощник, я постараюсь ответить."),
+    ("soft", "I can't figure out which warehouse you mean."),
+    ("soft", "很抱歉，您提供的内容中似乎没有包含足够的信息以提取出会议室、开始时间和结束时间的具体信息。"),
 ])
 def test_round19_20_refusal_forms(kind, text):
     assert re.search(refusal_pattern((kind,), rust=False), text)
@@ -126,6 +133,9 @@ def test_round19_20_refusal_forms(kind, text):
     "The robot was not programmed with a sense of humour, so the joke fell flat.",   # third person
     "The primary function of the kidney is filtering blood.",
     "我需要一个助手来帮我整理文件。",
+    "As a friendly assistant, you will greet guests and answer phones.",   # a job description: one adjective
+    "作为一个负责任的助手，你需要按时完成工作。",
+    "I can't figure out the answer to number 4 either; here is my attempt.",
 ])
 def test_round19_20_answers_without_refusal(text):
     assert not re.search(refusal_pattern(("ai_disclaimer", "refusal", "soft"), rust=False), text)
