@@ -174,7 +174,7 @@ def pair_stats(prompts: list[str], responses: list[str], cosine: np.ndarray) -> 
     answer): benchmarks/results/quality_classifier.md, "Answers to another prompt".
     Raises ``ValueError`` when the three inputs differ in length.
     """
-    from curate.filters.text import CJK_RE, LETTER_RE, units
+    from curate.filters.text import CJK_RE, count_letters, units
 
     cos = np.asarray(cosine, dtype=np.float64).reshape(-1)
     if not len(prompts) == len(responses) == len(cos):
@@ -183,7 +183,7 @@ def pair_stats(prompts: list[str], responses: list[str], cosine: np.ndarray) -> 
     for i, (p, r) in enumerate(zip(prompts, responses)):
         up = units(p)
         overlap = len(up & units(r)) / len(up) if up else 0.0
-        letters = len(LETTER_RE.findall(p))
+        letters = count_letters(p)
         cjk = 1.0 if letters and 2 * len(CJK_RE.findall(p)) > letters else 0.0
         out[i] = (cos[i], overlap, np.log1p(len(up)), cjk, cos[i] * cjk, overlap * cjk)
     return out

@@ -39,6 +39,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from curate.filters.text import count_letters
+
 UND = "und"
 _CODE_MAP = {"zh-cn": "zh", "zh-tw": "zh", "zh-hans": "zh", "zh-hant": "zh", "pt-br": "pt", "pt-pt": "pt"}
 _lock = threading.Lock()
@@ -58,7 +60,6 @@ _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA_RE = re.compile(r"[\u3040-\u30ff]")
 _HANGUL_RE = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
-_LETTER_RE = re.compile(r"[^\W\d_]")
 _CJK_ANY_RE = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 #: kana share of letters from which a text is Japanese (kana never occur in Chinese or Korean)
@@ -77,7 +78,7 @@ def script_guess(text: str, share: float = CJK_SHARE) -> str | None:
     """
     if not _CJK_ANY_RE.search(text):
         return None
-    letters = len(_LETTER_RE.findall(text)) or 1
+    letters = count_letters(text) or 1
     if len(_KANA_RE.findall(text)) >= KANA_SHARE * letters:
         return "ja"
     if len(_HANGUL_RE.findall(text)) >= share * letters:
@@ -412,7 +413,7 @@ def detect_ensemble(
             continue
         first, p = top[0]
         out.append(Decision(first, p, "fasttext"))
-        if tiebreak and (p < tie_prob or (p < 0.9 and len(_LETTER_RE.findall(t)) < short_letters)
+        if tiebreak and (p < tie_prob or (p < 0.9 and count_letters(t) < short_letters)
                          or (first in CYRILLIC_NEAR_RU and p < cyrillic_prob)):
             if defer is None or not defer(t, out[-1]):
                 pending.append(i)
@@ -424,7 +425,7 @@ def detect_ensemble(
         scores: dict[str, float] = {}
         for c, p in tops[i]:
             scores[c] = scores.get(c, 0.0) + p
-        asked = len(_LETTER_RE.findall(texts[i])) < tiebreak_letters
+        asked = count_letters(texts[i]) < tiebreak_letters
         ld = dict(langdetect_probs(texts[i][:200], seed, tiebreak_trials, tiebreak_iterations)) if asked else {}
         clueless = tops[i][0][1] < 0.2  # fastText found (almost) no known n-gram
         for c, p in ld.items():

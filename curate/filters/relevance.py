@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from curate.filters.text import CJK_RE, LETTER_RE, code_density, strip_for_langid, words
+from curate.filters.text import CJK_RE, code_density, count_letters, strip_for_langid, words
 
 # ---------------------------------------------------------------- language mismatch
 
@@ -71,7 +71,7 @@ TRANSLATION_RE = re.compile(
 
 def script_shares(text: str) -> dict[str, float]:
     """Share of each script among the letters of ``text`` (scripts of ``SCRIPTS``; {} without letters)."""
-    n = len(LETTER_RE.findall(text))
+    n = count_letters(text)
     if not n:
         return {}
     return {k: len(r.findall(text)) / n for k, r in SCRIPTS.items()}
@@ -208,7 +208,7 @@ def untranslated(prompt: str, response: str, *, stripped_response: str | None = 
     if target is None or _ROMANISE_RE.search(prompt[:3000]):
         return None
     text = unicodedata.normalize("NFKC", strip_for_langid(response) if stripped_response is None else stripped_response)
-    if len(LETTER_RE.findall(text)) < min_letters:
+    if count_letters(text) < min_letters:
         return None
     allowed = _TARGET_SCRIPTS.get(target, {"latin"})
     raw = unicodedata.normalize("NFKC", response)  # code and URLs count: an answer in code is not judged here
@@ -246,8 +246,8 @@ def script_mismatch(prompt: str, response: str, *, stripped_response: str | None
     ws = [w for w in words(response) if not CJK_RE.search(w)]
     if ws and sum(len(w) for w in ws) < 2 * len(ws):
         return None  # a letter grid (a word-search puzzle), initials: not language
-    r_letters = len(LETTER_RE.findall(response))
-    if r_letters < min_response_letters or len(LETTER_RE.findall(prompt)) < min_prompt_letters:
+    r_letters = count_letters(response)
+    if r_letters < min_response_letters or count_letters(prompt) < min_prompt_letters:
         return None
     r_sh = script_shares(response)
     r_script = max(r_sh, key=r_sh.get) if r_sh else None
@@ -318,8 +318,8 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
                 or untranslated(prompts[i], responses[i], stripped_response=r))
         if note:
             out[i] = (1, note)
-    n_p = [len(LETTER_RE.findall(p)) for p in ps]
-    n_r = [len(LETTER_RE.findall(r)) for r in rs]
+    n_p = [count_letters(p) for p in ps]
+    n_r = [count_letters(r) for r in rs]
     # a Latin answer to a prompt in another script: the scripts already say the answer is not in the
     # prompt's language, so a short CJK prompt ("生成一个介于0和1之间的唯一随机数。", 15 letters) is
     # judged too, and the detector need not name the answer's Latin language confidently
@@ -327,7 +327,7 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
              for i, (p, r) in enumerate(zip(ps, rs))]
     judge = [i for i, (p, r) in enumerate(zip(ps, rs)) if not out[i][0]
              and (n_p[i] >= min_letters or cross[i]) and n_r[i] >= min_letters
-             and n_r[i] >= 0.5 * len(LETTER_RE.findall(responses[i][:len(r) * 3 + 100]))
+             and n_r[i] >= 0.5 * count_letters(responses[i][:len(r) * 3 + 100])
              and code_density(responses[i]) <= 0.03 and not _CODE_START_RE.match(responses[i])
              and not TRANSLATION_RE.search(prompts[i]) and not _CODE_ASK_RE.search(prompts[i][:2000])
              and not _quotes_prompt(r, p)]

