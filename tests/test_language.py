@@ -262,3 +262,31 @@ def test_large_frames_are_judged_in_slices_with_a_sampled_prior():
     whole = Language(Language.Params(keep=["en"])).compute_stats(df, Context(seed=3))
     agree = (whole["stat_lang_user"] == a["stat_lang_user"]).mean()
     assert agree > 0.99  # the sampled prior only moves ambiguous short texts, if any
+
+
+@pytest.mark.parametrize("text", ["merci", "You too!", "Hola, ¿cómo estás?", "Добрый день, друзья", "Jó napot",
+                                  "obrigado pela ajuda", "Lunes", "你好 hello", "Dank je wel, tot morgen"])
+@pytest.mark.parametrize("seed,trials,limit", [(0, 2, 1000), (13, 7, 10000)])
+def test_vectorised_langdetect_matches_langdetect(text, seed, trials, limit):
+    """langid._detect_block replays langdetect's own draws and stopping rule in numpy: the same
+    languages, the same order, probabilities equal to 1e-9 (log space instead of renormalising)."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    def detector():
+        det = langid._langdetect_factory().create()
+        det.seed, det.n_trial, det.ITERATION_LIMIT = seed, trials, limit
+        det.append(text)
+        return det
+
+    try:
+        ref = detector().get_probabilities()
+    except LangDetectException:
+        ref = None
+    det = detector()
+    if ref is None:
+        with pytest.raises(LangDetectException):
+            langid._detect_block(det)
+        return
+    new = {lang: p for lang, p in zip(det.langlist, langid._detect_block(det)) if p > det.PROB_THRESHOLD}
+    assert [r.lang for r in ref] == sorted(new, key=new.get, reverse=True)
+    assert all(abs(r.prob - new[r.lang]) < 1e-9 for r in ref)

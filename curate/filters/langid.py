@@ -118,14 +118,72 @@ def langdetect_probs(text: str, seed: int = 0, n_trial: int = 7, iteration_limit
     det.ITERATION_LIMIT = iteration_limit
     det.append(text)
     try:
-        probs = det.get_probabilities()
+        probs = _detect_block(det)
     except LangDetectException:
         return []
     out: dict[str, float] = {}
-    for p in probs:
-        c = normalize_code(p.lang)
-        out[c] = out.get(c, 0.0) + float(p.prob)
+    for lang, p in zip(det.langlist, probs):
+        if p > det.PROB_THRESHOLD:
+            c = normalize_code(lang)
+            out[c] = out.get(c, 0.0) + float(p)
     return sorted(out.items(), key=lambda kv: -kv[1])
+
+
+#: draws per vectorised step of ``_detect_block`` (a trial converges in ~230 on short texts)
+_LANGDETECT_CHUNK = 128
+
+
+def _detect_block(det) -> list[float]:
+    """langdetect's ``Detector._detect_block`` (langdetect 1.0.9, a port of Shuyo Nakatani's
+    language-detection) with the same random draws and stopping rule, its probability updates done
+    in numpy: per trial, the n-gram draws of a chunk are made with the detector's own
+    ``random.Random`` (``choice``, as langdetect does), their log-probabilities summed cumulatively, and
+    convergence (max probability > ``CONV_THRESHOLD``, checked every 5th draw, or the iteration limit)
+    found on the cumulative sums; the generator is then rewound to the chunk's start and advanced by
+    the draws actually used, so the next trial sees the sequence langdetect would. Log space replaces
+    langdetect's renormalisation every 5 draws (the same values up to rounding). The pure-Python loop
+    was 90 % of the ensemble's tie-break time. Returns the per-language probabilities in
+    ``det.langlist`` order; raises ``LangDetectException`` for a text without features, as langdetect."""
+    import numpy as np
+    from langdetect.lang_detect_exception import ErrorCode, LangDetectException
+
+    det.cleaning_text()
+    ngrams = det._extract_ngrams()
+    if not ngrams:
+        raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+    uniq = {w: k for k, w in enumerate(dict.fromkeys(ngrams))}
+    table = np.array([det.word_lang_prob_map[w] for w in uniq], dtype=np.float64)  # (distinct n-grams, languages)
+    seq = [uniq[w] for w in ngrams]
+    rnd, n = det.random, len(seq)
+    rnd.seed(det.seed)
+    total = np.zeros(len(det.langlist))
+    limit = det.ITERATION_LIMIT
+    for _ in range(det.n_trial):
+        logp = np.log(np.asarray(det._init_probability(), dtype=np.float64))
+        alpha = det.alpha + rnd.gauss(0.0, 1.0) * det.ALPHA_WIDTH
+        weight = alpha / det.BASE_FREQ
+        i = 0  # langdetect's iteration counter of the next draw
+        while True:
+            state = rnd.getstate()
+            size = min(_LANGDETECT_CHUNK, limit - i + 1)
+            draws = [seq[rnd._randbelow(n)] for _ in range(size)]  # random.choice(seq), draw for draw
+            cum = logp + np.cumsum(np.log(weight + table[draws]), axis=0)
+            checks = np.arange((-i) % 5, size, 5)  # draws j where (i + j) % 5 == 0
+            top = cum[checks].max(axis=1)
+            maxp = 1.0 / np.exp(cum[checks] - top[:, None]).sum(axis=1)
+            stop = np.flatnonzero((maxp > det.CONV_THRESHOLD) | (i + checks >= limit))
+            if stop.size:
+                j = int(checks[stop[0]])
+                logp = cum[j]
+                rnd.setstate(state)
+                for _ in range(j + 1):
+                    rnd._randbelow(n)
+                break
+            logp = cum[-1]
+            i += size
+        p = np.exp(logp - logp.max())
+        total += p / p.sum() / det.n_trial
+    return total.tolist()
 
 
 def detect_langdetect(texts: Sequence[str], cjk_script: bool = True, seed: int = 0) -> list[tuple[str, float]]:
