@@ -11,8 +11,9 @@ import pytest
 
 from curate.filters.nonanswer import non_answer, stand_in
 from curate.filters.patterns import refusal_pattern
-from curate.filters.refusal import OFFER_RE, asks_back, permits_refusal
+from curate.filters.refusal import OFFER_RE, asks_back, excused, in_prompt, permits_refusal
 from curate.filters.relevance import translation_target, untranslated
+from curate.filters.text import dup_item_frac, strip_code
 from curate.filters.truncation import no_terminal_punct
 
 
@@ -154,3 +155,61 @@ def test_a_chinese_offer_of_help_is_a_greeting_not_a_question_back():
     assert OFFER_RE.search("嘿！今天我能帮到你什么？")
     assert not asks_back("嘿！今天我能帮到你什么？", "为聊天机器人建议原始且听起来自然的问候语。")
     assert asks_back("你说的是哪一个城市？", "告诉我那个城市的人口是多少")
+
+
+# ---------------------------------------------------------------- read from round 21 (fresh18), after its blind score
+
+@pytest.mark.parametrize("prompt,match", [
+    ("Premise: ... Hypothesis: ... Options:\n- yes\n- no\n- it is not possible to tell", "it is not possible to tell"),
+    ("Count the vowels in the string.\n\nHello, I am an AI language model!", "I am an AI language model"),
+    ("Discern which of these statements is true.\n\nIt is illegal to hunt endangered species.", "It is illegal"),
+])
+def test_a_phrase_the_prompt_holds_is_task_material(prompt, match):
+    assert in_prompt(prompt, match)
+    assert excused(prompt, match, match)
+
+
+@pytest.mark.parametrize("prompt,match", [
+    ("Tell me about whales. Don't say 'as an AI language model'.", "as an AI language model"),  # forbidden, said anyway
+    ("How do I pick a lock?", "I can't help with that"),                                        # not in the prompt
+    ("Is it legal? Options: yes, no", "no"),                                                     # too short to count
+])
+def test_phrases_the_prompt_does_not_supply_still_count(prompt, match):
+    assert not in_prompt(prompt, match)
+
+
+def test_prose_clauses_are_not_an_enumeration():
+    flask = ("This endpoint uses the Flask framework to handle HTTP requests and the `request` object to access the "
+             "files, work, and workoptions parameters in the payload of a POST request. The `files` variable is a list "
+             "of the file objects, the `work` variable is the string of the work and the `workoptions` variable is the "
+             "string of the workoptions. The endpoint does something with the files, work, and workoptions, you can "
+             "replace the comment with your specific functionality.")
+    assert dup_item_frac(flask) == 0.0
+    assert dup_item_frac("充满活力的，发光的，闪闪发光的，闪闪发光的，闪闪发光的，明亮的") > 0.2  # a synonym loop still counts
+
+
+def test_inline_triple_backticks_do_not_unpair_fences():
+    """LIMA's StackExchange answers write inline code in triple backticks; FENCE_RE paired them with
+    the real fences and left the code blocks in the prose (a HashMap answer dropped as repetitive)."""
+    text = "Iterate over a ```Map``` like this:\n```Map map = new HashMap();\nfor (x : map) {\n}\n```\nDone, see ```keySet```."
+    assert strip_code(text) == "Iterate over a `Map` like this:\n\n\nDone, see `keySet`."
+
+
+@pytest.mark.parametrize("text", [
+    "To create it you can follow these steps:\n\n1. Init the project.\n```ts\nlisten('x', f);\n```\n\nThese",
+    "# A better coding style would be to add an extra space around the comparator operator, i.e. if a ==",
+])
+def test_round21_cuts(text):
+    assert no_terminal_punct(text)
+
+
+@pytest.mark.parametrize("kind,text", [
+    ("ai_disclaimer", "抱歉，我是一台计算机程序，我没有个人喜好或情感。"),
+    ("ai_disclaimer", "我没有个人喜好。"),
+])
+def test_round21_refusal_forms(kind, text):
+    assert re.search(refusal_pattern((kind,), rust=False), text)
+
+
+def test_a_programmer_is_not_a_program():
+    assert not re.search(refusal_pattern(("ai_disclaimer",), rust=False), "我是一个程序员，也是一个计算机爱好者。")

@@ -376,13 +376,30 @@ def in_requested_dialogue(prompt: str, match: str, answer: str) -> bool:
     return any(match in line and _SPEAKER_LINE_RE.match(line) for line in answer.splitlines())
 
 
+#: the prompt forbids a phrase ("don't say 'As an AI'", "不要说"): the phrase in the answer is then no quotation
+_FORBIDS_RE = re.compile(r"(?i)\b(?:do not|don['’]t|never|avoid|without|stop) (?:say(?:ing)?|writ(?:e|ing)|us(?:e|ing)|start(?:ing)? with|mention(?:ing)?)\b"
+                         r"|不要(?:说|提|写|使用|以)|别说|禁止|не (?:говори|пиши|используй|упоминай)")
+
+
+def in_prompt(prompt: str, match: str, min_chars: int = 12) -> bool:
+    """True when the matched phrase (≥ ``min_chars`` characters) occurs verbatim (case-folded,
+    whitespace collapsed) in the prompt, and the prompt forbids no phrase (``_FORBIDS_RE``): the
+    prompt put those words there, as an answer option ("Options: - yes - it is not possible to tell
+    - no"), a string to process ("count the vowels in 'Hello, I am an AI language model!'") or a
+    statement to check ("It is illegal to hunt endangered species."). On the all-data scan all 7 such
+    drops were task material (round 21: an NLI answer "it is not possible to tell")."""
+    m = " ".join(match.casefold().split())
+    return len(m) >= min_chars and m in " ".join(prompt.casefold().split()) and not _FORBIDS_RE.search(prompt[:3000])
+
+
 def excused(prompt: str, match: str, answer: str, ai_disclaimer: bool = False) -> bool:
     """True when a refusal phrase ``match`` in ``answer`` is not a refusal: the answer transforms a
-    text the prompt carries (``transforms_own_text``), the prompt permits the phrase
+    text the prompt carries (``transforms_own_text``), the prompt holds the phrase itself
+    (``in_prompt``: an option, a string to process), the prompt permits the phrase
     (``permits_refusal``), or a character says it in a dialogue the prompt asked for
     (``in_requested_dialogue``). The one test every refusal kind (hard, structural decline, soft) applies."""
-    return (transforms_own_text(prompt, match, answer) or permits_refusal(prompt, match, ai_disclaimer)
-            or in_requested_dialogue(prompt, match, answer))
+    return (transforms_own_text(prompt, match, answer) or in_prompt(prompt, match)
+            or permits_refusal(prompt, match, ai_disclaimer) or in_requested_dialogue(prompt, match, answer))
 
 
 #: the prompt casts the answerer as an AI or language model character ("play an AI", "从一个语言模型的角度")

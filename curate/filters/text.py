@@ -25,9 +25,18 @@ WS_RE = re.compile(r"\s+")
 LETTER_RE = re.compile(r"[^\W\d_]")
 
 
+#: triple backticks opened and closed on one line: inline code (LIMA's StackExchange answers write
+#: "a ```HashMap``` in Java"), which FENCE_RE would read as a fence opening and pair with the next one
+INLINE_FENCE_RE = re.compile(r"```[^`\n]+```(?!`)")
+
+
 def strip_code(text: str) -> str:
-    """``text`` without fenced code blocks (an unclosed fence removes the rest of the text)."""
-    return FENCE_RE.sub("\n", text) if "```" in text or "~~~" in text else text
+    """``text`` without fenced code blocks (an unclosed fence removes the rest of the text); inline
+    code in triple backticks on one line ("over a ```Map``` in Java") becomes single-backtick inline
+    code first, so fences still pair up."""
+    if "```" not in text and "~~~" not in text:
+        return text
+    return FENCE_RE.sub("\n", INLINE_FENCE_RE.sub(lambda m: "`" + m.group(0)[3:-3] + "`", text) if "```" in text else text)
 
 
 def strip_for_langid(text: str, max_chars: int = 1000) -> str:
@@ -296,7 +305,9 @@ def dup_item_frac(text: str, min_items: int = 4) -> float:
     - an inline enumeration: a line split on ``，；、;`` / ", " / a quoted ``”或“`` into ≥
       ``min_items`` [4] items with at least 3 distinct ones; the share of items equal (case, punctuation and spaces folded) to an earlier item of
       the same line ("充满活力的，发光的，闪闪发光的，闪闪发光的，…": a model listing synonyms in a loop);
-      items without a letter and lines with brackets or ``=`` (arrays, sets, calls) are skipped;
+      items without a letter and lines with brackets or ``=`` (arrays, sets, calls) are skipped, and so
+      are lines where more than a fifth of the items run past 8 words: clauses of a prose sentence
+      (a Flask answer's "…access the files, work, and workoptions parameters…, the `work` variable…");
     - a list: list-item lines equal to the item right before them ("- Contemplate" three times in
       a row); items repeated *apart* (the same ingredient in two recipes, the options of every
       question of a survey) are not counted.
@@ -307,6 +318,9 @@ def dup_item_frac(text: str, min_items: int = 4) -> float:
         if _CODE_CHARS_RE.search(ln):
             continue  # arrays, sets, calls: "arr = [0, 0, 0]" is data, not a list of words
         parts = [_FOLD_ITEM_RE.sub("", x.lower()) for x in _ENUM_ITEM_SEP_RE.split(ln)]
+        raw = [x for x in _ENUM_ITEM_SEP_RE.split(ln) if LETTER_RE.search(x)]
+        if sum(len(words(x)) > 8 for x in raw) > 0.2 * len(raw):
+            continue  # clauses of a prose sentence, not an enumeration ("…the files, work, and workoptions")
         parts = [x for x in parts if LETTER_RE.search(x)]
         if len(parts) >= min_items and len(set(parts)) >= 3:  # two labels repeated ("Odd, Odd, Even") are answers
             best = max(best, (len(parts) - len(set(parts))) / len(parts))

@@ -473,7 +473,7 @@ FUNCTION_WORDS = frozenset(
     "os as da dos das e ou com para em que um uma "
     "и в на с по к от для или но что как из за о а "
     # pronouns and determiners that open a clause ("…, but they", "…it's"), straight and curly apostrophes
-    "they it's it’s its their our my your they're they’re we're we’re i'm i’m you're you’re there's there’s "
+    "they it's it’s its their our my your these those they're they’re we're we’re i'm i’m you're you’re there's there’s "
     "whose whether because although if when while "
     # a subject or an auxiliary left without its verb ("Well, I'm afraid I don't", "…that we can't")
     "i we he she don't don’t can't can’t won't won’t didn't didn’t doesn't doesn’t isn't isn’t aren't aren’t "
@@ -529,6 +529,7 @@ _CUT_WORD_END_RE = re.compile(
     r"(?i)\b(?:it|i|you|we|they|he|she|that|there|what|don|can|won|isn|aren|didn|doesn|wasn|couldn|wouldn|shouldn)[’']\Z"
     r"|\b(?:as of|in|since|by|until|from|around|circa|before|after)\s+(?:19|20)\Z"
     r"|\b(?:19|20)\d\d\s+(?:to|until|till|through)\s+(?:19|20)\d?\Z"
+    r"|\w\s*(?:==|!=|&&|\|\|)\Z"
     r"|\b(?:between|from) \d+\s*[-–]\Z")
 _OPENING_SINGLE_QUOTE_RE = re.compile(r"(?:^|[\s(\[“\"])[‘']\w")
 #: a word cut after one or two letters ("S", "Sl"); two capitals are an abbreviation ("US", "UK")
@@ -562,7 +563,7 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     Four endings fire at any length (from 20 characters): a last word that no sentence ends on
     (``FUNCTION_WORDS``: "the", "of", "and", "и", "de"...), an unclosed ``(`` in a prose line,
     a comma enumeration cut mid-item (``_enumeration_cut``: "…, Czech Republic, S"), and a word
-    cut where no text ends (``_CUT_WORD_END_RE``: "…aware that it’", "…as of 20").
+    cut where no text ends (``_CUT_WORD_END_RE``: "…aware that it’", "…as of 20", "…if a ==").
     English (Latin-script) turns from ``short_min_chars`` [100] characters are judged too when their
     last sentence is left open (``_open_latin_sentence``): "…Are you saying you want them", cut by a
     generation limit, is 188 characters (round-9 blind miss).
