@@ -98,6 +98,22 @@ def test_prompt_aware_refusal_head_reads_answer_then_prompt(tmp_path):
     assert LinearQualityModel.load("builtin").refusal_uses_prompt
 
 
+def test_main_model_does_not_judge_translations(tmp_path):
+    """A translation request is not scored by the main model (stat_quality_clf null, kept): the English
+    MiniLM cannot relate a Hindi prompt to its English answer (round 22: P(good) 0.03 for a correct one)."""
+    assert LinearQualityModel.judges(["Translate to French: good luck", "把这句话翻译成英文：你好", "Explain gravity."]).tolist() \
+        == [False, False, True]
+    prompt = ("Detailed Instructions: In this task, you are given a sentence in the Hindi language and your task is to "
+              "convert it into the English language. In translation, keep numbers as it is.\nProblem:हालांकि, प्रथम "
+              "विश्व युद्ध के मद्देनजर ओटोमन और रूसी साम्राज्यों के पतन के कारण आर्मेनियाई-अज़रबैजानी युद्ध हुआ।\nSolution:")
+    answer = ("However, the Armenian-Azerbaijani war took place due to the fall of the Ottoman and Russian empires in "
+              "the context of World War I.")
+    df = make_frame([{"id": "t", "source": "s", "messages": [{"role": "user", "content": prompt},
+                                                              {"role": "assistant", "content": answer}]}])
+    res = QualityClassifier(QualityClassifier.Params(pretrained="builtin")).run(df, Context(seed=13, cache_dir=tmp_path))
+    assert res.rejected.height == 0 and res.kept["stat_quality_clf"].to_list() == [None]
+
+
 def test_refusal_head_skips_transform_prompts():
     """A translation, rewrite or quotation task is not judged by the refusal head: "Good luck." is
     the translation of "Bonne chance", not a brush-off (round 18)."""
@@ -154,8 +170,8 @@ def test_builtin_scores_real_pairs(tmp_path, caplog):
     res = stage.run(stats, ctx)
     score = dict(zip(res.kept["id"].to_list() + res.rejected["id"].to_list(),
                      res.kept["stat_quality_clf"].to_list() + res.rejected["stat_quality_clf"].to_list()))
-    good = [score[i] for i, lab in labels.items() if lab == "good"]
-    bad = [score[i] for i, lab in labels.items() if lab != "good"]
+    good = [score[i] for i, lab in labels.items() if lab == "good" and score[i] is not None]
+    bad = [score[i] for i, lab in labels.items() if lab != "good" and score[i] is not None]
     auc = np.mean([g > b for g in good for b in bad])
     assert auc >= 0.8, auc
     meta = LinearQualityModel.load("builtin").meta
@@ -163,7 +179,8 @@ def test_builtin_scores_real_pairs(tmp_path, caplog):
     refusal = dict(zip(res.kept["id"].to_list() + res.rejected["id"].to_list(),
                        res.kept["stat_refusal_clf"].to_list() + res.rejected["stat_refusal_clf"].to_list()))
     judged = {i: s for i, s in refusal.items() if s is not None}  # null: a translate/rewrite prompt, not judged
-    assert set(res.rejected["id"]) == {i for i, s in score.items() if s < thr or judged.get(i, 0.0) > r_thr}
+    assert set(res.rejected["id"]) == {i for i, s in score.items()
+                                       if (s is not None and s < thr) or judged.get(i, 0.0) > r_thr}
     # the refusal head: what it drops is labelled bad, and labelled refusals score above the good rows
     head = {i for i, s in judged.items() if s > r_thr}
     # (the fixture's off_topic "抱歉，作为AI语言模型我无法直接生成图片…" opens with a refusal too)

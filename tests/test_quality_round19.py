@@ -213,3 +213,11 @@ def test_round21_refusal_forms(kind, text):
 
 def test_a_programmer_is_not_a_program():
     assert not re.search(refusal_pattern(("ai_disclaimer",), rust=False), "我是一个程序员，也是一个计算机爱好者。")
+
+
+def test_one_item_picked_from_the_prompts_options_is_not_a_cut_list():
+    from curate.filters.truncation import list_cut
+
+    prompt = "Classify the following data with one of the three following labels. 1. Alphabetical Data\n2. Numeric Data"
+    assert list_cut("1. Alphabetical Data", prompt) is None
+    assert list_cut("1. Alphabetical Data", "Name the kinds of data.") == "numbered list stops at item 1"

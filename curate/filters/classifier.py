@@ -451,6 +451,18 @@ class LinearQualityModel:
         return 1.0 / (1.0 + np.exp(-logit))
 
     @staticmethod
+    def judges(prompts: list[str]) -> np.ndarray:
+        """Per prompt, whether the main model's P(good) is used: not when the prompt asks for a
+        translation (``curate.filters.relevance.TRANSLATION_RE`` in its first 2,000 characters), where
+        the English MiniLM cannot compare a prompt with its answer in another language and the
+        relevance columns mislead (a correct Hindi → English translation scored P(good) 0.03, round
+        22; over rounds 9-21 the model's only drop among 73 translation prompts was a good row).
+        Shape ``(n,)`` bool."""
+        from curate.filters.relevance import TRANSLATION_RE
+
+        return np.array([not TRANSLATION_RE.search(p[:2000]) for p in prompts], dtype=bool)
+
+    @staticmethod
     def refusal_head_applies(prompts: list[str]) -> np.ndarray:
         """Per prompt, whether the refusal head judges its answer: not when the prompt's instruction
         (first sentence or line) asks to transform a text (``curate.filters.refusal.TRANSFORM_RE``:

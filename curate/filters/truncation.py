@@ -395,8 +395,9 @@ def list_cut(text: str, prompt: str = "") -> str | None:
     asked = prompt_count(prompt) if prompt else None
     if asked is not None and 2 <= n_items < asked and not after:
         return f"prompt asks for {asked} items, {n_items} given"
-    if nums == [1] and n_items == 1 and not after:
-        return "numbered list stops at item 1"
+    if nums == [1] and n_items == 1 and not after \
+            and not (prompt and " ".join(lines[top_items[0]].split()).casefold() in " ".join(prompt.split()).casefold()):
+        return "numbered list stops at item 1"  # (not when that item is one of the prompt's own options)
     last_line = lines[last_idx].rstrip()
     # mid-bracket: the last item opens a bracket it never closes, where the earlier items (≥ 2 with a
     # bracket) all close theirs: "42. 钼（Molybdenum, Mo）" then "43. 锝(T"
