@@ -181,15 +181,16 @@ def main() -> None:
     labels = np.array([r["label"] for r in rows])
     dim = (E.shape[1] - 1) // 2
     R = np.hstack([E[:, dim:2 * dim], E[:, :dim]])  # the refusal head's input: answer vectors, then prompt vectors
+    prompts = [r["prompt"] for r in rows]
+    judged = LinearQualityModel.judges(prompts)  # the rows the stage lets the main model judge (not translations)
+    applies = LinearQualityModel.refusal_head_applies(prompts)
     if a.rounds_before is not None:
         tr, te = (G < a.rounds_before) & used, G == a.rounds_before
         model, thr = fit(E[tr], S[tr], y[tr], rule[tr], a.target, natural=~swap[tr])
         lin = LinearQualityModel.from_sklearn(model, {})
-        judged = LinearQualityModel.judges([r["prompt"] for r in rows])
         drop = rule | (judged & (lin.p_good(E, S) < thr))
         nat, sw0 = te & ~swap, te & (swap_k == 1)
         hm = tr & ~swap
-        applies = LinearQualityModel.refusal_head_applies([r["prompt"] for r in rows])
         lin.refusal_coef, lin.refusal_intercept, rthr = fit_refusal_head(R[hm], labels[hm], rule[hm] | ~applies[hm],
                                                                          a.refusal_target)
         drop_head = drop | (applies & (lin.p_refusal(R[:, :dim], R[:, dim:]) > rthr))
@@ -211,10 +212,9 @@ def main() -> None:
                             text=True).stdout.strip()
     from curate.filters.classifier import PAIR_COLUMNS
 
-    drop = rule | (lin.p_good(E, S) < thr)
+    drop = rule | (judged & (lin.p_good(E, S) < thr))
     head = ""
     if not a.no_refusal_head:
-        applies = LinearQualityModel.refusal_head_applies([r["prompt"] for r in rows])
         lin.refusal_coef, lin.refusal_intercept, rthr = fit_refusal_head(R[~swap], labels[~swap],
                                                                          rule[~swap] | ~applies[~swap], a.refusal_target)
         drop |= applies & (lin.p_refusal(R[:, :dim], R[:, dim:]) > rthr)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from curate.filters.text import strip_code, units, words
+from curate.filters.text import contains_phrase, strip_code, units, words
 
 #: a sentence: text up to and including its terminal punctuation (Latin, CJK, or a line end)
 SENTENCE_RE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+[\"'”’»」』)]*|\n|$)")
@@ -382,14 +382,14 @@ _FORBIDS_RE = re.compile(r"(?i)\b(?:do not|don['’]t|never|avoid|without|stop) 
 
 
 def in_prompt(prompt: str, match: str, min_chars: int = 12) -> bool:
-    """True when the matched phrase (≥ ``min_chars`` characters) occurs verbatim (case-folded,
-    whitespace collapsed) in the prompt, and the prompt forbids no phrase (``_FORBIDS_RE``): the
+    """True when the matched phrase (≥ ``min_chars`` characters) occurs verbatim in the prompt
+    (``curate.filters.text.contains_phrase``: case-folded, whitespace collapsed), and the prompt forbids no phrase (``_FORBIDS_RE``): the
     prompt put those words there, as an answer option ("Options: - yes - it is not possible to tell
     - no"), a string to process ("count the vowels in 'Hello, I am an AI language model!'") or a
     statement to check ("It is illegal to hunt endangered species."). On the all-data scan all 7 such
     drops were task material (round 21: an NLI answer "it is not possible to tell")."""
-    m = " ".join(match.casefold().split())
-    return len(m) >= min_chars and m in " ".join(prompt.casefold().split()) and not _FORBIDS_RE.search(prompt[:3000])
+    return (len(" ".join(match.casefold().split())) >= min_chars and contains_phrase(prompt, match)
+            and not _FORBIDS_RE.search(prompt[:3000]))
 
 
 def excused(prompt: str, match: str, answer: str, ai_disclaimer: bool = False) -> bool:

@@ -71,6 +71,13 @@ def code_density(text: str) -> float:
 _NON_LETTER_RE = re.compile(r"[\W\d_]+")
 
 
+def contains_phrase(text: str, phrase: str) -> bool:
+    """True when ``phrase`` occurs in ``text`` verbatim up to case (``casefold``) and whitespace (runs
+    collapsed to one space): the prompt already holds the answer's words (an offered option, a string
+    to process)."""
+    return " ".join(phrase.casefold().split()) in " ".join(text.casefold().split())
+
+
 def count_letters(text: str) -> int:
     """Number of letters (any script; digits and ``_`` excluded): the characters ``LETTER_RE``
     matches, counted by deleting the rest in runs (2-2.5x faster than ``len(LETTER_RE.findall(…))``,
@@ -317,12 +324,11 @@ def dup_item_frac(text: str, min_items: int = 4) -> float:
     for ln in lines:
         if _CODE_CHARS_RE.search(ln):
             continue  # arrays, sets, calls: "arr = [0, 0, 0]" is data, not a list of words
-        parts = [_FOLD_ITEM_RE.sub("", x.lower()) for x in _ENUM_ITEM_SEP_RE.split(ln)]
-        raw = [x for x in _ENUM_ITEM_SEP_RE.split(ln) if LETTER_RE.search(x)]
-        if sum(len(words(x)) > 8 for x in raw) > 0.2 * len(raw):
-            continue  # clauses of a prose sentence, not an enumeration ("…the files, work, and workoptions")
-        parts = [x for x in parts if LETTER_RE.search(x)]
-        if len(parts) >= min_items and len(set(parts)) >= 3:  # two labels repeated ("Odd, Odd, Even") are answers
+        raw = [x for x in _ENUM_ITEM_SEP_RE.split(ln) if LETTER_RE.search(x)]  # folding keeps letters: same items
+        if len(raw) < min_items or sum(len(words(x)) > 8 for x in raw) > 0.2 * len(raw):
+            continue  # too few items, or clauses of a prose sentence ("…the files, work, and workoptions")
+        parts = [_FOLD_ITEM_RE.sub("", x.lower()) for x in raw]
+        if len(set(parts)) >= 3:  # two labels repeated ("Odd, Odd, Even") are answers
             best = max(best, (len(parts) - len(set(parts))) / len(parts))
     items = [_LIST_ITEM_TEXT_RE.match(ln) for ln in lines]
     folded = [_FOLD_ITEM_RE.sub("", m.group(1).lower()) if m else None for m in items]

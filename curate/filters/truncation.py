@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import re
 
-from curate.filters.text import CJK_RE, ENUM_SEP_RE, HASHTAG_END_RE, LETTER_RE, LIST_LINE_RE, code_density, words
+from curate.filters.text import CJK_RE, ENUM_SEP_RE, HASHTAG_END_RE, LETTER_RE, LIST_LINE_RE, code_density, contains_phrase, words
 
 TRUNCATION_REASONS = ("code_cut", "announced_missing", "list_cut", "no_terminal_punct", "length_limit")
 DEFAULT_LIMITS = (256, 512, 1024, 2048, 4096)
@@ -396,7 +396,7 @@ def list_cut(text: str, prompt: str = "") -> str | None:
     if asked is not None and 2 <= n_items < asked and not after:
         return f"prompt asks for {asked} items, {n_items} given"
     if nums == [1] and n_items == 1 and not after \
-            and not (prompt and " ".join(lines[top_items[0]].split()).casefold() in " ".join(prompt.split()).casefold()):
+            and not (prompt and contains_phrase(prompt, lines[top_items[0]])):
         return "numbered list stops at item 1"  # (not when that item is one of the prompt's own options)
     last_line = lines[last_idx].rstrip()
     # mid-bracket: the last item opens a bracket it never closes, where the earlier items (≥ 2 with a
@@ -580,7 +580,7 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     last = lines[-1]
     if _URL_END_RE.search(last) or (len(lines) >= 2 and lines[-2].rstrip().endswith(",") and len(words(last)) <= 6):
         return None  # a link or e-mail, or a sign-off ("Best regards,\nAnna")
-    if _FIELD_RE.match(last.strip()) and len(words(re.split(r"[:：]", last, maxsplit=1)[1])) <= 6:
+    if _short_field(last):
         return None  # "Answer: 42", "Preposition: on" fields (not a paragraph under a bold label)
     if ch.isdigit() and not any(c.isalpha() for c in " ".join(last.split()[-3:])):
         return None  # a run of numbers ("1100 0110 1011 1001"): data, not a sentence
@@ -613,21 +613,19 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     return f"ends {t[-30:]!r}"
 
 
-def _heading(line: str) -> bool:
-    """True for a heading or a short ``label: value`` field ("Section 2: Features of the Heroes",
-    "Tagline: Discover the Legends"): an outline's lines that end open by convention, not a style
-    of leaving sentences open."""
-    m = _FIELD_RE.match(line.strip())
-    return bool(m) and len(words(re.split(r"[:：]", line, maxsplit=1)[1])) <= 6
+def _short_field(line: str) -> bool:
+    """True for a ``label: value`` line whose value has ≤ 6 words ("Answer: 42", "Section 2: Features
+    of the Heroes"): a field or an outline heading, which ends without punctuation by convention."""
+    return bool(_FIELD_RE.match(line.strip())) and len(words(re.split(r"[:：]", line, maxsplit=1)[1])) <= 6
 
 
 def _open_line_style(text: str) -> bool:
     """True when at least half of the (≥ 2) prose lines of ≥ 3 words before the last one end without
     punctuation: the text's own style leaves lines open (poems, lyrics, slogans). Headings and
-    ``label: value`` fields (``_heading``) do not count: a website outline whose last profile stops
+    ``label: value`` fields (``_short_field``) do not count: a website outline whose last profile stops
     at "…his loyalty to his" was spared by its "Section 3: Details about the Heroes" lines (round 19)."""
     lines = [ln for ln in text.rstrip().split("\n") if ln.strip()]
-    earlier = [ln.rstrip() for ln in lines[:-1] if _prose_line(ln) and len(words(ln)) >= 3 and not _heading(ln)][-8:]
+    earlier = [ln.rstrip() for ln in lines[:-1] if _prose_line(ln) and len(words(ln)) >= 3 and not _short_field(ln)][-8:]
     return len(earlier) >= 2 and sum(ln[-1].isalnum() or ln[-1] in _OPEN_END for ln in earlier) >= 0.5 * len(earlier)
 
 
