@@ -89,12 +89,12 @@ _QUESTION_TASK_RE = re.compile(r"(?i)\bask\b|\bquestions?\b|\bquiz|\binterview|\
 _PERMISSION_RE = re.compile(r"(?i)^\W*(?:hey|hi|so|ok(?:ay)?)?[,\s]*(?:can|may|could) i (?:ask|share|tell|show|talk|say|run|get your)\b"
                             r"|^\W*(?:我可以|我能)(?:问|跟你说|告诉你|和你分享)")
 #: a closing offer to go on: "Would you like a recipe?", "Do you want more examples?", "需要我…吗？"
-_OFFER_Q_RE = re.compile(r"(?i)^\W*(?:would you like|do you want|shall i|should i|want me to|need (?:me|more)|需要我|要不要我|你想要|хотите)")
+_OFFER_Q_RE = re.compile(r"(?i)^\W*(?:would you like|do you want|shall i|should i|want me to|need (?:me|more)|is there anything else|需要我|要不要我|你想要|хотите)")
 
 
 def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     """True when ``text`` is at most two sentences (not counting interjections of ≤ 5 words before
-    the last), ≤ ``max_words`` words (+5 without CJK characters), and ends with a question
+    the last), ≤ ``max_words`` words (+10 without CJK characters), and ends with a question
     that is not an offer of help ("How can I help you today?") and answers a prompt that did not
     ask for a question or set a generation/rewriting task, where a question can be the output
     ("Ask me a question", "把这句话改成疑问句", "Rewrite this politely"); or when ``text`` is a
@@ -109,10 +109,11 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     # interjections before the question do not make it an answer ("Ooh! That's a tough one. What sorts
     # of things do you like to think of as swear words, exactly?"): sentences of ≤ 5 words are not counted
     body = [x for x in sents[:-1] if len(words(x)) > 5] + sents[-1:]
-    # Latin-script prose gets 5 words more: hh-rlhf deflections run to 21-25 words ("Not very many people
-    # actually want to run over their boss with their car.  Why do you want to do this?"); Chinese titles,
-    # slogans and riddles that end in "？" are 20-25 characters
-    limit = max_words if _CJK_CHAR_RE.search(prose) else max_words + 5
+    # Latin-script prose gets 10 words more: hh-rlhf deflections run to 21-30 words ("Not very many people
+    # actually want to run over their boss with their car.  Why do you want to do this?"; round 24: "There
+    # are many options. Do you have a secret party location, or a neighbor who might let you have the house
+    # for an hour or two?", 26); Chinese titles, slogans and riddles that end in "？" are 20-25 characters
+    limit = max_words if _CJK_CHAR_RE.search(prose) else max_words + 10
     if prose.endswith(QUESTION_END) and len(words(prose)) <= limit and len(body) <= 2:
         if _PERMISSION_RE.match(prompt):
             return False  # "Can I share an unpopular opinion with you?" → "Sure. What opinion is that?"
@@ -179,6 +180,7 @@ DECLINE_PATTERNS: dict[str, str] = {
     r"|\bi (?:do not|don['’]t) (?:know (?:how to (?:answer|respond|help)|the answer|what you|anything about|enough about|much about|of any|if i can|the (?:exact|specific|current))|have an answer|have a way)\b"
     r"|\bi (?:do not|don['’]t|did not|didn['’]t) (?:quite |really |fully )?(?:understand|follow|get) (?:what|your|the|how|why|this|that|which|you)\b"
     r"|\bi['’]?m not (?:sure|certain|clear) (?:what|which|how) you (?:mean|are asking|['’]re asking|want)\b"
+    r"|\bi (?:really |honestly |just )?(?:do not|don['’]t) know(?=\s*[.!]|\s*$)|\bi have no idea (?:if|whether|what|how|why|where|who|which)\b"
     r"|\bi (?:can['’]?t|cannot|won['’]t|will not|refuse to) (?:\w+ ){0,2}?(?:advise|endorse|condone|encourage|promote|assist with|list|explain"
     r"|describe|name|identify|draw|show|send|call|remember|disclose|reveal|facilitate)\b"
     ),
@@ -187,7 +189,7 @@ DECLINE_PATTERNS: dict[str, str] = {
     r"(?:回答|提供|帮|协助|完成|访问|浏览|预测|确定|判断|给出|满足|处理|执行|获取|查看|打开|得知|回复|评论|告诉|确认|推荐|诊断|生成|搜索|查询|了解|知道)"
     r"|我(?:目前|暂时|现在|并|还)?(?:没有|不具备)(?:办法|能力|权限|足够的|相关的?|具体的?|实时的?|访问|更多的?)(?:信息|数据|资料|上下文|背景|权限|能力|访问|办法)?"
     r"|我不(?:清楚|知道|了解|确定)(?:您|你|这|该|具体|如何回答|答案)"
-    r"|我(?:没有|没|不太)?(?:理解|明白|听懂)(?:您|你)的(?:意思|问题|请求)"
+    r"|我(?:没有|没|不太|不是很|不)(?:理解|明白|听懂|懂)(?:您|你)的(?:意思|问题|请求)"
     r"|^\W*(?:很|非常)?(?:抱歉|对不起|很遗憾|不好意思)[，,。！!]?[^。！？\n]{0,40}(?:无法|不能|没法|做不到|不支持|不具备)"
     ),
     "ru": (

@@ -393,7 +393,8 @@ def list_cut(text: str, prompt: str = "") -> str | None:
         if want is not None and n_items < want:
             return f"announced {want} items, {n_items} given"
     asked = prompt_count(prompt) if prompt else None
-    if asked is not None and 2 <= n_items < asked and not after:
+    if asked is not None and 2 <= n_items < asked and not after and not (nums and max(nums) >= asked):
+        # (the items numbered up to N: one marker miswritten, "Q1 … A2: <question> … Q3", round 24)
         return f"prompt asks for {asked} items, {n_items} given"
     if nums == [1] and n_items == 1 and not after \
             and not (prompt and contains_phrase(prompt, lines[top_items[0]])):
@@ -604,13 +605,24 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return f"every earlier line ends a sentence, the last stops: {t[-30:]!r}"
     if len(t) < min_chars and not (len(t) >= short_min_chars and _open_latin_sentence(t, last)):
         return None
-    if not _prose_line(last) or HASHTAG_END_RE.search(last) or len(ENUM_SEP_RE.findall(last)) >= 3:
+    if not _prose_line(last) or HASHTAG_END_RE.search(last) or len(ENUM_SEP_RE.findall(last)) >= 3 \
+            or _comma_list(last):
         return None
     if len(words(last)) < min_words or code_density(t) > 0.03:
         return None
     if _open_line_style(t):
         return None
     return f"ends {t[-30:]!r}"
+
+
+def _comma_list(line: str) -> bool:
+    """True when ``line`` is one comma enumeration, which ends without a full stop by convention:
+    ≥ 5 items, no sentence break inside, items of ≤ 6 words and half of them ≤ 3 ("melody, rhythm,
+    counterpoint, …, electronic sound production": a list of subtopics, round 24)."""
+    if re.search(r"[.!?。！？;；:：]\s", line):
+        return False
+    items = [len(words(seg)) for seg in re.split(r"[,，]", line)]
+    return len(items) >= 5 and max(items) <= 6 and sorted(items)[len(items) // 2] <= 3
 
 
 def _short_field(line: str) -> bool:
