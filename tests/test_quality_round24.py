@@ -116,3 +116,24 @@ def test_items_numbered_up_to_the_asked_count_are_not_a_cut_list():
     assert list_cut(reply, "Provide 3 examples of customer service FAQs.") is None
     assert list_cut("Q1: What is your return policy?\nQ2: How much is shipping?",
                     "Provide 3 examples of customer service FAQs.") == "prompt asks for 3 items, 2 given"
+
+
+# ---------------------------------------------------------------- a bare number is a whole answer
+
+def _length_drops(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    from curate.schema import make_frame
+    from curate.stage import Context
+    from curate.stages.quality import Quality
+
+    frame = make_frame([{"id": str(i), "source": "t", "messages": [{"role": "user", "content": p},
+                                                                    {"role": "assistant", "content": a}]}
+                        for i, (p, a) in enumerate(pairs)])
+    res = Quality(Quality.Params(drop=["length"])).run(frame, Context())
+    return dict(zip(res.rejected["id"].to_list(), res.rejected["drop_detail"].to_list()))
+
+
+def test_a_number_answering_a_sum_is_not_too_short():
+    drops = _length_drops([("Solve 8 x 8.", "64"), ("3乘以6", "18"), ("1+1 等于几", "等于2"), ("Add 2 plus 3.", "5."),
+                           ("How are you?", "no"), ("你好", "你好"), ("Pick one.", "7")])
+    assert set(drops) == {"4", "5", "6"}  # a word, an echo, and a number to a prompt without one
+    assert drops["4"] == "stat_conv_width=14 < 16"

@@ -9,9 +9,11 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
 
 ``length``
     ``stat_conv_chars``, ``stat_conv_width`` (characters with each CJK character counted twice, its
-    display width: "路不拾遗。" is a whole answer), ``stat_min_user_chars``, ``stat_min_assistant_chars``
-    (0 when the row has no assistant turn), ``stat_max_turn_chars``. Drop when ``stat_conv_width <
-    min_conversation_chars`` [16, FastChat ``clean_sharegpt``], ``> max_conversation_chars``
+    display width: "路不拾遗。" is a whole answer), ``stat_numeric_answer`` (1 when the one answer is a
+    bare number and the prompt holds a digit: "Solve 8 x 8." → "64" is short but whole; round 25),
+    ``stat_min_user_chars``, ``stat_min_assistant_chars`` (0 when the row has no assistant turn),
+    ``stat_max_turn_chars``. Drop when ``stat_conv_width < min_conversation_chars`` [16, FastChat
+    ``clean_sharegpt``] and the answer is not numeric, ``> max_conversation_chars``
     [200,000 ≈ 50k tokens; ours, far above any SFT context — use ``chat_template.max_tokens`` for
     token limits], ``stat_min_user_chars < min_user_chars`` [1: an empty user turn],
     ``stat_min_assistant_chars < min_assistant_chars`` [1: an empty or missing answer],
@@ -212,7 +214,9 @@ _PY_DTYPES = {"_prompt_of": pl.String, "_symbol": pl.Float64, "_dup_item_frac": 
 _PY_DTYPES.update({f"_{k}": pl.Float64 for k in REP_KEYS})
 #: private columns carried from compute_stats to the drop details, removed from the output
 PRIVATE_COLS = ("_refusal_match", "_soft_match", "_trunc_note", "_mismatch_note", "_non_answer_note")
-INT_STATS = ("stat_conv_chars", "stat_conv_width", "stat_min_assistant_chars", "stat_refusal_turns", "stat_soft_refusal_turns",
+#: an answer that is only a number ("64", "5.", "等于2", "-3.5"): a whole answer to a sum, however short
+NUMERIC_ANSWER_RE = r"^\s*(?:等于|=)?\s*[-+−]?\d[\d.,/]*\s*[.。]?\s*$"
+INT_STATS = ("stat_conv_chars", "stat_conv_width", "stat_numeric_answer", "stat_min_assistant_chars", "stat_refusal_turns", "stat_soft_refusal_turns",
              "stat_markup_count", "stat_placeholder_count", "stat_identity_turns", "stat_continue_turns",
              "stat_language_mismatch", "stat_non_answer", "stat_echo", "stat_leak_lines") + tuple(f"stat_trunc_{k}" for k in TRUNCATION_REASONS)
 
@@ -629,6 +633,11 @@ class Quality(FilterStage):
                 [alnum_ratio(t) if t else None for t in per.get_column("_a_text").to_list()], dtype=pl.Float64))
         if "response_prompt_ratio" in on:
             post.append((pl.col("_a_chars") / pl.max_horizontal(pl.col("_u_chars"), 1)).alias("stat_resp_prompt_ratio"))
+        if "length" in on:
+            # a lone answer that is a number, to a prompt holding a digit ("3乘以6" → "18"): short, not empty
+            post.append(((pl.col("_n_a") == 1) & pl.col("_first_u").str.contains(r"\d").fill_null(False)
+                         & pl.col("_first_a").str.contains(NUMERIC_ANSWER_RE).fill_null(False)).cast(pl.Int64)
+                        .alias("stat_numeric_answer"))
         per = per.with_columns(post) if post else per
         if "language_mismatch" in on:
             per = self._language_mismatch(per)
@@ -762,7 +771,8 @@ class Quality(FilterStage):
             if rule not in on:
                 continue
             if rule == "length":
-                lt("stat_conv_width", p.min_conversation_chars, rule)
+                out.append(((pl.col("stat_conv_width") < p.min_conversation_chars) & (pl.col("stat_numeric_answer") == 0),
+                            rule, pl.format(f"stat_conv_width={{}} < {p.min_conversation_chars}", pl.col("stat_conv_width"))))
                 gt("stat_conv_chars", p.max_conversation_chars, rule)
                 lt("stat_min_user_chars", p.min_user_chars, rule)
                 lt("stat_min_assistant_chars", p.min_assistant_chars, rule)
