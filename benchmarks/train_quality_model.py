@@ -8,7 +8,8 @@ vectors of the first user turn (128 word pieces) and of the answer (32), their c
 metrics ``curate.filters.classifier.pair_stats`` (cosine, content-unit overlap, per script).
 Model: ``curate.filters.classifier.make_model("logistic")`` (L2, balanced classes), the FineWeb-Edu
 recipe (Penedo et al. 2024: a linear head on frozen embeddings). Threshold: the P(good) below which
-0.5 % of the labelled good rows that lima's rules keep fall, so that on top of the rules the model
+0.5 % of the labelled good rows that lima's rules keep and the model judges (not translation
+requests: ``LinearQualityModel.judges``) fall, so that on top of the rules the model
 costs about 0.5 % of good rows (blind, rounds 9-14: 5 good rows of 1,277).
 
 Answers to another prompt (``--swaps``, default 1): the hand labels hold few off-topic answers
@@ -186,7 +187,7 @@ def main() -> None:
     applies = LinearQualityModel.refusal_head_applies(prompts)
     if a.rounds_before is not None:
         tr, te = (G < a.rounds_before) & used, G == a.rounds_before
-        model, thr = fit(E[tr], S[tr], y[tr], rule[tr], a.target, natural=~swap[tr])
+        model, thr = fit(E[tr], S[tr], y[tr], rule[tr], a.target, natural=~swap[tr] & judged[tr])
         lin = LinearQualityModel.from_sklearn(model, {})
         drop = rule | (judged & (lin.p_good(E, S) < thr))
         nat, sw0 = te & ~swap, te & (swap_k == 1)
@@ -204,7 +205,7 @@ def main() -> None:
                       f"{lang} {int(d[sw0 & (langs == lang)].sum())}/{int((sw0 & (langs == lang)).sum())}"
                       for langs in [np.array([r["lang"] for r in rows])] for lang in ("en", "zh")))
         return
-    model, thr = fit(E[used], S[used], y[used], rule[used], a.target, natural=~swap[used])
+    model, thr = fit(E[used], S[used], y[used], rule[used], a.target, natural=~swap[used] & judged[used])
     lin = LinearQualityModel.from_sklearn(model, {})
     p_sk = model.predict_proba(np.hstack([E, S]))[:, 1]
     gap = float(np.abs(lin.p_good(E, S) - p_sk).max())

@@ -423,13 +423,20 @@ def ends_mid_sentence(text: str, min_words: int = 8, min_chars: int = 200) -> bo
 
 # ---------------------------------------------------------------- content units (topic overlap of two texts)
 
-#: words that carry no topic (en; other Latin-script languages rely on the length cut)
+#: words that carry no topic (en, ru; other languages rely on the length cut)
 STOPWORDS = frozenset("""
 the and for are but not you your yours all any can her his was one our out has have had him how its may new now
 who did get got let say she too use way what when where which while whom why will with would could should this
 that these those there their them then than they been being from into onto about above after again against
 also just only very more most much many some such each other over under here does doing done make made please
 tell give know want need like really thing things yes well okay sure thank thanks hello just what's it's i'm
+""".split()) | frozenset("""
+что это как для который которые которая которое которых которой так его она они оно был была были было быть будет будут
+есть или если чтобы также только уже еще ещё может можно нужно надо очень более менее всех все всё весь вся этот эта эти
+этого этой этих того тем том той при про над под без через между после перед когда где куда тоже даже свой своей своих
+свою свои них него неё нее ней нас вас вам нам мне меня тебя тебе себя себе вот там тут здесь потому поэтому однако
+хотя чем чего кто какой какая какие каких какое мой моя мои ваш ваша ваши наш наша наши пожалуйста спасибо привет
+нет
 """.split())
 
 _CONTENT_WORD_RE = re.compile(r"[^\W\d_]{3,}")
