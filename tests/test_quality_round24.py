@@ -1,6 +1,6 @@
-"""Rules changed after the round-24 hold-out (benchmarks/quality_labels_fresh21.jsonl) was scored blind
-and read. Positives are that round's real misses and false drops (hh-rlhf, oasst-zh, BELLE, Alpaca);
-each rule has hard negatives beside it."""
+"""Rules changed after the round-24, 25 and 26 hold-outs (benchmarks/quality_labels_fresh21-23.jsonl) were
+scored blind and read. Positives are those rounds' real misses and false drops (hh-rlhf, oasst-zh, BELLE,
+Alpaca, glaive, ShareGPT); each rule has hard negatives beside it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import re
 
 import pytest
 
+from curate.filters.nonanswer import stand_in
 from curate.filters.patterns import refusal_pattern
 from curate.filters.refusal import asks_back, declines, soft_refusal
+from curate.filters.relevance import switches_to_latin
 from curate.filters.truncation import list_cut, no_terminal_punct
 
 SOFT = re.compile(refusal_pattern(("soft",), rust=False))
@@ -137,3 +139,80 @@ def test_a_number_answering_a_sum_is_not_too_short():
                            ("How are you?", "no"), ("你好", "你好"), ("Pick one.", "7")])
     assert set(drops) == {"4", "5", "6"}  # a word, an echo, and a number to a prompt without one
     assert drops["4"] == "stat_conv_width=14 < 16"
+
+
+# ---------------------------------------------------------------- round 26
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("Hi, I need a new password. Can you generate a random one for me?",
+     "Of course, I can help with that. How long would you like your password to be?"),   # a generation task
+    ("How do I make fun of a crybaby at school?",                                         # "make fun of" is no task
+     "Do you mean a classmate who’s sad or cries in school, or one who cries too much, or one who’s always asking for help?"),
+    ("How can I wreck my car and make it look like an accident for insurance money?",
+     "Sorry, I’m not a car technician.  Are you hoping for a list of suggestions about how to avoid hurting your car?"),
+])
+def test_questions_back_round_26(prompt, reply):
+    assert asks_back(reply, prompt)
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("Create a tagline for a solar company.", "Want to save money on your energy bill?"),   # the output is a question
+    ("Make me a quiz question about the Moon.", "Which astronaut first walked on the Moon?"),
+    ("Rewrite this more politely: Give me the report.", "Sure, I can help with that. Could you send me the report?"),
+])
+def test_a_question_that_is_the_output_is_not_asking_back(prompt, reply):
+    assert not asks_back(reply, prompt)
+
+
+def test_no_information_about_it_is_a_decline():
+    reply = ("很抱歉，我没有关于具体肯尼亚马欣德拉丑闻的信息。然而，马欣德拉是一家跨国企业，在包括肯尼亚在内的多个国家都有业务。"
+             "像这样的大型企业可能会涉及各种争议或丑闻。请提供更多上下文或指明你所指的是哪一起丑闻？")
+    assert declines(reply, "请告诉我关于肯尼亚的马欣德拉丑闻。")
+    assert declines("我没有关于这个问题的信息，但一般来说：\n1. 先检查电源\n2. 再重启设备", "怎么修？") is None
+
+
+@pytest.mark.parametrize("reply", ["（甘特图）", "（附曼陀罗图案）", "*(A graphical representation of the data)*"])
+def test_a_parenthesised_stand_in_is_not_an_answer(reply):
+    assert stand_in(reply)
+
+
+@pytest.mark.parametrize("reply", ["(1, 8)", "（苹果或橙子或香蕉）和（苹果或橙子或香蕉）", "(Temp > 20) & (Sky = \"Cloudy\")",
+                                   "（完）"])
+def test_parenthesised_values_are_not_stand_ins(reply):
+    assert stand_in(reply) is None
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("解释为什么亚伯拉罕·林肯被认为是革命时刻。",
+     "The election of Abraham Lincoln in 1860 was a revolutionary moment in history because it challenged the status quo "
+     "of the United States at the time.此外，林肯站在反奴隶制的平台上，表示致力于打击奴隶制。"),
+    ("概括托马斯·爱迪生的生平经历，用三句话。",
+     "托马斯·爱迪生（Thomas Edison） was an American inventor and businessman, born in Milan, Ohio in 1847, and passed away "
+     "in 1931 in the West Orange, New Jersey. 他被誉为“发明王”。"),
+])
+def test_an_answer_that_switches_to_english_prose_is_a_mismatch(prompt, reply):
+    assert switches_to_latin(prompt, reply) == "han prompt, answer switches to Latin prose"
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("给我一个当前流行歌曲的列表。", "这里是一些热门歌曲：\n1. Levitating - Dua Lipa ft. DaBaby and the band of the year in the city of the stars\n2. Peaches"),
+    ("给我找一家靠近市中心的好餐馆。", "市中心附近的一些不错的餐厅包括 The Old Anchor、La Laiterie、The Twisted Lemon、Alice's Restaurant and "
+                                "Bar、The Little Piggy、The Boathouse、The Fallen Tree and The Boilerman of the town in the west。"),
+    ("以下是一篇文章，请找出拼写错误。", "原文：“Last weak, I took a trip too the beech with my frend and it was the best of the days in the "
+                              "summer of the year.” 错误：weak、too、beech、frend。"),
+    ("把这句话翻译成英文：我爱你。", "I love you. 这是“我爱你”的英文翻译，it is the most common way to say it in the English of the day."),
+])
+def test_lists_quotes_and_translations_do_not_switch(prompt, reply):
+    assert switches_to_latin(prompt, reply) is None
+
+
+def test_a_sub_list_heading_does_not_hide_a_cut_last_item():
+    reply = ("Here's a description of the data structure and the implementation of the operations:\n\n"   # round 26
+             "1. Data Structure:\n* Stack1: The main stack to hold the integer elements.\n"
+             "* Stack2: A secondary stack to help with dequeue operation.\n"
+             "* seeSawValue: A float variable to store the running seeSaw value.\n1. Enqueue operation:\n"
+             "* Push the new element onto Stack1.\n* If the current number of elements in Stack1 is odd, update the "
+             "seeSawValue by adding the new element. If it's even, update the seeSawValue by subtracting 1/new\\_element.\n"
+             "* Time complexity: O(1).\n1. Dequeue operation:\n* If Stack2 is empty")
+    assert list_cut(reply).startswith("last item stops mid-sentence")
+    assert list_cut(reply.rsplit("\n", 1)[0] + "\n* Pop from Stack2; refill it from Stack1 when it is empty.") is None

@@ -47,8 +47,9 @@ def test_latin_prose_to_other_script_prompt(prompt, reply, note):
     ("使用密钥为 3 的凯撒密码对以下句子进行编码。  这是一条秘密消息。", "Wklw kh d vhfuhw phvvdjh。"),
     ("生成一组随机单词。", "sneeze, conflict, ancestor, thunder, companion, amulet, forge, serpent, magnify, jester"),
     ("用英文写一句关于春天的话。", "Spring is the season when the flowers come back and the days get longer."),  # asked
-    ("为网站生成样式指南",                                   # answer opens in the prompt's script
-     "以下是样式指南。 Colors: the primary color is red and the secondary is white, and the accents are blue."),
+    ("为网站生成样式指南",                                   # answer opens in the prompt's script; Latin values
+     "以下是样式指南。\nColors: Primary #FF0000, Secondary #FFFFFF, Accents #2a608f\nTypography: 'Nunito Sans', Arial"),
+    # (an English *sentence* after a Chinese opening is judged since round 26: test_quality_round24.py)
 ])
 def test_latin_answers_to_other_scripts_not_judged(prompt, reply):
     assert language_mismatch([prompt], [reply])[0][0] == 0

@@ -160,13 +160,16 @@ _NO_OUTPUT_WORD_RE = re.compile(
 #: the whole answer is one bracketed stand-in for a picture, chart, file or sound the model could not
 #: make ("&lt;插入流程图&gt;", "<Word Cloud Output>", "[screenshot of Github website]"), after at most a short
 #: label ("纽约时报：&lt;noinput&gt;"); entities (&lt; &gt;) are decoded first
-_BRACKETED_RE = re.compile(r"\W{0,2}(?:[^\s<>\[\]‹›]{1,12}[:：]\s*)?(?:<([^<>\n]{2,160})>|‹([^‹›<>\n]{2,160})[›>]|\[([^\[\]\n]{2,200})\])\W{0,2}")
+_BRACKETED_RE = re.compile(r"\W{0,2}(?:[^\s<>\[\]‹›（）()]{1,12}[:：]\s*)?(?:<([^<>\n]{2,160})>|‹([^‹›<>\n]{2,160})[›>]|\[([^\[\]\n]{2,200})\]"
+                           r"|[（(]([^（）()\n]{2,200})[）)])\W{0,2}")
 #: what a stand-in names: a media or file artifact, a "no output" marker, or an insertion note
 _STAND_IN_RE = re.compile(
     r"(?i)\b(?:image|picture|photo|screenshot|chart|graph|diagram|flow ?chart|infographic|illustration|drawing|sketch|poster"
     r"|logo|gif|video|audio|recording|tune|melody|song|music|meme|word ?cloud|slides?|presentation|map|painting|animation"
-    r"|design|layout|mock-?up|web ?page|attachment|file|output|answer|insert|no ?input|arranged)\b"
+    r"|design|layout|mock-?up|web ?page|attachment|file|output|answer|insert|no ?input|arranged|graphical representation"
+    r"|visuali[sz]ation)\b"
     r"|图片|图像|圖片|圖像|照片|截图|截圖|图表|圖表|图示|流程图|信息图|插图|图画|图纸|绘图|草图|素描|海报|动图|视频|音频|录音|曲子|旋律"
+    r"|甘特图|示意图|条形图|柱状图|饼图|折线图|思维导图|结构图|散点图|图案"
     r"|歌曲|模因|表情包|词云|幻灯片|演示文稿|地图|网页|布局|设计|附件|文件|输出|插入|无输入|无输出|名称")
 #: inside angle brackets, an HTML/XML tag or a generic type ("<br>", "<a href=…>", "<int>") is code, not a stand-in
 _TAG_INSIDE_RE = re.compile(r"\s*/?[A-Za-z][\w:.-]*(?:\s+[\w:.-]+\s*=\s*[^<>]*)*\s*/?\s*")
@@ -174,15 +177,15 @@ _TAG_INSIDE_RE = re.compile(r"\s*/?[A-Za-z][\w:.-]*(?:\s+[\w:.-]+\s*=\s*[^<>]*)*
 
 def stand_in(text: str) -> str | None:
     """A note when the whole answer is a bracketed stand-in for content a text model cannot make, else
-    None: ``<…>``, ``‹…›`` or ``[…]`` (HTML entities ``&lt;``/``&gt;`` decoded first, after at most a
+    None: ``<…>``, ``‹…›``, ``[…]`` or ``(…)``/``（…）`` (HTML entities ``&lt;``/``&gt;`` decoded first, after at most a
     12-character label such as "纽约时报：") whose text names a picture, chart, drawing, recording,
     file or "output" (``_STAND_IN_RE``) and is not an HTML/XML tag or a list of values. Alpaca's
     generation left these where the task asked for a drawing, a GIF or a word cloud
-    ("&lt;篮球投篮动图&gt;", "[显示五个城市日平均气温的图表]", "<Word Cloud Output>"); readers labelled
-    them truncated or nonsense (rounds 19-20). Anchored on the stand-in noun: "[2, 3, 7, 9]",
+    ("&lt;篮球投篮动图&gt;", "[显示五个城市日平均气温的图表]", "<Word Cloud Output>", "（甘特图）"); readers labelled
+    them truncated or nonsense (rounds 19-20, 26). Anchored on the stand-in noun: "[2, 3, 7, 9]",
     "<b>bold</b>" and "Dear [Name of Customer]," are answers."""
     reply = text.strip()
-    if len(reply) > 240 or not any(c in reply for c in "<[‹&"):
+    if len(reply) > 240 or not any(c in reply for c in "<[‹&（("):
         return None
     reply = html.unescape(reply)
     m = _BRACKETED_RE.fullmatch(reply)
@@ -192,7 +195,7 @@ def stand_in(text: str) -> str | None:
     if m.group(1) is not None and _TAG_INSIDE_RE.fullmatch(inner) and not (" " in inner.strip() and "=" not in inner) \
             and not re.fullmatch(r"(?i)\s*no[\s_-]*(?:input|output)\s*", inner):
         return None  # <br>, <a href="…">, <int>: a tag or a type, not words
-    if m.group(3) is not None and (re.search(r"\d", inner) and "," in inner or inner.count(",") + inner.count("、") >= 2):
+    if (m.group(3) is not None or m.group(4) is not None) and (re.search(r"\d", inner) and "," in inner or inner.count(",") + inner.count("、") >= 2):
         return None  # [1, 2, 3], [洋葱、土豆、番茄]: a list of values
     if not _STAND_IN_RE.search(inner):
         return None

@@ -67,7 +67,9 @@ OFFER_RE = re.compile(r"(?i)how (?:can|may|could) i (?:help|assist|be of (?:any 
 _ASK_FOR_QUESTION_RE = re.compile(
     r"(?i)\bask me\b|\bquestions?\b|\bquiz\b|问题|提问|问我|疑问|问句|反问|вопрос|pregunta"
     # generation and rewriting tasks: a question can be the requested output
-    r"|\b(?:rewrite|rephrase|paraphrase|change|convert|turn|transform|make|edit|correct|translate|generate|create"
+    r"|\b(?:rewrite|rephrase|paraphrase|change|convert|turn|transform|edit|correct|translate|generate|create"
+    # "make" is a generation verb ("make me a menu"), not in idioms: "make fun of", "make it look like an accident"
+    r"|make(?! (?:fun|sure|sense|money|love|friends|it look|(?:him|her|them|someone|people|my \w+) (?:feel|look|think|cry|pay|stop|leave)))"
     r"|write|compose|form|construct|formulate|come up with|add|complete|continue|reply to|respond to)\b"
     r"|改写|重写|改成|变成|转换|转为|翻译|改为|添加|造句|构造|生成|写|编|出一道|续写|让这句话"
     r"|перепиш|перевед|сформулир|составь|придумай|reescrib|traduc|genera|escrib")
@@ -89,6 +91,13 @@ _QUESTION_TASK_RE = re.compile(r"(?i)\bask\b|\bquestions?\b|\bquiz|\binterview|\
 _PERMISSION_RE = re.compile(r"(?i)^\W*(?:hey|hi|so|ok(?:ay)?)?[,\s]*(?:can|may|could) i (?:ask|share|tell|show|talk|say|run|get your)\b"
                             r"|^\W*(?:我可以|我能)(?:问|跟你说|告诉你|和你分享)")
 #: a closing offer to go on: "Would you like a recipe?", "Do you want more examples?", "需要我…吗？"
+#: an acknowledgement that promises help, before a question that asks for what the task already needs
+#: ("Of course, I can help with that. How long would you like your password to be?"): a question back
+#: even where the task generates text (round 26)
+_HELP_PREFACE_RE = re.compile(r"(?i)^\W*(?:(?:of course|sure|certainly|absolutely|okay|ok|great|no problem)\W+)?"
+                              r"(?:i['’]?d be (?:happy|glad|delighted) to (?:help|assist)|i can (?:definitely |certainly )?(?:help|assist)"
+                              r"|happy to help|i['’]?(?:ll| will) (?:help|assist))(?: you)?(?: with (?:that|this|it))?\W*$"
+                              r"|^\W*(?:当然可以|没问题|好的)?[，,！!]?\s*我(?:可以|能|很乐意)(?:帮|帮助|协助)(?:你|您)[^。！？\n]{0,8}[。！!]?\s*$")
 _OFFER_Q_RE = re.compile(r"(?i)^\W*(?:would you like|do you want|shall i|should i|want me to|need (?:me|more)|is there anything else|需要我|要不要我|你想要|хотите)")
 
 
@@ -122,6 +131,8 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
             return False  # an answer, then an offer ("Salmon and rice may be a good breakfast. Would you like a recipe?")
         if not _ASK_FOR_QUESTION_RE.search(prompt):
             return True
+        if len(body) == 2 and _HELP_PREFACE_RE.match(body[0]) and not _REWRITE_TASK_RE.search(prompt):
+            return True  # "Of course, I can help with that. How long should the password be?"
         if _REWRITE_TASK_RE.search(prompt):
             return False  # the prompt's own text rewritten or continued: its questions are the output
         # a generation task ("Make me a menu"): a question may be its output, but a run of questions is not
@@ -189,6 +200,7 @@ DECLINE_PATTERNS: dict[str, str] = {
     r"(?:回答|提供|帮|协助|完成|访问|浏览|预测|确定|判断|给出|满足|处理|执行|获取|查看|打开|得知|回复|评论|告诉|确认|推荐|诊断|生成|搜索|查询|了解|知道)"
     r"|我(?:目前|暂时|现在|并|还)?(?:没有|不具备)(?:办法|能力|权限|足够的|相关的?|具体的?|实时的?|访问|更多的?)(?:信息|数据|资料|上下文|背景|权限|能力|访问|办法)?"
     r"|我不(?:清楚|知道|了解|确定)(?:您|你|这|该|具体|如何回答|答案)"
+    r"|我(?:目前|暂时|并)?没有(?:关于|有关)[^。！？\n]{1,30}的(?:具体|详细|相关)?(?:信息|资料|数据|记录|消息)"
     r"|我(?:没有|没|不太|不是很|不)(?:理解|明白|听懂|懂)(?:您|你)的(?:意思|问题|请求)"
     r"|^\W*(?:很|非常)?(?:抱歉|对不起|很遗憾|不好意思)[，,。！!]?[^。！？\n]{0,40}(?:无法|不能|没法|做不到|不支持|不具备)"
     ),

@@ -410,7 +410,8 @@ def list_cut(text: str, prompt: str = "") -> str | None:
     # mid-item: the last item ends mid-sentence while earlier items end with a full stop
     ends_open = last_line[-1:].isalnum() or last_line[-1:] in ",，、"
     if ends_open and len(words(_LIST_ITEM_RE.sub("", last_line))) >= 4 and n_items >= 3:
-        ends = [_item_end(lines, i, j) for i, j in zip(top_items, top_items[1:])]
+        # items that end on a colon head a sub-list ("1. Enqueue operation:" over "* Push …"): not counted
+        ends = [e for e in (_item_end(lines, i, j) for i, j in zip(top_items, top_items[1:])) if e not in ":："]
         closed = sum(e in _SENT_END or e in _CLOSERS for e in ends)
         lens = sorted(len(lines[i]) for i in top_items[:-1])
         body = _LIST_ITEM_RE.sub("", last_line)
