@@ -216,3 +216,28 @@ def test_a_sub_list_heading_does_not_hide_a_cut_last_item():
              "* Time complexity: O(1).\n1. Dequeue operation:\n* If Stack2 is empty")
     assert list_cut(reply).startswith("last item stops mid-sentence")
     assert list_cut(reply.rsplit("\n", 1)[0] + "\n* Pop from Stack2; refill it from Stack1 when it is empty.") is None
+
+
+# ---------------------------------------------------------------- round 27
+
+def test_a_leaked_chinese_alpaca_continuation_is_a_leak():
+    from curate.filters.degenerate import degenerate_metrics
+
+    reply = ("玫瑰是蔷薇科的一种开花植物。它的特点是多刺的茎、复叶和芬芳的花朵。\n11. 说明：给我“超级计算机”的定义。\n"
+             "11.输入： <无输入>\n11.输出： 超级计算机是一种以极高速度执行计算的计算机系统。")
+    assert degenerate_metrics(reply, "根据其特征对这种花进行分类。\n\n玫瑰")["leak"] == 3
+    clean = "步骤如下：\n1. 说明书放在盒子里。\n2. 输入密码后按确认。\n3. 输出的文件在桌面上。"
+    assert degenerate_metrics(clean, "怎么安装？")["leak"] == 0
+
+
+def test_a_chinese_footnote_cut_at_a_year_is_truncated():
+    reply = "国家 |资本 |人口\n------ | ------ | ------\n加拿大 |渥太华 | 38,741,000\n\n* 人口数据来自 20"
+    assert no_terminal_punct(reply).startswith("ends mid-word")
+    assert no_terminal_punct("我的年龄是 20") is None
+
+
+def test_replacing_a_word_that_returns_the_input_is_an_echo():
+    from curate.filters.degenerate import echoes_input
+
+    assert echoes_input("这种糖果尝起来很甜。", "选择一个更好的词来代替“甜”这个词。\n\n这种糖果尝起来很甜。")
+    assert not echoes_input("这种糖果尝起来很香甜。", "选择一个更好的词来代替“甜”这个词。\n\n这种糖果尝起来很甜。")

@@ -33,7 +33,9 @@ columns and compares to thresholds (``degenerate`` rule):
     asks for emoji, symbols or punctuation (``SYMBOL_ASK_RE``), 0 otherwise.
 ``leak``
     Lines of leaked prompt-template or few-shot scaffolding (``LEAK_RE``: Alpaca's "### Instruction:"
-    / "### Input:" / "### Response:", "6. Instruction: …", "[EX Q]:", "<|endoftext|>", "§§"): the model
+    / "### Input:" / "### Response:", "6. Instruction: …", its machine-translated "11. 说明：" / "11.输入：" /
+    "11.输出：" (round 27: 24 Alpaca-zh answers that run on into the next numbered task), "#endanswer",
+    "[EX Q]:", "<|endoftext|>", "§§"): the model
     went on to write the next training example; plus 1 when it writes the next exchange itself
     ("Human: …" then "Assistant: …", ``role_continuation``) unprompted. A bare "Output:" or
     "# Output:" is not counted (code answers print their output that way).
@@ -65,7 +67,8 @@ DEGENERATE_KEYS = ("char_entropy", "tail_loop", "token_run", "gibberish", "echo"
 #: leaked prompt-template or few-shot scaffolding inside an answer: the model went on to write the
 #: next example ("### Instruction:", "[EX Q]:", "<|endoftext|>", "§§ --- README.md")
 LEAK_RE = re.compile(r"(?im)^\s*#{2,4}\s*(?:instruction|input|response)\s*:|^\s*(?:\d{1,2}\.\s*)?instruction\s*:\s*\S?"
-                     r"|\[EX [QA]\]:|<\|?endoftext\|?>|§§|^\s*-{3,}\s*\S+\.(?:md|txt|py)\s*$")
+                     r"|\[EX [QA]\]:|<\|?endoftext\|?>|§§|^\s*-{3,}\s*\S+\.(?:md|txt|py)\s*$"
+                     r"|^\s*\d{1,2}\s*[.．]\s*(?:说明|指令|输入|输出)\s*[:：]|^\s*#end(?:answer|of)\w*")
 #: the answer goes on to write the user's next turn: a "Human:"/"User:" line and a later "Assistant:" line
 _USER_LINE_RE = re.compile(r"(?im)^\s*(?:#{1,4}\s*)?(?:human|user|用户|пользователь)\s*[:：]")
 _ASSISTANT_LINE_RE = re.compile(r"(?im)^\s*(?:#{1,4}\s*)?(?:assistant|ai|bot|gpt|chatgpt|助手|ассистент)\s*[:：]")
@@ -139,7 +142,7 @@ def _fold(text: str) -> str:
 #: an instruction to change a text (not to check it: "correct"/"proofread" inputs may already be right)
 CHANGE_ASK_RE = re.compile(r"(?i)\b(?:rewrite|rephrase|paraphrase|reword|change|convert|transform|turn|make (?:it|this|the sentence)|"
                            r"translate|simplify|shorten|expand|summari[sz]e|replace|substitute)\b|改写|重写|改变|改成|改为|转换|变成|翻译|"
-                           r"简化|缩短|扩写|总结|替换|换成|перепиш|перефразир|измени|преобразуй|перевед|упрости|сократи|замени")
+                           r"简化|缩短|扩写|总结|替换|换成|代替|取代|перепиш|перефразир|измени|преобразуй|перевед|упрости|сократи|замени")
 
 
 _QUOTED_RE = re.compile(r"[“\"「]([^”\"」\n]{2,200})[”\"」]")

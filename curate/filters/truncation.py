@@ -531,6 +531,7 @@ def _open_latin_sentence(text: str, last: str) -> bool:
 _CUT_WORD_END_RE = re.compile(
     r"(?i)\b(?:it|i|you|we|they|he|she|that|there|what|don|can|won|isn|aren|didn|doesn|wasn|couldn|wouldn|shouldn)[’']\Z"
     r"|\b(?:as of|in|since|by|until|from|around|circa|before|after)\s+(?:19|20)\Z"
+    r"|(?:来自|截至|截止|始于|自|从|于)\s*(?:19|20)\Z"
     r"|\b(?:19|20)\d\d\s+(?:to|until|till|through)\s+(?:19|20)\d?\Z"
     r"|\w\s*(?:==|!=|&&|\|\|)\Z"
     r"|\b(?:between|from) \d+\s*[-–]\Z")
