@@ -241,3 +241,13 @@ def test_replacing_a_word_that_returns_the_input_is_an_echo():
 
     assert echoes_input("这种糖果尝起来很甜。", "选择一个更好的词来代替“甜”这个词。\n\n这种糖果尝起来很甜。")
     assert not echoes_input("这种糖果尝起来很香甜。", "选择一个更好的词来代替“甜”这个词。\n\n这种糖果尝起来很甜。")
+
+
+# ---------------------------------------------------------------- round 28
+
+def test_out_of_bounds_is_a_refusal():
+    rx = re.compile(refusal_pattern(("refusal",), ("en",), rust=False))
+    assert rx.search("Sorry, that’s out of bounds")
+    assert rx.search("That is off-limits for me.")
+    assert not rx.search("The ball went out of bounds, so the referee stopped play.")
+    assert not rx.search("Parking there is off limits after 6pm.")
