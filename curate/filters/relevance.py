@@ -111,6 +111,12 @@ def script_word_shares(text: str) -> dict[str, float]:
     return {k: v / len(toks) for k, v in counts.items()}
 
 
+def other_script(text: str, share: float = 0.9) -> str | None:
+    """The non-Latin script (a key of ``SCRIPTS``) holding ≥ ``share`` of the letters of ``text``, or
+    None (a Latin-script, mixed or letterless text)."""
+    return next((k for k, v in script_shares(text).items() if k != "latin" and v >= share), None)
+
+
 def main_script(text: str) -> str | None:
     """The script holding most of the letters of ``text``, or None without letters."""
     s = script_shares(text)
@@ -281,8 +287,7 @@ def _latin_to_other_script(stripped_prompt: str, stripped_response: str, share: 
     as ``strip_for_langid`` left them). Lists of names, hashtags, domains or a Caesar cipher asked
     for in a Chinese prompt are not prose."""
     # the prompt first: most prompts are Latin-script, and then the (longer) answer is never scanned
-    p_sh = script_shares(stripped_prompt)
-    p_script = next((k for k, v in p_sh.items() if k != "latin" and v >= share), None)
+    p_script = other_script(stripped_prompt, share)
     if p_script is None:
         return False
     r_sh = script_shares(stripped_response)
@@ -317,8 +322,7 @@ def switches_to_latin(prompt: str, response: str, *, share: float = 0.9, min_wor
     all half-English (one labelled off-topic by a round-26 reader, the rest unlabelled)."""
     if not _LATIN_WORD_RE.search(response) or not _NON_LATIN_RE.search(prompt):
         return None  # fast path: no Latin word in the answer, or a Latin-script prompt
-    p_sh = script_shares(prompt)
-    p_script = next((k for k, v in p_sh.items() if k != "latin" and v >= share), None)
+    p_script = other_script(prompt, share)
     script_re = SCRIPTS.get(p_script) if p_script else None
     if script_re is None or len(script_re.findall(prompt)) < 8 or TRANSLATION_RE.search(prompt[:3000]):
         return None

@@ -762,17 +762,16 @@ class Quality(FilterStage):
             shown = c.round(digits) if df.schema[col].is_float() else c
             out.append((c > thr, reason, pl.format(f"{col}={{}} > {thr}", shown)))
 
-        def lt(col: str, thr, reason: str, digits: int = 3):
+        def lt(col: str, thr, reason: str, digits: int = 3, unless: pl.Expr | None = None):
             c = pl.col(col)
             shown = c.round(digits) if df.schema[col].is_float() else c
-            out.append((c < thr, reason, pl.format(f"{col}={{}} < {thr}", shown)))
+            out.append((c < thr if unless is None else (c < thr) & ~unless, reason, pl.format(f"{col}={{}} < {thr}", shown)))
 
         for rule in RULES:
             if rule not in on:
                 continue
             if rule == "length":
-                out.append(((pl.col("stat_conv_width") < p.min_conversation_chars) & (pl.col("stat_numeric_answer") == 0),
-                            rule, pl.format(f"stat_conv_width={{}} < {p.min_conversation_chars}", pl.col("stat_conv_width"))))
+                lt("stat_conv_width", p.min_conversation_chars, rule, unless=pl.col("stat_numeric_answer") == 1)
                 gt("stat_conv_chars", p.max_conversation_chars, rule)
                 lt("stat_min_user_chars", p.min_user_chars, rule)
                 lt("stat_min_assistant_chars", p.min_assistant_chars, rule)
