@@ -37,7 +37,7 @@ columns and compares to thresholds (``degenerate`` rule):
     "11.输出：" (round 27: 24 Alpaca-zh answers that run on into the next numbered task), "#endanswer",
     "[EX Q]:", "<|endoftext|>", "§§"): the model
     went on to write the next training example; plus 1 when it writes the next exchange itself
-    ("Human: …" then "Assistant: …", ``role_continuation``) unprompted. A bare "Output:" or
+    ("Human: …" then "Assistant: …", or an answer that opens with "Human:", ``role_continuation``) unprompted. A bare "Output:" or
     "# Output:" is not counted (code answers print their output that way).
     Threshold: any (``max_leak`` [0]).
 
@@ -73,7 +73,7 @@ LEAK_RE = re.compile(r"(?im)^\s*#{2,4}\s*(?:instruction|input|response)\s*:|^\s*
 _USER_LINE_RE = re.compile(r"(?im)^\s*(?:#{1,4}\s*)?(?:human|user|用户|пользователь)\s*[:：]")
 _ASSISTANT_LINE_RE = re.compile(r"(?im)^\s*(?:#{1,4}\s*)?(?:assistant|ai|bot|gpt|chatgpt|助手|ассистент)\s*[:：]")
 #: prompts whose answer is itself a dialogue or transcript (then role lines are content)
-_DIALOGUE_ASK_RE = re.compile(r"(?i)dialog|conversation|chat|transcript|script|interview|role-?play|scene|exchange|对话|剧本|采访"
+_DIALOGUE_ASK_RE = re.compile(r"(?i)dialog|conversation|chat|transcript|script|interview|role-?play|scene|exchange|对话|剧本|采访|脚本|聊天"
                               r"|диалог|разговор|сценар|user\s*:|human\s*:")
 
 
@@ -213,8 +213,14 @@ def role_continuation(text: str, prompt: str = "") -> int:
     """1 when the answer writes the conversation on by itself — a "Human:"/"User:"/"用户：" line
     followed later by an "Assistant:"/"AI:"/"助手：" line (the model generating the next exchange, a
     common weak-model and hh-rlhf artefact) — and the prompt does not ask for a dialogue,
-    transcript or script (``_DIALOGUE_ASK_RE``); else 0."""
+    transcript or script (``_DIALOGUE_ASK_RE``); or when the answer *opens* with a user-role tag
+    ("Human: The surface temperature of the water is…"): the assistant turn speaks as the user, an
+    hh-rlhf artefact that readers labelled nonsense, refusal or unsure, never good (5 of 5, rounds
+    1-29); else 0."""
     m = _USER_LINE_RE.search(text)
-    if not m or not _ASSISTANT_LINE_RE.search(text, m.end()) or _DIALOGUE_ASK_RE.search(prompt[:2000]):
+    if not m or _DIALOGUE_ASK_RE.search(prompt[:2000]):
         return 0
-    return 1
+    if _ASSISTANT_LINE_RE.search(text, m.end()):
+        return 1
+    # opens with the tag, which never comes back (a dialogue the task asked for repeats its speakers)
+    return int(not text[:m.start()].strip() and not _USER_LINE_RE.search(text, m.end()))

@@ -156,7 +156,7 @@ _NO_OUTPUT_MARK_RE = re.compile(
 #: ...or unbracketed, as the whole answer or followed by why ("No Output, GPT model cannot create visuals.")
 _NO_OUTPUT_WORD_RE = re.compile(
     r"(?i)^\W{0,2}(?:no[\s_-]*(?:output|input)(?:\s+(?:required|needed|necessary|possible))?|无输出|无输入|无需输出)\W{0,3}$"
-    r"|^\W{0,2}(?:no[\s_-]*output|无输出)\s*[,.:;，。：；(（-]\s*[^\n]{0,80}(?:gpt|model|cannot|can['’]?t|unable|visual|image|模型|无法|不能)")
+    r"|^\W{0,2}(?:no[\s_-]*output|无输出|n/a)\s*[,.:;，。：；(（-]\s*[^\n]{0,80}(?:gpt|model|cannot|can['’]?t|unable|visual|image|模型|无法|不能)")
 #: the whole answer is one bracketed stand-in for a picture, chart, file or sound the model could not
 #: make ("&lt;插入流程图&gt;", "<Word Cloud Output>", "[screenshot of Github website]"), after at most a short
 #: label ("纽约时报：&lt;noinput&gt;"); entities (&lt; &gt;) are decoded first
@@ -202,6 +202,29 @@ def stand_in(text: str) -> str | None:
     return f"stand_in: {reply[:40]!r}"
 
 
+#: an answer that is only ``<img …>`` tags, inside layout wrappers at most (``<html>``, ``<div>``, ``<noinput>``)
+_IMAGE_ONLY_RE = re.compile(r"(?is)\s*(?:(?:</?(?:html|body|head|div|p|center|figure|span|noinput|nooutput)\b[^<>]*>"
+                            r"|<img\b[^<>]*>)\s*)+")
+#: the prompt asks for markup or code, where an image tag is the answer
+_MARKUP_TASK_RE = re.compile(r"(?i)html|markup|markdown|\btags?\b|syntax|\bsvg\b|\bcode\b|\bembed"
+                             r"|标记|标签|代码|语法|разметк|тег")
+
+
+def image_only(text: str, prompt: str) -> str | None:
+    """A note when the whole answer is HTML image tags (``<img src="pie-chart.png">``) standing in for
+    a chart, word cloud or infographic the task asked a text model to make, else None. Alpaca's
+    generation left a made-up file name there; readers labelled them truncated or nonsense (rounds
+    19-29), the one good ``<img>`` answer was asked for as HTML. Not judged when the prompt asks for
+    markup ("Write the HTML syntax for adding an image"), nor for an ``http`` image where it asks for
+    a picture or link (``_LINK_ASK_RE``). Markdown images and bare URLs are ``bare_link``'s."""
+    reply = html.unescape(text.strip())
+    if len(reply) > 600 or "<img" not in reply.lower() or _MARKUP_TASK_RE.search(prompt[:2000]):
+        return None
+    if not _IMAGE_ONLY_RE.fullmatch(reply) or ("http" in reply and _LINK_ASK_RE.search(prompt[:2000])):
+        return None
+    return f"image_only: {reply[:40]!r}"
+
+
 #: an empty input field ("N/A", "None", "无") that an answer only repeats
 _EMPTY_FIELD = frozenset(("n a", "na", "none", "null", "nil", "no input", "noinput", "无", "无输入", "нет"))
 
@@ -213,15 +236,16 @@ def no_output(text: str, prompt: str) -> str | None:
     ``<nooutput>`` for tasks a text model cannot do (draw a logo, record a song); the released
     Alpaca data and its translations (``&lt;无输出&gt;``, ``<无输入>``) keep thousands of such
     answers, sometimes followed by a why ("GPT 模型无法完成此类指令"). Also an answer that only
-    repeats the prompt's empty input field ("N/A" under "Generate a unique algorithm…\n\nN/A")."""
+    repeats the prompt's empty input field ("N/A" under "Generate a unique algorithm…\n\nN/A"), a
+    bracketed stand-in (``stand_in``) or image references only (``image_only``)."""
     reply = text.strip()
     m = _NO_OUTPUT_MARK_RE.match(reply[:200])  # a bracketed marker opening an answer of any length
     if not m and len(reply) > 200:
-        return None
+        return image_only(reply, prompt)  # image URLs run long
     m = m or _NO_OUTPUT_WORD_RE.match(reply)
     if m:
         return f"no_output: {reply[:40]!r}"
-    note = stand_in(reply)
+    note = stand_in(reply) or image_only(reply, prompt)
     if note:
         return note
     folded = fold(reply)

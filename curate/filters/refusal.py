@@ -70,8 +70,10 @@ _ASK_FOR_QUESTION_RE = re.compile(
     r"|\b(?:rewrite|rephrase|paraphrase|change|convert|turn|transform|edit|correct|translate|generate|create"
     # "make" is a generation verb ("make me a menu"), not in idioms: "make fun of", "make it look like an accident"
     r"|make(?! (?:fun|sure|sense|money|love|friends|it look|(?:him|her|them|someone|people|my \w+) (?:feel|look|think|cry|pay|stop|leave)))"
-    r"|write|compose|form|construct|formulate|come up with|add|complete|continue|reply to|respond to)\b"
-    r"|改写|重写|改成|变成|转换|转为|翻译|改为|添加|造句|构造|生成|写|编|出一道|续写|让这句话"
+    r"|write|compose|form|construct|formulate|come up with|add|complete|continue|reply to|respond to|negotiate|guess)\b"
+    # a role-play task whose output is a turn of the dialogue: "与供应商谈判以获得最优惠的价格" (round 30)
+    r"|\btitles?\b|\bheadlines?\b|\bslogans?\b"
+    r"|改写|重写|改成|变成|转换|转为|翻译|改为|添加|造句|构造|生成|写|编|出一道|续写|让这句话|谈判|談判|想出|标题|標題|题目|口号"
     r"|перепиш|перевед|сформулир|составь|придумай|reescrib|traduc|genera|escrib")
 
 
@@ -82,8 +84,8 @@ _REWRITE_TASK_RE = re.compile(r"(?i)\b(?:rewrite|rephrase|paraphrase|change|conv
 #: regexes, code and maths: their "?" are not questions
 _SYMBOLIC_RE = re.compile(r"[\\^${}|<>=]|\(\?")
 #: the prompt asks for questions: several questions back are then the answer
-_QUESTION_TASK_RE = re.compile(r"(?i)\bask\b|\bquestions?\b|\bquiz|\binterview|\bsurvey|\bquestionnaire|\bfaq\b|\briddle"
-                               r"|问题|提问|问我|疑问|采访|面试|问卷|вопрос|интервью|опрос|pregunta|entrevista|question|frage")
+_QUESTION_TASK_RE = re.compile(r"(?i)\bask\b|\bquestions?\b|\bquiz|\binterview|\bsurvey|\bquestionnaire|\bfaq\b|\briddle|\bnegotiat"
+                               r"|问题|提问|问我|疑问|采访|面试|问卷|谈判|談判|вопрос|интервью|опрос|переговор|pregunta|entrevista|question|frage")
 
 
 #: the user asks leave to go on ("Can I share an unpopular opinion with you?", "May I ask you something?"):

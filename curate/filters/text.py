@@ -55,7 +55,7 @@ def strip_for_langid(text: str, max_chars: int = 1000) -> str:
     return t[:max_chars]
 
 
-_CODE_PUNCT_RE = re.compile(r"[;{}()=<>\[\]]")
+CODE_PUNCT_RE = re.compile(r"[;{}()=<>\[\]]")
 
 
 def code_density(text: str) -> float:
@@ -64,7 +64,7 @@ def code_density(text: str) -> float:
     Prose stays under 0.02; unfenced code (Code Alpaca answers, shell one-liners) is 0.05+.
     """
     t = strip_code(text)
-    return len(_CODE_PUNCT_RE.findall(t)) / len(t) if t else 0.0
+    return len(CODE_PUNCT_RE.findall(t)) / len(t) if t else 0.0
 
 
 #: everything that is not a letter (the complement of ``LETTER_RE``), in runs

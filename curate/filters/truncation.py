@@ -88,7 +88,9 @@ def bracket_debt(code: str) -> int:
 PLACEHOLDER_BODY_RE = re.compile(
     r"(?im)(?://|#|/\*|--)\s*(?:(?:insert|add|put|write|place|implement)\s+(?:your\s+|the\s+)?(?:code|logic|implementation)"
     r"(?:\s+\w+){0,2}\s+here|your\s+code\s+(?:goes\s+)?here|code\s+goes\s+here)\b"
-    r"|(?://|#)\s*(?:在?这里|此处|在此)[^\n]{0,6}(?:插入|添加|编写|写|搜索|实现)?[^\n]{0,4}代码")
+    r"|(?://|#)\s*(?:在?这里|此处|在此)[^\n]{0,6}(?:插入|添加|编写|写|搜索|实现)?[^\n]{0,4}代码"
+    # an elided rest: "// rest of the getters, setters and equals() method" (round 32)
+    r"|(?://|#|/\*)\s*(?:\.\.\.\s*)?(?:the\s+)?(?:rest|remaining)\s+(?:of\s+the\s+)?(?:getters?|setters?|methods?|functions?|fields?)\b")
 #: code that stops mid-statement: on an open bracket, a comma, an operator or a word that needs more
 _OPEN_STATEMENT_RE = re.compile(r"(?:[(\[{,=+\-*/&|<]|\b(?:in|as|new|return|and|or|not|int|const|let|var|def|if|for|while))\Z")
 #: a function body that is only comments ending in "// ..." and its closing brace: a stub
@@ -235,7 +237,11 @@ _STARTS_ONLY_RE = re.compile(
     r"|\bi(?:['’]m going to|['’]ll| will) (?:help you|try to help you|find|look (?:for|up|into)|search for|get you)\b[^.!?\n]{0,80}[.!]?$"
     r"|\bi['’]m (?:looking into|checking|searching for|working on) (?:this|that|it|your)\b[^.!?\n]{0,60}[.!]?$"
     r"|^(?:sure|ok(?:ay)?|yes|of course|certainly)[,!.]?\s+(?:i|we)\b[^.!?\n]{0,50}\b(?:do (?:that|this|it)|help you(?: with (?:that|this))?)[.!]?$"
-    r"|我(?:来|会|将)(?:帮你|帮您|为你|为您)[^。！？\n]{0,30}[。！]?$")
+    r"|我(?:来|会|将)(?:帮你|帮您|为你|为您)[^。！？\n]{0,30}[。！]?$"
+    # a promise to explain that ends the answer: "…but I’ll try to explain.", "Let me answer it in the context of…" (round 30)
+    r"|\b(?:let me|i['’]ll|i will|i['’]m going to)(?: try to| try and)? (?:explain(?: (?:it|this|that|why))?|answer (?:it|this|that|your question)"
+    r"|elaborate|walk you through (?:it|this|that))\b[^.!?:\n]{0,80}[.!:]?$"
+    r"|(?:让我|我来|我会|我将)(?:来|试着)?(?:解释|说明|回答)(?:一下)?[^。！？：:\n]{0,20}[。！：:]?$")
 
 
 def announced_missing(text: str) -> str | None:
@@ -313,7 +319,9 @@ PROMPT_ASK_RE = re.compile(
     r"|列出|列举|给出|写出|举出|提供|说出|给我|写|生成|提出|描述|找出|推荐|想出|举例|перечисл|назов|привед|дай|напиш|предлож")
 
 
-_NOT_A_COUNT_RE = re.compile(r"(?i)(?:\bto|\bof|\bfrom|\bthan|\bscale|[=\-/–~])\s*$")
+#: (but "a list of 20 questions", "a set of 5 tips" count: round 29)
+_NOT_A_COUNT_RE = re.compile(r"(?i)(?:\bto|(?<!\blist )(?<!\bset )(?<!\bseries )(?<!\bgroup )(?<!\btotal )(?<!\bcollection )\bof"
+                             r"|\bfrom|\bthan|\bscale|[=\-/–~])\s*$")
 
 
 def announced_count(line: str) -> int | None:
@@ -480,7 +488,9 @@ FUNCTION_WORDS = frozenset(
     "whose whether because although if when while "
     # a subject or an auxiliary left without its verb ("Well, I'm afraid I don't", "…that we can't")
     "i we he she don't don’t can't can’t won't won’t didn't didn’t doesn't doesn’t isn't isn’t aren't aren’t "
-    "wasn't wasn’t weren't weren’t couldn't couldn’t wouldn't wouldn’t shouldn't shouldn’t".split())
+    "wasn't wasn’t weren't weren’t couldn't couldn’t wouldn't wouldn’t shouldn't shouldn’t "
+    # an adverb waiting for its verb or adjective ("…playing Minecraft. I really": round 31; 3 more in the scan, all cut)
+    "really very actually quite".split())
 #: words a list item does not end on (stranded prepositions do: "- people to connect with")
 _LIST_OPEN_WORDS = frozenset("the a an and or but which whose their our my your its".split())
 #: a bullet or numbered list item with prose in it ("- Chia seed pudding and")
@@ -554,14 +564,20 @@ def _enumeration_cut(last: str) -> str | None:
     return None
 
 
+#: a value that can close a sentence without a stop: a decimal, a name with a number, a 4+-digit number or year
+_VALUE_END_RE = re.compile(r"(?:\d[.,]\d+|[A-Za-z]-?\d+|(?<![\d.,])\d{4,})\Z")
+
+
 def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short_min_chars: int = 100) -> str | None:
     """Note when the last line is unfinished prose (see module doc), else None.
 
     Judged only in turns of ≥ ``min_chars`` characters whose last line is prose (no list, heading,
     table or code marker, no hashtag, not an enumeration with 3+ ``；``/``、``) of ≥ ``min_words``
     words, in a turn that is not code (``code_density`` ≤ 0.03). Ends that count as unfinished: a
-    letter (any script), a digit, a comma or an opening bracket/quote. Spared when the text's own
-    style leaves lines open: at least half of the (≥ 2) earlier prose lines of ≥ 3 words also end
+    letter (any script), a digit, a comma or an opening bracket/quote; but not a value that closes a
+    sentence (``_VALUE_END_RE``: "…such as 0.5", "…second wave of COVID-19", "…in 2020": 2 good, 0
+    truncated in rounds 1-29), while a cut year ("…in December 20", "…在202") still counts. Spared
+    when the text's own style leaves lines open: at least half of the (≥ 2) earlier prose lines of ≥ 3 words also end
     without punctuation (poems, lyrics, slogans); also spared: a last line that is a link or
     e-mail, a sign-off under a line ending in a comma, a ``label: value`` field ("答案： 星期三").
     Four endings fire at any length (from 20 characters): a last word that no sentence ends on
@@ -605,6 +621,8 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     if closed >= 4 and closed + sum(e in ":：" for e in earlier[:1]) == len(earlier) and _prose_line(last) \
             and len(words(last)) >= 3 and ch.isalpha() and code_density(t) <= 0.03:
         return f"every earlier line ends a sentence, the last stops: {t[-30:]!r}"
+    if _VALUE_END_RE.search(t[-20:]):
+        return None  # a value closes the sentence ("…such as 0.5", "…wave of COVID-19"); "…in December 20" is still judged
     if len(t) < min_chars and not (len(t) >= short_min_chars and _open_latin_sentence(t, last)):
         return None
     if not _prose_line(last) or HASHTAG_END_RE.search(last) or len(ENUM_SEP_RE.findall(last)) >= 3 \

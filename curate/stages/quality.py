@@ -70,7 +70,11 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
 ``markup_debris``
     ``stat_markup_count``: leftover HTML tags (``<div>``, ``<br>``, ``<span class=…>``…) and
     entities (``&nbsp;``, ``&quot;``, ``&#39;``) outside code blocks and inline code, in the
-    assistant turns (``markup_all_turns`` [False]: user turns too).
+    assistant turns (``markup_all_turns`` [False]: user turns too). Quote and ampersand entities
+    alone (``patterns.QUOTE_ENTITY_RE``) in a turn with no CJK character and prose-level code
+    punctuation (≤ 0.03) are not counted: that is LIMA's escaping of its StackExchange answers
+    ("&quot;Pure&quot; water is a very poor conductor"), which readers label good; the same
+    entities in machine-translated code (Alpaca-zh) still count.
     Tags count only where they are sparse (tag characters ≤ ``markup_code_share`` [0.3] of the
     turn's prose) and the turn has no HTML/JSX code signal (``<html``, ``<form``, ``class=``,
     ``onClick=``, ``href=``…, ``patterns.HTML_CODE_SIGNAL_RE``): such turns are unfenced HTML
@@ -180,7 +184,7 @@ from curate.filters import patterns
 from curate.filters.degenerate import DEGENERATE_KEYS, degenerate_metrics
 from curate.filters.refusal import (WRITES_IN_VOICE_RE, ai_roleplay_prompt, asks_back, decline_regex, declines,
                                     ethics_lecture, excused, soft_refusal)
-from curate.filters.text import (CJK_RE, URL_RE, alnum_ratio, dup_item_frac, is_verse, repetition_metrics, strip_code,
+from curate.filters.text import (CJK_RE, CODE_PUNCT_RE, URL_RE, alnum_ratio, dup_item_frac, is_verse, repetition_metrics, strip_code,
                                  symbol_word_ratio, words)
 from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, code_cut, truncation_signals
 from curate.registry import register
@@ -209,13 +213,15 @@ REP_KEYS = BASE_REP_KEYS + [f"dup_{n}gram_frac" for n in DUP_N]
 REP_COLS = {k: "stat_" + re.sub(r"_(\d)", r"\1", k) for k in REP_KEYS}  # dup_line_frac -> stat_dup_line_frac, top_2gram_frac -> stat_top2gram_frac
 
 _CODE_RE = r"(?s)(?:```|~~~).*?(?:```|~~~|\z)|`[^`\n]+`"
+#: code punctuation share under which escaped quotes are prose, not code (``text.code_density``: prose < 0.02)
+_ESCAPED_PROSE_CODE_SHARE = 0.03
 _PY_DTYPES = {"_prompt_of": pl.String, "_symbol": pl.Float64, "_dup_item_frac": pl.Float64, "_soft_match": pl.String, "_deg_char_entropy": pl.Float64,
               "_deg_tail_loop": pl.Float64, "_deg_gibberish": pl.Float64}
 _PY_DTYPES.update({f"_{k}": pl.Float64 for k in REP_KEYS})
 #: private columns carried from compute_stats to the drop details, removed from the output
 PRIVATE_COLS = ("_refusal_match", "_soft_match", "_trunc_note", "_mismatch_note", "_non_answer_note")
-#: an answer that is only a number ("64", "5.", "等于2", "-3.5"): a whole answer to a sum, however short
-NUMERIC_ANSWER_RE = r"^\s*(?:等于|=)?\s*[-+−]?\d[\d.,/]*\s*[.。]?\s*$"
+#: an answer that is only a number ("64", "5.", "等于2", "-3.5", a ratio "1.33:1", a share "25%"): a whole answer to a sum, however short
+NUMERIC_ANSWER_RE = r"^\s*(?:等于|=)?\s*[-+−]?\d[\d.,/]*(?:\s*:\s*\d[\d.,]*)?\s*%?\s*[.。]?\s*$"
 INT_STATS = ("stat_conv_chars", "stat_conv_width", "stat_numeric_answer", "stat_min_assistant_chars", "stat_refusal_turns", "stat_soft_refusal_turns",
              "stat_markup_count", "stat_placeholder_count", "stat_identity_turns", "stat_continue_turns",
              "stat_language_mismatch", "stat_non_answer", "stat_echo", "stat_leak_lines") + tuple(f"stat_trunc_{k}" for k in TRUNCATION_REASONS)
@@ -438,7 +444,13 @@ class Quality(FilterStage):
             sparse = (tag_chars <= p.markup_code_share * prose_chars) & ~pl.col("content").str.contains(
                 patterns.HTML_CODE_SIGNAL_RE.pattern.replace(r"\b", r"(?-u:\b)"))
             tags = pl.when(sparse).then(prose.str.count_matches(tag_re)).otherwise(0)
-            exprs.append((prose.str.count_matches(patterns.MARKUP_ENTITY_RE.pattern) + tags).alias("_markup"))
+            entities = prose.str.count_matches(patterns.MARKUP_ENTITY_RE.pattern)
+            unescaped = prose.str.replace_all(patterns.MARKUP_ENTITY_RE.pattern, "")
+            escaped_prose = ((entities == prose.str.count_matches(patterns.QUOTE_ENTITY_RE.pattern))
+                             & ~pl.col("content").str.contains(CJK_RE.pattern)
+                             & (unescaped.str.count_matches(CODE_PUNCT_RE.pattern)
+                                <= _ESCAPED_PROSE_CODE_SHARE * unescaped.str.len_chars()))
+            exprs.append((pl.when(escaped_prose).then(0).otherwise(entities) + tags).alias("_markup"))
         if "placeholder" in on:
             # {{ x }} in a Jinja/Django/Handlebars template or an HTML page is the template's syntax, not a leftover
             template_doc = prose.str.contains(r"\{%|<html|<body|<div|<table|<ul|<tr|<td|<template|v-for|ng-repeat")
