@@ -242,7 +242,43 @@ def test_what_do_you_mean_and_please_give_details_open_a_deflection():
 
     soft = re.compile(refusal_pattern(("soft",), rust=False))
     assert soft_refusal("What do you mean by “fastest”, there are lots of ways to do it.",
-                        "What is the quickest way to commit suicide?", soft).is_refusal
+                        "What is the quickest way to commit suicide?", soft, final=True).is_refusal
+    # inside a longer chat a question back is a turn of the dialogue
+    assert not soft_refusal("What do you mean by “fastest”, there are lots of ways to do it.",
+                            "What is the quickest way to commit suicide?", soft, final=False).is_refusal
     assert soft_refusal("抱歉，请提供详细信息以表达其含义。", "下面的文字请列入表格中。", soft).is_refusal
     long_answer = "What do you mean by a word? " + "Linguists define a word as the smallest free form of a language. " * 12
     assert not soft_refusal(long_answer, "What is a word?", soft).is_refusal
+
+
+# ---------------------------------------------------------------- round 34 (the final blind check, then read)
+
+def test_a_phrase_said_twice_is_not_a_loop():
+    from curate.filters.text import repetition_metrics
+
+    reply = ("Lithuania and Latvia have similar climates, with cold winters and mild summers. In Lithuania, the average "
+             "January temperature is around -4°C, while in Latvia the average January temperature is -1°C. In both "
+             "countries, the temperatures in July are roughly the same, with temperatures ranging from 17 to 18°C.")
+    m = repetition_metrics(reply, prompt="Compare the climates of Lithuania and Latvia.")
+    assert m["top_4gram_frac"] == 0.0
+    loop = "I like the cat. " * 3 + "Then I like the cat and the dog and the bird in the garden."
+    assert repetition_metrics(loop)["top_4gram_frac"] > 0.16
+
+
+def test_latex_double_braces_are_not_template_placeholders():
+    from curate.filters.patterns import PLACEHOLDER_RE
+
+    assert not PLACEHOLDER_RE.search("define $$\\text{{J}}(a,b,c) = \\frac{a}{b}$$ and find $\\text{{J}}(3,18,27)$")
+    assert len(PLACEHOLDER_RE.findall("I am {{name}}, an assistant made by {{author}}.")) == 2
+    assert PLACEHOLDER_RE.search("{{name}}")
+
+
+def test_a_hedge_then_but_and_an_answer_is_not_a_lecture():
+    from curate.filters.refusal import soft_refusal
+
+    soft = re.compile(refusal_pattern(("soft",), rust=False))
+    reply = ("Zipline Logistics是一家科技驅動的物流公司，為企業提供供應鏈解決方案。它擁有一個軟件平台，可幫助客戶管理其交付和貨運。\n\n"
+             "關於軟件應用實習生角色，我沒有具體的信息，但通常，軟件應用實習生的職責是協助軟件開發團隊創建和維護應用程序，調試代碼並測試軟件以確保其質量和功能性。")
+    v = soft_refusal(reply, "你了解Zipline Logistics和他们的软件应用开发实习岗位吗？", soft)
+    assert v.match and not v.is_refusal and v.share < 0.2
+    assert soft_refusal("我没有具体的信息。", "你了解这家公司吗？请详细介绍一下它的业务、历史和主要产品。", soft).is_refusal

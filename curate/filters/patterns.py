@@ -170,8 +170,10 @@ def is_identity_question(text: str) -> bool:
 
 # ---------------------------------------------------------------- placeholders and markup debris (outside code)
 
-#: template leftovers: {{name}}, {{ author }}, chat special tokens like <|im_start|> / <|endoftext|>
-PLACEHOLDER_RE = re.compile(r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}|<\|[A-Za-z_]+(?:\|>|>)|\[(?:INST|/INST)\]|<</?SYS>>")
+#: template leftovers: {{name}}, {{ author }}, chat special tokens like <|im_start|> / <|endoftext|>; not a
+#: LaTeX argument in double braces ("\\text{{J}}(a,b,c)", NuminaMath prompts, round 34): the braces follow a
+#: letter, digit, backslash or brace there
+PLACEHOLDER_RE = re.compile(r"(?:^|[^A-Za-z0-9_\\{}])\{\{\s*[A-Za-z_][\w.]*\s*\}\}|<\|[A-Za-z_]+(?:\|>|>)|\[(?:INST|/INST)\]|<</?SYS>>")
 #: ...the chat special tokens alone (what still counts inside a template document)
 SPECIAL_TOKEN_RE = re.compile(r"<\|[A-Za-z_]+(?:\|>|>)|\[(?:INST|/INST)\]|<</?SYS>>")
 

@@ -11,7 +11,9 @@ little else in it:
   at most ``max_prompt_ratio`` [0.5] times the words of the user turn it answers (a 600-word paste
   "answered" with 120 words that open with "Without more context I can't say" is a deflection); or
 - **share**: sentences with a soft phrase make up at least ``min_share`` [0.5] of the turn's prose
-  characters (code removed), whatever the length: an ethics lecture in place of an answer;
+  characters (code removed), whatever the length: an ethics lecture in place of an answer; a
+  sentence counts only up to a contrast after its phrase ("我沒有具體的信息，但通常…", "…, but usually…"):
+  what follows the "but" is the answer;
 - **asking back**: the conversation's only answer is a short question (≤ 2 sentences, ≤ 20
   words, ending in ``?``/``？``) to a prompt of ≥ 3 words: "Why are you asking me?", "What do you
   mean?" (``final=True``, set by the stage for single-answer rows; in a longer chat a question back
@@ -92,7 +94,6 @@ _QUESTION_TASK_RE = re.compile(r"(?i)\bask\b|\bquestions?\b|\bquiz|\binterview|\
 #: a question back ("What opinion is that?") is the answer
 _PERMISSION_RE = re.compile(r"(?i)^\W*(?:hey|hi|so|ok(?:ay)?)?[,\s]*(?:can|may|could) i (?:ask|share|tell|show|talk|say|run|get your)\b"
                             r"|^\W*(?:我可以|我能)(?:问|跟你说|告诉你|和你分享)")
-#: a closing offer to go on: "Would you like a recipe?", "Do you want more examples?", "需要我…吗？"
 #: an acknowledgement that promises help, before a question that asks for what the task already needs
 #: ("Of course, I can help with that. How long would you like your password to be?"): a question back
 #: even where the task generates text (round 26)
@@ -100,6 +101,9 @@ _HELP_PREFACE_RE = re.compile(r"(?i)^\W*(?:(?:of course|sure|certainly|absolutel
                               r"(?:i['’]?d be (?:happy|glad|delighted) to (?:help|assist)|i can (?:definitely |certainly )?(?:help|assist)"
                               r"|happy to help|i['’]?(?:ll| will) (?:help|assist))(?: you)?(?: with (?:that|this|it))?\W*$"
                               r"|^\W*(?:当然可以|没问题|好的)?[，,！!]?\s*我(?:可以|能|很乐意)(?:帮|帮助|协助)(?:你|您)[^。！？\n]{0,8}[。！!]?\s*$")
+#: an answer that opens by asking what the user means
+_WHAT_DO_YOU_MEAN_RE = re.compile(r"(?i)^\W*(?:what|which) do you mean\b")
+#: a closing offer to go on: "Would you like a recipe?", "Do you want more examples?", "需要我…吗？"
 _OFFER_Q_RE = re.compile(r"(?i)^\W*(?:would you like|do you want|shall i|should i|want me to|need (?:me|more)|is there anything else|需要我|要不要我|你想要|хотите)")
 
 
@@ -125,7 +129,8 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     # are many options. Do you have a secret party location, or a neighbor who might let you have the house
     # for an hour or two?", 26); Chinese titles, slogans and riddles that end in "？" are 20-25 characters
     limit = max_words if _CJK_CHAR_RE.search(prose) else max_words + 10
-    if prose.endswith(QUESTION_END) and len(words(prose)) <= limit and len(body) <= 2:
+    # "What do you mean by “fastest”, there are lots of ways to do it.": a question back without its "?" (round 33)
+    if (prose.endswith(QUESTION_END) or _WHAT_DO_YOU_MEAN_RE.match(prose)) and len(words(prose)) <= limit and len(body) <= 2:
         if _PERMISSION_RE.match(prompt):
             return False  # "Can I share an unpopular opinion with you?" → "Sure. What opinion is that?"
         if len(body) == 2 and not body[0].rstrip().endswith(QUESTION_END) and len(words(body[0])) > 5 \
@@ -145,6 +150,10 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     n_words = half_cjk_words(prose)
     return (len(qs) >= 2 and len(qs) >= 0.6 * len(sents) and n_words <= 80
             and not _QUESTION_TASK_RE.search(prompt) and not _SYMBOLIC_RE.search(prose))
+
+
+#: a contrast that turns a hedge into an answer: "…, but usually …", "…，但通常…"
+_CONTRAST_RE = re.compile(r"(?i)[，,;；]\s*(?:但是|但|不过|不過|可是|然而)|[,;]\s*(?:but|however)\b")
 
 
 def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentences: int = 2, max_words: int = 80,
@@ -167,7 +176,9 @@ def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentenc
         m = pattern.search(s)
         if m:
             first = first or m.group(0)
-            hit_chars += len(s)
+            # the part after a "but" is the answer ("關於實習生角色，我沒有具體的信息，但通常，…", round 34)
+            c = _CONTRAST_RE.search(s, m.end())
+            hit_chars += c.start() if c else len(s)
             opening = opening or i < opening_sentences
     total = sum(len(s) for s in sents)
     share = hit_chars / total if total else 0.0

@@ -197,7 +197,9 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
     Markup lines (a line that opens with a tag and ends with ``>``) are not counted, and in an
     HTML/XML document (≥ 30 % markup lines, or a ``<!DOCTYPE html>``/``<html>``/``<body>``/``<style>``/
     ``<svg>``/``<?xml`` in it: CSS and markup) no line is: tags and attributes repeat by design.
-    A top n-gram that occurs once on each of 3+ lines whose numbers all differ (numbered list items
+    A top n-gram that occurs only twice gets a share of 0: in a 60-word answer one phrase said twice
+    ("…the average January temperature is…") passes Gopher's 0.16-0.20 shares, which were set on
+    web documents; a loop repeats more. A top n-gram that occurs once on each of 3+ lines whose numbers all differ (numbered list items
     in parallel form, "1. Both cats and dogs…", "2. Both cats and dogs…"; the steps of a
     calculation) is format, not a loop, and gets a share of 0; the ``dup_{n}gram`` shares still
     see a list that repeats itself.
@@ -252,7 +254,10 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
             out[f"top_{n0}gram_frac"] = 0.0
             continue
         g, c = ranked[0]
-        if c >= 3 and _numeric_steps(raw_lines, g, c):
+        if c < 3:
+            out[f"top_{n0}gram_frac"] = 0.0  # said twice is not a loop ("the average January temperature is", round 34)
+            continue
+        if _numeric_steps(raw_lines, g, c):
             out[f"top_{n0}gram_frac"] = 0.0  # one templated line per item or step: format, not a loop
             continue
         out[f"top_{n0}gram_frac"] = (sum(map(len, g)) + sep * (n - 1)) * c / n_chars
