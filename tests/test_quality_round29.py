@@ -282,3 +282,30 @@ def test_a_hedge_then_but_and_an_answer_is_not_a_lecture():
     v = soft_refusal(reply, "你了解Zipline Logistics和他们的软件应用开发实习岗位吗？", soft)
     assert v.match and not v.is_refusal and v.share < 0.2
     assert soft_refusal("我没有具体的信息。", "你了解这家公司吗？请详细介绍一下它的业务、历史和主要产品。", soft).is_refusal
+
+
+# ---------------------------------------------------------------- a same-text task answered in the other script
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("重写以下句子以使其语法正确：“The painting were of a lady in a white dress.”", "这幅画是一位身穿白色连衣裙的女士。"),
+    ("从这个句子中删除所有元音。\n\n敏捷的棕色狐狸跳过了懒狗。", "Th qck brwn fx jmps vr th lzy dg。"),
+    ("自动更正以下句子中的语法：“The two dogs sleeps in the garden”。", "两只狗睡在花园里。"),
+])
+def test_a_correction_answered_in_another_script_is_a_mismatch(prompt, reply):
+    from curate.filters.relevance import input_script_changed, language_mismatch
+
+    assert input_script_changed(prompt, reply)
+    assert language_mismatch([prompt], [reply], detector=lambda texts: [("und", 0.0)] * len(texts))[0][0] == 1
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("检测这个句子中是否有拼写错误\n\nThe teachere gave us homwork to do", "有拼写错误"),          # a verdict, any language
+    ("重写以下句子以使其语法正确：“The painting were of a lady in a white dress.”", "The painting was of a lady in a white dress."),
+    ("把这句话翻译成英文并纠正语法：“我昨天去学校。”", "I went to school yesterday."),                   # translation asked
+    ("编写一段代码，以全部小写字母打印以下字符串。\n\n混合大小写字符", 'print("mixed case characters".lower())'),
+    ("用另外两种方式重写短语“A star is born”。", "闪亮的光芒出现或新的名人出现。"),                     # a paraphrase may move
+])
+def test_verdicts_translations_code_and_paraphrases_are_not_judged(prompt, reply):
+    from curate.filters.relevance import input_script_changed
+
+    assert input_script_changed(prompt, reply) is None
