@@ -309,3 +309,27 @@ def test_verdicts_translations_code_and_paraphrases_are_not_judged(prompt, reply
     from curate.filters.relevance import input_script_changed
 
     assert input_script_changed(prompt, reply) is None
+
+
+# ---------------------------------------------------------------- round 35 (a last blind check, then read)
+
+def test_please_introduce_yourself_is_an_identity_question():
+    from curate.filters.patterns import is_identity_question
+
+    assert is_identity_question("Please introduce yourself.")   # FastChat's Vicuna rows stay templated_identity
+    assert not is_identity_question("Please introduce yourself to the class in a short speech about your hobbies.")
+
+
+def test_a_self_description_answers_a_question_about_the_assistant():
+    from curate.filters.refusal import permits_refusal
+
+    assert permits_refusal("你会做哪些工作？", "我是一个开源的人工智能助手", ai_disclaimer=True)
+    assert permits_refusal("Tell me about yourself.", "As a language model", ai_disclaimer=True)
+    assert not permits_refusal("什么事情让你感到高兴？", "作为一个对话式AI助手", ai_disclaimer=True)
+
+
+def test_a_described_meme_with_its_caption_is_content():
+    from curate.filters.nonanswer import stand_in
+
+    assert stand_in("[一个人吃一个巨大的三明治的模因，上面写着“当你对午餐太兴奋的时候。”]") is None
+    assert stand_in("[显示五个城市日平均气温的图表]").startswith("stand_in")

@@ -199,6 +199,8 @@ def stand_in(text: str) -> str | None:
         return None  # [1, 2, 3], [洋葱、土豆、番茄]: a list of values
     if not _STAND_IN_RE.search(inner):
         return None
+    if re.search(r"[“\"「『][^”\"」』]{6,}[”\"」』]", inner):
+        return None  # a described meme or poster with its caption ("[…三明治的模因，上面写着“当你对午餐太兴奋的时候。”]", round 35): content
     return f"stand_in: {reply[:40]!r}"
 
 

@@ -150,7 +150,7 @@ def is_continue_request(text: str) -> bool:
 # ---------------------------------------------------------------- templated identity (user turns)
 
 IDENTITY_RE = re.compile(
-    r"^(?:hi|hello|hey)?[ ,!]*(?:"
+    r"^(?:hi|hello|hey)?[ ,!]*(?:please |pls |now )?(?:"
     r"who (?:are|r) (?:you|u)|what(?:'s| is) your name|what are you|introduce yourself|can you introduce yourself"
     r"|tell me about yourself|who (?:created|made|built|developed|trained) you|who is your (?:creator|developer|author)"
     r"|what (?:is|'s) your (?:purpose|model|identity)|are you (?:chatgpt|gpt-?\d|an ai|a bot|human|a robot|vicuna|claude|bard)"

@@ -373,7 +373,8 @@ ABOUT_ASSISTANT_RE = re.compile(
     r"|\byour (?:abilities|capabilit\w*|limitations?|limits|training|knowledge|creators?|purpose|nature|feelings?)\b"
     r"|\bwhat (?:kind of |type of )?(?:questions|things|tasks) (?:can['’]?t|cannot|can) you\b"
     r"|\bwhat (?:do|did|have) you (?:do|done)\s*\?"
-    r"|你(?:能|可以|会)(?:做|回答|帮)什么|你有(?:感情|意识|什么(?:能力|限制))|你的(?:能力|局限|限制|训练)"
+    r"|\btell me (?:a (?:little|bit) )?(?:more )?about yourself\b|\bintroduce yourself\b|介绍(?:一下)?(?:你|您)自己"
+    r"|你(?:能|可以|会)(?:做|回答|帮)(?:什么|哪些)|你有(?:感情|意识|什么(?:能力|限制))|你的(?:能力|局限|限制|训练)"
     r"|你(?:做了|是做|都做|平时做|每天做)什么\s*[？?]"
     r"|что ты (?:умеешь|можешь)|твои (?:возможности|ограничения)")
 
