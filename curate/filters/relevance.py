@@ -41,7 +41,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from curate.filters.text import CJK_RE, code_density, count_letters, strip_for_langid, words
+from curate.filters.text import CJK_RE, LATEX_RE, code_density, count_letters, strip_for_langid, words
 
 # ---------------------------------------------------------------- language mismatch
 
@@ -149,6 +149,13 @@ def resolve_detector() -> Callable[[Sequence[str]], list[tuple[str, float]]]:
 #: an answer that is code from its first word (SQL, Python, shell, markup)
 _CODE_START_RE = re.compile(r"\s*(?:SELECT|INSERT|UPDATE|DELETE|CREATE|WITH|def|import|from|class|function|const|let|var"
                             r"|public|private|#include|<[a-zA-Z!]|\$ |sudo|npm|pip)\b")
+
+
+def _code_share(text: str) -> float:
+    """``code_density`` of ``text`` with LaTeX math (``$…$``, ``\\(…\\)``, ``\\[…\\]``) left out: the
+    parentheses and ``=`` of a worked solution are not code, and a Russian solution to an English
+    problem is still a reply in another language."""
+    return code_density(LATEX_RE.sub(" ", text) if "$" in text or "\\" in text else text)
 
 
 def _quotes_prompt(response: str, prompt: str) -> bool:
@@ -264,7 +271,7 @@ def script_mismatch(prompt: str, response: str, *, stripped_response: str | None
     p_sh = script_shares(prompt)
     if p_sh.get(r_script, 0.0) >= prompt_share or (r_script == "kana" and p_sh.get("han", 0.0) > 0):
         return None
-    if TRANSLATION_RE.search(raw_prompt[:3000]) or code_density(raw_response) > 0.03 or _CODE_START_RE.match(raw_response):
+    if TRANSLATION_RE.search(raw_prompt[:3000]) or _code_share(raw_response) > 0.03 or _CODE_START_RE.match(raw_response):
         return None
     p_script = max(p_sh, key=p_sh.get)
     return f"{p_script} prompt, {r_script} answer"
@@ -383,6 +390,14 @@ def input_script_changed(prompt: str, response: str) -> str | None:
     return f"{a} input, {b} answer" if a and b and a != b else None
 
 
+def _quoted_text(prompt: str) -> str:
+    """The prompt's quoted spans ("…", “…”, «…», '…'), joined by spaces, stripped for the detector."""
+    return strip_for_langid(" ".join(m.group(1) or m.group(2) for m in _ANY_QUOTE_RE.finditer(prompt)))
+
+
+_ANY_QUOTE_RE = re.compile(r"[“\"«「『]([^”\"»」』]{1,2000})[”\"»」』]|(?<!\w)'([^'\n]{1,200})'(?!\w)")
+
+
 def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_letters: int = 20,
                       min_prob: float = 0.8, prompt_share: float = 0.25, cross_min_prompt_letters: int = 8,
                       cross_min_prob: float = 0.6,
@@ -420,7 +435,7 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
     judge = [i for i, (p, r) in enumerate(zip(ps, rs)) if not out[i][0]
              and (n_p[i] >= min_letters or cross[i]) and n_r[i] >= min_letters
              and n_r[i] >= 0.5 * count_letters(responses[i][:len(r) * 3 + 100])
-             and code_density(responses[i]) <= 0.03 and not _CODE_START_RE.match(responses[i])
+             and _code_share(responses[i]) <= 0.03 and not _CODE_START_RE.match(responses[i])
              and not TRANSLATION_RE.search(prompts[i]) and not _CODE_ASK_RE.search(prompts[i][:2000])
              and not _quotes_prompt(r, p)]
     if not judge:
@@ -438,7 +453,16 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
             continue
         if (r_script == "latin" or r_script != p_script) and _QUOTED_LATIN_RE.search(prompts[i]) \
                 and script_shares(ps[i]).get(r_script, 0.0) >= prompt_share / 2:
-            continue  # the prompt quotes the English words its task is about ("用“shimmer”…造句")
+            if r_script == p_script == "latin" and script_shares(ps[i]).get("latin", 0.0) >= 0.9:
+                # a Latin prompt quoting Latin text: exempt only when the quote is in the answer's
+                # language ("Correct: « Je suis allé… »"); an English post quoted in an English prompt
+                # and answered in Spanish is still a mismatch
+                quoted = _quoted_text(prompts[i])
+                q_lang = det([quoted]) if quoted else []
+                if not q_lang or q_lang[0][0] == rl:
+                    continue
+            else:
+                continue  # the prompt quotes the English words its task is about ("用“shimmer”…造句")
         if r_script != p_script and script_word_shares(ps[i]).get(r_script, 0.0) >= prompt_share:
             continue  # the prompt carries text in the answer's script
         if _close(pl_, rl):

@@ -148,6 +148,10 @@ _HTML_DOC_RE = re.compile(r"(?i)<!doctype html|<html[\s>]|<body[\s>]|<style[\s>]
 _TAG_LINE_RE = re.compile(r"^\s*</?[A-Za-z][\w:-]*(?:\s[^<>\n]{0,200})?/?>(?:[^\n]{0,200}>)?\s*$")
 
 
+#: unfenced code that opens with a definition or an import
+_CODE_OPENING_RE = re.compile(r"\s*(?:def|class|import|function|public|private|package|using|#include|fn|func)\s+\w|\s*from\s+[\w.]+\s+import\b")
+
+
 def _counted_line(line: str, min_words: int, min_item_words: int) -> bool:
     """Whether a line takes part in the duplicate-line counts (see ``repetition_metrics``)."""
     if _TAG_LINE_RE.match(line):
@@ -193,7 +197,8 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
     ``prompt`` (default "" = Gopher): the top n-gram is the most frequent one *not found in the
     prompt*: an answer that names its subject in every item ("美国医疗保健系统的…？" five times
     for five questions about the US health-care system) is on topic, not looping; and unfenced
-    code (``code_density`` > 0.05), whose identifiers repeat by nature, gets no top n-gram shares.
+    code (``code_density`` > 0.05, or > 0.02 when it opens with ``def``/``class``/``import``…),
+    whose identifiers repeat by nature, gets no top n-gram shares.
     Markup lines (a line that opens with a tag and ends with ``>``) are not counted, and in an
     HTML/XML document (≥ 30 % markup lines, or a ``<!DOCTYPE html>``/``<html>``/``<body>``/``<style>``/
     ``<svg>``/``<?xml`` in it: CSS and markup) no line is: tags and attributes repeat by design.
@@ -235,7 +240,10 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
     sep = 0 if ws and len(CJK_RE.findall(text)) * 2 > len(ws) else 1
     lens = list(map(len, ws))
     p_ws = words(prompt) if prompt else []
-    unfenced_code = bool(prompt) and code_density(text) > 0.05  # identifiers repeat in code by nature
+    # identifiers repeat in code by nature; Python has few brackets ("def deleteNode(head, node):" with
+    # "node = None / return" in three branches: 0.028), so code that opens with a definition counts from 0.02
+    dens = code_density(text) if prompt else 0.0
+    unfenced_code = dens > 0.05 or (dens > 0.02 and _CODE_OPENING_RE.match(text) is not None)
     for n0 in top_ns:
         if unfenced_code:
             out[f"top_{n0}gram_frac"] = 0.0

@@ -89,6 +89,8 @@ PLACEHOLDER_BODY_RE = re.compile(
     r"(?im)(?://|#|/\*|--)\s*(?:(?:insert|add|put|write|place|implement)\s+(?:your\s+|the\s+)?(?:code|logic|implementation)"
     r"(?:\s+\w+){0,2}\s+here|your\s+code\s+(?:goes\s+)?here|code\s+goes\s+here)\b"
     r"|(?://|#)\s*(?:在?这里|此处|在此)[^\n]{0,6}(?:插入|添加|编写|写|搜索|实现)?[^\n]{0,4}代码"
+    # "# Code for machine learning models goes here", "# Your code to process 'item' goes here" (round 36)
+    r"|(?://|#|/\*|--)\s*(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:code|logic|implementation)\b[^\n]{0,60}?\b(?:goes|go|would go|will go)\s+here\b"
     # an elided rest: "// rest of the getters, setters and equals() method" (round 32)
     r"|(?://|#|/\*)\s*(?:\.\.\.\s*)?(?:the\s+)?(?:rest|remaining)\s+(?:of\s+the\s+)?(?:getters?|setters?|methods?|functions?|fields?)\b")
 #: code that stops mid-statement: on an open bracket, a comma, an operator or a word that needs more
