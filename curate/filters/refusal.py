@@ -70,8 +70,10 @@ _ASK_FOR_QUESTION_RE = re.compile(
     r"(?i)\bask me\b|\bquestions?\b|\bquiz\b|问题|提问|问我|疑问|问句|反问|вопрос|pregunta"
     # generation and rewriting tasks: a question can be the requested output
     r"|\b(?:rewrite|rephrase|paraphrase|change|convert|turn|transform|edit|correct|translate|generate|create"
-    # "make" is a generation verb ("make me a menu"), not in idioms: "make fun of", "make it look like an accident"
-    r"|make(?! (?:fun|sure|sense|money|love|friends|it look|(?:him|her|them|someone|people|my \w+) (?:feel|look|think|cry|pay|stop|leave)))"
+    # "make" is a generation verb ("make me a menu", "make my mom a card"), not in idioms: "make fun of", "make it
+    # look like an accident", nor as a causative: "make someone spill their drink" (round 37), "make them feel"
+    r"|make(?! (?:fun|sure|sense|money|love|friends|it look|(?:him|her|them|someone|somebody|people|others|everyone|my \w+)"
+    r" (?!(?:a|an|the|some|this|that|one|it|me|up)\b)[a-z]+))"
     r"|write|compose|form|construct|formulate|come up with|add|complete|continue|reply to|respond to|negotiate|guess)\b"
     # a role-play task whose output is a turn of the dialogue: "与供应商谈判以获得最优惠的价格" (round 30)
     r"|\btitles?\b|\bheadlines?\b|\bslogans?\b"

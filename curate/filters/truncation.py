@@ -52,7 +52,8 @@ from __future__ import annotations
 
 import re
 
-from curate.filters.text import CJK_RE, ENUM_SEP_RE, HASHTAG_END_RE, LETTER_RE, LIST_LINE_RE, code_density, contains_phrase, words
+from curate.filters.text import (CJK_RE, ENUM_SEP_RE, HASHTAG_END_RE, LETTER_RE, LIST_LINE_RE, code_density, contains_phrase,
+                                 strip_code, words)
 
 TRUNCATION_REASONS = ("code_cut", "announced_missing", "list_cut", "no_terminal_punct", "length_limit")
 DEFAULT_LIMITS = (256, 512, 1024, 2048, 4096)
@@ -613,15 +614,19 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
             and (_prose_line(last) or (_BULLET_ITEM_RE.match(last) and tail in _LIST_OPEN_WORDS)) \
             and (len(words(last)) >= 2 or last.strip()[:1].isupper()):
         return f"ends on {tail!r}: {t[-30:]!r}"
-    if _prose_line(last) and last.count("(") > last.count(")") and len(words(last)) >= 3 and code_density(t) <= 0.03:
+    dens = _prose_code_density(t)
+    if _prose_line(last) and last.count("(") > last.count(")") and len(words(last)) >= 3 and dens <= 0.03:
         return f"ends inside an open bracket: {t[-30:]!r}"
+    if _prose_line(last) and last.count("“") > last.count("”") and ch != "“" and dens <= 0.03 \
+            and not _open_line_style(t):
+        return f"ends inside an open quotation: {t[-30:]!r}"
     cut_item = _enumeration_cut(last)
     if cut_item:
         return cut_item
     earlier = [ln.rstrip()[-1:] for ln in lines[:-1] if len(words(ln)) >= 3]
     closed = sum(e in _SENT_END for e in earlier)
     if closed >= 4 and closed + sum(e in ":：" for e in earlier[:1]) == len(earlier) and _prose_line(last) \
-            and len(words(last)) >= 3 and ch.isalpha() and code_density(t) <= 0.03:
+            and len(words(last)) >= 3 and ch.isalpha() and dens <= 0.03:
         return f"every earlier line ends a sentence, the last stops: {t[-30:]!r}"
     if _VALUE_END_RE.search(t[-20:]):
         return None  # a value closes the sentence ("…such as 0.5", "…wave of COVID-19"); "…in December 20" is still judged
@@ -630,11 +635,26 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     if not _prose_line(last) or HASHTAG_END_RE.search(last) or len(ENUM_SEP_RE.findall(last)) >= 3 \
             or _comma_list(last):
         return None
-    if len(words(last)) < min_words or code_density(t) > 0.03:
+    if len(words(last)) < min_words or dens > 0.03:
         return None
     if _open_line_style(t):
         return None
     return f"ends {t[-30:]!r}"
+
+
+def _without_closed_fences(text: str) -> str:
+    """``text`` without its fenced code blocks when every fence is closed, else ``text`` unchanged
+    (a cut block is ``code_cut``'s case)."""
+    if "```" in text and len(_FENCE_LINE_RE.findall(text)) % 2 == 0 and text.count("```") % 2 == 0:
+        return strip_code(text)
+    return text
+
+
+def _prose_code_density(text: str) -> float:
+    """``code_density`` of ``text`` without its closed fenced blocks: a closing remark under a code
+    block ("…This is just a sample code to get you started. You can modify this code", round 37) is
+    prose and is judged as prose."""
+    return code_density(_without_closed_fences(text))
 
 
 def _comma_list(line: str) -> bool:
@@ -657,8 +677,9 @@ def _open_line_style(text: str) -> bool:
     """True when at least half of the (≥ 2) prose lines of ≥ 3 words before the last one end without
     punctuation: the text's own style leaves lines open (poems, lyrics, slogans). Headings and
     ``label: value`` fields (``_short_field``) do not count: a website outline whose last profile stops
-    at "…his loyalty to his" was spared by its "Section 3: Details about the Heroes" lines (round 19)."""
-    lines = [ln for ln in text.rstrip().split("\n") if ln.strip()]
+    at "…his loyalty to his" was spared by its "Section 3: Details about the Heroes" lines (round 19);
+    nor do the lines of closed fenced code blocks (round 37: ``import``s end without punctuation)."""
+    lines = [ln for ln in _without_closed_fences(text).rstrip().split("\n") if ln.strip()]
     earlier = [ln.rstrip() for ln in lines[:-1] if _prose_line(ln) and len(words(ln)) >= 3 and not _short_field(ln)][-8:]
     return len(earlier) >= 2 and sum(ln[-1].isalnum() or ln[-1] in _OPEN_END for ln in earlier) >= 0.5 * len(earlier)
 
