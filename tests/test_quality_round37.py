@@ -88,3 +88,13 @@ def test_a_question_back_to_a_causative_make_is_asking_back():
                                     "Make him a quiz about the solar system."])
 def test_make_as_generation_still_allows_a_question_as_output(prompt):
     assert not asks_back("What is your favourite planet?", prompt)
+
+
+def test_a_missing_input_claim_with_a_beneficiary_is_soft():
+    """"您没有为我提供文章" (round 31's miss, read again): the claim that the input is missing."""
+    from curate.filters.refusal import soft_refusal
+
+    soft = re.compile(refusal_pattern(("soft",), rust=False))
+    assert soft_refusal("对不起，您没有为我提供文章来评分。麻烦您重新提供文章内容，我才能对它进行评分。",
+                        "将以下文章评分，满分100分。", soft, final=True).is_refusal
+    assert not soft.search("您没有为我们的团队做过任何介绍，这里是我们的团队简介。")
