@@ -98,3 +98,14 @@ def test_a_missing_input_claim_with_a_beneficiary_is_soft():
     assert soft_refusal("对不起，您没有为我提供文章来评分。麻烦您重新提供文章内容，我才能对它进行评分。",
                         "将以下文章评分，满分100分。", soft, final=True).is_refusal
     assert not soft.search("您没有为我们的团队做过任何介绍，这里是我们的团队简介。")
+
+
+def test_a_tool_call_on_the_templates_own_variable_is_a_placeholder():
+    """GPTeacher toolformer answers that call ``search('{input}')`` (round 30's miss, read again)."""
+    from curate.filters.patterns import PLACEHOLDER_RE
+
+    assert PLACEHOLDER_RE.search("The current temperature can be found with a search query: search('{input}').")
+    assert PLACEHOLDER_RE.search("It can be found using WolframAlpha: wolfram('{input} derivative').")
+    for code in ('console.log(`Is "${input}" a palindrome?`);', "msg = '{input}'.format(input=x)",
+                 'url = f"https://www.bing.com/search?q={query}"', "search('Great Wall of China length')"):
+        assert not PLACEHOLDER_RE.search(code)

@@ -172,8 +172,10 @@ def is_identity_question(text: str) -> bool:
 
 #: template leftovers: {{name}}, {{ author }}, chat special tokens like <|im_start|> / <|endoftext|>; not a
 #: LaTeX argument in double braces ("\\text{{J}}(a,b,c)", NuminaMath prompts, round 34): the braces follow a
-#: letter, digit, backslash or brace there
-PLACEHOLDER_RE = re.compile(r"(?:^|[^A-Za-z0-9_\\{}])\{\{\s*[A-Za-z_][\w.]*\s*\}\}|<\|[A-Za-z_]+(?:\|>|>)|\[(?:INST|/INST)\]|<</?SYS>>")
+#: letter, digit, backslash or brace there; a tool call whose argument is the dataset template's own variable
+#: ("…can be found with a search query: search('{input}').", GPTeacher toolformer: 4 in the 65,398 pairs, round 30)
+PLACEHOLDER_RE = re.compile(r"(?:^|[^A-Za-z0-9_\\{}])\{\{\s*[A-Za-z_][\w.]*\s*\}\}|<\|[A-Za-z_]+(?:\|>|>)|\[(?:INST|/INST)\]|<</?SYS>>"
+                            r"|\b[A-Za-z_]\w*\(\s*['\"]\{(?:input|instruction|output|question|query|prompt|text)\}[^'\"\n]{0,40}['\"]\s*\)")
 #: ...the chat special tokens alone (what still counts inside a template document)
 SPECIAL_TOKEN_RE = re.compile(r"<\|[A-Za-z_]+(?:\|>|>)|\[(?:INST|/INST)\]|<</?SYS>>")
 
