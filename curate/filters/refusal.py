@@ -268,6 +268,16 @@ def half_cjk_words(text: str) -> float:
     return len(words(text)) - len(_CJK_CHAR_RE.findall(text)) / 2
 
 
+#: a whole answer that only says no ("不能", "No.", "I can't.")
+_BARE_NO_RE = re.compile(r"(?i)^\W*(?:不能|不可以|不行|没办法|沒辦法|no|nope|no,? i can['’]?t|i can['’]?t|i cannot|i won['’]?t)\W*$")
+#: the prompt asks the assistant to do something for the user ("你能帮我查询一下…航班吗", "Can you provide me the
+#: home address for…"): a bare no declines it; to "Is the sentence correct? Output yes or no" it is the answer
+_ASKS_ASSISTANT_RE = re.compile(
+    r"(?i)(?:你|您)(?:能|可以|能不能|可不可以|能否)(?:帮|幫|替|给|給|为|為)我"
+    r"|\b(?:can|could|would|will) you (?:please )?(?:help|find|look|check|tell|give|show|write|make|get|send|book|search|"
+    r"recommend|provide|share)\b")
+
+
 def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_rest_words: int = 40,
              max_prompt_ratio: float = 0.5, pattern: re.Pattern | None = None) -> str | None:
     """The decline phrase when ``text`` *opens by declining* and brings no substance after it, else None.
@@ -284,7 +294,12 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
     "I don't know the exact year, but it was around 1850." are kept. Thresholds are ours, set on
     the tune half of ``benchmarks/quality_labels.jsonl`` and ``benchmarks/refusal_labels.jsonl``.
     ``pattern``: ``decline_regex(langs)`` to restrict languages (default: all of ``DECLINE_PATTERNS``).
+    Also a bare no ("不能", "No.") to a prompt that asks the assistant to do something for the user
+    (``_ASKS_ASSISTANT_RE``: "你能帮我查询一下航班吗", "Can you provide me the home address…", round 38);
+    returned as ``"bare no: 不能"``.
     """
+    if _BARE_NO_RE.match(text) and _ASKS_ASSISTANT_RE.search(prompt[-500:]):
+        return f"bare no: {text.strip()}"
     pat = pattern or DECLINE_RE
     if not pat.search(text[:1500]):  # fast path: no decline anywhere near the opening
         return None
@@ -317,10 +332,12 @@ TRANSFORM_RE = re.compile(
 
 
 #: the prompt asks to write a text in someone's voice (an excuse, an apology, a letter, a reply to a
-#: customer): an apology in it is the text's, not the assistant declining
+#: customer), or asks how to reply to a given input: an apology in it is the text's, not the assistant declining
 WRITES_IN_VOICE_RE = re.compile(
     r"(?i)\b(?:write|generate|compose|draft|create|come up with|give me)\b[^.?!\n]{0,60}\b(?:excuse|apology|apologi[sz]ing|"
     r"letter|e-?mail|message|note|memo|reply|response|text|speech|script|dialogue|conversation|story|complaint|review)"
+    # "What is the best way to respond to the given input? / I don't know what to do": the answer is the reply (round 38)
+    r"|\b(?:best|appropriate|proper|polite|right|good) way to (?:respond|reply) to\b|\bhow (?:should|would|could|do|can) (?:i|you|one) (?:respond|reply) to\b"
     r"|(?:写|生成|撰写|起草|编写|构建|创建|创作|模拟|设计)[^。？！\n]{0,20}(?:借口|道歉|信(?![息心任号用])|邮件|消息|短信|回复|回信|便条|演讲|剧本|对话|故事|投诉|评论)")
 
 
