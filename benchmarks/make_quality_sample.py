@@ -403,7 +403,8 @@ CUES4 = ("refusal_kw", "short", "no_end_punct", "low_overlap", "repetitive", "en
 LABELS = ROOT / "benchmarks" / "quality_labels.jsonl"
 
 
-def draw4(pool: list[dict], exclude_ids: set[str], exclude_text: set[str], seed: int = SEED4) -> list[dict]:
+def draw4(pool: list[dict], exclude_ids: set[str], exclude_text: set[str], seed: int = SEED4,
+          cues: tuple[str, ...] = CUES4, random_share: float = 0.5) -> list[dict]:
     """Round 4 draw (see the note above). ``pool`` rows carry ``flags`` (round-1, round-2 and
     ``rejected`` / ``oasst_flagged`` cues) and ``extra`` (True for pairs that only a cue can draw:
     preference-file rejected answers and crowd-flagged OpenAssistant replies). Returns rows
@@ -426,14 +427,14 @@ def draw4(pool: list[dict], exclude_ids: set[str], exclude_text: set[str], seed:
         cands = [r for r in pool if r["lang"] == lang]
         plain = [r for r in cands if not r.get("extra")]
         rng.shuffle(plain)
-        n_rand = n // 2
+        n_rand = int(n * random_share)
         for r in plain:
             if sum(1 for o in out if o["lang"] == lang) >= n_rand:
                 break
             if free(r):
                 keep(r, "random")
         by_cue: dict[str, dict[str, list[dict]]] = {}
-        for cue in CUES4:
+        for cue in cues:
             by_src: dict[str, list[dict]] = defaultdict(list)
             for r in cands:
                 if cue in r["flags"]:
@@ -441,11 +442,11 @@ def draw4(pool: list[dict], exclude_ids: set[str], exclude_text: set[str], seed:
             for lst in by_src.values():
                 rng.shuffle(lst)
             by_cue[cue] = by_src
-        turn = {cue: 0 for cue in CUES4}
+        turn = {cue: 0 for cue in cues}
         got = sum(1 for o in out if o["lang"] == lang)
         while got < n:
             progress = False
-            for cue in CUES4:
+            for cue in cues:
                 if got >= n:
                     break
                 srcs = sorted(by_cue[cue])
@@ -509,9 +510,12 @@ FRESH5 = ROOT / "benchmarks" / "quality_labels_fresh5.jsonl"
 # Round 36: drawn at the start of the next session (826180e: round 35's rules, the model refit on rounds 1-35).
 # Round 37: drawn at the start of the session after (f3714ef: round 36's rules, the model refit on rounds 1-36).
 # Round 38: drawn once round 37 had been read (6f25c13: its rules, the model refit on rounds 1-37).
+# Round 39: a focused round, drawn once round 38 had been read (3e0dfae: its rules, the model refit on rounds 1-38):
+# the plain rounds hold about 1 % off-topic or nonsense answers, too few to measure those rules blind, so 80 % of
+# it comes from the cues that find them (FOCUS_ROUNDS) and 20 % is plain random pairs.
 SEED10, SEED11, SEED12, SEED13, SEED14, SEED15, SEED16, SEED17, SEED18, SEED19 = 20, 21, 22, 23, 24, 25, 26, 27, 28, 29
 SEED20, SEED21, SEED22, SEED23, SEED24, SEED25, SEED26, SEED27, SEED28 = 30, 31, 32, 33, 34, 35, 36, 37, 38
-SEED29, SEED30, SEED31, SEED32, SEED33, SEED34, SEED35, SEED36, SEED37, SEED38 = 39, 40, 41, 42, 43, 44, 45, 46, 47, 48
+SEED29, SEED30, SEED31, SEED32, SEED33, SEED34, SEED35, SEED36, SEED37, SEED38, SEED39 = 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49
 FRESH6 = ROOT / "benchmarks" / "quality_labels_fresh6.jsonl"
 FRESH7 = ROOT / "benchmarks" / "quality_labels_fresh7.jsonl"
 FRESH8 = ROOT / "benchmarks" / "quality_labels_fresh8.jsonl"
@@ -546,7 +550,9 @@ FRESH35 = ROOT / "benchmarks" / "quality_labels_fresh35.jsonl"
 FRESH_FILES = [FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9, FRESH10, FRESH11, FRESH12, FRESH13, FRESH14, FRESH15, FRESH16, FRESH17, FRESH18, FRESH19, FRESH20, FRESH21, FRESH22, FRESH23, FRESH24, FRESH25, FRESH26, FRESH27, FRESH28, FRESH29, FRESH30, FRESH31, FRESH32, FRESH33, FRESH34, FRESH35]
 ROUND_SEEDS = {5: SEED5, 6: SEED6, 7: SEED7, 8: SEED8, 9: SEED9, 10: SEED10, 11: SEED11, 12: SEED12, 13: SEED13,
                14: SEED14, 15: SEED15, 16: SEED16, 17: SEED17, 18: SEED18, 19: SEED19, 20: SEED20, 21: SEED21, 22: SEED22, 23: SEED23, 24: SEED24, 25: SEED25, 26: SEED26, 27: SEED27, 28: SEED28,
-               29: SEED29, 30: SEED30, 31: SEED31, 32: SEED32, 33: SEED33, 34: SEED34, 35: SEED35, 36: SEED36, 37: SEED37, 38: SEED38}
+               29: SEED29, 30: SEED30, 31: SEED31, 32: SEED32, 33: SEED33, 34: SEED34, 35: SEED35, 36: SEED36, 37: SEED37, 38: SEED38, 39: SEED39}
+#: rounds drawn from a subset of the cues: round -> (cues, share of plain random pairs)
+FOCUS_ROUNDS = {39: (("low_overlap", "lang_mismatch", "echo_or_junk", "short"), 0.2)}
 
 
 def round4(pool: list[dict], out_path: str, round_no: int = 4) -> None:
@@ -568,7 +574,8 @@ def round4(pool: list[dict], out_path: str, round_no: int = 4) -> None:
     if round_no >= 5:
         LANG_QUOTA4 = LANG_QUOTA5
         seed = ROUND_SEEDS[round_no]
-        rows = [dict(r, draw=f"r{round_no}_" + r["draw"][3:]) for r in draw4(pool4, ids, texts, seed=seed)]
+        cues, share = FOCUS_ROUNDS.get(round_no, (CUES4, 0.5))
+        rows = [dict(r, draw=f"r{round_no}_" + r["draw"][3:]) for r in draw4(pool4, ids, texts, seed=seed, cues=cues, random_share=share)]
     else:
         rows = draw4(pool4, ids, texts)
     with open(out_path, "w", encoding="utf-8") as fh:
