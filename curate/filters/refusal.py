@@ -109,6 +109,14 @@ _WHAT_DO_YOU_MEAN_RE = re.compile(r"(?i)^\W*(?:what|which) do you mean\b")
 _OFFER_Q_RE = re.compile(r"(?i)^\W*(?:would you like|do you want|shall i|should i|want me to|need (?:me|more)|is there anything else|需要我|要不要我|你想要|хотите)")
 
 
+#: a prompt that is only a greeting or small talk ("Hello, how are you?", "what's up", "你好吗"): a question back
+#: ("Hi, I'm doing great! How are you?") is the reply, there being nothing to answer (round 39's scan)
+GREETING_RE = re.compile(
+    r"(?i)^\W*(?:(?:hi|hello|hey|yo|greetings|good (?:morning|evening|afternoon)|你好|您好|嗨|привет|здравствуй\w*)"
+    r"(?:\s+(?:there|you|friend|again))?[\s,!.]*)?(?:how are you(?: doing)?(?: today)?|how['’]s it going|what['’]s up"
+    r"|how have you been|nice to meet you|你好吗|最近怎么样|как дела)?\W*$")
+
+
 def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     """True when ``text`` is at most two sentences (not counting interjections of ≤ 5 words before
     the last), ≤ ``max_words`` words (+10 without CJK characters), and ends with a question
@@ -118,9 +126,10 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     run of questions instead of an answer: ≥ 2 questions making ≥ 60 % of its sentences, ≤ 80
     words (a CJK character counts half), answering a prompt that asks for no questions, quiz,
     interview or survey (``_QUESTION_TASK_RE``). A statement of 6+ words followed by an offer to go
-    on ("Would you like a recipe?") is an answer, not a question back."""
+    on ("Would you like a recipe?") is an answer, not a question back; so is any reply to a greeting
+    or small talk (``GREETING_RE``: "Hello, how are you?" → "I'm doing great! How are you?")."""
     prose = strip_code(text).strip()
-    if not prose or OFFER_RE.search(prose):
+    if not prose or OFFER_RE.search(prose) or (prompt.strip() and GREETING_RE.match(prompt.strip())):
         return False
     sents = sentences(prose)
     # interjections before the question do not make it an answer ("Ooh! That's a tough one. What sorts

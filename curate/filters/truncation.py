@@ -111,6 +111,11 @@ _EMPTY_BLOCK_END_RE = re.compile(r"\n[ \t]*(?:for|while|if|elif|else|def|class|w
                                  r"|\n[^\n]*\b(?:for|while|if|function|def)\b[^\n]*\{[ \t]*\n\s*```\s*\Z")
 
 
+#: a fenced block of ASCII art or plain text: its brackets are drawing, not code ("```ascii" over a cat whose
+#: ears are "/\\     /\\" and whose body is "{  `---'  }", oasst, round 39)
+_ART_FENCE_RE = re.compile(r"```[ \t]*(?:ascii(?:[-_ ]?art)?|art|text|txt|plain(?:text)?)[ \t]*\n", re.I)
+
+
 def code_cut(text: str) -> str | None:
     """Note when a code block is cut (see module doc), else None."""
     if len(_FENCE_LINE_RE.findall(text)) % 2 == 1 and text.count("```") % 2 == 1:
@@ -138,7 +143,8 @@ def code_cut(text: str) -> str | None:
         if debt >= 2 or (debt >= 1 and (text.lstrip()[:1] in "{[" or _OPEN_STATEMENT_RE.search(text.rstrip()))):
             return f"unfenced code ends with {debt} unclosed bracket(s)"
     bare_code = not blocks and not math and (unfenced or _CODE_START_RE.match(text) is not None)
-    code = text if bare_code else (blocks[-1].group(1) if blocks and not text[blocks[-1].end():].strip() else None)
+    code = text if bare_code else (blocks[-1].group(1) if blocks and not text[blocks[-1].end():].strip()
+                                   and not _ART_FENCE_RE.match(blocks[-1].group(0)) else None)
     if code is not None:
         debt = bracket_debt(code)
         if blocks and (debt >= 2 or (debt >= 1 and code.rstrip()[-1:] in ",([{=+-*/&|\\")):
