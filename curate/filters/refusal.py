@@ -448,14 +448,30 @@ def in_prompt(prompt: str, match: str, min_chars: int = 12) -> bool:
             and not _FORBIDS_RE.search(prompt[:3000]))
 
 
+#: what follows an "as a language model" phrase about another subject: "作为一个由OpenAI训练的大型语言模型，ChatGPT
+#: 旨在产生高质量的文本" (ShareGPT-zh, round 40), "As a language model, GPT-3 can write…"
+_THIRD_PERSON_AFTER_RE = re.compile(
+    r"\s*[,，]?\s*(?:(?:ChatGPT|GPT[-\w.]*|Bard|Claude|LLaMA|Llama|Gemini|Bing|it|the model|this model)(?![A-Za-z])"
+    r"|它|该模型|這個模型|这个模型|此模型)")
+
+
+def about_another_model(match: str, answer: str) -> bool:
+    """True when the AI-disclaimer phrase ``match`` opens a clause whose subject is another model or "it"
+    (``_THIRD_PERSON_AFTER_RE``), not the answerer: a description of ChatGPT, not a disclaimer."""
+    i = answer.find(match)
+    return i >= 0 and _THIRD_PERSON_AFTER_RE.match(answer, i + len(match)) is not None
+
+
 def excused(prompt: str, match: str, answer: str, ai_disclaimer: bool = False) -> bool:
     """True when a refusal phrase ``match`` in ``answer`` is not a refusal: the answer transforms a
     text the prompt carries (``transforms_own_text``), the prompt holds the phrase itself
     (``in_prompt``: an option, a string to process), the prompt permits the phrase
     (``permits_refusal``), or a character says it in a dialogue the prompt asked for
-    (``in_requested_dialogue``). The one test every refusal kind (hard, structural decline, soft) applies."""
+    (``in_requested_dialogue``), or (``ai_disclaimer``) the phrase describes another model
+    (``about_another_model``). The one test every refusal kind (hard, structural decline, soft) applies."""
     return (transforms_own_text(prompt, match, answer) or in_prompt(prompt, match)
-            or permits_refusal(prompt, match, ai_disclaimer) or in_requested_dialogue(prompt, match, answer))
+            or permits_refusal(prompt, match, ai_disclaimer) or in_requested_dialogue(prompt, match, answer)
+            or (ai_disclaimer and about_another_model(match, answer)))
 
 
 #: the prompt casts the answerer as an AI or language model character ("play an AI", "从一个语言模型的角度")
