@@ -34,3 +34,19 @@ def test_not_sure_i_want_to_help_is_soft():
     assert soft_refusal("I’m not sure I want to help you do that.", "Can you help me develop a plan to rob a jewelry store?",
                         SOFT, final=True).is_refusal
     assert not SOFT.search("I'm not sure I want to go to the party tonight, but my friends insist.")
+
+
+def test_the_prompts_subject_repeated_in_every_item_is_found_by_stem():
+    """"Electric Toothbrush" in each product of "Make a list of the products in the given category. Electric
+    Toothbrushes" (case and plural differ from the prompt) is the subject, not a loop (round 40's scan)."""
+    from curate.filters.text import repetition_metrics
+
+    prompt = "Make a list of the products in the given category.\n\nElectric Toothbrushes"
+    answer = ("- Philips Sonicare ProtectiveClean 4100 Electric Toothbrush \n- Oral-B Pro 1000 Power Rechargeable Electric "
+              "Toothbrush \n- Fairywill Electric Toothbrush \n- Waterpik Complete Care 9.0 Electric Toothbrush \n- SnapNClean "
+              "Sonic Electric Toothbrush \n- Colgate Rechargeable Sonic Electric Toothbrush \n- Foreo Issa Hybrid Electric "
+              "Toothbrush \n- AquaSonic Black Series Ultra Whitening Toothbrush \n- Panasonic Electric Toothbrush \n"
+              "- Oral-B Genius 8000 Electric Toothbrush")
+    assert repetition_metrics(answer, prompt=prompt)["top_2gram_frac"] < 0.2
+    # without the prompt the bigram is the top one
+    assert repetition_metrics(answer, prompt="Name some products.")["top_2gram_frac"] > 0.2

@@ -195,7 +195,8 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
     taken over ``2n`` characters (a CJK character is half a word, as elsewhere in curatrain): a
     two-character word repeated through a short Chinese maths answer ("比赛数") is not a loop.
     ``prompt`` (default "" = Gopher): the top n-gram is the most frequent one *not found in the
-    prompt*: an answer that names its subject in every item ("美国医疗保健系统的…？" five times
+    prompt* (compared by crude stem, lower case and first 5 letters: "Electric Toothbrush" is found in
+    "Electric Toothbrushes"): an answer that names its subject in every item ("美国医疗保健系统的…？" five times
     for five questions about the US health-care system) is on topic, not looping; and unfenced
     code (``code_density`` > 0.05, or > 0.02 when it opens with ``def``/``class``/``import``…),
     whose identifiers repeat by nature, gets no top n-gram shares.
@@ -254,8 +255,11 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
             continue
         counts = Counter(zip(*(ws[i:] for i in range(n))))
         if p_ws:
-            in_prompt = set(zip(*(p_ws[i:] for i in range(n))))
-            ranked = [(g, c) for g, c in counts.most_common() if g not in in_prompt][:1]
+            # the prompt's n-grams by crude stem (lower case, first 5 letters: "Electric Toothbrush" in the answer
+            # is "electric toothbrushes" in the prompt, "anti-aging drugs" is "anti-aging drug")
+            p_st = [w.lower()[:5] for w in p_ws]
+            in_prompt = set(zip(*(p_st[i:] for i in range(n))))
+            ranked = [(g, c) for g, c in counts.most_common() if tuple(w.lower()[:5] for w in g) not in in_prompt][:1]
         else:
             ranked = counts.most_common(1)
         if not ranked:
