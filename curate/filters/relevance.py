@@ -185,7 +185,10 @@ _TARGET_ALT = "(" + "|".join(_TARGET_NAMES.values()) + ")"
 _TARGET_OF = {name: code for code, names in _TARGET_NAMES.items() for name in names.split("|")}
 #: "翻译成法语", "用英语写", "用西班牙语生成一个句子", "translate … into French", "переведи … на английский": the target named
 TRANSLATE_TO_RE = re.compile(
-    rf"(?:翻译|翻譯|译|譯)(?:成|为|為|到)\s*{_TARGET_ALT}|用{_TARGET_ALT}(?:翻译|翻譯|写|寫|说|說|表达|表示|回答|生成|编写|編寫|撰写|撰寫|创作|創作|造句|问候|問候|问好|問好"
+    # (a quoted text may stand between "翻译" and "成": "翻译“商店在哪里？”成德语"; a few words and "语法" around the
+    # language: "使用正确的美式英语语法重写这句话", round 41)
+    rf"(?:翻译|翻譯|译|譯)(?:\s*[“\"「『][^”\"」』\n]{{1,200}}[”\"」』])?\s*(?:成|为|為|到)\s*{_TARGET_ALT}"
+    rf"|用(?:[^，。！？,\n]{{0,6}}?的)?(?:美式|英式|标准|標準|正式)?{_TARGET_ALT}(?:语法|語法|文法)?(?:翻译|翻譯|写|寫|说|說|表达|表示|回答|生成|编写|編寫|撰写|撰寫|创作|創作|造句|问候|問候|问好|問好"
     rf"|打招呼|输出|輸出|回复|回覆|描述|命名|列出|介绍|介紹|解释|解釋|给出|給出|说出|說出|重写|重寫|改写|改寫)"
     rf"|translat\w*\b[^.\n]{{0,80}}?\b(?:in)?to {_TARGET_ALT}\b"
     rf"|перев[оеё]д\w*[^.\n]{{0,80}}?\bна {_TARGET_ALT}", re.I)

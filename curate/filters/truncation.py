@@ -577,6 +577,10 @@ def _enumeration_cut(last: str) -> str | None:
 _VALUE_END_RE = re.compile(r"(?:\d[.,]\d+|[A-Za-z]-?\d+|(?<![\d.,])\d{4,})\Z")
 
 
+#: a pseudocode line that closes a block ("end while" under "while number <= 10 do", Code Alpaca, round 41)
+_PSEUDO_END_RE = re.compile(r"(?i)^\s*end\s*(?:while|if|for|foreach|loop|function|procedure|algorithm|repeat|case|do|sub)?\s*$")
+
+
 def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short_min_chars: int = 100) -> str | None:
     """Note when the last line is unfinished prose (see module doc), else None.
 
@@ -615,6 +619,8 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     last_sentence = re.split(r"(?<=[.!?。！？])\s+", last.strip())[-1]
     if _SIGN_OFF_RE.match(last_sentence) or _INLINE_SIGN_OFF_RE.search(last):
         return None  # "…again. Yours sincerely, [Your Name], CEO"
+    if _PSEUDO_END_RE.match(last):
+        return None  # pseudocode closing its block ("end while", "END IF")
     tail = last.split()[-1].lower() if last.split() else ""
     if len(t) >= 20 and tail in FUNCTION_WORDS and last.split()[-1] not in "ABCDE" \
             and (_prose_line(last) or (_BULLET_ITEM_RE.match(last) and tail in _LIST_OPEN_WORDS)) \
