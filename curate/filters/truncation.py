@@ -577,6 +577,9 @@ def _enumeration_cut(last: str) -> str | None:
 _VALUE_END_RE = re.compile(r"(?:\d[.,]\d+|[A-Za-z]-?\d+|(?<![\d.,])\d{4,})\Z")
 
 
+#: a currency sign with no amount after it, after a space, a colon or a word ("总费用为 $", "The total is $", round 42);
+#: a "$" after a Latin letter closes TeX math
+_CURRENCY_CUT_RE = re.compile(r"(?:[\s:：]|[\u4e00-\u9fff])\$\Z|(?:[\s:：]|[^\W\d_])[€£¥￥]\Z")  # "…\\blacksquare$" closes math
 #: a pseudocode line that closes a block ("end while" under "while number <= 10 do", Code Alpaca, round 41)
 _PSEUDO_END_RE = re.compile(r"(?i)^\s*end\s*(?:while|if|for|foreach|loop|function|procedure|algorithm|repeat|case|do|sub)?\s*$")
 
@@ -606,6 +609,8 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     if cut and len(t) >= 20 and not _OPENING_SINGLE_QUOTE_RE.search(re.split(r"(?<=[.!?。！？])\s", t[-300:])[-1]):
         return f"ends mid-word: {t[-30:]!r}"  # (a quote opened in the last sentence may close on "it’")
     ch = t[-1:] or " "
+    if _CURRENCY_CUT_RE.search(t[-12:]) and len(t) >= 20 and (ch != "$" or t.count("$") % 2 == 1):
+        return f"ends on a currency sign: {t[-30:]!r}"  # "太好了。总费用为 $" (round 42); "$x$" closes math
     if ch in _FINISHED or not (ch.isalnum() or ch in _OPEN_END):
         return None
     lines = [ln for ln in t.split("\n") if ln.strip()]
