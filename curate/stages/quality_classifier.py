@@ -45,12 +45,12 @@ at 0.06). With ``max_seq_length: 256`` an earlier run gave 0.88 (different stat_
 Pretrained (``pretrained: builtin`` or a path): no labels and no fit; the rows are scored with a
 fitted ``curate.filters.classifier.LinearQualityModel`` (plain arrays in an ``.npz``). ``builtin``
 is ``curate/filters/models/quality_lr.npz``, fit by ``benchmarks/train_quality_model.py`` on our
-10,404 hand-labelled pairs (rounds 1-41, ``docs/labels.md``) plus 9,004 swapped-answer negatives:
+10,670 hand-labelled pairs (rounds 1-42, ``docs/labels.md``) plus 9,241 swapped-answer negatives:
 MiniLM ``onnx-int8`` vectors of the first user turn at 128 word pieces (the cache lima.yaml's
 semantic_dedup fills) and of the first answer at 32 (a quarter of the cost; blind figures no worse
 than 64's or 128's), their cosine, PCA 16, the 33 ``stat_*`` columns of lima.yaml's ``quality``
 entry (missing ones take the training medians, with a warning) and the six relevance columns of
-``curate.filters.classifier.pair_stats``; its threshold (P(good) < 0.108) drops 0.5 % of the
+``curate.filters.classifier.pair_stats``; its threshold (P(good) < 0.107) drops 0.5 % of the
 labelled good rows that lima's rules keep and it judges; answers to translation requests are not judged by it
 (``stat_quality_clf`` null: ``LinearQualityModel.judges``). Measured blind (each round scored by a model fit only
 on the rounds before it, on top of lima's rules, rounds 9-14;
@@ -66,8 +66,8 @@ that separates soft deflections: "Let me look into it and get back to you", "are
 robot"; the prompt says which requests draw a deflection). It writes
 ``stat_refusal_clf`` = P(refusal) (null where the prompt asks to translate, rewrite or quote a
 text: the head does not judge those) and drops rows above ``refusal_threshold`` (default the model's,
-0.892: 0.25 % of the labelled good rows the rules keep and it judges score above it), ``drop_detail``
-``stat_refusal_clf=0.912 > 0.892 (refusal head)``, counted in ``dropped_by_refusal_head``. Blind,
+0.891: 0.25 % of the labelled good rows the rules keep and it judges score above it), ``drop_detail``
+``stat_refusal_clf=0.912 > 0.891 (refusal head)``, counted in ``dropped_by_refusal_head``. Blind,
 rounds 9-17 on top of lima's rules and the main model: 7 more refusals and 2 more off-topic rows
 caught for 1 more good row of 1,932. Main model and head together, blind over rounds 9-20 with the
 rules of round 20 (each round scored by a model fit on the rounds before it): 32 more bad rows
