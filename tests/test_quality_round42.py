@@ -25,3 +25,13 @@ def test_a_currency_sign_with_no_amount_is_a_cut(text):
 ])
 def test_math_and_prices_are_finished(text):
     assert no_terminal_punct(text) is None
+
+
+def test_tell_me_a_little_about_yourself_is_an_identity_question():
+    """FastChat's Vicuna self-introductions answer "Can you tell me a little bit about yourself?" (a lima.yaml
+    run kept one, two turns into a conversation)."""
+    from curate.filters.patterns import is_identity_question
+
+    assert is_identity_question("Can you tell me a little bit about yourself?")
+    assert is_identity_question("Tell me more about yourself.")
+    assert not is_identity_question("Tell me about yourself and your hobbies in detail")
