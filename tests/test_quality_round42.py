@@ -27,11 +27,14 @@ def test_math_and_prices_are_finished(text):
     assert no_terminal_punct(text) is None
 
 
-def test_tell_me_a_little_about_yourself_is_an_identity_question():
-    """FastChat's Vicuna self-introductions answer "Can you tell me a little bit about yourself?" (a lima.yaml
-    run kept one, two turns into a conversation)."""
+def test_more_identity_questions():
+    """FastChat's Vicuna self-introductions answer "Can you tell me a little bit about yourself?" and "What are
+    you called?" (lima.yaml runs kept them, two turns into a conversation)."""
     from curate.filters.patterns import is_identity_question
 
     assert is_identity_question("Can you tell me a little bit about yourself?")
     assert is_identity_question("Tell me more about yourself.")
+    assert is_identity_question("What are you called?")
+    assert is_identity_question("what should i call you?")
+    assert not is_identity_question("What do I call you when you are angry at me in a story?")
     assert not is_identity_question("Tell me about yourself and your hobbies in detail")

@@ -152,7 +152,8 @@ def is_continue_request(text: str) -> bool:
 IDENTITY_RE = re.compile(
     r"^(?:hi|hello|hey)?[ ,!]*(?:please |pls |now )?(?:"
     r"who (?:are|r) (?:you|u)|what(?:'s| is) your name|what are you|introduce yourself|can you introduce yourself"
-    r"|(?:can you |could you )?tell me (?:a little |a little bit |a bit |more )?about yourself|who (?:created|made|built|developed|trained) you|who is your (?:creator|developer|author)"
+    r"|(?:can you |could you )?tell me (?:a little |a little bit |a bit |more )?about yourself"
+    r"|what are you called|(?:what|how) (?:should|do|can|may) i (?:call|address) you|who (?:created|made|built|developed|trained) you|who is your (?:creator|developer|author)"
     r"|what (?:is|'s) your (?:purpose|model|identity)|are you (?:chatgpt|gpt-?\d|an ai|a bot|human|a robot|vicuna|claude|bard)"
     r"|what (?:company|organi[sz]ation) (?:created|made|built|trained|developed) you|what model are you|which model are you"
     r"|are you (?:based on|trained by|developed by|made by|created by) [^?]{1,40}"
