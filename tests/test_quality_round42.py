@@ -37,4 +37,11 @@ def test_more_identity_questions():
     assert is_identity_question("What are you called?")
     assert is_identity_question("what should i call you?")
     assert not is_identity_question("What do I call you when you are angry at me in a story?")
+    # every question FastChat's dummy conversations answer with a Vicuna/LMSYS identity
+    for q in ("Are you davinci-003?", "Are you curie?", "Do you call OpenAI APIs?", "Who programmed you?",
+              "Who taught you?", "Tell me your name.", "Tell me about you.", "Tell me who you are."):
+        assert is_identity_question(q), q
+    for q in ("Tell me about your day", "Do you use the weather API to get the forecast for Paris?",
+              "Tell me about the Roman empire"):
+        assert not is_identity_question(q), q
     assert not is_identity_question("Tell me about yourself and your hobbies in detail")

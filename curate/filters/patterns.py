@@ -152,9 +152,10 @@ def is_continue_request(text: str) -> bool:
 IDENTITY_RE = re.compile(
     r"^(?:hi|hello|hey)?[ ,!]*(?:please |pls |now )?(?:"
     r"who (?:are|r) (?:you|u)|what(?:'s| is) your name|what are you|introduce yourself|can you introduce yourself"
-    r"|(?:can you |could you )?tell me (?:a little |a little bit |a bit |more )?about yourself"
-    r"|what are you called|(?:what|how) (?:should|do|can|may) i (?:call|address) you|who (?:created|made|built|developed|trained) you|who is your (?:creator|developer|author)"
-    r"|what (?:is|'s) your (?:purpose|model|identity)|are you (?:chatgpt|gpt-?\d|an ai|a bot|human|a robot|vicuna|claude|bard)"
+    r"|(?:can you |could you )?tell me (?:a little |a little bit |a bit |more )?about (?:yourself|you)|tell me (?:your name|who you are|what you are)"
+    r"|what are you called|(?:what|how) (?:should|do|can|may) i (?:call|address) you|who (?:created|made|built|developed|trained|programmed|taught|designed|wrote) you|who is your (?:creator|developer|author)"
+    r"|what (?:is|'s) your (?:purpose|model|identity)|are you (?:chatgpt|gpt-?\d|an ai|a bot|human|a robot|vicuna|claude|bard|llama|alpaca|(?:davinci|curie|babbage|ada)(?:-\d+)?)"
+    r"|do you (?:call|use) (?:the )?(?:\w+ ){0,2}apis?"
     r"|what (?:company|organi[sz]ation) (?:created|made|built|trained|developed) you|what model are you|which model are you"
     r"|are you (?:based on|trained by|developed by|made by|created by) [^?]{1,40}"
     r"|你是谁|你叫什么|你的名字|介绍一下你自己|介绍一下自己|你是(?:什么|哪个)(?:模型|ai|AI)|谁(?:创造|开发|训练|制造)了你|创造你的人是谁|你是(?:chatgpt|ChatGPT|gpt)"
