@@ -50,7 +50,7 @@ MiniLM ``onnx-int8`` vectors of the first user turn at 128 word pieces (the cach
 semantic_dedup fills) and of the first answer at 32 (a quarter of the cost; blind figures no worse
 than 64's or 128's), their cosine, PCA 16, the 33 ``stat_*`` columns of lima.yaml's ``quality``
 entry (missing ones take the training medians, with a warning) and the six relevance columns of
-``curate.filters.classifier.pair_stats``; its threshold (P(good) < 0.107) drops 0.5 % of the
+``curate.filters.classifier.pair_stats``; its threshold (P(good) < 0.105) drops 0.5 % of the
 labelled good rows that lima's rules keep and it judges; answers to translation requests are not judged by it
 (``stat_quality_clf`` null: ``LinearQualityModel.judges``). Measured blind (each round scored by a model fit only
 on the rounds before it, on top of lima's rules, rounds 9-14;
