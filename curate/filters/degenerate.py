@@ -185,7 +185,7 @@ def echoes_input(text: str, prompt: str) -> bool:
 
 
 #: the prompt asks for emoji, symbols or punctuation: an answer without letters or digits is the answer
-SYMBOL_ASK_RE = re.compile(r"(?i)emoji|emoticon|symbol|punctuation|ascii art|kaomoji|表情|符号|标点|смайл|эмодзи|символ|знак")
+SYMBOL_ASK_RE = re.compile(r"(?i)emoji|emoticon|smiley|笑脸|symbol|punctuation|ascii (?:art|characters)|kaomoji|表情|符号|标点|смайл|эмодзи|символ|знак")
 #: the prompt asks for random letters, a password, a code or an anagram: mash is the answer
 RANDOM_ASK_RE = re.compile(r"(?i)random|password|passphrase|anagram|scramble|letters|\bstring\b|\bsequence|cipher|encrypt|"
                            r"\bcode\b|\btoken|\bkey\b|\bhash|随机|密码|字母|字符串|序列|乱码|加密|случайн|пароль|букв")
