@@ -23,7 +23,7 @@ row-local) and judges the *first* answer of a chat against the first user turn.
     counts half a word), ends with a question mark, and shares no content unit with the prompt
     (``shared_units``: words of 3+ letters outside ``STOPWORDS`` compared by their first 5
     letters; CJK character bigrams), while the prompt has 3+ words and is not small talk
-    (``refusal.GREETING_RE``: "Hello, how are you?" → "I'm doing great! How are you?"). Offers of help
+    (``refusal.is_small_talk``: "Hello, how are you?" → "I'm doing great! How are you?"). Offers of help
     ("How can I help you today?") are left to the refusal rules.
 ``no_output``
     The reply is Self-Instruct/Alpaca's "no output" marker (``<nooutput>``, ``&lt;无输出&gt;``,
@@ -50,7 +50,7 @@ import html
 import re
 import unicodedata
 
-from curate.filters.refusal import GREETING_RE, OFFER_RE, QUESTION_END
+from curate.filters.refusal import OFFER_RE, QUESTION_END, is_small_talk
 from curate.filters.relevance import TRANSLATION_RE
 from curate.filters.text import CJK_RE, STOPWORDS, shared_units, units, words  # noqa: F401 (re-exported)
 
@@ -384,7 +384,7 @@ def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny
     if len(words(prompt)) < 3 or TASK_OUTPUT_RE.search(prompt[:2000]):
         return None
     if reply.endswith(_QUESTION_END) and len(_sentences(reply)) <= 2 and word_count(reply) <= max_question_words \
-            and not _OFFER_RE.search(reply) and shared_units(reply, prompt) == 0 and not GREETING_RE.match(prompt.strip()):
+            and not _OFFER_RE.search(reply) and shared_units(reply, prompt) == 0 and not is_small_talk(prompt):
         return f"unrelated_question: {reply[:40]!r}"
     if word_count(reply) <= max_tiny_words and not _DIGIT_RE.search(reply) and CONTENT_ASK_RE.search(prompt) \
             and not SHORT_ASK_RE.search(prompt) and shared_units(reply, prompt) == 0:

@@ -117,6 +117,12 @@ GREETING_RE = re.compile(
     r"|how have you been|nice to meet you|你好吗|最近怎么样|как дела)?\W*$")
 
 
+def is_small_talk(prompt: str) -> bool:
+    """True when ``prompt`` (non-blank) is only a greeting or small talk (``GREETING_RE``)."""
+    p = prompt.strip()
+    return bool(p) and GREETING_RE.match(p) is not None
+
+
 def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     """True when ``text`` is at most two sentences (not counting interjections of ≤ 5 words before
     the last), ≤ ``max_words`` words (+10 without CJK characters), and ends with a question
@@ -129,7 +135,7 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     on ("Would you like a recipe?") is an answer, not a question back; so is any reply to a greeting
     or small talk (``GREETING_RE``: "Hello, how are you?" → "I'm doing great! How are you?")."""
     prose = strip_code(text).strip()
-    if not prose or OFFER_RE.search(prose) or (prompt.strip() and GREETING_RE.match(prompt.strip())):
+    if not prose or OFFER_RE.search(prose) or is_small_talk(prompt):
         return False
     sents = sentences(prose)
     # interjections before the question do not make it an answer ("Ooh! That's a tough one. What sorts

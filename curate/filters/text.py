@@ -259,13 +259,13 @@ def repetition_metrics(text: str, top_ns: tuple[int, ...] = (2, 3, 4), dup_ns: t
             # is "electric toothbrushes" in the prompt, "anti-aging drugs" is "anti-aging drug")
             p_st = [w.lower()[:5] for w in p_ws]
             in_prompt = set(zip(*(p_st[i:] for i in range(n))))
-            ranked = [(g, c) for g, c in counts.most_common() if tuple(w.lower()[:5] for w in g) not in in_prompt][:1]
+            top = next(((g, c) for g, c in counts.most_common() if tuple(w.lower()[:5] for w in g) not in in_prompt), None)
         else:
-            ranked = counts.most_common(1)
-        if not ranked:
+            top = counts.most_common(1)[0]
+        if top is None:
             out[f"top_{n0}gram_frac"] = 0.0
             continue
-        g, c = ranked[0]
+        g, c = top
         if c < 3:
             out[f"top_{n0}gram_frac"] = 0.0  # said twice is not a loop ("the average January temperature is", round 34)
             continue
