@@ -393,12 +393,12 @@ def input_script_changed(prompt: str, response: str) -> str | None:
     return f"{a} input, {b} answer" if a and b and a != b else None
 
 
+_ANY_QUOTE_RE = re.compile(r"[“\"«「『]([^”\"»」』]{1,2000})[”\"»」』]|(?<!\w)'([^'\n]{1,200})'(?!\w)")
+
+
 def _quoted_text(prompt: str) -> str:
     """The prompt's quoted spans ("…", “…”, «…», '…'), joined by spaces, stripped for the detector."""
     return strip_for_langid(" ".join(m.group(1) or m.group(2) for m in _ANY_QUOTE_RE.finditer(prompt)))
-
-
-_ANY_QUOTE_RE = re.compile(r"[“\"«「『]([^”\"»」』]{1,2000})[”\"»」』]|(?<!\w)'([^'\n]{1,200})'(?!\w)")
 
 
 def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_letters: int = 20,
