@@ -53,7 +53,7 @@ FILES = ["quality_labels"] + [f"quality_labels_fresh{s}" for s in ("", "2", "3",
                                                                     "26", "27", "28", "29", "30", "31", "32", "33", "34", "35", "36", "37", "38", "39", "40")]
 CLASSES = ["refusal", "truncated", "off_topic", "nonsense", "repetitive", "good"]
 EMBED = {"model": "all-MiniLM-L6-v2", "backend": "onnx-int8", "max_seq_length": 128, "answer_max_seq_length": 32}
-TARGET = 0.005
+TARGET = 0.007
 #: refusal head: L2 strength (scikit-learn C) and the share of rule-kept good rows its threshold may drop;
 #: it reads [answer vector, prompt vector] (blind, rounds 9-20 on top of the rules and the main model:
 #: answer only, C 0.3: refusal 241, good 41 of 2,615; with the prompt, C 0.1: 248 and 41; C 0.3: 250 and 43)
@@ -162,6 +162,8 @@ def main() -> None:
     ap.add_argument("--swaps", type=int, default=1,
                     help="swapped-answer negatives per good row (0: none, the model shipped before)")
     ap.add_argument("--no-pair-stats", action="store_true", help="leave out the pair_stats relevance columns")
+    ap.add_argument("--no-pair-assoc", action="store_true",
+                    help="leave out the pair encoder's columns (pair_assoc, pair_assoc_cjk; the model shipped before)")
     ap.add_argument("--target", type=float, default=TARGET,
                     help="share of the labelled good rows the rules keep that the threshold may drop")
     ap.add_argument("--no-refusal-head", action="store_true", help="write no refusal head (the model shipped before)")
@@ -174,8 +176,10 @@ def main() -> None:
     labelled = load(FILES)
     rows = labelled + swapped(labelled, max(a.swaps, 1))  # swaps of every round exist, to be scored
     E, S, cols, rule = features(rows)
-    if a.no_pair_stats:
-        S = S[:, :len(cols)]
+    from curate.filters.classifier import PAIR_COLUMNS
+
+    pair_cols = [] if a.no_pair_stats else [c for c in PAIR_COLUMNS if not (a.no_pair_assoc and c.startswith("pair_assoc"))]
+    S = S[:, list(range(len(cols))) + [len(cols) + PAIR_COLUMNS.index(c) for c in pair_cols]]
     y = np.array([r["label"] == "good" for r in rows], dtype=int)
     G = np.array([r["g"] for r in rows])
     swap_k = np.array([r.get("swap", 0) for r in rows])
@@ -196,7 +200,7 @@ def main() -> None:
         lin.refusal_coef, lin.refusal_intercept, rthr = fit_refusal_head(R[hm], labels[hm], rule[hm] | ~applies[hm],
                                                                          a.refusal_target)
         drop_head = drop | (applies & (lin.p_refusal(R[:, :dim], R[:, dim:]) > rthr))
-        print(f"# fit on {FILES[:a.rounds_before]} (swaps {a.swaps}, pair stats {not a.no_pair_stats}, "
+        print(f"# fit on {FILES[:a.rounds_before]} (swaps {a.swaps}, pair columns {len(pair_cols)}, "
               f"target {a.target}, refusal target {a.refusal_target}), "
               f"scored on {FILES[a.rounds_before]} (threshold {thr:.3f}, refusal head {rthr:.3f}; {uptime()})")
         for name, d in (("rules", rule), ("rules + model", drop), ("+ refusal head", drop_head)):
@@ -212,8 +216,6 @@ def main() -> None:
     gap = float(np.abs(lin.p_good(E, S) - p_sk).max())
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
-    from curate.filters.classifier import PAIR_COLUMNS
-
     drop = rule | (judged & (lin.p_good(E, S) < thr))
     head = ""
     if not a.no_refusal_head:
@@ -222,7 +224,7 @@ def main() -> None:
         drop |= applies & (lin.p_refusal(R[:, :dim], R[:, dim:]) > rthr)
         head = f", refusal head threshold {rthr:.4f}"
     lin.meta = {
-        **EMBED, "stat_columns": cols, "pair_columns": [] if a.no_pair_stats else list(PAIR_COLUMNS),
+        **EMBED, "stat_columns": cols, "pair_columns": pair_cols,
         "threshold": round(thr, 6), "target_good_dropped": a.target,
         **({} if a.no_refusal_head else {
             "refusal_threshold": round(rthr, 6), "refusal_target_good_dropped": a.refusal_target,

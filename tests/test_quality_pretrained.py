@@ -212,23 +212,33 @@ def test_pair_stats_relevance_columns():
                      ["Photosynthesis lets plants turn light into sugar.", "秋天的落叶金黄。"], np.array([0.7, 0.2]))
     assert got.shape == (2, len(PAIR_COLUMNS))
     # {expla, photo, plant}: photo and plant found; 8 bigrams of the poem prompt, 秋天 and 天的 found
-    assert np.allclose(got[0], [0.7, 2 / 3, np.log1p(3), 0.0, 0.0, 0.0])
-    assert np.allclose(got[1], [0.2, 2 / 8, np.log1p(8), 1.0, 0.2, 2 / 8])
-    assert np.allclose(pair_stats(["?"], ["Anything."], np.zeros(1)), [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    assert np.allclose(got[0, :6], [0.7, 2 / 3, np.log1p(3), 0.0, 0.0, 0.0])
+    assert np.allclose(got[1, :6], [0.2, 2 / 8, np.log1p(8), 1.0, 0.2, 2 / 8])
+    # the pair encoder's cosine, and its product with the CJK flag
+    assert 0.0 < got[0, 6] <= 1.0 and got[0, 7] == 0.0 and got[1, 7] == got[1, 6] > 0.0
+    assert np.allclose(pair_stats(["?"], ["Anything."], np.zeros(1)), [[0.0] * len(PAIR_COLUMNS)])
+    # any subset, in the order asked (models saved before the association columns name the first six)
+    sub = pair_stats(["Explain photosynthesis in plants"], ["Photosynthesis lets plants turn light into sugar."],
+                     np.array([0.7]), columns=["pair_overlap", "pair_cosine"])
+    assert np.allclose(sub, [[2 / 3, 0.7]])
     with pytest.raises(ValueError, match="2 prompts, 1 responses"):
         pair_stats(["a", "b"], ["c"], np.zeros(2))
+    with pytest.raises(ValueError, match="unknown columns .'pair_bogus'."):
+        pair_stats(["a"], ["b"], np.zeros(1), columns=["pair_bogus"])
 
 
 def test_builtin_model_reads_pair_columns(tmp_path):
-    """The shipped model's stat block ends with the pair_stats columns; a file naming other pair
-    columns is refused rather than misread."""
+    """The shipped model's stat block ends with the pair_stats columns, the pair encoder's among them;
+    a file naming a pair column this version does not know is refused rather than misread."""
     from curate.filters.classifier import PAIR_COLUMNS
 
     m = LinearQualityModel.load("builtin")
-    assert m.pair_columns == list(PAIR_COLUMNS)
+    assert m.pair_columns == list(PAIR_COLUMNS) and "pair_assoc_cjk" in m.pair_columns
     assert m.stat_fill.shape[0] == len(m.stat_columns) + len(PAIR_COLUMNS)
-    odd = LinearQualityModel(**{**m.__dict__, "meta": {**m.meta, "pair_columns": ["pair_cosine"]}})
-    with pytest.raises(ValueError, match="not this version's"):
+    older = LinearQualityModel(**{**m.__dict__, "meta": {**m.meta, "pair_columns": list(PAIR_COLUMNS[:6])}})
+    assert LinearQualityModel.load(older.save(tmp_path / "older.npz")).pair_columns == list(PAIR_COLUMNS[:6])
+    odd = LinearQualityModel(**{**m.__dict__, "meta": {**m.meta, "pair_columns": ["pair_cosine", "pair_bogus"]}})
+    with pytest.raises(ValueError, match="not among this version's"):
         LinearQualityModel.load(odd.save(tmp_path / "odd.npz")).pair_columns
     msgs = QualityClassifier.Params(pretrained=str(tmp_path / "odd.npz")).check_inputs()
     assert len(msgs) == 1 and msgs[0].startswith("pretrained: model pair_columns")  # before any work
@@ -256,3 +266,26 @@ def test_builtin_drops_answers_to_another_prompt(tmp_path):
     dropped = set(res.rejected["id"].to_list())
     assert sum(r["id"] in dropped for r in swapped) >= 6
     assert sum(r["id"] in dropped for r in good) <= 1
+
+
+def test_builtin_drops_chinese_answers_to_another_prompt(tmp_path):
+    """The 11 Chinese good pairs of the fixture, each answer moved to the next prompt: the shipped
+    model, with the pair encoder's columns, drops at least 6 of the 11 swapped pairs and none of the
+    originals. The model shipped before them (MiniLM cosine and unit overlap only) dropped 3."""
+    import yaml
+
+    rows = [json.loads(line) for line in FIX.read_text(encoding="utf-8").splitlines()]
+    good = [r for r in rows if r["label"] == "good" and r["lang"] == "zh"]
+    assert len(good) == 11
+    swapped = [dict(g, id="swap:" + g["id"], response=o["response"]) for g, o in zip(good, good[1:] + good[:1])]
+    df = make_frame([{"id": r["id"], "source": r["source"],
+                      "messages": [{"role": "user", "content": r["prompt"]},
+                                   {"role": "assistant", "content": r["response"]}]} for r in good + swapped])
+    spec = yaml.safe_load((Path(__file__).parents[1] / "pipelines" / "lima.yaml").read_text())
+    qp = {k: v for k, v in next(s for s in spec["stages"] if s.get("stage") == "quality").items() if k != "stage"}
+    ctx = Context(seed=13, cache_dir=tmp_path / "cache")
+    res = QualityClassifier(QualityClassifier.Params(pretrained="builtin")).run(
+        Quality(Quality.Params(**qp)).compute_stats(df, ctx), ctx)
+    dropped = set(res.rejected["id"].to_list())
+    assert sum(r["id"] in dropped for r in swapped) >= 6
+    assert not any(r["id"] in dropped for r in good)

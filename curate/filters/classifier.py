@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -151,12 +152,15 @@ def pair_features(prompt_vecs: np.ndarray, response_vecs: np.ndarray) -> np.ndar
     return np.hstack([prompt_vecs, response_vecs, cos]).astype(np.float32)
 
 
-#: the columns ``pair_stats`` returns, in order
-PAIR_COLUMNS = ("pair_cosine", "pair_overlap", "pair_prompt_units", "pair_cjk", "pair_cosine_cjk", "pair_overlap_cjk")
+#: the columns ``pair_stats`` can return, in their default order
+PAIR_COLUMNS = ("pair_cosine", "pair_overlap", "pair_prompt_units", "pair_cjk", "pair_cosine_cjk", "pair_overlap_cjk",
+                "pair_assoc", "pair_assoc_cjk")
 
 
-def pair_stats(prompts: list[str], responses: list[str], cosine: np.ndarray) -> np.ndarray:
-    """Relevance metrics of (prompt, response) pairs, columns ``PAIR_COLUMNS``, float64 ``(n, 6)``.
+def pair_stats(prompts: list[str], responses: list[str], cosine: np.ndarray,
+               columns: Sequence[str] = PAIR_COLUMNS) -> np.ndarray:
+    """Relevance metrics of (prompt, response) pairs, float64 ``(n, len(columns))``, columns in the order
+    asked (any of ``PAIR_COLUMNS``; models saved before the association columns name the first six).
 
     - ``pair_cosine``: the embedding cosine (``pair_features``' last column), passed on unmixed: inside
       the PCA block of 769 columns its variance is lost, and a linear model then barely sees the one
@@ -168,14 +172,21 @@ def pair_stats(prompts: list[str], responses: list[str], cosine: np.ndarray) -> 
     - ``pair_cjk``: 1.0 when CJK characters are most of the prompt's letters, where an English
       MiniLM's cosine says little (ROC-AUC 0.74 on our swapped Chinese answers, 0.98 on English ones)
       and the overlap more; ``pair_cosine_cjk`` and ``pair_overlap_cjk``: the two products, so a
-      linear model weighs each signal per script.
+      linear model weighs each signal per script;
+    - ``pair_assoc``: the cosine of the shipped pair encoder (``curate.filters.pair_encoder``: a
+      dual encoder over hashed word stems and CJK characters, learned from the dumps' own pairs; it
+      reads Chinese, which MiniLM does not); ``pair_assoc_cjk``: its product with ``pair_cjk``.
+      Computed only when asked for (the model file is read once).
 
     The swapped-answer check that motivated these (a good answer paired with another prompt's good
     answer): benchmarks/results/quality_classifier.md, "Answers to another prompt".
-    Raises ``ValueError`` when the three inputs differ in length.
+    Raises ``ValueError`` when the three inputs differ in length or a column is unknown.
     """
     from curate.filters.text import CJK_RE, count_letters, units
 
+    unknown = [c for c in columns if c not in PAIR_COLUMNS]
+    if unknown:
+        raise ValueError(f"pair_stats: unknown columns {unknown} (known: {list(PAIR_COLUMNS)})")
     cos = np.asarray(cosine, dtype=np.float64).reshape(-1)
     if not len(prompts) == len(responses) == len(cos):
         raise ValueError(f"pair_stats: {len(prompts)} prompts, {len(responses)} responses, {len(cos)} cosines")
@@ -185,8 +196,13 @@ def pair_stats(prompts: list[str], responses: list[str], cosine: np.ndarray) -> 
         overlap = len(up & units(r)) / len(up) if up else 0.0
         letters = count_letters(p)
         cjk = 1.0 if letters and 2 * len(CJK_RE.findall(p)) > letters else 0.0
-        out[i] = (cos[i], overlap, np.log1p(len(up)), cjk, cos[i] * cjk, overlap * cjk)
-    return out
+        out[i, :6] = (cos[i], overlap, np.log1p(len(up)), cjk, cos[i] * cjk, overlap * cjk)
+    if any(c.startswith("pair_assoc") for c in columns) and len(cos):
+        from curate.filters.pair_encoder import association
+
+        out[:, 6] = association(prompts, responses)
+        out[:, 7] = out[:, 6] * out[:, 3]
+    return out[:, [PAIR_COLUMNS.index(c) for c in columns]]
 
 
 def _columns_from(X: np.ndarray, start: int) -> list[int]:
@@ -408,10 +424,12 @@ class LinearQualityModel:
 
     @property
     def pair_columns(self) -> list[str]:
-        """The ``pair_stats`` columns after them (``PAIR_COLUMNS`` or none)."""
+        """The ``pair_stats`` columns after them (names from ``PAIR_COLUMNS``, or none). Raises
+        ``ValueError`` for a name this version does not know."""
         cols = list(self.meta.get("pair_columns", []))
-        if cols and cols != list(PAIR_COLUMNS):
-            raise ValueError(f"model pair_columns {cols} are not this version's {list(PAIR_COLUMNS)}")
+        unknown = [c for c in cols if c not in PAIR_COLUMNS]
+        if unknown:
+            raise ValueError(f"model pair_columns {unknown} are not among this version's {list(PAIR_COLUMNS)}")
         return cols
 
     @classmethod

@@ -335,7 +335,7 @@ class QualityClassifier(Stage):
                     S[:, j] = df[c].cast(pl.Float64).to_numpy()
             E = pair_features(P, R)
             if lin.pair_columns:
-                S = np.hstack([S, pair_stats(prompts, answers, E[:, -1])])
+                S = np.hstack([S, pair_stats(prompts, answers, E[:, -1], lin.pair_columns)])
             score = np.where(lin.judges(prompts), lin.p_good(E, S), np.nan)  # translations: not judged (null)
         else:
             score, P, R = np.zeros(0), np.zeros((0, 0)), np.zeros((0, 0))
