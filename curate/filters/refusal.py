@@ -14,6 +14,10 @@ little else in it:
   characters (code removed), whatever the length: an ethics lecture in place of an answer; a
   sentence counts only up to a contrast after its phrase ("我沒有具體的信息，但通常…", "…, but usually…"):
   what follows the "but" is the answer;
+- **conditional advice** is not a deflection: after the first sentence, a sentence that opens with
+  a condition ("If it lasts more than a month, see a doctor", "Если температура выше 38, обратитесь к
+  врачу", "如果失眠超过一个月，请咨询医生"; ``CONDITION_RE``) closes an answer with a referral and
+  counts for neither rule;
 - **asking back**: the conversation's only answer is a short question (≤ 2 sentences, ≤ 20
   words, ending in ``?``/``？``) to a prompt of ≥ 3 words: "Why are you asking me?", "What do you
   mean?" (``final=True``, set by the stage for single-answer rows; in a longer chat a question back
@@ -173,6 +177,11 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
 _CONTRAST_RE = re.compile(r"(?i)[，,;；]\s*(?:但是|但|不过|不過|可是|然而)|[,;]\s*(?:but|however)\b")
 
 
+#: a sentence that opens with a condition: "If …", "When …", "Если …", "При …", "如果…", "若…", "Si …"
+CONDITION_RE = re.compile(r"(?i)^\W*(?:if|when|whenever|should|in case|unless|если|когда|при|в случае|si|cuando|en caso|wenn"
+                          r"|falls|bei)(?![^\W\d_])|^\W*(?:如果|若|假如|要是|一旦|倘若|如有|当[^。，,]{1,20}(?:时|的时候))")
+
+
 def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentences: int = 2, max_words: int = 80,
                  max_prompt_ratio: float = 0.5, min_share: float = 0.5, final: bool = False) -> SoftRefusal:
     """Judge one assistant turn ``text`` (answering the user turn ``prompt``) with the compiled
@@ -191,6 +200,8 @@ def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentenc
     opening = False
     for i, s in enumerate(sents):
         m = pattern.search(s)
+        if m and i and CONDITION_RE.search(s):  # "…. If it lasts a month, see a doctor.": advice, not a deflection
+            continue
         if m:
             first = first or m.group(0)
             # the part after a "but" is the answer ("關於實習生角色，我沒有具體的信息，但通常，…", round 34)
