@@ -5,12 +5,14 @@ Data: every hand-labelled round (``benchmarks/quality_labels.jsonl`` and the bli
 ``quality_classifier`` stage builds them in a pipeline: MiniLM (all-MiniLM-L6-v2, ``onnx-int8``)
 vectors of the first user turn (128 word pieces) and of the answer (32), their cosine, reduced to
 16 PCA components; the ``stat_*`` metrics of lima.yaml's ``quality`` entry; and the relevance
-metrics ``curate.filters.classifier.pair_stats`` (cosine, content-unit overlap, per script).
+metrics ``curate.filters.classifier.pair_stats`` (cosine, content-unit overlap, per script, and the
+pair encoder's cosine: ``curate.filters.pair_encoder``).
 Model: ``curate.filters.classifier.make_model("logistic")`` (L2, balanced classes), the FineWeb-Edu
 recipe (Penedo et al. 2024: a linear head on frozen embeddings). Threshold: the P(good) below which
-0.5 % of the labelled good rows that lima's rules keep and the model judges (not translation
-requests: ``LinearQualityModel.judges``) fall, so that on top of the rules the model
-costs about 0.5 % of good rows (blind, rounds 9-14: 5 good rows of 1,277).
+0.7 % of the labelled good rows that lima's rules keep and the model judges (not translation
+requests: ``LinearQualityModel.judges``) fall (0.5 % until the pair encoder's columns came: blind
+over rounds 33-43, 0.7 % with them drops the same 38 good rows of 2,554 as 0.5 % without, and
+catches 360 Chinese swaps instead of 103).
 
 Answers to another prompt (``--swaps``, default 1): the hand labels hold few off-topic answers
 (about 3 %), too few to teach a model that an answer must fit its prompt. So each good row of a

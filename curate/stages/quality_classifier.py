@@ -49,14 +49,17 @@ is ``curate/filters/models/quality_lr.npz``, fit by ``benchmarks/train_quality_m
 MiniLM ``onnx-int8`` vectors of the first user turn at 128 word pieces (the cache lima.yaml's
 semantic_dedup fills) and of the first answer at 32 (a quarter of the cost; blind figures no worse
 than 64's or 128's), their cosine, PCA 16, the 33 ``stat_*`` columns of lima.yaml's ``quality``
-entry (missing ones take the training medians, with a warning) and the six relevance columns of
-``curate.filters.classifier.pair_stats``; its threshold (P(good) < 0.105) drops 0.5 % of the
-labelled good rows that lima's rules keep and it judges; answers to translation requests are not judged by it
+entry (missing ones take the training medians, with a warning) and the eight relevance columns of
+``curate.filters.classifier.pair_stats`` (among them ``pair_assoc``, the cosine of the shipped pair
+encoder, ``curate.filters.pair_encoder``, which reads Chinese); its threshold (P(good) < 0.092) drops
+0.7 % of the labelled good rows that lima's rules keep and it judges; answers to translation requests are not judged by it
 (``stat_quality_clf`` null: ``LinearQualityModel.judges``). Measured blind (each round scored by a model fit only
 on the rounds before it, on top of lima's rules, rounds 9-14;
 ``benchmarks/results/quality_classifier.md``): 11 more bad rows caught for 5 more good rows
 dropped of 1,277; answers moved to another prompt of the same language caught 624/845 (English)
-and 48/432 (Chinese), against 53 and 14 for the rules alone. Where it pays: on a selected candidate
+and 48/432 (Chinese), against 53 and 14 for the rules alone. With the pair encoder's columns
+(blind, rounds 33-43, each fit on the rounds before): Chinese swaps caught 360/815 (103 without),
+English 1,366/1,739 (1,390), good rows dropped 38 of 2,554 (38). Where it pays: on a selected candidate
 pool (lima.yaml runs it after ``diversity_select``), where a good row lost costs little.
 
 Refusal head (``refusal_head``, default on, for models that carry one; the builtin does): a
