@@ -114,14 +114,15 @@ def test_pooling_short_turn_with_its_conversation():
     rows = _jsonl("language_pooling.jsonl")[:1]
     f = make_frame(rows)
     alone = Language(Language.Params(keep=[], roles=["user"])).compute_stats(one_turn(["merci"]), Context())
-    assert alone["stat_lang_user_by"].to_list() == ["tiebreak"]
+    assert alone["stat_lang_user_by"].to_list() == ["lexicon"]  # a French chat word (LATIN_WORDS)
+    assert alone["stat_lang_user"].to_list() == ["fr"]
     res = Language(Language.Params(keep=["fr"])).run(f, Context())
     assert res.kept["stat_lang_user"].to_list() == ["fr"]
     assert res.kept["stat_lang_user_by"].to_list() == ["conversation"]
     assert res.kept["stat_lang_assistant"].to_list() == ["fr"]
     assert res.counters["pooled.user"] == 1 and res.counters["pooled.assistant"] == 0
     off = Language(Language.Params(keep=[], pool_below_letters=0)).compute_stats(f, Context())
-    assert off["stat_lang_user_by"].to_list() == ["tiebreak"]
+    assert off["stat_lang_user_by"].to_list() == ["lexicon"]
 
 
 @pytest.mark.parametrize("policy,kept,reason", [

@@ -329,7 +329,7 @@ _SR_MK_ONLY_RE = re.compile(r"[јљњћџѓќѕЈЉЊЋЏЃЌЅ]")
 
 class Decision(NamedTuple):
     """One ensemble verdict: ISO 639-1 ``code``, its ``prob`` (0–1) and which rule decided ``by``
-    (``script``, ``fasttext``, ``cyrillic``, ``tiebreak``, ``empty``)."""
+    (``script``, ``fasttext``, ``cyrillic``, ``lexicon``, ``tiebreak``, ``empty``)."""
 
     code: str
     prob: float
@@ -344,7 +344,14 @@ RU_WORDS = frozenset(
     "ладно сказать помочь помоги объясни расскажи".split())
 #: frequent Bulgarian words that Russian does not use ("или", "привет", "благодаря" are both)
 BG_WORDS = frozenset("е съм си сме сте са това този тази какво който която защо със във ще няма нещо "
-                     "здравей моля".split())
+                     "здравей здравейте моля утре сутринта есента кво днес нощ мога искам трябва довиждане бе".split())
+#: frequent Ukrainian words without і/ї/є/ґ (those letters decide by themselves) that Russian and
+#: Bulgarian do not write: "Дякую", "Чому небо блакитне?", "Добрий день" (lid.176: ru 0.76, 0.69, 0.65)
+UK_WORDS = frozenset("дякую дякуємо дяки будь ласка чому добрий доброго блакитне блакитний вибач вибачте зараз "
+                     "мені тобі його вона вони яка який яке як справи розкажи допоможи гарно треба це".split())
+#: Bulgarian words Russian does not use as they stand in a short chat text ("Благодаря", "Много
+#: благодаря!" = thank you; in Russian "благодаря" only means "thanks to" inside a longer sentence)
+BG_SHORT_WORDS = frozenset("благодаря мерси".split())
 _CYR_WORD_RE = re.compile(r"[\u0400-\u04ff]+")
 #: ъ as a vowel (Bulgarian: във, къде, път); Russian writes ъ only before е/ё/ю/я (объяснить)
 _BG_HARD_SIGN_RE = re.compile(r"[ъЪ](?![еёюяЕЁЮЯ])")
@@ -357,8 +364,10 @@ def cyrillic_rule(text: str, top: list[tuple[str, float]]) -> str | None:
 
     Letters: ы/э/ё occur in Russian and Belarusian, not in Bulgarian, Ukrainian, Macedonian or
     Serbian; і/ї/є/ґ only in Ukrainian (і also Belarusian); ў only Belarusian; ј/љ/њ/ћ/џ/ѓ/ќ/ѕ only
-    Serbian/Macedonian (then the rule does not fire). Words: ``RU_WORDS`` (что, это, извините, ...)
-    against ``BG_WORDS`` (е, съм, това, какво, ...) and the letter ъ not before е/ё/ю/я, which
+    Serbian/Macedonian (then the rule does not fire). Words: ``UK_WORDS`` (дякую, чому, добрий: Ukrainian
+    words without its own letters) alone → ``uk``; ``RU_WORDS`` (что, это, извините, ...)
+    against ``BG_WORDS`` (е, съм, това, какво, ...; in texts of ≤ 3 words also ``BG_SHORT_WORDS``:
+    благодаря) and the letter ъ not before е/ё/ю/я, which
     Russian never writes (its ъ separates a prefix from е/ё/ю/я: объяснить) and Bulgarian writes
     in its most frequent words (във, със, къде, път). lid.176 reads
     short Russian as Bulgarian/Macedonian ("Извините." bg 0.49, mk 0.40, ru 0.08): issue 11.
@@ -377,15 +386,84 @@ def cyrillic_rule(text: str, top: list[tuple[str, float]]) -> str | None:
         return "uk"
     if ru and not uk:
         return "ru"
-    if uk or first == "uk":
+    if uk:
         return None
-    words = set(_CYR_WORD_RE.findall(text.lower()))
-    ru_w, bg_w = bool(words & RU_WORDS), bool(words & BG_WORDS) or bool(_BG_HARD_SIGN_RE.search(text))
+    seq = _CYR_WORD_RE.findall(text.lower())
+    words = set(seq)
+    uk_w = bool(words & UK_WORDS)
+    ru_w = bool(words & RU_WORDS)
+    bg_w = bool(words & BG_WORDS) or bool(_BG_HARD_SIGN_RE.search(text)) or (len(seq) <= 3 and bool(words & BG_SHORT_WORDS))
+    if uk_w and not ru_w and not bg_w:
+        return "uk"
+    if first == "uk":
+        return None
     if ru_w and not bg_w:
         return "ru"
     if bg_w and not ru_w:
         return "bg"
     return None
+
+
+#: Chat words and function words that one Latin-script language writes and the others of this
+#: table do not (as whole words, lower-cased): greetings, thanks, chat shorthand ("slt", "stp",
+#: "jsp", "vlw", "xké"), pronouns and particles. lid.176 knows few of them: "slt"/"bjr"/"Hola" get its
+#: no-evidence guess (en 0.12), "jsp" cs 0.96, "Recette de crêpes" ceb 0.95, "Moin moin" fr 0.96.
+#: Words shared with another language of the table, Catalan, Romanian or Dutch ("tu", "que", "ma",
+#: "la", "sei", "mal", "com", "dia", "je", "is", "pas") are left out. Used by :func:`lexicon_votes` for short texts.
+LATIN_WORDS: dict[str, frozenset[str]] = {
+    "fr": frozenset("""bonjour bonsoir salut coucou merci mercii ouais oui nan voilà voila beaucoup bcp très tres
+        d'accord dac daccord pourquoi pk pq parce quoi koi comment combien quel quelle quels quelles c'est cest
+        j'ai jai nous vous ils elles mes ta tes notre votre leur avec sans pour dans chez aussi encore toujours
+        jamais rien peut-être peux veux voudrais fais suis sommes êtes sont avons avez ont était aujourd'hui
+        demain hier maintenant svp stp slt bjr bsr mdr mdrr mdrrr ptdr jsp jpp tkt dsl mrc cc wsh chui jsuis oklm
+        grv génial genial parfait recette crêpes crêpe gâteau fromage s'il plaît plait moi toi eux ça ca cela
+        cette ces des les une aux et mais où donc alors bah ben hein truc machin sur qu'est-ce est-ce
+        qu'il n'est n'ai vas-y vas infiniment""".split()),
+    "es": frozenset("""hola holaa gracias graciass qué cómo dónde cuándo cuánto cuántos bueno buena buenos buenas
+        muy mucho muchas muchos pero jaja jajaja jajajaja xq porqué también ahora aquí quiero puedes puedo
+        necesito usted ustedes nosotros ellos ellas esto eso días noches perro receta hasta luego entonces ayuda
+        ayúdame dime escribe inglés español los las estoy mañana oye chido pues""".split()),
+    "pt": frozenset("""obrigado obrigada obg vlw valeu beleza blz você vc vcs voce não nao tudo bem muito muita isso
+        isto então entao também tambem agora fazer quero pode posso ajuda ajudar tá né eu ele ela nós vocês meu
+        minha seu sua uma olá oi tchau bom boa noite receita bolo português inglês kkk kkkk kkkkk mt pra pro
+        jeito nenhum""".split()),
+    "it": frozenset("""ciao grazie prego buongiorno buonasera buonanotte arrivederci perché perche xké xke xche sono
+        è anche molto bene allora adesso questo questa quello quella gli della delle degli nel nella sul sulla
+        voglio vorrei puoi fammi dimmi scrivi spiega aiuto aiutami tvb cmq nn ke amore d'accordo d'accordo sì
+        ricetta gatto mangia stai""".split()),
+    "de": frozenset("""danke bitte moin servus tschüss tschüs guten ich nicht nich ist sind und oder aber auch noch
+        schon mir mich dich warum wieso weshalb kannst können möchte gut sehr genau passt stimmt jetzt heute
+        vllt gibt geht machen mach schreib erkläre erklär übersetz übersetze englische deutsch zusammen""".split()),
+    "en": frozenset("""the and you your what how why thanks thank please hello hey good night morning are can
+        could would with this that wanna gonna lunch grab yes yeah nope it's i'm don't doesn't""".split()),
+}
+#: a word of a Latin lexicon: letters with apostrophes and hyphens inside
+_LEX_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
+def lexicon_votes(text: str) -> dict[str, int]:
+    """How many distinct words of each ``LATIN_WORDS`` language ``text`` holds (lower-cased, ’ → '),
+    languages with none left out. ``lexicon_votes("slt ça va ?")`` → ``{"fr": 2}``."""
+    words = {w.replace("’", "'") for w in _LEX_WORD_RE.findall(text.lower())}
+    return {lang: n for lang, lex in LATIN_WORDS.items() if (n := len(words & lex))}
+
+
+def lexicon_word(text: str, votes: dict[str, int], top: list[tuple[str, float]], max_words: int = 4,
+                 max_prob: float = 0.99) -> str | None:
+    """The language of a text of at most ``max_words`` words whose lexicon words (``votes`` from
+    :func:`lexicon_votes`) all belong to one language and make up at least half of its words, unless
+    fastText is sure of another (top probability ≥ ``max_prob``); else None. "Valeu", "jsp", "Moin
+    moin", "Recette de crêpes": a chat word a language owns outweighs a detector's guess on a few
+    letters (lid.176 "jsp" cs 0.96)."""
+    if len(votes) != 1:
+        return None
+    toks = [w.replace("’", "'") for w in _LEX_WORD_RE.findall(text.lower())]
+    if not toks or len(toks) > max_words:
+        return None
+    (lang, _), = votes.items()
+    if top and top[0][0] != lang and top[0][1] >= max_prob:
+        return None
+    return lang if 2 * sum(w in LATIN_WORDS[lang] for w in toks) >= len(toks) else None
 
 
 def batch_prior(decisions: Sequence[Decision], min_prob: float = 0.9, smoothing: float = 1.0) -> dict[str, float]:
@@ -411,6 +489,8 @@ def detect_ensemble(
     tiebreak_iterations: int = 1000,
     prior: dict[str, float] | None = None,
     defer: Callable[[str, Decision], bool] | None = None,
+    lexicon_weight: float = 1.0,
+    lexicon_max_prob: float = 0.99,
 ) -> list[Decision]:
     """The default decision of the ``language`` stage: one :class:`Decision` per text.
 
@@ -418,10 +498,15 @@ def detect_ensemble(
 
     1. the CJK script rule (:func:`script_guess`) → ``by="script"``, probability 1.0;
     2. fastText lid.176 top-3 (:func:`fasttext_topk`);
-    3. the Cyrillic letter rule (:func:`cyrillic_rule`) → ``by="cyrillic"``;
+    3. the Cyrillic letter rule (:func:`cyrillic_rule`) → ``by="cyrillic"``; for a text of < ``tiebreak_letters``
+       letters and ≤ 4 words made mostly of one language's chat words (:func:`lexicon_word`, ``LATIN_WORDS``:
+       "slt", "jsp", "Valeu", "Moin moin") → ``by="lexicon"``, probability 0.85 (``lexicon_weight`` 0 turns the
+       lexicons off);
     4. if fastText's top probability is < ``tie_prob``, or the text has < ``short_letters`` letters
        and its top probability is < 0.9, or its top language is near-Russian (bg/mk/uk/sr/be)
-       below ``cyrillic_prob`` (lid.176 reads short Russian as Bulgarian: issue 11), the tie is broken: each candidate of fastText's top 3
+       below ``cyrillic_prob`` (lid.176 reads short Russian as Bulgarian: issue 11), or a short text holds
+       lexicon words (:func:`lexicon_votes`) of a language other than fastText's top one (below
+       ``lexicon_max_prob``), the tie is broken: each candidate of fastText's top 3
        scores its fastText probability, plus langdetect's (seeded with ``seed``, ``tiebreak_trials``
        restarts of at most ``tiebreak_iterations`` samples, first 200 characters) when the text has < ``tiebreak_letters`` letters
        (for fastText's 3 candidates only, or, when fastText's top is < 0.2 because it knows none
@@ -429,7 +514,8 @@ def detect_ensemble(
        Spanish and "You too!" as Somali), times
        ``prior ** prior_weight`` where ``prior`` is the share of that language among the batch's
        confident verdicts (:func:`batch_prior`), so an ambiguous short text leans to the languages
-       of its dataset → ``by="tiebreak"``, probability = the winner's mean of the two detectors
+       of its dataset; each language with lexicon words adds ``lexicon_weight`` per distinct word (at
+       most 2) before the prior → ``by="tiebreak"``, probability = the winner's mean of the two detectors
        (its fastText probability when langdetect was not asked). On benchmarks/lang_labels,
        langdetect on longer texts changed no verdict, and 7 / 3 / 2 / 1 restarts gave 0.9810 /
        0.9810 / 0.9813 / 0.9805 of all texts at 100 % / 75 % / 55 % / 40 % of the time;
@@ -457,6 +543,7 @@ def detect_ensemble(
     tops = fasttext_topk(texts, 3)
     out: list[Decision] = []
     pending: list[int] = []
+    lex: dict[int, dict[str, int]] = {}
     for i, (t, top) in enumerate(zip(texts, tops)):
         if not top:
             out.append(Decision(UND, 0.0, "empty"))
@@ -471,8 +558,15 @@ def detect_ensemble(
             continue
         first, p = top[0]
         out.append(Decision(first, p, "fasttext"))
+        votes = lexicon_votes(t) if count_letters(t) < tiebreak_letters else {}
+        lex[i] = votes
+        word = lexicon_word(t, votes, top) if votes and lexicon_weight else None
+        if word:
+            out[-1] = Decision(word, 0.85, "lexicon")  # below the stage's pool_prob: a conversation outranks a word
+            continue
         if tiebreak and (p < tie_prob or (p < 0.9 and count_letters(t) < short_letters)
-                         or (first in CYRILLIC_NEAR_RU and p < cyrillic_prob)):
+                         or (first in CYRILLIC_NEAR_RU and p < cyrillic_prob)
+                         or (votes and p < lexicon_max_prob and max(votes, key=votes.get) != first)):
             if defer is None or not defer(t, out[-1]):
                 pending.append(i)
     if not pending:
@@ -489,6 +583,8 @@ def detect_ensemble(
         for c, p in ld.items():
             if c in scores or (clueless and c in prior):
                 scores[c] = scores.get(c, 0.0) + p
+        for c, n in lex.get(i, {}).items():  # each distinct lexicon word weighs as much as a sure detector
+            scores[c] = scores.get(c, 0.0) + lexicon_weight * min(n, 2)
         if prior_weight:
             scores = {c: s * prior.get(c, floor) ** prior_weight for c, s in scores.items()}
         best = max(scores, key=lambda c: (scores[c], c))

@@ -29,7 +29,7 @@ Metric columns (per role, e.g. for ``user``):
   undetermined; null when the conversation has no ``user`` turn (never judged).
 - ``stat_lang_user_prob`` (Float64): the verdict's probability (0.0 for ``und``).
 - ``stat_lang_user_by`` (String): the rule that decided: ``script``, ``fasttext``, ``cyrillic``,
-  ``tiebreak``, ``conversation`` (pooled), ``code`` (only unfenced code in the conversation: decided
+  ``lexicon`` (a short text of one language's chat words: ``langid.lexicon_word``), ``tiebreak``, ``conversation`` (pooled), ``code`` (only unfenced code in the conversation: decided
   on that), ``langdetect``, ``lingua``, ``empty`` (undetermined).
 - ``stat_lang_undetermined`` (Boolean, only with ``undetermined: flag``): some role is ``und``.
 
