@@ -162,7 +162,7 @@ _NO_OUTPUT_WORD_RE = re.compile(
 #: make ("&lt;插入流程图&gt;", "<Word Cloud Output>", "[screenshot of Github website]"), after at most a short
 #: label ("纽约时报：&lt;noinput&gt;"); entities (&lt; &gt;) are decoded first
 _BRACKETED_RE = re.compile(r"\W{0,2}(?:[^\s<>\[\]‹›（）()]{1,12}[:：]\s*)?(?:<([^<>\n]{2,160})>|‹([^‹›<>\n]{2,160})[›>]|\[([^\[\]\n]{2,200})\]"
-                           r"|[（(]([^（）()\n]{2,200})[）)])\W{0,2}")
+                           r"|[（(]([^（）()\n]{2,200})[）)]|【([^【】\n]{2,200})】)\W{0,2}")
 #: what a stand-in names: a media or file artifact, a "no output" marker, or an insertion note
 _STAND_IN_RE = re.compile(
     r"(?i)\b(?:image|picture|photo|screenshot|chart|graph|diagram|flow ?chart|infographic|illustration|drawing|sketch|poster"
@@ -178,7 +178,7 @@ _TAG_INSIDE_RE = re.compile(r"\s*/?[A-Za-z][\w:.-]*(?:\s+[\w:.-]+\s*=\s*[^<>]*)*
 
 def stand_in(text: str) -> str | None:
     """A note when the whole answer is a bracketed stand-in for content a text model cannot make, else
-    None: ``<…>``, ``‹…›``, ``[…]`` or ``(…)``/``（…）`` (HTML entities ``&lt;``/``&gt;`` decoded first, after at most a
+    None: ``<…>``, ``‹…›``, ``[…]``, ``(…)``/``（…）`` or ``【…】`` (round 44: "【Github网站截图】"; HTML entities ``&lt;``/``&gt;`` decoded first, after at most a
     12-character label such as "纽约时报：") whose text names a picture, chart, drawing, recording,
     file or "output" (``_STAND_IN_RE``) and is not an HTML/XML tag or a list of values. Alpaca's
     generation left these where the task asked for a drawing, a GIF or a word cloud
@@ -186,7 +186,7 @@ def stand_in(text: str) -> str | None:
     them truncated or nonsense (rounds 19-20, 26). Anchored on the stand-in noun: "[2, 3, 7, 9]",
     "<b>bold</b>" and "Dear [Name of Customer]," are answers."""
     reply = text.strip()
-    if len(reply) > 240 or not any(c in reply for c in "<[‹&（("):
+    if len(reply) > 240 or not any(c in reply for c in "<[‹&（(【"):
         return None
     reply = html.unescape(reply)
     m = _BRACKETED_RE.fullmatch(reply)
@@ -196,7 +196,7 @@ def stand_in(text: str) -> str | None:
     if m.group(1) is not None and _TAG_INSIDE_RE.fullmatch(inner) and not (" " in inner.strip() and "=" not in inner) \
             and not re.fullmatch(r"(?i)\s*no[\s_-]*(?:input|output)\s*", inner):
         return None  # <br>, <a href="…">, <int>: a tag or a type, not words
-    if (m.group(3) is not None or m.group(4) is not None) and (re.search(r"\d", inner) and "," in inner or inner.count(",") + inner.count("、") >= 2):
+    if (m.group(3) is not None or m.group(4) is not None or m.group(5) is not None) and (re.search(r"\d", inner) and "," in inner or inner.count(",") + inner.count("、") >= 2):
         return None  # [1, 2, 3], [洋葱、土豆、番茄]: a list of values
     if not _STAND_IN_RE.search(inner):
         return None
