@@ -45,13 +45,13 @@ at 0.06). With ``max_seq_length: 256`` an earlier run gave 0.88 (different stat_
 Pretrained (``pretrained: builtin`` or a path): no labels and no fit; the rows are scored with a
 fitted ``curate.filters.classifier.LinearQualityModel`` (plain arrays in an ``.npz``). ``builtin``
 is ``curate/filters/models/quality_lr.npz``, fit by ``benchmarks/train_quality_model.py`` on our
-10,943 hand-labelled pairs (rounds 1-43, ``docs/labels.md``) plus 9,480 swapped-answer negatives:
+11,194 hand-labelled pairs (rounds 1-44, ``docs/labels.md``) plus 9,707 swapped-answer negatives:
 MiniLM ``onnx-int8`` vectors of the first user turn at 128 word pieces (the cache lima.yaml's
 semantic_dedup fills) and of the first answer at 32 (a quarter of the cost; blind figures no worse
 than 64's or 128's), their cosine, PCA 16, the 33 ``stat_*`` columns of lima.yaml's ``quality``
 entry (missing ones take the training medians, with a warning) and the eight relevance columns of
 ``curate.filters.classifier.pair_stats`` (among them ``pair_assoc``, the cosine of the shipped pair
-encoder, ``curate.filters.pair_encoder``, which reads Chinese); its threshold (P(good) < 0.092) drops
+encoder, ``curate.filters.pair_encoder``, which reads Chinese); its threshold (P(good) < 0.095) drops
 0.7 % of the labelled good rows that lima's rules keep and it judges; answers to translation requests are not judged by it
 (``stat_quality_clf`` null: ``LinearQualityModel.judges``). Measured blind (each round scored by a model fit only
 on the rounds before it, on top of lima's rules, rounds 9-14;
