@@ -37,3 +37,27 @@ def test_a_full_width_bracketed_screenshot_is_a_stand_in():
     assert stand_in("【Github网站截图】") == "stand_in: '【Github网站截图】'"
     assert stand_in("【老师、学生、作业】") is None  # a list of values
     assert stand_in("【答案】42") is None  # a heading before the answer
+
+
+def test_a_long_answer_in_another_language_is_judged():
+    """An English answer of ~3,000 characters to a Chinese prompt: the prose check compared the first 1,000
+    stripped characters with ~3,100 raw ones and let every answer over ~2,000 characters through
+    (benchmarks/corruption_bench.py: Chinese prompts with English answers 88 -> 95 of 120 caught by the rule)."""
+    from curate.filters.relevance import language_mismatch
+
+    answer = ("Windows implemented co-operative multitasking for its older programs, and each program had to "
+              "yield control to the others in turn. ") * 25
+    assert len(answer) > 2500
+    assert language_mismatch(["小明有5元钱，他购买了3本数学书，每本价格相同，他还剩下多少钱？"], [answer])[0][0] == 1
+
+
+def test_a_prompt_with_the_answer_languages_words_is_spared():
+    """lid.176 reads "How to identify a bandwagon fan?" as Frisian (0.85); its English words spare the
+    English answer. A German prompt answered in English is still a mismatch."""
+    from curate.filters.relevance import language_mismatch
+
+    answer = ("A bandwagon fan starts following a team only once it wins, knows little of its history and "
+              "drops it after the first losing season; ask them about last year's roster.") * 3
+    assert language_mismatch(["How to identify a bandwagon fan?"], [answer])[0][0] == 0
+    german = "Kannst du mir bitte erklären, warum der Himmel am Abend rot wird und nicht mehr blau ist?"
+    assert language_mismatch([german], [answer.replace("bandwagon fan", "red sky")])[0][0] == 1

@@ -401,6 +401,14 @@ def _quoted_text(prompt: str) -> str:
     return strip_for_langid(" ".join(m.group(1) or m.group(2) for m in _ANY_QUOTE_RE.finditer(prompt)))
 
 
+def _prose_share(text: str) -> float:
+    """Share of the letters of ``text`` left by ``strip_for_langid`` over the whole text (not cut to its
+    1,000 characters: a long English answer is prose all through, and comparing its first 1,000 stripped
+    characters with ~3,000 raw ones kept every answer over ~2,000 characters from being judged)."""
+    n = count_letters(text)
+    return count_letters(strip_for_langid(text, max_chars=len(text))) / n if n else 0.0
+
+
 def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_letters: int = 20,
                       min_prob: float = 0.8, prompt_share: float = 0.25, cross_min_prompt_letters: int = 8,
                       cross_min_prob: float = 0.6,
@@ -437,12 +445,14 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
              for i, (p, r) in enumerate(zip(ps, rs))]
     judge = [i for i, (p, r) in enumerate(zip(ps, rs)) if not out[i][0]
              and (n_p[i] >= min_letters or cross[i]) and n_r[i] >= min_letters
-             and n_r[i] >= 0.5 * count_letters(responses[i][:len(r) * 3 + 100])
+             and _prose_share(responses[i]) >= 0.5
              and _code_share(responses[i]) <= 0.03 and not _CODE_START_RE.match(responses[i])
              and not TRANSLATION_RE.search(prompts[i]) and not _CODE_ASK_RE.search(prompts[i][:2000])
              and not _quotes_prompt(r, p)]
     if not judge:
         return out
+    from curate.filters.langid import lexicon_votes
+
     det = detector or resolve_detector()
     langs = det([ps[i] for i in judge] + [rs[i] for i in judge])
     k = len(judge)
@@ -472,6 +482,10 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
             continue  # ru/uk, es/pt, cs/sk…: short texts are confused between them, and a reply in the other is rarely wrong
         if r_script == p_script and min(pp, rp) < max(min_prob, 0.85):
             continue  # same script (en/fr, ru/uk): only confident verdicts
+        votes = lexicon_votes(ps[i][:500]) if r_script == p_script else {}
+        if votes.get(rl, 0) > votes.get(pl_, 0):
+            continue  # the prompt writes more of the answer's language's own words than of its detected one
+            # ("How to identify a bandwagon fan?": lid.176 fy 0.85; curate.filters.langid.LATIN_WORDS)
         out[i] = (1, f"{pl_} prompt, {rl} answer")
     return out
 
