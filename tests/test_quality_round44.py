@@ -61,3 +61,19 @@ def test_a_prompt_with_the_answer_languages_words_is_spared():
     assert language_mismatch(["How to identify a bandwagon fan?"], [answer])[0][0] == 0
     german = "Kannst du mir bitte erklären, warum der Himmel am Abend rot wird und nicht mehr blau ist?"
     assert language_mismatch([german], [answer.replace("bandwagon fan", "red sky")])[0][0] == 1
+
+
+def test_a_language_named_as_a_topic_does_not_spare_the_answer():
+    """Only a prompt that asks for a language (ASKS_LANGUAGE_RE) spares an answer in it; one that mentions a
+    language as a topic ("the Russian army", "Chinese food") is judged. The broad TRANSLATION_RE still names both."""
+    from curate.filters.relevance import ASKS_LANGUAGE_RE, TRANSLATION_RE, language_mismatch
+
+    prompt = "Why did the Russian army retreat from Kyiv in the spring of 2022? Explain the main reasons."
+    spanish = ("El ejército se retiró porque sus líneas de suministro eran demasiado largas, la resistencia fue mucho "
+               "más fuerte de lo esperado y las tropas sufrieron grandes pérdidas durante las primeras semanas.")
+    assert TRANSLATION_RE.search(prompt) and not ASKS_LANGUAGE_RE.search(prompt)
+    assert language_mismatch([prompt], [spanish])[0][0] == 1
+    german = "Ja, ich kann Deutsch sprechen. Ich bin ein Chatbot und kann in vielen Sprachen kommunizieren. Wie kann ich helfen?"
+    for asks in ("Do you know how to speak German?", "Localize the following text for German\n\nThe weather is great today"):
+        assert ASKS_LANGUAGE_RE.search(asks)
+        assert language_mismatch([asks], [german])[0][0] == 0

@@ -55,12 +55,16 @@ SCRIPTS = {
     "greek": re.compile(r"[\u0370-\u03ff]"),
 }
 
-#: the prompt asks for a translation or names a target language
-TRANSLATION_RE = re.compile(
+#: the prompt asks for a translation or names a target language ("in French", "Chinese word", "翻译", "на английском")
+ASKS_LANGUAGE_RE = re.compile(
     r"(?i)translat|\binto (?:english|chinese|russian|french|spanish|german|japanese|korean|italian|portuguese)"
     r"|\bin (?:english|chinese|mandarin|russian|french|spanish|german|japanese|korean|italian|portuguese|arabic|hindi)\b"
     r"|(?:english|chinese|russian|french|spanish|german|japanese|korean) (?:version|word|phrase|name|equivalent|translation)"
-    r"|\b(?:english|chinese|mandarin|russian|french|spanish|german|japanese|korean|italian|portuguese|arabic)\b"
+    # "Localize the following text for German", "Do you know how to speak German?" (scan: their German answers are right)
+    r"|\b(?:for|to) (?:english|chinese|mandarin|russian|french|spanish|german|japanese|korean|italian|portuguese|arabic)\b"
+    r"|\b(?:speak|speaks|speaking|spoken|write|writing|say|reply|respond|answer|talk|read|understand|know|learn|learning"
+    r"|practi[cs]e)\b[^.?!\n]{0,30}\b(?:english|chinese|mandarin|russian|french|spanish|german|japanese|korean|italian"
+    r"|portuguese|arabic)\b"
     r"|英文|英语|英語|中文|汉语|漢語|日文|日语|日語|法语|法語|德语|德語|俄语|俄語|西班牙语|韩语|韓語"
     r"|翻译|翻譯|译成|譯成|用(?:英|中|日|韩|韓|俄|法|德|西班牙)[文语語]|(?:英|中|日|俄|法|德)[文语語](?:怎么|如何|是什么|翻译|回答|写|說|说)"
     r"|перев[оеё]д|перевести|переведи|на (?:английск|русск|китайск|французск|немецк|испанск)"
@@ -69,6 +73,11 @@ TRANSLATION_RE = re.compile(
     r"|en (?:inglés|español|francés|alemán|chino|ruso)|auf (?:englisch|deutsch|französisch|spanisch)"
     r"|in (?:inglese|italiano)|em (?:inglês|português)",
 )
+#: ``ASKS_LANGUAGE_RE`` or any English language name ("the Russian army", "Chinese food"): the broad test the
+#: other rules and the quality model's ``judges`` use; ``language_mismatch``'s detector path uses the narrow one,
+#: so a prompt that only mentions a language is still judged
+TRANSLATION_RE = re.compile(ASKS_LANGUAGE_RE.pattern + r"|\b(?:english|chinese|mandarin|russian|french|spanish|german|japanese"
+                            r"|korean|italian|portuguese|arabic)\b", re.IGNORECASE)
 
 
 def script_shares(text: str) -> dict[str, float]:
@@ -447,7 +456,7 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
              and (n_p[i] >= min_letters or cross[i]) and n_r[i] >= min_letters
              and _prose_share(responses[i]) >= 0.5
              and _code_share(responses[i]) <= 0.03 and not _CODE_START_RE.match(responses[i])
-             and not TRANSLATION_RE.search(prompts[i]) and not _CODE_ASK_RE.search(prompts[i][:2000])
+             and not ASKS_LANGUAGE_RE.search(prompts[i]) and not _CODE_ASK_RE.search(prompts[i][:2000])
              and not _quotes_prompt(r, p)]
     if not judge:
         return out
