@@ -2,8 +2,9 @@
 
 ``language_mismatch``
     The first assistant turn is not in the language of the first user turn, and the prompt neither
-    asks for a translation nor names a language ("translate", "English", "英文", "на английском",
-    ...). Languages come from ``curate.filters.langid`` (its public detector,
+    asks for a translation nor asks for a language (``ASKS_LANGUAGE_RE``: "translate", "in English",
+    "speak German", "英文", "на английском", ...; a language named as a topic, "the Russian army",
+    does not count on the detector path). Languages come from ``curate.filters.langid`` (its public detector,
     imported lazily: ``detect_ensemble``, else ``detect_fasttext``, else ``detect_langdetect``) on
     the prose of each text (code, URLs, markup removed by ``strip_for_langid``). A pair is judged
     only when both texts have ≥ ``min_letters`` letters [20] and both verdicts have probability
