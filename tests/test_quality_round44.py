@@ -77,3 +77,14 @@ def test_a_language_named_as_a_topic_does_not_spare_the_answer():
     for asks in ("Do you know how to speak German?", "Localize the following text for German\n\nThe weather is great today"):
         assert ASKS_LANGUAGE_RE.search(asks)
         assert language_mismatch([asks], [german])[0][0] == 0
+
+
+def test_the_text_after_a_colon_is_the_input_of_a_same_text_task():
+    """Round 45 (read after its blind score): a correction task whose English text follows a colon on the same
+    line ("编辑以下句子以消除任何语法错误： They tried…") answered with a Chinese translation is off-topic; a task
+    that classifies the words ("按语法类别对以下词进行分类：walk、interesting、quickly") is about the text and is kept."""
+    from curate.filters.relevance import input_script_changed
+
+    note = input_script_changed("编辑以下句子以消除任何语法错误： They tried to fix the car all day.", "他们整天都想修车。")
+    assert note == "latin input, han answer"
+    assert input_script_changed("按语法类别对以下词进行分类：walk、interesting、quickly", "动词：行走；形容词：有趣的；副词：很快。") is None

@@ -366,7 +366,8 @@ def switches_to_latin(prompt: str, response: str, *, share: float = 0.9, min_wor
 _SAME_TEXT_TASK_RE = re.compile(r"(?i)\b(?:proofread|correct|grammar|spelling|vowels?|consonants?|reverse|capitali[sz]e"
                                 r"|uppercase|lowercase|punctuate)\b|校对|纠正|更正|语法|拼写|元音|辅音|反转|颠倒|倒序|大写|小写|标点")
 #: ...but not a question about it ("检测这个句子中是否有拼写错误": the answer is a verdict, in any language)
-_ABOUT_TEXT_RE = re.compile(r"(?i)是否|检测|判断|识别|找出|解释|为什么|什么|多少|\bwhether\b|\bdetect|\bidentify|\bcount\b"
+_ABOUT_TEXT_RE = re.compile(r"(?i)是否|检测|判断|识别|找出|解释|为什么|什么|多少|分类|归类|哪种|哪个|\bwhether\b|\bdetect|\bidentify|\bcount\b"
+                            r"|\bclassify|\bcategori[sz]e|\bwhich\b"
                             r"|how many|\bexplain|\bwhy\b|\bwhat\b")
 _INPUT_QUOTE_RE = re.compile(r"[“\"「]([^”\"」]{8,})[”\"」]")
 
@@ -385,7 +386,7 @@ def input_script_changed(prompt: str, response: str) -> str | None:
     """A note ("latin input, han answer") when the prompt's instruction (its first sentence or line)
     asks to correct, proofread, reverse or re-case the text it gives (``_SAME_TEXT_TASK_RE``; not a
     question about it, ``_ABOUT_TEXT_RE``; no translation, ``TRANSLATION_RE``), that text (after the
-    first blank line, else the first quoted span of ≥ 8 characters) is ≥ 90 % one script, and the
+    first blank line, else the first quoted span of ≥ 8 characters, else what follows the first colon) is ≥ 90 % one script, and the
     answer is ≥ 90 % another (≥ 4 letters each; code answers are not judged), else None.
     Machine-translated Alpaca-zh translated the instruction and sometimes the input but kept the
     other side: "重写以下句子以使其语法正确：“The painting were of a lady…”" → "这幅画是一位身穿白色连衣裙的女士。",
@@ -397,6 +398,9 @@ def input_script_changed(prompt: str, response: str) -> str | None:
     parts = re.split(r"\n\s*\n", prompt.strip(), maxsplit=1)
     m = _INPUT_QUOTE_RE.search(prompt)
     given = parts[1] if len(parts) == 2 and len(parts[1]) >= 4 else (m.group(1) if m else None)
+    if given is None:  # "编辑以下句子以消除任何语法错误： They tried to fix the car all day.": the text after the colon
+        after = re.split(r"[：:]\s*", prompt.strip(), maxsplit=1)
+        given = after[1] if len(after) == 2 and len(after[1]) >= 4 else None
     if given is None or code_density(response) > 0.03 or _CODE_START_RE.match(response):
         return None
     a, b = _dominant_script(given), _dominant_script(response)
