@@ -200,7 +200,9 @@ def package_versions() -> dict[str, str]:
 def _dropped_by_reason(rejected: pl.DataFrame) -> dict[str, int]:
     if rejected.height == 0:
         return {}
-    return {r: int(n) for r, n in rejected.group_by("drop_reason").len().sort("len", descending=True).rows()}
+    # most frequent first, ties by name: group_by's order is not stable, and the printed funnel should be
+    return {r: int(n) for r, n in rejected.group_by("drop_reason").len().sort(["len", "drop_reason"],
+                                                                           descending=[True, False]).rows()}
 
 
 def _entry_dir(spec: PipelineSpec, s: StageSpec, key: str) -> Path:
