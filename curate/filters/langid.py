@@ -441,10 +441,15 @@ LATIN_WORDS: dict[str, frozenset[str]] = {
 _LEX_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
+def _lex_tokens(text: str) -> list[str]:
+    """The words of ``text`` as the lexicons spell them: lower-cased, ’ → '."""
+    return [w.replace("’", "'") for w in _LEX_WORD_RE.findall(text.lower())]
+
+
 def lexicon_votes(text: str) -> dict[str, int]:
     """How many distinct words of each ``LATIN_WORDS`` language ``text`` holds (lower-cased, ’ → '),
     languages with none left out. ``lexicon_votes("slt ça va ?")`` → ``{"fr": 2}``."""
-    words = {w.replace("’", "'") for w in _LEX_WORD_RE.findall(text.lower())}
+    words = set(_lex_tokens(text))
     return {lang: n for lang, lex in LATIN_WORDS.items() if (n := len(words & lex))}
 
 
@@ -457,7 +462,7 @@ def lexicon_word(text: str, votes: dict[str, int], top: list[tuple[str, float]],
     letters (lid.176 "jsp" cs 0.96)."""
     if len(votes) != 1:
         return None
-    toks = [w.replace("’", "'") for w in _LEX_WORD_RE.findall(text.lower())]
+    toks = _lex_tokens(text)
     if not toks or len(toks) > max_words:
         return None
     (lang, _), = votes.items()

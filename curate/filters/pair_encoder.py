@@ -40,6 +40,8 @@ from typing import Sequence
 
 import numpy as np
 
+from curate.filters.text import STOPWORDS
+
 __all__ = ["FORMAT_VERSION", "DEFAULT_MODEL", "DEFAULT_SETTINGS", "tokens", "featurize", "PairEncoder", "fit_pair_encoder",
            "association"]
 
@@ -55,8 +57,6 @@ def tokens(text: str, max_chars: int = 3000, stem: int = 5) -> list[str]:
     """The features of one text before hashing: word stems (first ``stem`` letters of each word of 2+
     letters, stopwords out) and CJK characters and character bigrams, in order of appearance.
     ``tokens("写诗 about the moon")`` → ``["moon", "写", "诗", "写诗"]``."""
-    from curate.filters.text import STOPWORDS
-
     t = unicodedata.normalize("NFKC", (text or "")[: max_chars * 2])[:max_chars].lower()
     out = [w[:stem] for w in _WORD_RE.findall(_CJK_RUN_RE.sub(" ", t)) if w not in STOPWORDS]
     for run in _CJK_RUN_RE.findall(t):

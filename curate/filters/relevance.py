@@ -415,12 +415,12 @@ def _quoted_text(prompt: str) -> str:
     return strip_for_langid(" ".join(m.group(1) or m.group(2) for m in _ANY_QUOTE_RE.finditer(prompt)))
 
 
-def _prose_share(text: str) -> float:
-    """Share of the letters of ``text`` left by ``strip_for_langid`` over the whole text (not cut to its
-    1,000 characters: a long English answer is prose all through, and comparing its first 1,000 stripped
+def _prose_share(text: str, stripped: str) -> float:
+    """Share of the letters of ``text`` left in ``stripped`` (``strip_for_langid`` of the whole text, not cut
+    to 1,000 characters: a long English answer is prose all through, and comparing its first 1,000 stripped
     characters with ~3,000 raw ones kept every answer over ~2,000 characters from being judged)."""
     n = count_letters(text)
-    return count_letters(strip_for_langid(text, max_chars=len(text))) / n if n else 0.0
+    return count_letters(stripped) / n if n else 0.0
 
 
 def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_letters: int = 20,
@@ -439,7 +439,10 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
     prompt's language. The other exemptions (translation asked, code, quoted
     Latin words, Latin text in the prompt) still apply."""
     ps = [strip_for_langid(p) for p in prompts]
-    rs = [strip_for_langid(r) for r in responses]
+    # each answer stripped once, whole: its prose share needs all of it, the detector its first 1,000
+    # characters (strip_for_langid's own cut, applied after stripping, so the slice is the same text)
+    rs_whole = [strip_for_langid(r, max_chars=len(r)) for r in responses]
+    rs = [r[:1000] for r in rs_whole]
     out: list[tuple[int, str | None]] = [(0, None)] * len(ps)
     # short answers in a script the prompt does not use at all ("意大利面。" to an English prompt):
     # scripts are unambiguous, so no letter minimum and no detector
@@ -459,7 +462,7 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
              for i, (p, r) in enumerate(zip(ps, rs))]
     judge = [i for i, (p, r) in enumerate(zip(ps, rs)) if not out[i][0]
              and (n_p[i] >= min_letters or cross[i]) and n_r[i] >= min_letters
-             and _prose_share(responses[i]) >= 0.5
+             and _prose_share(responses[i], rs_whole[i]) >= 0.5
              and _code_share(responses[i]) <= 0.03 and not _CODE_START_RE.match(responses[i])
              and not ASKS_LANGUAGE_RE.search(prompts[i]) and not _CODE_ASK_RE.search(prompts[i][:2000])
              and not _quotes_prompt(r, p)]
