@@ -21,8 +21,10 @@ columns and compares to thresholds (``degenerate`` rule):
     ``max_token_run`` [8]; CJK characters are single tokens, so "哈哈哈哈哈哈哈哈哈" counts 9.
 ``gibberish``
     Share of Latin-script words of ≥ 4 letters that no language writes: no vowel (``aeiouy`` and
-    accented forms) or 5+ consonants in a row ("asdfghjkl", "xkcd qwrtz"); words with digits
-    and acronyms are skipped; None under 5 such words, except a reply of at most 4 words whose
+    accented forms), 5+ consonants in a row ("asdfghjkl", "xkcd qwrtz") or mostly a sweep along one
+    keyboard row (``key_sweep``); Cyrillic words the same way (vowels ``аеёиоуыэюя``, 6+ consonants,
+    ЙЦУКЕН rows: "ывап ролдж фывапр"); 1.0 for mojibake, UTF-8 read with the wrong code page
+    ("РљРѕС€РєРё", ``mojibake``); words with digits and acronyms are skipped; None under 5 such words, except a reply of at most 4 words whose
     every such word is 8+ letters long with no vowel or 6+ consonants in a row ("qklvzwuriljql": 1.0). Threshold
     ``max_gibberish`` [0.3]. Not judged when the prompt asks for random letters, a password, a
     code or an anagram (``RANDOM_ASK_RE``).
@@ -114,10 +116,62 @@ def token_run(tokens: list[str]) -> int:
     return best
 
 
+#: keyboard rows (QWERTY and ЙЦУКЕН), lower case: a mash sweeps along one of them ("asdf", "ывапролдж")
+_KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю")
+_KEY_POS = {ch: (row, i) for row, keys in enumerate(_KEY_ROWS) for i, ch in enumerate(keys)}
+_CYR_WORD_RE = re.compile(r"[а-яёА-ЯЁ]{4,}")
+_CYR_VOWEL_RE = re.compile(r"[аеёиоуыэюяАЕЁИОУЫЭЮЯ]")
+#: 6+ consonants in a row (Russian writes 5: "бодрствовать"; ь/ъ are not consonants: "удовольствия")
+_CYR_CONS_RUN_RE = re.compile(r"[бвгджзйклмнпрстфхцчшщБВГДЖЗЙКЛМНПРСТФХЦЧШЩ]{6,}")
+
+
+def key_sweep(word: str) -> float:
+    """Share (0-1) of ``word``'s letters covered by its longest run of ≥ 4 letters that step to the
+    next key of one keyboard row in one direction ("asdf", "ролдж": 1.0; "пролог": 0.67; "the": 0.0)."""
+    w = word.lower()
+    best = run = 1
+    step = 0
+    for a, b in zip(w, w[1:]):
+        pa, pb = _KEY_POS.get(a), _KEY_POS.get(b)
+        d = pb[1] - pa[1] if pa and pb and pa[0] == pb[0] else 0
+        if d in (1, -1) and (run == 1 or d == step):
+            run, step = run + 1, d
+        else:
+            run, step = (2, d) if d in (1, -1) else (1, 0)
+        best = max(best, run)
+    return best / len(w) if best >= 4 and w else 0.0
+
+
+def mojibake(text: str, min_letters: int = 20) -> bool:
+    """True when ``text`` (≥ ``min_letters`` letters) is UTF-8 decoded with the wrong code page: it
+    encodes to cp1251 or cp1252/latin-1 bytes that decode as valid UTF-8 into a different text
+    ("РљРѕС€РєРё РјСѓСЂР»С‹С‡СѓС‚" is "Кошки мурлычут"; "CafÃ© crÃ¨me" is "Café crème"). Real
+    Cyrillic or accented text does not survive that round trip: its cp1251/cp1252 bytes are not
+    valid UTF-8 sequences. The test ftfy's ``fix_encoding`` starts from (Speer 2019, ftfy)."""
+    if sum(ch.isalpha() for ch in text) < min_letters or text.isascii():
+        return False
+    for codec in ("cp1251", "cp1252", "latin-1"):
+        try:
+            fixed = text.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        if fixed != text:
+            return True
+    return False
+
+
 def gibberish(text: str) -> float | None:
-    """Share of implausible Latin-script words (see module doc); None under 5 words of ≥ 4 letters,
-    when Latin-script words are under 30 % of all words (a Chinese or Japanese text quoting
-    acronyms), or in code-like text (``code_density`` > 0.03). Acronyms (all capitals) are skipped."""
+    """Share of implausible Latin-script and Cyrillic words (see module doc); 1.0 for mojibake
+    (``mojibake``); None under 5 words of ≥ 4 letters, when such words are under 30 % of all words
+    (a Chinese or Japanese text quoting acronyms), or in code-like text (``code_density`` > 0.03).
+    Acronyms (all capitals) are skipped. A word is implausible when it has no vowel, 5+ consonants
+    in a row (Cyrillic: 6+), or is mostly a sweep along one keyboard row (``key_sweep`` ≥ 0.75: "asdf", "фывап")."""
+    if mojibake(text):
+        return 1.0
+    cyr = [w for w in _CYR_WORD_RE.findall(text) if not w.isupper()]
+    if len(cyr) >= 5 and len(cyr) >= 0.3 * len(words(text)) and code_density(text) <= 0.03:
+        bad = sum(not _CYR_VOWEL_RE.search(w) or bool(_CYR_CONS_RUN_RE.search(w)) or key_sweep(w) >= 0.75 for w in cyr)
+        return bad / len(cyr)
     ws = [w for w in _LATIN_WORD_RE.findall(text) if not w.isdigit() and not w.isupper()]
     if len(ws) < 5 and len(words(text)) <= 4 and ws and code_density(text) <= 0.03:
         # a reply of a few words: only a long mash ("qklvzwuriljql") with nothing plausible beside it
@@ -130,7 +184,7 @@ def gibberish(text: str) -> float | None:
     for w in ws:
         if any(ch.isdigit() for ch in w):
             continue  # units and versions: 400Pa, mp3, 5GHz
-        if not _VOWEL_RE.search(w) or _CONS_RUN_RE.search(w):
+        if not _VOWEL_RE.search(w) or _CONS_RUN_RE.search(w) or key_sweep(w) >= 0.75:
             bad += 1
     return bad / len(ws)
 

@@ -233,6 +233,7 @@ _OPENER_LAST_RE = re.compile(
     r"|^.{0,200}\b(?:such as|including|for example|e\.g\.|like)[,:]?\s*$")
 
 
+_BARE_MARKER_RE = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*$")
 #: a last line that asks the user for input (a simulated terminal, menu or game): "Enter your choice:", "请选择："
 _INPUT_PROMPT_RE = re.compile(r"(?i)\b(?:enter|type|input|choose|select|pick)\b.{0,30}[:：]$|\byour (?:choice|selection|answer|move|command)\b.{0,10}[:：]$"
                               r"|请(?:输入|选择|进行您的选择|作出选择|回复)[^。！？\n]{0,10}[:：]$|(?:введите|выберите)[^.!?\n]{0,30}[:：]$")
@@ -262,9 +263,13 @@ def announced_missing(text: str) -> str | None:
         return f"only announces a start: {t[-60:]!r}"
     lines = [ln for ln in t.split("\n") if ln.strip()]
     last = lines[-1].strip().strip("*_#> ")
-    if t.endswith((":", "：")) and len(words(last)) >= 2 and not _CODE_COLON_RE.search(last) and not _form_like(lines) \
+    # the code test reads the last sentence: "Сложим: 2x = 12, откуда x = 6. Теперь подставим x в уравнение:" is prose
+    last_sentence = re.split(r"(?<=[.!?。！？])\s+", last)[-1]
+    if t.endswith((":", "：")) and len(words(last)) >= 2 and not _CODE_COLON_RE.search(last_sentence) and not _form_like(lines) \
             and not _INPUT_PROMPT_RE.search(last):
         return f"ends on a colon: {last[-60:]!r}"
+    if len(lines) == 2 and _BARE_MARKER_RE.match(lines[-1]) and lines[0].rstrip().endswith((":", "：")):
+        return f"ends on an empty list item: {lines[-1].strip()!r}"  # "Можно выделить несколько причин:\n\n1."
     if len(lines) >= 3 and _OPENER_LAST_RE.match(lines[-1]) and not _form_like(lines) and code_density(t) <= 0.03:
         return f"ends on a heading or opener: {lines[-1].strip()[-60:]!r}"
     if not _is_list_or_code(lines[-1]) and len(words(last)) >= 2:
@@ -479,7 +484,18 @@ _CODE_LINE_CHARS_RE = re.compile(r";(?!\s)|[{}=<>]|^\s{2,}\S|\t|\$\w")  # "dance
 _BRACKETS_RE = re.compile(r"[()\[\]]")
 
 
+#: a paragraph that opens with a bold label ("**Полив.** Поливайте раз в неделю…"): prose, not a list item
+_BOLD_LABEL_RE = re.compile(r"^\s*\*\*[^*\n]{1,80}\*\*[:：.]?\s+(?=\S)")
+
+
+#: a calculation stopped at its "=": a value, a space, "=" (not "==", nor base64 padding "aGk=")
+_EQUALS_CUT_RE = re.compile(r"[\w)²³]\s+=\Z")
+#: a word (or a bold label) then a spaced em/en dash that ends the turn: the definition after it never came
+_DASH_CUT_RE = re.compile(r"[^\W\d_]{2,}\**\s+[—–]\Z")
+
+
 def _prose_line(line: str) -> bool:
+    line = _BOLD_LABEL_RE.sub("", line, count=1)
     return not (LIST_LINE_RE.match(line) or _CODE_LINE_CHARS_RE.search(line) or len(_BRACKETS_RE.findall(line)) >= 4)
 
 
@@ -492,6 +508,10 @@ FUNCTION_WORDS = frozenset(
     "il lo gli di da e con per che "
     "os as da dos das e ou com para em que um uma "
     "и в на с по к от для или но что как из за о а "
+    # Russian prepositions and conjunctions, which never end a sentence ("…для мужчин от 18 до"; written ru set A)
+    "до при через без под над об у со ко во про перед между чтобы который которая которое которые если потому "
+    # a subject left without its verb ("В эти дни он"; written ru set B)
+    "он она они мы я вы ты "
     # pronouns and determiners that open a clause ("…, but they", "…it's"), straight and curly apostrophes
     "they it's it’s its their our my your these those they're they’re we're we’re i'm i’m you're you’re there's there’s "
     "whose whether because although if when while "
@@ -501,7 +521,10 @@ FUNCTION_WORDS = frozenset(
     # an adverb waiting for its verb or adjective ("…playing Minecraft. I really": round 31; 3 more in the scan, all cut)
     "really very actually quite".split())
 #: words a list item does not end on (stranded prepositions do: "- people to connect with")
-_LIST_OPEN_WORDS = frozenset("the a an and or but which whose their our my your its".split())
+_LIST_OPEN_WORDS = frozenset("the a an and or but which whose their our my your its "
+                             # Russian prepositions do not strand as English ones do ("- people to connect with")
+                             "и или но а что чтобы который которая которые в на с по к от для из за о до при через без под над "
+                             "об у со ко во про перед между".split())
 #: a bullet or numbered list item with prose in it ("- Chia seed pudding and")
 _BULLET_ITEM_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s+[^\W\d_]")
 _URL_END_RE = re.compile(r"(?:https?://\S+|\S+@\S+\.\w+|www\.\S+|\S+\.(?:com|org|net|io|html?))$", re.I)
@@ -560,11 +583,16 @@ _LATIN_FRAGMENT_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][a-zß-öø-ÿ]?")
 
 
 def _enumeration_cut(last: str) -> str | None:
-    """Note when ``last`` (the turn's last line) is a comma enumeration of ≥ 5 items that stops
+    """Note when ``last`` (the turn's last line, prose) ends on a comma after ≥ 3 short items (≤ 4 words
+    each: "…от Солнца: Меркурий, Венера, Земля, Марс,"), or is a comma enumeration of ≥ 5 items that stops
     mid-item: its last item is a bare fragment of one letter or a capital and a small letter while
     every earlier item ends on a word of ≥ 3 letters ("Croatia, Estonia, …, Czech Republic, S").
     "vitamins A, C, D, E, K" has short items throughout and "…, Japan, US" ends on an abbreviation:
     both finished."""
+    items = [seg.strip() for seg in re.split(r"[,，]", last.strip())]
+    if len(items) >= 4 and items[-1] == "" and all(items[-4:-1]) and _prose_line(last) \
+            and all(len(words(seg)) <= 4 for seg in items[-4:-1]) and not _SIGN_OFF_RE.match(items[0]):
+        return f"enumeration stops on a comma: {last.strip()[-40:]!r}"  # "Меркурий, Венера, Земля, Марс,"
     items = [seg.strip() for seg in last.strip().split(",")]
     if len(items) < 5 or not _LATIN_FRAGMENT_RE.fullmatch(items[-1]):
         return None
@@ -596,9 +624,11 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     when the text's own style leaves lines open: at least half of the (≥ 2) earlier prose lines of ≥ 3 words also end
     without punctuation (poems, lyrics, slogans); also spared: a last line that is a link or
     e-mail, a sign-off under a line ending in a comma, a ``label: value`` field ("答案： 星期三").
-    Four endings fire at any length (from 20 characters): a last word that no sentence ends on
-    (``FUNCTION_WORDS``: "the", "of", "and", "и", "de"...), an unclosed ``(`` in a prose line,
-    a comma enumeration cut mid-item (``_enumeration_cut``: "…, Czech Republic, S"), and a word
+    These endings fire at any length (from 20 characters): a last word that no sentence ends on
+    (``FUNCTION_WORDS``: "the", "of", "and", "и", "до", "он", "de"...), an unclosed ``(`` in a prose line,
+    a comma enumeration cut mid-item or on its comma (``_enumeration_cut``: "…, Czech Republic, S",
+    "Меркурий, Венера, Земля, Марс,"), a spaced em/en dash after a word ("- **Процентная ставка** —"),
+    an "=" after a value outside fenced code ("D = 25 − 24 ="), and a word
     cut where no text ends (``_CUT_WORD_END_RE``: "…aware that it’", "…as of 20", "…if a ==").
     English (Latin-script) turns from ``short_min_chars`` [100] characters are judged too when their
     last sentence is left open (``_open_latin_sentence``): "…Are you saying you want them", cut by a
@@ -611,8 +641,12 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     ch = t[-1:] or " "
     if _CURRENCY_CUT_RE.search(t[-12:]) and len(t) >= 20 and (ch != "$" or t.count("$") % 2 == 1):
         return f"ends on a currency sign: {t[-30:]!r}"  # "太好了。总费用为 $" (round 42); "$x$" closes math
+    if ch == "=" and len(t) >= 20 and _EQUALS_CUT_RE.search(t[-40:]) and "```" not in t:
+        return f"ends on '=': {t[-30:]!r}"  # "D = b² − 4ac = 25 − 24 =" (written ru set B)
     if ch in _FINISHED or not (ch.isalnum() or ch in _OPEN_END):
         return None
+    if ch in "—–" and len(t) >= 20 and t[-2:-1].isspace() and _DASH_CUT_RE.search(t[-60:]):
+        return f"ends on a dash: {t[-30:]!r}"  # "- **Процентная ставка** —" (written ru set A)
     lines = [ln for ln in t.split("\n") if ln.strip()]
     last = lines[-1]
     if _URL_END_RE.search(last) or (len(lines) >= 2 and lines[-2].rstrip().endswith(",") and len(words(last)) <= 6):
