@@ -147,7 +147,11 @@ def mojibake(text: str, min_letters: int = 20) -> bool:
     encodes to cp1251 or cp1252/latin-1 bytes that decode as valid UTF-8 into a different text
     ("РљРѕС€РєРё РјСѓСЂР»С‹С‡СѓС‚" is "Кошки мурлычут"; "CafÃ© crÃ¨me" is "Café crème"). Real
     Cyrillic or accented text does not survive that round trip: its cp1251/cp1252 bytes are not
-    valid UTF-8 sequences. The test ftfy's ``fix_encoding`` starts from (Speer 2019, ftfy)."""
+    valid UTF-8 sequences. The test ftfy's ``fix_encoding`` starts from (Speer 2019, ftfy). Also True
+    for the classic Chinese garbage strings "锟斤拷" (U+FFFD written as UTF-8 and read as GBK), "烫烫烫" /
+    "屯屯屯" (MSVC's fill of uninitialised memory read as GBK) and for ≥ 2 U+FFFD replacement characters."""
+    if "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text or text.count("\ufffd") >= 2:
+        return True  # GBK/UTF-8 replacement mojibake, MSVC's uninitialised-memory fill, U+FFFD replacement characters
     if sum(ch.isalpha() for ch in text) < min_letters or text.isascii():
         return False
     for codec in ("cp1251", "cp1252", "latin-1"):
@@ -243,6 +247,8 @@ SYMBOL_ASK_RE = re.compile(r"(?i)emoji|emoticon|smiley|笑脸|symbol|punctuation
 #: the prompt asks for random letters, a password, a code or an anagram: mash is the answer
 RANDOM_ASK_RE = re.compile(r"(?i)random|password|passphrase|anagram|scramble|letters|\bstring\b|\bsequence|cipher|encrypt|"
                            r"\bcode\b|\btoken|\bkey\b|\bhash|随机|密码|字母|字符串|序列|乱码|加密|случайн|пароль|букв")
+#: the prompt is about character encodings or garbled text: mojibake quoted in the answer is its subject
+ENCODING_ASK_RE = re.compile(r"(?i)乱码|亂碼|编码|編碼|烫烫|锟斤拷|mojibake|encod|charset|кодировк|кракозябр")
 REPEAT_ASK_RE = re.compile(r"(?i)\brepeat|\b(?:\d+|two|three|four|five|ten) times\b|重复|遍|повтор")
 
 
@@ -256,7 +262,7 @@ def degenerate_metrics(text: str, prompt: str = "") -> dict[str, float | int | N
         "char_entropy": None if exempt else char_entropy(prose),
         "tail_loop": 0.0 if exempt else tail_loop(toks),
         "token_run": 0 if exempt else token_run(toks),
-        "gibberish": None if RANDOM_ASK_RE.search(prompt[:1000]) else gibberish(prose),
+        "gibberish": None if RANDOM_ASK_RE.search(prompt[:1000]) or ENCODING_ASK_RE.search(prompt[:1000]) else gibberish(prose),
         "echo": int((len(folded) >= 10 and folded == _fold(prompt)) or echoes_input(text, prompt)
                     or (bool(text.strip()) and not _ALNUM_RE.search(text) and not SYMBOL_ASK_RE.search(prompt[:1000]))),
         "leak": len(LEAK_RE.findall(text)) + role_continuation(prose, prompt),

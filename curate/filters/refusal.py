@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from curate.filters.text import contains_phrase, strip_code, units, words
+from curate.filters.text import contains_phrase, half_cjk_words, strip_code, units, words
 
 #: a sentence: text up to and including its terminal punctuation (Latin, CJK, or a line end)
 SENTENCE_RE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+[\"'”’»」』)]*|\n|$)")
@@ -89,11 +89,13 @@ _ASK_FOR_QUESTION_RE = re.compile(
 _REWRITE_TASK_RE = re.compile(r"(?i)\b(?:rewrite|rephrase|paraphrase|change|convert|turn|transform|edit|correct|translate"
                               r"|complete|continue)\b|改写|重写|改成|变成|转换|转为|翻译|改为|续写|让这句话|перепиш|перевед"
                               r"|reescrib|traduc")
+_LETTER_RE = re.compile(r"[^\W\d_]")
 #: regexes, code and maths: their "?" are not questions
 _SYMBOLIC_RE = re.compile(r"[\\^${}|<>=]|\(\?")
 #: the prompt asks for questions: several questions back are then the answer
 _QUESTION_TASK_RE = re.compile(r"(?i)\bask\b|\bquestions?\b|\bquiz|\binterview|\bsurvey|\bquestionnaire|\bfaq\b|\briddle|\bnegotiat"
-                               r"|问题|提问|问我|疑问|采访|面试|问卷|谈判|談判|вопрос|интервью|опрос|переговор|pregunta|entrevista|question|frage")
+                               r"|问题|提问|问我|疑问|采访|面试题|面试官|模拟面试|问卷|谈判|談判|测验|測驗|测试题|调查|調查|查询|查詢|练习题|習題|习题|题目|考题|试题|问答|"
+                               r"тест|викторин|анкет|упражнени|вопрос|интервью|опрос|переговор|pregunta|entrevista|question|frage")
 
 
 #: the user asks leave to go on ("Can I share an unpopular opinion with you?", "May I ask you something?"):
@@ -141,7 +143,8 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     prose = strip_code(text).strip()
     if not prose or OFFER_RE.search(prose) or is_small_talk(prompt):
         return False
-    sents = sentences(prose)
+    # a bare list marker ("1.") is not a sentence: five numbered questions are five of six sentences, not of eleven
+    sents = [x for x in sentences(prose) if _LETTER_RE.search(x)]
     # interjections before the question do not make it an answer ("Ooh! That's a tough one. What sorts
     # of things do you like to think of as swear words, exactly?"): sentences of ≤ 5 words are not counted
     body = [x for x in sents[:-1] if len(words(x)) > 5] + sents[-1:]
@@ -170,7 +173,8 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     qs = [x for x in sents if x.rstrip().endswith(QUESTION_END)]
     n_words = half_cjk_words(prose)
     return (len(qs) >= 2 and len(qs) >= 0.6 * len(sents) and n_words <= 80
-            and not _QUESTION_TASK_RE.search(prompt) and not _SYMBOLIC_RE.search(prose))
+            and not _QUESTION_TASK_RE.search(prompt) and not _SYMBOLIC_RE.search(prose)
+            and not _REWRITE_TASK_RE.search(prompt))  # the prompt's own questions, rewritten or converted
 
 
 #: a contrast that turns a hedge into an answer: "…, but usually …", "…，但通常…"
@@ -287,11 +291,6 @@ IN_CHARACTER_RE = re.compile(
 #: substance after a decline: a list item, code, a number, a table row, a link
 _SUBSTANCE_RE = re.compile(r"(?m)^\s*(?:[-*•+]|\d{1,3}[.)、])\s+\S|```|\d|^\s*\|.*\||https?://")
 _CJK_CHAR_RE = re.compile(r"[\u4e00-\u9fff]")
-
-
-def half_cjk_words(text: str) -> float:
-    """Words of ``text`` (``curate.filters.text.words``) with each CJK ideograph counting half a word."""
-    return len(words(text)) - len(_CJK_CHAR_RE.findall(text)) / 2
 
 
 #: a whole answer that only says no ("不能", "No.", "I can't.")

@@ -340,8 +340,14 @@ def dup_item_frac(text: str, min_items: int = 4) -> float:
       are lines where more than a fifth of the items run past 8 words: clauses of a prose sentence
       (a Flask answer's "…access the files, work, and workoptions parameters…, the `work` variable…");
     - a list: list-item lines equal to the item right before them ("- Contemplate" three times in
-      a row); items repeated *apart* (the same ingredient in two recipes, the options of every
-      question of a survey) are not counted.
+      a row), or a block of 2-3 items pasted again and again ("1. 多喝温水 2. 注意休息 3. 多喝温水 4. 注意休息
+      …": the items from the block's second copy on count); items repeated *apart* (the same
+      ingredient in two recipes, the options of every question of a survey, separated by the
+      questions) are not counted;
+    - a sentence or a block of 2-3 sentences pasted back to back ≥ 3 times (prose sentences of ≥ 4 words,
+      a CJK character counting half; markup and code lines skipped): "学习编程最重要的是坚持和多动手实践。" six
+      times, the same paragraph three times; the share of the copies. A restated sentence, or each day's
+      "Warm-up: …" in a weekly plan, is not a loop.
     """
     lines = [ln for ln in text.split("\n") if ln.strip()]
     best = 0.0
@@ -360,7 +366,39 @@ def dup_item_frac(text: str, min_items: int = 4) -> float:
     if n_items >= min_items:
         adjacent = sum(1 for a, b in zip(folded, folded[1:]) if a is not None and a == b)
         best = max(best, adjacent / n_items)
+        best = max(best, _cycle_share(folded))  # a block of items pasted back to back (non-items break it)
+    # prose sentences only: markup and code lines ("<td></td>", "</tr>") repeat by design
+    # (a short sentence, a heading or a formula between two copies is None: it breaks the run)
+    sents = [_FOLD_ITEM_RE.sub("", x.lower()) if half_cjk_words(x) >= 4 and not _CODE_CHARS_RE.search(x) else None
+             for x in _SENTENCE_RE.findall(text) if x.strip()]
+    best = max(best, _cycle_share(sents))
     return best
+
+
+def _cycle_share(seq: list, min_repeats: int = 2) -> float:
+    """Share of ``seq`` covered by its longest back-to-back repetition of a block of 1-3 elements: the
+    elements from the block's second copy on, when the block is copied ≥ ``min_repeats`` more times
+    (A A A, A B A B A B); 0.0 otherwise. Repeats apart (each day's "Warm-up" in a weekly plan) do not count."""
+    best = 0.0
+    for period in (1, 2, 3):
+        run = longest = 0
+        for i in range(period, len(seq)):
+            run = run + 1 if seq[i] is not None and seq[i] == seq[i - period] else 0
+            longest = max(longest, run)
+        if longest >= min_repeats * period:
+            best = max(best, longest / len(seq))
+    return best
+
+
+_IDEOGRAPH_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def half_cjk_words(text: str) -> float:
+    """Words of ``text`` (``words``) with each CJK ideograph counting half a word."""
+    return len(words(text)) - len(_IDEOGRAPH_RE.findall(text)) / 2
+
+
+_SENTENCE_RE = re.compile(r"[^。！？.!?\n]+[。！？.!?]*")
 
 
 _FOLD_ITEM_RE = re.compile(r"[\s\"'“”‘’「」『』《》()（）.。!！?？:：*_]+")  # keeps C# and C++ apart from C

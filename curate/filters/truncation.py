@@ -356,7 +356,7 @@ def announced_count(line: str) -> int | None:
 
 
 #: a Chinese request's count right after its verb: "生成一组关于给定主题的 5 个问题", "写三首诗"
-_ZH_ASK_COUNT_RE = re.compile(r"^[^。！？\n]{0,15}?(?<![\d.])(\d{1,2}|[两二三四五六七八九十])\s*(?:个|個|种|種|条|條|点|點|步|项|項|类|類|首|句|道|篇)")
+_ZH_ASK_COUNT_RE = re.compile(r"^[^。！？\n]{0,15}?(?<![\d.])(\d{1,2}|[两二三四五六七八九十])\s*(?:个|個|种|種|条|條|点|點|步|项|項|类|類|首|句|道|篇|本|部|家|款|位|名|件|门|門|座|处|處|段|张|張)")
 
 
 def prompt_count(prompt: str) -> int | None:
@@ -415,7 +415,10 @@ def list_cut(text: str, prompt: str = "") -> str | None:
         if want is not None and n_items < want:
             return f"announced {want} items, {n_items} given"
     asked = prompt_count(prompt) if prompt else None
-    if asked is not None and 2 <= n_items < asked and not after and not (nums and max(nums) >= asked):
+    # the list must open the turn or follow an intro line ending on a colon: an unmarked first item above it
+    # ("-均衡饮食" without its space, a "Johann Sebastian Bach（…）：…" paragraph) would be miscounted
+    starts_clean = not intro.strip() or intro.rstrip().endswith((":", "："))
+    if asked is not None and 2 <= n_items < asked and not after and not (nums and max(nums) >= asked) and starts_clean:
         # (the items numbered up to N: one marker miswritten, "Q1 … A2: <question> … Q3", round 24)
         return f"prompt asks for {asked} items, {n_items} given"
     if nums == [1] and n_items == 1 and not after \
@@ -488,6 +491,9 @@ _BRACKETS_RE = re.compile(r"[()\[\]]")
 _BOLD_LABEL_RE = re.compile(r"^\s*\*\*[^*\n]{1,80}\*\*[:：.]?\s+(?=\S)")
 
 
+#: Chinese conjunctions no sentence ends on (multi-character: "总和" ends on 和), or "和/与/及/或" closing a 、 enumeration
+_ZH_OPEN_TAIL_RE = re.compile(r"(?:或者|以及|而且|并且|但是|因为|所以|如果|比如|例如|包括|通过|为了|对于|关于|由于|虽然|即使|尽管|不仅"
+                              r"|以便|或是|从而|以免|甚至)\Z|、[^、，。！？\n]{1,12}(?:和|与|及|或)\Z")
 #: a calculation stopped at its "=": a value, a space, "=" (not "==", nor base64 padding "aGk=")
 _EQUALS_CUT_RE = re.compile(r"[\w)²³]\s+=\Z")
 #: a word (or a bold label) then a spaced em/en dash that ends the turn: the definition after it never came
@@ -649,6 +655,10 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return f"ends on a dash: {t[-30:]!r}"  # "- **Процентная ставка** —" (written ru set A)
     lines = [ln for ln in t.split("\n") if ln.strip()]
     last = lines[-1]
+    if ch in "，、" and len(t) >= 6 and not (len(lines) >= 2 and len(last.strip()) <= 8):
+        return f"ends on a comma: {t[-30:]!r}"  # "此外，", "这周五的组会我因为需要去医院复查，"; a sign-off line "真挚地，" is spared
+    if _ZH_OPEN_TAIL_RE.search(t[-12:]) and len(t) >= 10 and _prose_line(last):
+        return f"ends on a conjunction: {t[-30:]!r}"  # "…可以找语伴或者", "…加入填料、生菜和"
     if _URL_END_RE.search(last) or (len(lines) >= 2 and lines[-2].rstrip().endswith(",") and len(words(last)) <= 6):
         return None  # a link or e-mail, or a sign-off ("Best regards,\nAnna")
     if _short_field(last):
@@ -772,6 +782,14 @@ def length_limit(text: str, token_count: int | None = None, limits: tuple[int, .
 # ---------------------------------------------------------------- all signals
 
 
+def _unless_prompt_ends_so(note: str | None, text: str, prompt: str) -> str | None:
+    """``note`` unless it is a CJK comma ending that the prompt's own text ends on too (completing "…舞蹈，",
+    customising "尊敬的顾客，"): then the comma is the input's, not a cut."""
+    if note and note.startswith("ends on a comma") and prompt.rstrip()[-1:] == text.rstrip()[-1:]:
+        return None
+    return note
+
+
 def truncation_signals(text: str, prompt: str = "", *, min_words: int = 8, min_chars: int = 200, token_count: int | None = None,
                        limits: tuple[int, ...] = DEFAULT_LIMITS, tolerance: float = 0.02) -> dict[str, str | None]:
     """``{sub_reason: note or None}`` for the last assistant turn ``text`` answering the user turn
@@ -785,7 +803,7 @@ def truncation_signals(text: str, prompt: str = "", *, min_words: int = 8, min_c
         "announced_missing": None if _ASKS_CAN_YOU_RE.search(prompt[-300:]) and _ACCEPT_ONLY_RE.match(text.strip())
         else announced_missing(text),
         "list_cut": list_cut(text, prompt),
-        "no_terminal_punct": no_terminal_punct(text, min_words, min_chars),
+        "no_terminal_punct": _unless_prompt_ends_so(no_terminal_punct(text, min_words, min_chars), text, prompt),
         "length_limit": length_limit(text, token_count, limits, tolerance) if limits else None,
     }
     return out
