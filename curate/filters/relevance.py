@@ -42,7 +42,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from curate.filters.langid import RU_WORDS, UK_WORDS
+# the letters and words only Russian or only Ukrainian (or Belarusian) writes
+from curate.filters.langid import _BE_ONLY_RE, _CYR_WORD_RE, _RU_ONLY_RE, _UK_ONLY_RE, RU_WORDS, UK_WORDS
 from curate.filters.text import CJK_RE, LATEX_RE, code_density, count_letters, strip_for_langid, words
 
 # ---------------------------------------------------------------- language mismatch
@@ -411,12 +412,7 @@ def input_script_changed(prompt: str, response: str) -> str | None:
 _ANY_QUOTE_RE = re.compile(r"[“\"«「『]([^”\"»」』]{1,2000})[”\"»」』]|(?<!\w)'([^'\n]{1,200})'(?!\w)")
 
 
-_UK_LETTERS_RE = re.compile(r"[іїєґІЇЄҐ]")
-_RU_LETTERS_RE = re.compile(r"[ыэЫЭ]")
-_BE_LETTER_RE = re.compile(r"[ўЎ]")
 _CYR_LETTER_RE = re.compile(r"[\u0400-\u04ff]")
-_RU_YO_RE = re.compile(r"[ыэёЫЭЁ]")
-_CYR_WORD_RE = re.compile(r"[\u0400-\u04ff]+")
 _RU_MARKERS = RU_WORDS | {"как"}
 _UK_RU_NAMES_RE = re.compile(r"(?i)украин|україн|русск|російськ|russian|ukrainian|по-русски|по-українськи")
 
@@ -425,7 +421,7 @@ def cyrillic_variant_changed(prompt: str, response: str, min_letters: int = 40) 
     """A note ("ru prompt, uk answer") when a Russian prompt is answered in Ukrainian or the reverse,
     told apart by the letters only one of them writes, which the detector's close-language pass
     (``_close``) leaves alone. An answer is Ukrainian with ≥ 3 of і/ї/є/ґ making ≥ 2 % of its
-    Cyrillic letters and no ы/э; Russian with ≥ 2 of ы/э and none of і/ї/є/ґ/ў (Belarusian writes both
+    Cyrillic letters and no ы/э/ё; Russian with ≥ 2 of ы/э/ё and none of і/ї/є/ґ/ў (Belarusian writes both
     sets). The prompt (≥ 90 % Cyrillic, ≥ 20 Cyrillic letters) is then Russian when it has none of
     і/ї/є/ґ nor a Ukrainian word (``langid.UK_WORDS``) and has ы/э/ё or a Russian word (``langid.RU_WORDS``,
     "как"): "Перетвори цей текст в список тез" has no і but is Ukrainian; and Ukrainian with ≥ 2 of
@@ -439,14 +435,14 @@ def cyrillic_variant_changed(prompt: str, response: str, min_letters: int = 40) 
     p_cyr = len(_CYR_LETTER_RE.findall(prompt))
     if p_cyr < 20 or p_cyr < 0.9 * count_letters(prompt):
         return None
-    r_uk, r_ru = len(_UK_LETTERS_RE.findall(response)), len(_RU_LETTERS_RE.findall(response))
-    p_uk, p_ru = len(_UK_LETTERS_RE.findall(prompt)), len(_RU_LETTERS_RE.findall(prompt))
+    r_uk, r_ru = len(_UK_ONLY_RE.findall(response)), len(_RU_ONLY_RE.findall(response))
+    p_uk, p_ru = len(_UK_ONLY_RE.findall(prompt)), len(_RU_ONLY_RE.findall(prompt))
     if r_uk >= 3 and r_uk >= 0.02 * r_cyr and r_ru == 0 and p_uk == 0:
         p_words = set(_CYR_WORD_RE.findall(prompt.lower()))
-        if not p_words & UK_WORDS and (_RU_YO_RE.search(prompt) or p_words & _RU_MARKERS):
+        if not p_words & UK_WORDS and (_RU_ONLY_RE.search(prompt) or p_words & _RU_MARKERS):
             return "ru prompt, uk answer"
         return None
-    if r_ru >= 2 and r_uk == 0 and not _BE_LETTER_RE.search(response) and p_uk >= 2 and p_ru == 0:
+    if r_ru >= 2 and r_uk == 0 and not _BE_ONLY_RE.search(response) and p_uk >= 2 and p_ru == 0:
         return "uk prompt, ru answer"
     return None
 
