@@ -105,3 +105,11 @@ def test_chinese_mojibake():
     # an answer that explains the garbage string is about it
     assert degenerate_metrics("“烫烫烫”是 MSVC 调试模式下未初始化栈内存的填充值 0xCC 按 GBK 显示的结果。",
                               "为什么我的 C 程序输出烫烫烫？")["gibberish"] is None
+
+
+def test_a_case_change_on_a_caseless_script_is_not_an_echo():
+    """Round 47: "rewrite without capital letters" over a Chinese sentence is answered by the sentence."""
+    from curate.filters.degenerate import echoes_input
+
+    assert not echoes_input("约翰访问了纽约市。", "不使用任何大写字母重写这句话。\n\n约翰访问了纽约市。")
+    assert echoes_input("John visited New York City.", "Rewrite this sentence without any capital letters.\n\nJohn visited New York City.")

@@ -204,6 +204,7 @@ CHANGE_ASK_RE = re.compile(r"(?i)\b(?:rewrite|rephrase|paraphrase|reword|change|
 
 
 _QUOTED_RE = re.compile(r"[“\"「]([^”\"」\n]{2,200})[”\"」]")
+_CASE_RE = re.compile(r"(?i)capital|upper ?case|lower ?case|大写|小写|大寫|小寫|заглавн|строчн|регистр")
 _TENSE_RE = re.compile(r"(?i)\btense|时态|现在时|过去时|将来时|进行时|完成时|过去的完美|время глагола")
 
 
@@ -229,6 +230,8 @@ def echoes_input(text: str, prompt: str) -> bool:
     head, sep, body = prompt.strip().partition("\n")
     if _TENSE_RE.search(head):
         return False  # a tense change can leave a Chinese sentence as it was
+    if _CASE_RE.search(head) and not any(ch.isupper() or ch.islower() for ch in text):
+        return False  # "不使用任何大写字母重写这句话" over a Chinese sentence: a caseless script is its own answer (round 47)
     f = _WS_RE.sub(" ", text).strip().strip("“”\"'「」")  # case kept: "HELLO WORLD." answers "change to uppercase"
     if len(f) < 2:
         return False
