@@ -33,15 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from curate.filters.text import contains_phrase, half_cjk_words, strip_code, units, words
-
-#: a sentence: text up to and including its terminal punctuation (Latin, CJK, or a line end)
-SENTENCE_RE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+[\"'”’»」』)]*|\n|$)")
-
-
-def sentences(text: str) -> list[str]:
-    """Non-blank sentences of ``text`` (split after ``. ! ? 。 ！ ？`` and at line ends)."""
-    return [s.strip() for s in SENTENCE_RE.findall(text) if s.strip()]
+from curate.filters.text import contains_phrase, half_cjk_words, sentences, strip_code, units, words
 
 
 @dataclass(frozen=True)

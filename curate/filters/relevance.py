@@ -425,7 +425,7 @@ def cyrillic_variant_changed(prompt: str, response: str, min_letters: int = 40) 
     sets). The prompt (≥ 90 % Cyrillic, ≥ 20 Cyrillic letters) is then Russian when it has none of
     і/ї/є/ґ nor a Ukrainian word (``langid.UK_WORDS``) and has ы/э/ё or a Russian word (``langid.RU_WORDS``,
     "как"): "Перетвори цей текст в список тез" has no і but is Ukrainian; and Ukrainian with ≥ 2 of
-    і/ї/є/ґ and no ы/э.
+    і/ї/є/ґ and no ы/э/ё.
     Both texts need ``min_letters`` [40] Cyrillic letters in the answer; prompts that name either
     language ("переведи на украинский") are not judged. Written ru set A: a Ukrainian answer to
     "Посоветуй, как бороться с прокрастинацией"."""

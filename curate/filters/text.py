@@ -370,7 +370,7 @@ def dup_item_frac(text: str, min_items: int = 4) -> float:
     # prose sentences only: markup and code lines ("<td></td>", "</tr>") repeat by design
     # (a short sentence, a heading or a formula between two copies is None: it breaks the run)
     sents = [_FOLD_ITEM_RE.sub("", x.lower()) if half_cjk_words(x) >= 4 and not _CODE_CHARS_RE.search(x) else None
-             for x in _SENTENCE_RE.findall(text) if x.strip()]
+             for x in sentences(text)]
     best = max(best, _cycle_share(sents))
     return best
 
@@ -398,7 +398,13 @@ def half_cjk_words(text: str) -> float:
     return len(words(text)) - len(_IDEOGRAPH_RE.findall(text)) / 2
 
 
-_SENTENCE_RE = re.compile(r"[^。！？.!?\n]+[。！？.!?]*")
+#: a sentence: text up to and including its terminal punctuation (Latin, CJK, or a line end)
+SENTENCE_RE = re.compile(r"[^.!?。！？\n]+(?:[.!?。！？]+[\"'”’»」』)]*|\n|$)")
+
+
+def sentences(text: str) -> list[str]:
+    """Non-blank sentences of ``text`` (split after ``. ! ? 。 ！ ？`` and at line ends)."""
+    return [s.strip() for s in SENTENCE_RE.findall(text) if s.strip()]
 
 
 _FOLD_ITEM_RE = re.compile(r"[\s\"'“”‘’「」『』《》()（）.。!！?？:：*_]+")  # keeps C# and C++ apart from C

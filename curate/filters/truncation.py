@@ -254,6 +254,11 @@ _STARTS_ONLY_RE = re.compile(
     r"|(?:让我|我来|我会|我将)(?:来|试着)?(?:解释|说明|回答)(?:一下)?[^。！？：:\n]{0,20}[。！：:]?$")
 
 
+def _last_sentence(line: str) -> str:
+    """The last sentence of ``line``: what follows its last ``. ! ? 。 ！ ？`` and a space."""
+    return re.split(r"(?<=[.!?。！？])\s+", line.strip())[-1]
+
+
 def announced_missing(text: str) -> str | None:
     """Note when ``text`` announces content it never delivers (see module doc), else None."""
     t = text.rstrip()
@@ -264,7 +269,7 @@ def announced_missing(text: str) -> str | None:
     lines = [ln for ln in t.split("\n") if ln.strip()]
     last = lines[-1].strip().strip("*_#> ")
     # the code test reads the last sentence: "Сложим: 2x = 12, откуда x = 6. Теперь подставим x в уравнение:" is prose
-    last_sentence = re.split(r"(?<=[.!?。！？])\s+", last)[-1]
+    last_sentence = _last_sentence(last)
     if t.endswith((":", "：")) and len(words(last)) >= 2 and not _CODE_COLON_RE.search(last_sentence) and not _form_like(lines) \
             and not _INPUT_PROMPT_RE.search(last):
         return f"ends on a colon: {last[-60:]!r}"
@@ -618,8 +623,10 @@ _CURRENCY_CUT_RE = re.compile(r"(?:[\s:：]|[\u4e00-\u9fff])\$\Z|(?:[\s:：]|[^\
 _PSEUDO_END_RE = re.compile(r"(?i)^\s*end\s*(?:while|if|for|foreach|loop|function|procedure|algorithm|repeat|case|do|sub)?\s*$")
 
 
-def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short_min_chars: int = 100) -> str | None:
-    """Note when the last line is unfinished prose (see module doc), else None.
+def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short_min_chars: int = 100,
+                      prompt: str = "") -> str | None:
+    """Note when the last line is unfinished prose (see module doc), else None. ``prompt`` (the user turn
+    answered, default "") spares a CJK comma ending that the prompt's own text ends on.
 
     Judged only in turns of ≥ ``min_chars`` characters whose last line is prose (no list, heading,
     table or code marker, no hashtag, not an enumeration with 3+ ``；``/``、``) of ≥ ``min_words``
@@ -655,8 +662,10 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return f"ends on a dash: {t[-30:]!r}"  # "- **Процентная ставка** —" (written ru set A)
     lines = [ln for ln in t.split("\n") if ln.strip()]
     last = lines[-1]
-    if ch in "，、" and len(t) >= 6 and not (len(lines) >= 2 and len(last.strip()) <= 8):
-        return f"ends on a comma: {t[-30:]!r}"  # "此外，", "这周五的组会我因为需要去医院复查，"; a sign-off line "真挚地，" is spared
+    # a sign-off line ("真挚地，") is spared, and so is a comma the prompt's own text ends on (completing "…舞蹈，",
+    # customising "尊敬的顾客，"): then it is the input's, not a cut
+    if ch in "，、" and len(t) >= 6 and not (len(lines) >= 2 and len(last.strip()) <= 8) and prompt.rstrip()[-1:] != ch:
+        return f"ends on a comma: {t[-30:]!r}"  # "此外，", "这周五的组会我因为需要去医院复查，"
     if _ZH_OPEN_TAIL_RE.search(t[-12:]) and len(t) >= 10 and _prose_line(last):
         return f"ends on a conjunction: {t[-30:]!r}"  # "…可以找语伴或者", "…加入填料、生菜和"
     if _URL_END_RE.search(last) or (len(lines) >= 2 and lines[-2].rstrip().endswith(",") and len(words(last)) <= 6):
@@ -665,7 +674,7 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return None  # "Answer: 42", "Preposition: on" fields (not a paragraph under a bold label)
     if ch.isdigit() and not any(c.isalpha() for c in " ".join(last.split()[-3:])):
         return None  # a run of numbers ("1100 0110 1011 1001"): data, not a sentence
-    last_sentence = re.split(r"(?<=[.!?。！？])\s+", last.strip())[-1]
+    last_sentence = _last_sentence(last)
     if _SIGN_OFF_RE.match(last_sentence) or _INLINE_SIGN_OFF_RE.search(last):
         return None  # "…again. Yours sincerely, [Your Name], CEO"
     if _PSEUDO_END_RE.match(last):
@@ -782,14 +791,6 @@ def length_limit(text: str, token_count: int | None = None, limits: tuple[int, .
 # ---------------------------------------------------------------- all signals
 
 
-def _unless_prompt_ends_so(note: str | None, text: str, prompt: str) -> str | None:
-    """``note`` unless it is a CJK comma ending that the prompt's own text ends on too (completing "…舞蹈，",
-    customising "尊敬的顾客，"): then the comma is the input's, not a cut."""
-    if note and note.startswith("ends on a comma") and prompt.rstrip()[-1:] == text.rstrip()[-1:]:
-        return None
-    return note
-
-
 def truncation_signals(text: str, prompt: str = "", *, min_words: int = 8, min_chars: int = 200, token_count: int | None = None,
                        limits: tuple[int, ...] = DEFAULT_LIMITS, tolerance: float = 0.02) -> dict[str, str | None]:
     """``{sub_reason: note or None}`` for the last assistant turn ``text`` answering the user turn
@@ -803,7 +804,7 @@ def truncation_signals(text: str, prompt: str = "", *, min_words: int = 8, min_c
         "announced_missing": None if _ASKS_CAN_YOU_RE.search(prompt[-300:]) and _ACCEPT_ONLY_RE.match(text.strip())
         else announced_missing(text),
         "list_cut": list_cut(text, prompt),
-        "no_terminal_punct": _unless_prompt_ends_so(no_terminal_punct(text, min_words, min_chars), text, prompt),
+        "no_terminal_punct": no_terminal_punct(text, min_words, min_chars, prompt=prompt),
         "length_limit": length_limit(text, token_count, limits, tolerance) if limits else None,
     }
     return out
