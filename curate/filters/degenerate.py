@@ -24,7 +24,8 @@ columns and compares to thresholds (``degenerate`` rule):
     accented forms), 5+ consonants in a row ("asdfghjkl", "xkcd qwrtz") or mostly a sweep along one
     keyboard row (``key_sweep``); Cyrillic words the same way (vowels ``аеёиоуыэюя``, 6+ consonants,
     ЙЦУКЕН rows: "ывап ролдж фывапр"); 1.0 for mojibake, UTF-8 read with the wrong code page
-    ("РљРѕС€РєРё", ``mojibake``); words with digits and acronyms are skipped; None under 5 such words, except a reply of at most 4 words whose
+    ("РљРѕС€РєРё", ``mojibake``), and for 3-4 Latin words of 4+ letters that are all implausible, two of them key
+    sweeps ("asdfghjkl 啊啊啊 qwertyuiop；；；zxcv"); words with digits and acronyms are skipped; None under 5 such words, except a reply of at most 4 words whose
     every such word is 8+ letters long with no vowel or 6+ consonants in a row ("qklvzwuriljql": 1.0). Threshold
     ``max_gibberish`` [0.3]. Not judged when the prompt asks for random letters, a password, a
     code or an anagram (``RANDOM_ASK_RE``).
@@ -142,6 +143,10 @@ def key_sweep(word: str) -> float:
     return best / len(w) if best >= 4 and w else 0.0
 
 
+#: a UTF-8 lead byte read as cp1252/latin-1, then a continuation byte (0x80-0xBF) read the same way
+_MOJIBAKE_PAIR_RE = re.compile(r"[ÃÂâÐÑ][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
+
+
 def mojibake(text: str, min_letters: int = 20) -> bool:
     """True when ``text`` (≥ ``min_letters`` letters) is UTF-8 decoded with the wrong code page: it
     encodes to cp1251 or cp1252/latin-1 bytes that decode as valid UTF-8 into a different text
@@ -154,6 +159,11 @@ def mojibake(text: str, min_letters: int = 20) -> bool:
         return True  # GBK/UTF-8 replacement mojibake, MSVC's uninitialised-memory fill, U+FFFD replacement characters
     if sum(ch.isalpha() for ch in text) < min_letters or text.isascii():
         return False
+    # mojibake of mojibake no longer round-trips ("Ã¯Â»Â¿Ã¢â‚¬Å“…", written en set F): UTF-8 lead bytes read as
+    # cp1252 ("Ã", "Â", "â", "Ð", "Ñ") each followed by a continuation byte's character, over a third of the text
+    pairs = _MOJIBAKE_PAIR_RE.findall(text)
+    if len(pairs) >= 4 and 2 * len(pairs) >= 0.3 * len("".join(text.split())):
+        return True
     for codec in ("cp1251", "cp1252", "latin-1"):
         try:
             fixed = text.encode(codec).decode("utf-8")
@@ -177,6 +187,11 @@ def gibberish(text: str) -> float | None:
         bad = sum(not _CYR_VOWEL_RE.search(w) or bool(_CYR_CONS_RUN_RE.search(w)) or key_sweep(w) >= 0.75 for w in cyr)
         return bad / len(cyr)
     ws = [w for w in _LATIN_WORD_RE.findall(text) if not w.isdigit() and not w.isupper()]
+    long_ws = [w for w in ws if len(w) >= 4]
+    if 3 <= len(long_ws) < 5 and code_density(text) <= 0.03 \
+            and all(not _VOWEL_RE.search(w) or _CONS_RUN_RE.search(w) or key_sweep(w) >= 0.75 for w in long_ws) \
+            and sum(key_sweep(w) >= 0.75 for w in long_ws) >= 2:
+        return 1.0  # a mash among other scripts: "asdfghjkl 啊啊啊 qwertyuiop；；；zxcv 123123 jjjjk" (written zh set H)
     if len(ws) < 5 and len(words(text)) <= 4 and ws and code_density(text) <= 0.03:
         # a reply of a few words: only a long mash ("qklvzwuriljql") with nothing plausible beside it
         bad = [w for w in ws if len(w) >= 8 and not any(ch.isdigit() for ch in w)

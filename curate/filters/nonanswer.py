@@ -38,6 +38,14 @@ row-local) and judges the *first* answer of a chat against the first user turn.
     write, explain, describe, list, summarize, guide, 写, 解释, 生成…序列, напиши, объясни…) and does
     not ask for a word, a name, a label or a short answer (``SHORT_ASK_RE``).
 
+``no_number``
+    The prompt asks for a calculation with its own numbers and the answer holds no number (``missing_deliverable``):
+    an answer on the topic that misses the ask
+    ("Отличный вопрос! Математика окружает нас повсюду…" to "Посчитай НДС 20% от 15000"; written sets F-H).
+``pleasantry``
+    The reply is only praise of the question, wishes and encouragement, sharing nothing with the prompt
+    ("Рад, что вы обратились! Надеюсь, у вас отличный день…", "这是一个很好的问题！…加油！").
+
 Thresholds are ours, set on ``benchmarks/quality_labels.jsonl`` (all 729 rows, read by hand) and
 checked for false drops on every good row there; the fresh hold-out
 ``benchmarks/quality_labels_fresh.jsonl`` was scored once afterwards
@@ -346,12 +354,87 @@ def bare_link(text: str, prompt: str) -> str | None:
     return f"bare_link: {text.strip()[:60]!r}"
 
 
+# ---------------------------------------------------------------- the asked-for deliverable is missing
+
+#: the prompt asks to calculate with its own numbers: "Посчитай НДС 20% от 15000", "月薪12000…到手大概多少"
+CALC_ASK_RE = re.compile(r"(?i)\b(?:calculate|compute|work out)\b|посчитай|посчитайте|вычисли|рассчитай|рассчитайте"
+                         r"|计算(?!机)|算一下|算算|到手(?:大概)?(?:是)?多少|等于几")
+_CODE_IN_REPLY_RE = re.compile(r"```|^\s*(?:def|function|return|import|for|while|public|const|let|var)\b|[=;{}]|<-|\w\(", re.M)
+#: two numbers in the prompt: the calculation's own operands ("20% от 15000", "月薪12000，…22%")
+_TWO_NUMBERS_RE = re.compile(r"\d[\d.,]*\D+\d")
+#: a number in an answer: a digit, a spelled-out number, or a Chinese numeral ("三个苹果", "周二")
+_NUMBER_RE = re.compile(r"(?i)\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+                        r"|hundred|thousand|million|half|ноль|один|одна|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять"
+                        r"|двадцать|сто|тысяч\w*|миллион\w*|половин\w*)\b"
+                        r"|[零一二两三四五六七八九十百千万亿]")
+
+
+def missing_deliverable(text: str, prompt: str) -> str | None:
+    """``no_number: '…'`` when the prompt asks for a kind of output the answer does not hold at all, else None
+    (issue 11: an answer on the prompt's topic that misses the ask, where neither an embedding nor word
+    overlap can tell; written sets F-H):
+
+    - ``no_number``: the prompt asks to calculate and gives two numbers (``CALC_ASK_RE``: "Посчитай НДС 20% от
+      15000", "月薪12000…到手大概多少"), and the answer (4-60 words, no code) has no number at all, digit or word
+      (``_NUMBER_RE``): a remark about maths instead of the sum.
+
+    Not judged when the prompt asks to explain, analyse or translate (``_EXPLAIN_ASK_RE``: "explain this
+    code", "分析这首诗"), where prose is the answer. (A ``no_code`` kind, code asked and none given, was
+    tried and left out: "script", "program" and "class" ask for films, trainings and lessons as often as
+    for code, and unfenced shell scripts and regexes read as prose; 60 good rows lost in the label sets.
+    So was ``no_poem``, a poem asked and one paragraph of prose given: dumps collapse verse into one
+    paragraph, and a good Alpaca poem was lost for each off-topic answer caught.)"""
+    reply = text.strip()
+    head = prompt[:1500]
+    if not reply or _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):
+        return None
+    if CALC_ASK_RE.search(head) and _TWO_NUMBERS_RE.search(head) and not _NUMBER_RE.search(reply) and 4 <= word_count(reply) <= 60 \
+            and not _CODE_IN_REPLY_RE.search(reply):  # a function that computes it is an answer
+        return f"no_number: {reply[:40]!r}"
+    return None
+
+
+#: the prompt asks to explain, analyse, review or fix a given text or code: prose is the answer there
+_EXPLAIN_ASK_RE = re.compile(r"(?i)\b(?:explain|what does|what is wrong|why does|analy[sz]e|review|describe|difference|compare|debug|fix)\b"
+                             r"|объясни|что делает|почему|проанализируй|разбери|в чём разница|чем отличается"
+                             r"|解释|分析|为什么|什么意思|区别|赏析|讲解|说明一下")
+
+
+#: a sentence that only pleases: praise of the question, wishes, encouragement, an open offer (en, ru, zh)
+_PHATIC_RE = re.compile(
+    r"(?i)\b(?:great|good|excellent|interesting|fascinating|wonderful) question\b|\bthanks? (?:you )?for (?:asking|reaching out|your question)"
+    r"|\b(?:happy|glad) (?:you asked|to help)|\bi hope (?:this|that|you)\b|\bhave a (?:great|nice|wonderful|good|lovely) day"
+    r"|\bfeel free to\b|\bdon['’]t hesitate to\b|\b(?:good|best of) luck\b|\byou(?:['’]ve| have) got this\b|\bstay positive\b"
+    r"|\bbelieve in yourself\b|\byou can do it\b|\blet me know if\b"
+    r"|(?:отличный|хороший|интересный|прекрасный) вопрос|спасибо за (?:вопрос|обращение)|\bрад(?:а)?,? что|\bрад(?:а)? помочь|надеюсь"
+    r"|(?:хорошего|отличного|прекрасного) дня|отличный день|удачи|пишите|обращайтесь|на связи|всё получится|верьте в себя|не сдавайтесь"
+    r"|好问题|很好的问题|这个问题(?:很|非常)好|问得好|感谢(?:你|您)的提问|很高兴|希望(?:对你|对您|这些|这个|以上)|祝(?:你|您)|加油"
+    r"|相信(?:你|您|自己)|随时|欢迎(?:随时|继续)|保持积极")
+
+
+def pleasantry(text: str, prompt: str, max_words: int = 60) -> str | None:
+    """``pleasantry: '…'`` when the reply is only pleasantries: ≥ 2 sentences carry praise of the question,
+    wishes or encouragement (``_PHATIC_RE``: "Great question!", "Надеюсь, у вас отличный день.", "加油！"),
+    making ≥ 60 % of its sentences, in ≤ ``max_words`` [60] words (a CJK character counts half) with no digit
+    and no content unit shared with the prompt, which has ≥ 3 words and is not small talk. "Great question!
+    The capital is Paris. Hope this helps!" shares "capital" with its prompt and is kept. Else None."""
+    reply = text.strip()
+    if not reply or word_count(reply) > max_words or _DIGIT_RE.search(reply) or len(words(prompt)) < 3 or is_small_talk(prompt):
+        return None
+    sents = [x for x in _sentences(reply) if x.strip()]
+    n = sum(1 for x in sents if _PHATIC_RE.search(x))
+    if n >= 2 and n >= 0.6 * len(sents) and shared_units(reply, prompt) == 0:
+        return f"pleasantry: {reply[:40]!r}"
+    return None
+
+
 def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny_words: int = 2) -> str | None:
     """A note (``filler: 'ok'``, ``unrelated_question: '…'``, ``no_content: '…'``, ``no_output: '…'``,
-    ``shouting: '…'``, ``bare_link: '…'``) when the reply ``text`` to ``prompt`` is not an answer (see the module doc),
+    ``shouting: '…'``, ``bare_link: '…'``, ``no_number: '…'`` (``missing_deliverable``),
+    ``pleasantry: '…'``) when the reply ``text`` to ``prompt`` is not an answer (see the module doc),
     else None. ``user_voice`` needs the model and a batch: the ``quality`` stage adds it."""
     reply = text.strip()
-    note = no_output(reply, prompt)
+    note = no_output(reply, prompt) or missing_deliverable(reply, prompt) or pleasantry(reply, prompt)
     if note:
         return note
     if len(reply) > 12 * max(max_question_words, max_tiny_words, 8):

@@ -172,14 +172,17 @@ def is_identity_question(text: str) -> bool:
 
 # ---------------------------------------------------------------- placeholders and markup debris (outside code)
 
-#: template leftovers: {{name}}, {{ author }}, chat special tokens like <|im_start|> / <|endoftext|>; not a
+#: template leftovers: {{name}}, {{ author }}, chat special tokens like <|im_start|> / <|endoftext|>, a tokenizer's
+#: <unk>, </s> and [PAD]; not a
 #: LaTeX argument in double braces ("\\text{{J}}(a,b,c)", NuminaMath prompts, round 34): the braces follow a
 #: letter, digit, backslash or brace there; a tool call whose argument is the dataset template's own variable
 #: ("…can be found with a search query: search('{input}').", GPTeacher toolformer: 4 in the 65,398 pairs, round 30)
 PLACEHOLDER_RE = re.compile(r"(?:^|[^A-Za-z0-9_\\{}])\{\{\s*[A-Za-z_][\w.]*\s*\}\}|<\|[A-Za-z_]+(?:\|>|>)|\[(?:INST|/INST)\]|<</?SYS>>"
+                            # a tokenizer's own special tokens leaked into the text ("<unk> <unk> </s> [PAD]", written sets G, H)
+                            r"|<(?:unk|pad|eos|bos)>|</s>|\[(?:PAD|UNK)\]"
                             r"|\b[A-Za-z_]\w*\(\s*['\"]\{(?:input|instruction|output|question|query|prompt|text)\}[^'\"\n]{0,40}['\"]\s*\)")
 #: ...the chat special tokens alone (what still counts inside a template document)
-SPECIAL_TOKEN_RE = re.compile(r"<\|[A-Za-z_]+(?:\|>|>)|\[(?:INST|/INST)\]|<</?SYS>>")
+SPECIAL_TOKEN_RE = re.compile(r"<\|[A-Za-z_]+(?:\|>|>)|\[(?:INST|/INST)\]|<</?SYS>>|<(?:unk|pad|eos|bos)>|</s>|\[(?:PAD|UNK)\]")
 
 #: HTML tags of the kinds ShareGPT's HTML export leaves behind, and HTML entities
 MARKUP_TAG_RE = re.compile(

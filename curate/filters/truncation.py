@@ -19,8 +19,11 @@ reports them:
     its last sentence only announces ("Here are some examples.", "以下是步骤。", "Вот пример."),
     or a line announcing code ("Here is the code:") is followed by no code at all; or its last line
     opens content that never comes: a heading ("### Step 3", "**Conclusion**"), "Step 3:",
-    "第三步", a bare "4." item, "First,", "For example,", "…such as", "首先，" (``_OPENER_LAST_RE``;
-    not in forms or code-dense turns).
+    "第三步", "【做法】", a bare "4." item, "First,", "For example,", "…such as", "首先，" (``_OPENER_LAST_RE``;
+    not in forms or code-dense turns); or its body is two or more bracketed instructions of ≥ 4 words
+    ("[Describe the scent and ingredients.]", "[Здесь опишите ваш опыт работы]"; ``instruction_slots``)
+    with at most 60 words outside brackets: a template still to be written (a written letter with a few
+    such slots in its prose is kept).
 ``list_cut``
     the turn ends inside a list that is visibly incomplete: the line before the list announces N
     items ("Here are 5 tips:", "以下是3个建议：") and fewer follow; a numbered list stops at item 1;
@@ -53,7 +56,7 @@ from __future__ import annotations
 import re
 
 from curate.filters.text import (CJK_RE, ENUM_SEP_RE, HASHTAG_END_RE, LETTER_RE, LIST_LINE_RE, code_density, contains_phrase,
-                                 strip_code, words)
+                                 half_cjk_words, strip_code, words)
 
 TRUNCATION_REASONS = ("code_cut", "announced_missing", "list_cut", "no_terminal_punct", "length_limit")
 DEFAULT_LIMITS = (256, 512, 1024, 2048, 4096)
@@ -87,9 +90,13 @@ def bracket_debt(code: str) -> int:
 
 #: a code body left as a placeholder: "// Insert code here", "# your code here", "//这里插入代码"
 PLACEHOLDER_BODY_RE = re.compile(
-    r"(?im)(?://|#|/\*|--)\s*(?:(?:insert|add|put|write|place|implement)\s+(?:your\s+|the\s+)?(?:code|logic|implementation)"
+    r"(?im)(?://|#|/\*|--)\s*(?:(?:insert|add|put|write|place|implement)\s+(?:your\s+|the\s+)?(?:[\w-]+\s+){0,2}?(?:code|logic|implementation)"
     r"(?:\s+\w+){0,2}\s+here|your\s+code\s+(?:goes\s+)?here|code\s+goes\s+here)\b"
     r"|(?://|#)\s*(?:在?这里|此处|在此)[^\n]{0,6}(?:插入|添加|编写|写|搜索|实现)?[^\n]{0,4}代码"
+    # "// TODO: implement…", "// TODO: реализовать логику задержки", "// TODO: 在这里实现…逻辑" (written sets F-H): the body to write
+    r"|(?://|#|/\*)\s*TODO\b[:\s]*(?:implement|write|add (?:the |your )?(?:\w+ )?(?:logic|code)|реализ|напис|добав|(?:在?这里|此处|在此)?(?:实现|编写|补充|添加))"
+    # "# ваш код здесь", "// здесь ваш код", "// вставьте свой код"
+    r"|(?://|#|/\*|--)\s*(?:(?:ваш|свой)\s+код(?:\s+\w+){0,2}\s+(?:здесь|тут)|(?:здесь|тут)\s+(?:ваш|будет)\s+код|вставьте\s+(?:сюда\s+)?(?:ваш\s+|свой\s+)?код)"
     # "# Code for machine learning models goes here", "# Your code to process 'item' goes here" (round 36)
     r"|(?://|#|/\*|--)\s*(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:code|logic|implementation)\b[^\n]{0,60}?\b(?:goes|go|would go|will go)\s+here\b"
     # an elided rest: "// rest of the getters, setters and equals() method" (round 32)
@@ -227,6 +234,8 @@ _CODE_LINE_RE = re.compile(r"[;{}=()<>\[\]]|^\s{2,}\S|^\s*(?:def|class|import|fr
 _OPENER_LAST_RE = re.compile(
     r"(?i)^\s*(?:#{1,6}\s+[^\s:/=;{}()<>|$][^:/=;{}()<>|$\n]{0,79}[:：]?|\*\*[^*\n]{1,80}\*\*[:：]?|(?:step|part|phase|section|chapter|stage)\s+\d{1,2}\b[^.!?\n]{0,60}"
     r"|第[一二三四五六七八九十\d]{1,3}[步章节部分]{1,2}[^。！？\n]{0,30}|(?:шаг|часть|этап)\s+\d{1,2}[^.!?\n]{0,60}"
+    # a bracketed Chinese section heading ("【做法】" after the ingredients, written zh set H)
+    r"|【(?![^】\n]*[你您的])[^】\n]{1,20}】[:：]?"  # (not a letter's slot: "【您的职称】")
     r"|(?:\d{1,2}[.)、]|[-*•])\s*|(?:first(?:ly)?|second(?:ly)?|next|then|finally|for example|for instance|e\.g\.|such as|including"
     r"|d['’]abord|premièrement|par exemple|primero|por ejemplo|zuerst|erstens|zum beispiel|во-первых|например|сначала)[,:]?"
     r"|(?:首先|其次|然后|例如|比如|第一)[，,：:]?)\s*$"
@@ -259,11 +268,34 @@ def _last_sentence(line: str) -> str:
     return re.split(r"(?<=[.!?。！？])\s+", line.strip())[-1]
 
 
-def announced_missing(text: str) -> str | None:
-    """Note when ``text`` announces content it never delivers (see module doc), else None."""
+#: a bracketed instruction where content belongs: "[Describe the scent and ingredients.]", "[Здесь опишите ваш опыт
+#: работы]", "[在此描述产品卖点]"; a template's name slots ("[Your Name]", "[Insert Name]") are short and not counted
+_INSTRUCTION_SLOT_RE = re.compile(
+    r"(?i)\[\s*(?:insert|describe|add|list|explain|write|mention|include|summari[sz]e|elaborate|provide|give|here|"
+    r"опишите|перечислите|объясните|укажите|вставьте|добавьте|напишите|расскажите|приведите|здесь|"
+    r"在此|此处|这里|请|填写|插入|描述|补充|列出|说明)[^\]\n]{0,120}\]")
+
+
+def instruction_slots(text: str) -> int:
+    """How many bracketed instructions (``_INSTRUCTION_SLOT_RE``) of ≥ 4 words (CJK characters count half a
+    word) ``text`` holds: a template whose body is still to be written."""
+    return sum(1 for m in _INSTRUCTION_SLOT_RE.finditer(text) if half_cjk_words(m.group(0)) >= 4)
+
+
+#: the prompt asks for a template: its slots are the output
+_TEMPLATE_TASK_RE = re.compile(r"(?i)\btemplates?\b|\bplaceholders?\b|\bfill(?:-| )in\b|模板|模版|占位|шаблон|заготовк")
+
+
+def announced_missing(text: str, prompt: str = "") -> str | None:
+    """Note when ``text`` announces content it never delivers (see module doc), else None. ``prompt`` (the user
+    turn, default "") spares the bracketed instructions of a template it asks for."""
     t = text.rstrip()
     if not t or t.count("```") % 2 == 1:
         return None
+    # the content is still to be written (written sets F and G); a letter with a few slots in its prose is a template
+    if instruction_slots(t) >= 2 and half_cjk_words(re.sub(r"\[[^\]\n]*\]", " ", t)) <= 60 \
+            and not _TEMPLATE_TASK_RE.search(prompt[:1000]):
+        return f"instructions left as placeholders: {_INSTRUCTION_SLOT_RE.search(t).group(0)[:50]!r}"
     if len(words(t)) <= 30 and "\n" not in t and _STARTS_ONLY_RE.search(t):
         return f"only announces a start: {t[-60:]!r}"
     lines = [ln for ln in t.split("\n") if ln.strip()]
@@ -498,9 +530,15 @@ _BOLD_LABEL_RE = re.compile(r"^\s*\*\*[^*\n]{1,80}\*\*[:：.]?\s+(?=\S)")
 
 #: Chinese conjunctions no sentence ends on (multi-character: "总和" ends on 和), or "和/与/及/或" closing a 、 enumeration
 _ZH_OPEN_TAIL_RE = re.compile(r"(?:或者|以及|而且|并且|但是|因为|所以|如果|比如|例如|包括|通过|为了|对于|关于|由于|虽然|即使|尽管|不仅"
-                              r"|以便|或是|从而|以免|甚至)\Z|、[^、，。！？\n]{1,12}(?:和|与|及|或)\Z")
+                              r"|以便|或是|从而|以免|甚至|预计|诸如|譬如|导致|使得|以至于|接着|然后|随后|同时|此外|另外)\Z|、[^、，。！？\n]{1,12}(?:和|与|及|或)\Z")
 #: a calculation stopped at its "=": a value, a space, "=" (not "==", nor base64 padding "aGk=")
 _EQUALS_CUT_RE = re.compile(r"[\w)²³]\s+=\Z")
+#: a calculation stopped after a spaced operator on a line with "=": "S₁₀ = 10×3 + 10×9×4/2 = 30 +" (written zh set H)
+_OPERATOR_CUT_RE = re.compile(r"=[^=\n]*[\w)²³]\s+[+\-−×÷*/]\Z")
+#: a connective that introduces a conclusion, after a comma, as the last word: "2x = 12, значит", "…, so" (written
+#: ru set G); no text ends there
+_CONNECTIVE_CUT_RE = re.compile(r"(?i)[,，]\s*(?:значит|следовательно|поэтому|то есть|тогда|so|then|therefore|thus|hence"
+                                r"|which means|所以|因此|那么|于是)\Z")
 #: a word (or a bold label) then a spaced em/en dash that ends the turn: the definition after it never came
 _DASH_CUT_RE = re.compile(r"[^\W\d_]{2,}\**\s+[—–]\Z")
 
@@ -558,16 +596,28 @@ _FIELD_RE = re.compile(r"^[^:：]{1,40}[:：]\s*\S")
 _ATTRIBUTION_RE = re.compile(r"(?:^\s*|[\"”’'.!?]\s*)[-–—―~]\s*[A-Z][^\n]{0,80}$|[\"”’'.!?]\s*\(\s*[A-Z][^\n]{0,80}$")
 _LATIN_WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+")
 _EN_FUNCTION_WORDS = frozenset("the a an and to of you is are was that it in for with your i my be".split())
+_RU_FUNCTION_WORDS = frozenset("и в на с по к от для что как это не из за о а но он она они".split())
+_CYRILLIC_WORD_RE = re.compile(r"[А-Яа-яЁё]+")
 
 
 def _open_latin_sentence(text: str, last: str) -> bool:
-    """A short English turn (``short_min_chars`` .. ``min_chars``) whose last line is a sentence
+    """A short English or Russian turn (``short_min_chars`` .. ``min_chars``) whose last line is a sentence
     left open: its last sentence has ≥ 4 words, is not a comma list of names ("Breaking Bad, Arrow,
     NCIS": 3+ commas between segments of ≤ 4 words), not a quotation's attribution and not a
     ``label: value`` field ("Answer: Napoleon and Wellington", "My address is: 11 Holger Way"). Short
     Chinese turns are not judged: forum answers (medical Q&A, oasst zh) often end without 。."""
     letters = LETTER_RE.findall(text)
-    if not letters or sum(1 for c in letters if c.isascii()) < 0.9 * len(letters):
+    if not letters:
+        return False
+    if sum(1 for c in letters if "а" <= c.lower() <= "я" or c in "ёЁ") >= 0.9 * len(letters):
+        # Russian, whose prose closes every sentence as English does: "…поэтому изменить данные задним числом",
+        # "…столица была перенесена из Москвы в Петер" (written ru set G, 171 and 176 characters)
+        if len(_RU_FUNCTION_WORDS.intersection(w.lower() for w in _CYRILLIC_WORD_RE.findall(text))) < 2:
+            return False
+        sentence = re.split(r"(?<=[.!?])\s+", last.strip())[-1]
+        return len(_CYRILLIC_WORD_RE.findall(sentence)) >= 4 and not _FIELD_RE.match(last.strip()) \
+            and not _FIELD_RE.match(sentence) and not _ATTRIBUTION_RE.search(last)
+    if sum(1 for c in letters if c.isascii()) < 0.9 * len(letters):
         return False
     if len(_EN_FUNCTION_WORDS.intersection(w.lower() for w in _LATIN_WORD_RE.findall(text))) < 3:
         return False  # English only: a Spanish or Basque forum answer without a final period is not cut
@@ -643,9 +693,11 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     "Меркурий, Венера, Земля, Марс,"), a spaced em/en dash after a word ("- **Процентная ставка** —"),
     an "=" after a value outside fenced code ("D = 25 − 24 ="), and a word
     cut where no text ends (``_CUT_WORD_END_RE``: "…aware that it’", "…as of 20", "…if a ==").
-    English (Latin-script) turns from ``short_min_chars`` [100] characters are judged too when their
+    English (Latin-script) and Russian turns from ``short_min_chars`` [100] characters are judged too when their
     last sentence is left open (``_open_latin_sentence``): "…Are you saying you want them", cut by a
-    generation limit, is 188 characters (round-9 blind miss).
+    generation limit, is 188 characters (round-9 blind miss); "…из Москвы в Петер", 176 (written ru set G).
+    Also at any length: a spaced operator after a value on a line with "=" ("= 30 +"), and a connective
+    after a comma as the last word ("2x = 12, значит", "…, so"; ``_CONNECTIVE_CUT_RE``).
     """
     t = text.rstrip()
     cut = _CUT_WORD_END_RE.search(t[-40:])
@@ -656,6 +708,10 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return f"ends on a currency sign: {t[-30:]!r}"  # "太好了。总费用为 $" (round 42); "$x$" closes math
     if ch == "=" and len(t) >= 20 and _EQUALS_CUT_RE.search(t[-40:]) and "```" not in t:
         return f"ends on '=': {t[-30:]!r}"  # "D = b² − 4ac = 25 − 24 =" (written ru set B)
+    if ch in "+-−×÷*/" and len(t) >= 20 and _OPERATOR_CUT_RE.search(t[-60:]) and "```" not in t:
+        return f"ends on an operator: {t[-30:]!r}"  # "= 30 +" (written zh set H)
+    if len(t) >= 20 and _CONNECTIVE_CUT_RE.search(t[-20:]):
+        return f"ends on a connective: {t[-30:]!r}"  # "2x = 12, значит" (written ru set G)
     if ch in _FINISHED or not (ch.isalnum() or ch in _OPEN_END):
         return None
     if ch in "—–" and len(t) >= 20 and t[-2:-1].isspace() and _DASH_CUT_RE.search(t[-60:]):
@@ -664,7 +720,10 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     last = lines[-1]
     # a sign-off line ("真挚地，") is spared, and so is a comma the prompt's own text ends on (completing "…舞蹈，",
     # customising "尊敬的顾客，"): then it is the input's, not a cut
-    if ch in "，、" and len(t) >= 6 and not (len(lines) >= 2 and len(last.strip()) <= 8) and prompt.rstrip()[-1:] != ch:
+    # (a short last line under one that ends on the same comma is a cut couplet: "一夜轻风送雨来，\n千家烟柳次第开，")
+    couplet = len(lines) >= 2 and lines[-2].rstrip().endswith(ch) and len(lines[-2].strip()) >= 5  # (not "此致，\n敬礼，")
+    if ch in "，、" and len(t) >= 6 and not (len(lines) >= 2 and len(last.strip()) <= 8 and not couplet) \
+            and prompt.rstrip()[-1:] != ch:
         return f"ends on a comma: {t[-30:]!r}"  # "此外，", "这周五的组会我因为需要去医院复查，"
     if _ZH_OPEN_TAIL_RE.search(t[-12:]) and len(t) >= 10 and _prose_line(last):
         return f"ends on a conjunction: {t[-30:]!r}"  # "…可以找语伴或者", "…加入填料、生菜和"
@@ -802,7 +861,7 @@ def truncation_signals(text: str, prompt: str = "", *, min_words: int = 8, min_c
     out: dict[str, str | None] = {
         "code_cut": code_cut(text),
         "announced_missing": None if _ASKS_CAN_YOU_RE.search(prompt[-300:]) and _ACCEPT_ONLY_RE.match(text.strip())
-        else announced_missing(text),
+        else announced_missing(text, prompt),
         "list_cut": list_cut(text, prompt),
         "no_terminal_punct": no_terminal_punct(text, min_words, min_chars, prompt=prompt),
         "length_limit": length_limit(text, token_count, limits, tolerance) if limits else None,

@@ -20,7 +20,7 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     ``stat_max_turn_chars > max_turn_chars`` [100,000; ours].
 ``placeholder``
     ``stat_placeholder_count``: template leftovers outside code in any turn — ``{{name}}``,
-    ``<|im_start|>``-style special tokens, ``[INST]``, ``<<SYS>>``. Drop when >
+    ``<|im_start|>``-style special tokens, ``[INST]``, ``<<SYS>>``, a tokenizer's ``<unk>``/``</s>``/``[PAD]``. Drop when >
     ``max_placeholders`` [0] (LLaMA-Factory ``identity.json`` ships ``{{name}}``/``{{author}}``).
 ``templated_identity``
     ``stat_identity_turns``: user turns that only ask who/what the assistant is ("Who are you?",
