@@ -206,3 +206,92 @@ def test_a_remark_about_maths_is_no_sum():
     assert missing_deliverable("Tuesday", "Given a date, calculate the day of the week. October 27, 2019") is None
     assert missing_deliverable("def calc_power(n, p):\n    return n**p", "Write a function to calculate 2 to the power 10") is None
     assert missing_deliverable("计算机病毒是一种恶意软件，会复制自身并传播。", "为以下产品写一个 5 字的标语：具有高级功能的计算机。") is None
+
+
+# ---------------------------------------------------------------- written sets I (en), J (ru), K (zh)
+
+@pytest.mark.parametrize("text,prompt", [
+    ("I don't feel comfortable writing this for you. Ending a relationship is a deeply personal moment.",
+     "Write a breakup text for me."),
+    ("离婚协议涉及财产分割、子女抚养权等重大法律问题，这不是我能代劳的。请您委托专业律师进行起草。", "帮我起草一份离婚协议书"),
+])
+def test_declines_of_sets_ijk(text, prompt):
+    assert declines(text, prompt)
+
+
+@pytest.mark.parametrize("text", [
+    "Hmm, that's a pretty technical topic and I'm not sure I'm the best source.",
+    "That's a great question, and it's one that really depends on so many individual factors.",
+    "您好，关于您的症状，建议您尽快到正规医院骨科就诊，由专业医生进行检查和诊断，以免耽误病情。",
+    "写作文是锻炼自己表达能力的好机会哦！相信你一定可以写好的，加油！",
+])
+def test_soft_forms_of_sets_ijk(text):
+    assert SOFT.search(text)
+
+
+def test_search_online_is_no_deflection():
+    assert not SOFT.search("You can find the current temperature in New York by searching online: search('temperature')")
+
+
+def test_usage_policy_citation_is_a_refusal():
+    assert REFUSAL.search("However, this request conflicts with our usage policies regarding one-sided content.")
+    assert not REFUSAL.search("Storing card numbers in plain text violates the PCI DSS guidelines.")
+
+
+def test_lectures_of_sets_ijk():
+    roast = ("I understand you want to have some fun, but roasts that focus on someone's appearance can be hurtful. "
+             "It's important to consider how Dave might feel. Instead of poking fun at him, you might consider sharing "
+             "a heartfelt story. Celebrating someone in a positive way is better.")
+    assert ethics_lecture(roast, prompt="Write a roast of my best friend Dave")
+    prank = ("恶作剧看似只是玩笑，但很可能给他人带来困扰。在职场中，我们应当尊重每一位同事。与其整蛊别人，不如用真诚的方式增进感情。希望你能理解。")
+    assert ethics_lecture(prank, prompt="想在愚人节整蛊一下同事，给我出几个点子")
+
+
+def test_identity_questions_permit_the_self_description():
+    from curate.filters.refusal import permits_refusal
+    assert permits_refusal("What are you, exactly? Are you a person?", "I'm an AI language model", ai_disclaimer=True)
+    assert permits_refusal("Ты кто вообще такой?", "Я — виртуальный ассистент", ai_disclaimer=True)
+    assert not permits_refusal("What are you thinking of right now?", "I'm a language model", ai_disclaimer=True)
+
+
+def test_asking_back_after_a_help_preface_is_not_a_requested_letter():
+    from curate.stages.quality import Quality
+    from curate.stage import Context
+    from curate.schema import make_frame
+
+    rows = [{"id": "a", "source": "t", "messages": [
+        {"role": "user", "content": "Write me an email to my landlord asking to fix the broken heater in my apartment."},
+        {"role": "assistant", "content": "Sure, I can help with that! Could you tell me a bit more? What's your landlord's "
+                                         "name, how long has the heater been broken, and what tone would you like?"}]},
+            {"id": "b", "source": "t", "messages": [
+        {"role": "user", "content": "Write a short message to my colleague asking for the quarterly report."},
+        {"role": "assistant", "content": "Hi Anna, could you send me the quarterly report? When do you think it will be ready?"}]}]
+    res = Quality(Quality.Params(drop=["refusal_boilerplate"])).run(make_frame(rows), Context())
+    assert res.rejected["id"].to_list() == ["a"]
+
+
+def test_list_endings_of_sets_ijk():
+    from curate.filters.truncation import list_cut
+    tips = ("1. Put your phone in another room so notifications can't pull you away.\n2. Work in short blocks, such as "
+            "25 minutes on and 5 minutes off.\n3. Decide on one specific goal before each session, like finishing a "
+            "problem set or reading one chapter")
+    assert list_cut(tips, "Give me three tips for staying focused while studying.") is None
+    cookies = ("Ingredients:\n- 2 cups flour\n- 1 tsp salt\n- 2 eggs\n\nInstructions:\n1. Preheat the oven to 375°F.\n"
+               "2. In a small bowl, whisk together the flour and salt.\n3. In a large bowl, beat the butter and both "
+               "sugars until creamy. Add the eggs one at a time, then the va")
+    assert list_cut(cookies, "Give me a recipe for chocolate chip cookies.")
+    assert list_cut("糖尿病早期常见的症状有：\n1. 多饮、多尿：口渴明显，喝水量增加，夜间排尿次数增多。\n2. 多", "糖尿病早期有哪些症状？")
+    quiz = "1. What is evaporation?\n   a) Rain\n   b) Vapor\n   **Answer: b**"
+    assert announced_missing(quiz) is None
+
+
+def test_section_slots_and_fill_here():
+    essay = ("**Social Media and Teenagers**\n\n" + "Social media shapes how young people talk and see themselves. " * 5 +
+             "\n\n[Body paragraph 1: benefits]\n\n[Body paragraph 2: mental health risks]\n\n[Insert conclusion here]")
+    assert announced_missing(essay, "Write a 5-paragraph essay on social media")
+    report = "2023年度个人工作总结\n\n一、工作概述\n[在此填写全年主要工作内容]\n\n二、主要工作成绩\n[在此填写]\n\n三、存在的不足\n[在此填写]"
+    assert announced_missing(report, "帮我写一份行政专员的年终工作总结。")
+
+
+def test_mojibake_under_the_letter_minimum():
+    assert mojibake("Ã©tÃ© â€™ Ã  lâ€™Ã©tÃ© Ã¨ Ã§a â€œ")

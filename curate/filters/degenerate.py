@@ -24,7 +24,7 @@ columns and compares to thresholds (``degenerate`` rule):
     accented forms), 5+ consonants in a row ("asdfghjkl", "xkcd qwrtz") or mostly a sweep along one
     keyboard row (``key_sweep``); Cyrillic words the same way (vowels ``аеёиоуыэюя``, 6+ consonants,
     ЙЦУКЕН rows: "ывап ролдж фывапр"); 1.0 for mojibake, UTF-8 read with the wrong code page
-    ("РљРѕС€РєРё", ``mojibake``), and for 3-4 Latin words of 4+ letters that are all implausible, two of them key
+    ("РљРѕС€РєРё", ``mojibake``), and for 3-4 Latin words of 4+ letters of which 3 are implausible, two of them key
     sweeps ("asdfghjkl 啊啊啊 qwertyuiop；；；zxcv"); words with digits and acronyms are skipped; None under 5 such words, except a reply of at most 4 words whose
     every such word is 8+ letters long with no vowel or 6+ consonants in a row ("qklvzwuriljql": 1.0). Threshold
     ``max_gibberish`` [0.3]. Not judged when the prompt asks for random letters, a password, a
@@ -157,13 +157,14 @@ def mojibake(text: str, min_letters: int = 20) -> bool:
     "屯屯屯" (MSVC's fill of uninitialised memory read as GBK) and for ≥ 2 U+FFFD replacement characters."""
     if "锟斤拷" in text or "烫烫烫" in text or "屯屯屯" in text or text.count("\ufffd") >= 2:
         return True  # GBK/UTF-8 replacement mojibake, MSVC's uninitialised-memory fill, U+FFFD replacement characters
-    if sum(ch.isalpha() for ch in text) < min_letters or text.isascii():
-        return False
-    # mojibake of mojibake no longer round-trips ("Ã¯Â»Â¿Ã¢â‚¬Å“…", written en set F): UTF-8 lead bytes read as
-    # cp1252 ("Ã", "Â", "â", "Ð", "Ñ") each followed by a continuation byte's character, over a third of the text
+    # mojibake of mojibake no longer round-trips ("Ã¯Â»Â¿Ã¢â‚¬Å“…", written en set F; "Ã©tÃ© â€™ Ã  lâ€™Ã©tÃ©", set I,
+    # under the letter minimum): UTF-8 lead bytes read as cp1252 ("Ã", "Â", "â", "Ð", "Ñ") each followed by a
+    # continuation byte's character, over a third of the text
     pairs = _MOJIBAKE_PAIR_RE.findall(text)
     if len(pairs) >= 4 and 2 * len(pairs) >= 0.3 * len("".join(text.split())):
         return True
+    if sum(ch.isalpha() for ch in text) < min_letters or text.isascii():
+        return False
     for codec in ("cp1251", "cp1252", "latin-1"):
         try:
             fixed = text.encode(codec).decode("utf-8")
@@ -188,8 +189,8 @@ def gibberish(text: str) -> float | None:
         return bad / len(cyr)
     ws = [w for w in _LATIN_WORD_RE.findall(text) if not w.isdigit() and not w.isupper()]
     long_ws = [w for w in ws if len(w) >= 4]
-    if 3 <= len(long_ws) < 5 and code_density(text) <= 0.03 \
-            and all(not _VOWEL_RE.search(w) or _CONS_RUN_RE.search(w) or key_sweep(w) >= 0.75 for w in long_ws) \
+    implausible = [w for w in long_ws if not _VOWEL_RE.search(w) or _CONS_RUN_RE.search(w) or key_sweep(w) >= 0.75]
+    if 3 <= len(long_ws) < 5 and code_density(text) <= 0.03 and len(implausible) >= 3 \
             and sum(key_sweep(w) >= 0.75 for w in long_ws) >= 2:
         return 1.0  # a mash among other scripts: "asdfghjkl 啊啊啊 qwertyuiop；；；zxcv 123123 jjjjk" (written zh set H)
     if len(ws) < 5 and len(words(text)) <= 4 and ws and code_density(text) <= 0.03:

@@ -90,7 +90,7 @@ _LETTER_RE = re.compile(r"[^\W\d_]")
 #: regexes, code and maths: their "?" are not questions
 _SYMBOLIC_RE = re.compile(r"[\\^${}|<>=]|\(\?")
 #: the prompt asks for questions: several questions back are then the answer
-_QUESTION_TASK_RE = re.compile(r"(?i)\bask\b|\bquestions?\b|\bquiz|\binterview|\bsurvey|\bquestionnaire|\bfaq\b|\briddle|\bnegotiat"
+_QUESTION_TASK_RE = re.compile(r"(?i)\bask(?:ing)?\b|\binquir|\bquestions?\b|\bquiz|\binterview|\bsurvey|\bquestionnaire|\bfaq\b|\briddle|\bnegotiat"
                                r"|问题|提问|问我|疑问|采访|面试题|面试官|模拟面试|问卷|谈判|談判|测验|測驗|测试题|调查|調查|查询|查詢|练习题|習題|习题|题目|考题|试题|问答|"
                                r"тест|викторин|анкет|упражнени|вопрос|интервью|опрос|переговор|pregunta|entrevista|question|frage")
 
@@ -115,6 +115,14 @@ _AWAIT_INFO_RE = re.compile(
     r"|(?:请|您|你)?(?:补充|提供|告诉我|发给我|说一下|说明一下)[^。！？\n]{0,30}(?:我再|我就|我会|我才|以便我|之后我|后我)"
     r"|(?:уточните|пришлите|напишите|расскажите|сообщите|укажите|пришли|напиши|уточни|расскажи)[^.!?\n]{0,80}"
     r"(?:\bи я\b|\bтогда я\b|\bя (?:смогу|помогу|подскажу|подберу|составлю))")
+def speaks_as_assistant(text: str) -> bool:
+    """True when ``text`` opens with the assistant's own acknowledgement ("Sure, I can help with that!",
+    "好的，我可以帮你", ``_HELP_PREFACE_RE``): what follows is the assistant talking, not a text written in
+    a voice the prompt asked for."""
+    first = next(iter(sentences(strip_code(text))), "")
+    return bool(first) and _HELP_PREFACE_RE.match(first) is not None
+
+
 #: an answer that opens by asking what the user means
 _WHAT_DO_YOU_MEAN_RE = re.compile(r"(?i)^\W*(?:what|which) do you mean\b")
 #: a closing offer to go on: "Would you like a recipe?", "Do you want more examples?", "需要我…吗？"
@@ -179,8 +187,10 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     # that does not ask for questions, a quiz or an interview
     qs = [x for x in sents if x.rstrip().endswith(QUESTION_END) or _AWAIT_INFO_RE.search(x)]
     n_words = half_cjk_words(prose)
+    # (a prompt that asks for questions still gets asked back when the answer opens as the assistant: "Sure, I can
+    # help with that! Could you tell me a bit more? …" to "Write me an email to my landlord asking to fix…", set I)
     return (len(qs) >= 2 and len(qs) >= 0.6 * len(sents) and n_words <= 80
-            and not _QUESTION_TASK_RE.search(prompt) and not _SYMBOLIC_RE.search(prose)
+            and (not _QUESTION_TASK_RE.search(prompt) or speaks_as_assistant(text)) and not _SYMBOLIC_RE.search(prose)
             and not _REWRITE_TASK_RE.search(prompt))  # the prompt's own questions, rewritten or converted
 
 
@@ -251,6 +261,8 @@ DECLINE_PATTERNS: dict[str, str] = {
     r"|\bi(?:['’]d| would) (?:rather not|prefer not to)\b|\bit(?:['’]s| is) not (?:really |exactly |quite )?(?:my place|appropriate for me) to\b"
     r"|\bi (?:do not|don['’]t) (?:provide|create|write|generate|produce|offer|engage in|help with|assist with)\b"
     r"|\bi(?:['’]d| would) need (?:to see |to know )?(?:more|additional|the (?:full|complete|whole|rest))\b"
+    # "I don't feel comfortable writing this for you" (written en set I)
+    r"|\bi (?:do not|don['’]t) feel (?:comfortable|right|it(?:['’]s| is) (?:appropriate|right)) (?:\w+ing|with|doing|helping)\b"
     ),
     "zh": (
     r"我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没有办法|不便|不太能|做不到)(?:为您|为你|给您|给你|向您|向你|直接)?"
@@ -261,6 +273,8 @@ DECLINE_PATTERNS: dict[str, str] = {
     r"|我(?:没有|没|不太|不是很|不)(?:理解|明白|听懂|懂)(?:您|你)的(?:意思|问题|请求)"
     # "暂时回答不了", "这个我没法教你", "我不提供…" (written zh set H)
     r"|(?:回答|解答|帮|做|提供|处理|完成|告诉|教)不了|我(?:没法|无法|不能|不会)(?:教|讲|写|给)(?:你|您)|我不(?:提供|生成|创作|撰写|参与|评论|协助)"
+    # "这不是我能代劳的" (written zh set K)
+    r"|不是我(?:能|可以|所能)(?:代劳|代写|代替|决定|完成|帮)"
     r"|^\W*(?:很|非常)?(?:抱歉|对不起|很遗憾|不好意思)[，,。！!]?[^。！？\n]{0,40}(?:无法|不能|没法|做不到|不支持|不具备)"
     ),
     "ru": (
@@ -430,7 +444,8 @@ DONT_KNOW_ALLOWED_RE = re.compile(
 #: labelled the "As an AI assistant" anecdotes that answer it refusals, rounds 11-12)
 ABOUT_ASSISTANT_RE = re.compile(
     r"(?i)\b(?:can['’]?t|cannot|can|could) you\b[^?\n]{0,30}\b(?:answer|do|help(?: with)?|remember|learn|access|browse)\s*\?"
-    r"|\b(?:are|were) you\b[^?\n]{0,30}\b(?:trained|made|created|built|real|conscious|sentient|alive|human|an? ai|a bot|a robot)\b"
+    r"|\b(?:are|were) you\b[^?\n]{0,30}\b(?:trained|made|created|built|real|conscious|sentient|alive|human|an? ai|a bot|a robot|a person|a machine)\b"
+    r"|\bwhat are you(?:,? exactly)?\s*\?"
     r"|\bdo you (?:have (?:feelings|emotions|consciousness|a body|opinions)|feel|dream|think of yourself)\b|\bhow do you work\b"
     r"|\byour (?:abilities|capabilit\w*|limitations?|limits|training|knowledge|creators?|purpose|nature|feelings?)\b"
     r"|\bwhat (?:kind of |type of )?(?:questions|things|tasks) (?:can['’]?t|cannot|can) you\b"
@@ -438,7 +453,8 @@ ABOUT_ASSISTANT_RE = re.compile(
     r"|\btell me (?:a (?:little|bit) )?(?:more )?about yourself\b|\bintroduce yourself\b|介绍(?:一下)?(?:你|您)自己"
     r"|你(?:能|可以|会)(?:做|回答|帮)(?:什么|哪些)|你有(?:感情|意识|什么(?:能力|限制))|你的(?:能力|局限|限制|训练)"
     r"|你(?:做了|是做|都做|平时做|每天做)什么\s*[？?]"
-    r"|что ты (?:умеешь|можешь)|твои (?:возможности|ограничения)")
+    r"|что ты (?:умеешь|можешь|такое)|твои (?:возможности|ограничения)|кто ты|ты кто|кто вы|вы кто|ты (?:человек|бот|робот)"
+    r"|你是谁|你是什么|您是谁")
 
 
 def permits_refusal(prompt: str, match: str, ai_disclaimer: bool = False) -> bool:
@@ -528,10 +544,10 @@ ETHICS_RE = re.compile(
     r"(?i)\b(?:it(?:['’]s| is) (?:important|essential|crucial|never okay|not (?:okay|ok|appropriate|acceptable|ethical|legal|safe|right))"
     r"|(?:unethical|illegal|inappropriate|harmful|disrespectful|offensive|dangerous|against the law|consent|respectful(?:ly)?)"
     r"|i(?:['’]d| would| strongly)? (?:encourage|urge|advise|recommend) you|hurt (?:\w+ ){0,2}feelings"
-    r"|not (?:really )?my place|(?:yourself|on your own)(?= will| helps?| is)|instead of (?:a|an|the|writing|making|doing) \w+"
+    r"|not (?:really )?my place|(?:yourself|on your own)(?= will| helps?| is)|instead of (?:(?:a|an|the|writing|making|doing) \w+|\w+ing\b)|hurtful"
     r"|please (?:consult|seek|reach out|contact|be (?:respectful|careful|mindful))|(?:seek|get) (?:professional|medical|legal) (?:help|advice)"
     r"|(?:everyone|all people|every person) (?:deserves|should be treated)|treat (?:others|people|everyone) with)\b"
-    r"|违法|不道德|不合适|不恰当|有害|尊重|专业人士|寻求帮助|不良影响|谨慎对待"
+    r"|违法|不道德|不合适|不恰当|有害|尊重|专业人士|寻求帮助|不良影响|谨慎对待|与其[^，。！？]{1,15}[，,]?\s*不如|希望(?:你|您)能(?:理解|谅解)"
     r"|незаконн|неэтичн|уважени|обратитесь к специалист|недопустим|нравствен|оскорб"
     r"|illégal|contraire à l['’]éthique|ilegal|poco ético|respeto|illegal|unethisch|respekt")
 

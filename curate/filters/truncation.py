@@ -22,7 +22,7 @@ reports them:
     "第三步", "【做法】", a bare "4." item, "First,", "For example,", "…such as", "首先，" (``_OPENER_LAST_RE``;
     not in forms or code-dense turns); or its body is two or more bracketed instructions of ≥ 4 words
     ("[Describe the scent and ingredients.]", "[Здесь опишите ваш опыт работы]"; ``instruction_slots``)
-    with at most 60 words outside brackets: a template still to be written (a written letter with a few
+    with at most 100 words outside brackets: a template still to be written (a written letter with a few
     such slots in its prose is kept).
 ``list_cut``
     the turn ends inside a list that is visibly incomplete: the line before the list announces N
@@ -232,7 +232,7 @@ _CODE_LINE_RE = re.compile(r"[;{}=()<>\[\]]|^\s{2,}\S|^\s*(?:def|class|import|fr
 #: a last line that opens content which never comes: a markdown heading, a bold-only title, "Step 3:",
 #: "第三步：", "Шаг 3", a bare "1." item, "First,", "For example,", "such as", "including", "首先，", "例如，"
 _OPENER_LAST_RE = re.compile(
-    r"(?i)^\s*(?:#{1,6}\s+[^\s:/=;{}()<>|$][^:/=;{}()<>|$\n]{0,79}[:：]?|\*\*[^*\n]{1,80}\*\*[:：]?|(?:step|part|phase|section|chapter|stage)\s+\d{1,2}\b[^.!?\n]{0,60}"
+    r"(?i)^\s*(?:#{1,6}\s+[^\s:/=;{}()<>|$][^:/=;{}()<>|$\n]{0,79}[:：]?|\*\*[^*\n:：]{1,80}[:：]?\*\*[:：]?|(?:step|part|phase|section|chapter|stage)\s+\d{1,2}\b[^.!?\n]{0,60}"
     r"|第[一二三四五六七八九十\d]{1,3}[步章节部分]{1,2}[^。！？\n]{0,30}|(?:шаг|часть|этап)\s+\d{1,2}[^.!?\n]{0,60}"
     # a bracketed Chinese section heading ("【做法】" after the ingredients, written zh set H)
     r"|【(?![^】\n]*[你您的])[^】\n]{1,20}】[:：]?"  # (not a letter's slot: "【您的职称】")
@@ -272,14 +272,22 @@ def _last_sentence(line: str) -> str:
 #: работы]", "[在此描述产品卖点]"; a template's name slots ("[Your Name]", "[Insert Name]") are short and not counted
 _INSTRUCTION_SLOT_RE = re.compile(
     r"(?i)\[\s*(?:insert|describe|add|list|explain|write|mention|include|summari[sz]e|elaborate|provide|give|here|"
+    # a section left as its label: "[Body paragraph 1: benefits]", "[Conclusion]" (written en set I)
+    r"body|paragraph|section|conclusion|introduction|intro|point|argument|example|"
     r"опишите|перечислите|объясните|укажите|вставьте|добавьте|напишите|расскажите|приведите|здесь|"
     r"在此|此处|这里|请|填写|插入|描述|补充|列出|说明)[^\]\n]{0,120}\]")
+#: a slot that only says "fill in here", whatever its length: "[在此填写]", "[Insert conclusion here]", "[Здесь ваш текст]"
+_FILL_HERE_RE = re.compile(r"(?i)^\[\s*(?:(?:在此|此处|这里)(?:填写|输入|补充|插入)|(?:insert|add|write|put) (?:[\w-]+ ){0,2}here"
+                           r"|здесь (?:ваш|будет|опишите))")
 
 
 def instruction_slots(text: str) -> int:
-    """How many bracketed instructions (``_INSTRUCTION_SLOT_RE``) of ≥ 4 words (CJK characters count half a
-    word) ``text`` holds: a template whose body is still to be written."""
-    return sum(1 for m in _INSTRUCTION_SLOT_RE.finditer(text) if half_cjk_words(m.group(0)) >= 4)
+    """How many bracketed instructions (``_INSTRUCTION_SLOT_RE``) ``text`` holds, each of ≥ 4 words (CJK
+    characters count half a word) or one that only says "fill in here" (``_FILL_HERE_RE``: "[在此填写]",
+    "[Insert conclusion here]"): a template whose body is still to be written. "[Your Name]" and
+    "[Insert Name]" are a letter's name slots and do not count."""
+    return sum(1 for m in _INSTRUCTION_SLOT_RE.finditer(text)
+               if half_cjk_words(m.group(0)) >= 4 or _FILL_HERE_RE.match(m.group(0)))
 
 
 #: the prompt asks for a template: its slots are the output
@@ -293,7 +301,7 @@ def announced_missing(text: str, prompt: str = "") -> str | None:
     if not t or t.count("```") % 2 == 1:
         return None
     # the content is still to be written (written sets F and G); a letter with a few slots in its prose is a template
-    if instruction_slots(t) >= 2 and half_cjk_words(re.sub(r"\[[^\]\n]*\]", " ", t)) <= 60 \
+    if instruction_slots(t) >= 2 and half_cjk_words(re.sub(r"\[[^\]\n]*\]", " ", t)) <= 100 \
             and not _TEMPLATE_TASK_RE.search(prompt[:1000]):
         return f"instructions left as placeholders: {_INSTRUCTION_SLOT_RE.search(t).group(0)[:50]!r}"
     if len(words(t)) <= 30 and "\n" not in t and _STARTS_ONLY_RE.search(t):
@@ -346,6 +354,8 @@ _ANSWER_LINE_RE = re.compile(r"^\s*A\d{1,2}[:：.]")
 #: numerals "一、" / "九、" (machine-translated lists mix them with digits: "一、域名\n2. 托管服务")
 _LIST_ITEM_RE = re.compile(r"^(\s*)(?:#{1,6}\s*)?(?:\*\*)?(?:(\d{1,2})(?:[.)．](?!\d)|、(?!\d{1,3}(?!\d)))|[-*+•](?=\s)|[（(](\d{1,2})[)）]"
                            r"|Q(\d{1,2})[:：.]|[一二三四五六七八九十]{1,2}、)\s*\S")
+#: a bulleted (not numbered) list item
+_BULLET_MARK_RE = re.compile(r"^\s*(?:#{1,6}\s*)?(?:\*\*)?[-*+•]\s")
 _INLINE_ITEMS_RE = re.compile(r"(?:^|[\s；;,，、])[（(]?\d{1,2}[.)）、](?!\d)")
 _NUM_WORDS = {
     # en, fr, es, de, it, pt, ru (nominative / genitive stems), zh
@@ -440,6 +450,8 @@ def list_cut(text: str, prompt: str = "") -> str | None:
         if gap > 3:
             break
         group.insert(0, i)
+    # one marker kind: numbered steps under a bulleted ingredient list are a list of their own (written en set I)
+    group = [i for i in group if bool(_BULLET_MARK_RE.match(lines[i])) == bool(_BULLET_MARK_RE.match(lines[group[-1]]))]
     top = min(len(_LIST_ITEM_RE.match(lines[i]).group(1)) for i in group)
     top_items = [i for i in group if len(_LIST_ITEM_RE.match(lines[i]).group(1)) <= top + 1]
     if len(top_items) == 1 and len(_INLINE_ITEMS_RE.findall(lines[top_items[0]])) >= 2:
@@ -480,9 +492,19 @@ def list_cut(text: str, prompt: str = "") -> str | None:
         n_cjk = len(CJK_RE.findall(body))
         n_last = len(words(body)) - n_cjk / 2  # a CJK character is half a word here
         tail = body.split()[-1].lower() if body.split() else ""
-        long_open = n_last >= 12 or (tail in FUNCTION_WORDS or last_line[-1:] in ",，、")
+        # a long last item without its stop is cut, unless the list already holds every item the prompt asked for
+        # ("Give me three tips…" → three items, the third a full clause without a period: written en set I)
+        long_open = (n_last >= 12 and not (asked is not None and n_items >= asked)) \
+            or (tail in FUNCTION_WORDS or last_line[-1:] in ",，、")
         if closed >= 2 and closed == len(ends) and (len(last_line) < 0.6 * lens[len(lens) // 2] or long_open):
             return f"last item stops mid-sentence: {last_line[-50:]!r}"
+    # a last item of one or two characters after items that close their sentences: "2. 多" under
+    # "1. 多饮、多尿：口渴明显，喝水量增加。" (written zh set K)
+    m_last = _LIST_ITEM_RE.match(last_line)
+    body = last_line[m_last.end() - 1:].strip() if m_last else None  # (the pattern ends on the item's first character)
+    if body is not None and not after and n_items >= 2 and 1 <= len(body) <= 2 and body[-1:].isalnum() \
+            and all(len(lines[i].strip()) >= 10 and lines[i].rstrip()[-1:] in _SENT_END for i in top_items[:-1]):
+        return f"last item stops after {body!r}"
     return None
 
 

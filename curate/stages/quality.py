@@ -183,7 +183,7 @@ from pydantic import Field, model_validator
 from curate.filters import patterns
 from curate.filters.degenerate import DEGENERATE_KEYS, degenerate_metrics
 from curate.filters.refusal import (WRITES_IN_VOICE_RE, ai_roleplay_prompt, asks_back, decline_regex, declines,
-                                    ethics_lecture, excused, soft_refusal)
+                                    ethics_lecture, excused, soft_refusal, speaks_as_assistant)
 from curate.filters.text import (CJK_RE, CODE_PUNCT_RE, URL_RE, alnum_ratio, dup_item_frac, is_verse, repetition_metrics, strip_code,
                                  symbol_word_ratio, words)
 from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, code_cut, truncation_signals
@@ -542,8 +542,11 @@ class Quality(FilterStage):
                     v = soft_refusal(contents[i], prompt_of[i], soft_re, opening_sentences=p.soft_opening_sentences,
                                      max_words=p.soft_max_words, max_prompt_ratio=p.soft_max_prompt_ratio,
                                      min_share=p.soft_min_share, final=final[i] and p.soft_ask_back)
-                    hit_ok = v.is_refusal and not (v.match and (excused(prompt_of[i], v.match, contents[i])
-                                                                 or WRITES_IN_VOICE_RE.search(prompt_of[i][:1000])))
+                    # (a requested letter may apologise or ask; an answer that opens "Sure, I can help with that!"
+                    # and then asks is the assistant asking back: written en set I)
+                    in_voice = WRITES_IN_VOICE_RE.search(prompt_of[i][:1000]) and not (
+                        v.match and v.match.startswith("asks back") and speaks_as_assistant(contents[i]))
+                    hit_ok = v.is_refusal and not (v.match and (excused(prompt_of[i], v.match, contents[i]) or in_voice))
                     soft[i] = int(hit_ok)
                     soft_match[i] = v.match if hit_ok else None
             py["_soft"] = soft
