@@ -521,10 +521,11 @@ FRESH5 = ROOT / "benchmarks" / "quality_labels_fresh5.jsonl"
 # Round 45: a plain round, drawn once round 44 had been read and the language_mismatch fixes had landed (6f55adf: the model refit on rounds 1-44).
 # Round 46: a plain round, drawn at the start of the next session (6327ae3: round 45's rules, the model refit on rounds 1-44).
 # Round 47: a plain round, drawn at the end of that session (58d9224: the written sets' rules, the model refit on rounds 1-46).
+# Round 48: a plain round, drawn once written sets F-K's rules had landed (5e61a23; the model as for round 47).
 SEED10, SEED11, SEED12, SEED13, SEED14, SEED15, SEED16, SEED17, SEED18, SEED19 = 20, 21, 22, 23, 24, 25, 26, 27, 28, 29
 SEED20, SEED21, SEED22, SEED23, SEED24, SEED25, SEED26, SEED27, SEED28 = 30, 31, 32, 33, 34, 35, 36, 37, 38
 SEED29, SEED30, SEED31, SEED32, SEED33, SEED34, SEED35, SEED36, SEED37, SEED38, SEED39, SEED40, SEED41, SEED42, SEED43 = 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53
-SEED44, SEED45, SEED46, SEED47 = 54, 55, 56, 57
+SEED44, SEED45, SEED46, SEED47, SEED48 = 54, 55, 56, 57, 58
 FRESH6 = ROOT / "benchmarks" / "quality_labels_fresh6.jsonl"
 FRESH7 = ROOT / "benchmarks" / "quality_labels_fresh7.jsonl"
 FRESH8 = ROOT / "benchmarks" / "quality_labels_fresh8.jsonl"
@@ -564,11 +565,12 @@ FRESH41 = ROOT / "benchmarks" / "quality_labels_fresh41.jsonl"
 FRESH42 = ROOT / "benchmarks" / "quality_labels_fresh42.jsonl"
 FRESH43 = ROOT / "benchmarks" / "quality_labels_fresh43.jsonl"
 FRESH44 = ROOT / "benchmarks" / "quality_labels_fresh44.jsonl"
+FRESH45 = ROOT / "benchmarks" / "quality_labels_fresh45.jsonl"
 # the label file of round 4, 5, ... in order: round N excludes the ids and answers of rounds 1-3 and 4..N-1
-FRESH_FILES = [FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9, FRESH10, FRESH11, FRESH12, FRESH13, FRESH14, FRESH15, FRESH16, FRESH17, FRESH18, FRESH19, FRESH20, FRESH21, FRESH22, FRESH23, FRESH24, FRESH25, FRESH26, FRESH27, FRESH28, FRESH29, FRESH30, FRESH31, FRESH32, FRESH33, FRESH34, FRESH35, FRESH36, FRESH37, FRESH38, FRESH39, FRESH40, FRESH41, FRESH42, FRESH43, FRESH44]
+FRESH_FILES = [FRESH, FRESH2, FRESH3, FRESH4, FRESH5, FRESH6, FRESH7, FRESH8, FRESH9, FRESH10, FRESH11, FRESH12, FRESH13, FRESH14, FRESH15, FRESH16, FRESH17, FRESH18, FRESH19, FRESH20, FRESH21, FRESH22, FRESH23, FRESH24, FRESH25, FRESH26, FRESH27, FRESH28, FRESH29, FRESH30, FRESH31, FRESH32, FRESH33, FRESH34, FRESH35, FRESH36, FRESH37, FRESH38, FRESH39, FRESH40, FRESH41, FRESH42, FRESH43, FRESH44, FRESH45]
 ROUND_SEEDS = {5: SEED5, 6: SEED6, 7: SEED7, 8: SEED8, 9: SEED9, 10: SEED10, 11: SEED11, 12: SEED12, 13: SEED13,
                14: SEED14, 15: SEED15, 16: SEED16, 17: SEED17, 18: SEED18, 19: SEED19, 20: SEED20, 21: SEED21, 22: SEED22, 23: SEED23, 24: SEED24, 25: SEED25, 26: SEED26, 27: SEED27, 28: SEED28,
-               29: SEED29, 30: SEED30, 31: SEED31, 32: SEED32, 33: SEED33, 34: SEED34, 35: SEED35, 36: SEED36, 37: SEED37, 38: SEED38, 39: SEED39, 40: SEED40, 41: SEED41, 42: SEED42, 43: SEED43, 44: SEED44, 45: SEED45, 46: SEED46, 47: SEED47}
+               29: SEED29, 30: SEED30, 31: SEED31, 32: SEED32, 33: SEED33, 34: SEED34, 35: SEED35, 36: SEED36, 37: SEED37, 38: SEED38, 39: SEED39, 40: SEED40, 41: SEED41, 42: SEED42, 43: SEED43, 44: SEED44, 45: SEED45, 46: SEED46, 47: SEED47, 48: SEED48}
 #: rounds drawn from a subset of the cues: round -> (cues, share of plain random pairs)
 FOCUS_ROUNDS = {39: (("low_overlap", "lang_mismatch", "echo_or_junk", "short"), 0.2)}
 

@@ -52,7 +52,7 @@ from quality_bench import CACHE_DIR, lima_quality_params, pair_frame, uptime  # 
 #: label files in the order they were drawn (index = round position: 16 = round 19, 17 = round 20, ..., 19 = round 22, 20 = round 23, 21 = round 24, 22 = round 25, 23 = round 26, 24 = round 27, 25 = round 28, 26..42 = rounds 29..45)
 FILES = ["quality_labels"] + [f"quality_labels_fresh{s}" for s in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12",
                                                                     "13", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25",
-                                                                    "26", "27", "28", "29", "30", "31", "32", "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44")]
+                                                                    "26", "27", "28", "29", "30", "31", "32", "33", "34", "35", "36", "37", "38", "39", "40", "41", "42", "43", "44", "45")]
 CLASSES = ["refusal", "truncated", "off_topic", "nonsense", "repetitive", "good"]
 EMBED = {"model": "all-MiniLM-L6-v2", "backend": "onnx-int8", "max_seq_length": 128, "answer_max_seq_length": 32}
 TARGET = 0.007

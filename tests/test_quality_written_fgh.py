@@ -295,3 +295,8 @@ def test_section_slots_and_fill_here():
 
 def test_mojibake_under_the_letter_minimum():
     assert mojibake("Ã©tÃ© â€™ Ã  lâ€™Ã©tÃ© Ã¨ Ã§a â€œ")
+
+
+def test_unfamiliar_idiom_is_a_deflection():  # round 48 (hh-rlhf)
+    assert SOFT.search("I’m sorry, I’m not familiar with this idiom.  Can you explain it")
+    assert not SOFT.search("This idiom means that the speaker is exhausted.")
