@@ -300,3 +300,17 @@ def test_mojibake_under_the_letter_minimum():
 def test_unfamiliar_idiom_is_a_deflection():  # round 48 (hh-rlhf)
     assert SOFT.search("I’m sorry, I’m not familiar with this idiom.  Can you explain it")
     assert not SOFT.search("This idiom means that the speaker is exhausted.")
+
+
+def test_an_essay_far_short_of_its_asked_length():
+    from curate.filters.truncation import short_of_ask
+    intro = "我的母亲是一个普通的农村妇女，个子不高，皮肤有些黑，手上布满了老茧。她用自己的一言一行教会了我许多做人的道理。"
+    assert short_of_ask(intro, "以《我的母亲》为题写一篇800字的作文。")
+    assert short_of_ask("Social media has transformed how teenagers talk. " * 5, "write a 500 word essay on social media")
+    assert short_of_ask(intro, "写一个关于母亲的童话故事，800字左右")
+    # a limit, a given text, a plan, a title task, a short ask
+    assert short_of_ask(intro, "用不超过800字介绍你的母亲。") is None
+    assert short_of_ask("Summary: the paragraph on sports does not belong.", "Delete the paragraph from this 1000-word article") is None
+    assert short_of_ask("1. Outline (30 min) 2. Draft (2 h) 3. Revise (30 min)", "Develop a plan to write a 1500-word essay in 3 hours.") is None
+    assert short_of_ask("《人工智能的明天》", "为一个600字的科技文章写一个标题。") is None
+    assert short_of_ask("Friendship matters.", "write a 100 word paragraph on friendship") is None

@@ -32,6 +32,9 @@ reports them:
     ≥ 3 items stops on a letter or digit inside a round bracket it opened, where the earlier items
     close theirs (≥ 2 of them have one: "42. 钼（Molybdenum, Mo）" then "43. 锝(T"); or the turn ends
     on a markdown table row with fewer cells than the header ("table row cut").
+``short_of_ask``
+    the prompt asks for a text of N ≥ 200 words (Chinese: characters) and the answer holds under a fifth
+    of them: an essay that stops after its opening paragraph, ending on a full stop (``short_of_ask``).
 ``no_terminal_punct``
     the last line is prose of ≥ ``min_words`` words, in a turn of ≥ ``min_chars`` characters, that
     ends without terminal punctuation in its script's convention (``. ! ? …`` for Latin and
@@ -58,7 +61,7 @@ import re
 from curate.filters.text import (CJK_RE, ENUM_SEP_RE, HASHTAG_END_RE, LETTER_RE, LIST_LINE_RE, code_density, contains_phrase,
                                  half_cjk_words, strip_code, words)
 
-TRUNCATION_REASONS = ("code_cut", "announced_missing", "list_cut", "no_terminal_punct", "length_limit")
+TRUNCATION_REASONS = ("code_cut", "announced_missing", "list_cut", "short_of_ask", "no_terminal_punct", "length_limit")
 DEFAULT_LIMITS = (256, 512, 1024, 2048, 4096)
 #: exact character caps seen in exports and chat UIs
 CHAR_LIMITS = frozenset({1000, 1024, 1500, 2000, 2048, 3000, 4000, 4096, 5000, 8000, 8192, 10000})
@@ -844,6 +847,45 @@ def estimate_tokens(text: str) -> int:
     return round(cjk + 1.3 * (len(words(text)) - cjk))
 
 
+#: the prompt asks for a text of N words (or Chinese characters): "write a 500 word essay", "以《我的母亲》为题写一篇800字的
+#: 作文", "写一个童话故事，500字左右", "напиши сочинение на 300 слов"
+_LENGTH_ASK_RES = (
+    re.compile(r"(?i)\b(?:write|compose|generate|create|draft|produce|give me)\b(?: me)?(?: (?:a|an))?\s*(\d{3,5})[- ]?words?\b"),
+    re.compile(r"(?i)\b(?:write|compose|generate|create|draft|produce)\b[^.?!\n]{0,60}\b(?:of|in|with|around|approximately|about|at least)"
+               r"\s+(\d{3,5})[- ]?words?\b"),
+    re.compile(r"(?:写|生成|创作|撰写|编写)(?:一篇|一份|一段|一个|一封|篇|个)?[^，。？！\n]{0,15}?(\d{3,5})\s*字"),
+    re.compile(r"(?:写|生成|创作|撰写|编写)[^。？！\n]{0,40}[，,]\s*(\d{3,5})\s*字(?:左右)?\s*[。！]?\s*$"),
+    re.compile(r"(?i)(?:напиши|составь|сочини|подготовь)[^.?!\n]{0,60}?(?:на|в|из|объёмом|объемом)?\s*(\d{3,5})\s*слов"),
+)
+#: the count is a limit or belongs to a text the prompt gives or plans: "in under 500 words", "a plan to write a
+#: 1500-word essay", "从这篇 1000 字的文章中删除…", "不超过800字"
+_LENGTH_NOT_ASK_RE = re.compile(r"(?i)\b(?:less than|fewer than|under|within|no more than|at most|up to|max(?:imum)?|plan to|how to"
+                                r"|tips|steps to|outline|title)\b|不超过|以内|以下|少于|最多|这篇|не более|не больше|до \d")
+
+
+def short_of_ask(text: str, prompt: str, max_share: float = 0.2, min_ask: int = 200) -> str | None:
+    """``"asked for N words, K given"`` when the prompt asks for a text of N ≥ ``min_ask`` [200] words (Chinese:
+    characters; ``_LENGTH_ASK_RES``) and the answer holds less than ``max_share`` [0.2] of that: an essay that stops
+    after its opening paragraph ("以…为题写一篇800字的作文" answered with 64 characters; written sets F, H, K), else None.
+    Not when the count is a limit, belongs to a text the prompt gives, or sits in a plan or a title task
+    (``_LENGTH_NOT_ASK_RE``). Threshold ours: on the label sets of rounds 1-48 and the written sets no good
+    row falls under it; dump answers at 0.25 of the asked length ("生成一篇…500字文章" → 125 characters) stay."""
+    head = prompt[:600]
+    for pat in _LENGTH_ASK_RES:
+        m = pat.search(head)
+        if m:
+            break
+    else:
+        return None
+    if _LENGTH_NOT_ASK_RE.search(head[max(0, m.start() - 40):m.end() + 20]):
+        return None
+    n = int(m.group(1))
+    if n < min_ask:
+        return None
+    got = len(CJK_RE.findall(text)) if "字" in m.group(0) else len(words(strip_code(text)))
+    return f"asked for {n} {'characters' if '字' in m.group(0) else 'words'}, {got} given" if got < max_share * n else None
+
+
 def length_limit(text: str, token_count: int | None = None, limits: tuple[int, ...] = DEFAULT_LIMITS,
                  tolerance: float = 0.02) -> str | None:
     """Note when the turn's token count sits at a round generation limit and the turn ends open
@@ -885,6 +927,7 @@ def truncation_signals(text: str, prompt: str = "", *, min_words: int = 8, min_c
         "announced_missing": None if _ASKS_CAN_YOU_RE.search(prompt[-300:]) and _ACCEPT_ONLY_RE.match(text.strip())
         else announced_missing(text, prompt),
         "list_cut": list_cut(text, prompt),
+        "short_of_ask": short_of_ask(text, prompt),
         "no_terminal_punct": no_terminal_punct(text, min_words, min_chars, prompt=prompt),
         "length_limit": length_limit(text, token_count, limits, tolerance) if limits else None,
     }

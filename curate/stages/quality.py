@@ -58,7 +58,9 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     answer, or a last code block/unfenced JSON ending with open brackets), ``announced_missing``
     (ends on a colon, a last sentence that only announces, "here is the code:" with no code),
     ``list_cut`` (fewer items than announced or than the prompt asks for, a numbered list stopping
-    at item 1, a last item cut mid-sentence), ``continue`` (``stat_continue_turns``: user turns
+    at item 1, a last item cut mid-sentence), ``short_of_ask`` (the prompt asks for N ≥ 200 words or Chinese
+    characters and the answer holds under a fifth of them: "写一篇800字的作文" answered by its opening paragraph),
+    ``continue`` (``stat_continue_turns``: user turns
     that only say "continue", "go on", "继续": the previous answer hit the limit),
     ``no_terminal_punct`` (last prose line of ≥ ``trunc_min_words`` [8] words in a turn of ≥
     ``trunc_min_chars`` [200] characters ends without its script's terminal punctuation; from 20
@@ -195,11 +197,11 @@ RuleName = Literal[
     "markup_debris", "repetition", "degenerate", "language_mismatch", "non_answer", "off_topic",
     "symbol_ratio", "alnum_ratio", "response_prompt_ratio",
 ]
-TruncName = Literal["code_cut", "announced_missing", "list_cut", "no_terminal_punct", "length_limit", "continue"]
+TruncName = Literal["code_cut", "announced_missing", "list_cut", "short_of_ask", "no_terminal_punct", "length_limit", "continue"]
 #: evaluation order (the first rule that fires names the drop)
 RULES: tuple[str, ...] = RuleName.__args__  # type: ignore[attr-defined]
 #: truncated_response sub-reasons in the order they name a drop
-TRUNCATION_ORDER = ("code_cut", "announced_missing", "list_cut", "continue", "no_terminal_punct", "length_limit")
+TRUNCATION_ORDER = ("code_cut", "announced_missing", "list_cut", "short_of_ask", "continue", "no_terminal_punct", "length_limit")
 DEFAULT_DROP = ["length", "placeholder", "templated_identity", "refusal_boilerplate",
                 "truncated_response", "markup_debris", "repetition"]
 
