@@ -114,6 +114,23 @@ def test_main_model_does_not_judge_translations(tmp_path):
     assert res.rejected.height == 0 and res.kept["stat_quality_clf"].to_list() == [None]
 
 
+def test_main_model_does_not_judge_terse_answers(tmp_path):
+    """Answers of fewer than min_judged_words [4] words are the rules' to judge (written ru set G: "206" and "H₂SO₄"
+    scored P(good) 0.06 and 0.03); min_judged_words: 0 judges them again."""
+    rows = [("Сколько костей у взрослого человека?", "206"), ("Формула серной кислоты", "H₂SO₄"),
+            ("Explain why the sky is blue.", "Sunlight scatters off air molecules, and blue light scatters most.")]
+    df = make_frame([{"id": str(i), "source": "s", "messages": [{"role": "user", "content": q},
+                                                                 {"role": "assistant", "content": a}]}
+                     for i, (q, a) in enumerate(rows)])
+    res = QualityClassifier(QualityClassifier.Params(pretrained="builtin")).run(df, Context(seed=13, cache_dir=tmp_path))
+    scores = dict(zip(res.kept["id"].to_list(), res.kept["stat_quality_clf"].to_list()))
+    assert scores["0"] is None and scores["1"] is None and scores["2"] is not None
+    res0 = QualityClassifier(QualityClassifier.Params(pretrained="builtin", min_judged_words=0)).run(
+        df, Context(seed=13, cache_dir=tmp_path))
+    judged = pl.concat([res0.kept.select("id", "stat_quality_clf"), res0.rejected.select("id", "stat_quality_clf")])
+    assert judged["stat_quality_clf"].null_count() == 0
+
+
 def test_refusal_head_skips_transform_prompts():
     """A translation, rewrite or quotation task is not judged by the refusal head: "Good luck." is
     the translation of "Bonne chance", not a brush-off (round 18)."""

@@ -53,7 +53,10 @@ entry (missing ones take the training medians, with a warning) and the eight rel
 ``curate.filters.classifier.pair_stats`` (among them ``pair_assoc``, the cosine of the shipped pair
 encoder, ``curate.filters.pair_encoder``, which reads Chinese); its threshold (P(good) < 0.095) drops
 0.7 % of the labelled good rows that lima's rules keep and it judges; answers to translation requests are not judged by it
-(``stat_quality_clf`` null: ``LinearQualityModel.judges``). Measured blind (each round scored by a model fit only
+(``stat_quality_clf`` null: ``LinearQualityModel.judges``), nor are answers of fewer than ``min_judged_words``
+[4] words (a CJK character counts half): on the label sets the model dropped 16 good terse answers ("熟人",
+"Matrix", "37, 81, 56") for 5 bad ones, in-sample, and on the written sets 2 good ("206", "H₂SO₄") for none, so
+terse answers are left to the rules (``non_answer``, ``degenerate``). Measured blind (each round scored by a model fit only
 on the rounds before it, on top of lima's rules, rounds 9-14;
 ``benchmarks/results/quality_classifier.md``): 11 more bad rows caught for 5 more good rows
 dropped of 1,277; answers moved to another prompt of the same language caught 624/845 (English)
@@ -101,6 +104,7 @@ from pydantic import Field, field_validator, model_validator
 
 from curate.filters.classifier import (LabelError, LinearQualityModel, cross_validate, make_model, model_file,
                                        pair_features, pair_stats, read_labels, save_model)
+from curate.filters.text import half_cjk_words
 from curate.registry import register
 from curate.schema import view_expr
 from curate.stage import Context, Stage, StageParams, StageResult, split_by_rules
@@ -139,6 +143,10 @@ class QualityClassifier(Stage):
                                               "above this; null: the model's own")
         refusal_head: bool = Field(True, description="pretrained: use the model's refusal head (score, and drop "
                                                      "above its threshold); false: neither")
+        min_judged_words: int = Field(
+            4, ge=0, description="pretrained: answers of fewer words (a CJK character counts half) are not judged by "
+                                 "the main model (stat_quality_clf null): a terse answer ('206', 'H₂SO₄', '熟人') is "
+                                 "the rules' to judge; 0 judges every answer")
         features: list[Literal["embeddings", "stats"]] = Field(
             default_factory=lambda: ["embeddings", "stats"], min_length=1,
             description="feature groups: sentence embeddings of prompt and response, stat_* metrics")
@@ -339,7 +347,9 @@ class QualityClassifier(Stage):
             E = pair_features(P, R)
             if lin.pair_columns:
                 S = np.hstack([S, pair_stats(prompts, answers, E[:, -1], lin.pair_columns)])
-            score = np.where(lin.judges(prompts), lin.p_good(E, S), np.nan)  # translations: not judged (null)
+            # translations and terse answers: not judged (null)
+            terse = np.array([half_cjk_words(a) < p.min_judged_words for a in answers], dtype=bool)
+            score = np.where(lin.judges(prompts) & ~terse, lin.p_good(E, S), np.nan)
         else:
             score, P, R = np.zeros(0), np.zeros((0, 0)), np.zeros((0, 0))
         refusal = None
