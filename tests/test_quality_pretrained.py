@@ -286,3 +286,9 @@ def test_builtin_drops_answers_to_another_prompt(tmp_path, lang, n, min_swapped,
     dropped = set(res.rejected["id"].to_list())
     assert sum(r["id"] in dropped for r in swapped) >= min_swapped
     assert sum(r["id"] in dropped for r in good) <= max_good
+
+
+def test_refusal_head_skips_prompts_about_the_assistant():
+    """"Are you a person?" → "No, I'm an AI language model…" is the answer (written en set I: P(refusal) 0.93)."""
+    assert LinearQualityModel.refusal_head_applies(["What are you, exactly? Are you a person?", "你是谁？",
+                                                    "Tell me a joke about cats."]).tolist() == [False, False, True]

@@ -485,10 +485,13 @@ class LinearQualityModel:
         """Per prompt, whether the refusal head judges its answer: not when the prompt's instruction
         (first sentence or line) asks to transform a text (``curate.filters.refusal.TRANSFORM_RE``:
         translate, rewrite, quote…), whose output can read like a deflection ("Bonne chance" →
-        "Good luck."). Shape ``(n,)`` bool."""
-        from curate.filters.refusal import TRANSFORM_RE, instruction
+        "Good luck."), nor when the prompt asks the assistant about itself (``curate.filters.refusal.
+        ABOUT_ASSISTANT_RE``: "Are you a person?" → "No, I'm an AI language model…", which the rules permit
+        too; written en set I). Shape ``(n,)`` bool."""
+        from curate.filters.refusal import ABOUT_ASSISTANT_RE, TRANSFORM_RE, instruction
 
-        return np.array([not TRANSFORM_RE.search(instruction(p)) for p in prompts], dtype=bool)
+        return np.array([not TRANSFORM_RE.search(instruction(p)) and not ABOUT_ASSISTANT_RE.search(p[:3000][-1000:])
+                         for p in prompts], dtype=bool)
 
     @property
     def has_refusal_head(self) -> bool:
