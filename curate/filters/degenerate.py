@@ -175,6 +175,11 @@ def mojibake(text: str, min_letters: int = 20) -> bool:
     return False
 
 
+def _implausible_latin(word: str) -> bool:
+    """A Latin-script word no language writes: no vowel, 5+ consonants in a row, or mostly a keyboard-row sweep."""
+    return not _VOWEL_RE.search(word) or bool(_CONS_RUN_RE.search(word)) or key_sweep(word) >= 0.75
+
+
 def gibberish(text: str) -> float | None:
     """Share of implausible Latin-script and Cyrillic words (see module doc); 1.0 for mojibake
     (``mojibake``); None under 5 words of ≥ 4 letters, when such words are under 30 % of all words
@@ -189,7 +194,7 @@ def gibberish(text: str) -> float | None:
         return bad / len(cyr)
     ws = [w for w in _LATIN_WORD_RE.findall(text) if not w.isdigit() and not w.isupper()]
     long_ws = [w for w in ws if len(w) >= 4]
-    implausible = [w for w in long_ws if not _VOWEL_RE.search(w) or _CONS_RUN_RE.search(w) or key_sweep(w) >= 0.75]
+    implausible = [w for w in long_ws if _implausible_latin(w)]
     if 3 <= len(long_ws) < 5 and code_density(text) <= 0.03 and len(implausible) >= 3 \
             and sum(key_sweep(w) >= 0.75 for w in long_ws) >= 2:
         return 1.0  # a mash among other scripts: "asdfghjkl 啊啊啊 qwertyuiop；；；zxcv 123123 jjjjk" (written zh set H)
@@ -204,7 +209,7 @@ def gibberish(text: str) -> float | None:
     for w in ws:
         if any(ch.isdigit() for ch in w):
             continue  # units and versions: 400Pa, mp3, 5GHz
-        if not _VOWEL_RE.search(w) or _CONS_RUN_RE.search(w) or key_sweep(w) >= 0.75:
+        if _implausible_latin(w):
             bad += 1
     return bad / len(ws)
 

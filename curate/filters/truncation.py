@@ -634,23 +634,23 @@ def _open_latin_sentence(text: str, last: str) -> bool:
     letters = LETTER_RE.findall(text)
     if not letters:
         return False
-    if sum(1 for c in letters if "а" <= c.lower() <= "я" or c in "ёЁ") >= 0.9 * len(letters):
-        # Russian, whose prose closes every sentence as English does: "…поэтому изменить данные задним числом",
-        # "…столица была перенесена из Москвы в Петер" (written ru set G, 171 and 176 characters)
-        if len(_RU_FUNCTION_WORDS.intersection(w.lower() for w in _CYRILLIC_WORD_RE.findall(text))) < 2:
-            return False
-        sentence = re.split(r"(?<=[.!?])\s+", last.strip())[-1]
-        return len(_CYRILLIC_WORD_RE.findall(sentence)) >= 4 and not _FIELD_RE.match(last.strip()) \
-            and not _FIELD_RE.match(sentence) and not _ATTRIBUTION_RE.search(last)
-    if sum(1 for c in letters if c.isascii()) < 0.9 * len(letters):
+    # Russian closes every sentence as English does: "…поэтому изменить данные задним числом", "…столица была
+    # перенесена из Москвы в Петер" (written ru set G, 171 and 176 characters)
+    russian = sum(1 for c in letters if "а" <= c.lower() <= "я" or c in "ёЁ") >= 0.9 * len(letters)
+    if russian:
+        word_re, function_words, min_function_words = _CYRILLIC_WORD_RE, _RU_FUNCTION_WORDS, 2
+    elif sum(1 for c in letters if c.isascii()) >= 0.9 * len(letters):
+        word_re, function_words, min_function_words = _LATIN_WORD_RE, _EN_FUNCTION_WORDS, 3
+    else:
         return False
-    if len(_EN_FUNCTION_WORDS.intersection(w.lower() for w in _LATIN_WORD_RE.findall(text))) < 3:
-        return False  # English only: a Spanish or Basque forum answer without a final period is not cut
+    if len(function_words.intersection(w.lower() for w in word_re.findall(text))) < min_function_words:
+        return False  # (English: a Spanish or Basque forum answer without a final period is not cut)
     sentence = re.split(r"(?<=[.!?])\s+", last.strip())[-1]
     segments = sentence.split(",")
-    if len(segments) >= 4 and sum(len(_LATIN_WORD_RE.findall(seg)) <= 4 for seg in segments) >= 0.75 * len(segments):
+    if not russian and len(segments) >= 4 \
+            and sum(len(_LATIN_WORD_RE.findall(seg)) <= 4 for seg in segments) >= 0.75 * len(segments):
         return False
-    return len(_LATIN_WORD_RE.findall(sentence)) >= 4 and not _ATTRIBUTION_RE.search(last) \
+    return len(word_re.findall(sentence)) >= 4 and not _ATTRIBUTION_RE.search(last) \
         and not _FIELD_RE.match(last.strip()) and not _FIELD_RE.match(sentence)
 
 
@@ -882,8 +882,9 @@ def short_of_ask(text: str, prompt: str, max_share: float = 0.2, min_ask: int = 
     n = int(m.group(1))
     if n < min_ask:
         return None
-    got = len(CJK_RE.findall(text)) if "字" in m.group(0) else len(words(strip_code(text)))
-    return f"asked for {n} {'characters' if '字' in m.group(0) else 'words'}, {got} given" if got < max_share * n else None
+    chars = "字" in m.group(0)
+    got = len(CJK_RE.findall(text)) if chars else len(words(strip_code(text)))
+    return f"asked for {n} {'characters' if chars else 'words'}, {got} given" if got < max_share * n else None
 
 
 def length_limit(text: str, token_count: int | None = None, limits: tuple[int, ...] = DEFAULT_LIMITS,
