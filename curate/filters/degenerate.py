@@ -143,8 +143,10 @@ def key_sweep(word: str) -> float:
     return best / len(w) if best >= 4 and w else 0.0
 
 
-#: a UTF-8 lead byte read as cp1252/latin-1, then a continuation byte (0x80-0xBF) read the same way
-_MOJIBAKE_PAIR_RE = re.compile(r"[ÃÂâÐÑ][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
+#: a UTF-8 lead byte read as cp1252/latin-1, then a continuation byte (0x80-0xBF) read the same way: "Ã"/"Â" lead
+#: Latin letters, "Ð"/"Ñ" Cyrillic, "à"-"ï" (0xE0-0xEF) the three-byte sequences of CJK text ("ä½ å¥½ï¼Œ" is "你好，",
+#: written zh set N)
+_MOJIBAKE_PAIR_RE = re.compile(r"[ÃÂÐÑà-ï][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
 
 
 def mojibake(text: str, min_letters: int = 20) -> bool:

@@ -42,6 +42,11 @@ row-local) and judges the *first* answer of a chat against the first user turn.
     The prompt asks for a calculation with its own numbers and the answer holds no number (``missing_deliverable``):
     an answer on the topic that misses the ask
     ("Отличный вопрос! Математика окружает нас повсюду…" to "Посчитай НДС 20% от 15000"; written sets F-H).
+``foreign_label``
+    The whole reply is a label from another task: a sentiment label to a prompt that speaks of no sentiment,
+    or a tagged option letter ("Ответ: B") to a prompt without options (``foreign_label``).
+``forum_voice``
+    The reply speaks as the asker: thanks in advance, "does anyone know", "same problem here" (``forum_voice``).
 ``pleasantry``
     The reply is only praise of the question, wishes and encouragement, sharing nothing with the prompt
     ("Рад, что вы обратились! Надеюсь, у вас отличный день…", "这是一个很好的问题！…加油！").
@@ -58,7 +63,7 @@ import html
 import re
 import unicodedata
 
-from curate.filters.refusal import OFFER_RE, QUESTION_END, is_small_talk
+from curate.filters.refusal import IN_CHARACTER_RE, OFFER_RE, QUESTION_END, WRITES_IN_VOICE_RE, is_small_talk
 from curate.filters.relevance import TRANSLATION_RE
 from curate.filters.text import CJK_RE, STOPWORDS, shared_units, units, words  # noqa: F401 (re-exported)
 
@@ -428,13 +433,76 @@ def pleasantry(text: str, prompt: str, max_words: int = 60) -> str | None:
     return None
 
 
+#: a bare label of a sentiment task ("Positive", "Тональность: позитивная", "正面") or a multiple-choice letter
+#: after an answer tag ("Ответ: B", "Answer: C")
+_SENTIMENT_LABEL_RE = re.compile(
+    r"(?i)^\W*(?:(?:sentiment|label|answer|class|ответ|тональность|метка|класс|答案|情感|标签|类别)\s*[:：]\s*)?"
+    r"(positive|negative|neutral|позитивн\w*|негативн\w*|нейтральн\w*|положительн\w*|отрицательн\w*|正面|负面|中性|积极|消极)\W*$")
+_LETTER_LABEL_RE = re.compile(r"(?i)^\W*(?:answer|the answer is|ответ|правильный ответ|答案|正确答案)\s*[:：]?\s*\(?([A-DА-Г])\)?\W*$")
+#: the prompt speaks of sentiment, stance or polarity: then any such label may be the answer
+_SENTIMENT_ASK_RE = re.compile(
+    r"(?i)sentiment|\btone\b|emotion|feeling|mood|positiv|negativ|neutral|polarity|support|oppos|agree|stance|opinion"
+    r"|тональн|эмоци|позитив|негатив|нейтрал|положит|отрицат|настроен|отношени|мнени"
+    r"|情感|情绪|正面|负面|积极|消极|中性|褒贬|态度|立场|观点")
+#: the prompt offers lettered options ("A) …", "(B)", "C. …", "варианты", "选项")
+_OPTIONS_RE = re.compile(r"(?im)^\s*\(?[A-DА-Г][).:：、]|\b[A-D]\)|\([A-DА-Г]\)|\boptions?\b|\bchoices?\b|multiple.choice|вариант|选项|选择题")
+
+
+def foreign_label(text: str, prompt: str) -> str | None:
+    """``foreign_label: '…'`` when the whole answer is a label from another task, else None: a sentiment label
+    (``_SENTIMENT_LABEL_RE``: "Positive", "Тональность: позитивная", "正面") to a prompt that speaks of no
+    sentiment, stance or polarity (``_SENTIMENT_ASK_RE``), or a tagged option letter ("Ответ: B", "Answer: C")
+    to a prompt that offers no lettered options (``_OPTIONS_RE``). A weak fine-tune or a misaligned row
+    answers "Extract the name…", "Кратко опиши сюжет…" or "判断…属于哪个类别（体育/财经/科技/娱乐）" with
+    the label of the classification task it saw most (written sets L, M, N: 4 of 54 off-topic answers, no
+    good row of the label files or of 82,945 dump pairs)."""
+    reply = text.strip()
+    if len(reply) > 40:
+        return None
+    head = prompt[:3000]
+    if _SENTIMENT_LABEL_RE.match(reply) and not _SENTIMENT_ASK_RE.search(head):
+        return f"foreign_label: {reply!r}"
+    if _LETTER_LABEL_RE.match(reply) and not _OPTIONS_RE.search(head):
+        return f"foreign_label: {reply!r}"
+    return None
+
+
+#: what only the asker writes: thanks in advance, a call to other readers, "same problem here"
+_FORUM_RE = re.compile(
+    r"(?i)\bthanks? (?:you )?in advance\b|\btia\b|\b(?:does|do) any(?:one|body) (?:know|have)\b|\bany(?:one|body) (?:knows?|got|has) (?:an? )?(?:idea|clue|solution|fix)\b"
+    r"|\bi(?:['’]m| am)? having the same (?:problem|issue)\b|\bsame (?:problem|issue) here\b"
+    r"|заранее спасибо|спасибо заранее|кто-(?:нибудь|то) (?:знает|сталкивался|подскажет)|у меня (?:такая же|та же) проблема"
+    r"|先谢谢|提前(?:感谢|谢谢)|有没有人(?:知道|遇到)|有人(?:知道|遇到过)|我也遇到(?:了|过)?(?:同样|一样|这个)")
+
+
+def forum_voice(text: str, prompt: str, max_words: int = 90) -> str | None:
+    """``forum_voice: '…'`` when the answer speaks as the asker: it thanks in advance, asks other readers
+    ("Does anyone know…", "Кто-нибудь знает…", "有没有人知道") or reports the same problem (``_FORUM_RE``), in at
+    most ``max_words`` [90] words without code, and the prompt asks for no message, post or role (``WRITES_IN_VOICE_RE``,
+    ``IN_CHARACTER_RE``, ``_MESSAGE_ASK_RE``). A base model or a scraped forum thread continues the question
+    instead of answering it ("Also my budget is around $1500… Thanks in advance!"; written sets L, M). Else None."""
+    reply = text.strip()
+    if not reply or "```" in reply or word_count(reply) > max_words or not _FORUM_RE.search(reply):
+        return None
+    head = prompt[:1500]
+    if WRITES_IN_VOICE_RE.search(head) or IN_CHARACTER_RE.search(head) or _MESSAGE_ASK_RE.search(head):
+        return None
+    return f"forum_voice: {reply[:40]!r}"
+
+
+#: the prompt asks for a message, post, letter or announcement in ru/zh/en (then the asker's phrases are the text's)
+_MESSAGE_ASK_RE = re.compile(r"(?i)\b(?:post|message|letter|e-?mail|announcement|notice|comment|forum|thread|tweet|ad)\b"
+                             r"|письм|сообщени|пост\b|объявлени|комментари|форум|邮件|消息|帖子|公告|通知|留言|评论|信")
+
+
 def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny_words: int = 2) -> str | None:
     """A note (``filler: 'ok'``, ``unrelated_question: '…'``, ``no_content: '…'``, ``no_output: '…'``,
     ``shouting: '…'``, ``bare_link: '…'``, ``no_number: '…'`` (``missing_deliverable``),
-    ``pleasantry: '…'``) when the reply ``text`` to ``prompt`` is not an answer (see the module doc),
+    ``pleasantry: '…'``, ``foreign_label: '…'``, ``forum_voice: '…'``) when the reply ``text`` to ``prompt`` is not an answer (see the module doc),
     else None. ``user_voice`` needs the model and a batch: the ``quality`` stage adds it."""
     reply = text.strip()
-    note = no_output(reply, prompt) or missing_deliverable(reply, prompt) or pleasantry(reply, prompt)
+    note = no_output(reply, prompt) or missing_deliverable(reply, prompt) or pleasantry(reply, prompt) \
+        or foreign_label(reply, prompt) or forum_voice(reply, prompt)
     if note:
         return note
     if len(reply) > 12 * max(max_question_words, max_tiny_words, 8):

@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from curate.filters.text import contains_phrase, half_cjk_words, sentences, strip_code, units, words
+from curate.filters.text import CJK_STOP_BIGRAMS, STOPWORDS, contains_phrase, half_cjk_words, sentences, strip_code, units, words
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,9 @@ DECLINE_PATTERNS: dict[str, str] = {
     # a preference or a policy, not an inability: "I'd rather not write…", "It's not really my place to…", "I don't
     # provide…", "I'd need to see more of your code…" (written en set F)
     r"|\bi(?:['’]d| would) (?:rather not|prefer not to)\b|\bit(?:['’]s| is) not (?:really |exactly |quite )?(?:my place|appropriate for me) to\b"
+    # "it wouldn't be appropriate for me to assign a numerical score" (written en set L)
+    r"|\bit (?:would not|wouldn['’]t) (?:really )?be (?:appropriate|right|fair|responsible|ethical|my place) for me to\b"
+    r"|\bit(?:['’]s| is| would be) (?:inappropriate|not my place) for me to\b"
     r"|\bi (?:do not|don['’]t) (?:provide|create|write|generate|produce|offer|engage in|help with|assist with)\b"
     r"|\bi(?:['’]d| would) need (?:to see |to know )?(?:more|additional|the (?:full|complete|whole|rest))\b"
     # "I don't feel comfortable writing this for you" (written en set I)
@@ -335,8 +339,46 @@ _ASKS_ASSISTANT_RE = re.compile(
     r"recommend|provide|share)\b")
 
 
+#: first person + a negated ability or will, before any verb (en, zh): "I'm unable to …", "I won't …", "我无法…"
+_MODAL_RE = re.compile(r"(?i)\bi(?:['’]m| am)? *(?:can['’]?t|cannot|can not|won['’]t|will not|(?:['’]m|am) (?:unable|not able|not going) to)\s"
+                       r"|我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没有办法|做不到|不便)")
+
+
+#: a negation that praises: "I can't recommend it enough", "I cannot stress this enough", "I can't wait to…"
+_PRAISE_NEG_RE = re.compile(r"(?i)\b(?:can['’]?t|cannot|can not) [^.!?\n]{0,40}\benough\b|\bcan['’]?t wait\b")
+
+
+#: quoted material in a task line: "…", “…”, «…», 「…」, 『…』
+_QUOTED_RE = re.compile(r'"[^"\n]*"|“[^”\n]*”|«[^»\n]*»|「[^」\n]*」|『[^』\n]*』')
+
+
+@lru_cache(maxsize=4096)
+def task_decline_regex(task: str, langs: tuple[str, ...] = ("en", "zh")) -> re.Pattern | None:
+    """A regex for declining *the prompt's own task*: first person + negated ability or will (``_MODAL_RE``)
+    followed, within two words, by one of the task line's words (its first 5 letters; for Chinese, one of its
+    character pairs): "I'm unable to summarize this text" to "Summarize this paragraph in two sentences",
+    "我无法总结这篇文章" to "总结一下这篇文章". A decline-verb list names the verbs we have read; the task
+    line names the one that matters (written en set L: "summarize", "rate", "assign" were in no list).
+    Quoted material ("重新排列这句话：“我不可能这样做”") and CJK function-word pairs (``CJK_STOP_BIGRAMS``) are left out.
+    ``langs``: which of the two forms (``en``, ``zh``) to build. None when neither has a word to look for (no word
+    of 3+ letters outside ``STOPWORDS``, no CJK pair)."""
+    task = _QUOTED_RE.sub(" ", task)  # the quoted material is the text to work on, not the task
+    ws = {w.lower()[:5] for w in re.findall(r"[A-Za-z]{3,}", task) if w.lower() not in STOPWORDS}
+    cjk = {task[i:i + 2] for i in range(len(task) - 1)
+           if _CJK_CHAR_RE.match(task[i]) and _CJK_CHAR_RE.match(task[i + 1]) and task[i:i + 2] not in CJK_STOP_BIGRAMS}
+    alts = []
+    if ws and "en" in langs:
+        alts.append(r"\bi(?:['’]m| am)? *(?:can['’]?t|cannot|can not|won['’]t|will not|(?:['’]m|am) (?:unable|not able|not going) to)"
+                    r" (?:\w+ ){0,2}?(?:" + "|".join(sorted(map(re.escape, ws))) + r")\w*\b")
+    if cjk and "zh" in langs:
+        alts.append(r"我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没有办法|做不到|不便)(?:为您|为你|给您|给你|帮您|帮你|直接)?"
+                    r"(?:" + "|".join(sorted(map(re.escape, cjk))) + ")")
+    return re.compile("(?i)" + "|".join(alts)) if alts else None
+
+
 def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_rest_words: int = 40,
-             max_prompt_ratio: float = 0.5, pattern: re.Pattern | None = None) -> str | None:
+             max_prompt_ratio: float = 0.5, pattern: re.Pattern | None = None,
+             task_langs: tuple[str, ...] | list[str] = ("en", "zh")) -> str | None:
     """The decline phrase when ``text`` *opens by declining* and brings no substance after it, else None.
 
     Structure, not a phrase list (issue 11): one of the first ``opening_sentences`` [2] sentences
@@ -350,7 +392,8 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
     character's). "I can't browse the web, but here are five ways: 1. …" and
     "I don't know the exact year, but it was around 1850." are kept. Thresholds are ours, set on
     the tune half of ``benchmarks/quality_labels.jsonl`` and ``benchmarks/refusal_labels.jsonl``.
-    ``pattern``: ``decline_regex(langs)`` to restrict languages (default: all of ``DECLINE_PATTERNS``).
+    ``pattern``: ``decline_regex(langs)`` to restrict languages (default: all of ``DECLINE_PATTERNS``);
+    ``task_langs`` [en, zh]: the languages of ``task_decline_regex`` ("I'm unable to <the prompt's own task verb>").
     Also a bare no ("不能", "No.") to a prompt that asks the assistant to do something for the user
     (``_ASKS_ASSISTANT_RE``: "你能帮我查询一下航班吗", "Can you provide me the home address…", round 38);
     returned as ``"bare no: 不能"``.
@@ -358,15 +401,16 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
     if _BARE_NO_RE.match(text) and _ASKS_ASSISTANT_RE.search(prompt[-500:]):
         return f"bare no: {text.strip()}"
     pat = pattern or DECLINE_RE
-    if not pat.search(text[:1500]):  # fast path: no decline anywhere near the opening
+    task = task_decline_regex(instruction(prompt), tuple(task_langs)) if _MODAL_RE.search(text[:1500]) else None
+    if not pat.search(text[:1500]) and not (task and task.search(text[:1500])):  # fast path: no decline near the opening
         return None
     prose = strip_code(text)
     if prose != text or IN_CHARACTER_RE.search(prompt[:1000]):  # code delivers something; a character may decline
         return None
     sents = sentences(prose)
     for i, s in enumerate(sents[:opening_sentences]):
-        m = pat.search(s)
-        if not m:
+        m = pat.search(s) or (task.search(s) if task else None)
+        if not m or _PRAISE_NEG_RE.search(s):
             continue
         start = prose.find(s)
         if _SUBSTANCE_RE.search(prose[start + m.end():]):  # substance after the decline, its own sentence included

@@ -531,7 +531,7 @@ class Quality(FilterStage):
                 if p.soft_decline and i in last_a:
                     d = declines(contents[i], prompt_of[i], opening_sentences=p.soft_opening_sentences,
                                  max_rest_words=p.soft_decline_max_rest_words, max_prompt_ratio=p.soft_max_prompt_ratio,
-                                 pattern=decline_re)
+                                 pattern=decline_re, task_langs=langs if langs is not None else ("en", "zh"))
                     if d and not excused(prompt_of[i], d, contents[i]):
                         soft[i], soft_match[i] = 1, f"declines: {d}"
                         continue
