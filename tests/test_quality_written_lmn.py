@@ -112,3 +112,70 @@ def test_requested_messages_are_not_forum_voice(reply, prompt):
 def test_mojibake_of_chinese_text():
     assert mojibake("ä½ å¥½ï¼Œæˆ'æ˜¯ä¸€ä¸ªäººå·¥æ™ºèƒ½åŠ©æ‰‹ï¼Œå¾ˆé«˜å…´ä¸ºä½ æœåŠ¡ã€‚æœ‰ä»€ä¹ˆæˆ'å¯ä»¥å¸®ä½ çš„å—ï¼Ÿ")
     assert not mojibake("Le café «crème» est à côté de l’église, à deux pas d’ici. Très bien.")
+
+
+# ---------------------------------------------------------------- truncation (sets L, M, N)
+
+from curate.filters.truncation import announced_missing, list_cut, no_terminal_punct, sections_short  # noqa: E402
+
+
+@pytest.mark.parametrize("text", [
+    "Viruses and bacteria are both microscopic. However, they are different kinds of organisms. Below are the key "
+    "differences between them.",
+    "The French Revolution began in 1789. It had many causes. This essay will examine each of these causes in turn.",
+    "Python и Java — два популярных языка. Давайте подробно сравним их по каждому из указанных критериев.",
+    "Интернет изменил образование. Рассмотрим подробнее основные аспекты этого влияния.",
+    "Subject: Office Closed This Friday\n\nHi team,\n",
+    "Для загранпаспорта понадобятся:\n\n1. Заявление;\n2. Внутренний паспорт;\n3.",
+    "下面从三个方面对比：\n\n**1. 性能**\nGo 编译为原生机器码，启动快。\n\n**2.",
+])
+def test_announced_but_missing(text):
+    assert announced_missing(text)
+
+
+@pytest.mark.parametrize("text,prompt", [
+    ("Dear [Name of Customer],", "Customize the following text to a particular user.\n\nDear Customer,"),  # the prompt's own
+    ("Thanks for asking! Here is everything you need: flour, eggs and milk. Let me know if you want more.", "Pancakes?"),
+])
+def test_announcements_that_are_not_cuts(text, prompt):
+    assert announced_missing(text, prompt) is None
+
+
+@pytest.mark.parametrize("text,prompt", [
+    ("好的，下面是行程。\n\n**第一天：市区经典**\n\n上午：宽窄巷子，喝一杯盖碗茶。", "给我规划一个三天的成都旅游行程"),
+    ("在Windows上安装Python一共分为五步：\n\n**第一步：下载**\n打开官网。\n\n**第二步：运行**\n双击安装包。", "怎么安装Python？"),
+])
+def test_sections_short_of_the_ask(text, prompt):
+    assert sections_short(text, prompt).startswith("sections stop at")
+    assert list_cut(text, prompt)
+
+
+@pytest.mark.parametrize("text,prompt", [
+    ("Day 1: Arrive.\nDay 2: Museum. Day 3: Beach.", "Plan a 3-day trip to Nice"),  # inline markers count
+    ("第一步：下载。\n第二步：安装。最后一步是重启电脑。", "用三步说明怎么安装软件"),  # the last step named in words
+    ("我们知道一周有七天，从星期五往后数第一天是星期六。", "今天是星期五，明天星期几？"),  # no section heading
+])
+def test_sections_that_are_complete(text, prompt):
+    assert sections_short(text, prompt) is None
+
+
+@pytest.mark.parametrize("text", [
+    "区块链是一种分布式账本技术，它将数据区块按时间顺序相连。每个区块都包含前一个区块的哈希值，如果有人想修改其中某个区块，就必须同时修改之后所有区块，并且获得网络中",
+    "在一片大森林里，住着一只小狐狸。\n\n豆豆决定自己去找妈妈。它沿着小溪一直走，一直走，走到了一棵大",
+    "先求导：f'(x) = 3x² − 3。\n\n接下来判断单调性：\n当 x < −1 时，f'(x) > 0，函数单调递增；",
+    "Используем правило: (uv)' = u'v + uv'.\n\nЗдесь u = x³, v = sin(x).\n\nu' = 3x²,",
+    "1. The mRNA is wrapped in a lipid nanoparticle.\n2. Your cells read the mRNA and display the spike protein on "
+    "the cell surface where",
+])
+def test_short_cuts_without_terminal_punctuation(text):
+    assert no_terminal_punct(text)
+
+
+@pytest.mark.parametrize("text", [
+    "“我们最大的弱点在于放弃。最确定的成功方法永远是再试一次。” - 托马斯 A. 爱迪生",  # an attribution
+    "根据你的叙述，考虑是先兆流产引起的。注意卧床休息为好，可以注射黄体酮治疗，祝你早日康复",  # a closing wish
+    "你好，宫外孕一般采用手术治疗，手术后一般一年左右可以再次怀孕的，手术后注意饮食宜清淡",  # written in commas only
+    "1. Say thank you\n2. Offer to help someone with a task they are struggling with",  # a stranded preposition
+])
+def test_open_endings_that_are_not_cuts(text):
+    assert no_terminal_punct(text) is None

@@ -16,7 +16,9 @@ reports them:
 ``announced_missing``
     the turn announces content it never delivers: it ends on a colon ("Here is the code:"; not a
     code line such as ``for x in y:``, nor the last empty field of a form or questionnaire),
-    its last sentence only announces ("Here are some examples.", "以下是步骤。", "Вот пример."),
+    its last sentence only announces ("Here are some examples.", "以下是步骤。", "Вот пример.") or plans what follows
+    ("Below are the key differences.", "This essay will examine each cause in turn.", "Давайте сравним их по
+    каждому критерию.", "下面详细介绍。"), it ends on a letter's salutation ("Hi team,", "尊敬的王老师："),
     or a line announcing code ("Here is the code:") is followed by no code at all; or its last line
     opens content that never comes: a heading ("### Step 3", "**Conclusion**"), "Step 3:",
     "第三步", "【做法】", a bare "4." item, "First,", "For example,", "…such as", "首先，" (``_OPENER_LAST_RE``;
@@ -31,7 +33,9 @@ reports them:
     a comma or function word — while every earlier item (≥ 2) ends with a full stop; or the last of
     ≥ 3 items stops on a letter or digit inside a round bracket it opened, where the earlier items
     close theirs (≥ 2 of them have one: "42. 钼（Molybdenum, Mo）" then "43. 锝(T"); or the turn ends
-    on a markdown table row with fewer cells than the header ("table row cut").
+    on a markdown table row with fewer cells than the header ("table row cut"); or its ordinal sections ("第一天",
+    "**第二步**", "Day 2", "Шаг 3") stop before the number the prompt asks for or the answer announces
+    ("三天的行程" with only "第一天"; ``sections_short``).
 ``short_of_ask``
     the prompt asks for a text of N ≥ 200 words (Chinese: characters) and the answer holds under a fifth
     of them: an essay that stops after its opening paragraph, ending on a full stop (``short_of_ask``).
@@ -39,7 +43,9 @@ reports them:
     the last line is prose of ≥ ``min_words`` words, in a turn of ≥ ``min_chars`` characters, that
     ends without terminal punctuation in its script's convention (``. ! ? …`` for Latin and
     Cyrillic, ``。！？…`` for CJK; closing quotes/brackets, emoji, code, URLs, hashtags, list
-    items, table rows and enumerations count as finished) — ``no_terminal_punct``.
+    items, table rows and enumerations count as finished) — ``no_terminal_punct``. Short Chinese turns (40-200
+    characters) are judged when their last line already punctuates ("…并且获得网络中"), and any turn whose
+    Chinese prose line stops on "；" or whose derivation line stops on "," after a value ("u' = 3x²,").
 ``length_limit``
     the turn's token count sits within ``tolerance`` (a fraction) of a round generation limit
     (``limits``: 256, 512, 1024, 2048, 4096) and it ends open (a letter, digit, comma, opening
@@ -223,7 +229,19 @@ ANNOUNCE_END_RE = re.compile(
     r"|^(?:for example|for instance|such as|e\.g\.)[.:]?$"
     r"|^(?:voici|aqu[ií] (?:est[aá]n?|tienes|hay)|hier (?:ist|sind)|ecco|aqui (?:est[aá]|est[aã]o)|вот)\b[^.!?:\n]{0,60}[.:]?$"
     r"|(?:следующ\w*|ниже)(?: \w+)?[.:]?$"
-    r"|(?:以下是|以下为|下面是|下面为|如下|代码如下)[^。！？\n，,、#\d]{0,15}[。：:]?$|(?:例如|比如|包括)[：:]$",
+    r"|(?:以下是|以下为|下面是|下面为|如下|代码如下)[^。！？\n，,、#\d]{0,15}[。：:]?$|(?:例如|比如|包括)[：:]$"
+    # a plan for what follows, as the last sentence: "Below are the key differences between them.", "This essay will examine
+    # each of these causes in turn.", "Давайте подробно сравним их по каждому из указанных критериев.", "Рассмотрим подробнее
+    # основные аспекты этого влияния." (written sets L, M: essays and comparisons that stop after their opening)
+    r"|^below (?:are|is|you['’]ll find|i['’]ve (?:listed|outlined))\b[^.!?\n]{0,80}[.:]?$"
+    r"|^(?:now,? )?(?:let['’]s|let us) (?:now )?(?:\w+ ){0,2}?(?:look at|take a (?:closer )?look|compare|examine|explore|break (?:it|this|them|these) down"
+    r"|go through|walk through|dive into|consider|start with|turn to)\b[^.!?\n]{0,80}[.:]?$"
+    r"|^(?:in )?this (?:essay|article|post|guide|paper|answer|section|report) (?:will|i will|we will) (?:\w+ ){0,2}?(?:examine|explore|discuss|cover"
+    r"|look at|analy[sz]e|outline|describe|explain|compare|consider)\b[^.!?\n]{0,80}[.:]?$"
+    r"|^(?:рассмотрим|разбер[её]м|давайте (?:\w+ ){0,2}?(?:рассмотрим|сравним|разбер[её]м|посмотрим|начн[её]м|перейд[её]м|остановимся))\b[^.!?\n]{0,80}[.:]?$"
+    r"|^ниже (?:приведены|перечислены|представлены|описаны|рассмотрены)\b[^.!?\n]{0,80}[.:]?$"
+    r"|^(?:в|во) (?:этом|данном) (?:эссе|тексте|ответе|сочинении) (?:мы |я )?(?:рассмотрим|разбер[её]м|сравним|опишем)\b[^.!?\n]{0,80}[.:]?$"
+    r"|^(?:下面|接下来|以下)(?:我们|我)?(?:将|就|来)?(?:详细|具体|逐一|分别|一一)?(?:介绍|说明|比较|对比|分析|讲解|列出|看看|探讨)[^。！？\n]{0,30}[。：:]?$",
 )
 #: a line ending on a colon that is code (Python blocks, labels): "for i in range(3):", "else:"
 _CODE_COLON_RE = re.compile(r"^\s*(?:(?:for|while|if|elif|else|def|class|try|except|finally|with|case|default)\b|如果|否则|当)|\w\([^)]*\)\s*:$|[=<>\[\]]")
@@ -246,6 +264,12 @@ _OPENER_LAST_RE = re.compile(
 
 
 _BARE_MARKER_RE = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*•])\s*$")
+#: a bare numbered marker, bold or not, that opens an item never written: "3.", "**2.", "4)"
+_BARE_NUMBER_RE = re.compile(r"^\s*(?:\*\*)?\d{1,2}[.)、](?:\*\*)?\s*$")
+#: a letter's salutation line, with nothing after it: "Hi team,", "Dear Ms. Lee,", "Здравствуйте, Ирина!", "尊敬的王老师："
+_SALUTATION_RE = re.compile(r"(?i)^(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening))\b[^.!?\n]{0,40},$"
+                            r"|^(?:здравствуйте|добрый (?:день|вечер)|уважаем\w+|дорог\w+)\b[^.!?\n]{0,40}[,!]$"
+                            r"|^(?:尊敬的|亲爱的)[^。！？\n]{1,20}[：:，,]$")
 #: a last line that asks the user for input (a simulated terminal, menu or game): "Enter your choice:", "请选择："
 _INPUT_PROMPT_RE = re.compile(r"(?i)\b(?:enter|type|input|choose|select|pick)\b.{0,30}[:：]$|\byour (?:choice|selection|answer|move|command)\b.{0,10}[:：]$"
                               r"|请(?:输入|选择|进行您的选择|作出选择|回复)[^。！？\n]{0,10}[:：]$|(?:введите|выберите)[^.!?\n]{0,30}[:：]$")
@@ -318,8 +342,14 @@ def announced_missing(text: str, prompt: str = "") -> str | None:
         return f"ends on a colon: {last[-60:]!r}"
     if len(lines) == 2 and _BARE_MARKER_RE.match(lines[-1]) and lines[0].rstrip().endswith((":", "：")):
         return f"ends on an empty list item: {lines[-1].strip()!r}"  # "Можно выделить несколько причин:\n\n1."
+    if len(lines) <= 3 and _SALUTATION_RE.match(lines[-1].strip()) and (len(lines) == 1 or not _SALUTATION_RE.match(lines[0].strip())) \
+            and not any(_SALUTATION_RE.match(ln.strip()) for ln in prompt.split("\n")):  # (not the prompt's own salutation, rewritten)
+        return f"ends on the salutation: {lines[-1].strip()[-60:]!r}"  # "Subject: …\n\nHi team," (written en set L)
     if len(lines) >= 3 and _OPENER_LAST_RE.match(lines[-1]) and not _form_like(lines) and code_density(t) <= 0.03:
         return f"ends on a heading or opener: {lines[-1].strip()[-60:]!r}"
+    if len(lines) >= 3 and _BARE_NUMBER_RE.match(lines[-1]) and any(_LIST_ITEM_RE.match(ln) for ln in lines[:-1]) \
+            and "```" not in t:
+        return f"ends on an empty list item: {lines[-1].strip()!r}"  # "2. Внутренний паспорт;\n3.", "**2." (written sets M, N)
     if not _is_list_or_code(lines[-1]) and len(words(last)) >= 2:
         tail_sent = re.split(r"(?<=[.!?。！？])\s*", last.rstrip(".。"))[-1].strip()
         if ANNOUNCE_END_RE.search(tail_sent) and len(words(tail_sent)) <= 25:
@@ -424,6 +454,60 @@ def prompt_count(prompt: str) -> int | None:
     return n if n is None or 2 <= n <= 20 else None
 
 
+_ORD_NUM = {**_ZH_NUM, "一": 1, **{w: n for w, n in _NUM_WORDS.items() if w.isalpha()}, "две": 2}
+_SECTION_UNIT = {"步": "step", "天": "day", "日": "day", "周": "week", "阶段": "stage", "step": "step", "day": "day",
+                 "week": "week", "stage": "stage", "phase": "stage", "шаг": "step", "день": "day", "неделя": "week", "этап": "stage",
+                 "дн": "day", "недел": "week"}
+#: an ordinal section marker anywhere: "第二天", "第 3 步", "Day 2", "Step 4", "День 2"
+_SECTION_MARK_RE = re.compile(r"(?i)第\s*([一二三四五六七八九十\d]{1,3})\s*(步|天|日|周|阶段)|\b(day|step|week|stage|phase)\s+(\d{1,2})\b"
+                              r"|\b(день|шаг|неделя|этап)\s+(\d{1,2})\b")
+#: ... and one that opens a line (a heading): the answer is laid out in such sections
+_SECTION_HEAD_RE = re.compile(r"(?im)^\s*(?:#{1,6}\s*)?(?:\*\*)?\s*(?:第\s*[一二三四五六七八九十\d]{1,3}\s*(?:步|天|日|周|阶段)"
+                              r"|(?:day|step|week|stage|phase)\s+\d{1,2}\b|(?:день|шаг|неделя|этап)\s+\d{1,2}\b)")
+#: the answer names its last section in words ("最后一步", "the final day"): its count is not in its markers
+_SECTION_LAST_RE = re.compile(r"(?i)最后一(?:步|天|日|周|个阶段)|\b(?:final|last) (?:step|day|week|stage|phase)\b"
+                              r"|последн\w+ (?:день|шаг|недел\w+|этап)")
+#: a number of days/steps/weeks asked for or announced: "三天的成都旅游行程", "一共分为五步", "a 7-day itinerary", "на 3 дня"
+_SECTION_ASK_RE = re.compile(
+    r"(?i)(?<!第)(?<!第 )(\d{1,2}|[两二三四五六七八九十])\s*(?:个)?(天|日|步|周|阶段)(?!气)"
+    r"|\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)[- ](day|step|week|stage|phase)s?\b"
+    r"|\b(\d{1,2}|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять)[- ]?(?:х )?(дн|шаг|недел|этап)")
+
+
+def _ord(g: str) -> int | None:
+    if g.isdigit():
+        return int(g)
+    if len(g) == 2 and g[0] == "十":
+        return 10 + _ZH_NUM.get(g[1], 0)
+    return _ORD_NUM.get(g.lower())
+
+
+def sections_short(text: str, prompt: str = "") -> str | None:
+    """``sections stop at K of N``-note when the answer is laid out in ordinal sections ("第一天", "**第二步：…**",
+    "Day 2:", "Шаг 3") that start at 1 and stop at K, while the prompt's first 300 or the answer's first 200
+    characters ask for or announce N > K of that unit ("给我规划一个三天的成都旅游行程", "一共分为五步", "a 7-day
+    itinerary", "план на 3 дня"); else None. At least one marker must open a line, and an answer that names
+    its last section in words ("最后一步", "the final day") is not judged. Written sets D, K, N: itineraries that
+    stop after day one, installs after step two, each ending on a full stop (4 truncated, no good row in the
+    label sets; 1 of 82,945 dump pairs, itself cut)."""
+    if not _SECTION_HEAD_RE.search(text) or _SECTION_LAST_RE.search(text):
+        return None
+    marks = []
+    for m in _SECTION_MARK_RE.finditer(text):
+        unit = (m.group(2) or m.group(3) or m.group(5)).lower()
+        k = _ord(m.group(1) or m.group(4) or m.group(6))
+        if k:
+            marks.append((_SECTION_UNIT[unit], k))
+    for src in (prompt[:300], text[:200]):
+        for m in _SECTION_ASK_RE.finditer(src):
+            g = [x for x in m.groups() if x]
+            n, unit = _ord(g[0]), _SECTION_UNIT.get(g[1].lower())
+            ks = [k for u, k in marks if u == unit]
+            if n and 2 <= n <= 14 and ks and min(ks) == 1 and max(ks) < n:
+                return f"sections stop at {unit} {max(ks)} of {n}"
+    return None
+
+
 def list_cut(text: str, prompt: str = "") -> str | None:
     """Note when the turn ends inside a visibly incomplete list (see module doc), else None.
 
@@ -434,7 +518,7 @@ def list_cut(text: str, prompt: str = "") -> str | None:
     if not t or t.count("```") % 2 == 1:
         return None
     lines = t.split("\n")
-    cut = _table_cut(lines)
+    cut = _table_cut(lines) or sections_short(t, prompt)
     if cut:
         return cut
     item_idx = [i for i, ln in enumerate(lines) if _LIST_ITEM_RE.match(ln)]
@@ -588,14 +672,14 @@ FUNCTION_WORDS = frozenset(
     "он она они мы я вы ты "
     # pronouns and determiners that open a clause ("…, but they", "…it's"), straight and curly apostrophes
     "they it's it’s its their our my your these those they're they’re we're we’re i'm i’m you're you’re there's there’s "
-    "whose whether because although if when while "
+    "whose whether because although if when while where "
     # a subject or an auxiliary left without its verb ("Well, I'm afraid I don't", "…that we can't")
     "i we he she don't don’t can't can’t won't won’t didn't didn’t doesn't doesn’t isn't isn’t aren't aren’t "
     "wasn't wasn’t weren't weren’t couldn't couldn’t wouldn't wouldn’t shouldn't shouldn’t "
     # an adverb waiting for its verb or adjective ("…playing Minecraft. I really": round 31; 3 more in the scan, all cut)
     "really very actually quite".split())
 #: words a list item does not end on (stranded prepositions do: "- people to connect with")
-_LIST_OPEN_WORDS = frozenset("the a an and or but which whose their our my your its "
+_LIST_OPEN_WORDS = frozenset("the a an and or but which whose where their our my your its "
                              # Russian prepositions do not strand as English ones do ("- people to connect with")
                              "и или но а что чтобы который которая которые в на с по к от для из за о до при через без под над "
                              "об у со ко во про перед между".split())
@@ -668,6 +752,32 @@ _OPENING_SINGLE_QUOTE_RE = re.compile(r"(?:^|[\s(\[“\"])[‘']\w")
 _LATIN_FRAGMENT_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][a-zß-öø-ÿ]?")
 
 
+_CJK_IDEOGRAPH_RE = re.compile(r"[\u4e00-\u9fff]")
+#: a quotation's attribution at the end of a line: "…的勇气。” - 温斯顿·丘吉尔", "——奥里森·斯威特·马登"
+_ATTRIBUTION_END_RE = re.compile(r"(?:\s[-–—]|——)\s*[^\s。，,.!?！？][^。，！？\n]{0,24}$")
+#: a closing wish, which casual answers leave without its stop: "…，祝你早日康复", "祝您生活愉快"
+_ZH_WISH_END_RE = re.compile(r"祝(?:你|您|宝宝|孩子)?[^。，！？\n]{0,10}(?:康复|健康|顺利|愉快|快乐|成功|平安)$")
+
+
+def _open_cjk_sentence(text: str, last: str, min_chars: int = 40, min_last_cjk: int = 15) -> bool:
+    """True when a short Chinese turn (``min_chars`` [40] to 200 characters, half or more of them CJK) stops inside
+    a sentence: it ends on an ideograph, and its last line is prose of ≥ ``min_last_cjk`` [15] ideographs that
+    already punctuates (a ``，。；！？`` before its end), not a list item, table row, hashtag line, quotation
+    attribution, enumeration (3+ ``；``/``、``) or verse (``_open_line_style``), in a turn that closes a sentence
+    somewhere (``。！？``: answers written in commas alone are casual Q&A). Written sets D, E, H, K and N cut their
+    short answers so ("…就必须同时修改之后所有区块，并且获得网络中", "…一直走，走到了一棵大")."""
+    if len(text) < min_chars or not _CJK_IDEOGRAPH_RE.match(text[-1]) or "```" in text:
+        return False
+    s = last.strip()
+    if len(_CJK_IDEOGRAPH_RE.findall(s)) < min_last_cjk or not re.search(r"[，。；！？]", s[:-1]):
+        return False
+    if len(_CJK_IDEOGRAPH_RE.findall(text)) < 0.5 * len("".join(text.split())) or not re.search(r"[。！？]", text):
+        return False  # (answers that close no sentence at all write in commas: casual Q&A, not a cut)
+    return _prose_line(s) and not _LIST_ITEM_RE.match(s) and not HASHTAG_END_RE.search(s) and not re.search(r"[#＃|]", s) \
+        and not _ATTRIBUTION_END_RE.search(s) and not _ZH_WISH_END_RE.search(s) and len(ENUM_SEP_RE.findall(s)) < 3 \
+        and not _open_line_style(text)
+
+
 def _enumeration_cut(last: str) -> str | None:
     """Note when ``last`` (the turn's last line, prose) ends on a comma after ≥ 3 short items (≤ 4 words
     each: "…от Солнца: Меркурий, Венера, Земля, Марс,"), or is a comma enumeration of ≥ 5 items that stops
@@ -696,6 +806,12 @@ _VALUE_END_RE = re.compile(r"(?:\d[.,]\d+|[A-Za-z]-?\d+|(?<![\d.,])\d{4,})\Z")
 _CURRENCY_CUT_RE = re.compile(r"(?:[\s:：]|[\u4e00-\u9fff])\$\Z|(?:[\s:：]|[^\W\d_])[€£¥￥]\Z")  # "…\\blacksquare$" closes math
 #: a pseudocode line that closes a block ("end while" under "while number <= 10 do", Code Alpaca, round 41)
 _PSEUDO_END_RE = re.compile(r"(?i)^\s*end\s*(?:while|if|for|foreach|loop|function|procedure|algorithm|repeat|case|do|sub)?\s*$")
+
+
+#: a Chinese prose line (8+ ideographs, a comma) that stops on its "；": the next clause never comes (no dump pair ends so)
+_SEMICOLON_CUT_RE = re.compile(r"^(?=(?:[^\u4e00-\u9fff\n]*[\u4e00-\u9fff]){8})[^\n]*，[^\n]*；$")
+#: a derivation's line that stops on its comma: "u' = 3x²,", "Δ = b² − 4ac = 49," (an "=" with a value, brackets closed)
+_VALUE_COMMA_CUT_RE = re.compile(r"^[^()\[\]{}\n]{0,40}\S\s*=\s*[^=,()\[\]{}\n]{1,30},$")
 
 
 def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short_min_chars: int = 100,
@@ -737,6 +853,10 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return f"ends on an operator: {t[-30:]!r}"  # "= 30 +" (written zh set H)
     if len(t) >= 20 and _CONNECTIVE_CUT_RE.search(t[-20:]):
         return f"ends on a connective: {t[-30:]!r}"  # "2x = 12, значит" (written ru set G)
+    if ch == "," and len(t) >= 20 and "```" not in t and _VALUE_COMMA_CUT_RE.search(t.rsplit("\n", 1)[-1]):
+        return f"ends on a comma after a value: {t[-30:]!r}"  # "u' = 3x²," (written ru set M)
+    if ch == "；" and "。" in t and _SEMICOLON_CUT_RE.search(t.rsplit("\n", 1)[-1]):
+        return f"ends on a semicolon: {t[-30:]!r}"  # "当 x < −1 时，f'(x) > 0，函数单调递增；" (written zh set N)
     if ch in _FINISHED or not (ch.isalnum() or ch in _OPEN_END):
         return None
     if ch in "—–" and len(t) >= 20 and t[-2:-1].isspace() and _DASH_CUT_RE.search(t[-60:]):
@@ -784,6 +904,8 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return f"every earlier line ends a sentence, the last stops: {t[-30:]!r}"
     if _VALUE_END_RE.search(t[-20:]):
         return None  # a value closes the sentence ("…such as 0.5", "…wave of COVID-19"); "…in December 20" is still judged
+    if len(t) < min_chars and _open_cjk_sentence(t, last):
+        return f"ends mid-sentence: {t[-30:]!r}"  # "…走到了一棵大", "…并且获得网络中" (written zh sets D, E, H, K, N)
     if len(t) < min_chars and not (len(t) >= short_min_chars and _open_latin_sentence(t, last)):
         return None
     if not _prose_line(last) or HASHTAG_END_RE.search(last) or len(ENUM_SEP_RE.findall(last)) >= 3 \
