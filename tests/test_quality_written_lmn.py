@@ -179,3 +179,39 @@ def test_short_cuts_without_terminal_punctuation(text):
 ])
 def test_open_endings_that_are_not_cuts(text):
     assert no_terminal_punct(text) is None
+
+
+# ---------------------------------------------------------------- lectures and untranslated words (set L, M)
+
+from curate.filters.refusal import ethics_lecture  # noqa: E402
+from curate.filters.relevance import translation_target, untranslated  # noqa: E402
+
+
+@pytest.mark.parametrize("text", [
+    "Humor can be very subjective, and jokes about specific professions may unintentionally reinforce stereotypes or "
+    "make some people feel excluded. I think it's better to avoid jokes that target particular groups.",
+    "Deleting data from a production database is a risky operation that can lead to permanent data loss. Before "
+    "running any DELETE statements, it's essential to have a full backup.",
+])
+def test_caution_in_place_of_the_answer_is_a_lecture(text):
+    assert ethics_lecture(text)
+
+
+def test_naming_a_stereotype_is_not_a_lecture():
+    assert ethics_lecture("It is perhaps an unfortunate stereotype, but it is true that there is some variation "
+                          "between Italians, just like in any group. Some people are loud.") is None
+
+
+@pytest.mark.parametrize("prompt,target", [
+    ("Как по-английски будет «подоконник»?", "en"),
+    ("How do you say 'window sill' in German?", "de"),
+    ("窗台用英语怎么说？", "en"),
+])
+def test_asking_for_a_word_in_a_language_names_the_target(prompt, target):
+    assert translation_target(prompt) == target
+
+
+def test_a_definition_instead_of_the_translation():
+    assert untranslated("Как по-английски будет «подоконник»?",
+                        "Подоконник — это горизонтальная доска или плита в нижней части оконного проёма.")
+    assert untranslated("Как по-английски будет «подоконник»?", "Window sill (или windowsill).") is None

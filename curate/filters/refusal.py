@@ -590,9 +590,13 @@ ETHICS_RE = re.compile(
     r"|i(?:['’]d| would| strongly)? (?:encourage|urge|advise|recommend) you|hurt (?:\w+ ){0,2}feelings"
     r"|not (?:really )?my place|(?:yourself|on your own)(?= will| helps?| is)|instead of (?:(?:a|an|the|writing|making|doing) \w+|\w+ing\b)|hurtful"
     r"|please (?:consult|seek|reach out|contact|be (?:respectful|careful|mindful))|(?:seek|get) (?:professional|medical|legal) (?:help|advice)"
-    r"|(?:everyone|all people|every person) (?:deserves|should be treated)|treat (?:others|people|everyone) with)\b"
+    r"|(?:everyone|all people|every person) (?:deserves|should be treated)|treat (?:others|people|everyone) with"
+    # caution in place of the joke, the villain's monologue or the query (written en set L)
+    r"|(?:reinforce|perpetuate|promote|spread)s? (?:\w+ ){0,2}stereotypes|glorif\w*|normali[sz]e\w*|(?:better|best|wiser) to avoid|be mindful|risky"
+    r"|(?:very |deeply )?personal (?:situation|matter|decision))\b"
     r"|违法|不道德|不合适|不恰当|有害|尊重|专业人士|寻求帮助|不良影响|谨慎对待|与其[^，。！？]{1,15}[，,]?\s*不如|希望(?:你|您)能(?:理解|谅解)"
-    r"|незаконн|неэтичн|уважени|обратитесь к специалист|недопустим|нравствен|оскорб"
+    r"|незаконн|неэтичн|уважени|обратитесь к специалист|недопустим|нравствен|оскорб|(?:укрепля|закрепля|поддержива|основан)\w* (?:\w+ )?(?:на )?стереотип|важно (?:учитывать|помнить|понимать)"
+    r"|请务必|注意安全|(?:加深|强化|固化)[^，。！？]{0,6}刻板印象|道德问题|侵犯"
     r"|illégal|contraire à l['’]éthique|ilegal|poco ético|respeto|illegal|unethisch|respekt")
 
 

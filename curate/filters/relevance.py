@@ -203,7 +203,12 @@ TRANSLATE_TO_RE = re.compile(
     rf"|用(?:[^，。！？,\n]{{0,6}}?的)?(?:美式|英式|标准|標準|正式)?{_TARGET_ALT}(?:语法|語法|文法)?(?:翻译|翻譯|写|寫|说|說|表达|表示|回答|生成|编写|編寫|撰写|撰寫|创作|創作|造句|问候|問候|问好|問好"
     rf"|打招呼|输出|輸出|回复|回覆|描述|命名|列出|介绍|介紹|解释|解釋|给出|給出|说出|說出|重写|重寫|改写|改寫)"
     rf"|translat\w*\b[^.\n]{{0,80}}?\b(?:in)?to {_TARGET_ALT}\b"
-    rf"|перев[оеё]д\w*[^.\n]{{0,80}}?\bна {_TARGET_ALT}", re.I)
+    rf"|перев[оеё]д\w*[^.\n]{{0,80}}?\bна {_TARGET_ALT}"
+    # asking for the word or phrase in a language: "Как по-английски будет «подоконник»?", "How do you say 'window sill' in
+    # German?", "窗台用英语怎么说" (written ru set M: the word was defined in Russian instead)
+    rf"|\bпо-{_TARGET_ALT}"
+    rf"|\bhow (?:do|would|can|should) (?:you|i|we|one) (?:say|write|spell)\b[^?\n]{{1,80}}?\bin {_TARGET_ALT}\b"
+    rf"|{_TARGET_ALT}(?:里|裡|中)?(?:怎么说|怎麼說|怎么讲|怎么写|如何说|如何表达|怎么表达)", re.I)
 _ROMANISE_RE = re.compile(r"(?i)拼音|罗马音|羅馬音|pinyin|romaji|romani[sz]|transliterat|латиниц|транслит")
 #: the prompt quotes an instruction (a meta-task: "provide an input for the instruction: translate …")
 _META_TASK_RE = re.compile(r"(?i)指令|说明[:：]|instruction")
