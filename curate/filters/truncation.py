@@ -459,11 +459,11 @@ _SECTION_UNIT = {"步": "step", "天": "day", "日": "day", "周": "week", "阶�
                  "week": "week", "stage": "stage", "phase": "stage", "шаг": "step", "день": "day", "неделя": "week", "этап": "stage",
                  "дн": "day", "недел": "week"}
 #: an ordinal section marker anywhere: "第二天", "第 3 步", "Day 2", "Step 4", "День 2"
-_SECTION_MARK_RE = re.compile(r"(?i)第\s*([一二三四五六七八九十\d]{1,3})\s*(步|天|日|周|阶段)|\b(day|step|week|stage|phase)\s+(\d{1,2})\b"
-                              r"|\b(день|шаг|неделя|этап)\s+(\d{1,2})\b")
+_SECTION_MARK = (r"第\s*([一二三四五六七八九十\d]{1,3})\s*(步|天|日|周|阶段)|\b(day|step|week|stage|phase)\s+(\d{1,2})\b"
+                 r"|\b(день|шаг|неделя|этап)\s+(\d{1,2})\b")
+_SECTION_MARK_RE = re.compile("(?i)" + _SECTION_MARK)
 #: ... and one that opens a line (a heading): the answer is laid out in such sections
-_SECTION_HEAD_RE = re.compile(r"(?im)^\s*(?:#{1,6}\s*)?(?:\*\*)?\s*(?:第\s*[一二三四五六七八九十\d]{1,3}\s*(?:步|天|日|周|阶段)"
-                              r"|(?:day|step|week|stage|phase)\s+\d{1,2}\b|(?:день|шаг|неделя|этап)\s+\d{1,2}\b)")
+_SECTION_HEAD_RE = re.compile(r"(?im)^\s*(?:#{1,6}\s*)?(?:\*\*)?\s*(?:" + _SECTION_MARK + ")")
 #: the answer names its last section in words ("最后一步", "the final day"): its count is not in its markers
 _SECTION_LAST_RE = re.compile(r"(?i)最后一(?:步|天|日|周|个阶段)|\b(?:final|last) (?:step|day|week|stage|phase)\b"
                               r"|последн\w+ (?:день|шаг|недел\w+|этап)")
