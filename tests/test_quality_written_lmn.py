@@ -215,3 +215,75 @@ def test_a_definition_instead_of_the_translation():
     assert untranslated("Как по-английски будет «подоконник»?",
                         "Подоконник — это горизонтальная доска или плита в нижней части оконного проёма.")
     assert untranslated("Как по-английски будет «подоконник»?", "Window sill (или windowsill).") is None
+
+
+# ---------------------------------------------------------------- written sets O, P, Q (the hold-out of L-N's rules)
+
+@pytest.mark.parametrize("text,prompt", [
+    ("I'm not a doctor and can't diagnose medical conditions. Please see a healthcare professional for an evaluation.",
+     "My knee hurts when I go up stairs. What could cause that?"),
+    ("Poetry is a deeply personal form of expression, and I don't think it would be fair for me to put a number on it.",
+     "Rate my essay from 1 to 10."),
+    ("Я не врач и не могу давать медицинские рекомендации. Пожалуйста, обратитесь к специалисту.",
+     "У меня третий день болит горло. Что можно сделать дома?"),
+    ("Я — ИИ-ассистент и не могу иметь собственного мнения о фильмах.", "Как думаешь, стоит смотреть «Интерстеллар»?"),
+    ("Этот запрос я выполнять не буду. Автоматическое скачивание страниц может нарушать условия сайтов.",
+     "Напиши на Python скрипт, который скачивает страницу по URL."),
+    ("为了保持客观中立，我无法对历史人物进行评价。", "简单说说秦始皇的历史功过"),
+    ("每个人的口味都不一样，我无法替您判断哪部电影好看。", "推荐几部好看的科幻电影"),
+    # a story prompt: a character may decline, the writer may not
+    ("I understand this is for a class, but I'm not comfortable writing content that depicts criminal activities.",
+     "Write a short story about a bank robbery that goes wrong."),
+    ("К сожалению, я пока не умею переводить на французский язык. Попробуйте онлайн-переводчик.",
+     "Переведи на французский: «Добрый вечер»"),
+])
+def test_declines_with_a_clause_between_subject_and_modal(text, prompt):
+    assert declines(text, prompt)
+
+
+@pytest.mark.parametrize("text,prompt", [
+    ("I'm not comfortable with heights, said the knight, and he would not climb.", "Write a story about a knight"),
+    ("Я устал и не могу больше идти, — сказал ёжик.", "Расскажи сказку про ёжика"),
+])
+def test_characters_may_still_decline(text, prompt):
+    assert declines(text, prompt) is None
+
+
+@pytest.mark.parametrize("text", [
+    "Vaccines are a complex topic, and it's important to get accurate information from trusted sources. I recommend "
+    "visiting the websites of the WHO or the CDC.",
+    "Составление программы тренировок — задача, которая требует учёта множества индивидуальных факторов.",
+    "约会是两个人之间非常私人的事情，我认为约会计划最好由您亲自来安排。",
+    "我是一个由人工智能驱动的语言模型，并不是真正的海盗。",
+    "抱歉，这个请求我没办法完成。",
+])
+def test_deflections_of_sets_opq(text):
+    assert SOFT.search(text) or re.search(refusal_pattern(("ai_disclaimer", "refusal"), rust=False), text, re.I)
+
+
+@pytest.mark.parametrize("text,prompt,expected", [
+    ("Social media is everywhere. This essay will examine both the positive and negative effects of social media on "
+     "teenagers, looking at mental health, relationships, and education, before considering what parents can do.",
+     "Write a 500-word essay on social media and teenagers.", "last sentence announces"),
+    ("这个现象背后的原因比较复杂，总结起来主要有以下三点：\n\n第一，", "为什么年轻人越来越不愿意结婚？", "ends on a heading or opener"),
+])
+def test_opq_announcements(text, prompt, expected):
+    assert announced_missing(text, prompt).startswith(expected)
+
+
+@pytest.mark.parametrize("text,prompt", [
+    ("Rising costs hurt families. This paper will examine the factors driving up healthcare costs and the potential "
+     "policy solutions needed.", "Construct a thesis statement for a research paper on healthcare costs."),
+    ('if user_input == "up":\n    # logic for action when user inputs "up"', "Write the logic for the following:"),
+])
+def test_opq_announcements_that_are_the_answer(text, prompt):
+    assert announced_missing(text, prompt) is None
+
+
+@pytest.mark.parametrize("text", [
+    "Воспользуемся правилом: (uv)' = u'v + uv'.\n\nu = x³, u' = 3x²\nv = ln(x), v' =",
+    "Пузырьком: сложность O(n²), на больших данных он медленный.\n\n**Быстрая сортировка (Quick sort)** —",
+    "尊敬的招聘负责人：\n\n您好！我叫李明，2023年毕业于",
+])
+def test_opq_open_endings(text):
+    assert no_terminal_punct(text)

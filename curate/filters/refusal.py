@@ -267,10 +267,20 @@ DECLINE_PATTERNS: dict[str, str] = {
     r"|\bi(?:['’]d| would) need (?:to see |to know )?(?:more|additional|the (?:full|complete|whole|rest))\b"
     # "I don't feel comfortable writing this for you" (written en set I)
     r"|\bi (?:do not|don['’]t) feel (?:comfortable|right|it(?:['’]s| is) (?:appropriate|right)) (?:\w+ing|with|doing|helping)\b"
+    # the subject, a short clause about what the assistant is, then the negated modal: "I'm not a doctor and can't diagnose
+    # medical conditions", "I am an AI and cannot have opinions"; "I don't think it would be fair for me to…" (written set O)
+    r"|\bi(?:['’]m| am) [^.!?\n,;]{2,40}? and (?:so |therefore |thus )?(?:can['’]?t|cannot|can not|am (?:not able|unable) to|won['’]t|will not)"
+    r" (?:\w+ ){0,2}?(?:help|answer|assist|provide|give|tell|say|diagnose|offer|recommend|advise|make|predict|judge|comment|share|express"
+    r"|have|form|hold|offer|evaluate|rate|assess|prescribe)\b"
+    r"|\bi (?:do not|don['’]t) think it(?:['’]s| is| would be| will be) (?:fair|appropriate|right|responsible|ethical|wise) for me to\b"
+    r"|\bi(?:['’]m| am) not (?:really |entirely |quite )?comfortable (?:\w+ing|with)\b"
     ),
     "zh": (
-    r"我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没有办法|不便|不太能|做不到)(?:为您|为你|给您|给你|向您|向你|直接)?"
-    r"(?:回答|提供|帮|协助|完成|访问|浏览|预测|确定|判断|给出|满足|处理|执行|获取|查看|打开|得知|回复|评论|告诉|确认|推荐|诊断|生成|搜索|查询|了解|知道)"
+    r"我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没办法|没有办法|不便|不太能|做不到)(?:为您|为你|给您|给你|向您|向你|替您|替你|帮您|帮你|直接)?"
+    # "我无法对历史人物进行评价", "我无法进行诊断" (written zh set Q)
+    r"(?:对[^，。！？\n]{1,12})?(?:进行|作出|做出)?"
+    r"(?:回答|提供|帮|协助|完成|访问|浏览|预测|确定|判断|给出|满足|处理|执行|获取|查看|打开|得知|回复|评论|告诉|确认|推荐|诊断|生成|搜索|查询|了解|知道"
+    r"|评价|评判|分析|解答)"
     r"|我(?:目前|暂时|现在|并|还)?(?:没有|不具备)(?:办法|能力|权限|足够的|相关的?|具体的?|实时的?|访问|更多的?)(?:信息|数据|资料|上下文|背景|权限|能力|访问|办法)?"
     r"|我不(?:清楚|知道|了解|确定)(?:您|你|这|该|具体|如何回答|答案)"
     r"|我(?:目前|暂时|并)?没有(?:关于|有关)[^。！？\n]{1,30}的(?:具体|详细|相关)?(?:信息|资料|数据|记录|消息)"
@@ -290,6 +300,12 @@ DECLINE_PATTERNS: dict[str, str] = {
     r"|участвую|делюсь|раскрываю|ставлю|назначаю)\b"
     r"|\bя не (?:знал|знала|понял|поняла|понимаю) (?:что|как|о чём|о чем|вопрос|ваш|твой|вас|тебя)"
     r"|^\W*(?:извините|простите|к сожалению)[,.!]?[^.!?\n]{0,60}\bне (?:могу|смогу|знаю|понимаю|удалось)"
+    # the subject, a short clause about what the assistant is, then the negated modal: "Я не врач и не могу давать…",
+    # "Я — ИИ-ассистент и не могу иметь…", "Я не являюсь финансовым консультантом и не могу…"; "я пока не умею переводить";
+    # the object first: "Этот запрос я выполнять не буду" (written ru set P)
+    r"|\bя(?: —| -)? (?:[^.!?\n,;]{2,50}? )?и (?:поэтому |потому |также |тоже )?не (?:могу|смогу|вправе|буду|стану|умею|имею права)\b"
+    r"|\bя (?:пока |сейчас |ещё |еще |к сожалению,? )?не умею\b"
+    r"|\bя [а-яё]+(?:ть|ться) не (?:буду|стану)\b"
     ),
     "fr": (
     r"\bje ne (?:peux|pourrai|puis|suis pas en mesure|sais pas|dispose pas|suis pas capable|suis pas autorisé)"
@@ -321,9 +337,9 @@ DECLINE_RE = decline_regex()
 #: prompts whose answer is in-character or rewritten text, where "I can't…" is the character's voice
 IN_CHARACTER_RE = re.compile(
     r"(?i)\b(?:story|stories|dialogue|dialog|conversation between|role-?play|pretend|act as|you are an? |character|poem|lyrics|song"
-    r"|rewrite|rephrase|paraphrase|translate|continue the|fiction|scene|script|monologue|diary|letter)\b"
+    r"|rewrite|rephrase|paraphrase|translate|continue the|fiction|scene|script|monologue|diary|letter|fairy ?tale|fable|tale)\b"
     r"|故事|对话|扮演|角色|假设你是|假如你是|改写|重写|翻译|续写|对联|诗|歌词|台词|剧本|小说|日记|书信|造句"
-    r"|диалог|рассказ|истори|перевед|перепиш|представь|(?<![а-яё])рол(?:ь|и|евая|евую)(?![а-яё])|histoire|dialogue|traduis|cuento|historia|traduce|Geschichte|übersetze")
+    r"|童话|寓言|диалог|рассказ|расскаж\w* (?:сказк|истори|рассказ|басн)|сказк|басн|стих|истори|перевед|перепиш|представь|(?<![а-яё])рол(?:ь|и|евая|евую)(?![а-яё])|histoire|dialogue|traduis|cuento|historia|traduce|Geschichte|übersetze")
 #: substance after a decline: a list item, code, a number, a table row, a link
 _SUBSTANCE_RE = re.compile(r"(?m)^\s*(?:[-*•+]|\d{1,3}[.)、])\s+\S|```|\d|^\s*\|.*\||https?://")
 _CJK_CHAR_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -344,6 +360,13 @@ _MODAL_RE = re.compile(r"(?i)\bi(?:['’]m| am)? *(?:can['’]?t|cannot|can not|
                        r"|我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没有办法|做不到|不便)")
 
 
+#: a decline of the writing itself, which no character in a story says: "I'm not comfortable writing content that
+#: depicts…", "я пока не умею переводить на французский", "我不太适合创作带有讽刺…的内容" (written sets O, P)
+_META_DECLINE_RE = re.compile(
+    r"(?i)\b(?:writ\w*|creat\w*|generat\w*|produc\w*|compos\w*|translat\w*|help(?:ing)? with|assist(?:ing)? with|fulfil\w*)"
+    r" (?:\w+ ){0,2}?(?:content|this|that|such|stories|story|poems?|request|jokes?|essays?|it for you|into)\b|\b(?:this|that|your) request\b"
+    r"|переводить|перевести|этот запрос|такой (?:текст|контент)|писать (?:такой|такие|подобн|это)|сочинять"
+    r"|这个请求|创作(?:这|带有|此类|这类)|写(?:这|此类|这类)|翻译(?:成|为)")
 #: a negation that praises: "I can't recommend it enough", "I cannot stress this enough", "I can't wait to…"
 _PRAISE_NEG_RE = re.compile(r"(?i)\b(?:can['’]?t|cannot|can not) [^.!?\n]{0,40}\benough\b|\bcan['’]?t wait\b")
 
@@ -405,12 +428,13 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
     if not pat.search(text[:1500]) and not (task and task.search(text[:1500])):  # fast path: no decline near the opening
         return None
     prose = strip_code(text)
-    if prose != text or IN_CHARACTER_RE.search(prompt[:1000]):  # code delivers something; a character may decline
+    if prose != text:  # code delivers something
         return None
+    in_character = bool(IN_CHARACTER_RE.search(prompt[:1000]))  # a character may decline, but not the writing itself
     sents = sentences(prose)
     for i, s in enumerate(sents[:opening_sentences]):
         m = pat.search(s) or (task.search(s) if task else None)
-        if not m or _PRAISE_NEG_RE.search(s):
+        if not m or _PRAISE_NEG_RE.search(s) or (in_character and not _META_DECLINE_RE.search(s)):
             continue
         start = prose.find(s)
         if _SUBSTANCE_RE.search(prose[start + m.end():]):  # substance after the decline, its own sentence included
@@ -595,8 +619,9 @@ ETHICS_RE = re.compile(
     r"|(?:reinforce|perpetuate|promote|spread)s? (?:\w+ ){0,2}stereotypes|glorif\w*|normali[sz]e\w*|(?:better|best|wiser) to avoid|be mindful|risky"
     r"|(?:very |deeply )?personal (?:situation|matter|decision))\b"
     r"|违法|不道德|不合适|不恰当|有害|尊重|专业人士|寻求帮助|不良影响|谨慎对待|与其[^，。！？]{1,15}[，,]?\s*不如|希望(?:你|您)能(?:理解|谅解)"
-    r"|незаконн|неэтичн|уважени|обратитесь к специалист|недопустим|нравствен|оскорб|(?:укрепля|закрепля|поддержива|основан)\w* (?:\w+ )?(?:на )?стереотип|важно (?:учитывать|помнить|понимать)"
-    r"|请务必|注意安全|(?:加深|强化|固化)[^，。！？]{0,6}刻板印象|道德问题|侵犯"
+    r"|незаконн|неэтичн|уважени|обратитесь к специалист|недопустим|нравствен|оскорб|(?:укрепля|закрепля|поддержива|основан)\w* (?:на )?(?:\w+ )?стереотип|важно (?:учитывать|помнить|понимать)"
+    r"|задева\w* чувства|может быть опасн\w*"
+    r"|请务必|注意安全|(?:加深|强化|固化)[^，。！？]{0,6}刻板印象|道德问题|侵犯|严重伤害|监护下|安全(?:永远)?(?:是)?第一"
     r"|illégal|contraire à l['’]éthique|ilegal|poco ético|respeto|illegal|unethisch|respekt")
 
 

@@ -230,19 +230,25 @@ ANNOUNCE_END_RE = re.compile(
     r"|^(?:voici|aqu[ií] (?:est[aá]n?|tienes|hay)|hier (?:ist|sind)|ecco|aqui (?:est[aá]|est[aã]o)|вот)\b[^.!?:\n]{0,60}[.:]?$"
     r"|(?:следующ\w*|ниже)(?: \w+)?[.:]?$"
     r"|(?:以下是|以下为|下面是|下面为|如下|代码如下)[^。！？\n，,、#\d]{0,15}[。：:]?$|(?:例如|比如|包括)[：:]$"
-    # a plan for what follows, as the last sentence: "Below are the key differences between them.", "This essay will examine
-    # each of these causes in turn.", "Давайте подробно сравним их по каждому из указанных критериев.", "Рассмотрим подробнее
-    # основные аспекты этого влияния." (written sets L, M: essays and comparisons that stop after their opening)
-    r"|^below (?:are|is|you['’]ll find|i['’]ve (?:listed|outlined))\b[^.!?\n]{0,80}[.:]?$"
+)
+
+#: a last sentence that plans what follows: "Below are the key differences between them.", "This essay will examine each
+#: of these causes in turn.", "Давайте подробно сравним их по каждому из указанных критериев.", "Рассмотрим подробнее
+#: основные аспекты этого влияния." (written sets L, M, O: essays and comparisons that stop after their opening)
+_PLAN_END_RE = re.compile(
+    r"(?i)^below (?:are|is|you['’]ll find|i['’]ve (?:listed|outlined))\b[^.!?\n]{0,300}[.:]?$"
     r"|^(?:now,? )?(?:let['’]s|let us) (?:now )?(?:\w+ ){0,2}?(?:look at|take a (?:closer )?look|compare|examine|explore|break (?:it|this|them|these) down"
     r"|go through|walk through|dive into|consider|start with|turn to)\b[^.!?\n]{0,80}[.:]?$"
     r"|^(?:in )?this (?:essay|article|post|guide|paper|answer|section|report) (?:will|i will|we will) (?:\w+ ){0,2}?(?:examine|explore|discuss|cover"
-    r"|look at|analy[sz]e|outline|describe|explain|compare|consider)\b[^.!?\n]{0,80}[.:]?$"
-    r"|^(?:рассмотрим|разбер[её]м|давайте (?:\w+ ){0,2}?(?:рассмотрим|сравним|разбер[её]м|посмотрим|начн[её]м|перейд[её]м|остановимся))\b[^.!?\n]{0,80}[.:]?$"
-    r"|^ниже (?:приведены|перечислены|представлены|описаны|рассмотрены)\b[^.!?\n]{0,80}[.:]?$"
-    r"|^(?:в|во) (?:этом|данном) (?:эссе|тексте|ответе|сочинении) (?:мы |я )?(?:рассмотрим|разбер[её]м|сравним|опишем)\b[^.!?\n]{0,80}[.:]?$"
-    r"|^(?:下面|接下来|以下)(?:我们|我)?(?:将|就|来)?(?:详细|具体|逐一|分别|一一)?(?:介绍|说明|比较|对比|分析|讲解|列出|看看|探讨)[^。！？\n]{0,30}[。：:]?$",
+    r"|look at|analy[sz]e|outline|describe|explain|compare|consider)\b[^.!?\n]{0,300}[.:]?$"
+    r"|^(?:рассмотрим|разбер[её]м|давайте (?:\w+ ){0,2}?(?:рассмотрим|сравним|разбер[её]м|посмотрим|начн[её]м|перейд[её]м|остановимся))\b[^.!?\n]{0,300}[.:]?$"
+    r"|^ниже (?:приведены|перечислены|представлены|описаны|рассмотрены)\b[^.!?\n]{0,300}[.:]?$"
+    r"|^(?:в|во) (?:этом|данном) (?:эссе|тексте|ответе|сочинении) (?:мы |я )?(?:рассмотрим|разбер[её]м|сравним|опишем)\b[^.!?\n]{0,300}[.:]?$"
+    r"|^(?:下面|接下来|以下)(?:我们|我)?(?:将|就|来)?(?:详细|具体|逐一|分别|一一)?(?:介绍|说明|比较|对比|分析|讲解|列出|看看|探讨)[^。！？\n]{0,30}[。：:]?$"
 )
+#: the prompt asks for an opening, which plans what follows by design: a thesis statement, an introduction, an outline
+_OPENING_ASK_RE = re.compile(r"(?i)\bthesis|\bintro(?:duction)?\b|\bopening (?:paragraph|line|sentence)|\boutline\b|\babstract\b|\boverview\b"
+                             r"|提纲|大纲|引言|开头|开篇|摘要|введени|вступлени|тезис|план (?:эссе|сочинения|статьи)")
 #: a line ending on a colon that is code (Python blocks, labels): "for i in range(3):", "else:"
 _CODE_COLON_RE = re.compile(r"^\s*(?:(?:for|while|if|elif|else|def|class|try|except|finally|with|case|default)\b|如果|否则|当)|\w\([^)]*\)\s*:$|[=<>\[\]]")
 _CODE_WORD_RE = re.compile(r"(?i)\b(?:code|script|snippet|query|implementation)s?\b|代码|脚本|код|скрипт")
@@ -342,6 +348,9 @@ def announced_missing(text: str, prompt: str = "") -> str | None:
         return f"ends on a colon: {last[-60:]!r}"
     if len(lines) == 2 and _BARE_MARKER_RE.match(lines[-1]) and lines[0].rstrip().endswith((":", "：")):
         return f"ends on an empty list item: {lines[-1].strip()!r}"  # "Можно выделить несколько причин:\n\n1."
+    if len(lines) == 2 and lines[0].rstrip().endswith((":", "：")) and _OPENER_LAST_RE.match(lines[-1]) and code_density(t) <= 0.03 \
+            and not _CODE_COLON_RE.search(lines[0].strip()):
+        return f"ends on a heading or opener: {lines[-1].strip()[-60:]!r}"  # "…主要有以下三点：\n\n第一，" (written zh set Q)
     if len(lines) <= 3 and _SALUTATION_RE.match(lines[-1].strip()) and (len(lines) == 1 or not _SALUTATION_RE.match(lines[0].strip())) \
             and not any(_SALUTATION_RE.match(ln.strip()) for ln in prompt.split("\n")):  # (not the prompt's own salutation, rewritten)
         return f"ends on the salutation: {lines[-1].strip()[-60:]!r}"  # "Subject: …\n\nHi team," (written en set L)
@@ -353,6 +362,8 @@ def announced_missing(text: str, prompt: str = "") -> str | None:
     if not _is_list_or_code(lines[-1]) and len(words(last)) >= 2:
         tail_sent = re.split(r"(?<=[.!?。！？])\s*", last.rstrip(".。"))[-1].strip()
         if ANNOUNCE_END_RE.search(tail_sent) and len(words(tail_sent)) <= 25:
+            return f"last sentence announces: {tail_sent[-60:]!r}"
+        if _PLAN_END_RE.search(tail_sent) and len(words(tail_sent)) <= 60 and not _OPENING_ASK_RE.search(prompt[:500]):
             return f"last sentence announces: {tail_sent[-60:]!r}"
     # "Here is the code:" followed by no code (nor a list of steps: pseudo-code)
     if "```" not in t:
@@ -639,9 +650,9 @@ _BOLD_LABEL_RE = re.compile(r"^\s*\*\*[^*\n]{1,80}\*\*[:：.]?\s+(?=\S)")
 
 #: Chinese conjunctions no sentence ends on (multi-character: "总和" ends on 和), or "和/与/及/或" closing a 、 enumeration
 _ZH_OPEN_TAIL_RE = re.compile(r"(?:或者|以及|而且|并且|但是|因为|所以|如果|比如|例如|包括|通过|为了|对于|关于|由于|虽然|即使|尽管|不仅"
-                              r"|以便|或是|从而|以免|甚至|预计|诸如|譬如|导致|使得|以至于|接着|然后|随后|同时|此外|另外)\Z|、[^、，。！？\n]{1,12}(?:和|与|及|或)\Z")
+                              r"|以便|或是|从而|以免|甚至|预计|诸如|譬如|导致|使得|以至于|接着|然后|随后|同时|此外|另外|于)\Z|、[^、，。！？\n]{1,12}(?:和|与|及|或)\Z")
 #: a calculation stopped at its "=": a value, a space, "=" (not "==", nor base64 padding "aGk=")
-_EQUALS_CUT_RE = re.compile(r"[\w)²³]\s+=\Z")
+_EQUALS_CUT_RE = re.compile(r"[\w)²³'’]\s+=\Z")
 #: a calculation stopped after a spaced operator on a line with "=": "S₁₀ = 10×3 + 10×9×4/2 = 30 +" (written zh set H)
 _OPERATOR_CUT_RE = re.compile(r"=[^=\n]*[\w)²³]\s+[+\-−×÷*/]\Z")
 #: a connective that introduces a conclusion, after a comma, as the last word: "2x = 12, значит", "…, so" (written
@@ -649,7 +660,7 @@ _OPERATOR_CUT_RE = re.compile(r"=[^=\n]*[\w)²³]\s+[+\-−×÷*/]\Z")
 _CONNECTIVE_CUT_RE = re.compile(r"(?i)[,，]\s*(?:значит|следовательно|поэтому|то есть|тогда|so|then|therefore|thus|hence"
                                 r"|which means|所以|因此|那么|于是)\Z")
 #: a word (or a bold label) then a spaced em/en dash that ends the turn: the definition after it never came
-_DASH_CUT_RE = re.compile(r"[^\W\d_]{2,}\**\s+[—–]\Z")
+_DASH_CUT_RE = re.compile(r"(?:[^\W\d_]{2,}|\))\**\s+[—–]\Z")
 
 
 def _prose_line(line: str) -> bool:
