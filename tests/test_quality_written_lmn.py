@@ -287,3 +287,72 @@ def test_opq_announcements_that_are_the_answer(text, prompt):
 ])
 def test_opq_open_endings(text):
     assert no_terminal_punct(text)
+
+
+# ---------------------------------------------------------------- non-answers of sets L-Q: restated questions, labels, templates
+
+from curate.filters.nonanswer import listed_options, restated_question, unfilled_template  # noqa: E402
+
+
+@pytest.mark.parametrize("reply,prompt", [
+    ("You're asking why cats purr. This is a question that many cat owners have wondered about.", "Why do cats purr?"),
+    ("Это действительно интересный вопрос: почему же в Антарктиде нет белых медведей? Многие задаются им.",
+     "Почему в Антарктиде нет белых медведей?"),
+    ("这是一个非常好的问题！你想知道的是：为什么月亮会有阴晴圆缺？很多人都对这个问题感到好奇。", "为什么月亮会有阴晴圆缺？"),
+])
+def test_restated_question(reply, prompt):
+    assert restated_question(reply, prompt).startswith("restated_question: ")
+
+
+@pytest.mark.parametrize("reply,prompt", [
+    ("Great question! Photosynthesis turns light into sugar in the chloroplasts.", "What is photosynthesis?"),
+    ("Good question. There are 206 bones in the adult body, and more at birth.", "How many bones are in the body?"),
+    ("这是一个很好的问题！你觉得哪一步最难？我们先看看第一步需要什么。", "你是一个苏格拉底式导师，从不直接给出答案。怎么解方程？"),
+])
+def test_answers_that_open_on_the_question_are_kept(reply, prompt):
+    assert restated_question(reply, prompt) is None
+
+
+@pytest.mark.parametrize("reply,prompt", [
+    ("Sports", "Is this email spam? Answer Spam or Not spam.\n\n\"Congratulations, you won\""),
+    ("体育", "判断这条评论的情感（正面/负面）：这家店的服务员态度特别好"),
+    ("Категория: Спорт", "Определи тональность отзыва: «Отличный сервис, всё быстро»"),
+])
+def test_a_label_outside_the_listed_options(reply, prompt):
+    assert foreign_label(reply, prompt).startswith("foreign_label: ")
+
+
+@pytest.mark.parametrize("reply,prompt", [
+    ("Positive", "判断这条评论的情感（正面/负面）：好"),  # the same class in another language
+    ("Not spam", "Is this spam? Answer Spam or Not spam."),
+    ("Neutral.", "Classify the following sentence as supporting or opposing the new law."),  # a fair third option
+    ("好辩的", "确定最能连接句子的合适结构（例如叙述性、议论性、说服性）。"),  # examples of an open set
+    ("Sports", "将新闻分类（体育/财经/科技）：湖人队赢了"),  # options in another script are not compared
+])
+def test_labels_that_fit_the_listed_options(reply, prompt):
+    assert foreign_label(reply, prompt) is None
+
+
+def test_listed_options():
+    assert listed_options("Classify the tweet as positive or negative.") == ["positive", "negative"]
+    assert listed_options("判断情感（正面/负面/中性）") == ["正面", "负面", "中性"]
+    assert listed_options("Write a poem about spring.") == []
+
+
+@pytest.mark.parametrize("reply,prompt", [
+    ("{greeting}, {name}!\n\n{body_paragraph_1}\n\n{body_paragraph_2}\n\n{closing}, {signature}", "Напиши поздравление маме."),
+    ("尊敬的{客户姓名}：\n\n{开头问候语}\n\n感谢您自{合作起始日期}以来对{公司名称}的支持。{正文内容}", "帮我写一封感谢客户的邮件"),
+    ("Ответ: {answer}\n\nОбъяснение: {explanation}", "Какая температура кипения воды на Эвересте?"),
+])
+def test_unfilled_template(reply, prompt):
+    assert unfilled_template(reply, prompt).startswith("unfilled_template: ")
+
+
+@pytest.mark.parametrize("reply,prompt", [
+    ('In Python, write print(f"{name} is {age}") to format the line.', "How do I format strings?"),
+    ("Dear {name},\n\nThank you for {product}.", "Write an email template with placeholders."),  # asked for
+    ("Use {x} and {y} here.", "Fill the template 'Point {x}, {y}' with 3 and 4."),  # the prompt holds braces
+    ("The set {1, 2, 3} has three elements, and {a, b} has two.", "What is a set?"),
+])
+def test_braces_that_are_not_unfilled_templates(reply, prompt):
+    assert unfilled_template(reply, prompt) is None

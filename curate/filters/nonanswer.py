@@ -45,6 +45,10 @@ row-local) and judges the *first* answer of a chat against the first user turn.
 ``foreign_label``
     The whole reply is a label from another task: a sentiment label to a prompt that speaks of no sentiment,
     or a tagged option letter ("Ответ: B") to a prompt without options (``foreign_label``).
+``unfilled_template``
+    The reply is a template whose single-brace slots were never filled ("{greeting}, {name}! {body}") (``unfilled_template``).
+``restated_question``
+    The reply only talks about the question ("You're asking why…", "Это интересный вопрос:…") (``restated_question``).
 ``forum_voice``
     The reply speaks as the asker: thanks in advance, "does anyone know", "same problem here" (``forum_voice``).
 ``pleasantry``
@@ -65,7 +69,7 @@ import unicodedata
 
 from curate.filters.refusal import IN_CHARACTER_RE, OFFER_RE, QUESTION_END, WRITES_IN_VOICE_RE, is_small_talk
 from curate.filters.relevance import TRANSLATION_RE
-from curate.filters.text import CJK_RE, STOPWORDS, shared_units, units, words  # noqa: F401 (re-exported)
+from curate.filters.text import CJK_RE, STOPWORDS, half_cjk_words, shared_units, strip_code, units, words  # noqa: F401 (re-exported)
 
 #: whole replies that say nothing (compared after ``fold``: NFKC, lower case, punctuation/emoji removed)
 _FILLER_TEXT = """
@@ -452,7 +456,9 @@ def foreign_label(text: str, prompt: str) -> str | None:
     """``foreign_label: '…'`` when the whole answer is a label from another task, else None: a sentiment label
     (``_SENTIMENT_LABEL_RE``: "Positive", "Тональность: позитивная", "正面") to a prompt that speaks of no
     sentiment, stance or polarity (``_SENTIMENT_ASK_RE``), or a tagged option letter ("Ответ: B", "Answer: C")
-    to a prompt that offers no lettered options (``_OPTIONS_RE``). A weak fine-tune or a misaligned row
+    to a prompt that offers no lettered options (``_OPTIONS_RE``), a "Категория: …" field to a sentiment task, or a
+    label of ≤ 3 words outside the options the prompt lists (``listed_options``: "Sports" to "Answer Spam or Not spam",
+    "体育" to "（正面/负面）"; options in another script are not compared). A weak fine-tune or a misaligned row
     answers "Extract the name…", "Кратко опиши сюжет…" or "判断…属于哪个类别（体育/财经/科技/娱乐）" with
     the label of the classification task it saw most (written sets L, M, N: 4 of 54 off-topic answers, no
     good row of the label files or of 82,945 dump pairs)."""
@@ -464,7 +470,70 @@ def foreign_label(text: str, prompt: str) -> str | None:
         return f"foreign_label: {reply!r}"
     if _LETTER_LABEL_RE.match(reply) and not _OPTIONS_RE.search(head):
         return f"foreign_label: {reply!r}"
+    if _CATEGORY_FIELD_RE.match(reply) and _SENTIMENT_ASK_RE.search(head) and not _CATEGORY_ASK_RE.search(head):
+        return f"foreign_label: {reply!r}"  # "Категория: Спорт" to "Определи тональность отзыва" (written set P)
+    options = listed_options(head)
+    label = _LABEL_PREFIX_RE.sub("", reply).strip(" .。!！\"'“”«»")
+    if options and label and half_cjk_words(label) <= 3 and not _DIGIT_RE.search(label):
+        low = label.casefold()
+        if not any(o.casefold() in low or low in o.casefold() for o in options) and not _same_sentiment(label, options) \
+                and not _THIRD_OPTION_RE.search(label) \
+                and all(_script_of(o) == _script_of(label) for o in options):
+            return f"foreign_label: {reply!r} (options: {' / '.join(options)[:40]})"  # "Sports" to "Answer Spam or Not spam"
     return None
+
+
+#: options a prompt lists for its answer: "（正面/负面）", "(positive / negative / neutral)", "Answer Spam or Not spam."
+_OPTION_GROUP_RE = re.compile(r"[(（]([^()（）\n]{1,80}?[/／|、][^()（）\n]{1,80}?)[)）]"
+                              r"|\b(?:answer|reply|respond|output|return|choose|label it|classify [^.\n]{1,40}? as)\s+(?:with\s+)?"
+                              r"[\"'“]?([^\W\d_][\w -]{0,20}?)[\"'”]?\s+or\s+[\"'“]?([^\W\d_][\w -]{0,20}?)[\"'”]?\s*[.?!\n]", re.I)
+_LABEL_PREFIX_RE = re.compile(r"(?i)^\W*(?:answer|label|class|category|sentiment|output|ответ|метка|класс|категория|тональность|答案|标签|类别|情感|结果)\s*[:：]\s*")
+#: a reply that names a category field ("Категория: Спорт", "Category: Sports", "类别：体育")
+_CATEGORY_FIELD_RE = re.compile(r"(?i)^\W*(?:category|topic|категория|тема|рубрика|类别|分类|主题)\s*[:：]")
+_CATEGORY_ASK_RE = re.compile(r"(?i)categor|topic|категори|тема|тематик|рубрик|类别|分类|主题")
+_SENTIMENT_CLASSES = (("positive", "позитив", "положит", "正面", "积极", "好评"), ("negative", "негатив", "отрицат", "负面", "消极", "差评"),
+                      ("neutral", "нейтрал", "中性", "中立"))
+
+
+#: an option group that only gives examples of an open set
+_OPEN_SET_RE = re.compile(r"(?i)例如|比如|譬如|等[)）]?$|等等|\be\.g\.|\bsuch as\b|\betc\b|например|и т\.\s?д|и др")
+#: a label outside a binary choice that is still a fair answer: neither, both, neutral, other
+_THIRD_OPTION_RE = re.compile(r"(?i)^(?:neutral|mixed|none|neither|both|other|unknown|unclear|n/?a)\b|нейтрал|ни то ни другое|оба|другое"
+                              r"|^(?:中性|中立|其他|都不是|都是|无法判断|不确定)")
+
+
+def listed_options(prompt: str) -> list[str]:
+    """The answer options a prompt lists (``_OPTION_GROUP_RE``: a bracketed "A/B/C" group or "answer X or Y"), 2-8 of
+    them, or []."""
+    m = _OPTION_GROUP_RE.search(prompt)
+    if not m:
+        return []
+    if m.group(1):
+        opts = [o.strip(" \"'“”«»") for o in re.split(r"[/／|、]", m.group(1))]
+    else:
+        opts = [m.group(2).strip(), m.group(3).strip()]
+    opts = [o for o in opts if o]
+    if _OPEN_SET_RE.search(m.group(0)):
+        return []  # "（例如叙述性、议论性…）", "(nouns, verbs, etc.)": examples of an open set, not the choices
+    return opts if 2 <= len(opts) <= 8 else []
+
+
+def _same_sentiment(label: str, options: list[str]) -> bool:
+    """True when ``label`` and one of ``options`` name the same sentiment class in any language ("Positive" for "正面")."""
+    low = label.casefold()
+    return any(any(w in low for w in cls) and any(any(w in o.casefold() for w in cls) for o in options) for cls in _SENTIMENT_CLASSES)
+
+
+def _script_of(text: str) -> str:
+    """"cjk", "cyrillic" or "latin": the script of ``text``'s first letter."""
+    for ch in text:
+        if CJK_RE.match(ch):
+            return "cjk"
+        if "\u0400" <= ch <= "\u04ff":
+            return "cyrillic"
+        if ch.isalpha():
+            return "latin"
+    return "other"
 
 
 #: what only the asker writes: thanks in advance, a call to other readers, "same problem here"
@@ -495,14 +564,73 @@ _MESSAGE_ASK_RE = re.compile(r"(?i)\b(?:post|message|letter|e-?mail|announcement
                              r"|письм|сообщени|пост\b|объявлени|комментари|форум|邮件|消息|帖子|公告|通知|留言|评论|信")
 
 
+#: an answer that opens by talking about the question: "You're asking why cats purr.", "This is a great question",
+#: "Это действительно интересный вопрос", "这是一个非常好的问题！", "你想知道的是"
+_QUESTION_TALK_OPEN_RE = re.compile(
+    r"(?i)^\W*(?:you(?:['’]re| are) asking (?:about|why|how|what|whether|if|for)|(?:this|that|it)(?:['’]s| is) (?:a |an )?(?:very |really |truly )?"
+    r"(?:good|great|interesting|excellent|fascinating|common|fair) question|(?:great|good|interesting|excellent) question"
+    r"|это (?:действительно |очень |весьма )?(?:интересный|хороший|отличный|любопытный|распространённый) вопрос|вопрос о том,|отличный вопрос"
+    r"|хороший вопрос|这是一个(?:非常|很|特别)?(?:好|有趣|常见)的问题|好问题|你想知道的是|您想了解的是|你问的是|您问的是)")
+#: a sentence about the question itself: asking, wondering, being curious
+_QUESTION_TALK_RE = re.compile(r"(?i)\bquestion|\bask(?:ing|ed)?\b|\bwonder|\bcurious|\binteresting\b|вопрос|спрашива|интересн|задумыва"
+                               r"|задаются|问题|好奇|想知道|疑问|探讨")
+#: the prompt asks to answer with questions (a Socratic tutor): talking about the question is the method
+_SOCRATIC_RE = re.compile(r"(?i)socratic|never (?:give|tell) (?:the |them )?answers?|苏格拉底|从不[^。]{0,10}给[^。]{0,10}答案|сократ")
+
+
+def restated_question(text: str, prompt: str, max_words: int = 90) -> str | None:
+    """``restated_question: '…'`` when the answer only talks about the question: it opens on it ("You're asking why
+    cats purr.", "Это действительно интересный вопрос:", "这是一个非常好的问题！"; ``_QUESTION_TALK_OPEN_RE``) and more
+    than half of its (≥ 2) sentences are about asking, wondering or the question itself or ask it again, in at most
+    ``max_words`` [90] words with no digit, list or code, and the prompt does not ask for Socratic questions. Written
+    sets L-Q hold one in each language (6 of 6 off-topic); no good row of the label sets; 4 hh-rlhf answers of the
+    82,945 dump pairs ("Good question. This is an interesting problem. Let's see…"). Else None."""
+    reply = strip_code(text).strip()
+    if not _QUESTION_TALK_OPEN_RE.search(reply) or _DIGIT_RE.search(reply) or word_count(reply) > max_words \
+            or re.search(r"(?m)^\s*(?:[-*•]|\d+[.)])\s", reply) or _SOCRATIC_RE.search(prompt[:3000]):
+        return None
+    sents = [x for x in _sentences(reply) if x.strip()]
+    n = sum(bool(_QUESTION_TALK_RE.search(x)) or x.rstrip().endswith(_QUESTION_END) for x in sents)
+    if len(sents) >= 2 and n > 0.5 * len(sents):
+        return f"restated_question: {reply[:40]!r}"
+    return None
+
+
+#: a single-brace slot of a template: "{greeting}", "{body_paragraph_1}", "{客户姓名}", "{answer}" (not JSON, code or maths)
+_BRACE_SLOT_RE = re.compile(r"(?<![{$%\\A-Za-z0-9_])\{\s*([^\W\d][\w -]{0,38}?)\s*\}(?!\})")
+_TEMPLATE_ASK_RE = re.compile(r"(?i)\btemplates?\b|\bplaceholders?\b|\bfill(?:-| )in\b|\bformat string|f-string|模板|模版|占位|шаблон|заготовк")
+
+
+def unfilled_template(text: str, prompt: str, min_slots: int = 2, min_share: float = 0.3) -> str | None:
+    """``unfilled_template: '…'`` when the answer is a template whose single-brace slots were never filled: ≥ ``min_slots``
+    [2] distinct slots (``_BRACE_SLOT_RE``: "{greeting}", "{body_paragraph_1}", "{开头问候语}") making ≥ ``min_share``
+    [0.3] of its non-space characters, outside fenced code, in text that is not code once the slots are removed (at most
+    one ``= ; < > [ ]``), to a
+    prompt that neither asks for a template nor holds braces itself. A pipeline that forgot its fill step ships
+    "{greeting}, {name}! {body_paragraph_1} …" (written sets M, N, P, Q: 4 nonsense rows; no good row of the label sets
+    and no dump pair). Else None."""
+    prose = strip_code(text)
+    slots = _BRACE_SLOT_RE.findall(prose)
+    if len(set(slots)) < min_slots or "{" in prompt or _TEMPLATE_ASK_RE.search(prompt[:2000]):
+        return None
+    rest = _BRACE_SLOT_RE.sub(" ", prose)
+    if len(re.findall(r"[=;<>\[\]`]", rest)) > 1:
+        return None  # code or a format string around the braces
+    slot_chars = sum(len("".join(x.split())) + 2 for x in slots)
+    if slot_chars >= min_share * len("".join(prose.split())):
+        return f"unfilled_template: {text.strip()[:40]!r}"
+    return None
+
+
 def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny_words: int = 2) -> str | None:
     """A note (``filler: 'ok'``, ``unrelated_question: '…'``, ``no_content: '…'``, ``no_output: '…'``,
     ``shouting: '…'``, ``bare_link: '…'``, ``no_number: '…'`` (``missing_deliverable``),
-    ``pleasantry: '…'``, ``foreign_label: '…'``, ``forum_voice: '…'``) when the reply ``text`` to ``prompt`` is not an answer (see the module doc),
+    ``pleasantry: '…'``, ``foreign_label: '…'``, ``forum_voice: '…'``, ``restated_question: '…'``, ``unfilled_template: '…'``) when the reply ``text`` to ``prompt`` is not an answer (see the module doc),
     else None. ``user_voice`` needs the model and a batch: the ``quality`` stage adds it."""
     reply = text.strip()
     note = no_output(reply, prompt) or missing_deliverable(reply, prompt) or pleasantry(reply, prompt) \
-        or foreign_label(reply, prompt) or forum_voice(reply, prompt)
+        or foreign_label(reply, prompt) or forum_voice(reply, prompt) or restated_question(reply, prompt) \
+        or unfilled_template(reply, prompt)
     if note:
         return note
     if len(reply) > 12 * max(max_question_words, max_tiny_words, 8):
