@@ -356,3 +356,49 @@ def test_unfilled_template(reply, prompt):
 ])
 def test_braces_that_are_not_unfilled_templates(reply, prompt):
     assert unfilled_template(reply, prompt) is None
+
+
+# ---------------------------------------------------------------- written sets R, S, T (the hold-out of L-Q's rules)
+
+@pytest.mark.parametrize("text", [
+    "**Mushroom Risotto**\n\nIngredients:\n- 320 g arborio rice\n- 400 g mushrooms\n\nMethod:",
+    "Ниже приведён подробный рецепт на кастрюлю объёмом 4–5 литров, с перечнем ингредиентов.",
+    "Сегодня трудно представить учёбу без сети. Попробуем разобраться, рассмотрев аргументы обеих сторон.",
+])
+def test_rst_announcements(text):
+    assert announced_missing(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Suppose √2 = p/q in lowest terms. Then p² = 2q². This means p² is even, and therefore",
+    "尊敬的HR：\n\n您好！我叫",
+    "雨下了整整一夜。\n\n老周是这栋公寓的夜班保安，干了十几年，从没出过岔子。凌晨两点，七楼走廊的灯忽然灭了。\n\n他推开门，看见了一个陌",
+])
+def test_rst_open_endings(text):
+    assert no_terminal_punct(text)
+
+
+def test_a_one_word_field_is_not_an_announcement():
+    assert announced_missing("Name:\nEmail:\nPhone:") is None  # a form
+    assert announced_missing("Run it:\n\n```\npython main.py\n```\n\nOutput:") is None  # an output label
+
+
+@pytest.mark.parametrize("text,prompt", [
+    ("Спасибо за интерес! Однако я предпочитаю не создавать персонажей, олицетворяющих зло.", "Придумай злодея для моего фэнтези-романа"),
+    ("这类问题带有较强的主观性，我不便发表个人评价，建议您参考相关学术著作。", "你怎么评价鲁迅的文学成就？"),
+    ("每个孕妇的身体状况都不一样，这个问题我没办法给你准确的回答，请遵医嘱。", "怀孕四个月，能吃螃蟹吗？"),
+])
+def test_rst_declines(text, prompt):
+    assert declines(text, prompt)
+
+
+@pytest.mark.parametrize("text", [
+    "Laws vary by location. To get accurate information, I recommend contacting your local council.",
+    "Я бы не советовал писать записку от моего имени — соседу будет приятнее получить ваше сообщение.",
+    "Атомная энергетика — дискуссионная тема. Я бы не хотел занимать чью-либо сторону в этом вопросе.",
+    "Я не хотел бы вводить вас в заблуждение, поэтому советую обратиться к учебникам.",
+    "Для решения этой задачи лучше всего обратиться в специализированную веломастерскую.",
+    "PDF 的格式五花八门。建议你去看看相关库的官方文档，里面会有详细的说明。",
+])
+def test_rst_soft_refusals(text):
+    assert SOFT.search(text)

@@ -242,7 +242,8 @@ _PLAN_END_RE = re.compile(
     r"|^(?:in )?this (?:essay|article|post|guide|paper|answer|section|report) (?:will|i will|we will) (?:\w+ ){0,2}?(?:examine|explore|discuss|cover"
     r"|look at|analy[sz]e|outline|describe|explain|compare|consider)\b[^.!?\n]{0,300}[.:]?$"
     r"|^(?:рассмотрим|разбер[её]м|давайте (?:\w+ ){0,2}?(?:рассмотрим|сравним|разбер[её]м|посмотрим|начн[её]м|перейд[её]м|остановимся))\b[^.!?\n]{0,300}[.:]?$"
-    r"|^ниже (?:приведены|перечислены|представлены|описаны|рассмотрены)\b[^.!?\n]{0,300}[.:]?$"
+    r"|^ниже (?:приведены|перечислены|представлены|описаны|рассмотрены|привед[её]н|представлен|описан|дан|даны)\b[^.!?\n]{0,300}[.:]?$"
+    r"|^попробуем (?:разобраться|рассмотреть|понять|ответить)\b[^.!?\n]{0,300}[.:]?$"
     r"|^(?:в|во) (?:этом|данном) (?:эссе|тексте|ответе|сочинении) (?:мы |я )?(?:рассмотрим|разбер[её]м|сравним|опишем)\b[^.!?\n]{0,300}[.:]?$"
     r"|^(?:下面|接下来|以下)(?:我们|我)?(?:将|就|来)?(?:详细|具体|逐一|分别|一一)?(?:介绍|说明|比较|对比|分析|讲解|列出|看看|探讨)[^。！？\n]{0,30}[。：:]?$"
 )
@@ -346,6 +347,9 @@ def announced_missing(text: str, prompt: str = "") -> str | None:
     if t.endswith((":", "：")) and len(words(last)) >= 2 and not _CODE_COLON_RE.search(last_sentence) and not _form_like(lines) \
             and not _INPUT_PROMPT_RE.search(last):
         return f"ends on a colon: {last[-60:]!r}"
+    if t.endswith((":", "：")) and len(lines) >= 3 and len(words(last)) == 1 and not _CODE_COLON_RE.search(last) \
+            and not _form_like(lines) and not _INPUT_PROMPT_RE.search(last) and not _OUTPUT_WORD_RE.search(last) and code_density(t) <= 0.03:
+        return f"ends on a colon: {last[-60:]!r}"  # "Ingredients: …\n\nMethod:" (written en set R)
     if len(lines) == 2 and _BARE_MARKER_RE.match(lines[-1]) and lines[0].rstrip().endswith((":", "：")):
         return f"ends on an empty list item: {lines[-1].strip()!r}"  # "Можно выделить несколько причин:\n\n1."
     if len(lines) == 2 and lines[0].rstrip().endswith((":", "：")) and _OPENER_LAST_RE.match(lines[-1]) and code_density(t) <= 0.03 \
@@ -650,14 +654,14 @@ _BOLD_LABEL_RE = re.compile(r"^\s*\*\*[^*\n]{1,80}\*\*[:：.]?\s+(?=\S)")
 
 #: Chinese conjunctions no sentence ends on (multi-character: "总和" ends on 和), or "和/与/及/或" closing a 、 enumeration
 _ZH_OPEN_TAIL_RE = re.compile(r"(?:或者|以及|而且|并且|但是|因为|所以|如果|比如|例如|包括|通过|为了|对于|关于|由于|虽然|即使|尽管|不仅"
-                              r"|以便|或是|从而|以免|甚至|预计|诸如|譬如|导致|使得|以至于|接着|然后|随后|同时|此外|另外|于)\Z|、[^、，。！？\n]{1,12}(?:和|与|及|或)\Z")
+                              r"|以便|或是|从而|以免|甚至|预计|诸如|譬如|导致|使得|以至于|接着|然后|随后|同时|此外|另外|于|我叫|名叫|叫做)\Z|、[^、，。！？\n]{1,12}(?:和|与|及|或)\Z")
 #: a calculation stopped at its "=": a value, a space, "=" (not "==", nor base64 padding "aGk=")
 _EQUALS_CUT_RE = re.compile(r"[\w)²³'’]\s+=\Z")
 #: a calculation stopped after a spaced operator on a line with "=": "S₁₀ = 10×3 + 10×9×4/2 = 30 +" (written zh set H)
 _OPERATOR_CUT_RE = re.compile(r"=[^=\n]*[\w)²³]\s+[+\-−×÷*/]\Z")
 #: a connective that introduces a conclusion, after a comma, as the last word: "2x = 12, значит", "…, so" (written
 #: ru set G); no text ends there
-_CONNECTIVE_CUT_RE = re.compile(r"(?i)[,，]\s*(?:значит|следовательно|поэтому|то есть|тогда|so|then|therefore|thus|hence"
+_CONNECTIVE_CUT_RE = re.compile(r"(?i)(?:[,，]\s*|\band\s+|\bи\s+)(?:значит|следовательно|поэтому|то есть|тогда|so|then|therefore|thus|hence"
                                 r"|which means|所以|因此|那么|于是)\Z")
 #: a word (or a bold label) then a spaced em/en dash that ends the turn: the definition after it never came
 _DASH_CUT_RE = re.compile(r"(?:[^\W\d_]{2,}|\))\**\s+[—–]\Z")
@@ -770,9 +774,9 @@ _ATTRIBUTION_END_RE = re.compile(r"(?:\s[-–—]|——)\s*[^\s。，,.!?！？
 _ZH_WISH_END_RE = re.compile(r"祝(?:你|您|宝宝|孩子)?[^。，！？\n]{0,10}(?:康复|健康|顺利|愉快|快乐|成功|平安)$")
 
 
-def _open_cjk_sentence(text: str, last: str, min_chars: int = 40, min_last_cjk: int = 15) -> bool:
+def _open_cjk_sentence(text: str, last: str, min_chars: int = 40, min_last_cjk: int = 10) -> bool:
     """True when a short Chinese turn (``min_chars`` [40] to 200 characters, half or more of them CJK) stops inside
-    a sentence: it ends on an ideograph, and its last line is prose of ≥ ``min_last_cjk`` [15] ideographs that
+    a sentence: it ends on an ideograph, and its last line is prose of ≥ ``min_last_cjk`` [10] ideographs that
     already punctuates (a ``，。；！？`` before its end), not a list item, table row, hashtag line, quotation
     attribution, enumeration (3+ ``；``/``、``) or verse (``_open_line_style``), in a turn that closes a sentence
     somewhere (``。！？``: answers written in commas alone are casual Q&A). Written sets D, E, H, K and N cut their
