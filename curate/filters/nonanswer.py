@@ -69,6 +69,7 @@ import unicodedata
 
 from curate.filters.refusal import IN_CHARACTER_RE, OFFER_RE, QUESTION_END, WRITES_IN_VOICE_RE, is_small_talk
 from curate.filters.relevance import TRANSLATION_RE
+from curate.filters.truncation import TEMPLATE_TASK_RE
 from curate.filters.text import CJK_RE, STOPWORDS, half_cjk_words, shared_units, strip_code, units, words  # noqa: F401 (re-exported)
 
 #: whole replies that say nothing (compared after ``fold``: NFKC, lower case, punctuation/emoji removed)
@@ -551,7 +552,7 @@ def forum_voice(text: str, prompt: str, max_words: int = 90) -> str | None:
     ``IN_CHARACTER_RE``, ``_MESSAGE_ASK_RE``). A base model or a scraped forum thread continues the question
     instead of answering it ("Also my budget is around $1500… Thanks in advance!"; written sets L, M). Else None."""
     reply = text.strip()
-    if not reply or "```" in reply or word_count(reply) > max_words or not _FORUM_RE.search(reply):
+    if not _FORUM_RE.search(reply) or "```" in reply or word_count(reply) > max_words:  # (the cheap test first)
         return None
     head = prompt[:1500]
     if WRITES_IN_VOICE_RE.search(head) or IN_CHARACTER_RE.search(head) or _MESSAGE_ASK_RE.search(head):
@@ -587,7 +588,7 @@ def restated_question(text: str, prompt: str, max_words: int = 90) -> str | None
     82,945 dump pairs ("Good question. This is an interesting problem. Let's see…"). Else None."""
     reply = strip_code(text).strip()
     if not _QUESTION_TALK_OPEN_RE.search(reply) or _DIGIT_RE.search(reply) or word_count(reply) > max_words \
-            or re.search(r"(?m)^\s*(?:[-*•]|\d+[.)])\s", reply) or _SOCRATIC_RE.search(prompt[:3000]):
+            or re.search(r"(?m)^\s*[-*•]\s", reply) or _SOCRATIC_RE.search(prompt[:3000]):  # (numbered items have digits)
         return None
     sents = [x for x in _sentences(reply) if x.strip()]
     n = sum(bool(_QUESTION_TALK_RE.search(x)) or x.rstrip().endswith(_QUESTION_END) for x in sents)
@@ -598,7 +599,8 @@ def restated_question(text: str, prompt: str, max_words: int = 90) -> str | None
 
 #: a single-brace slot of a template: "{greeting}", "{body_paragraph_1}", "{客户姓名}", "{answer}" (not JSON, code or maths)
 _BRACE_SLOT_RE = re.compile(r"(?<![{$%\\A-Za-z0-9_])\{\s*([^\W\d][\w -]{0,38}?)\s*\}(?!\})")
-_TEMPLATE_ASK_RE = re.compile(r"(?i)\btemplates?\b|\bplaceholders?\b|\bfill(?:-| )in\b|\bformat string|f-string|模板|模版|占位|шаблон|заготовк")
+#: the prompt asks for a template (``truncation.TEMPLATE_TASK_RE``) or a format string: its slots are the output
+_TEMPLATE_ASK_RE = re.compile(TEMPLATE_TASK_RE.pattern + r"|\bformat string|f-string")  # (case-blind: the pattern opens with (?i))
 
 
 def unfilled_template(text: str, prompt: str, min_slots: int = 2, min_share: float = 0.3) -> str | None:

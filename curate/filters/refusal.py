@@ -358,8 +358,9 @@ _ASKS_ASSISTANT_RE = re.compile(
 
 
 #: first person + a negated ability or will, before any verb (en, zh): "I'm unable to …", "I won't …", "我无法…"
-_MODAL_RE = re.compile(r"(?i)\bi(?:['’]m| am)? *(?:can['’]?t|cannot|can not|won['’]t|will not|(?:['’]m|am) (?:unable|not able|not going) to)\s"
-                       r"|我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没有办法|做不到|不便)")
+_EN_MODAL = r"\bi(?:['’]m| am)? *(?:can['’]?t|cannot|can not|won['’]t|will not|(?:['’]m|am) (?:unable|not able|not going) to)"
+_ZH_MODAL = r"我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没有办法|做不到|不便)"
+_MODAL_RE = re.compile("(?i)" + _EN_MODAL + r"\s|" + _ZH_MODAL)
 
 
 #: a decline of the writing itself, which no character in a story says: "I'm not comfortable writing content that
@@ -393,11 +394,9 @@ def task_decline_regex(task: str, langs: tuple[str, ...] = ("en", "zh")) -> re.P
            if _CJK_CHAR_RE.match(task[i]) and _CJK_CHAR_RE.match(task[i + 1]) and task[i:i + 2] not in CJK_STOP_BIGRAMS}
     alts = []
     if ws and "en" in langs:
-        alts.append(r"\bi(?:['’]m| am)? *(?:can['’]?t|cannot|can not|won['’]t|will not|(?:['’]m|am) (?:unable|not able|not going) to)"
-                    r" (?:\w+ ){0,2}?(?:" + "|".join(sorted(map(re.escape, ws))) + r")\w*\b")
+        alts.append(_EN_MODAL + r" (?:\w+ ){0,2}?(?:" + "|".join(sorted(map(re.escape, ws))) + r")\w*\b")
     if cjk and "zh" in langs:
-        alts.append(r"我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没有办法|做不到|不便)(?:为您|为你|给您|给你|帮您|帮你|直接)?"
-                    r"(?:" + "|".join(sorted(map(re.escape, cjk))) + ")")
+        alts.append(_ZH_MODAL + r"(?:为您|为你|给您|给你|帮您|帮你|直接)?(?:" + "|".join(sorted(map(re.escape, cjk))) + ")")
     return re.compile("(?i)" + "|".join(alts)) if alts else None
 
 

@@ -325,7 +325,7 @@ def instruction_slots(text: str) -> int:
 
 
 #: the prompt asks for a template: its slots are the output
-_TEMPLATE_TASK_RE = re.compile(r"(?i)\btemplates?\b|\bplaceholders?\b|\bfill(?:-| )in\b|模板|模版|占位|шаблон|заготовк")
+TEMPLATE_TASK_RE = re.compile(r"(?i)\btemplates?\b|\bplaceholders?\b|\bfill(?:-| )in\b|模板|模版|占位|шаблон|заготовк")
 
 
 def announced_missing(text: str, prompt: str = "") -> str | None:
@@ -336,7 +336,7 @@ def announced_missing(text: str, prompt: str = "") -> str | None:
         return None
     # the content is still to be written (written sets F and G); a letter with a few slots in its prose is a template
     if instruction_slots(t) >= 2 and half_cjk_words(re.sub(r"\[[^\]\n]*\]", " ", t)) <= 100 \
-            and not _TEMPLATE_TASK_RE.search(prompt[:1000]):
+            and not TEMPLATE_TASK_RE.search(prompt[:1000]):
         return f"instructions left as placeholders: {_INSTRUCTION_SLOT_RE.search(t).group(0)[:50]!r}"
     if len(words(t)) <= 30 and "\n" not in t and _STARTS_ONLY_RE.search(t):
         return f"only announces a start: {t[-60:]!r}"
@@ -433,6 +433,18 @@ _NOT_A_COUNT_RE = re.compile(r"(?i)(?:\bto|(?<!\blist )(?<!\bset )(?<!\bseries )
                              r"|\bfrom|\bthan|\bscale|[=\-/–~])\s*$")
 
 
+_ORD_NUM = {**_ZH_NUM, "一": 1, **{w: n for w, n in _NUM_WORDS.items() if w.isalpha()}, "две": 2}
+
+
+def _ord(g: str) -> int | None:
+    """The number a count word names: "12", "five", "пять", "三", "十二" (None for an unknown word)."""
+    if g.isdigit():
+        return int(g)
+    if len(g) == 2 and g[0] == "十":
+        return 10 + _ZH_NUM.get(g[1], 0)
+    return _ORD_NUM.get(g.lower())
+
+
 def announced_count(line: str) -> int | None:
     """The number of items a line announces ("Here are 5 tips:", "以下是三个建议："), or None."""
     m = _COUNT_RE.search(line)
@@ -440,13 +452,7 @@ def announced_count(line: str) -> int | None:
         m = _COUNT_RE.search(line, m.end())  # "a scale of 0 to 10 points", "from 1 to 5 stars"
     if not m:
         return None
-    if m.group(1):
-        n = int(m.group(1))
-    elif m.group(2):
-        n = _NUM_WORDS[m.group(2).lower()]
-    else:
-        g = m.group(3)
-        n = int(g) if g.isdigit() else _ZH_NUM[g]
+    n = _ord(next(g for g in m.groups() if g))
     return n if 2 <= n <= 20 else None
 
 
@@ -464,12 +470,10 @@ def prompt_count(prompt: str) -> int | None:
     n = announced_count(head[m.start():])
     zh = None if n is not None else _ZH_ASK_COUNT_RE.match(head[m.end():])
     if zh:
-        g = zh.group(1)
-        n = int(g) if g.isdigit() else _ZH_NUM[g]
+        n = _ord(zh.group(1))
     return n if n is None or 2 <= n <= 20 else None
 
 
-_ORD_NUM = {**_ZH_NUM, "一": 1, **{w: n for w, n in _NUM_WORDS.items() if w.isalpha()}, "две": 2}
 _SECTION_UNIT = {"步": "step", "天": "day", "日": "day", "周": "week", "阶段": "stage", "step": "step", "day": "day",
                  "week": "week", "stage": "stage", "phase": "stage", "шаг": "step", "день": "day", "неделя": "week", "этап": "stage",
                  "дн": "day", "недел": "week"}
@@ -487,14 +491,6 @@ _SECTION_ASK_RE = re.compile(
     r"(?i)(?<!第)(?<!第 )(\d{1,2}|[两二三四五六七八九十])\s*(?:个)?(天|日|步|周|阶段)(?!气)"
     r"|\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)[- ](day|step|week|stage|phase)s?\b"
     r"|\b(\d{1,2}|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять)[- ]?(?:х )?(дн|шаг|недел|этап)")
-
-
-def _ord(g: str) -> int | None:
-    if g.isdigit():
-        return int(g)
-    if len(g) == 2 and g[0] == "十":
-        return 10 + _ZH_NUM.get(g[1], 0)
-    return _ORD_NUM.get(g.lower())
 
 
 def sections_short(text: str, prompt: str = "") -> str | None:
