@@ -54,7 +54,7 @@ EXPECTED = {
     "hh_rlhf_harmless_base_test.jsonl.gz#1195": ("refusal_boilerplate", 'stat_soft_refusal_turns=1 > 0 ("ethical for me to provide")'),
     "hh_rlhf_harmless_base_test.jsonl.gz#2123": ("refusal_boilerplate", 'stat_soft_refusal_turns=2 > 0 ("Why are you asking")'),
     "hh_rlhf_harmless_base_test.jsonl.gz#2284": ("refusal_boilerplate", 'stat_soft_refusal_turns=1 > 0 ("I really can’t make a judgment")'),
-    "oasst2_filtered_openpaws.jsonl#287": ("refusal_boilerplate", 'stat_refusal_turns=1 > 0 ("я языковая модель ")'),
+    "oasst2_filtered_openpaws.jsonl#287": ("refusal_boilerplate", 'stat_refusal_turns=1 > 0 ("Как большая языковая модель")'),
     # a real LIMA answer that stops on "... are:"
     "llamafactory_lima.json#723": ("truncated_response",
                                    "announced_missing: stat_trunc_announced_missing=1 > 0 (ends on a colon: "

@@ -127,6 +127,15 @@ def refusal_pattern(kinds: tuple[str, ...] = ("ai_disclaimer", "refusal"), langu
     return _ascii_boundaries(pat) if rust else pat
 
 
+def refusal_pattern_chunks(kinds: tuple[str, ...], languages: tuple[str, ...] | None = None, rust: bool = True) -> list[str]:
+    """``refusal_pattern`` split by language: one alternation per pattern file that has the chosen kinds (an empty
+    list when none has). Test a text against each (``pl.any_horizontal``) rather than against their union: past a
+    size, Rust's regex gives up its lazy DFA for a far slower engine, and the union of every language's ``soft``
+    patterns crossed it (15,000 dump answers: 14 s for the union, 0.11 s for the ten files one by one)."""
+    return [refusal_pattern(kinds, (lang,), rust) for lang, table in load_refusal_patterns().items()
+            if (languages is None or lang in languages) and any(table.get(k) for k in kinds)]
+
+
 # ---------------------------------------------------------------- truncation: "continue" follow-ups (user turns)
 
 #: the whole user turn (after stripping punctuation/whitespace) asks to go on

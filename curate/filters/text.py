@@ -375,6 +375,23 @@ def dup_item_frac(text: str, min_items: int = 4) -> float:
     return best
 
 
+_TAG_RE = re.compile(r"<[^>\n]{1,80}>")
+
+
+def code_loop_frac(text: str, min_copies: int = 6, min_letters: int = 4) -> float:
+    """Share of the non-blank lines of ``text`` (code included) taken by the copies of a block of 1-3 lines pasted back
+    to back ≥ ``min_copies`` [6] times, from its second copy on (0.0 when none): a generation loop inside code, which
+    ``dup_item_frac`` leaves out with the code ("import requests\nfrom bs4 import BeautifulSoup" ten times,
+    ``<li>Яйца</li>`` eighteen times; written sets X and Y). A line counts only with ≥ ``min_letters`` [4] letters
+    outside markup tags: ``}``, ``</div>``, ``<td></td>`` and rows of numbers repeat in real code. Threshold ours:
+    no label set or dump pair of ``../shared/data`` holds six back-to-back copies in a good answer."""
+    if text.count("\n") < min_copies:
+        return 0.0
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    keyed = [ln if len(LETTER_RE.findall(_TAG_RE.sub("", ln))) >= min_letters else None for ln in lines]
+    return _cycle_share(keyed, min_repeats=min_copies - 1)
+
+
 def _cycle_share(seq: list, min_repeats: int = 2) -> float:
     """Share of ``seq`` covered by its longest back-to-back repetition of a block of 1-3 elements: the
     elements from the block's second copy on, when the block is copied ≥ ``min_repeats`` more times

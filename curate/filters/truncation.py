@@ -32,13 +32,16 @@ reports them:
     or the last item stops mid-sentence — under 0.6 of the median item length, or ≥ 12 words, or on
     a comma or function word — while every earlier item (≥ 2) ends with a full stop; or the last of
     ≥ 3 items stops on a letter or digit inside a round bracket it opened, where the earlier items
-    close theirs (≥ 2 of them have one: "42. 钼（Molybdenum, Mo）" then "43. 锝(T"); or the turn ends
+    close theirs (≥ 2 of them have one: "42. 钼（Molybdenum, Mo）" then "43. 锝(T"); or the last item is a
+    stub: a bold it never closes ("- **4" under "- **200 OK**：…") or two letters of a word ("4. Ма" under
+    "1. Меркурий"; ``_item_fragment``); or the turn ends
     on a markdown table row with fewer cells than the header ("table row cut"); or its ordinal sections ("第一天",
     "**第二步**", "Day 2", "Шаг 3") stop before the number the prompt asks for or the answer announces
     ("三天的行程" with only "第一天"; ``sections_short``).
 ``short_of_ask``
     the prompt asks for a text of N ≥ 200 words (Chinese: characters) and the answer holds under a fifth
-    of them: an essay that stops after its opening paragraph, ending on a full stop (``short_of_ask``).
+    of them: an essay that stops after its opening paragraph, ending on a full stop (``short_of_ask``); or it
+    asks to translate a text it gives and the answer stops open well short of it (``translation_cut``).
 ``no_terminal_punct``
     the last line is prose of ≥ ``min_words`` words, in a turn of ≥ ``min_chars`` characters, that
     ends without terminal punctuation in its script's convention (``. ! ? …`` for Latin and
@@ -46,6 +49,8 @@ reports them:
     items, table rows and enumerations count as finished) — ``no_terminal_punct``. Short Chinese turns (40-200
     characters) are judged when their last line already punctuates ("…并且获得网络中"), and any turn whose
     Chinese prose line stops on "；" or whose derivation line stops on "," after a value ("u' = 3x²,").
+    A last line of 4-7 words under a line that ends a sentence is judged as short English and Russian turns are
+    (a paragraph "В 1156 году по приказу Юрия Долгорукого" after a closed one; ``_open_latin_sentence``).
 ``length_limit``
     the turn's token count sits within ``tolerance`` (a fraction) of a round generation limit
     (``limits``: 256, 512, 1024, 2048, 4096) and it ends open (a letter, digit, comma, opening
@@ -238,13 +243,18 @@ ANNOUNCE_END_RE = re.compile(
 _PLAN_END_RE = re.compile(
     r"(?i)^below (?:are|is|you['’]ll find|i['’]ve (?:listed|outlined))\b[^.!?\n]{0,300}[.:]?$"
     r"|^(?:now,? )?(?:let['’]s|let us) (?:now )?(?:\w+ ){0,2}?(?:look at|take a (?:closer )?look|compare|examine|explore|break (?:it|this|them|these) down"
-    r"|go through|walk through|dive into|consider|start with|turn to)\b[^.!?\n]{0,80}[.:]?$"
+    r"|go through|walk through|dive into|consider|start with|turn to|move on to)\b[^.!?\n]{0,80}[.:]?$"
+    # "Now let's move on to the second law.", "Теперь перейдём ко второму закону." (written ru set Y)
+    r"|^(?:now,? |next,? )?(?:we['’]ll|we will|i['’]ll|i will) (?:now )?(?:move on to|turn to|look at)\b[^.!?\n]{0,80}[.:]?$"
+    r"|^(?:теперь |далее |дальше )?(?:перейд[её]м|переходим) (?:к|ко)\b[^.!?\n]{0,80}[.:]?$"
     r"|^(?:in )?this (?:essay|article|post|guide|paper|answer|section|report) (?:will|i will|we will) (?:\w+ ){0,2}?(?:examine|explore|discuss|cover"
     r"|look at|analy[sz]e|outline|describe|explain|compare|consider)\b[^.!?\n]{0,300}[.:]?$"
     r"|^(?:рассмотрим|разбер[её]м|давайте (?:\w+ ){0,2}?(?:рассмотрим|сравним|разбер[её]м|посмотрим|начн[её]м|перейд[её]м|остановимся))\b[^.!?\n]{0,300}[.:]?$"
     r"|^ниже (?:приведены|перечислены|представлены|описаны|рассмотрены|привед[её]н|представлен|описан|дан|даны)\b[^.!?\n]{0,300}[.:]?$"
     r"|^попробуем (?:разобраться|рассмотреть|понять|ответить)\b[^.!?\n]{0,300}[.:]?$"
-    r"|^(?:в|во) (?:этом|данном) (?:эссе|тексте|ответе|сочинении) (?:мы |я )?(?:рассмотрим|разбер[её]м|сравним|опишем)\b[^.!?\n]{0,300}[.:]?$"
+    # "В этом эссе я попробую разобраться, почему…" (written ru set Y)
+    r"|^(?:в|во) (?:этом|данном) (?:эссе|тексте|ответе|сочинении|статье) (?:мы |я )?(?:(?:попробую|попробуем|постараюсь|постараемся) )?"
+    r"(?:рассмотр|разобрат|разбер|сравн|опиш|поговорим|обсуд)\w*\b[^.!?\n]{0,300}[.:]?$"
     r"|^(?:下面|接下来|以下)(?:我们|我)?(?:将|就|来)?(?:详细|具体|逐一|分别|一一)?(?:介绍|说明|比较|对比|分析|讲解|列出|看看|探讨)[^。！？\n]{0,30}[。：:]?$"
 )
 #: the prompt asks for an opening, which plans what follows by design: a thesis statement, an introduction, an outline
@@ -363,8 +373,9 @@ def announced_missing(text: str, prompt: str = "") -> str | None:
     if len(lines) >= 3 and _BARE_NUMBER_RE.match(lines[-1]) and any(_LIST_ITEM_RE.match(ln) for ln in lines[:-1]) \
             and "```" not in t:
         return f"ends on an empty list item: {lines[-1].strip()!r}"  # "2. Внутренний паспорт;\n3.", "**2." (written sets M, N)
-    if not _is_list_or_code(lines[-1]) and len(words(last)) >= 2:
-        tail_sent = re.split(r"(?<=[.!?。！？])\s*", last.rstrip(".。"))[-1].strip()
+    tail_sent = re.split(r"(?<=[.!?。！？])\s*", last.rstrip(".。"))[-1].strip()
+    # (the code test reads the last sentence: "…they open occasionally; it is the environment…" is prose; written en set X)
+    if not _LIST_ITEM_RE.match(lines[-1]) and not _CODE_LINE_RE.search(tail_sent) and len(words(last)) >= 2:
         if ANNOUNCE_END_RE.search(tail_sent) and len(words(tail_sent)) <= 25:
             return f"last sentence announces: {tail_sent[-60:]!r}"
         if _PLAN_END_RE.search(tail_sent) and len(words(tail_sent)) <= 60 and not _OPENING_ASK_RE.search(prompt[:500]):
@@ -388,10 +399,6 @@ def _form_like(lines: list[str]) -> bool:
     colons = sum(ln.endswith((":", "：")) for ln in prev)
     questions = sum(bool(_LIST_ITEM_RE.match(ln)) and ln.endswith(("?", "？")) for ln in prev)
     return colons >= 2 or questions >= 2
-
-
-def _is_list_or_code(line: str) -> bool:
-    return bool(_LIST_ITEM_RE.match(line) or _CODE_LINE_RE.search(line))
 
 
 # ---------------------------------------------------------------- list_cut
@@ -572,6 +579,10 @@ def list_cut(text: str, prompt: str = "") -> str | None:
             and not (prompt and contains_phrase(prompt, lines[top_items[0]])):
         return "numbered list stops at item 1"  # (not when that item is one of the prompt's own options)
     last_line = lines[last_idx].rstrip()
+    if not after and n_items >= 3:
+        cut_item = _item_fragment([lines[i] for i in top_items[:-1]], last_line)
+        if cut_item:
+            return cut_item
     # mid-bracket: the last item opens a bracket it never closes, where the earlier items (≥ 2 with a
     # bracket) all close theirs: "42. 钼（Molybdenum, Mo）" then "43. 锝(T"
     if n_items >= 3 and last_line[-1:].isalnum() and _open_brackets(last_line) > 0:
@@ -603,6 +614,33 @@ def list_cut(text: str, prompt: str = "") -> str | None:
     if body is not None and not after and n_items >= 2 and 1 <= len(body) <= 2 and body[-1:].isalnum() \
             and all(len(lines[i].strip()) >= 10 and lines[i].rstrip()[-1:] in _SENT_END for i in top_items[:-1]):
         return f"last item stops after {body!r}"
+    return None
+
+
+#: a list marker, an optional opening bold, then the item's text
+_ITEM_BODY_RE = re.compile(r"^\s*(?:\d{1,2}[.)、]|[-*+•])\s*(\*\*)?\s*(.*)$")
+#: a capitalised word cut after two letters, Latin or Cyrillic ("Ма"); one letter is a whole item often ("R", "C"),
+#: and two capitals are an abbreviation ("US")
+_WORD_FRAGMENT_RE = re.compile(r"[A-ZА-ЯЁ][a-zа-яё]")
+
+
+def _item_fragment(earlier: list[str], last: str) -> str | None:
+    """Note when the last list item ``last`` is a stub its list never writes so: a bold it opens and never
+    closes where every earlier item (``earlier``, ≥ 2) closes its own ("- **200 OK**：请求成功。" … "- **4"), or a
+    capitalised word of two letters where every earlier item holds ≥ 4 letters ("1. Меркурий" … "4. Ма"; written sets
+    Y and Z), else None. A whole two-letter last item ("Go" after "Python", "Rust") reads as cut too; no answer among
+    the 82,945 dump pairs of ``../shared/data`` or the label sets ends so."""
+    m = _ITEM_BODY_RE.match(last)
+    if not m or len(earlier) < 2:
+        return None
+    bodies = [_ITEM_BODY_RE.match(ln) for ln in earlier]
+    if not all(bodies):
+        return None
+    if m.group(1) and "**" not in m.group(2) and len(m.group(2)) <= 12 \
+            and all(b.group(1) and "**" in b.group(2) for b in bodies):
+        return f"last item opens a bold it never closes: {last.strip()[-30:]!r}"
+    if _WORD_FRAGMENT_RE.fullmatch(m.group(2)) and all(len(LETTER_RE.findall(b.group(2))) >= 4 for b in bodies):
+        return f"last item stops mid-word: {last.strip()[-30:]!r}"
     return None
 
 
@@ -645,7 +683,7 @@ _BRACKETS_RE = re.compile(r"[()\[\]]")
 
 
 #: a paragraph that opens with a bold label ("**Полив.** Поливайте раз в неделю…"): prose, not a list item
-_BOLD_LABEL_RE = re.compile(r"^\s*\*\*[^*\n]{1,80}\*\*[:：.]?\s+(?=\S)")
+_BOLD_LABEL_RE = re.compile(r"^\s*\*\*[^*\n]{1,80}\*\*[:：.,]?\s+(?=\S)")
 
 
 #: Chinese conjunctions no sentence ends on (multi-character: "总和" ends on 和), or "和/与/及/或" closing a 、 enumeration
@@ -700,7 +738,7 @@ _URL_END_RE = re.compile(r"(?:https?://\S+|\S+@\S+\.\w+|www\.\S+|\S+\.(?:com|org
 #: a letter's closing line: "Sincerely, Anna", "Best regards, [Your Name], CEO", "此致 敬礼", "С уважением, Анна"
 _CLOSING = (r"yours (?:sincerely|truly|faithfully)|sincerely|best regards|kind regards|warm regards|respectfully"
             r"|with (?:love|gratitude|thanks)")
-_SIGN_OFF_RE = re.compile(rf"(?i)^(?:{_CLOSING}|best(?: wishes)?|regards|cheers|thank you|thanks"
+_SIGN_OFF_RE = re.compile(rf"(?i)^(?:{_CLOSING}|best(?: wishes)?|regards|cheers|thank you|thanks|looking forward to"
                           r"|with (?:\w+ ){0,3}\w+(?=,)|your (?:\w+ ){0,2}(?:friend|companion|servant|assistant|colleague|partner))\b[^.!?\n]{0,80}$"
                           r"|^(?:此致|敬上|谨上|顺祝)|^(?:с уважением|искренне ваш)")
 #: the prompt ends by asking whether the assistant can or will do it: "Yes, I can do that." answers it
@@ -757,7 +795,9 @@ _CUT_WORD_END_RE = re.compile(
     r"|(?:来自|截至|截止|始于|自|从|于)\s*(?:19|20)\Z"
     r"|\b(?:19|20)\d\d\s+(?:to|until|till|through)\s+(?:19|20)\d?\Z"
     r"|\w\s*(?:==|!=|&&|\|\|)\Z"
-    r"|\b(?:between|from) \d+\s*[-–]\Z")
+    r"|\b(?:between|from) \d+\s*[-–]\Z"
+    # a letter stopped before the writer's name: "Уважаемый руководитель…!\n\nМеня зовут" (written ru set Y)
+    r"|\b(?:my name is|меня зовут)\Z")
 _OPENING_SINGLE_QUOTE_RE = re.compile(r"(?:^|[\s(\[“\"])[‘']\w")
 #: a word cut after one or two letters ("S", "Sl"); two capitals are an abbreviation ("US", "UK")
 _LATIN_FRAGMENT_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][a-zß-öø-ÿ]?")
@@ -885,6 +925,8 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return f"ends on a conjunction: {t[-30:]!r}"  # "…可以找语伴或者", "…加入填料、生菜和"
     if _URL_END_RE.search(last) or (len(lines) >= 2 and lines[-2].rstrip().endswith(",") and len(words(last)) <= 6):
         return None  # a link or e-mail, or a sign-off ("Best regards,\nAnna")
+    if len(lines) >= 3 and lines[-3].rstrip().endswith(",") and len(words(lines[-3])) <= 4 and len(words(last)) <= 8:
+        return None  # a signature block: "In trust,\nSir I.M. Boss\nPrime Minister to His Majesty", "С уважением,\nЕлена\nменеджер…"
     if _short_field(last):
         return None  # "Answer: 42", "Preposition: on" fields (not a paragraph under a bold label)
     if ch.isdigit() and not any(c.isalpha() for c in " ".join(last.split()[-3:])):
@@ -896,7 +938,9 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return None  # pseudocode closing its block ("end while", "END IF")
     tail = last.split()[-1].lower() if last.split() else ""
     if len(t) >= 20 and tail in FUNCTION_WORDS and last.split()[-1] not in "ABCDE" \
-            and (_prose_line(last) or (_BULLET_ITEM_RE.match(last) and tail in _LIST_OPEN_WORDS)) \
+            and (_prose_line(last) or (_BULLET_ITEM_RE.match(last) and tail in _LIST_OPEN_WORDS)
+                 # a formula earlier in the line: "…so a² = 2b². This means a² is even, and therefore a must also be"
+                 or (len(words(last_sentence)) >= 4 and _prose_line(last_sentence) and not LIST_LINE_RE.match(last))) \
             and (len(words(last)) >= 2 or last.strip()[:1].isupper()):
         return f"ends on {tail!r}: {t[-30:]!r}"
     dens = _prose_code_density(t)
@@ -922,7 +966,13 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     if not _prose_line(last) or HASHTAG_END_RE.search(last) or len(ENUM_SEP_RE.findall(last)) >= 3 \
             or _comma_list(last):
         return None
-    if len(words(last)) < min_words or dens > 0.03:
+    # (a last line of 4-7 words is judged as short turns judge theirs: "…\n\nВ 1156 году по приказу Юрия Долгорукого",
+    # "**Meiosis**, on the other hand,"; written sets X and Y; not a value, "So the answer is 2", nor what a colon
+    # introduces, "Example:\n\nfrom math import sqrt", nor an attribution under "--")
+    if len(words(last)) < min_words and (ch.isdigit() or len(lines) < 2 or lines[-2].rstrip()[-1:] not in _SENT_END
+                                         or not _open_latin_sentence(t, last)):
+        return None  # (and only under a line that ends a sentence: a résumé's "St. John’s High School, Toronto" is a field)
+    if dens > 0.03:
         return None
     if _open_line_style(t):
         return None
@@ -996,6 +1046,49 @@ _LENGTH_NOT_ASK_RE = re.compile(r"(?i)\b(?:less than|fewer than|under|within|no 
                                 r"|tips|steps to|outline|title)\b|不超过|以内|以下|少于|最多|这篇|не более|не больше|до \d")
 
 
+#: the prompt asks to translate a text it gives (en, ru, zh, fr, es, de)
+_TRANSLATE_ASK_RE = re.compile(r"(?i)\btranslat|перевед|переведи|перевести|翻译|翻譯|译成|譯成|\btradu[cis]|übersetz")
+#: a quoted span of the prompt: "…", “…”, «…», 「…」
+_QUOTED_SPAN_RE = re.compile(r"[\"“«「『]([^\"”»」』]{20,})[\"”»」』]")
+_SENT_STOP_RE = re.compile(r"[.!?。！？…](?=[\s\"”»」』)]|$)")
+
+
+def _translation_source(prompt: str) -> str:
+    """The text a translation prompt gives: its longest quoted span of ≥ 20 characters, else what follows the
+    first colon or line break after the ask ("" when the prompt gives none)."""
+    m = _TRANSLATE_ASK_RE.search(prompt[:300])
+    if not m:
+        return ""
+    quoted = max((q.group(1) for q in _QUOTED_SPAN_RE.finditer(prompt)), key=len, default="")
+    if quoted:
+        return quoted.strip()
+    rest = re.split(r"[:：\n]", prompt[m.end():], maxsplit=1)
+    return rest[1].strip() if len(rest) == 2 else ""
+
+
+def translation_cut(text: str, prompt: str, max_share: float = 0.6, min_source: int = 40) -> str | None:
+    """``"translation stops at …"`` when the prompt asks to translate a text it gives (≥ ``min_source`` [40]
+    characters, ending on a sentence stop) and the answer ends open (on a letter or a comma), holds fewer sentence
+    stops than the source and is shorter than ``max_share`` [0.6] of the source's length, else None. Lengths
+    compare in characters, a CJK character counting 3 (a Chinese translation of an English sentence holds about a
+    third of its characters). "The cat was sleeping on the sofa when suddenly the door" for a 105-character French
+    sentence, "由于CEO的出差安排，会议已推迟到下周一。所有部门负责人" for three English sentences (written sets X, Y, Z).
+    Threshold ours: translations run 0.8-1.3 of their source in these units."""
+    t = text.rstrip()
+    if not t or not (t[-1].isalnum() or t[-1] in ",，、") or "```" in t:
+        return None
+    source = _translation_source(prompt)
+    if len(source) < min_source or not _SENT_STOP_RE.search(source[-3:]):
+        return None
+
+    def size(s: str) -> int:
+        return len(s) + 2 * len(CJK_RE.findall(s))
+
+    if len(_SENT_STOP_RE.findall(t)) >= len(_SENT_STOP_RE.findall(source)) or size(t) >= max_share * size(source):
+        return None
+    return f"translation stops at {size(t)} of {size(source)} characters: {t[-30:]!r}"
+
+
 def short_of_ask(text: str, prompt: str, max_share: float = 0.2, min_ask: int = 200) -> str | None:
     """``"asked for N words, K given"`` when the prompt asks for a text of N ≥ ``min_ask`` [200] words (Chinese:
     characters; ``_LENGTH_ASK_RES``) and the answer holds less than ``max_share`` [0.2] of that: an essay that stops
@@ -1003,6 +1096,9 @@ def short_of_ask(text: str, prompt: str, max_share: float = 0.2, min_ask: int = 
     Not when the count is a limit, belongs to a text the prompt gives, or sits in a plan or a title task
     (``_LENGTH_NOT_ASK_RE``). Threshold ours: on the label sets of rounds 1-48 and the written sets no good
     row falls under it; dump answers at 0.25 of the asked length ("生成一篇…500字文章" → 125 characters) stay."""
+    cut = translation_cut(text, prompt)
+    if cut:
+        return cut
     head = prompt[:600]
     for pat in _LENGTH_ASK_RES:
         m = pat.search(head)

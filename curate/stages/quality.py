@@ -106,6 +106,10 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     poems (``repetition_exempt_verse`` [True]: the prompt asks for verse or the answer has
     "Chorus:"/"副歌：" labels) get no repetition metrics. On the tune half of
     ``benchmarks/quality_labels.jsonl`` these cut good rows dropped as repetition from 11 to 3.
+    ``stat_dup_item_frac`` > ``max_dup_item_frac`` [0.2] (any length): repeated items of an enumeration or list,
+    sentences pasted back to back (``curate.filters.text.dup_item_frac``), and, code included, a block of 1-3 lines
+    pasted back to back ≥ 6 times (``code_loop_frac``: ten copies of "import requests"), unless the prompt asks
+    for repetition.
 ``degenerate``
     Per assistant turn (``curate.filters.degenerate``), worst over turns: ``stat_char_entropy`` <
     ``min_char_entropy`` [1.5 bits/char], ``stat_tail_loop`` > ``max_tail_loop`` [0.3 of the words
@@ -183,10 +187,10 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from curate.filters import patterns
-from curate.filters.degenerate import DEGENERATE_KEYS, degenerate_metrics
+from curate.filters.degenerate import DEGENERATE_KEYS, REPEAT_ASK_RE, degenerate_metrics
 from curate.filters.refusal import (WRITES_IN_VOICE_RE, ai_roleplay_prompt, asks_back, decline_regex, declines,
                                     ethics_lecture, excused, soft_refusal, speaks_as_assistant)
-from curate.filters.text import (CJK_RE, CODE_PUNCT_RE, URL_RE, alnum_ratio, dup_item_frac, is_verse, repetition_metrics, strip_code,
+from curate.filters.text import (CJK_RE, CODE_PUNCT_RE, URL_RE, alnum_ratio, code_loop_frac, dup_item_frac, is_verse, repetition_metrics, strip_code,
                                  symbol_word_ratio, words)
 from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, code_cut, truncation_signals
 from curate.registry import register
@@ -438,7 +442,9 @@ class Quality(FilterStage):
             pat = patterns.refusal_pattern(hard_kinds, langs, extra=self.extra_regexes())
             exprs.append(pl.when(is_a).then(pl.col("content").str.extract(pat, 1)).alias("_refusal"))
             if soft_on:
-                exprs.append((is_a & pl.col("content").str.contains(patterns.refusal_pattern(("soft",), langs))).alias("_soft_hit"))
+                chunks = patterns.refusal_pattern_chunks(("soft",), langs)  # one regex per language: see its doc
+                hit = pl.any_horizontal([pl.col("content").str.contains(c) for c in chunks]) if chunks else pl.lit(False)
+                exprs.append((is_a & hit).alias("_soft_hit"))
         if "markup_debris" in on:
             tag_re = patterns.MARKUP_TAG_RE.pattern
             prose_chars = prose.str.len_chars()
@@ -572,6 +578,8 @@ class Quality(FilterStage):
                 t = URL_RE.sub(" ", strip_code(c[: p.repetition_max_chars]))
                 if "repetition" in on and not (p.repetition_exempt_verse and is_verse(t, prompt_of[i])):
                     items[i] = dup_item_frac(t)  # short enumerations too: no 50-word minimum
+                    if not REPEAT_ASK_RE.search(prompt_of[i][:500]):
+                        items[i] = max(items[i], code_loop_frac(c[: p.repetition_max_chars]))  # loops inside code
                 ws = words(t)
                 # a CJK character is one word: Gopher's 50-word minimum counts ~3 characters per word here
                 min_w = p.repetition_min_words * (3 if len(CJK_RE.findall(t)) * 2 > len(ws) else 1)
