@@ -198,3 +198,46 @@ def test_soft_chunks_match_what_the_union_matches():
     split = pl.DataFrame({"t": texts}).select(pl.any_horizontal([pl.col("t").str.contains(c) for c in chunks]))
     assert split.to_series().to_list() == union.to_list()
     assert refusal_pattern_chunks(("soft",), ("xx",)) == []
+
+
+@pytest.mark.parametrize("reply,prompt,kind", [
+    ("```javascript\nfunction fibonacci(n) {\n  return n <= 1 ? n : fibonacci(n - 1) + fibonacci(n - 2);\n}\n```",
+     "Write a Python function that checks whether a number is prime.", "code_language: python asked, javascript given"),
+    ("Для шарлотки понадобится: 3 яйца, 1 стакан сахара, 1 стакан муки и 3–4 кислых яблока. Выпекайте 40 минут.",
+     "Напиши функцию на JavaScript, которая проверяет, является ли число чётным.", "no_code: javascript asked"),
+    ("The text describes a company launch event at which the CEO thanked the engineering team.",
+     "Extract all person names from this text as a list:\n\nAt the launch, CEO Maria Gonzalez thanked the team led by "
+     "David Okafor, and the keynote was delivered by Chris Hadfield.", "no_extraction: 3 names"),
+    ("В тексте компания сообщает контакты для сотрудничества и поддержки.",
+     "Извлеки из текста все email-адреса:\n\n«Пишите Марии на m.ivanova@stroyplus.ru. Поддержка: support@stroyplus.ru.»",
+     "no_extraction: 2 e-mail"),
+])
+def test_a_deliverable_the_answer_never_gives(reply, prompt, kind):
+    from curate.filters.nonanswer import missing_deliverable, non_answer
+
+    assert missing_deliverable(reply, prompt).startswith(kind)
+    assert non_answer(reply, prompt).startswith(kind.split(":")[0])
+
+
+@pytest.mark.parametrize("reply,prompt", [
+    # what code prints: prose is the answer (the class is in the quoted code, not the instruction)
+    ("The output will be 'Result: 2' because integer division discards the remainder.",
+     "What would be the output of the following Java code snippet?\n\npublic class Test {\n  int a = 5 / 2;\n}"),
+    # advice about code, a yes/no question, a port between two languages, an explanation
+    ("编写高效 SQL 查询的最佳技巧包括使用索引、避免 SELECT *、用连接代替子查询。", "编写高效 SQL 查询的技巧有哪些？"),
+    ("Yes, it is possible to create such a program: it would track usage and summarise it.",
+     "Is it possible to create a Java program that tracks screen time?"),
+    ("```javascript\nconst isEven = n => n % 2 === 0;\n```", "Convert this Python function to JavaScript: def is_even(n): return n % 2 == 0"),
+    # a shell line beside the asked language, and a fence without a tag
+    ("```bash\npip install requests\n```\n```python\nimport requests\nprint(requests.get(url).text)\n```",
+     "Write a Python script that downloads a page."),
+    ("```\ndef is_prime(n):\n    return n > 1 and all(n % d for d in range(2, n))\n```", "Write a Python function for primes."),
+    # JSON input: its values are not prose names
+    ('["John", "Mary", "Bob"]', 'Given the JSON data, extract all the student names.\n\n[{"name": "John"}, {"name": "Mary"}]'),
+    # the names are there
+    ("- Maria Gonzalez\n- David Okafor", "Extract all person names:\n\nThe CEO Maria Gonzalez thanked engineer David Okafor."),
+])
+def test_deliverables_that_are_there_or_not_asked(reply, prompt):
+    from curate.filters.nonanswer import missing_deliverable
+
+    assert missing_deliverable(reply, prompt) is None

@@ -42,6 +42,9 @@ row-local) and judges the *first* answer of a chat against the first user turn.
     The prompt asks for a calculation with its own numbers and the answer holds no number (``missing_deliverable``):
     an answer on the topic that misses the ask
     ("Отличный вопрос! Математика окружает нас повсюду…" to "Посчитай НДС 20% от 15000"; written sets F-H).
+``no_code``, ``code_language``, ``no_extraction``
+    Code asked in a named language and none given, or only code in another language; e-mail addresses or names
+    asked to be extracted from a text that holds them, and none given (``missing_deliverable``; written sets X, Y).
 ``foreign_label``
     The whole reply is a label from another task: a sentiment label to a prompt that speaks of no sentiment,
     or a tagged option letter ("Ответ: B") to a prompt without options (``foreign_label``).
@@ -379,6 +382,86 @@ _NUMBER_RE = re.compile(r"(?i)\d|\b(?:zero|one|two|three|four|five|six|seven|eig
                         r"|[零一二两三四五六七八九十百千万亿]")
 
 
+#: programming languages a prompt names for the code it asks for, each with the fence tags that write it
+_CODE_LANGS = {
+    "python": ("python", "py", "python3"), "javascript": ("javascript", "js", "jsx", "node", "typescript", "ts", "tsx"),
+    "java": ("java",), "c++": ("cpp", "c++", "cc", "cxx"), "c#": ("csharp", "cs", "c#"), "go": ("go", "golang"),
+    "rust": ("rust", "rs"), "ruby": ("ruby", "rb"), "php": ("php",), "kotlin": ("kotlin", "kt"), "swift": ("swift",),
+    "sql": ("sql", "mysql", "postgresql", "postgres", "sqlite", "tsql", "plsql"),
+}
+#: a language named in a prompt: "in Python", "на JavaScript", "用Python", "Python function"
+_CODE_LANG_RE = re.compile(r"(?i)(?<![\w+#])(python|javascript|typescript|java|c\+\+|c#|golang|rust|ruby|php|kotlin|swift|sql)(?![\w+#])")
+_LANG_OF = {"typescript": "javascript", "golang": "go"}
+#: the prompt asks to write code: a verb of writing and a unit of code
+_CODE_WRITE_ASK_RE = re.compile(
+    r"(?i)\b(?:write|create|implement|give me|make|build)\b[^.?!\n]{0,60}\b(?:function|script|program|class|method|query|snippet)\b"
+    r"|напиши[^.?!\n]{0,60}(?:функци|скрипт|программ|класс|метод|запрос)|реализуй|(?:写|编写|实现)[^。？！\n]{0,30}(?:函数|脚本|程序|类|方法|查询)")
+#: the prompt asks what code prints or returns: prose answers it
+_OUTPUT_ASK_RE = re.compile(r"(?i)\boutput\b|\bprint(?:s|ed)?\b|\bwhat (?:would|will|does)\b|вывед|выведет|输出|打印")
+#: the prompt asks for advice about code, not code: "编写高效 SQL 查询的技巧", "best practices for writing a class"
+_ADVICE_ASK_RE = re.compile(r"(?i)\btips?\b|\bbest practices?\b|\badvice\b|\bways to\b|技巧|建议|советы|рекомендаци")
+_CAN_YOU_WRITE_RE = re.compile(r"(?i)^\W*(?:can|could|would|will) you (?:please )?(?:write|create|implement|make|build|give)\b"
+                               r"|^\W*(?:можешь|можете|не мог(?:ли)? бы (?:ты|вы)) (?:написать|реализовать|создать)|^\W*(?:你)?能(?:不能)?(?:帮我)?(?:写|编写|实现)")
+#: fence tags that are no programming language: output, shell sessions, data
+_NEUTRAL_FENCE_TAGS = {"", "text", "txt", "plaintext", "output", "console", "bash", "sh", "shell", "zsh", "powershell", "cmd",
+                       "json", "yaml", "yml", "xml", "html", "css", "toml", "ini", "csv", "markdown", "md", "diff"}
+_FENCE_TAG_RE = re.compile(r"^\s*```\s*([\w+#.-]*)", re.M)
+
+
+def _asked_code_language(prompt: str) -> str | None:
+    """The one programming language a code-writing prompt names ("Write a Python function…", "Напиши функцию на
+    JavaScript", "用Python写一个函数"), else None (none named, two named: a port between languages, or no code asked)."""
+    head = prompt.strip().split("\n", 1)[0][:300]  # the instruction line: not the code it quotes ("public class Test")
+    if not _CODE_WRITE_ASK_RE.search(head) or _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head) \
+            or _OUTPUT_ASK_RE.search(head) or _ADVICE_ASK_RE.search(head) \
+            or (re.search(r"[?？]", head) and not _CAN_YOU_WRITE_RE.match(head)):
+        return None  # (advice about code, or a question: "Is it possible to create a program that…?")
+    names = {_LANG_OF.get(m.lower(), m.lower()) for m in _CODE_LANG_RE.findall(head)}
+    return names.pop() if len(names) == 1 else None
+
+
+def _code_language_note(reply: str, prompt: str) -> str | None:
+    """``no_code`` / ``code_language`` (see ``missing_deliverable``), else None."""
+    lang = _asked_code_language(prompt)
+    if lang is None:
+        return None
+    tags = [t.lower() for t in _FENCE_TAG_RE.findall(reply)[::2]]  # opening fences only
+    if not tags and not _CODE_IN_REPLY_RE.search(reply) and word_count(reply) >= 8:
+        return f"no_code: {lang} asked, {reply[:40]!r}"
+    named = {next((k for k, v in _CODE_LANGS.items() if t in v), t) for t in tags if t not in _NEUTRAL_FENCE_TAGS}
+    if named and lang not in named and all(n in _CODE_LANGS for n in named) and not (lang == "sql" or "sql" in named):
+        return f"code_language: {lang} asked, {', '.join(sorted(named))} given"
+    return None
+
+
+#: the prompt asks to extract items from the text it gives
+_EXTRACT_ASK_RE = re.compile(r"(?i)\b(?:extract|pull out|find all|list all|identify all)\b|извлеки|выпиши|найди (?:все|всех)|提取|找出(?:所有|全部)?|列出所有")
+_EMAIL_ITEM_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+#: a name inside a sentence: a capitalised word after a lower-case word ("…thanked David Okafor", "…пишите Марии")
+_NAME_ITEM_RE = re.compile(r"(?<=[a-zа-яё,] )[A-ZА-ЯЁ][a-zа-яё]{2,}(?: [A-ZА-ЯЁ][a-zа-яё]{2,})?")
+_NAME_ASK_RE = re.compile(r"(?i)\bnames?\b|\bpeople\b|\bpersons?\b|имен|имён|фамили|人名|姓名|名字")
+_EMAIL_ASK_RE = re.compile(r"(?i)e-?mails?|\baddress|почт|адрес|邮箱|邮件|电子邮")
+
+
+def _no_extraction_note(reply: str, prompt: str) -> str | None:
+    """``no_extraction`` (see ``missing_deliverable``), else None."""
+    m = _EXTRACT_ASK_RE.search(prompt[:300])
+    if not m:
+        return None
+    ask, source = prompt[:m.end() + 120], prompt[m.end():]
+    if re.search(r"[{}\[\]=<>]", source):
+        return None  # JSON, code or markup: its keys and values are not prose names
+    if _EMAIL_ASK_RE.search(ask):
+        items = set(_EMAIL_ITEM_RE.findall(source))
+        if items and not any(x.lower() in reply.lower() for x in items):
+            return f"no_extraction: {len(items)} e-mail address(es) in the text, none in {reply[:30]!r}"
+    if _NAME_ASK_RE.search(ask):
+        items = set(_NAME_ITEM_RE.findall(source))
+        if len(items) >= 2 and not any(x.split()[-1][:4] in reply for x in items):
+            return f"no_extraction: {len(items)} names in the text, none in {reply[:30]!r}"
+    return None
+
+
 def missing_deliverable(text: str, prompt: str) -> str | None:
     """``no_number: '…'`` when the prompt asks for a kind of output the answer does not hold at all, else None
     (issue 11: an answer on the prompt's topic that misses the ask, where neither an embedding nor word
@@ -387,6 +470,16 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
     - ``no_number``: the prompt asks to calculate and gives two numbers (``CALC_ASK_RE``: "Посчитай НДС 20% от
       15000", "月薪12000…到手大概多少"), and the answer (4-60 words, no code) has no number at all, digit or word
       (``_NUMBER_RE``): a remark about maths instead of the sum.
+    - ``no_code`` / ``code_language``: the instruction line asks to write code (``_CODE_WRITE_ASK_RE``: "Write a Python
+      function…", "Напиши функцию на JavaScript", "用Python写一个函数") and names one programming language, and the
+      answer (≥ 8 words) holds no code at all (no fence, no code line: a charlotte recipe), or its fenced code is all
+      tagged with other languages (```javascript for Python). Not for questions ("Is it possible to create a program
+      that…?" unless "Can you write…"), output questions, advice about code ("tips", "技巧"), ports between two named
+      languages, explanations; shell, data and untagged fences count as neither language; SQL is not compared (it
+      lives inside other languages' code).
+    - ``no_extraction``: the prompt asks to extract e-mail addresses or names (``_EXTRACT_ASK_RE``) from a prose text
+      (no JSON, code or markup) that holds them, and the answer holds none of them (a name counts by its last word's
+      first four letters): a summary instead of the list. Written sets X and Y; U-W, unread, held 3 such rows.
 
     Not judged when the prompt asks to explain, analyse or translate (``_EXPLAIN_ASK_RE``: "explain this
     code", "分析这首诗"), where prose is the answer. (A ``no_code`` kind, code asked and none given, was
@@ -396,7 +489,12 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
     paragraph, and a good Alpaca poem was lost for each off-topic answer caught.)"""
     reply = text.strip()
     head = prompt[:1500]
-    if not reply or _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):
+    if not reply:
+        return None
+    note = _code_language_note(reply, prompt) or _no_extraction_note(reply, prompt)
+    if note:
+        return note
+    if _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):
         return None
     if CALC_ASK_RE.search(head) and _TWO_NUMBERS_RE.search(head) and not _NUMBER_RE.search(reply) and 4 <= word_count(reply) <= 60 \
             and not _CODE_IN_REPLY_RE.search(reply):  # a function that computes it is an answer
@@ -626,7 +724,8 @@ def unfilled_template(text: str, prompt: str, min_slots: int = 2, min_share: flo
 
 def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny_words: int = 2) -> str | None:
     """A note (``filler: 'ok'``, ``unrelated_question: '…'``, ``no_content: '…'``, ``no_output: '…'``,
-    ``shouting: '…'``, ``bare_link: '…'``, ``no_number: '…'`` (``missing_deliverable``),
+    ``shouting: '…'``, ``bare_link: '…'``, ``no_number: '…'``, ``no_code: '…'``, ``code_language: '…'``,
+    ``no_extraction: '…'`` (``missing_deliverable``),
     ``pleasantry: '…'``, ``foreign_label: '…'``, ``forum_voice: '…'``, ``restated_question: '…'``, ``unfilled_template: '…'``) when the reply ``text`` to ``prompt`` is not an answer (see the module doc),
     else None. ``user_voice`` needs the model and a batch: the ``quality`` stage adds it."""
     reply = text.strip()
