@@ -241,3 +241,29 @@ def test_deliverables_that_are_there_or_not_asked(reply, prompt):
     from curate.filters.nonanswer import missing_deliverable
 
     assert missing_deliverable(reply, prompt) is None
+
+
+def test_code_answers_to_code_asks_are_left_to_the_rules():
+    from curate.stages.quality_classifier import code_answer
+
+    code = "```python\ndef is_palindrome(s):\n    c = ''.join(ch.lower() for ch in s if ch.isalnum())\n    return c == c[::-1]\n```"
+    assert code_answer(code, "Напиши функцию на Python, которая проверяет палиндром.")
+    assert code_answer("```\n^1[3-9]\\d{9}$\n```\n\n以1开头，第二位是3~9，共11位。", "写一个正则，匹配中国大陆的手机号")
+    assert not code_answer(code, "What is a palindrome?")  # no code asked
+    assert not code_answer("def f(): pass", "Write a Python function")  # no fence
+    assert not code_answer(code + "\n\n" + "This explains every step in detail. " * 10, "Write a Python function")
+
+
+def test_the_classifier_does_not_judge_a_code_answer_to_a_code_ask():
+    from curate.schema import make_frame
+    from curate.stage import Context
+    from curate.stages.quality_classifier import QualityClassifier
+
+    code = "```python\ndef is_even(n):\n    return n % 2 == 0\n```"
+    rows = [{"id": "a", "source": "t", "messages": [{"role": "user", "content": "Write a Python function that checks parity."},
+                                                    {"role": "assistant", "content": code}]}]
+    ctx = Context(seed=0)
+    on = QualityClassifier(QualityClassifier.Params(pretrained="builtin")).run(make_frame(rows), ctx)
+    off = QualityClassifier(QualityClassifier.Params(pretrained="builtin", skip_code_answers=False)).run(make_frame(rows), ctx)
+    assert on.kept["stat_quality_clf"].to_list() == [None]
+    assert (off.kept.height and off.kept["stat_quality_clf"][0] is not None) or off.rejected.height == 1

@@ -393,9 +393,11 @@ _CODE_LANGS = {
 _CODE_LANG_RE = re.compile(r"(?i)(?<![\w+#])(python|javascript|typescript|java|c\+\+|c#|golang|rust|ruby|php|kotlin|swift|sql)(?![\w+#])")
 _LANG_OF = {"typescript": "javascript", "golang": "go"}
 #: the prompt asks to write code: a verb of writing and a unit of code
-_CODE_WRITE_ASK_RE = re.compile(
-    r"(?i)\b(?:write|create|implement|give me|make|build)\b[^.?!\n]{0,60}\b(?:function|script|program|class|method|query|snippet)\b"
-    r"|напиши[^.?!\n]{0,60}(?:функци|скрипт|программ|класс|метод|запрос)|реализуй|(?:写|编写|实现)[^。？！\n]{0,30}(?:函数|脚本|程序|类|方法|查询)")
+CODE_WRITE_ASK_RE = re.compile(
+    r"(?i)\b(?:write|create|implement|give me|make|build)\b[^.?!\n]{0,60}\b(?:function|script|program|class|method|query|snippet"
+    r"|regex|regular expression)\b"
+    r"|напиши[^.?!\n]{0,60}(?:функци|скрипт|программ|класс|метод|запрос|регулярн)|реализуй"
+    r"|(?:写|编写|实现)[^。？！\n]{0,30}(?:函数|脚本|程序|类|方法|查询|正则)")
 #: the prompt asks what code prints or returns: prose answers it
 _OUTPUT_ASK_RE = re.compile(r"(?i)\boutput\b|\bprint(?:s|ed)?\b|\bwhat (?:would|will|does)\b|вывед|выведет|输出|打印")
 #: the prompt asks for advice about code, not code: "编写高效 SQL 查询的技巧", "best practices for writing a class"
@@ -412,7 +414,7 @@ def _asked_code_language(prompt: str) -> str | None:
     """The one programming language a code-writing prompt names ("Write a Python function…", "Напиши функцию на
     JavaScript", "用Python写一个函数"), else None (none named, two named: a port between languages, or no code asked)."""
     head = prompt.strip().split("\n", 1)[0][:300]  # the instruction line: not the code it quotes ("public class Test")
-    if not _CODE_WRITE_ASK_RE.search(head) or _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head) \
+    if not CODE_WRITE_ASK_RE.search(head) or _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head) \
             or _OUTPUT_ASK_RE.search(head) or _ADVICE_ASK_RE.search(head) \
             or (re.search(r"[?？]", head) and not _CAN_YOU_WRITE_RE.match(head)):
         return None  # (advice about code, or a question: "Is it possible to create a program that…?")
@@ -470,7 +472,7 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
     - ``no_number``: the prompt asks to calculate and gives two numbers (``CALC_ASK_RE``: "Посчитай НДС 20% от
       15000", "月薪12000…到手大概多少"), and the answer (4-60 words, no code) has no number at all, digit or word
       (``_NUMBER_RE``): a remark about maths instead of the sum.
-    - ``no_code`` / ``code_language``: the instruction line asks to write code (``_CODE_WRITE_ASK_RE``: "Write a Python
+    - ``no_code`` / ``code_language``: the instruction line asks to write code (``CODE_WRITE_ASK_RE``: "Write a Python
       function…", "Напиши функцию на JavaScript", "用Python写一个函数") and names one programming language, and the
       answer (≥ 8 words) holds no code at all (no fence, no code line: a charlotte recipe), or its fenced code is all
       tagged with other languages (```javascript for Python). Not for questions ("Is it possible to create a program

@@ -56,7 +56,8 @@ encoder, ``curate.filters.pair_encoder``, which reads Chinese); its threshold (P
 (``stat_quality_clf`` null: ``LinearQualityModel.judges``), nor are answers of fewer than ``min_judged_words``
 [4] words (a CJK character counts half): on the label sets the model dropped 16 good terse answers ("熟人",
 "Matrix", "37, 81, 56") for 5 bad ones, in-sample, and on the written sets 2 good ("206", "H₂SO₄") for none, so
-terse answers are left to the rules (``non_answer``, ``degenerate``). Measured blind (each round scored by a model fit only
+terse answers are left to the rules (``non_answer``, ``degenerate``); nor are fenced code answers with little prose to
+a prompt that asks to write code (``skip_code_answers`` [true], ``code_answer``). Measured blind (each round scored by a model fit only
 on the rounds before it, on top of lima's rules, rounds 9-14;
 ``benchmarks/results/quality_classifier.md``): 11 more bad rows caught for 5 more good rows
 dropped of 1,277; answers moved to another prompt of the same language caught 624/845 (English)
@@ -104,7 +105,8 @@ from pydantic import Field, field_validator, model_validator
 
 from curate.filters.classifier import (LabelError, LinearQualityModel, cross_validate, make_model, model_file,
                                        pair_features, pair_stats, read_labels, save_model)
-from curate.filters.text import half_cjk_words
+from curate.filters.nonanswer import CODE_WRITE_ASK_RE
+from curate.filters.text import half_cjk_words, strip_code
 from curate.registry import register
 from curate.schema import view_expr
 from curate.stage import Context, Stage, StageParams, StageResult, split_by_rules
@@ -117,6 +119,15 @@ def stat_columns(df: pl.DataFrame) -> list[str]:
     """Numeric ``stat_*`` columns of ``df`` (sorted), without this stage's own score."""
     return sorted(c for c, t in df.schema.items()
                   if c.startswith("stat_") and c not in (SCORE, REFUSAL_SCORE) and (t.is_numeric() or t == pl.Boolean))
+
+
+def code_answer(answer: str, prompt: str, max_prose_words: int = 40) -> bool:
+    """True when ``answer`` holds fenced code and at most ``max_prose_words`` [40] words of prose (a CJK character
+    counts half) and the first 300 characters of ``prompt`` ask to write code (``nonanswer.CODE_WRITE_ASK_RE``:
+    "Write a Python function…", "写一个正则…"). MiniLM reads such answers poorly: on the label sets the shipped model
+    dropped 4 good ones of this kind and no bad one (a palindrome function, a phone-number regex; written sets Y, Z);
+    off-topic code is the rules' (``non_answer``: ``code_language``, ``no_code``)."""
+    return "```" in answer and half_cjk_words(strip_code(answer)) <= max_prose_words and bool(CODE_WRITE_ASK_RE.search(prompt[:300]))
 
 
 @register
@@ -147,6 +158,9 @@ class QualityClassifier(Stage):
             4, ge=0, description="pretrained: answers of fewer words (a CJK character counts half) are not judged by "
                                  "the main model (stat_quality_clf null): a terse answer ('206', 'H₂SO₄', '熟人') is "
                                  "the rules' to judge; 0 judges every answer")
+        skip_code_answers: bool = Field(
+            True, description="pretrained: a fenced code answer with at most 40 words of prose, to a prompt that asks "
+                              "to write code, is not judged by the main model (stat_quality_clf null; code_answer)")
         features: list[Literal["embeddings", "stats"]] = Field(
             default_factory=lambda: ["embeddings", "stats"], min_length=1,
             description="feature groups: sentence embeddings of prompt and response, stat_* metrics")
@@ -347,8 +361,10 @@ class QualityClassifier(Stage):
             E = pair_features(P, R)
             if lin.pair_columns:
                 S = np.hstack([S, pair_stats(prompts, answers, E[:, -1], lin.pair_columns)])
-            # translations and terse answers: not judged (null)
+            # translations, terse answers and code answers to code asks: not judged (null)
             terse = np.array([half_cjk_words(a) < p.min_judged_words for a in answers], dtype=bool)
+            if p.skip_code_answers:
+                terse |= np.array([code_answer(a, q) for a, q in zip(answers, prompts)], dtype=bool)
             score = np.where(lin.judges(prompts) & ~terse, lin.p_good(E, S), np.nan)
         else:
             score, P, R = np.zeros(0), np.zeros((0, 0)), np.zeros((0, 0))
