@@ -439,8 +439,13 @@ class Quality(FilterStage):
         hard_kinds = tuple(k for k in p.refusal_kinds if k != "soft")
         soft_on = "refusal_boilerplate" in on and "soft" in p.refusal_kinds
         if "refusal_boilerplate" in on:
-            pat = patterns.refusal_pattern(hard_kinds, langs, extra=self.extra_regexes())
-            exprs.append(pl.when(is_a).then(pl.col("content").str.extract(pat, 1)).alias("_refusal"))
+            # one regex per language, and one for extra_patterns (``patterns.refusal_pattern_chunks``: a union past a size
+            # leaves Rust's lazy DFA); the first that matches names the phrase
+            chunks = patterns.refusal_pattern_chunks(hard_kinds, langs)
+            if self.extra_regexes():
+                chunks.append(patterns.refusal_pattern((), (), extra=self.extra_regexes()))
+            found = pl.coalesce([pl.col("content").str.extract(c, 1) for c in chunks]) if chunks else pl.lit(None, pl.String)
+            exprs.append(pl.when(is_a).then(found).alias("_refusal"))
             if soft_on:
                 chunks = patterns.refusal_pattern_chunks(("soft",), langs)  # one regex per language: see its doc
                 hit = pl.any_horizontal([pl.col("content").str.contains(c) for c in chunks]) if chunks else pl.lit(False)
