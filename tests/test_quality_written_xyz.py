@@ -267,3 +267,21 @@ def test_the_classifier_does_not_judge_a_code_answer_to_a_code_ask():
     off = QualityClassifier(QualityClassifier.Params(pretrained="builtin", skip_code_answers=False)).run(make_frame(rows), ctx)
     assert on.kept["stat_quality_clf"].to_list() == [None]
     assert (off.kept.height and off.kept["stat_quality_clf"][0] is not None) or off.rejected.height == 1
+
+
+@pytest.mark.parametrize("reply,expected", [
+    ("I've tried using `margin: 0 auto` but it only centers it horizontally. Any help would be appreciated, I've been "
+     "stuck on this for hours. Thanks!", "forum_voice"),
+    ("Я пробовал через flex, но всё съезжает. Что я делаю не так?", "forum_voice"),
+    ("我用了flex还是不行，我哪里做错了？", "forum_voice"),
+])
+def test_the_askers_plea_in_the_answer(reply, expected):
+    from curate.filters.nonanswer import forum_voice
+
+    assert forum_voice(reply, "How do I center a div in CSS?").startswith(expected)
+
+
+def test_the_askers_plea_in_a_message_the_prompt_asks_for():
+    from curate.filters.nonanswer import forum_voice
+
+    assert forum_voice("My build fails on step 3. Any help would be appreciated!", "Write a forum post asking about my build") is None

@@ -641,6 +641,12 @@ def _script_of(text: str) -> str:
 _FORUM_RE = re.compile(
     r"(?i)\bthanks? (?:you )?in advance\b|\btia\b|\b(?:does|do) any(?:one|body) (?:know|have)\b|\bany(?:one|body) (?:knows?|got|has) (?:an? )?(?:idea|clue|solution|fix)\b"
     r"|\bi(?:['’]m| am)? having the same (?:problem|issue)\b|\bsame (?:problem|issue) here\b"
+    # the asker's plea and their own attempts ("Any help would be appreciated, I've been stuck on this for hours";
+    # written set X)
+    r"|\bany (?:help|advice|suggestions?|ideas?|pointers?) (?:would be|is|are|will be) (?:much |greatly |really |very much )?appreciated\b"
+    r"|\b(?:i(?:['’]ve| have) been|i(?:['’]m| am)) stuck on this\b|\bwhat am i doing wrong\b"
+    r"|буду (?:очень )?благодар(?:ен|на) за (?:любую )?помощь|что я делаю не так|помогите,? пожалуйста,? (?:разобраться|кто может)"
+    r"|求大神|求助各位|请问各位|我哪里做错了|卡了(?:好)?几个小时"
     r"|заранее спасибо|спасибо заранее|кто-(?:нибудь|то) (?:знает|сталкивался|подскажет)|у меня (?:такая же|та же) проблема"
     r"|先谢谢|提前(?:感谢|谢谢)|有没有人(?:知道|遇到)|有人(?:知道|遇到过)|我也遇到(?:了|过)?(?:同样|一样|这个)")
 
