@@ -73,7 +73,7 @@ import unicodedata
 from curate.filters.refusal import IN_CHARACTER_RE, OFFER_RE, QUESTION_END, WRITES_IN_VOICE_RE, is_small_talk
 from curate.filters.relevance import TRANSLATION_RE
 from curate.filters.truncation import TEMPLATE_TASK_RE
-from curate.filters.text import CJK_RE, STOPWORDS, half_cjk_words, shared_units, strip_code, units, words  # noqa: F401 (re-exported)
+from curate.filters.text import CJK_RE, EMAIL_RE, STOPWORDS, half_cjk_words, shared_units, strip_code, units, words  # noqa: F401 (re-exported)
 
 #: whole replies that say nothing (compared after ``fold``: NFKC, lower case, punctuation/emoji removed)
 _FILLER_TEXT = """
@@ -438,7 +438,6 @@ def _code_language_note(reply: str, prompt: str) -> str | None:
 
 #: the prompt asks to extract items from the text it gives
 _EXTRACT_ASK_RE = re.compile(r"(?i)\b(?:extract|pull out|find all|list all|identify all)\b|извлеки|выпиши|найди (?:все|всех)|提取|找出(?:所有|全部)?|列出所有")
-_EMAIL_ITEM_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 #: a name inside a sentence: a capitalised word after a lower-case word ("…thanked David Okafor", "…пишите Марии")
 _NAME_ITEM_RE = re.compile(r"(?<=[a-zа-яё,] )[A-ZА-ЯЁ][a-zа-яё]{2,}(?: [A-ZА-ЯЁ][a-zа-яё]{2,})?")
 _NAME_ASK_RE = re.compile(r"(?i)\bnames?\b|\bpeople\b|\bpersons?\b|имен|имён|фамили|人名|姓名|名字")
@@ -454,7 +453,7 @@ def _no_extraction_note(reply: str, prompt: str) -> str | None:
     if re.search(r"[{}\[\]=<>]", source):
         return None  # JSON, code or markup: its keys and values are not prose names
     if _EMAIL_ASK_RE.search(ask):
-        items = set(_EMAIL_ITEM_RE.findall(source))
+        items = set(EMAIL_RE.findall(source))
         if items and not any(x.lower() in reply.lower() for x in items):
             return f"no_extraction: {len(items)} e-mail address(es) in the text, none in {reply[:30]!r}"
     if _NAME_ASK_RE.search(ask):
@@ -484,9 +483,10 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
       first four letters): a summary instead of the list. Written sets X and Y; U-W, unread, held 3 such rows.
 
     Not judged when the prompt asks to explain, analyse or translate (``_EXPLAIN_ASK_RE``: "explain this
-    code", "分析这首诗"), where prose is the answer. (A ``no_code`` kind, code asked and none given, was
-    tried and left out: "script", "program" and "class" ask for films, trainings and lessons as often as
-    for code, and unfenced shell scripts and regexes read as prose; 60 good rows lost in the label sets.
+    code", "分析这首诗"), where prose is the answer. (A broader ``no_code``, any prompt with "script", "program" or
+    "class" and no code in the answer, was tried and left out: those words ask for films, trainings and lessons as
+    often as for code, and unfenced shell scripts and regexes read as prose; 60 good rows lost in the label sets.
+    The kind above needs a writing verb, a named programming language and an answer without a single code line.
     So was ``no_poem``, a poem asked and one paragraph of prose given: dumps collapse verse into one
     paragraph, and a good Alpaca poem was lost for each off-topic answer caught.)"""
     reply = text.strip()

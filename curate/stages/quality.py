@@ -442,8 +442,9 @@ class Quality(FilterStage):
             # one regex per language, and one for extra_patterns (``patterns.refusal_pattern_chunks``: a union past a size
             # leaves Rust's lazy DFA); the first that matches names the phrase
             chunks = patterns.refusal_pattern_chunks(hard_kinds, langs)
-            if self.extra_regexes():
-                chunks.append(patterns.refusal_pattern((), (), extra=self.extra_regexes()))
+            extra = self.extra_regexes()
+            if extra:
+                chunks.append(patterns.refusal_pattern((), (), extra=extra))
             found = pl.coalesce([pl.col("content").str.extract(c, 1) for c in chunks]) if chunks else pl.lit(None, pl.String)
             exprs.append(pl.when(is_a).then(found).alias("_refusal"))
             if soft_on:

@@ -125,7 +125,7 @@ def code_answer(answer: str, prompt: str, max_prose_words: int = 40) -> bool:
     """True when ``answer`` holds fenced code and at most ``max_prose_words`` [40] words of prose (a CJK character
     counts half) and the first 300 characters of ``prompt`` ask to write code (``nonanswer.CODE_WRITE_ASK_RE``:
     "Write a Python function…", "写一个正则…"). MiniLM reads such answers poorly: on the label sets the shipped model
-    dropped 4 good ones of this kind and no bad one (a palindrome function, a phone-number regex; written sets Y, Z);
+    dropped 6 good ones of this kind and no bad one (a palindrome function, a phone-number regex; written sets M-Z);
     off-topic code is the rules' (``non_answer``: ``code_language``, ``no_code``)."""
     return "```" in answer and half_cjk_words(strip_code(answer)) <= max_prose_words and bool(CODE_WRITE_ASK_RE.search(prompt[:300]))
 
