@@ -27,7 +27,8 @@ columns and compares to thresholds (``degenerate`` rule):
     ("РљРѕС€РєРё", ``mojibake``), and for 3-4 Latin words of 4+ letters of which 3 are implausible, two of them key
     sweeps ("asdfghjkl 啊啊啊 qwertyuiop；；；zxcv"); words with digits and acronyms are skipped; None under 5 such words, except a reply of at most 4 words whose
     every such word is 8+ letters long with no vowel or 6+ consonants in a row ("qklvzwuriljql": 1.0). Threshold
-    ``max_gibberish`` [0.3]. Not judged when the prompt asks for random letters, a password, a
+    ``max_gibberish`` [0.3]. Also 1.0 for code that repeats a keyword back to back ("return return", ``garbled_code``)
+    and for three scripts mixed word by word (``script_salad``). Not judged when the prompt asks for random letters, a password, a
     code or an anagram (``RANDOM_ASK_RE``).
 ``echo``
     1 when the turn only repeats the prompt (identical after case and whitespace folding, ≥ 10
@@ -40,7 +41,8 @@ columns and compares to thresholds (``degenerate`` rule):
     "11.输出：" (round 27: 24 Alpaca-zh answers that run on into the next numbered task), "#endanswer",
     "[EX Q]:", "<|endoftext|>", "§§"): the model
     went on to write the next training example; plus 1 when it writes the next exchange itself
-    ("Human: …" then "Assistant: …", or an answer that opens with "Human:", ``role_continuation``) unprompted. A bare "Output:" or
+    ("Human: …" then "Assistant: …", or an answer that opens with "Human:", ``role_continuation``) unprompted; plus 1
+    for a tokenizer's or chat template's own tokens ("<|im_end|>", "<0x0A>", "▁обу ▁маш", ``token_leak``). A bare "Output:" or
     "# Output:" is not counted (code answers print their output that way).
     Threshold: any (``max_leak`` [0]).
 
@@ -55,7 +57,7 @@ import math
 import re
 from collections import Counter
 
-from curate.filters.text import URL_RE, code_density, strip_code, words
+from curate.filters.text import FENCE_RE, URL_RE, code_density, strip_code, words
 
 #: six consonants in a row: "qklvzw" (English "strengths" has five)
 _LONG_CONS_RUN_RE = re.compile(r"(?i)[bcdfghjklmnpqrstvwxz]{6,}")
@@ -174,7 +176,67 @@ def mojibake(text: str, min_letters: int = 20) -> bool:
             continue
         if fixed != text:
             return True
-    return False
+    return _gbk_mojibake(text)
+
+
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+#: characters that UTF-8's lead bytes of common Chinese become when read as GBK ("涓" for 中's E4 B8, "鐨" for 的, "锛" for "，")
+_GBK_HINT_RE = re.compile(r"[涓鐨锛銆鍦浠鏄杩浣鎴鍙鏂]")
+
+
+def _gbk_mojibake(text: str, min_han: int = 10, max_lost: float = 0.15) -> bool:
+    """True when Chinese UTF-8 was read as GBK ("鍦?Linux 涓嬭В鍘?tar.gz 鏂囦欢锛" is "在 Linux 下解压 tar.gz 文件，";
+    written zh set W): the text's GBK bytes decode as UTF-8 into ≥ 6 ideographs with at most ``max_lost`` [0.15]
+    replacement characters per ideograph (the bytes the first misreading lost, shown as "?"). Real Chinese
+    (≥ ``min_han`` [10] ideographs) does not survive: GBK's two-byte pairs are almost never UTF-8's three-byte
+    sequences, so its round trip is mostly U+FFFD. No answer among the 82,945 dump pairs of ``../shared/data`` is caught."""
+    if not _GBK_HINT_RE.search(text) or len(_HAN_RE.findall(text)) < min_han:
+        return False  # (the cheap test first: misread text holds these rare characters, real Chinese hardly ever)
+    fixed = text.encode("gbk", errors="replace").decode("utf-8", errors="replace")
+    han = len(_HAN_RE.findall(fixed))
+    return han >= 6 and fixed.count("\ufffd") <= max_lost * han and fixed != text
+
+
+#: a run of one script: Han ideographs, a Cyrillic or a Latin word (kana is left out: Japanese mixes it with Han and
+#: Latin by design)
+_CYRILLIC_RE = re.compile(r"[а-яёА-ЯЁ]")
+_SCRIPT_RUN_RE = re.compile(r"[\u4e00-\u9fff]+|[а-яёА-ЯЁ]+|[A-Za-z]{2,}")
+
+
+#: code no compiler accepts and no programmer writes: a keyword twice in a row ("return return", "function function",
+#: "const const"), "=> =>", "+++", ";; ;;"
+_GARBLED_CODE_RE = re.compile(r"\b(return|function|const|let|var|def|import|for|class|if|else|elif|new|while)\s+\1\b|=>\s*=>|\+\+\+|;;\s*;;")
+
+
+def garbled_code(text: str) -> bool:
+    """True when the fenced code of ``text`` (or the whole text, when it is code: ``code_density`` > 0.1) repeats a
+    keyword back to back or doubles an operator (``_GARBLED_CODE_RE``: "return return False True", "function function
+    unique((", "i+++"): a weak model's code-shaped gibberish (written sets U, V, W, AA, AB, AC: 11 nonsense rows of the
+    label sets, every one garbled). Prose is not judged: "if if he is a soldier" and "is for for astronomical" are a
+    typo in two good rows."""
+    code = "\n".join(FENCE_RE.findall(text))
+    if not code and code_density(text) > 0.1:
+        code = text
+    return bool(code) and bool(_GARBLED_CODE_RE.search(code))
+
+
+def script_salad(text: str, min_runs: int = 10, min_switches: int = 8, min_rate: float = 0.4) -> bool:
+    """True when ``text`` switches between three scripts word by word: Han, Cyrillic and Latin each hold ≥ 2 runs,
+    and ≥ ``min_switches`` [8] of the (≥ ``min_runs`` [10]) runs, at least ``min_rate`` [0.4] of the steps between
+    runs, change script ("Для сырники you need творог 的 200 g, затем mix с яйцо and 加入 мука"; written sets U, V:
+    a weak multilingual model's garbled mix). Chinese with English terms, or Russian with them, uses two scripts;
+    none of the 82,945 dump pairs of ``../shared/data`` mixes three so. Not judged where the prompt asks for a
+    translation or for several languages (``degenerate_metrics``)."""
+    if not _CYRILLIC_RE.search(text) or not _HAN_RE.search(text):
+        return False  # (the cheap test first: two of the three scripts)
+    runs = _SCRIPT_RUN_RE.findall(text)
+    if len(runs) < min_runs:
+        return False
+    kinds = ["han" if "\u4e00" <= r[0] <= "\u9fff" else "lat" if r[0].isascii() else "cyr" for r in runs]
+    if min(kinds.count(k) for k in ("han", "cyr", "lat")) < 2:
+        return False
+    switches = sum(a != b for a, b in zip(kinds, kinds[1:]))
+    return switches >= min_switches and switches >= min_rate * (len(kinds) - 1)
 
 
 def _implausible_latin(word: str) -> bool:
@@ -182,13 +244,14 @@ def _implausible_latin(word: str) -> bool:
     return not _VOWEL_RE.search(word) or bool(_CONS_RUN_RE.search(word)) or key_sweep(word) >= 0.75
 
 
-def gibberish(text: str) -> float | None:
+def gibberish(text: str, mixed_scripts: bool = True) -> float | None:
     """Share of implausible Latin-script and Cyrillic words (see module doc); 1.0 for mojibake
     (``mojibake``); None under 5 words of ≥ 4 letters, when such words are under 30 % of all words
     (a Chinese or Japanese text quoting acronyms), or in code-like text (``code_density`` > 0.03).
     Acronyms (all capitals) are skipped. A word is implausible when it has no vowel, 5+ consonants
-    in a row (Cyrillic: 6+), or is mostly a sweep along one keyboard row (``key_sweep`` ≥ 0.75: "asdf", "фывап")."""
-    if mojibake(text):
+    in a row (Cyrillic: 6+), or is mostly a sweep along one keyboard row (``key_sweep`` ≥ 0.75: "asdf", "фывап").
+    Also 1.0 for a word-by-word mix of three scripts (``script_salad``) unless ``mixed_scripts`` [True] is off."""
+    if mojibake(text) or (mixed_scripts and script_salad(text)):
         return 1.0
     cyr = [w for w in _CYR_WORD_RE.findall(text) if not w.isupper()]
     if len(cyr) >= 5 and len(cyr) >= 0.3 * len(words(text)) and code_density(text) <= 0.03:
@@ -275,6 +338,10 @@ RANDOM_ASK_RE = re.compile(r"(?i)random|password|passphrase|anagram|scramble|let
                            r"\bcode\b|\btoken|\bkey\b|\bhash|随机|密码|字母|字符串|序列|乱码|加密|случайн|пароль|букв")
 #: the prompt is about character encodings or garbled text: mojibake quoted in the answer is its subject
 ENCODING_ASK_RE = re.compile(r"(?i)乱码|亂碼|编码|編碼|烫烫|锟斤拷|mojibake|encod|charset|кодировк|кракозябр")
+#: the prompt asks for a translation or for several languages: then three scripts side by side are the answer
+_LANGUAGES_ASK_RE = re.compile(r"(?i)translat|перев[еоё]д|翻译|翻譯|multilingual|languages|多语|多種語|多种语|многоязыч|языках"
+                               r"|(?:中|英|俄|日)(?:文|语)|\b(?:in|into) (?:russian|chinese|english)\b|\blanguage\b"
+                               r"|на (?:русском|китайском|английском)|по-(?:английски|китайски|русски|японски)")
 REPEAT_ASK_RE = re.compile(r"(?i)\brepeat|\b(?:\d+|two|three|four|five|ten) times\b|重复|遍|повтор")
 
 
@@ -288,11 +355,29 @@ def degenerate_metrics(text: str, prompt: str = "") -> dict[str, float | int | N
         "char_entropy": None if exempt else char_entropy(prose),
         "tail_loop": 0.0 if exempt else tail_loop(toks),
         "token_run": 0 if exempt else token_run(toks),
-        "gibberish": None if RANDOM_ASK_RE.search(prompt[:1000]) or ENCODING_ASK_RE.search(prompt[:1000]) else gibberish(prose),
+        "gibberish": None if RANDOM_ASK_RE.search(prompt[:1000]) or ENCODING_ASK_RE.search(prompt[:1000])
+        else 1.0 if garbled_code(text) else gibberish(prose, mixed_scripts=not _LANGUAGES_ASK_RE.search(prompt[:1000])),
         "echo": int((len(folded) >= 10 and folded == _fold(prompt)) or echoes_input(text, prompt)
                     or (bool(text.strip()) and not _ALNUM_RE.search(text) and not SYMBOL_ASK_RE.search(prompt[:1000]))),
-        "leak": len(LEAK_RE.findall(text)) + role_continuation(prose, prompt),
+        "leak": len(LEAK_RE.findall(text)) + role_continuation(prose, prompt) + token_leak(prose, prompt),
     }
+
+
+#: a tokenizer's or chat template's own tokens in the text: "<|im_end|>", "[/INST]", "<unk>", "[PAD]", byte tokens
+#: ("<0x0A>"), or SentencePiece word marks ("▁обу ▁маш"): decoding went wrong (written sets U-W)
+TOKEN_LEAK_RE = re.compile(r"<\|(?:im_start|im_end|eot_id|start_header_id|end_header_id|assistant|user|system|end)\|>|\[/?INST\]|<unk>"
+                           r"|<0x[0-9A-Fa-f]{2}>|\[(?:PAD|SEP|CLS|UNK|MASK)\]|<pad>|(?:▁\w[^▁]*){3}")
+#: the prompt is about tokenizers or chat templates: their tokens are the subject
+_TOKEN_TALK_RE = re.compile(r"(?i)token|template|\binst\b|im_start|sentencepiece|special|токен|шаблон|模板|分词|词元")
+
+
+def token_leak(text: str, prompt: str = "") -> int:
+    """1 when the text (fenced code removed) holds a tokenizer's or chat template's own tokens (``TOKEN_LEAK_RE``):
+    "<|im_end|>", "[/INST]", "<unk>", "[PAD]", a byte token "<0x0A>", or three SentencePiece word marks "▁";
+    a model decoded without its tokenizer's cleanup or ran past its end-of-turn token. Not counted when the prompt
+    speaks of tokens or templates (``_TOKEN_TALK_RE``). None of the 82,945 dump pairs of ``../shared/data`` holds
+    one; written sets U-W hold three. Else 0."""
+    return int(bool(TOKEN_LEAK_RE.search(text)) and not _TOKEN_TALK_RE.search(prompt[:2000]))
 
 
 def role_continuation(text: str, prompt: str = "") -> int:

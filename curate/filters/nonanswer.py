@@ -42,9 +42,10 @@ row-local) and judges the *first* answer of a chat against the first user turn.
     The prompt asks for a calculation with its own numbers and the answer holds no number (``missing_deliverable``):
     an answer on the topic that misses the ask
     ("Отличный вопрос! Математика окружает нас повсюду…" to "Посчитай НДС 20% от 15000"; written sets F-H).
-``no_code``, ``code_language``, ``no_extraction``
+``no_code``, ``code_language``, ``no_extraction``, ``no_poem``
     Code asked in a named language and none given, or only code in another language; e-mail addresses or names
-    asked to be extracted from a text that holds them, and none given (``missing_deliverable``; written sets X, Y).
+    asked to be extracted from a text that holds them, and none given; a poem asked and its form explained instead
+    (``missing_deliverable``; written sets U-Y).
 ``foreign_label``
     The whole reply is a label from another task: a sentiment label to a prompt that speaks of no sentiment,
     or a tagged option letter ("Ответ: B") to a prompt without options (``foreign_label``).
@@ -372,7 +373,8 @@ def bare_link(text: str, prompt: str) -> str | None:
 #: the prompt asks to calculate with its own numbers: "Посчитай НДС 20% от 15000", "月薪12000…到手大概多少"
 CALC_ASK_RE = re.compile(r"(?i)\b(?:calculate|compute|work out)\b|посчитай|посчитайте|вычисли|рассчитай|рассчитайте"
                          r"|计算(?!机)|算一下|算算|到手(?:大概)?(?:是)?多少|等于几")
-_CODE_IN_REPLY_RE = re.compile(r"```|^\s*(?:def|function|return|import|for|while|public|const|let|var)\b|[=;{}]|<-|\w\(", re.M)
+#: (a call "f(", not big-O notation "O(n²)": written ru set V)
+_CODE_IN_REPLY_RE = re.compile(r"```|^\s*(?:def|function|return|import|for|while|public|const|let|var)\b|[=;{}]|<-|\b(?!O\()\w+\(", re.M)
 #: two numbers in the prompt: the calculation's own operands ("20% от 15000", "月薪12000，…22%")
 _TWO_NUMBERS_RE = re.compile(r"\d[\d.,]*\D+\d")
 #: a number in an answer: a digit, a spelled-out number, or a Chinese numeral ("三个苹果", "周二")
@@ -390,14 +392,19 @@ _CODE_LANGS = {
     "sql": ("sql", "mysql", "postgresql", "postgres", "sqlite", "tsql", "plsql"),
 }
 #: a language named in a prompt: "in Python", "на JavaScript", "用Python", "Python function"
-_CODE_LANG_RE = re.compile(r"(?i)(?<![\w+#])(python|javascript|typescript|java|c\+\+|c#|golang|rust|ruby|php|kotlin|swift|sql)(?![\w+#])")
+#: (ASCII boundaries: "用Python写一个函数" names Python between two ideographs)
+_CODE_LANG_RE = re.compile(r"(?i)(?<![A-Za-z0-9_+#])(python|javascript|typescript|java|c\+\+|c#|golang|rust|ruby|php|kotlin|swift|sql)(?![A-Za-z0-9_+#])")
 _LANG_OF = {"typescript": "javascript", "golang": "go"}
 #: the prompt asks to write code: a verb of writing and a unit of code
 CODE_WRITE_ASK_RE = re.compile(
     r"(?i)\b(?:write|create|implement|give me|make|build)\b[^.?!\n]{0,60}\b(?:function|script|program|class|method|query|snippet"
     r"|regex|regular expression)\b"
     r"|напиши[^.?!\n]{0,60}(?:функци|скрипт|программ|класс|метод|запрос|регулярн)|реализуй"
-    r"|(?:写|编写|实现)[^。？！\n]{0,30}(?:函数|脚本|程序|类|方法|查询|正则)")
+    r"|(?:写|编写|实现)[^。？！\n]{0,30}(?:函数|脚本|程序|类|方法|查询|正则)"
+    # a task to do in a named language: "用Python读取一个CSV文件，并计算…", "Use Python to read…" (written zh set W)
+    r"|^\W*(?:请)?(?:用|使用)\s*(?:python|java|javascript|c\+\+|c#|golang|rust|php|ruby|kotlin|swift)(?![a-z+#])\s*(?:写|编写|实现|读取|计算|统计|解析|爬取|处理|生成|判断|求)"
+    r"|^\W*(?:please )?use (?:python|java|javascript|c\+\+|c#|golang|rust|php|ruby|kotlin|swift) to (?:read|write|parse|compute|calculate|count"
+    r"|sort|scrape|generate|build|implement|check|find)\b")
 #: the prompt asks what code prints or returns: prose answers it
 _OUTPUT_ASK_RE = re.compile(r"(?i)\boutput\b|\bprint(?:s|ed)?\b|\bwhat (?:would|will|does)\b|вывед|выведет|输出|打印")
 #: the prompt asks for advice about code, not code: "编写高效 SQL 查询的技巧", "best practices for writing a class"
@@ -463,6 +470,28 @@ def _no_extraction_note(reply: str, prompt: str) -> str | None:
     return None
 
 
+#: the prompt asks to write a poem (en, ru, zh)
+_POEM_ASK_RE = re.compile(
+    r"(?i)\b(?:write|compose|create|make up)\b[^.?!\n]{0,40}\b(?:haiku|poem|limerick|sonnet|acrostic|verse|quatrain|ode)s?\b"
+    r"|(?:напиши|сочини|придумай)[^.?!\n]{0,40}(?:стих|четверостиш|поэм|хайку|акростих|частушк|лимерик|сонет)"
+    r"|(?:写|作|创作)(?:一|两|几|一组)?首")  # (a count word: "确定下面所写诗歌的类型" asks for no poem)
+#: an answer that defines the poetic form: "A haiku is a traditional form…", "藏头诗是杂体诗的一种", "Хайку — это…"
+_FORM_DEFINED_RE = re.compile(
+    r"(?i)\b(?:haiku|poem|limerick|sonnet|acrostic|poetry|verse|quatrain|ode)s? (?:is|are) (?:a|an|the|one)\b"
+    r"|(?:хайку|стихотворение|акростих|лимерик|сонет|четверостишие|частушка)\s*[—–-]\s*(?:это|один|одна|жанр|форма)"
+    r"|(?:诗|俳句)(?:是|，是|指的是)")
+
+
+def _poem_explained_note(reply: str, prompt: str) -> str | None:
+    """``no_poem`` (see ``missing_deliverable``), else None."""
+    if not _POEM_ASK_RE.search(prompt[:300]) or not _FORM_DEFINED_RE.search(reply[:300]):
+        return None
+    lines = [ln.strip() for ln in reply.split("\n") if ln.strip()]
+    if any(len(a) <= 60 and len(b) <= 60 for a, b in zip(lines, lines[1:])):
+        return None  # verse: two short lines in a row
+    return f"no_poem: the form explained, {reply[:40]!r}"
+
+
 def missing_deliverable(text: str, prompt: str) -> str | None:
     """``no_number: '…'`` when the prompt asks for a kind of output the answer does not hold at all, else None
     (issue 11: an answer on the prompt's topic that misses the ask, where neither an embedding nor word
@@ -487,13 +516,18 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
     "class" and no code in the answer, was tried and left out: those words ask for films, trainings and lessons as
     often as for code, and unfenced shell scripts and regexes read as prose; 60 good rows lost in the label sets.
     The kind above needs a writing verb, a named programming language and an answer without a single code line.
-    So was ``no_poem``, a poem asked and one paragraph of prose given: dumps collapse verse into one
-    paragraph, and a good Alpaca poem was lost for each off-topic answer caught.)"""
+    So was a broad ``no_poem``, a poem asked and one paragraph of prose given: dumps collapse verse into one
+    paragraph, and a good Alpaca poem was lost for each off-topic answer caught. The kind kept needs more, below.)
+
+    - ``no_poem``: a poem is asked (``_POEM_ASK_RE``: "Write a haiku…", "Напиши четверостишие…", "以…写一首七言诗") and the
+      answer defines the form in its first 300 characters (``_FORM_DEFINED_RE``: "A haiku is a traditional form…",
+      "藏头诗是杂体诗的一种") without two short lines (≤ 60 characters) in a row: a lecture on the form, not a poem
+      (written sets U, W). A poem collapsed into one paragraph does not define its form."""
     reply = text.strip()
     head = prompt[:1500]
     if not reply:
         return None
-    note = _code_language_note(reply, prompt) or _no_extraction_note(reply, prompt)
+    note = _code_language_note(reply, prompt) or _no_extraction_note(reply, prompt) or _poem_explained_note(reply, prompt)
     if note:
         return note
     if _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):
@@ -579,6 +613,7 @@ def foreign_label(text: str, prompt: str) -> str | None:
         low = label.casefold()
         if not any(o.casefold() in low or low in o.casefold() for o in options) and not _same_sentiment(label, options) \
                 and not _THIRD_OPTION_RE.search(label) \
+                and not (_POLARITY_RE.match(label) and any(_POLARITY_RE.match(o) for o in options)) \
                 and all(_script_of(o) == _script_of(label) for o in options):
             return f"foreign_label: {reply!r} (options: {' / '.join(options)[:40]})"  # "Sports" to "Answer Spam or Not spam"
     return None
@@ -587,7 +622,10 @@ def foreign_label(text: str, prompt: str) -> str | None:
 #: options a prompt lists for its answer: "（正面/负面）", "(positive / negative / neutral)", "Answer Spam or Not spam."
 _OPTION_GROUP_RE = re.compile(r"[(（]([^()（）\n]{1,80}?[/／|、][^()（）\n]{1,80}?)[)）]"
                               r"|\b(?:answer|reply|respond|output|return|choose|label it|classify [^.\n]{1,40}? as)\s+(?:with\s+)?"
-                              r"[\"'“]?([^\W\d_][\w -]{0,20}?)[\"'”]?\s+or\s+[\"'“]?([^\W\d_][\w -]{0,20}?)[\"'”]?\s*[.?!\n]", re.I)
+                              r"[\"'“]?([^\W\d_][\w -]{0,20}?)[\"'”]?\s+or\s+[\"'“]?([^\W\d_][\w -]{0,20}?)[\"'”]?\s*[.?!\n]"
+                              # two quoted options: 回答“是”或“否”, ответь «да» или «нет» (written zh set AC)
+                              r"|(?:回答|答|选择|输出|回复|\banswer|\breply|\brespond|ответь|ответьте|выбери|выберите)[^“\"«\n]{0,6}"
+                              r"[“\"«]([^”\"»\n]{1,15})[”\"»]\s*(?:或者?|还是|или|or)\s*[“\"«]([^”\"»\n]{1,15})[”\"»]", re.I)
 _LABEL_PREFIX_RE = re.compile(r"(?i)^\W*(?:answer|label|class|category|sentiment|output|ответ|метка|класс|категория|тональность|答案|标签|类别|情感|结果)\s*[:：]\s*")
 #: a reply that names a category field ("Категория: Спорт", "Category: Sports", "类别：体育")
 _CATEGORY_FIELD_RE = re.compile(r"(?i)^\W*(?:category|topic|категория|тема|рубрика|类别|分类|主题)\s*[:：]")
@@ -598,6 +636,9 @@ _SENTIMENT_CLASSES = (("positive", "позитив", "положит", "正面",
 
 #: an option group that only gives examples of an open set
 _OPEN_SET_RE = re.compile(r"(?i)例如|比如|譬如|等[)）]?$|等等|\be\.g\.|\bsuch as\b|\betc\b|например|и т\.\s?д|и др")
+#: a yes/no or true/false word: "错误的" answers "回答“真”或“假”", "不" answers "回答“是”或“否”" (dump pairs)
+_POLARITY_RE = re.compile(r"(?i)^(?:不|否|没有|不是|错|错误|错误的|对|对的|正确|正确的|真|假|真的|假的|是|是的|yes|no|true|false|correct"
+                          r"|incorrect|wrong|right|да|нет|не|верно|неверно|правда|ложь)\W*$")
 #: a label outside a binary choice that is still a fair answer: neither, both, neutral, other
 _THIRD_OPTION_RE = re.compile(r"(?i)^(?:neutral|mixed|none|neither|both|other|unknown|unclear|n/?a)\b|нейтрал|ни то ни другое|оба|другое"
                               r"|^(?:中性|中立|其他|都不是|都是|无法判断|不确定)")
@@ -611,8 +652,10 @@ def listed_options(prompt: str) -> list[str]:
         return []
     if m.group(1):
         opts = [o.strip(" \"'“”«»") for o in re.split(r"[/／|、]", m.group(1))]
-    else:
+    elif m.group(2):
         opts = [m.group(2).strip(), m.group(3).strip()]
+    else:
+        opts = [m.group(4).strip(), m.group(5).strip()]
     opts = [o for o in opts if o]
     if _OPEN_SET_RE.search(m.group(0)):
         return []  # "（例如叙述性、议论性…）", "(nouns, verbs, etc.)": examples of an open set, not the choices
@@ -648,7 +691,12 @@ _FORUM_RE = re.compile(
     r"|буду (?:очень )?благодар(?:ен|на) за (?:любую )?помощь|что я делаю не так|помогите,? пожалуйста,? (?:разобраться|кто может)"
     r"|求大神|求助各位|请问各位|我哪里做错了|卡了(?:好)?几个小时"
     r"|заранее спасибо|спасибо заранее|кто-(?:нибудь|то) (?:знает|сталкивался|подскажет)|у меня (?:такая же|та же) проблема"
-    r"|先谢谢|提前(?:感谢|谢谢)|有没有人(?:知道|遇到)|有人(?:知道|遇到过)|我也遇到(?:了|过)?(?:同样|一样|这个)")
+    r"|先谢谢|提前(?:感谢|谢谢)|有没有人(?:知道|遇到)|有人(?:知道|遇到过)|我也遇到(?:了|过)?(?:同样|一样|这个)"
+    # another asker in the thread, or the asker's follow-up: "同问！…坐等回复，谢谢！", "Ещё у меня не работает клавиатура…
+    # Подскажите, пожалуйста, куда лучше обратиться", "Also, could you make it a bit more casual…? Thanks!" (written sets U-W)
+    r"|^\W*同问|坐等(?:回复|大神|答案|解答|大佬)|有没有懂行的|求(?:大佬|大神)(?:解答|指点|帮忙)"
+    r"|подскажите,? пожалуйста,? (?:куда|где|кто|сколько|что делать|как быть)|^\W*(?:ещё|еще|также|а еще|а ещё) у меня (?:не |тоже |есть )"
+    r"|^\W*also,? (?:could|can|would) you (?:please )?(?:make|add|write|give|tell|include|change|explain)\b")
 
 
 def forum_voice(text: str, prompt: str, max_words: int = 90) -> str | None:
@@ -677,10 +725,11 @@ _QUESTION_TALK_OPEN_RE = re.compile(
     r"(?i)^\W*(?:you(?:['’]re| are) asking (?:about|why|how|what|whether|if|for)|(?:this|that|it)(?:['’]s| is) (?:a |an )?(?:very |really |truly )?"
     r"(?:good|great|interesting|excellent|fascinating|common|fair) question|(?:great|good|interesting|excellent) question"
     r"|это (?:действительно |очень |весьма )?(?:интересный|хороший|отличный|любопытный|распространённый) вопрос|вопрос о том,|отличный вопрос"
-    r"|хороший вопрос|这是一个(?:非常|很|特别)?(?:好|有趣|常见)的问题|好问题|你想知道的是|您想了解的是|你问的是|您问的是)")
+    r"|хороший вопрос|这是一个(?:非常|很|特别)?(?:好|有趣|常见)的问题|好问题|你想知道的是|您想了解的是|你问的是|您问的是"
+    r"|вы (?:спрашиваете|интересуетесь|хотите узнать)\b|(?:您|你)的问题是)")  # "Вы спрашиваете, сколько весит…" (written ru set V)
 #: a sentence about the question itself: asking, wondering, being curious
 _QUESTION_TALK_RE = re.compile(r"(?i)\bquestion|\bask(?:ing|ed)?\b|\bwonder|\bcurious|\binteresting\b|вопрос|спрашива|интересн|задумыва"
-                               r"|задаются|问题|好奇|想知道|疑问|探讨")
+                               r"|задаются|问题|好奇|想知道|疑问|探讨|(?:你|您)(?:想)?问的是")  # ("您的问题是…" holds 问题)
 #: the prompt asks to answer with questions (a Socratic tutor): talking about the question is the method
 _SOCRATIC_RE = re.compile(r"(?i)socratic|never (?:give|tell) (?:the |them )?answers?|苏格拉底|从不[^。]{0,10}给[^。]{0,10}答案|сократ")
 
@@ -709,17 +758,32 @@ _BRACE_SLOT_RE = re.compile(r"(?<![{$%\\A-Za-z0-9_])\{\s*([^\W\d][\w -]{0,38}?)\
 _TEMPLATE_ASK_RE = re.compile(TEMPLATE_TASK_RE.pattern + r"|\bformat string|f-string")  # (case-blind: the pattern opens with (?i))
 
 
+#: a square-bracket slot: "[Recipient Name]", "[Opening line expressing gratitude]" (not a markdown link "[text](url)")
+_SQUARE_SLOT_RE = re.compile(r"\[(?=[^\]\n]*[^\W\d_]{3})([^\[\]\n]{2,80})\](?!\()")  # (a word inside: not "[3, 6, 9]", "[a-zA-Z0-9]")
+
+
 def unfilled_template(text: str, prompt: str, min_slots: int = 2, min_share: float = 0.3) -> str | None:
     """``unfilled_template: '…'`` when the answer is a template whose single-brace slots were never filled: ≥ ``min_slots``
     [2] distinct slots (``_BRACE_SLOT_RE``: "{greeting}", "{body_paragraph_1}", "{开头问候语}") making ≥ ``min_share``
     [0.3] of its non-space characters, outside fenced code, in text that is not code once the slots are removed (at most
     one ``= ; < > [ ]``), to a
-    prompt that neither asks for a template nor holds braces itself. A pipeline that forgot its fill step ships
+    prompt that neither asks for a template nor holds braces itself. Square-bracket slots count the same way
+    ("Dear [Recipient Name],\n\n[Opening line expressing gratitude]\n\n…[Your Name]": ≥ 3 distinct slots making half the
+    text, no code; written sets U, AA): a letter with a few "[Name]" slots in its prose is a template the reader
+    fills, one whose every line is a slot says nothing. A pipeline that forgot its fill step ships
     "{greeting}, {name}! {body_paragraph_1} …" (written sets M, N, P, Q: 4 nonsense rows; no good row of the label sets
     and no dump pair). Else None."""
     prose = strip_code(text)
+    if _TEMPLATE_ASK_RE.search(prompt[:2000]):
+        return None
+    square = _SQUARE_SLOT_RE.findall(prose) if "[" in prose else []
+    square = [x for x in square if not re.search(r"[:：。]", x.rstrip(".。"))]  # not stage directions "[切到：店内。…]"
+    if len(set(square)) >= 3 and "[" not in prompt and not re.search(r"[=;{}<>`^$\\]|\[\[|\]\]|\]\[", prose):
+        slot_chars = sum(len("".join(x.split())) + 2 for x in square)
+        if slot_chars >= 0.5 * len("".join(prose.split())):
+            return f"unfilled_template: {text.strip()[:40]!r}"  # "Dear [Recipient Name],\n\n[Opening line…]" (sets U, AA)
     slots = _BRACE_SLOT_RE.findall(prose)
-    if len(set(slots)) < min_slots or "{" in prompt or _TEMPLATE_ASK_RE.search(prompt[:2000]):
+    if len(set(slots)) < min_slots or "{" in prompt:
         return None
     rest = _BRACE_SLOT_RE.sub(" ", prose)
     if len(re.findall(r"[=;<>\[\]`]", rest)) > 1:

@@ -366,7 +366,9 @@ def dup_item_frac(text: str, min_items: int = 4) -> float:
     if n_items >= min_items:
         adjacent = sum(1 for a, b in zip(folded, folded[1:]) if a is not None and a == b)
         best = max(best, adjacent / n_items)
-        best = max(best, _cycle_share(folded))  # a block of items pasted back to back (non-items break it)
+        # a block of up to six items pasted back to back (non-items break it): "1. Oranges 2. Kiwi 3. Strawberries 4. Guava
+        # 5. Oranges …" seven times (written en set AA)
+        best = max(best, _cycle_share(folded, periods=(1, 2, 3, 4, 5, 6)))
     # prose sentences only: markup and code lines ("<td></td>", "</tr>") repeat by design
     # (a short sentence, a heading or a formula between two copies is None: it breaks the run)
     sents = [_FOLD_ITEM_RE.sub("", x.lower()) if half_cjk_words(x) >= 4 and not _CODE_CHARS_RE.search(x) else None
@@ -376,6 +378,18 @@ def dup_item_frac(text: str, min_items: int = 4) -> float:
 
 
 _TAG_RE = re.compile(r"<[^>\n]{1,80}>")
+
+
+def stanza_loop_frac(text: str) -> float:
+    """Share of the blank-line-separated blocks of ``text`` taken by a block of ≥ 2 lines (or a pair of such blocks)
+    pasted back to back ≥ 3 times, from its second copy on (0.0 when none): a poem that loops on its first stanza
+    (seven copies of "The frost is on the window,…"; written en set AA). Verse is exempt from the other repetition
+    metrics (a refrain repeats by design), but a song repeats its chorus between verses, not three times in a row."""
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", text) if b.strip()]
+    if len(blocks) < 3:
+        return 0.0
+    folded = [_FOLD_ITEM_RE.sub("", b.lower()) if b.count("\n") >= 1 else None for b in blocks]
+    return _cycle_share(folded, min_repeats=2, periods=(1, 2))
 
 
 def code_loop_frac(text: str, min_copies: int = 6, min_letters: int = 4) -> float:
@@ -392,12 +406,12 @@ def code_loop_frac(text: str, min_copies: int = 6, min_letters: int = 4) -> floa
     return _cycle_share(keyed, min_repeats=min_copies - 1)
 
 
-def _cycle_share(seq: list, min_repeats: int = 2) -> float:
+def _cycle_share(seq: list, min_repeats: int = 2, periods: tuple[int, ...] = (1, 2, 3)) -> float:
     """Share of ``seq`` covered by its longest back-to-back repetition of a block of 1-3 elements: the
     elements from the block's second copy on, when the block is copied ≥ ``min_repeats`` more times
     (A A A, A B A B A B); 0.0 otherwise. Repeats apart (each day's "Warm-up" in a weekly plan) do not count."""
     best = 0.0
-    for period in (1, 2, 3):
+    for period in periods:
         run = longest = 0
         for i in range(period, len(seq)):
             run = run + 1 if seq[i] is not None and seq[i] == seq[i - period] else 0

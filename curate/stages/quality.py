@@ -108,7 +108,8 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     ``benchmarks/quality_labels.jsonl`` these cut good rows dropped as repetition from 11 to 3.
     ``stat_dup_item_frac`` > ``max_dup_item_frac`` [0.2] (any length): repeated items of an enumeration or list,
     sentences pasted back to back (``curate.filters.text.dup_item_frac``), and, code included, a block of 1-3 lines
-    pasted back to back ≥ 6 times (``code_loop_frac``: ten copies of "import requests"), unless the prompt asks
+    pasted back to back ≥ 6 times (``code_loop_frac``: ten copies of "import requests"); in verse, only a stanza pasted
+    three times in a row (``stanza_loop_frac``); unless the prompt asks
     for repetition.
 ``degenerate``
     Per assistant turn (``curate.filters.degenerate``), worst over turns: ``stat_char_entropy`` <
@@ -190,7 +191,8 @@ from curate.filters import patterns
 from curate.filters.degenerate import DEGENERATE_KEYS, REPEAT_ASK_RE, degenerate_metrics
 from curate.filters.refusal import (WRITES_IN_VOICE_RE, ai_roleplay_prompt, asks_back, decline_regex, declines,
                                     ethics_lecture, excused, soft_refusal, speaks_as_assistant)
-from curate.filters.text import (CJK_RE, CODE_PUNCT_RE, URL_RE, alnum_ratio, code_loop_frac, dup_item_frac, is_verse, repetition_metrics, strip_code,
+from curate.filters.text import (CJK_RE, CODE_PUNCT_RE, URL_RE, alnum_ratio, code_loop_frac, dup_item_frac, is_verse, repetition_metrics,
+                                 stanza_loop_frac, strip_code,
                                  symbol_word_ratio, words)
 from curate.filters.truncation import DEFAULT_LIMITS, TRUNCATION_REASONS, code_cut, truncation_signals
 from curate.registry import register
@@ -586,6 +588,8 @@ class Quality(FilterStage):
                     items[i] = dup_item_frac(t)  # short enumerations too: no 50-word minimum
                     if not REPEAT_ASK_RE.search(prompt_of[i][:500]):
                         items[i] = max(items[i], code_loop_frac(c[: p.repetition_max_chars]))  # loops inside code
+                elif "repetition" in on and not REPEAT_ASK_RE.search(prompt_of[i][:500]):
+                    items[i] = stanza_loop_frac(t)  # verse: only a stanza pasted three times in a row
                 ws = words(t)
                 # a CJK character is one word: Gopher's 50-word minimum counts ~3 characters per word here
                 min_w = p.repetition_min_words * (3 if len(CJK_RE.findall(t)) * 2 > len(ws) else 1)
