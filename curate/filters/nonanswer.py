@@ -38,14 +38,16 @@ row-local) and judges the *first* answer of a chat against the first user turn.
     write, explain, describe, list, summarize, guide, 写, 解释, 生成…序列, напиши, объясни…) and does
     not ask for a word, a name, a label or a short answer (``SHORT_ASK_RE``).
 
-``no_number``
-    The prompt asks for a calculation with its own numbers and the answer holds no number (``missing_deliverable``):
+``no_number``, ``no_quantity``
+    The prompt asks for a calculation with its own numbers, or asks how many, how much or what year, and the answer
+    holds no number (``missing_deliverable``):
     an answer on the topic that misses the ask
     ("Отличный вопрос! Математика окружает нас повсюду…" to "Посчитай НДС 20% от 15000"; written sets F-H).
-``no_code``, ``code_language``, ``no_extraction``, ``no_poem``
+``no_code``, ``code_language``, ``no_extraction``, ``no_poem``, ``subject_swap``
     Code asked in a named language and none given, or only code in another language; e-mail addresses or names
-    asked to be extracted from a text that holds them, and none given; a poem asked and its form explained instead
-    (``missing_deliverable``; written sets U-Y).
+    asked to be extracted from a text that holds them, and none given; a poem asked and its form explained instead;
+    a subject named (Go, Excel, iPhone, Jupiter) and the answer about its sibling (Python, Android, Saturn)
+    without naming it (``missing_deliverable``; written sets U-Y, AD-AF).
 ``foreign_label``
     The whole reply is a label from another task: a sentiment label to a prompt that speaks of no sentiment,
     or a tagged option letter ("Ответ: B") to a prompt without options (``foreign_label``).
@@ -378,8 +380,8 @@ _CODE_IN_REPLY_RE = re.compile(r"```|^\s*(?:def|function|return|import|for|while
 #: two numbers in the prompt: the calculation's own operands ("20% от 15000", "月薪12000，…22%")
 _TWO_NUMBERS_RE = re.compile(r"\d[\d.,]*\D+\d")
 #: a number in an answer: a digit, a spelled-out number, or a Chinese numeral ("三个苹果", "周二")
-_NUMBER_RE = re.compile(r"(?i)\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
-                        r"|hundred|thousand|million|half|ноль|один|одна|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять"
+_NUMBER_RE = re.compile(r"(?i)\d|[²³¹⁰-⁹₀-₉½¼¾]|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+                        r"|hundred|thousand|million|billion|trillion|dozen|(?:hundred|thousand|million|billion|trillion|dozen)s|percent|half|ноль|один|одна|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять"
                         r"|двадцать|сто|тысяч\w*|миллион\w*|половин\w*)\b"
                         r"|[零一二两三四五六七八九十百千万亿]")
 
@@ -482,6 +484,54 @@ _FORM_DEFINED_RE = re.compile(
     r"|(?:诗|俳句)(?:是|，是|指的是)")
 
 
+#: sibling subjects a user names and an answer can swap for another of the same kind: programming languages and the
+#: spreadsheet apps that do the same sums, phone and desktop platforms, planets. Each name is a regex (the spellings in
+#: en/ru/zh); a class's names are alternatives. ("Go", "Windows", "Mac" and Russian planets are case-sensitive: they
+#: are words too.)
+_SIBLING_CLASSES = {
+    "tool": {
+        "python": r"(?i:python)|питон", "javascript": r"(?i:javascript|typescript|node\.js)",
+        "java": r"(?i:java)(?! ?[Ss]cript)", "c++": r"(?i:c\+\+)(?!\s*[);])", "c#": r"(?i:c#)",
+        "go": r"(?i:golang)|(?:\b(?:in|with|using|to) |\b(?:в|на) |用|使用)Go\b|\bGo(?:\s*(?:里|中|语言)|['’]s\b)",
+        "rust": r"\bRust\b", "ruby": r"(?i:ruby)", "php": r"(?i:php)", "kotlin": r"(?i:kotlin)", "swift": r"\bSwift\b",
+        "excel": r"\bExcel\b|\b(?:in|into|from) excel\b|[Ээ]ксел", "sheets": r"(?i:google sheets)|(?i:google таблиц)",
+    },
+    "platform": {
+        "ios": r"(?i:iphone|ipad)|\biOS\b|айфон|苹果手机", "android": r"(?i:android)|андроид|安卓",
+        "windows": r"\bWindows\b|виндовс", "macos": r"\bmacOS\b|\bMac ?OS\b|(?i:macbook)|макбук|苹果电脑",
+        "linux": r"(?i:linux|ubuntu|debian)|линукс",
+    },
+    "planet": {
+        "mercury": r"\bMercury\b|Меркури|水星", "venus": r"\bVenus\b|Венер|金星", "mars": r"\bMars\b|Марс|火星",
+        "jupiter": r"\bJupiter\b|Юпитер|木星", "saturn": r"\bSaturn\b|Сатурн|土星", "uranus": r"\bUranus\b|天王星",
+        "neptune": r"\bNeptune\b|Нептун|海王星",
+    },
+}
+#: (a name after "." or "/" is a file or a URL: "api.php")
+_SIBLING_RES = {cls: {name: re.compile(rf"(?<![A-Za-z0-9_+#./])(?:{pat})(?![A-Za-z0-9_+#])") for name, pat in names.items()}
+                for cls, names in _SIBLING_CLASSES.items()}
+#: the prompt weighs choices, asks for alternatives or gives a text to translate: another subject may answer it
+#: ("What can I use instead of Excel?"); a port between two named subjects names both and is not judged anyway
+_SWAP_ASK_EXEMPT_RE = re.compile(r"(?i)\bvs\.?\b|\bversus\b|\bor\b|\btranslat|\balternative|\binstead\b|\bother than\b|\bbesides\b"
+                                 r"|или|переве|вместо|альтернатив|кроме|还是|或者|翻译|替代|代替|除了")
+
+
+def _subject_swap_note(reply: str, prompt: str) -> str | None:
+    """``subject_swap`` (see ``missing_deliverable``), else None."""
+    head = prompt[:500]
+    if _SWAP_ASK_EXEMPT_RE.search(head) or word_count(reply) < 8:
+        return None
+    opening = strip_code(reply)[:250] + " " + " ".join(_FENCE_TAG_RE.findall(reply)[:1])  # (prose: "c++" is a loop step)
+    for cls, res in _SIBLING_RES.items():
+        asked = [name for name, rx in res.items() if rx.search(head)]
+        if len(asked) != 1 or res[asked[0]].search(reply):
+            continue
+        given = [name for name, rx in res.items() if rx.search(opening)]
+        if given:
+            return f"subject_swap: {asked[0]} asked, {', '.join(given)} answered"
+    return None
+
+
 def _poem_explained_note(reply: str, prompt: str) -> str | None:
     """``no_poem`` (see ``missing_deliverable``), else None."""
     if not _POEM_ASK_RE.search(prompt[:300]) or not _FORM_DEFINED_RE.search(reply[:300]):
@@ -500,6 +550,12 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
     - ``no_number``: the prompt asks to calculate and gives two numbers (``CALC_ASK_RE``: "Посчитай НДС 20% от
       15000", "月薪12000…到手大概多少"), and the answer (4-60 words, no code) has no number at all, digit or word
       (``_NUMBER_RE``): a remark about maths instead of the sum.
+    - ``no_quantity``: a one-line prompt asks how many, how much, how far, how long, what year or percentage
+      (``_QUANTITY_ASK_RE``, English and Russian: "How far is the Moon from Earth?", "Сколько спутников у Юпитера?") and
+      the answer (≥ 8 words of prose, no code) holds no number at all (digit, superscript, number word, "millions",
+      "percent"; list markers do not count): moon phases for the distance, Saturn's rings for Jupiter's moons, "It
+      depends…". Label sets: 17 bad rows (7 refusals, 6 off-topic, 3 nonsense, 1 cut) and 3 unsure, no good one; the
+      82,945 dump pairs: 24, all hh-rlhf answers that dodge ("That depends on how long you want the body to stay hidden").
     - ``no_code`` / ``code_language``: the instruction line asks to write code (``CODE_WRITE_ASK_RE``: "Write a Python
       function…", "Напиши функцию на JavaScript", "用Python写一个函数") and names one programming language, and the
       answer (≥ 8 words) holds no code at all (no fence, no code line: a charlotte recipe), or its fenced code is all
@@ -522,12 +578,20 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
     - ``no_poem``: a poem is asked (``_POEM_ASK_RE``: "Write a haiku…", "Напиши четверостишие…", "以…写一首七言诗") and the
       answer defines the form in its first 300 characters (``_FORM_DEFINED_RE``: "A haiku is a traditional form…",
       "藏头诗是杂体诗的一种") without two short lines (≤ 60 characters) in a row: a lecture on the form, not a poem
-      (written sets U, W). A poem collapsed into one paragraph does not define its form."""
+      (written sets U, W). A poem collapsed into one paragraph does not define its form.
+    - ``subject_swap``: the prompt names one subject of a sibling class (``_SIBLING_CLASSES``: a programming language or
+      spreadsheet app, a phone or desktop platform, a planet), the answer never names it, and its prose opening (first
+      250 characters outside code, plus its first fence tag) names another of the same class: "How do I handle errors
+      in Go?" answered "In Python, you handle errors…", "Как сбросить iPhone…" answered for Android, "Сколько спутников
+      у Юпитера?" answered about Saturn's rings. Not when the prompt weighs choices or asks for alternatives ("or",
+      "instead of", "вместо", "还是") or gives a text to translate. Written sets AD-AF (4 rows); on every earlier label
+      set it flags 11 off-topic rows and no other (rounds 1-48 included)."""
     reply = text.strip()
     head = prompt[:1500]
     if not reply:
         return None
-    note = _code_language_note(reply, prompt) or _no_extraction_note(reply, prompt) or _poem_explained_note(reply, prompt)
+    note = _code_language_note(reply, prompt) or _no_extraction_note(reply, prompt) or _poem_explained_note(reply, prompt) \
+        or _subject_swap_note(reply, prompt)
     if note:
         return note
     if _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):
@@ -535,7 +599,18 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
     if CALC_ASK_RE.search(head) and _TWO_NUMBERS_RE.search(head) and not _NUMBER_RE.search(reply) and 4 <= word_count(reply) <= 60 \
             and not _CODE_IN_REPLY_RE.search(reply):  # a function that computes it is an answer
         return f"no_number: {reply[:40]!r}"
+    if len(head) <= 200 and "\n" not in head.strip() and _QUANTITY_ASK_RE.search(head) and not _CODE_IN_REPLY_RE.search(reply):
+        prose = _LIST_MARK_RE.sub("", strip_code(reply))  # (a list's "1." is no quantity)
+        if word_count(prose) >= 8 and not _NUMBER_RE.search(prose):
+            return f"no_quantity: {reply[:40]!r}"
     return None
+
+
+#: a one-line question that asks for a quantity, year or percentage (English and Russian; Chinese "几个"/"多少" ask for
+#: "a few" as often, and "发病年龄是多少" is answered "新生儿期")
+_QUANTITY_ASK_RE = re.compile(r"(?i)^\W*(?:how (?:many|much|far|long|old|tall|big|heavy|deep|high|often)\b|what (?:year|percentage|percent)\b"
+                              r"|in what year\b|сколько\b|как(?:ой|ая) (?:процент|год)\b|в каком году\b)")
+_LIST_MARK_RE = re.compile(r"(?m)^\s*\d{1,2}[.)、]\s")
 
 
 #: the prompt asks to explain, analyse, review or fix a given text or code: prose is the answer there
@@ -796,13 +871,14 @@ def unfilled_template(text: str, prompt: str, min_slots: int = 2, min_share: flo
 
 def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny_words: int = 2) -> str | None:
     """A note (``filler: 'ok'``, ``unrelated_question: '…'``, ``no_content: '…'``, ``no_output: '…'``,
-    ``shouting: '…'``, ``bare_link: '…'``, ``no_number: '…'``, ``no_code: '…'``, ``code_language: '…'``,
+    ``shouting: '…'``, ``bare_link: '…'``, ``no_number: '…'``, ``no_quantity: '…'``, ``no_code: '…'``, ``code_language: '…'``, ``subject_swap: '…'``,
     ``no_extraction: '…'`` (``missing_deliverable``),
     ``pleasantry: '…'``, ``foreign_label: '…'``, ``forum_voice: '…'``, ``restated_question: '…'``, ``unfilled_template: '…'``) when the reply ``text`` to ``prompt`` is not an answer (see the module doc),
     else None. ``user_voice`` needs the model and a batch: the ``quality`` stage adds it."""
     reply = text.strip()
-    note = no_output(reply, prompt) or missing_deliverable(reply, prompt) or pleasantry(reply, prompt) \
-        or foreign_label(reply, prompt) or forum_voice(reply, prompt) or restated_question(reply, prompt) \
+    # the question restated first: "Вы спрашиваете, сколько весит слон…" also lacks the quantity, but says more as this
+    note = no_output(reply, prompt) or restated_question(reply, prompt) or missing_deliverable(reply, prompt) \
+        or pleasantry(reply, prompt) or foreign_label(reply, prompt) or forum_voice(reply, prompt) \
         or unfilled_template(reply, prompt)
     if note:
         return note

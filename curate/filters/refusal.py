@@ -276,7 +276,7 @@ DECLINE_PATTERNS: dict[str, str] = {
     r"|\bi(?:['’]m| am) not (?:really |entirely |quite )?comfortable (?:\w+ing|with)\b"
     ),
     "zh": (
-    r"我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没办法|没有办法|不便|不太能|做不到)(?:为您|为你|给您|给你|向您|向你|替您|替你|帮您|帮你|直接)?"
+    r"我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没办法|没有办法|不便|不太能|做不到)(?:直接|亲自)?(?:为您|为你|给您|给你|向您|向你|替您|替你|帮您|帮你|直接)?"
     # "我无法对历史人物进行评价", "我无法进行诊断" (written zh set Q)
     r"(?:对[^，。！？\n]{1,12})?(?:进行|作出|做出)?"
     r"(?:回答|提供|帮|协助|完成|访问|浏览|预测|确定|判断|给出|满足|处理|执行|获取|查看|打开|得知|回复|评论|告诉|确认|推荐|诊断|生成|搜索|查询|了解|知道"
@@ -347,6 +347,8 @@ _SUBSTANCE_RE = re.compile(r"(?m)^\s*(?:[-*•+]|\d{1,3}[.)、])\s+\S|```|\d|^\s
 _CJK_CHAR_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
+#: a line that asks the user something: a list item or a line ending on "?"
+_QUESTION_LINE_RE = re.compile(r"(?m)^[ \t]*(?:[-*•+]|\d{1,3}[.)、])?[ \t]*[^\n]*[?？][ \t]*$\n?")
 #: a whole answer that only says no ("不能", "No.", "I can't.")
 _BARE_NO_RE = re.compile(r"(?i)^\W*(?:不能|不可以|不行|没办法|沒辦法|no|nope|no,? i can['’]?t|i can['’]?t|i cannot|i won['’]?t)\W*$")
 #: the prompt asks the assistant to do something for the user ("你能帮我查询一下…航班吗", "Can you provide me the
@@ -414,7 +416,8 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
     prompt's words and ≤ 80 words. Not judged: answers with code, and prompts asking for a story,
     dialogue, role-play, rewrite or translation (``IN_CHARACTER_RE``: the text's "I" is a
     character's). "I can't browse the web, but here are five ways: 1. …" and
-    "I don't know the exact year, but it was around 1850." are kept. Thresholds are ours, set on
+    "I don't know the exact year, but it was around 1850." are kept. Two or more lines that ask the user something
+    (ending on "?") are no substance: "I'd need more information about your setup:" over five questions is a decline. Thresholds are ours, set on
     the tune half of ``benchmarks/quality_labels.jsonl`` and ``benchmarks/refusal_labels.jsonl``.
     ``pattern``: ``decline_regex(langs)`` to restrict languages (default: all of ``DECLINE_PATTERNS``);
     ``task_langs`` [en, zh]: the languages of ``task_decline_regex`` ("I'm unable to <the prompt's own task verb>").
@@ -431,6 +434,9 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
     prose = strip_code(text)
     if prose != text:  # code delivers something
         return None
+    # two or more lines of questions back are no substance after a decline: "I'd need more information about your
+    # setup:\n\n1. What is the full schema…?\n2. …" (written en set AD)
+    n_questions = len(_QUESTION_LINE_RE.findall(prose))
     in_character = bool(IN_CHARACTER_RE.search(prompt[:1000]))  # a character may decline, but not the writing itself
     sents = sentences(prose)
     for i, s in enumerate(sents[:opening_sentences]):
@@ -438,9 +444,11 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
         if not m or _PRAISE_NEG_RE.search(s) or (in_character and not _META_DECLINE_RE.search(s)):
             continue
         start = prose.find(s)
-        if _SUBSTANCE_RE.search(prose[start + m.end():]):  # substance after the decline, its own sentence included
+        after, rest = prose[start + m.end():], prose[start + len(s):]
+        if n_questions >= 2:
+            after, rest = _QUESTION_LINE_RE.sub("", after), _QUESTION_LINE_RE.sub("", rest)
+        if _SUBSTANCE_RE.search(after):  # substance after the decline, its own sentence included
             return None
-        rest = prose[start + len(s):]
         n_rest = half_cjk_words(rest)
         n_all = len(words(prose))
         if n_rest <= max_rest_words or (n_all <= 80 and n_all <= max_prompt_ratio * len(words(prompt))):
@@ -465,6 +473,13 @@ WRITES_IN_VOICE_RE = re.compile(
     # "What is the best way to respond to the given input? / I don't know what to do": the answer is the reply (round 38)
     r"|\b(?:best|appropriate|proper|polite|right|good) way to (?:respond|reply) to\b|\bhow (?:should|would|could|do|can) (?:i|you|one) (?:respond|reply) to\b"
     r"|(?:写|生成|撰写|起草|编写|构建|创建|创作|模拟|设计)[^。？！\n]{0,20}(?:借口|道歉|信(?![息心任号用])|邮件|消息|短信|回复|回信|便条|演讲|剧本|对话|故事|投诉|评论)")
+
+
+#: a soft phrase that hands the requested writing back to the user ("the words should come from you rather than from an
+#: AI", "由你亲自来完成", "своими словами"): a refusal of the very text the prompt asks for, so a writing prompt
+#: (``WRITES_IN_VOICE_RE``) does not excuse it as the requested text's own words (written sets AD, AF)
+HANDS_BACK_RE = re.compile(r"(?i)comes? from you|rather than from an? |you write yourself|своими словами|самостоятельно|самому|самой"
+                           r"|由(?:你|您)(?:亲自|自己)|动手写|自己的话")
 
 
 def instruction(prompt: str) -> str:
@@ -618,10 +633,19 @@ ETHICS_RE = re.compile(
     r"|(?:everyone|all people|every person) (?:deserves|should be treated)|treat (?:others|people|everyone) with"
     # caution in place of the joke, the villain's monologue or the query (written en set L)
     r"|(?:reinforce|perpetuate|promote|spread)s? (?:\w+ ){0,2}stereotypes|glorif\w*|normali[sz]e\w*|(?:better|best|wiser) to avoid|be mindful|risky"
-    r"|(?:very |deeply )?personal (?:situation|matter|decision))\b"
+    r"|(?:very |deeply )?personal (?:situation|matter|decision)"
+    # a risk and a referral in place of the how-to: "Bleach … can be hazardous if used incorrectly … I'd recommend following the
+    # instructions on your bleach bottle … or contacting the manufacturer" (written en set AD)
+    r"|rather than \w+ing|can be (?:hazardous|dangerous|harmful)|toxic|requires? (?:specific |certain |special |professional )?(?:skills|expertise|training)"
+    r"|contact(?:ing)? the manufacturer|(?:follow(?:ing)?|read(?:ing)?|check(?:ing)?) the (?:instructions|directions|label|manual))\b"
     r"|违法|不道德|不合适|不恰当|有害|尊重|专业人士|寻求帮助|不良影响|谨慎对待|与其[^，。！？]{1,15}[，,]?\s*不如|希望(?:你|您)能(?:理解|谅解)"
     r"|незаконн|неэтичн|уважени|обратитесь к специалист|недопустим|нравствен|оскорб|(?:укрепля|закрепля|поддержива|основан)\w* (?:на )?(?:\w+ )?стереотип|важно (?:учитывать|помнить|понимать)"
     r"|задева\w* чувства|может быть опасн\w*|стоит помнить|конструктивн\w* диалог"
+    # "…сводить их к набору клише было бы несправедливо", "…может привести к травмам… рекомендую… обратиться к сертифицированному
+    # тренеру", "Замена смесителя — работа, требующая определённых навыков" (written ru set AE)
+    r"|несправедлив|инклюзивн|может привести к|требу\w* (?:определ\w+ |специальн\w+ )?навык|индивидуален|рекоменду\w*[^.!?\n]{0,60}обратиться (?:к|в)"
+    # "…计算方式因城市而异…建议您直接咨询当地住房公积金管理中心", "…可能让新郎…感到尴尬" (written zh set AF)
+    r"|因(?:城市|地区|地方|人|个人情况|情况)而异|建议(?:您|你)(?:直接|最好)?(?:咨询|联系|拨打|前往)|我建议(?:您|你)|可能(?:会)?(?:让|使)[^，。！？]{0,12}(?:尴尬|难堪|受伤|不适)"
     r"|请务必|注意安全|(?:加深|强化|固化)[^，。！？]{0,6}刻板印象|道德问题|侵犯|严重伤害|监护下|安全(?:永远)?(?:是)?第一"
     r"|illégal|contraire à l['’]éthique|ilegal|poco ético|respeto|illegal|unethisch|respekt")
 
@@ -632,12 +656,17 @@ def ethics_lecture(text: str, *, min_share: float = 0.6, max_words: int = 150, p
     Structure: ≥ 2 sentences, at least ``min_share`` [0.6] of them carry moral or safety framing
     (``ETHICS_RE``: "it's important to", "I would encourage you", "please consult", "illegal",
     "违法", "незаконно"…), at most ``max_words`` [150] words, and no list item, code, digit,
-    table row or link (task content); a framing phrase that the ``prompt`` itself holds is its
+    table row or link (task content; a number the prompt gave and a run of 5+ digits, a hotline, do not count);
+    a framing phrase that the ``prompt`` itself holds is its
     topic, not framing. A how-to that closes with "please consult a doctor" has
     most sentences without framing and is kept. Thresholds are ours (tune half of
     ``benchmarks/quality_labels.jsonl``, checked on hh-rlhf and ShareGPT rows).
     """
-    if "```" in text or _SUBSTANCE_RE.search(text):
+    # (a number the prompt gave, "his 30th birthday", and a hotline, "拨打12329热线", are no task content)
+    body = re.sub(r"\d{5,}", "", text)
+    for num in set(re.findall(r"\d+", prompt)):
+        body = re.sub(rf"(?<!\d){num}(?!\d)", "", body)
+    if "```" in text or _SUBSTANCE_RE.search(body):
         return None
     sents = sentences(text)
     if len(sents) < 2 or len(words(text)) > max_words:

@@ -397,12 +397,19 @@ def code_loop_frac(text: str, min_copies: int = 6, min_letters: int = 4) -> floa
     to back ≥ ``min_copies`` [6] times, from its second copy on (0.0 when none): a generation loop inside code, which
     ``dup_item_frac`` leaves out with the code ("import requests\nfrom bs4 import BeautifulSoup" ten times,
     ``<li>Яйца</li>`` eighteen times; written sets X and Y). A line counts only with ≥ ``min_letters`` [4] letters
-    outside markup tags: ``}``, ``</div>``, ``<td></td>`` and rows of numbers repeat in real code. Threshold ours:
-    no label set or dump pair of ``../shared/data`` holds six back-to-back copies in a good answer."""
+    outside markup tags, or with a letter and ≥ 8 other characters ("if n % 2 == 0:" between its "return False" lines,
+    eighteen times; written en set AD): ``}``, ``</div>``, ``<td></td>`` and rows of numbers repeat in real code.
+    Threshold ours: no label set or dump pair of ``../shared/data`` holds six back-to-back copies in a good answer."""
     if text.count("\n") < min_copies:
         return 0.0
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    keyed = [ln if len(LETTER_RE.findall(_TAG_RE.sub("", ln))) >= min_letters else None for ln in lines]
+
+    def key(ln: str) -> str | None:
+        bare = _TAG_RE.sub("", ln)
+        n_letters = len(LETTER_RE.findall(bare))
+        return ln if n_letters >= min_letters or (n_letters and len("".join(bare.split())) >= 8) else None
+
+    keyed = [key(ln) for ln in lines]
     return _cycle_share(keyed, min_repeats=min_copies - 1)
 
 

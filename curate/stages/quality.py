@@ -189,7 +189,7 @@ from pydantic import Field, model_validator
 
 from curate.filters import patterns
 from curate.filters.degenerate import DEGENERATE_KEYS, REPEAT_ASK_RE, degenerate_metrics
-from curate.filters.refusal import (WRITES_IN_VOICE_RE, ai_roleplay_prompt, asks_back, decline_regex, declines,
+from curate.filters.refusal import (HANDS_BACK_RE, WRITES_IN_VOICE_RE, ai_roleplay_prompt, asks_back, decline_regex, declines,
                                     ethics_lecture, excused, soft_refusal, speaks_as_assistant)
 from curate.filters.text import (CJK_RE, CODE_PUNCT_RE, URL_RE, alnum_ratio, code_loop_frac, dup_item_frac, is_verse, repetition_metrics,
                                  stanza_loop_frac, strip_code,
@@ -561,7 +561,8 @@ class Quality(FilterStage):
                     # (a requested letter may apologise or ask; an answer that opens "Sure, I can help with that!"
                     # and then asks is the assistant asking back: written en set I)
                     in_voice = WRITES_IN_VOICE_RE.search(prompt_of[i][:1000]) and not (
-                        v.match and v.match.startswith("asks back") and speaks_as_assistant(contents[i]))
+                        v.match and v.match.startswith("asks back") and speaks_as_assistant(contents[i])) \
+                        and not (v.match and HANDS_BACK_RE.search(v.match))  # ("…come from you rather than from an AI")
                     hit_ok = v.is_refusal and not (v.match and (excused(prompt_of[i], v.match, contents[i]) or in_voice))
                     soft[i] = int(hit_ok)
                     soft_match[i] = v.match if hit_ok else None
