@@ -487,11 +487,13 @@ class LinearQualityModel:
         translate, rewrite, quote…), whose output can read like a deflection ("Bonne chance" →
         "Good luck."), nor when the prompt asks the assistant about itself (``curate.filters.refusal.
         ABOUT_ASSISTANT_RE``: "Are you a person?" → "No, I'm an AI language model…", which the rules permit
-        too; written en set I). Shape ``(n,)`` bool."""
-        from curate.filters.refusal import ABOUT_ASSISTANT_RE, TRANSFORM_RE, instruction
+        too; written en set I), nor when it asks how to say no or for an example refusal (``curate.filters.refusal.
+        REFUSAL_EXAMPLE_ASK_RE``: "give me some ways to say no without being rude" → quoted refusals, written en set AG).
+        Shape ``(n,)`` bool."""
+        from curate.filters.refusal import ABOUT_ASSISTANT_RE, REFUSAL_EXAMPLE_ASK_RE, TRANSFORM_RE, instruction
 
         return np.array([not TRANSFORM_RE.search(instruction(p)) and not ABOUT_ASSISTANT_RE.search(p[:3000][-1000:])
-                         for p in prompts], dtype=bool)
+                         and not REFUSAL_EXAMPLE_ASK_RE.search(p[:2000]) for p in prompts], dtype=bool)
 
     @property
     def has_refusal_head(self) -> bool:

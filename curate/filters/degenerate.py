@@ -15,7 +15,9 @@ columns and compares to thresholds (``degenerate`` rule):
     Share of the turn's words covered by one unit of 1–12 words repeated back to back at the very
     end ("... and then and then and then"): the signature of a decoding loop (Holtzman et al.
     2020, "The Curious Case of Neural Text Degeneration"). Counted only with ≥ 4 repeats of the unit;
-    0 otherwise. Threshold ``max_tail_loop`` [0.3].
+    0 otherwise; or, when larger, the share covered by a block of 1–8 lines that loops through the end, each line
+    a copy or a near copy of the one a block earlier (``line_loop``: a stanza or a paragraph retold). Threshold
+    ``max_tail_loop`` [0.3].
 ``token_run``
     Longest run of one identical word token anywhere (e.g. "very very very very ..."). Threshold
     ``max_token_run`` [8]; CJK characters are single tokens, so "哈哈哈哈哈哈哈哈哈" counts 9.
@@ -27,7 +29,8 @@ columns and compares to thresholds (``degenerate`` rule):
     ("РљРѕС€РєРё", ``mojibake``), and for 3-4 Latin words of 4+ letters of which 3 are implausible, two of them key
     sweeps ("asdfghjkl 啊啊啊 qwertyuiop；；；zxcv"); words with digits and acronyms are skipped; None under 5 such words, except a reply of at most 4 words whose
     every such word is 8+ letters long with no vowel or 6+ consonants in a row ("qklvzwuriljql": 1.0). Threshold
-    ``max_gibberish`` [0.3]. Also 1.0 for code that repeats a keyword back to back ("return return", ``garbled_code``)
+    ``max_gibberish`` [0.3]. Also 1.0 for code that repeats a keyword back to back ("return return", ``garbled_code``),
+    for a Chinese stutter or a scraped page's furniture (``junk_text``)
     and for three scripts mixed word by word (``script_salad``). Not judged when the prompt asks for random letters, a password, a
     code or an anagram (``RANDOM_ASK_RE``).
 ``echo``
@@ -106,6 +109,50 @@ def tail_loop(tokens: list[str], max_unit: int = 12, min_repeats: int = 4) -> fl
         if reps >= min_repeats:
             best = max(best, reps * p)
     return best / n if n else 0.0
+
+
+_LETTERS_RE = re.compile(r"[^\W\d_]")
+
+
+def _shingles(line: str) -> set[str]:
+    t = "".join(line.lower().split())
+    return {t[i:i + 3] for i in range(max(len(t) - 2, 1))}
+
+
+def line_loop(text: str, max_unit: int = 8, min_repeats: int = 3, min_similarity: float = 0.7) -> float:
+    """Share of the characters of ``text``'s non-empty lines covered by a block of 1–``max_unit`` lines that repeats back to
+    back (≥ ``min_repeats`` copies) through the end, each line the same as the one a block earlier or a near copy
+    (character-trigram Jaccard ≥ ``min_similarity`` [0.7], lines of ≥ 60 characters); lines with fewer than 3 letters are
+    left out; a last partial copy counts. A decoding loop whose unit is a
+    stanza or a paragraph, too long for ``tail_loop``'s 12 words: a four-line stanza sung four and a half times ("蓝色的大海啊
+    / 你是那么宽广 / …", written zh set AI), one paragraph retold six times with a word changed (written en set AG). 0 when
+    there is none."""
+    # (lines of three letters or more: an emptied table row "| | |" or a list of links is no loop)
+    lines = [ln.strip() for ln in text.split("\n") if len(_LETTERS_RE.findall(ln)) >= 3]
+    n = len(lines)
+    if n < min_repeats:
+        return 0.0
+    sh = [_shingles(ln) for ln in lines]
+
+    def same(i: int, j: int) -> bool:
+        if lines[i] == lines[j]:
+            return True
+        if min(len(lines[i]), len(lines[j])) < 60:
+            return False  # short near copies are an enumeration: "Hello, this is iteration number 1 … 5"
+        a, b = sh[i], sh[j]
+        return len(a & b) >= min_similarity * len(a | b)
+
+    total = sum(len(ln) for ln in lines)
+    best = 0
+    for u in range(1, min(max_unit, n // min_repeats) + 1):
+        start = n  # the periodic stretch, walked back from the end: lines[i] ~ lines[i - u]
+        while start - 1 - u >= 0 and same(start - 1, start - 1 - u):
+            start -= 1
+        start -= u  # the first copy of the unit
+        if start < 0 or (n - start) < min_repeats * u:
+            continue
+        best = max(best, sum(len(ln) for ln in lines[start:]))
+    return best / total if total else 0.0
 
 
 def token_run(tokens: list[str]) -> int:
@@ -206,6 +253,31 @@ _SCRIPT_RUN_RE = re.compile(r"[\u4e00-\u9fff]+|[а-яёА-ЯЁ]+|[A-Za-z]{2,}")
 #: code no compiler accepts and no programmer writes: a keyword twice in a row ("return return", "function function",
 #: "const const"), "=> =>", "+++", ";; ;;"
 _GARBLED_CODE_RE = re.compile(r"\b(return|function|const|let|var|def|import|for|class|if|else|elif|new|while)\s+\1\b|=>\s*=>|\+\+\+|;;\s*;;")
+
+
+#: a weak Chinese model's stutter: a particle or a punctuation mark doubled ("是的的的，是因为，所以…是是，，。。")
+_ZH_STUTTER_RE = re.compile(r"(的|是|了|吗|呢|，|。)\1")
+#: a scraped web page's furniture ("Privacy Policy", "© 2019 All Rights Reserved", "Share on Facebook", "« Previous Post")
+_WEB_FURNITURE_RE = re.compile(
+    r"(?i)privacy policy|terms of (?:use|service)|all rights reserved|share on (?:facebook|twitter)|\bposted by\b|previous post"
+    r"|next post|\bsitemap\b|\bleave a (?:comment|reply)\b|\b\d+ comments?\b|subscribe to (?:our|the) newsletter|\| ?home ?\||\btweet\b"
+    r"|\bpin it\b|политика конфиденциальности|все права защищены|поделиться в|предыдущая запись|следующая запись"
+    r"|版权所有|隐私政策|上一篇|下一篇|分享到|发表评论|网站地图")
+#: prompts about web pages, whose answers may hold such furniture as content
+_WEB_ASK_RE = re.compile(r"(?i)website|web ?page|landing page|footer|html|\bblog\b|сайт|网站|网页|页脚|博客")
+
+
+def junk_text(text: str, prompt: str = "") -> bool:
+    """True for text a weak model or a scraper leaves where an answer belongs: a Chinese stutter, three or more doubled
+    particles or punctuation marks (``_ZH_STUTTER_RE``: "是的的的，…是是，，。。", written zh set AI), or the furniture of a
+    scraped web page, three distinct markers (``_WEB_FURNITURE_RE``: "Privacy Policy | Terms of Use | Sitemap", "Posted
+    by admin", "Share on Facebook"; written en set AG) to a prompt that is not about web pages (``_WEB_ASK_RE``).
+    Either makes ``gibberish`` 1.0."""
+    prose = strip_code(text)
+    if len(_ZH_STUTTER_RE.findall(prose)) >= 3 and not _ZH_STUTTER_RE.search(prompt):
+        return True
+    marks = {m.group(0).lower() for m in _WEB_FURNITURE_RE.finditer(prose)}
+    return len(marks) >= 3 and not _WEB_ASK_RE.search(prompt[:2000])
 
 
 def garbled_code(text: str) -> bool:
@@ -354,10 +426,10 @@ def degenerate_metrics(text: str, prompt: str = "") -> dict[str, float | int | N
     exempt = code_density(prose) > 0.03 or bool(REPEAT_ASK_RE.search(prompt[:500]))
     return {
         "char_entropy": None if exempt else char_entropy(prose),
-        "tail_loop": 0.0 if exempt else tail_loop(toks),
+        "tail_loop": 0.0 if exempt else max(tail_loop(toks), line_loop(prose)),
         "token_run": 0 if exempt else token_run(toks),
         "gibberish": None if RANDOM_ASK_RE.search(prompt[:1000]) or ENCODING_ASK_RE.search(prompt[:1000])
-        else 1.0 if garbled_code(text) else gibberish(prose, mixed_scripts=not _LANGUAGES_ASK_RE.search(prompt[:1000])),
+        else 1.0 if garbled_code(text) or junk_text(text, prompt) else gibberish(prose, mixed_scripts=not _LANGUAGES_ASK_RE.search(prompt[:1000])),
         "echo": int((len(folded) >= 10 and folded == _fold(prompt)) or echoes_input(text, prompt)
                     or (bool(text.strip()) and not _ALNUM_RE.search(text) and not SYMBOL_ASK_RE.search(prompt[:1000]))),
         "leak": len(LEAK_RE.findall(text)) + role_continuation(prose, prompt) + token_leak(prose, prompt),

@@ -45,16 +45,26 @@ row-local) and judges the *first* answer of a chat against the first user turn.
     ("Отличный вопрос! Математика окружает нас повсюду…" to "Посчитай НДС 20% от 15000"; written sets F-H).
 ``no_code``, ``code_language``, ``no_extraction``, ``no_poem``, ``subject_swap``
     Code asked in a named language and none given, or only code in another language; e-mail addresses or names
-    asked to be extracted from a text that holds them, and none given; a poem asked and its form explained instead;
-    a subject named (Go, Excel, iPhone, Jupiter) and the answer about its sibling (Python, Android, Saturn)
-    without naming it (``missing_deliverable``; written sets U-Y, AD-AF).
+    asked to be extracted from a text that holds them, and none given; a poem asked and its form explained instead, or
+    an essay with a date or a count in it given instead; a subject named (Go, Excel, iPhone, Jupiter, a cat, a
+    derivative, Russia, the high-speed train, novels, Japanese) and the answer about its sibling (Python, Android,
+    Saturn, a dog, an integral, the USA, a flight, films, Chinese) without naming it (``missing_deliverable``; written
+    sets U-Y, AD-AI).
 ``foreign_label``
     The whole reply is a label from another task: a sentiment label to a prompt that speaks of no sentiment,
     or a tagged option letter ("Ответ: B") to a prompt without options (``foreign_label``).
 ``unfilled_template``
-    The reply is a template whose single-brace slots were never filled ("{greeting}, {name}! {body}") (``unfilled_template``).
+    The reply is a template whose single-brace slots were never filled ("{greeting}, {name}! {body}"), or a short reply
+    around one slot named for the answer ("The answer is {answer}.") (``unfilled_template``).
+``empty_json``
+    The whole reply is a JSON record whose values are empty or whose answer key is null, to a prompt that asks for no
+    structured output ('{"message": null, "recipient": "", …}') (``empty_json``).
+``continues_prompt``
+    The reply opens on a comma and carries on the user's sentence in the asker's words ("，最好拍照好一点…求各位大佬推荐")
+    (``continues_prompt``).
 ``restated_question``
-    The reply only talks about the question ("You're asking why…", "Это интересный вопрос:…") (``restated_question``).
+    The reply only talks about the question ("You're asking why…", "Это интересный вопрос:…"), or asks the prompt's
+    question again and then talks about it ("Why is the sky blue? This is a question that…") (``restated_question``).
 ``forum_voice``
     The reply speaks as the asker: thanks in advance, "does anyone know", "same problem here" (``forum_voice``).
 ``pleasantry``
@@ -70,6 +80,7 @@ checked for false drops on every good row there; the fresh hold-out
 from __future__ import annotations
 
 import html
+import json
 import re
 import unicodedata
 
@@ -407,6 +418,12 @@ CODE_WRITE_ASK_RE = re.compile(
     r"|^\W*(?:请)?(?:用|使用)\s*(?:python|java|javascript|c\+\+|c#|golang|rust|php|ruby|kotlin|swift)(?![a-z+#])\s*(?:写|编写|实现|读取|计算|统计|解析|爬取|处理|生成|判断|求)"
     r"|^\W*(?:please )?use (?:python|java|javascript|c\+\+|c#|golang|rust|php|ruby|kotlin|swift) to (?:read|write|parse|compute|calculate|count"
     r"|sort|scrape|generate|build|implement|check|find)\b")
+#: the prompt names a programming language, library, tool or notation ("pandas удалить дубликаты…", "正则 匹配大陆手机号",
+#: "Как посмотреть логи контейнера в докере?"): a how-to whose answer may be code alone (written sets A, N, AH, AI)
+CODE_TOPIC_RE = re.compile(
+    r"(?i)(?<![\w.])(?:python|pandas|numpy|sql|mysql|postgres\w*|sqlite|docker\w*|докер\w*|kubectl|kubernetes|git|bash|shell|linux|"
+    r"regex|regexp|javascript|js|typescript|node\.?js|react|css|html|java|c\+\+|c#|golang|rust|php|ruby|vba|powershell|nginx|curl|"
+    r"ssh|json|yaml|numpy|matplotlib|excel)(?![\w+#])|正则|命令行?|代码|脚本|函数|регулярк|регулярн|командн|скрипт|функци")
 #: the prompt asks what code prints or returns: prose answers it
 _OUTPUT_ASK_RE = re.compile(r"(?i)\boutput\b|\bprint(?:s|ed)?\b|\bwhat (?:would|will|does)\b|вывед|выведет|输出|打印")
 #: the prompt asks for advice about code, not code: "编写高效 SQL 查询的技巧", "best practices for writing a class"
@@ -477,6 +494,8 @@ _POEM_ASK_RE = re.compile(
     r"(?i)\b(?:write|compose|create|make up)\b[^.?!\n]{0,40}\b(?:haiku|poem|limerick|sonnet|acrostic|verse|quatrain|ode)s?\b"
     r"|(?:напиши|сочини|придумай)[^.?!\n]{0,40}(?:стих|четверостиш|поэм|хайку|акростих|частушк|лимерик|сонет)"
     r"|(?:写|作|创作)(?:一|两|几|一组)?首")  # (a count word: "确定下面所写诗歌的类型" asks for no poem)
+#: the prompt names a poem (not a bare measure word "首", which counts songs and pieces of music too)
+_POEM_WORD_RE = re.compile(r"(?i)haiku|poem|limerick|sonnet|verse|стих|четверостиш|хайку|лимерик|сонет|诗")
 #: an answer that defines the poetic form: "A haiku is a traditional form…", "藏头诗是杂体诗的一种", "Хайку — это…"
 _FORM_DEFINED_RE = re.compile(
     r"(?i)\b(?:haiku|poem|limerick|sonnet|acrostic|poetry|verse|quatrain|ode)s? (?:is|are) (?:a|an|the|one)\b"
@@ -490,14 +509,15 @@ _FORM_DEFINED_RE = re.compile(
 #: are words too.)
 _SIBLING_CLASSES = {
     "tool": {
-        "python": r"(?i:python)|питон", "javascript": r"(?i:javascript|typescript|node\.js)",
+        "python": r"(?i:python)|питон", "javascript": r"(?i:javascript|typescript|node\.js)|\b(?i:js)\b",
+        "c": r"(?i:c语言)|\b(?:in|with|using) C\b(?![+#])|\bна (?:C|Си)\b(?![+#])",
         "java": r"(?i:java)(?! ?[Ss]cript)", "c++": r"(?i:c\+\+)(?!\s*[);])", "c#": r"(?i:c#)",
         "go": r"(?i:golang)|(?:\b(?:in|with|using|to) |\b(?:в|на) |用|使用)Go\b|\bGo(?:\s*(?:里|中|语言)|['’]s\b)",
         "rust": r"\bRust\b", "ruby": r"(?i:ruby)", "php": r"(?i:php)", "kotlin": r"(?i:kotlin)", "swift": r"\bSwift\b",
         "excel": r"\bExcel\b|\b(?:in|into|from) excel\b|[Ээ]ксел", "sheets": r"(?i:google sheets)|(?i:google таблиц)",
     },
     "platform": {
-        "ios": r"(?i:iphone|ipad)|\biOS\b|айфон|苹果手机", "android": r"(?i:android)|андроид|安卓",
+        "ios": r"(?i:iphone|ipad)|\biOS\b|айфон|苹果手机", "android": r"(?i:android|google play)|андроид|安卓",
         "windows": r"\bWindows\b|виндовс", "macos": r"\bmacOS\b|\bMac ?OS\b|(?i:macbook)|макбук|苹果电脑",
         "linux": r"(?i:linux|ubuntu|debian)|линукс",
     },
@@ -506,6 +526,44 @@ _SIBLING_CLASSES = {
         "jupiter": r"\bJupiter\b|Юпитер|木星", "saturn": r"\bSaturn\b|Сатурн|土星", "uranus": r"\bUranus\b|天王星",
         "neptune": r"\bNeptune\b|Нептун|海王星",
     },
+    # written sets AH, AI: dogs for a cat, Chinese for Japanese, the USA for Russia, an integral for a derivative, a flight
+    # for the high-speed train, films for novels, one classic novel for another
+    "pet": {
+        "cat": r"\b(?i:cats?|kittens?)\b|кош(?:к|ек|ач)|\bкот(?:а|у|ом|е|ы|ов|ам|ами|ах|ёнок|ят\w*|енок)?\b|котён|(?<!熊)猫",
+        "dog": r"\b(?i:dogs?|pupp(?:y|ies))\b|собак|\bщен|\bп[её]с\b|\bпса\b|狗",
+    },
+    "spoken": {
+        "english": r"\b(?:in|into) English\b|(?i:по-английски|английск\w* язык)|英语|英文",
+        "french": r"\b(?:in|into) French\b|(?i:по-французски|французск\w* язык)|法语",
+        "spanish": r"\b(?:in|into) Spanish\b|(?i:по-испански|испанск\w* язык)|西班牙语",
+        "german": r"\b(?:in|into) German\b|(?i:по-немецки|немецк\w* язык)|德语",
+        "chinese": r"\b(?:in|into) (?:Chinese|Mandarin)\b|(?i:по-китайски|китайск\w* язык)|中文|汉语",
+        "japanese": r"\b(?:in|into) Japanese\b|(?i:по-японски|японск\w* язык)|日语|日文",
+        "korean": r"\b(?:in|into) Korean\b|(?i:по-корейски|корейск\w* язык)|韩语",
+    },
+    "country": {
+        "russia": r"\bRussia\b|(?i:\bв (?:России|РФ)\b|российск)|\bРФ\b|俄罗斯",
+        "usa": r"\b(?:USA|U\.S\.|US|United States)\b|\bСША\b|(?i:\bв америке\b|американск)|美国",
+        "uk": r"\b(?:UK|United Kingdom|Britain|England)\b|(?i:великобритани|\bв англии\b)|英国",
+        "china": r"\bChina\b|(?i:\bв китае\b)|中国(?!人)|国内",
+        "germany": r"\bGermany\b|(?i:\bв германии\b)|德国",
+    },
+    "calculus": {
+        "derivative": r"(?i:derivative|differentiat)|производн|дифференцир|导数|求导",
+        "integral": r"(?i:integral|integrat|antiderivative)|интеграл|первообразн|积分",
+    },
+    "travel": {
+        "train": r"\b(?i:trains?|railway|rail)\b|поезд|электричк|\bсапсан|高铁|火车|动车",
+        "flight": r"\b(?i:flights?|fly|plane|airport|airline)\b|самол[её]т|авиа|перел[её]т|\bрейс|飞机|航班|机场",
+        "bus": r"\b(?i:bus|coach)\b|автобус|大巴|长途汽车",
+    },
+    "medium": {
+        "novel": r"\b(?i:novels?)\b|\bкниг|\bроман(?:а|ы|ов)?\b|小说",
+        "film": r"\b(?i:movies?|films?)\b|фильм|кино(?!театр)|电影|影片",
+    },
+    "classic": {
+        "hongloumeng": r"红楼梦", "xiyouji": r"西游记", "shuihuzhuan": r"水浒传", "sanguo": r"三国演义",
+    },
 }
 #: (a name after "." or "/" is a file or a URL: "api.php")
 _SIBLING_RES = {cls: {name: re.compile(rf"(?<![A-Za-z0-9_+#./])(?:{pat})(?![A-Za-z0-9_+#])") for name, pat in names.items()}
@@ -513,7 +571,13 @@ _SIBLING_RES = {cls: {name: re.compile(rf"(?<![A-Za-z0-9_+#./])(?:{pat})(?![A-Za
 #: the prompt weighs choices, asks for alternatives or gives a text to translate: another subject may answer it
 #: ("What can I use instead of Excel?"); a port between two named subjects names both and is not judged anyway
 _SWAP_ASK_EXEMPT_RE = re.compile(r"(?i)\bvs\.?\b|\bversus\b|\bor\b|\btranslat|\balternative|\binstead\b|\bother than\b|\bbesides\b"
+                                 r"|\bnot in\b|\bnon-|\bне на\b|不用|别用|不要用"  # ("Write a sentence not in English.")
                                  r"|или|переве|вместо|альтернатив|кроме|还是|或者|翻译|替代|代替|除了")
+
+
+#: classes judged only under an ask to recommend or list: a story the prompt asks to write may mention a film
+#: ("写一个反映给定场景的短篇小说" → "她从电影中看到的大城市生活…", dump pool)
+_SIBLING_ASK_GATE = {"medium": re.compile(r"(?i)\brecommend|\bsuggest|\blist\b|\bbest\b|\bgood\b|推荐|好看|有哪些|посовет|порекоменд|назови|лучши")}
 
 
 def _subject_swap_note(reply: str, prompt: str) -> str | None:
@@ -523,6 +587,8 @@ def _subject_swap_note(reply: str, prompt: str) -> str | None:
         return None
     opening = strip_code(reply)[:250] + " " + " ".join(_FENCE_TAG_RE.findall(reply)[:1])  # (prose: "c++" is a loop step)
     for cls, res in _SIBLING_RES.items():
+        if cls in _SIBLING_ASK_GATE and not _SIBLING_ASK_GATE[cls].search(head):
+            continue
         asked = [name for name, rx in res.items() if rx.search(head)]
         if len(asked) != 1 or res[asked[0]].search(reply):
             continue
@@ -534,12 +600,22 @@ def _subject_swap_note(reply: str, prompt: str) -> str | None:
 
 def _poem_explained_note(reply: str, prompt: str) -> str | None:
     """``no_poem`` (see ``missing_deliverable``), else None."""
-    if not _POEM_ASK_RE.search(prompt[:300]) or not _FORM_DEFINED_RE.search(reply[:300]):
+    if not _POEM_ASK_RE.search(prompt[:300]):
         return None
     lines = [ln.strip() for ln in reply.split("\n") if ln.strip()]
     if any(len(a) <= 60 and len(b) <= 60 for a, b in zip(lines, lines[1:])):
         return None  # verse: two short lines in a row
-    return f"no_poem: the form explained, {reply[:40]!r}"
+    if _FORM_DEFINED_RE.search(reply[:300]):
+        return f"no_poem: the form explained, {reply[:40]!r}"
+    # prose of 60+ words with a number in it and no line break inside a paragraph: an essay where a poem was asked for
+    # ("The haiku originated in Japan in the 17th century…", "Международный женский день отмечается 8 марта…"; written
+    # sets AA, AG, AH); a poem the dumps write as a paragraph ("第一节：大自然是一种恩赐…", "…a knight did shine,\ …") has no
+    # date or count, and a piece of music ("作一首钢琴曲") is no poem
+    if word_count(reply) >= 60 and all(len(ln) > 80 for ln in lines) and not re.search(r"[/\\]|```", reply) \
+            and _POEM_WORD_RE.search(prompt[:300]) and re.search(r"\d", reply) \
+            and not re.search(r"(?i)第.{1,2}节|stanza|verse \d|куплет|строф", reply):  # ("第一节：…": stanzas in prose)
+        return f"no_poem: prose, {reply[:40]!r}"
+    return None
 
 
 def missing_deliverable(text: str, prompt: str) -> str | None:
@@ -551,7 +627,8 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
       15000", "月薪12000…到手大概多少"), and the answer (4-60 words, no code) has no number at all, digit or word
       (``_NUMBER_RE``): a remark about maths instead of the sum.
     - ``no_quantity``: a one-line prompt asks how many, how much, how far, how long, what year or percentage
-      (``_QUANTITY_ASK_RE``, English and Russian: "How far is the Moon from Earth?", "Сколько спутников у Юпитера?") and
+      (``_QUANTITY_ASK_RE``, English and Russian, at its start or its last sentence's: "How far is the Moon from Earth?",
+      "Сколько спутников у Юпитера?"; ``_ZH_QUANTITY_ASK_RE``, a Chinese prompt that ends on "多少" not after "是", "多少钱", "几岁") and
       the answer (≥ 8 words of prose, no code) holds no number at all (digit, superscript, number word, "millions",
       "percent"; list markers do not count): moon phases for the distance, Saturn's rings for Jupiter's moons, "It
       depends…". Label sets: 17 bad rows (7 refusals, 6 off-topic, 3 nonsense, 1 cut) and 3 unsure, no good one; the
@@ -599,7 +676,11 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
     if CALC_ASK_RE.search(head) and _TWO_NUMBERS_RE.search(head) and not _NUMBER_RE.search(reply) and 4 <= word_count(reply) <= 60 \
             and not _CODE_IN_REPLY_RE.search(reply):  # a function that computes it is an answer
         return f"no_number: {reply[:40]!r}"
-    if len(head) <= 200 and "\n" not in head.strip() and _QUANTITY_ASK_RE.search(head) and not _CODE_IN_REPLY_RE.search(reply):
+    # the ask opens the prompt or its last sentence ("…купил за 4 млн продаю за 5. сколько налог?"), or a Chinese prompt
+    # ends on it ("房贷100万 30年 利率3.1% 等额本息 月供多少"; written sets AH, AI)
+    last = re.split(r"(?<=[.!?。！？])\s*", head.strip().rstrip("?？!！. "))[-1]
+    asks = _QUANTITY_ASK_RE.search(head) or _QUANTITY_ASK_RE.search(last) or _ZH_QUANTITY_ASK_RE.search(head.strip())
+    if len(head) <= 200 and "\n" not in head.strip() and asks and not _CODE_IN_REPLY_RE.search(reply):
         prose = _LIST_MARK_RE.sub("", strip_code(reply))  # (a list's "1." is no quantity)
         if word_count(prose) >= 8 and not _NUMBER_RE.search(prose):
             return f"no_quantity: {reply[:40]!r}"
@@ -610,6 +691,10 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
 #: "a few" as often, and "发病年龄是多少" is answered "新生儿期")
 _QUANTITY_ASK_RE = re.compile(r"(?i)^\W*(?:how (?:many|much|far|long|old|tall|big|heavy|deep|high|often)\b|what (?:year|percentage|percent)\b"
                               r"|in what year\b|сколько\b|как(?:ой|ая) (?:процент|год)\b|в каком году\b)")
+#: a Chinese prompt that ends on a quantity ask: "月供多少", "个税大概扣多少？", "要多久", "几岁了" (not "或多或少")
+#: ("…是多少" is no quantity ask in machine-translated Alpaca: "最快的游泳姿势是多少？", "实数的范围是多少？"; dump pool)
+_ZH_QUANTITY_ASK_RE = re.compile(r"(?<![或是])多少(?:钱|度|岁|天|个|人|年|公里|米|斤|克|次|元|分钟|小时|号)?\s*[?？]?$|多少(?:钱|岁|公里|斤|元)\s*[?？]?$"
+                                 r"|几岁了?\s*[?？]?$")
 _LIST_MARK_RE = re.compile(r"(?m)^\s*\d{1,2}[.)、]\s")
 
 
@@ -655,7 +740,7 @@ _SENTIMENT_LABEL_RE = re.compile(
 _LETTER_LABEL_RE = re.compile(r"(?i)^\W*(?:answer|the answer is|ответ|правильный ответ|答案|正确答案)\s*[:：]?\s*\(?([A-DА-Г])\)?\W*$")
 #: the prompt speaks of sentiment, stance or polarity: then any such label may be the answer
 _SENTIMENT_ASK_RE = re.compile(
-    r"(?i)sentiment|\btone\b|emotion|feeling|mood|positiv|negativ|neutral|polarity|support|oppos|agree|stance|opinion"
+    r"(?i)sentiment|\btone\b|emotion|feeling|mood|positiv|negativ|neutral|polarity|\bsupports? (?:or|and|vs)|oppos|agree|stance|opinion"
     r"|тональн|эмоци|позитив|негатив|нейтрал|положит|отрицат|настроен|отношени|мнени"
     r"|情感|情绪|正面|负面|积极|消极|中性|褒贬|态度|立场|观点")
 #: the prompt offers lettered options ("A) …", "(B)", "C. …", "варианты", "选项")
@@ -811,13 +896,18 @@ _SOCRATIC_RE = re.compile(r"(?i)socratic|never (?:give|tell) (?:the |them )?answ
 
 def restated_question(text: str, prompt: str, max_words: int = 90) -> str | None:
     """``restated_question: '…'`` when the answer only talks about the question: it opens on it ("You're asking why
-    cats purr.", "Это действительно интересный вопрос:", "这是一个非常好的问题！"; ``_QUESTION_TALK_OPEN_RE``) and more
+    cats purr.", "Это действительно интересный вопрос:", "这是一个非常好的问题！"; ``_QUESTION_TALK_OPEN_RE``, or the prompt's
+    own first question of ≤ 100 characters asked again) and more
     than half of its (≥ 2) sentences are about asking, wondering or the question itself or ask it again, in at most
     ``max_words`` [90] words with no digit, list or code, and the prompt does not ask for Socratic questions. Written
     sets L-Q hold one in each language (6 of 6 off-topic); no good row of the label sets; 4 hh-rlhf answers of the
     82,945 dump pairs ("Good question. This is an interesting problem. Let's see…"). Else None."""
     reply = strip_code(text).strip()
-    if not _QUESTION_TALK_OPEN_RE.search(reply) or _DIGIT_RE.search(reply) or word_count(reply) > max_words \
+    # (or it opens by asking the prompt's own short question again: "Why is the sky blue? This is a question that…",
+    # "如何提高英语口语？这是很多英语学习者都非常关心的问题。…"; written sets AG, AI)
+    q = re.split(r"(?<=[?？])", prompt.strip(), maxsplit=1)[0]
+    asks_again = 8 <= len(q) <= 100 and (q[-1:] in "?？" or "\n" not in q) and fold(reply).startswith(fold(q))
+    if not (_QUESTION_TALK_OPEN_RE.search(reply) or asks_again) or _DIGIT_RE.search(reply) or word_count(reply) > max_words \
             or re.search(r"(?m)^\s*[-*•]\s", reply) or _SOCRATIC_RE.search(prompt[:3000]):  # (numbered items have digits)
         return None
     sents = [x for x in _sentences(reply) if x.strip()]
@@ -837,6 +927,10 @@ _TEMPLATE_ASK_RE = re.compile(TEMPLATE_TASK_RE.pattern + r"|\bformat string|f-st
 _SQUARE_SLOT_RE = re.compile(r"\[(?=[^\]\n]*[^\W\d_]{3})([^\[\]\n]{2,80})\](?!\()")  # (a word inside: not "[3, 6, 9]", "[a-zA-Z0-9]")
 
 
+#: a slot named for the deliverable itself: one such slot in a short answer is the whole answer left unfilled
+_ANSWER_SLOT_RE = re.compile(r"(?i)answer|response|output|result|reply|text|content|solution|答案|回答|结果|输出|ответ|результат")
+
+
 def unfilled_template(text: str, prompt: str, min_slots: int = 2, min_share: float = 0.3) -> str | None:
     """``unfilled_template: '…'`` when the answer is a template whose single-brace slots were never filled: ≥ ``min_slots``
     [2] distinct slots (``_BRACE_SLOT_RE``: "{greeting}", "{body_paragraph_1}", "{开头问候语}") making ≥ ``min_share``
@@ -847,7 +941,8 @@ def unfilled_template(text: str, prompt: str, min_slots: int = 2, min_share: flo
     text, no code; written sets U, AA): a letter with a few "[Name]" slots in its prose is a template the reader
     fills, one whose every line is a slot says nothing. A pipeline that forgot its fill step ships
     "{greeting}, {name}! {body_paragraph_1} …" (written sets M, N, P, Q: 4 nonsense rows; no good row of the label sets
-    and no dump pair). Else None."""
+    and no dump pair). One slot named for the answer itself (``_ANSWER_SLOT_RE``: "{answer}", "{output}") in a reply of
+    ≤ 12 words is unfilled too: "The answer is {answer}." (written en set AG). Else None."""
     prose = strip_code(text)
     if _TEMPLATE_ASK_RE.search(prompt[:2000]):
         return None
@@ -858,7 +953,11 @@ def unfilled_template(text: str, prompt: str, min_slots: int = 2, min_share: flo
         if slot_chars >= 0.5 * len("".join(prose.split())):
             return f"unfilled_template: {text.strip()[:40]!r}"  # "Dear [Recipient Name],\n\n[Opening line…]" (sets U, AA)
     slots = _BRACE_SLOT_RE.findall(prose)
-    if len(set(slots)) < min_slots or "{" in prompt:
+    if "{" in prompt:
+        return None
+    if len(set(slots)) == 1 and _ANSWER_SLOT_RE.fullmatch(slots[0].strip("{} ")) and word_count(prose) <= 12:
+        return f"unfilled_template: {text.strip()[:40]!r}"  # "The answer is {answer}." (written en set AG)
+    if len(set(slots)) < min_slots:
         return None
     rest = _BRACE_SLOT_RE.sub(" ", prose)
     if len(re.findall(r"[=;<>\[\]`]", rest)) > 1:
@@ -869,17 +968,83 @@ def unfilled_template(text: str, prompt: str, min_slots: int = 2, min_share: flo
     return None
 
 
+#: the prompt asks for structured output: JSON (or a dict, an object, fields) may be the answer
+_STRUCTURED_ASK_RE = re.compile(r"(?i)json|dict|object|schema|\bapi\b|field|key|format|structur|yaml|字段|格式|对象|字典|поля|формат|объект|ключ")
+
+
+_ANSWER_KEYS = frozenset("answer response output text message content result reply completion".split())
+
+
+def empty_json(text: str, prompt: str) -> str | None:
+    """``empty_json: '…'`` when the whole answer is a JSON object, or an array of objects (it parses), to a prompt that asks for no
+    structured output (``_STRUCTURED_ASK_RE``), and at least half of its ≥ 3 leaf values are empty: null, "", 0, -1, []
+    or a "<placeholder>", or its answer key ("answer", "text", "message", "content"…) is null or "" — a pipeline's response record where the text belongs ('{"message": null, "recipient": "",
+    "tone": "<tone>", "length": -1, …}', '{"answer": null, "confidence": 0.0, …}'; written sets AG, AI). Else None."""
+    t = text.strip()
+    if not t[:1] in "{[" or _STRUCTURED_ASK_RE.search(prompt[:2000]):
+        return None
+    try:
+        obj = json.loads(t)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict) and not (isinstance(obj, list) and any(isinstance(x, dict) for x in obj)):
+        return None  # a list of values is data: "[0, 0, 0, 1, 2, 3]" answers a sort (alpaca)
+    leaves: list = []
+    blank_answer = []
+
+    def walk(x) -> None:
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if str(k).lower() in _ANSWER_KEYS and (v is None or v == ""):
+                    blank_answer.append(k)
+                walk(v)
+        elif isinstance(x, list) and x:
+            for v in x:
+                walk(v)
+        else:
+            leaves.append(x)
+
+    walk(obj)
+    empty = sum(v is None or v == "" or v == [] or v == {} or (isinstance(v, (int, float)) and not isinstance(v, bool) and v in (0, -1))
+                or (isinstance(v, str) and re.fullmatch(r"<[^<>]{1,30}>", v.strip()) is not None) for v in leaves)
+    if len(leaves) >= 3 and (empty >= 0.5 * len(leaves) or blank_answer):
+        return f"empty_json: {t[:40]!r}"
+    return None
+
+
+#: the prompt asks to continue or complete its own text: a reply may then open mid-sentence
+_CONTINUE_ASK_RE = re.compile(r"(?i)continu|complete|finish|fill in|extend|续写|接着|继续|补全|补充完整|填空|продолж|законч|допиши|дополни")
+
+
+#: the words of someone asking for help, not giving it: "求各位大佬推荐，谢谢！", "please help", "подскажите"
+_ASKER_VOICE_RE = re.compile(r"(?i)求(?:各位|大佬|大神|推荐|助)|请问|谢谢(?:大家|各位)?[！!]?\s*$|有没有人|\bplease help\b|\bthanks? in advance\b|\bany(?:one| ideas)\b"
+                            r"|подскажите|помогите|заранее спасибо")
+
+
+def continues_prompt(text: str, prompt: str) -> str | None:
+    """``continues_prompt: '…'`` when the answer opens on a comma, an enumeration comma or a semicolon and goes on (≥ 5
+    characters): it carries on the user's sentence instead of answering it ("帮我推荐一款3000左右的手机" → "，最好拍照好一点，
+    续航也要好…求各位大佬推荐，谢谢！", written zh set AI) in the words of someone asking for help (``_ASKER_VOICE_RE``), unless
+    the prompt asks to continue or complete a text (``_CONTINUE_ASK_RE``) or itself ends on such a mark. Else None."""
+    t = text.lstrip()
+    if t[:1] not in "，,、；;" or len(t) < 6 or _CONTINUE_ASK_RE.search(prompt[:2000]) or prompt.rstrip()[-1:] in "，,、；;:：":
+        return None
+    if not _ASKER_VOICE_RE.search(t):
+        return None  # (medical Q&A dumps open answers on a stray "，" and then answer: "，一般的考虑是痔疮引起的症状…")
+    return f"continues_prompt: {t[:40]!r}"
+
+
 def non_answer(text: str, prompt: str, *, max_question_words: int = 30, max_tiny_words: int = 2) -> str | None:
     """A note (``filler: 'ok'``, ``unrelated_question: '…'``, ``no_content: '…'``, ``no_output: '…'``,
     ``shouting: '…'``, ``bare_link: '…'``, ``no_number: '…'``, ``no_quantity: '…'``, ``no_code: '…'``, ``code_language: '…'``, ``subject_swap: '…'``,
     ``no_extraction: '…'`` (``missing_deliverable``),
-    ``pleasantry: '…'``, ``foreign_label: '…'``, ``forum_voice: '…'``, ``restated_question: '…'``, ``unfilled_template: '…'``) when the reply ``text`` to ``prompt`` is not an answer (see the module doc),
+    ``pleasantry: '…'``, ``foreign_label: '…'``, ``forum_voice: '…'``, ``restated_question: '…'``, ``unfilled_template: '…'``, ``empty_json: '…'``, ``continues_prompt: '…'``) when the reply ``text`` to ``prompt`` is not an answer (see the module doc),
     else None. ``user_voice`` needs the model and a batch: the ``quality`` stage adds it."""
     reply = text.strip()
     # the question restated first: "Вы спрашиваете, сколько весит слон…" also lacks the quantity, but says more as this
     note = no_output(reply, prompt) or restated_question(reply, prompt) or missing_deliverable(reply, prompt) \
         or pleasantry(reply, prompt) or foreign_label(reply, prompt) or forum_voice(reply, prompt) \
-        or unfilled_template(reply, prompt)
+        or unfilled_template(reply, prompt) or empty_json(reply, prompt) or continues_prompt(text, prompt)
     if note:
         return note
     if len(reply) > 12 * max(max_question_words, max_tiny_words, 8):

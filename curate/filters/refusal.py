@@ -34,7 +34,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from curate.filters.text import CJK_STOP_BIGRAMS, STOPWORDS, contains_phrase, half_cjk_words, sentences, strip_code, units, words
+from curate.filters.text import (CJK_STOP_BIGRAMS, STOPWORDS, contains_phrase, half_cjk_words, main_script, sentences, strip_code,
+                                 units, words)
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,20 @@ def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentenc
     share = hit_chars / total if total else 0.0
     n_words = len(words(prose))
     short = n_words <= max(max_words, max_prompt_ratio * len(words(prompt)))
+    if not ((opening and short) or share >= min_share) and n_words <= 150 and _WRITE_TASK_RE.search(instruction(prompt)):
+        # the writing handed back in the closing lines of a short reply to "write me…": tips, then "Once you've written a
+        # draft, feel free to share it here…", "Предлагаю вам самостоятельно перечитать…" (written sets AG, AH)
+        m = HANDS_BACK_RE.search(" ".join(sents[-2:]))
+        if m and (first or _HANDS_BACK_CLOSE_RE.search(" ".join(sents[-2:]))):
+            return SoftRefusal(True, share, False, first or m.group(0))
     return SoftRefusal((opening and short) or share >= min_share, share, opening, first)
+
+
+#: the instruction asks for a text to be written: "write me a cover letter", "напиши сочинение", "帮我写一篇"
+_WRITE_TASK_RE = re.compile(r"(?i)\b(?:write|draft|compose)\b|напиши|составь|сочини|(?:写|撰写|起草)(?:一|个|篇|封|份|段|首)")
+#: a closing that asks the user to do the writing and bring it back: "Once you've written a draft, feel free to share it here"
+_HANDS_BACK_CLOSE_RE = re.compile(r"(?i)\bonce you(?:['’]ve| have) (?:written|drafted)|\bshare (?:it|your draft|the draft) (?:here|with me)"
+                                  r"|присылайте|пришлите (?:ваш|свой)|发给我看看|发过来")
 
 
 # ---------------------------------------------------------------- declining by structure
@@ -479,6 +493,7 @@ WRITES_IN_VOICE_RE = re.compile(
 #: AI", "由你亲自来完成", "своими словами"): a refusal of the very text the prompt asks for, so a writing prompt
 #: (``WRITES_IN_VOICE_RE``) does not excuse it as the requested text's own words (written sets AD, AF)
 HANDS_BACK_RE = re.compile(r"(?i)comes? from you|rather than from an? |you write yourself|своими словами|самостоятельно|самому|самой"
+                           r"|once you(?:['’]ve| have) (?:written|drafted)|вместо готового|сами\b"
                            r"|由(?:你|您)(?:亲自|自己)|动手写|自己的话")
 
 
@@ -596,15 +611,54 @@ def about_another_model(match: str, answer: str) -> bool:
     return i >= 0 and _THIRD_PERSON_AFTER_RE.match(answer, i + len(match)) is not None
 
 
+#: the prompt asks how to say no, or for an example of a refusal: "give me some ways to say no without being rude", "приведи
+#: пример хорошего отказа", "AI助手拒绝用户不当请求的时候一般怎么说？" (written sets AG, AH, AI)
+REFUSAL_EXAMPLE_ASK_RE = re.compile(
+    r"(?i)\b(?:ways?|how) to (?:politely |nicely |gracefully )?(?:say no|decline|refuse|turn (?:\w+ )?down|reject)\b"
+    r"|\bexamples? of (?:a |an )?(?:good |polite |proper |bad )?(?:refusal|rejection|decline|saying no)"
+    r"|\bhow (?:do|does|would|should|can) (?:an? |the |my |our )?(?:ai|assistant|chatbot|bot|model)\b[^?\n]{0,40}\b(?:refuse|decline|say no)"
+    r"|пример\w* (?:\w+ )?(?:отказ|ответа с отказом)|как (?:вежливо |корректно |правильно )?(?:отказать|сказать [«\"]?нет)"
+    r"|(?:拒绝|婉拒)[^。？！\n]{0,30}(?:怎么说|如何说|话术|例子|示例|范例|模板)|(?:举|给)[^。？！\n]{0,8}例子[^。？！\n]{0,30}拒绝")
+#: an opening quotation mark with no closing one after it on the line: the text that follows is quoted
+_OPEN_QUOTE = {"«": "»", "“": "”", "„": "“", "「": "」", "『": "』", '"': '"'}
+
+
+def quoted_example(prompt: str, match: str, answer: str) -> bool:
+    """True when the refusal phrase ``match`` is an example the prompt asked for: the prompt asks how to say no or for an
+    example refusal (``REFUSAL_EXAMPLE_ASK_RE``) and the phrase sits on a blockquote line (``>``) or inside quotation
+    marks on its line (a chatbot guideline quoting «Как языковая модель, я не могу…» as what to avoid; written sets
+    AH, AI); or the phrase is in another script than most letters of both the prompt and the answer: a Russian "К сожалению,
+    я не смогу прийти." explained in an English answer to an English question (written en set AG)."""
+    i = answer.find(match)
+    if i < 0:
+        return False
+    m_script, a_script, p_script = main_script(match, phrase=True), main_script(answer), main_script(prompt[:2000])
+    if m_script and a_script and p_script and m_script != a_script and m_script != p_script:
+        return True
+    if not REFUSAL_EXAMPLE_ASK_RE.search(prompt[:2000]):
+        return False
+    start = answer.rfind("\n", 0, i) + 1
+    before = answer[start:i]
+    if before.lstrip().startswith(">"):
+        return True
+    for op, cl in _OPEN_QUOTE.items():
+        k = before.rfind(op)
+        if k >= 0 and (op != cl or before.count(op) % 2 == 1) and (op == cl or cl not in before[k + 1:]):
+            return True
+    return False
+
+
 def excused(prompt: str, match: str, answer: str, ai_disclaimer: bool = False) -> bool:
     """True when a refusal phrase ``match`` in ``answer`` is not a refusal: the answer transforms a
     text the prompt carries (``transforms_own_text``), the prompt holds the phrase itself
     (``in_prompt``: an option, a string to process), the prompt permits the phrase
     (``permits_refusal``), or a character says it in a dialogue the prompt asked for
-    (``in_requested_dialogue``), or (``ai_disclaimer``) the phrase describes another model
+    (``in_requested_dialogue``), or it is a quoted example the prompt asked for or a phrase in another script
+    (``quoted_example``), or (``ai_disclaimer``) the phrase describes another model
     (``about_another_model``). The one test every refusal kind (hard, structural decline, soft) applies."""
     return (transforms_own_text(prompt, match, answer) or in_prompt(prompt, match)
             or permits_refusal(prompt, match, ai_disclaimer) or in_requested_dialogue(prompt, match, answer)
+            or quoted_example(prompt, match, answer)
             or (ai_disclaimer and about_another_model(match, answer)))
 
 
@@ -643,10 +697,10 @@ ETHICS_RE = re.compile(
     r"|задева\w* чувства|может быть опасн\w*|стоит помнить|конструктивн\w* диалог"
     # "…сводить их к набору клише было бы несправедливо", "…может привести к травмам… рекомендую… обратиться к сертифицированному
     # тренеру", "Замена смесителя — работа, требующая определённых навыков" (written ru set AE)
-    r"|несправедлив|инклюзивн|может привести к|требу\w* (?:определ\w+ |специальн\w+ )?навык|индивидуален|рекоменду\w*[^.!?\n]{0,60}обратиться (?:к|в)"
+    r"|несправедлив|инклюзивн|может привести к|требу\w* (?:определ\w+ |специальн\w+ )?навык|индивидуальн\w*|академическ\w* честност|рекоменду\w*[^.!?\n]{0,60}обратиться (?:к|в)"
     # "…计算方式因城市而异…建议您直接咨询当地住房公积金管理中心", "…可能让新郎…感到尴尬" (written zh set AF)
     r"|因(?:城市|地区|地方|人|个人情况|情况)而异|建议(?:您|你)(?:直接|最好)?(?:咨询|联系|拨打|前往)|我建议(?:您|你)|可能(?:会)?(?:让|使)[^，。！？]{0,12}(?:尴尬|难堪|受伤|不适)"
-    r"|请务必|注意安全|(?:加深|强化|固化)[^，。！？]{0,6}刻板印象|道德问题|侵犯|严重伤害|监护下|安全(?:永远)?(?:是)?第一"
+    r"|请务必|注意安全|不诚实|诚信|(?:加深|强化|固化)[^，。！？]{0,6}刻板印象|道德问题|侵犯|严重伤害|监护下|安全(?:永远)?(?:是)?第一"
     r"|illégal|contraire à l['’]éthique|ilegal|poco ético|respeto|illegal|unethisch|respekt")
 
 

@@ -211,6 +211,14 @@ TRANSLATE_TO_RE = re.compile(
     rf"|\bпо-{_TARGET_ALT}"
     rf"|\bhow (?:do|would|can|should) (?:you|i|we|one) (?:say|write|spell)\b[^?\n]{{1,80}}?\bin {_TARGET_ALT}\b"
     rf"|{_TARGET_ALT}(?:里|裡|中)?(?:怎么说|怎麼說|怎么讲|怎么写|如何说|如何表达|怎么表达)", re.I)
+#: translation targets written in Latin script, where the script cannot tell the answer's language
+_LATIN_TARGETS = frozenset({"en", "fr", "es", "de", "it", "pt"})
+#: a tool call in an answer: "search('translate Hello how are you from English to French')" (GPTeacher toolformer)
+_TOOL_CALL_RE = re.compile(r"\b[a-z_]\w*\(\s*['\"]")
+#: detector codes of languages not written in Latin script: an English answer with a Chinese note read as "zh" is the
+#: script rules' to judge ("Haste makes waste.\n\n也可以直译为：…", written zh set E)
+_NON_LATIN_LANGS = frozenset({"zh", "wuu", "yue", "ja", "ko", "ru", "uk", "be", "bg", "mk", "sr", "ar", "fa", "he", "el",
+                              "hi", "th", "ka", "hy"})
 _ROMANISE_RE = re.compile(r"(?i)拼音|罗马音|羅馬音|pinyin|romaji|romani[sz]|transliterat|латиниц|транслит")
 #: the prompt quotes an instruction (a meta-task: "provide an input for the instruction: translate …")
 _META_TASK_RE = re.compile(r"(?i)指令|说明[:：]|instruction")
@@ -481,7 +489,10 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
     minimum and ``cross_min_prob`` [0.6] instead of ``min_prob`` on the answer: the detector gives a
     long English itinerary of European place names only 0.64, but no Latin answer is in the
     prompt's language. The other exemptions (translation asked, code, quoted
-    Latin words, Latin text in the prompt) still apply."""
+    Latin words, Latin text in the prompt) still apply. A translation into a named Latin-script language
+    (``translation_target``: en, fr, es, de, it, pt) whose Latin answer (≥ 12 letters) the detector names another
+    language with ≥ ``min_prob``, neither the prompt's language nor a close one (``_CLOSE_GROUPS``), and holds no tool
+    call, is flagged too: "translation into fr asked, es answer"."""
     ps = [strip_for_langid(p) for p in prompts]
     # each answer stripped once, whole: its prose share needs all of it, the detector its first 1,000
     # characters (strip_for_langid's own cut, applied after stripping, so the slice is the same text)
@@ -511,11 +522,30 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
              and _code_share(responses[i]) <= 0.03 and not _CODE_START_RE.match(responses[i])
              and not ASKS_LANGUAGE_RE.search(prompts[i]) and not _CODE_ASK_RE.search(prompts[i][:2000])
              and not _quotes_prompt(r, p)]
-    if not judge:
+    # a translation into a named Latin-script language answered in another one: "translate into french: where is the train
+    # station?" → "¿Dónde está la estación de tren?" (written sets AG, AH); the scripts agree, so the detector decides
+    targets = {i: translation_target(prompts[i]) for i, (p, r) in enumerate(zip(ps, rs)) if not out[i][0]
+               and n_r[i] >= 12 and main_script(r) == "latin" and not _ROMANISE_RE.search(prompts[i][:3000])}
+    targets = {i: t for i, t in targets.items() if t in _LATIN_TARGETS}
+    if not judge and not targets:
         return out
     from curate.filters.langid import lexicon_votes
 
     det = detector or resolve_detector()
+    if targets:
+        # the answer's language must be neither the target nor the prompt's: "The phrase \"I love you\" translated into
+        # Spanish is \"Te quiero\"." frames the translation in the prompt's English (Alpaca), and a tool call
+        # ("search('translate Hello…')") stands in for it
+        idx = list(targets)
+        found = det([rs[i] for i in idx] + [ps[i] for i in idx])
+        for j, i in enumerate(idx):
+            (rl, rp), (pl_, _) = found[j], found[len(idx) + j]
+            if rl not in ("und", targets[i], pl_) and rl not in _NON_LATIN_LANGS and rp >= min_prob \
+                    and not _close(rl, targets[i]) and not _close(rl, pl_) and not _TOOL_CALL_RE.search(responses[i]):
+                out[i] = (1, f"translation into {targets[i]} asked, {rl} answer")
+        judge = [i for i in judge if not out[i][0]]
+        if not judge:
+            return out
     langs = det([ps[i] for i in judge] + [rs[i] for i in judge])
     k = len(judge)
     for j, i in enumerate(judge):

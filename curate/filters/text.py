@@ -569,3 +569,18 @@ def units(text: str) -> set[str]:
 def shared_units(a: str, b: str) -> int:
     """How many content units (``units``) ``a`` and ``b`` share."""
     return len(units(a) & units(b))
+
+
+def main_script(text: str, phrase: bool = False) -> str | None:
+    """The script most of the prose of ``text`` is in (``cjk``, ``cyr``, ``lat``), counting a CJK character, a Cyrillic
+    word and a Latin word as one each, code left out; None without any. A ``phrase`` takes any CJK or Cyrillic it holds:
+    "我是由OpenAI训练" is Chinese with a name in it."""
+    prose = text if phrase else strip_code(text)
+    n_cjk = len(CJK_RE.findall(prose))
+    n_cyr = len(re.findall(r"[\u0400-\u04ff]+", prose))
+    n_lat = len(re.findall(r"[A-Za-z\u00c0-\u024f]+", prose))
+    if phrase:
+        return "cjk" if n_cjk else "cyr" if n_cyr else "lat" if n_lat else None
+    counts = {"cjk": n_cjk, "cyr": n_cyr, "lat": n_lat}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else None

@@ -471,7 +471,7 @@ _NUM_WORDS = {
 }
 _ZH_NUM = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _COUNT_RE = re.compile(
-    r"(?i)(?<![\d.,\-])\b(\d{1,2})\s+(?=(?:[^\W\d_]+\s+){0,1}?[^\W\d_]+(?:s|en|ов|ей|ий|ах)\b)(?!(?:year|month|week|day|hour|minute|second|percent|times|x\b|am\b|pm\b|"
+    r"(?i)(?<![\d.,\-])\b(\d{1,2})\s+(?=(?:[^\W\d_]+\s+){0,2}?[^\W\d_]+(?:s|en|ов|ей|ий|ах)\b)(?!(?:year|month|week|day|hour|minute|second|percent|times|x\b|am\b|pm\b|"
     r"kg|km|cm|mm|lbs?|pounds|miles|meters|feet|inch|degrees|dollars|euros|people|persons|players|members|children|kids))"
     r"(?:[^\W\d_]+\s+){0,2}?[^\W\d_]{3,}"
     r"|\b(" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")\s+[^\W\d_]{3,}"
@@ -534,8 +534,8 @@ _SECTION_UNIT = {"chapter": "chapter", "глава": "chapter", "глав": "cha
                  "week": "week", "stage": "stage", "phase": "stage", "шаг": "step", "день": "day", "неделя": "week", "этап": "stage",
                  "дн": "day", "недел": "week"}
 #: an ordinal section marker anywhere: "第二天", "第 3 步", "Day 2", "Step 4", "День 2"
-_SECTION_MARK = (r"第\s*([一二三四五六七八九十\d]{1,3})\s*(步|天|日|周|阶段)|\b(day|step|week|stage|phase)\s+(\d{1,2})\b"
-                 r"|\b(день|шаг|неделя|этап)\s+(\d{1,2})\b"
+_SECTION_MARK = (r"第\s*([一二三四五六七八九十\d]{1,3})\s*(步|天|日|周|阶段)|\b(day|step|week|stage|phase)[ \t]+(\d{1,2})\b"
+                 r"|\b(день|шаг|неделя|этап)[ \t]+(\d{1,2})\b"
                  r"|(阶段|步骤)\s*([一二三四五六七八九十\d]{1,3})(?=[：:、.\s*])|\b(chapter|глава)\s+(\d{1,2})\b"
                  r"|第\s*([一二三四五六七八九十\d]{1,3})\s*(章)")  # "**阶段一：熟悉水性**" (written zh set W)
 _SECTION_MARK_RE = re.compile("(?i)" + _SECTION_MARK)
@@ -551,6 +551,10 @@ _SECTION_ASK_RE = re.compile(
     r"|\b(\d{1,2}|два|две|три|четыре|пять|шесть|семь|восемь|девять|десять)[- ]?(?:х )?(дн|шаг|недел|этап|глав)")
 
 
+#: a line that concludes a worked answer: "答案：每个人分得4个苹果。" under a one-step solution "步骤1：…" (belle_dev1K)
+_CONCLUSION_RE = re.compile(r"(?im)^\W*(?:答案|结论|总结|综上|所以|因此|answer|in summary|in conclusion|so the answer|ответ|итог)")
+
+
 def sections_short(text: str, prompt: str = "") -> str | None:
     """``sections stop at K of N``-note when the answer is laid out in ordinal sections ("第一天", "**第二步：…**",
     "Day 2:", "Шаг 3") that start at 1 and stop at K, while the prompt's first 300 or the answer's first 200
@@ -558,7 +562,8 @@ def sections_short(text: str, prompt: str = "") -> str | None:
     itinerary", "план на 3 дня"); else None. At least one marker must open a line, and an answer that names
     its last section in words ("最后一步", "the final day") is not judged. Written sets D, K, N: itineraries that
     stop after day one, installs after step two, each ending on a full stop (4 truncated, no good row in the
-    label sets; 1 of 82,945 dump pairs, itself cut)."""
+    label sets; 1 of 82,945 dump pairs, itself cut). Steps (not days or stages: a one-day plan may say "Day 1") whose
+    only marker is 1, with at most 600 characters after it, are cut whatever was asked: a single step is not numbered."""
     if not _SECTION_HEAD_RE.search(text) or _SECTION_LAST_RE.search(text):
         return None
     marks = []
@@ -574,6 +579,15 @@ def sections_short(text: str, prompt: str = "") -> str | None:
             ks = [k for u, k in marks if u == unit]
             if n and 2 <= n <= 14 and ks and min(ks) == 1 and max(ks) < n:
                 return f"sections stop at {unit} {max(ks)} of {n}"
+    # steps numbered from 1 that stop at 1 within 600 characters: a single step is not numbered ("Here's the full
+    # process.\n\n**Step 1: Check for existing keys**…" and nothing after; written sets AG, AH, AI), unless the prompt
+    # asks for that step; a tutorial's long "Step 1 — Starting the TypeScript Project" (2,830 characters, oasst) is whole
+    steps = [m for m in _SECTION_MARK_RE.finditer(text) if _SECTION_UNIT.get((m.group(2) or m.group(3) or m.group(5)
+                                                                              or m.group(7) or "").lower()) == "step"]
+    if steps and all(_ord(m.group(1) or m.group(4) or m.group(6) or m.group(8) or "") == 1 for m in steps) \
+            and len(text) - steps[-1].end() <= 600 and _SECTION_HEAD_RE.search(text) and not _SECTION_MARK_RE.search(prompt[:2000]) \
+            and not _CONCLUSION_RE.search(text[steps[-1].end():]):
+        return "sections stop at step 1"
     return None
 
 
@@ -802,7 +816,7 @@ _BRACKETS_RE = re.compile(r"[()\[\]]")
 
 
 #: a paragraph that opens with a bold label ("**Полив.** Поливайте раз в неделю…"): prose, not a list item
-_BOLD_LABEL_RE = re.compile(r"^\s*\*\*[^*\n]{1,80}\*\*[:：.,]?\s+(?=\S)")
+_BOLD_LABEL_RE = re.compile(r"^\s*\*\*[^*\n]{1,80}\*\*(?:[:：.,]?\s+|：\s*)(?=\S)")  # ("**第一次握手**：客户端…", written zh set AI)
 
 
 #: Chinese conjunctions no sentence ends on (multi-character: "总和" ends on 和), or "和/与/及/或" closing a 、 enumeration
@@ -945,7 +959,11 @@ def _open_cjk_sentence(text: str, last: str, min_chars: int = 40, min_last_cjk: 
     attribution, enumeration (3+ ``；``/``、``) or verse (``_open_line_style``), in a turn that closes a sentence
     somewhere (``。！？``: answers written in commas alone are casual Q&A). Written sets D, E, H, K and N cut their
     short answers so ("…就必须同时修改之后所有区块，并且获得网络中", "…一直走，走到了一棵大")."""
-    if len(text) < min_chars or not _CJK_IDEOGRAPH_RE.match(text[-1]) or "```" in text:
+    if len(text) < min_chars or "```" in text:
+        return False
+    # an ideograph, or a Latin token written into the Chinese sentence: "…随后客户端进入 SYN_SE" (written zh set AI)
+    latin_tail = re.search(r"(?:[\u4e00-\u9fff]\s?)[A-Za-z0-9_]+\Z", text)
+    if not (_CJK_IDEOGRAPH_RE.match(text[-1]) or latin_tail):
         return False
     s = last.strip()
     if len(_CJK_IDEOGRAPH_RE.findall(s)) < min_last_cjk or not re.search(r"[，。；！？]", s[:-1]):
@@ -953,7 +971,9 @@ def _open_cjk_sentence(text: str, last: str, min_chars: int = 40, min_last_cjk: 
     if len(_CJK_IDEOGRAPH_RE.findall(text)) < 0.5 * len("".join(text.split())) or not re.search(r"[。！？]", text):
         return False  # (answers that close no sentence at all write in commas: casual Q&A, not a cut)
     # (an enumeration is judged in the last sentence: "…拘泥固执、不知变通的人。它告诉我们，看问题、办事情要…而改" is cut)
-    return _prose_line(s) and not _LIST_ITEM_RE.match(s) and not HASHTAG_END_RE.search(s) and not re.search(r"[#＃|]", s) \
+    # (an inline "SYN=1, seq=x" is notation in a Chinese sentence, not code: written zh set AI)
+    return _prose_line(re.sub(r"\b\w+=\w+\b", "", s)) and not _LIST_ITEM_RE.match(s) and not HASHTAG_END_RE.search(s) \
+        and not re.search(r"[#＃|]", s) \
         and not _ATTRIBUTION_END_RE.search(s) and not _ZH_WISH_END_RE.search(s) \
         and len(ENUM_SEP_RE.findall(re.split(r"(?<=[。！？])", s)[-1])) < 3 \
         and not _open_line_style(text)
@@ -1101,6 +1121,13 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     if len(t) >= 300 and len(lines) >= 2 and 1 <= len(words(last)) <= 3 and _SUBJECT_ONLY_RE.match(last.strip()) \
             and lines[-2].rstrip()[-1:] in _SENT_END | set("\"”»") and _prose_line(last):
         return f"ends after its subject: {t[-30:]!r}"  # "…\"Because the dark is scary,\" said Pip.\n\nThe firefly" (set AA)
+    if len(t) >= min_chars and last_sentence.strip() != last.strip() and 2 <= len(words(last_sentence)) <= 3 \
+            and _SUBJECT_ONLY_RE.match(last_sentence.strip()) and ch.isalpha():
+        # the same after a full stop on the last line: "**2. Находим корни** по формуле x = (−b ± √D) / 2a. Тогда корни"
+        # (written ru set AH); two words at least: "5. A" is an answer key
+        return f"ends after its subject: {t[-30:]!r}"
+    if len(lines) >= 2 and _SALUTATION_RE.match(lines[-2].strip()) and len(words(last)) <= 2 and _prose_line(last):
+        return f"ends after its salutation: {t[-30:]!r}"  # "Уважаемый Иван Петрович!\n\nПрошу" (written ru set AH)
     if len(t) < min_chars and _open_cjk_sentence(t, last):
         return f"ends mid-sentence: {t[-30:]!r}"  # "…走到了一棵大", "…并且获得网络中" (written zh sets D, E, H, K, N)
     if len(t) < min_chars and not (len(t) >= short_min_chars and _open_latin_sentence(t, last)):
@@ -1159,13 +1186,19 @@ def _open_line_style(text: str) -> bool:
     at "…his loyalty to his" was spared by its "Section 3: Details about the Heroes" lines (round 19);
     nor do the lines of closed fenced code blocks (round 37: ``import``s end without punctuation). Nor is it the style
     when the two prose lines right before the last both close a sentence: a letter's address block ("Директору ООО
-    «ТехноМир»", "Dear Valued Customer,") leaves lines open, its body does not, and a salutation line ("Dear Valued Customer,") never counts (written sets AE, AF)."""
+    «ТехноМир»", "Dear Valued Customer,") leaves lines open, its body does not, and a salutation line ("Dear Valued Customer,") never counts (written sets AE, AF).
+    It is also the style when ≥ 5 list items with a comma inside leave their ends open (80 % of them)."""
     lines = [ln for ln in _without_closed_fences(text).rstrip().split("\n") if ln.strip()]
     earlier = [ln.rstrip() for ln in lines[:-1] if _prose_line(ln) and len(words(ln)) >= 3 and not _short_field(ln)
                and not _SALUTATION_RE.match(ln.strip())][-8:]
     if len(earlier) >= 3 and all(ln[-1] in _SENT_END for ln in earlier[-2:]):
         return False
-    return len(earlier) >= 2 and sum(ln[-1].isalnum() or ln[-1] in _OPEN_END for ln in earlier) >= 0.5 * len(earlier)
+    if len(earlier) >= 2 and sum(ln[-1].isalnum() or ln[-1] in _OPEN_END for ln in earlier) >= 0.5 * len(earlier):
+        return True
+    # list items that run on through their commas and never close: "- **钟水饺**：甜口红油，皮薄馅嫩，和北方水饺完全不同" ×10,
+    # then "建议去玉林路…一带，苍蝇馆子多，价格也实在" (written zh set AI); ≥ 5 such items, each with a clause break inside
+    items = [ln.rstrip() for ln in lines[:-1] if _LIST_ITEM_RE.match(ln) and re.search(r"[，,；;]", ln)]
+    return len(items) >= 5 and sum(ln[-1].isalnum() for ln in items) >= 0.8 * len(items)
 
 
 # ---------------------------------------------------------------- length_limit
