@@ -114,6 +114,11 @@ def tail_loop(tokens: list[str], max_unit: int = 12, min_repeats: int = 4) -> fl
 _LETTERS_RE = re.compile(r"[^\W\d_]")
 
 
+def _width(line: str) -> int:
+    """Characters of ``line``, a CJK character counting two (it carries a word)."""
+    return len(line) + sum(1 for ch in line if "\u4e00" <= ch <= "\u9fff")
+
+
 def _shingles(line: str) -> set[str]:
     t = "".join(line.lower().split())
     return {t[i:i + 3] for i in range(max(len(t) - 2, 1))}
@@ -122,7 +127,8 @@ def _shingles(line: str) -> set[str]:
 def line_loop(text: str, max_unit: int = 8, min_repeats: int = 3, min_similarity: float = 0.7) -> float:
     """Share of the characters of ``text``'s non-empty lines covered by a block of 1–``max_unit`` lines that repeats back to
     back (≥ ``min_repeats`` copies) through the end, each line the same as the one a block earlier or a near copy
-    (character-trigram Jaccard ≥ ``min_similarity`` [0.7], lines of ≥ 60 characters); lines with fewer than 3 letters are
+    (character-trigram Jaccard ≥ ``min_similarity`` [0.7], 0.1 less between Chinese lines, where one changed character
+    breaks three trigrams of few; lines of ≥ 60 characters, a CJK character counting two); lines with fewer than 3 letters are
     left out; a last partial copy counts. A decoding loop whose unit is a
     stanza or a paragraph, too long for ``tail_loop``'s 12 words: a four-line stanza sung four and a half times ("蓝色的大海啊
     / 你是那么宽广 / …", written zh set AI), one paragraph retold six times with a word changed (written en set AG). 0 when
@@ -137,10 +143,11 @@ def line_loop(text: str, max_unit: int = 8, min_repeats: int = 3, min_similarity
     def same(i: int, j: int) -> bool:
         if lines[i] == lines[j]:
             return True
-        if min(len(lines[i]), len(lines[j])) < 60:
+        if min(_width(lines[i]), _width(lines[j])) < 60:
             return False  # short near copies are an enumeration: "Hello, this is iteration number 1 … 5"
         a, b = sh[i], sh[j]
-        return len(a & b) >= min_similarity * len(a | b)
+        cjk = 2 * _width(lines[i]) > 3 * len(lines[i])  # (most characters ideographs)
+        return len(a & b) >= (min_similarity - (0.1 if cjk else 0.0)) * len(a | b)
 
     total = sum(len(ln) for ln in lines)
     best = 0
@@ -262,20 +269,44 @@ _WEB_FURNITURE_RE = re.compile(
     r"(?i)privacy policy|terms of (?:use|service)|all rights reserved|share on (?:facebook|twitter)|\bposted by\b|previous post"
     r"|next post|\bsitemap\b|\bleave a (?:comment|reply)\b|\b\d+ comments?\b|subscribe to (?:our|the) newsletter|\| ?home ?\||\btweet\b"
     r"|\bpin it\b|политика конфиденциальности|все права защищены|поделиться в|предыдущая запись|следующая запись"
-    r"|版权所有|隐私政策|上一篇|下一篇|分享到|发表评论|网站地图")
+    r"|版权所有|隐私政策|上一篇|下一篇|分享到|发表评论|网站地图"
+    # a Chinese forum thread's furniture ("本帖最后由 admin 于 2012-3-4 编辑", "只看该作者", written zh set AL)
+    r"|本帖最后由|只看该作者|发表于 ?\d|使用道具|收藏 ?分享|回复 ?#\d|顶顶顶|楼主")
 #: prompts about web pages, whose answers may hold such furniture as content
 _WEB_ASK_RE = re.compile(r"(?i)website|web ?page|landing page|footer|html|\bblog\b|сайт|网站|网页|页脚|博客")
+
+
+_ESCAPE_RE = re.compile(r"\\u[0-9a-fA-F]{4}")
+#: prompts about encodings, markup or data, whose answers may be escapes or markup
+_ESCAPE_ASK_RE = re.compile(r"(?i)unicode|escape|encod|json|html|xml|markup|javascript|\bjs\b|css|转义|编码|кодировк|экраниров")
+#: a line that is only a null value: "undefined", "NaN", "null"
+_NULL_LINE_RE = re.compile(r"(?i)undefined|nan|null|none")
+#: a line of markup, brackets or null values and nothing else
+_JUNK_LINE_RE = re.compile(r"(?i)(?:</?[a-z][^<>]{0,60}>|undefined|nan|null|none|[\[\]{}()\"'`;,.:]|\s)+")
 
 
 def junk_text(text: str, prompt: str = "") -> bool:
     """True for text a weak model or a scraper leaves where an answer belongs: a Chinese stutter, three or more doubled
     particles or punctuation marks (``_ZH_STUTTER_RE``: "是的的的，…是是，，。。", written zh set AI), or the furniture of a
     scraped web page, three distinct markers (``_WEB_FURNITURE_RE``: "Privacy Policy | Terms of Use | Sitemap", "Posted
-    by admin", "Share on Facebook"; written en set AG) to a prompt that is not about web pages (``_WEB_ASK_RE``).
-    Either makes ``gibberish`` 1.0."""
+    by admin", "Share on Facebook"; written en set AG; a forum thread's "本帖最后由…编辑", set AL) to a prompt that is not about web
+    pages (``_WEB_ASK_RE``); or escaped code points making half the text ("\\u042f \\u0441…"), or ≥ 4 lines, 60 % of them
+    markup, brackets or null values and one a bare null ("<div class=…>", "undefined", "NaN"), to a prompt about no
+    encoding, markup or web page.
+    Any of them makes ``gibberish`` 1.0."""
     prose = strip_code(text)
     if len(_ZH_STUTTER_RE.findall(prose)) >= 3 and not _ZH_STUTTER_RE.search(prompt):
         return True
+    # escaped code points where the text belongs ("\u042f \u0441\u043a\u0443\u0447", written ru set AK), or lines of
+    # markup and null values ("<div class=…>", "undefined", "NaN", written zh set AL)
+    esc = _ESCAPE_RE.findall(text)
+    if len(esc) >= 3 and 6 * len(esc) >= 0.5 * len("".join(text.split())) and not _ESCAPE_ASK_RE.search(prompt[:2000]):
+        return True
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    if len(lines) >= 4 and sum(bool(_JUNK_LINE_RE.fullmatch(ln)) for ln in lines) >= 0.6 * len(lines) \
+            and any(_NULL_LINE_RE.fullmatch(ln) for ln in lines) \
+            and not _ESCAPE_ASK_RE.search(prompt[:2000]) and not _WEB_ASK_RE.search(prompt[:2000]):
+        return True  # (a web page asked for is markup: "<html>\n  <head>…", alpaca)
     marks = {m.group(0).lower() for m in _WEB_FURNITURE_RE.finditer(prose)}
     return len(marks) >= 3 and not _WEB_ASK_RE.search(prompt[:2000])
 

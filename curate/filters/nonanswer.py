@@ -520,6 +520,37 @@ _SIBLING_CLASSES = {
         "ios": r"(?i:iphone|ipad)|\biOS\b|айфон|苹果手机", "android": r"(?i:android|google play)|андроид|安卓",
         "windows": r"\bWindows\b|виндовс", "macos": r"\bmacOS\b|\bMac ?OS\b|(?i:macbook)|макбук|苹果电脑",
         "linux": r"(?i:linux|ubuntu|debian)|линукс",
+        # phone makers: an iPhone question answered for a Huawei (written zh set AL)
+        "huawei": r"(?i:huawei)|华为|хуавей", "xiaomi": r"(?i:xiaomi)|小米手机|сяоми", "samsung": r"(?i:samsung)|三星|самсунг",
+    },
+    "office": {
+        "css": r"\bCSS\b", "word": r"\b(?:Microsoft|MS) Word\b|\bWord document\b|(?i:в ворде)|\bWord\b(?= ?документ)",
+        "zoom": r"\bZoom\b", "tencent_meeting": r"腾讯会议|(?i:tencent meeting|voov)", "teams": r"\b(?:Microsoft )?Teams\b",
+        "dingtalk": r"钉钉|(?i:dingtalk)", "feishu": r"飞书|(?i:lark)\b",
+    },
+    "router": {
+        "keenetic": r"(?i:keenetic)|кинетик", "tplink": r"(?i:tp-?link|tplinkwifi)", "asus": r"\b(?i:asus)\b",
+        "mikrotik": r"(?i:mikrotik)|микротик", "xiaomi_router": r"小米路由",
+    },
+    "city": {
+        "moscow": r"\bMoscow\b|Москв|莫斯科", "petersburg": r"(?i:st\.? petersburg|saint petersburg)|(?i:петербург)|圣彼得堡",
+        "kazan": r"\bKazan\b|Казан|喀山", "beijing": r"\bBeijing\b|Пекин|北京", "shanghai": r"\bShanghai\b|Шанха|上海",
+        "chengdu": r"\bChengdu\b|Чэнду|成都", "xian": r"\bXi['’]?an\b|Сиань|西安", "hangzhou": r"\bHangzhou\b|杭州",
+        "guangzhou": r"\bGuangzhou\b|广州", "shenzhen": r"\bShenzhen\b|深圳", "paris": r"\bParis\b|Париж|巴黎",
+        "london": r"\bLondon\b|Лондон|伦敦", "tokyo": r"\bTokyo\b|Токио|东京", "new_york": r"\bNew York\b|Нью-Йорк|纽约",
+    },
+    "writer": {
+        "libai": r"李白", "dufu": r"杜甫", "baijuyi": r"白居易", "sushi": r"苏轼", "wangwei": r"王维", "liqingzhao": r"李清照",
+        "pushkin": r"\bPushkin\b|Пушкин", "lermontov": r"\bLermontov\b|Лермонтов", "tolstoy": r"\bTolstoy\b|Толст(?:ой|ого|ому|ым)",
+        "dostoevsky": r"\bDostoevsky\b|Достоевск", "chekhov": r"\bChekhov\b|Чехов",
+    },
+    "cereal": {
+        "buckwheat": r"\b(?i:buckwheat)\b|(?i:гречк|гречнев)|荞麦", "rice": r"\b(?i:rice)\b|\b[Рр]ис(?:а|у|ом|е)?\b|大米|米饭",
+        "oats": r"\b(?i:oats|oatmeal)\b|(?i:овсян)|燕麦",
+    },
+    "geometry": {
+        "area": r"\b(?i:area)\b|(?i:площад)|面积", "perimeter": r"\b(?i:perimeter|circumference)\b|(?i:периметр|длин\w* окружност)|周长",
+        "volume": r"\b(?i:volume)\b|(?i:\bобъ[её]м)|体积",
     },
     "planet": {
         "mercury": r"\bMercury\b|Меркури|水星", "venus": r"\bVenus\b|Венер|金星", "mars": r"\bMars\b|Марс|火星",
@@ -529,8 +560,8 @@ _SIBLING_CLASSES = {
     # written sets AH, AI: dogs for a cat, Chinese for Japanese, the USA for Russia, an integral for a derivative, a flight
     # for the high-speed train, films for novels, one classic novel for another
     "pet": {
-        "cat": r"\b(?i:cats?|kittens?)\b|кош(?:к|ек|ач)|\bкот(?:а|у|ом|е|ы|ов|ам|ами|ах|ёнок|ят\w*|енок)?\b|котён|(?<!熊)猫",
-        "dog": r"\b(?i:dogs?|pupp(?:y|ies))\b|собак|\bщен|\bп[её]с\b|\bпса\b|狗",
+        "cat": r"\b(?i:cats?|kittens?)\b|(?i:кош(?:к|ек|ач)|\bкот(?:а|у|ом|е|ы|ов|ам|ами|ах|ёнок|ят\w*|енок)?\b|кот[её]н)|(?<!熊)猫",
+        "dog": r"\b(?i:dogs?|pupp(?:y|ies))\b|(?i:собак|\bщен|\bп[её]с\b|\bпса\b)|狗",
     },
     "spoken": {
         "english": r"\b(?:in|into) English\b|(?i:по-английски|английск\w* язык)|英语|英文",
@@ -575,6 +606,8 @@ _SWAP_ASK_EXEMPT_RE = re.compile(r"(?i)\bvs\.?\b|\bversus\b|\bor\b|\btranslat|\b
                                  r"|или|переве|вместо|альтернатив|кроме|还是|或者|翻译|替代|代替|除了")
 
 
+#: an exception's name: "KeyError", "ModuleNotFoundError", "NullPointerException"
+_ERROR_NAME_RE = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b")
 #: classes judged only under an ask to recommend or list: a story the prompt asks to write may mention a film
 #: ("写一个反映给定场景的短篇小说" → "她从电影中看到的大城市生活…", dump pool)
 _SIBLING_ASK_GATE = {"medium": re.compile(r"(?i)\brecommend|\bsuggest|\blist\b|\bbest\b|\bgood\b|推荐|好看|有哪些|посовет|порекоменд|назови|лучши")}
@@ -586,6 +619,15 @@ def _subject_swap_note(reply: str, prompt: str) -> str | None:
     if _SWAP_ASK_EXEMPT_RE.search(head) or word_count(reply) < 8:
         return None
     opening = strip_code(reply)[:250] + " " + " ".join(_FENCE_TAG_RE.findall(reply)[:1])  # (prose: "c++" is a loop step)
+    # an error the prompt quotes, and another one explained: "KeyError: 'name' 是啥意思" → "IndexError: list index out of range
+    # 表示…" (written sets AJ, AL)
+    errors = set(_ERROR_NAME_RE.findall(head))
+    if len(errors) == 1:
+        asked_err = next(iter(errors))
+        if asked_err not in reply:
+            other = [e for e in _ERROR_NAME_RE.findall(opening) if e != asked_err]
+            if other:
+                return f"subject_swap: {asked_err} asked, {other[0]} answered"
     for cls, res in _SIBLING_RES.items():
         if cls in _SIBLING_ASK_GATE and not _SIBLING_ASK_GATE[cls].search(head):
             continue
@@ -761,12 +803,18 @@ def foreign_label(text: str, prompt: str) -> str | None:
     if len(reply) > 40:
         return None
     head = prompt[:3000]
-    if _SENTIMENT_LABEL_RE.match(reply) and not _SENTIMENT_ASK_RE.search(head):
+    # the instruction: the first and the last line of a prompt that carries material between them (a review in which
+    # "客服态度倒是不错" is no ask for a sentiment: "帮我总结一下这段用户评价：…" → "负面", written zh set AL)
+    plines = [ln for ln in head.strip().split("\n") if ln.strip()]
+    ask = plines[0] + "\n" + plines[-1] if len(plines) >= 3 else head
+    if _SENTIMENT_LABEL_RE.match(reply) and not _SENTIMENT_ASK_RE.search(ask):
         return f"foreign_label: {reply!r}"
     if _LETTER_LABEL_RE.match(reply) and not _OPTIONS_RE.search(head):
         return f"foreign_label: {reply!r}"
-    if _CATEGORY_FIELD_RE.match(reply) and _SENTIMENT_ASK_RE.search(head) and not _CATEGORY_ASK_RE.search(head):
-        return f"foreign_label: {reply!r}"  # "Категория: Спорт" to "Определи тональность отзыва" (written set P)
+    if _CATEGORY_FIELD_RE.match(reply) and not _CATEGORY_ASK_RE.search(ask) \
+            and (_SENTIMENT_ASK_RE.search(ask) or (_WRITE_ASK_RE.search(ask) and _CLASS_FIELD_RE.match(reply))):
+        # "Категория: Спорт" to "Определи тональность отзыва" (written set P); "类别：社会民生" to "帮我给这条新闻起个标题" (set AL)
+        return f"foreign_label: {reply!r}"
     options = listed_options(head)
     label = _LABEL_PREFIX_RE.sub("", reply).strip(" .。!！\"'“”«»")
     if options and label and half_cjk_words(label) <= 3 and not _DIGIT_RE.search(label):
@@ -787,6 +835,10 @@ _OPTION_GROUP_RE = re.compile(r"[(（]([^()（）\n]{1,80}?[/／|、][^()（）\
                               r"|(?:回答|答|选择|输出|回复|\banswer|\breply|\brespond|ответь|ответьте|выбери|выберите)[^“\"«\n]{0,6}"
                               r"[“\"«]([^”\"»\n]{1,15})[”\"»]\s*(?:或者?|还是|или|or)\s*[“\"«]([^”\"»\n]{1,15})[”\"»]", re.I)
 _LABEL_PREFIX_RE = re.compile(r"(?i)^\W*(?:answer|label|class|category|sentiment|output|ответ|метка|класс|категория|тональность|答案|标签|类别|情感|结果)\s*[:：]\s*")
+#: a class field, not a topic one ("主题：他" names a sentence's subject)
+_CLASS_FIELD_RE = re.compile(r"(?i)^\W*(?:category|class|категория|рубрика|类别|分类)\s*[:：]")
+#: the prompt asks for a text to be written: a title, a summary, a reply, a letter
+_WRITE_ASK_RE = re.compile(r"(?i)\b(?:write|summari[sz]e|title|headline|reply|draft)\b|标题|总结|概括|摘要|写|напиши|заголов|кратко|сократи")
 #: a reply that names a category field ("Категория: Спорт", "Category: Sports", "类别：体育")
 _CATEGORY_FIELD_RE = re.compile(r"(?i)^\W*(?:category|topic|категория|тема|рубрика|类别|分类|主题)\s*[:：]")
 _CATEGORY_ASK_RE = re.compile(r"(?i)categor|topic|категори|тема|тематик|рубрик|类别|分类|主题")
@@ -927,6 +979,9 @@ _TEMPLATE_ASK_RE = re.compile(TEMPLATE_TASK_RE.pattern + r"|\bformat string|f-st
 _SQUARE_SLOT_RE = re.compile(r"\[(?=[^\]\n]*[^\W\d_]{3})([^\[\]\n]{2,80})\](?!\()")  # (a word inside: not "[3, 6, 9]", "[a-zA-Z0-9]")
 
 
+#: the prompt gives particulars a letter would use: a number, a weekday, an hour
+_SPECIFICS_RE = re.compile(r"(?i)\d|周[一二三四五六日天]|星期|[一二三四五六七八九十两]点|\b(?:monday|tuesday|wednesday|thursday|friday"
+                           r"|saturday|sunday)\b|понедельник|вторник|сред[уа]|четверг|пятниц|суббот|воскресень")
 #: a slot named for the deliverable itself: one such slot in a short answer is the whole answer left unfilled
 _ANSWER_SLOT_RE = re.compile(r"(?i)answer|response|output|result|reply|text|content|solution|答案|回答|结果|输出|ответ|результат")
 
@@ -948,10 +1003,16 @@ def unfilled_template(text: str, prompt: str, min_slots: int = 2, min_share: flo
         return None
     square = _SQUARE_SLOT_RE.findall(prose) if "[" in prose else []
     square = [x for x in square if not re.search(r"[:：。]", x.rstrip(".。"))]  # not stage directions "[切到：店内。…]"
-    if len(set(square)) >= 3 and "[" not in prompt and not re.search(r"[=;{}<>`^$\\]|\[\[|\]\]|\]\[", prose):
+    # (code characters are looked for outside the slots: "[Paragraph describing … {subject}]", "[原日期][原时间]", set AJ, AL)
+    rest = _SQUARE_SLOT_RE.sub(" ", prose)
+    if len(set(square)) >= 3 and "[" not in prompt and not re.search(r"[=;{}<>`^$\\]|\[\[|\]\]", rest):
         slot_chars = sum(len("".join(x.split())) + 2 for x in square)
-        if slot_chars >= 0.5 * len("".join(prose.split())):
-            return f"unfilled_template: {text.strip()[:40]!r}"  # "Dear [Recipient Name],\n\n[Opening line…]" (sets U, AA)
+        share = slot_chars / max(len("".join(prose.split())), 1)
+        if share >= 0.5 or (share >= 0.3 and len(set(square)) >= 6 and _SPECIFICS_RE.search(prompt[:2000])):
+            # "Dear [Recipient Name],\n\n[Opening line…]" (sets U, AA); a mail of eight slots to a prompt that gave the
+            # numbers and the dates ("尊敬的[收件人姓名]：…调整至[新日期][新时间]…", set AL), not to one that gave none
+            # ("Write a letter to the editor…", "help me write them an email": a template is then a fair answer, LIMA)
+            return f"unfilled_template: {text.strip()[:40]!r}"
     slots = _BRACE_SLOT_RE.findall(prose)
     if "{" in prompt:
         return None
@@ -986,7 +1047,10 @@ def empty_json(text: str, prompt: str) -> str | None:
     try:
         obj = json.loads(t)
     except ValueError:
-        return None
+        try:  # JSON Lines: a dataset's records, one per line (written en set AJ)
+            obj = [json.loads(ln) for ln in t.split("\n") if ln.strip()]
+        except ValueError:
+            return None
     if not isinstance(obj, dict) and not (isinstance(obj, list) and any(isinstance(x, dict) for x in obj)):
         return None  # a list of values is data: "[0, 0, 0, 1, 2, 3]" answers a sort (alpaca)
     leaves: list = []

@@ -117,6 +117,12 @@ _AWAIT_INFO_RE = re.compile(
     r"|(?:请|您|你)?(?:补充|提供|告诉我|发给我|说一下|说明一下)[^。！？\n]{0,30}(?:我再|我就|我会|我才|以便我|之后我|后我)"
     r"|(?:уточните|пришлите|напишите|расскажите|сообщите|укажите|пришли|напиши|уточни|расскажи)[^.!?\n]{0,80}"
     r"(?:\bи я\b|\bтогда я\b|\bя (?:смогу|помогу|подскажу|подберу|составлю))")
+#: the answer says it needs details first: "我需要先了解以下信息", "I need to know a few things first", "Мне нужно уточнить"
+_NEED_INFO_RE = re.compile(r"(?i)\bi (?:need|would need|['’]d need) (?:to know |some |a few |more )(?:\w+ ){0,3}(?:information|details|things)\b"
+                           r"|需要(?:先)?(?:了解|知道|确认)(?:以下|一些|几个|您的)?(?:信息|情况|问题)"
+                           r"|мне (?:нужно|необходимо|надо) (?:знать|уточнить|понять)")
+
+
 def speaks_as_assistant(text: str) -> bool:
     """True when ``text`` opens with the assistant's own acknowledgement ("Sure, I can help with that!",
     "好的，我可以帮你", ``_HELP_PREFACE_RE``): what follows is the assistant talking, not a text written in
@@ -158,8 +164,8 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     on ("Would you like a recipe?") is an answer, not a question back; so is any reply to a greeting
     or small talk (``GREETING_RE``: "Hello, how are you?" → "I'm doing great! How are you?")."""
     prose = strip_code(text).strip()
-    if not prose or OFFER_RE.search(prose) or is_small_talk(prompt):
-        return False
+    if not prose or OFFER_RE.search(prose) or is_small_talk(prompt) or ABOUT_ASSISTANT_RE.search(prompt[:3000][-1000:]):
+        return False  # ("ты человек или бот?" → "Я бот — языковая модель… Что хотели спросить?": an answer, then an offer)
     # a bare list marker ("1.") is not a sentence: five numbered questions are five of six sentences, not of eleven
     sents = [x for x in sentences(prose) if _LETTER_RE.search(x)]
     # interjections before the question do not make it an answer ("Ooh! That's a tough one. What sorts
@@ -189,6 +195,11 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     # that does not ask for questions, a quiz or an interview
     qs = [x for x in sents if x.rstrip().endswith(QUESTION_END) or _AWAIT_INFO_RE.search(x)]
     n_words = half_cjk_words(prose)
+    # a list of the details it needs between "I need to know the following:" and "once you tell me, I'll…": "为了给您制定…
+    # 我需要先了解以下信息：1. 您的性别… 请提供以上信息后，我再为您定制专属方案。" (written zh set AL)
+    if n_words <= 120 and sents and _NEED_INFO_RE.search(" ".join(sents[:2])) and _AWAIT_INFO_RE.search(sents[-1]) \
+            and not _QUESTION_TASK_RE.search(prompt):
+        return True
     # (a prompt that asks for questions still gets asked back when the answer opens as the assistant: "Sure, I can
     # help with that! Could you tell me a bit more? …" to "Write me an email to my landlord asking to fix…", set I)
     return (len(qs) >= 2 and len(qs) >= 0.6 * len(sents) and n_words <= 80
@@ -197,7 +208,7 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
 
 
 #: a contrast that turns a hedge into an answer: "…, but usually …", "…，但通常…"
-_CONTRAST_RE = re.compile(r"(?i)[，,;；]\s*(?:但是|但|不过|不過|可是|然而)|[,;]\s*(?:but|however)\b")
+_CONTRAST_RE = re.compile(r"(?i)[，,;；]\s*(?:但是|但|不过|不過|可是|然而)|[,;]\s*(?:but|however|но|однако)\b")
 
 
 #: a sentence that opens with a condition: "If …", "When …", "Если …", "При …", "如果…", "若…", "Si …"
@@ -230,7 +241,13 @@ def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentenc
             # the part after a "but" is the answer ("關於實習生角色，我沒有具體的信息，但通常，…", round 34)
             c = _CONTRAST_RE.search(s, m.end())
             hit_chars += c.start() if c else len(s)
-            opening = opening or i < opening_sentences
+            # a caveat that the same sentence goes on to answer after its "but", with a number or ten words, opens
+            # nothing: "Мои данные могут быть неактуальными, но … последней стабильной версией был Python 3.12"
+            # (written ru set AK)
+            rest = s[c.end():] if c else ""
+            answered = bool(rest) and (bool(re.search(r"\d", rest)) or len(words(rest)) >= 10) and not pattern.search(rest) \
+                and not decline_regex().search(rest)
+            opening = opening or (i < opening_sentences and not answered)
     total = sum(len(s) for s in sents)
     share = hit_chars / total if total else 0.0
     n_words = len(words(prose))
@@ -248,7 +265,8 @@ def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentenc
 _WRITE_TASK_RE = re.compile(r"(?i)\b(?:write|draft|compose)\b|напиши|составь|сочини|(?:写|撰写|起草)(?:一|个|篇|封|份|段|首)")
 #: a closing that asks the user to do the writing and bring it back: "Once you've written a draft, feel free to share it here"
 _HANDS_BACK_CLOSE_RE = re.compile(r"(?i)\bonce you(?:['’]ve| have) (?:written|drafted)|\bshare (?:it|your draft|the draft) (?:here|with me)"
-                                  r"|присылайте|пришлите (?:ваш|свой)|发给我看看|发过来")
+                                  r"|\bif you get stuck\b|\bshare your (?:code|attempt|draft|work)\b|присылайте|пришлите (?:ваш|свой)"
+                                  r"|будет (?:действительно )?вашей|发给我看看|发过来")
 
 
 # ---------------------------------------------------------------- declining by structure
@@ -493,7 +511,8 @@ WRITES_IN_VOICE_RE = re.compile(
 #: AI", "由你亲自来完成", "своими словами"): a refusal of the very text the prompt asks for, so a writing prompt
 #: (``WRITES_IN_VOICE_RE``) does not excuse it as the requested text's own words (written sets AD, AF)
 HANDS_BACK_RE = re.compile(r"(?i)comes? from you|rather than from an? |you write yourself|своими словами|самостоятельно|самому|самой"
-                           r"|once you(?:['’]ve| have) (?:written|drafted)|вместо готового|сами\b"
+                           r"|once you(?:['’]ve| have) (?:written|drafted)|вместо готового|сами\b|\bit yourself\b|give it a (?:shot|try)"
+                           r"|действительно вашей|in your own words|written by an ai"
                            r"|由(?:你|您)(?:亲自|自己)|动手写|自己的话")
 
 
@@ -553,7 +572,10 @@ ABOUT_ASSISTANT_RE = re.compile(
     r"|你(?:能|可以|会)(?:做|回答|帮)(?:什么|哪些)|你有(?:感情|意识|什么(?:能力|限制))|你的(?:能力|局限|限制|训练)"
     r"|你(?:做了|是做|都做|平时做|每天做)什么\s*[？?]"
     r"|что ты (?:умеешь|можешь|такое)|твои (?:возможности|ограничения)|кто ты|ты кто|кто вы|вы кто|ты (?:человек|бот|робот)"
-    r"|你是谁|你是什么|您是谁")
+    r"|你是谁|你是什么|您是谁"
+    # "你是chatgpt吗", "are you ChatGPT?", "ты ChatGPT?" (written zh sets E, AL)
+    r"|(?:你|您)是\s*(?:chatgpt|gpt[\w.-]*|claude|gemini|deepseek|通义千问|文心一言|kimi|豆包|机器人|真人|人工智能|ai)\s*(?:吗|嘛|么)"
+    r"|\bare you (?:chat ?gpt|gpt[\w.-]*|claude|gemini|bard|llama|deepseek|qwen)\b|\bты (?:chat ?gpt|гигачат|алиса|яндекс ?gpt)")
 
 
 def permits_refusal(prompt: str, match: str, ai_disclaimer: bool = False) -> bool:
@@ -617,6 +639,9 @@ REFUSAL_EXAMPLE_ASK_RE = re.compile(
     r"(?i)\b(?:ways?|how) to (?:politely |nicely |gracefully )?(?:say no|decline|refuse|turn (?:\w+ )?down|reject)\b"
     r"|\bexamples? of (?:a |an )?(?:good |polite |proper |bad )?(?:refusal|rejection|decline|saying no)"
     r"|\bhow (?:do|does|would|should|can) (?:an? |the |my |our )?(?:ai|assistant|chatbot|bot|model)\b[^?\n]{0,40}\b(?:refuse|decline|say no)"
+    r"|\bhow (?:an? |the |my |our )?(?:ai|assistant|chatbot|bot|model|agent)\b[^?\n]{0,40}\b(?:refuse|decline|say no)"
+    r"|\bexamples?\b[^.?\n]{0,60}\b(?:declin|refus|say(?:ing)? no|turn(?:ing)? down)|\b(?:declin|refus)\w*[^.?\n]{0,60}\bexamples?\b"
+    r"|отказыва\w*[^\n]{0,80}пример|пример\w*[^.?\n]{0,60}отказ|(?:例子|示例|话术|范例)[^。？！\n]{0,30}拒绝"
     r"|пример\w* (?:\w+ )?(?:отказ|ответа с отказом)|как (?:вежливо |корректно |правильно )?(?:отказать|сказать [«\"]?нет)"
     r"|(?:拒绝|婉拒)[^。？！\n]{0,30}(?:怎么说|如何说|话术|例子|示例|范例|模板)|(?:举|给)[^。？！\n]{0,8}例子[^。？！\n]{0,30}拒绝")
 #: an opening quotation mark with no closing one after it on the line: the text that follows is quoted
@@ -687,7 +712,7 @@ ETHICS_RE = re.compile(
     r"|(?:everyone|all people|every person) (?:deserves|should be treated)|treat (?:others|people|everyone) with"
     # caution in place of the joke, the villain's monologue or the query (written en set L)
     r"|(?:reinforce|perpetuate|promote|spread)s? (?:\w+ ){0,2}stereotypes|glorif\w*|normali[sz]e\w*|(?:better|best|wiser) to avoid|be mindful|risky"
-    r"|(?:very |deeply )?personal (?:situation|matter|decision)"
+    r"|(?:very |deeply )?personal (?:situation|matter|decision)|instead,? you (?:might|could|may) (?:want to )?consider"
     # a risk and a referral in place of the how-to: "Bleach … can be hazardous if used incorrectly … I'd recommend following the
     # instructions on your bleach bottle … or contacting the manufacturer" (written en set AD)
     r"|rather than \w+ing|can be (?:hazardous|dangerous|harmful)|toxic|requires? (?:specific |certain |special |professional )?(?:skills|expertise|training)"
@@ -697,10 +722,10 @@ ETHICS_RE = re.compile(
     r"|задева\w* чувства|может быть опасн\w*|стоит помнить|конструктивн\w* диалог"
     # "…сводить их к набору клише было бы несправедливо", "…может привести к травмам… рекомендую… обратиться к сертифицированному
     # тренеру", "Замена смесителя — работа, требующая определённых навыков" (written ru set AE)
-    r"|несправедлив|инклюзивн|может привести к|требу\w* (?:определ\w+ |специальн\w+ )?навык|индивидуальн\w*|академическ\w* честност|рекоменду\w*[^.!?\n]{0,60}обратиться (?:к|в)"
+    r"|несправедлив|инклюзивн|может привести к|могут (?:их |вас |его |её )?задеть|вместо \w+ лучше|требу\w* (?:определ\w+ |специальн\w+ )?навык|индивидуальн\w*|академическ\w* честност|рекоменду\w*[^.!?\n]{0,60}обратиться (?:к|в)"
     # "…计算方式因城市而异…建议您直接咨询当地住房公积金管理中心", "…可能让新郎…感到尴尬" (written zh set AF)
     r"|因(?:城市|地区|地方|人|个人情况|情况)而异|建议(?:您|你)(?:直接|最好)?(?:咨询|联系|拨打|前往)|我建议(?:您|你)|可能(?:会)?(?:让|使)[^，。！？]{0,12}(?:尴尬|难堪|受伤|不适)"
-    r"|请务必|注意安全|不诚实|诚信|(?:加深|强化|固化)[^，。！？]{0,6}刻板印象|道德问题|侵犯|严重伤害|监护下|安全(?:永远)?(?:是)?第一"
+    r"|请务必|注意安全|不诚实|诚信|造成伤害|建设性的?方式|和谐的|(?:加深|强化|固化)[^，。！？]{0,6}刻板印象|道德问题|侵犯|严重伤害|监护下|安全(?:永远)?(?:是)?第一"
     r"|illégal|contraire à l['’]éthique|ilegal|poco ético|respeto|illegal|unethisch|respekt")
 
 

@@ -566,6 +566,11 @@ def language_mismatch(prompts: Sequence[str], responses: Sequence[str], *, min_l
                 q_lang = det([quoted]) if quoted else []
                 if not q_lang or q_lang[0][0] == rl:
                     continue
+                # the prompt's own words, the quote left out, are in the answer's language: "what does 'Ich habe keine
+                # Ahnung' mean" → "It's German for \"I have no idea.\"" (written en set AJ)
+                own = strip_for_langid(_ANY_QUOTE_RE.sub(" ", prompts[i]))
+                if len(own.split()) >= 3 and det([own])[0][0] == rl:
+                    continue
             else:
                 continue  # the prompt quotes the English words its task is about ("用“shimmer”…造句")
         if r_script != p_script and script_word_shares(ps[i]).get(r_script, 0.0) >= prompt_share:

@@ -280,8 +280,10 @@ _CODE_LINE_RE = re.compile(r"[;{}=()<>\[\]]|^\s{2,}\S|^\s*(?:def|class|import|fr
 
 #: a last line that opens content which never comes: a markdown heading, a bold-only title, "Step 3:",
 #: "第三步：", "Шаг 3", a bare "1." item, "First,", "For example,", "such as", "including", "首先，", "例如，"
+#: (a bold line with an arrow or "=" is a formula that closes a text: "**Sunlight + water + carbon dioxide → sugar +
+#: oxygen**", written en set AJ)
 _OPENER_LAST_RE = re.compile(
-    r"(?i)^\s*(?:#{1,6}\s+[^\s:/=;{}()<>|$][^:/=;{}()<>|$\n]{0,79}[:：]?|\*\*[^*\n:：]{1,80}[:：]?\*\*[:：]?|(?:step|part|phase|section|chapter|stage)\s+\d{1,2}\b[^.!?\n]{0,60}"
+    r"(?i)^\s*(?:#{1,6}\s+[^\s:/=;{}()<>|$][^:/=;{}()<>|$\n]{0,79}[:：]?|\*\*[^*\n:：→=]{1,80}[:：]?\*\*[:：]?|(?:step|part|phase|section|chapter|stage)\s+\d{1,2}\b[^.!?\n]{0,60}"
     r"|第[一二三四五六七八九十\d]{1,3}[步章节部分]{1,2}[^。！？\n]{0,30}|(?:шаг|часть|этап)\s+\d{1,2}[^.!?\n]{0,60}"
     # a bracketed Chinese section heading ("【做法】" after the ingredients, written zh set H)
     r"|【(?![^】\n]*[你您的])[^】\n]{1,20}】[:：]?"  # (not a letter's slot: "【您的职称】")
@@ -572,10 +574,15 @@ def sections_short(text: str, prompt: str = "") -> str | None:
         k = _ord(m.group(1) or m.group(4) or m.group(6) or m.group(8) or m.group(10) or m.group(11))
         if k:
             marks.append((_SECTION_UNIT[unit], k))
-    for src in (prompt[:300], text[:200]):
+    asked_units = set()
+    for k_src, src in enumerate((prompt[:300], text[:200])):
         for m in _SECTION_ASK_RE.finditer(src):
             g = [x for x in m.groups() if x]
             n, unit = _ord(g[0]), _SECTION_UNIT.get(g[1].lower())
+            if k_src == 0:
+                asked_units.add(unit)
+            elif unit in asked_units:
+                continue  # the prompt's count rules: "北京玩三天" over a plan that says "务必提前7天…预约" (written zh set AL)
             ks = [k for u, k in marks if u == unit]
             if n and 2 <= n <= 14 and ks and min(ks) == 1 and max(ks) < n:
                 return f"sections stop at {unit} {max(ks)} of {n}"
@@ -705,6 +712,21 @@ def list_cut(text: str, prompt: str = "") -> str | None:
             or (tail in FUNCTION_WORDS or last_line[-1:] in ",，、")
         if closed >= (1 if cjk_run_on else 2) and closed == len(ends) and (len(last_line) < 0.6 * lens[len(lens) // 2] or long_open):
             return f"last item stops mid-sentence: {last_line[-50:]!r}"
+    # a last list of one or two items whose last runs on, under the text's earlier items of the same marker kind that close
+    # their sentences: "1. **补能不如加油方便**：…比较常见。冬季低温时" under "**一、优点**"'s four closed items, "2. 锅里放少许油，
+    # 鸡翅皮朝下放入，小火煎至两面金黄" under "1. …捞出沥干。" (written zh set AL)
+    if n_items <= 2 and not after and ends_open:
+        bullet = bool(_BULLET_MARK_RE.match(last_line))
+        earlier_items = [lines[i].rstrip() for i in item_idx[:-1] if bool(_BULLET_MARK_RE.match(lines[i])) == bullet
+                         and len(lines[i].strip()) >= 10]
+        m_last = _LIST_ITEM_RE.match(last_line)
+        body = last_line[m_last.end() - 1:] if m_last else last_line
+        n_cjk = len(CJK_RE.findall(body))
+        run_on = n_cjk >= 20 and "，" in body and bool(CJK_RE.match(last_line[-1:]))
+        closed = sum(e[-1:] in _SENT_END or e[-1:] in "；;" for e in earlier_items)
+        if earlier_items and closed == len(earlier_items) and (len(earlier_items) >= 3 or run_on) \
+                and (run_on or len(words(body)) - n_cjk / 2 >= 12 or (body.split()[-1].lower() if body.split() else "") in FUNCTION_WORDS):
+            return f"last item stops mid-sentence: {last_line[-50:]!r}"
     # a last item of one or two characters after items that close their sentences: "2. 多" under
     # "1. 多饮、多尿：口渴明显，喝水量增加。" (written zh set K)
     m_last = _LIST_ITEM_RE.match(last_line)
@@ -823,7 +845,7 @@ _BOLD_LABEL_RE = re.compile(r"^\s*\*\*[^*\n]{1,80}\*\*(?:[:：.,]?\s+|：\s*)(?=
 _ZH_OPEN_TAIL_RE = re.compile(r"(?:或者|以及|而且|并且|但是|因为|所以|如果|比如|例如|包括|通过|为了|对于|关于|由于|虽然|即使|尽管|不仅"
                               r"|以便|或是|从而|以免|甚至|预计|诸如|譬如|导致|使得|以至于|接着|然后|随后|同时|此外|另外|于|我叫|名叫|叫做"
                               # a derivation's verb without its object: "第二步：将方程分解为" (written zh set W)
-                              r"|(?:分解|化简|整理|变形|转化|改写|简化|代入|化)为|等于|可得|得到"
+                              r"|(?:分解|化简|整理|变形|转化|改写|简化|代入|化)为|等于|可得|得到|解得|求得|算得"
                               # a conclusion that never comes, a preposition after a comma: "…= 0\n\n因此", "…），按" (set AC)
                               r"|因此|于是|那么|进而|[，,](?:按|在|从|向|对|把|被|给|跟|以|将|由|经))\Z|、[^、，。！？\n]{1,12}(?:和|与|及|或)\Z")
 #: a calculation stopped at its "=": a value, a space, "=" (not "==", nor base64 padding "aGk=")

@@ -585,9 +585,11 @@ class Quality(FilterStage):
                 if r != "assistant":
                     continue
                 t = URL_RE.sub(" ", strip_code(c[: p.repetition_max_chars]))
+                # a repetition the prompt asks for ("write 'I will finish my homework on time' 5 times") is the answer
+                asked_repeat = bool(REPEAT_ASK_RE.search(prompt_of[i][:500]))
                 if "repetition" in on and not (p.repetition_exempt_verse and is_verse(t, prompt_of[i])):
-                    items[i] = dup_item_frac(t)  # short enumerations too: no 50-word minimum
-                    if not REPEAT_ASK_RE.search(prompt_of[i][:500]):
+                    items[i] = 0.0 if asked_repeat else dup_item_frac(t)  # short enumerations too: no 50-word minimum
+                    if not asked_repeat:
                         items[i] = max(items[i], code_loop_frac(c[: p.repetition_max_chars]))  # loops inside code
                 elif "repetition" in on and not REPEAT_ASK_RE.search(prompt_of[i][:500]):
                     items[i] = stanza_loop_frac(t)  # verse: only a stanza pasted three times in a row
