@@ -169,7 +169,8 @@ def test_a_stanza_pasted_in_a_loop():
     ("膝盖疼痛的原因有很多，我不是医生，无法根据描述做出判断。", "我不是医生，无法"),
 ])
 def test_aa_ac_soft_refusals(text, expected):
-    assert expected.lower() in SOFT.search(text).group(0).lower()
+    # (any match: "投资需谨慎" is a soft phrase of its own since written set AL)
+    assert any(expected.lower() in m.group(0).lower() for m in SOFT.finditer(text))
 
 
 @pytest.mark.parametrize("text", [
