@@ -19,20 +19,11 @@ from curate.filters.refusal import excused, quoted_example
 from curate.filters.relevance import language_mismatch
 from curate.filters.text import main_script
 from curate.filters.truncation import list_cut, no_terminal_punct, sections_short
-from curate.schema import make_frame
-from curate.stage import Context
-from curate.stages.quality import Quality
 from curate.stages.quality_classifier import code_answer
+from tests.quality_helpers import quality_drops
 
 HARD = re.compile(refusal_pattern(("ai_disclaimer", "refusal"), rust=False), re.I)
 SOFT = re.compile(refusal_pattern(("soft",), rust=False), re.I)
-
-
-def _dropped(prompt: str, replies: list[str], drop: list[str]) -> list[str]:
-    df = make_frame([{"id": str(i), "source": "t", "messages": [{"role": "user", "content": prompt},
-                                                                {"role": "assistant", "content": a}]}
-                     for i, a in enumerate(replies)])
-    return Quality(Quality.Params(drop=drop)).run(df, Context()).rejected["id"].to_list()
 
 
 # ---------------------------------------------------------------- refusals and their excuses
@@ -96,7 +87,7 @@ def test_writing_handed_back_in_the_closing_lines():
     letter = ("Dear Hiring Manager,\n\nI am writing to apply for the Junior Data Analyst position. During my internship at a "
               "warehouse I used SQL and Excel every day to track stock levels, and I have automated reports in Python.\n\n"
               "I would welcome the chance to bring these skills to your team.\n\nSincerely,\nAlex")
-    assert _dropped(prompt, [tips, letter], ["refusal_boilerplate"]) == ["0"]
+    assert quality_drops(prompt, [tips, letter], ["refusal_boilerplate"]) == ["0"]
 
 
 def test_the_refusal_head_leaves_asked_for_ways_to_say_no():

@@ -19,18 +19,9 @@ from curate.filters.patterns import refusal_pattern
 from curate.filters.refusal import ABOUT_ASSISTANT_RE, asks_back, quoted_example, soft_refusal
 from curate.filters.relevance import language_mismatch
 from curate.filters.truncation import announced_missing, list_cut, no_terminal_punct, sections_short
-from curate.schema import make_frame
-from curate.stage import Context
-from curate.stages.quality import Quality
+from tests.quality_helpers import quality_drops
 
 SOFT = re.compile(refusal_pattern(("soft",), rust=False), re.I)
-
-
-def _dropped(prompt: str, replies: list[str], drop: list[str]) -> list[str]:
-    df = make_frame([{"id": str(i), "source": "t", "messages": [{"role": "user", "content": prompt},
-                                                                {"role": "assistant", "content": a}]}
-                     for i, a in enumerate(replies)])
-    return Quality(Quality.Params(drop=drop)).run(df, Context()).rejected["id"].to_list()
 
 
 # ---------------------------------------------------------------- good rows
@@ -62,8 +53,8 @@ def test_an_identity_question_answered_with_an_offer():
 def test_a_repetition_the_prompt_asks_for():
     prompt = "write 'I will finish my homework on time' 5 times for my little brother's punishment lol"
     lines = "\n".join(["I will finish my homework on time."] * 5)
-    assert _dropped(prompt, [lines], ["repetition"]) == []
-    assert _dropped("write a sentence about homework", [lines], ["repetition"]) == ["0"]
+    assert quality_drops(prompt, [lines], ["repetition"]) == []
+    assert quality_drops("write a sentence about homework", [lines], ["repetition"]) == ["0"]
 
 
 def test_a_quoted_foreign_phrase_explained_in_the_prompts_language():
@@ -112,7 +103,7 @@ def test_a_script_handed_back_with_hints():
     hints = ("This is a great exercise for practicing Python! I'd recommend trying it yourself — you'll learn a lot more. "
              "Here are some hints:\n\n- Look into `os.listdir()` and `os.rename()`.\n\n"
              "Give it a shot, and if you get stuck, feel free to share your code and I'll help you debug it!")
-    assert _dropped(prompt, [hints], ["refusal_boilerplate"]) == ["0"]
+    assert quality_drops(prompt, [hints], ["refusal_boilerplate"]) == ["0"]
 
 
 # ---------------------------------------------------------------- truncation
