@@ -55,6 +55,9 @@ def test_a_repetition_the_prompt_asks_for():
     lines = "\n".join(["I will finish my homework on time."] * 5)
     assert quality_drops(prompt, [lines], ["repetition"]) == []
     assert quality_drops("write a sentence about homework", [lines], ["repetition"]) == ["0"]
+    # removing repeats is no ask for them: a repeat left in the answer is still one
+    assert quality_drops("给定一个单词列表，删除重复的单词并输出包含唯一单词的列表。大象，大象，老鼠，猫，老鼠，老鼠",
+                         ["大象、老鼠、猫、老鼠"], ["repetition"]) == ["0"]
 
 
 def test_a_quoted_foreign_phrase_explained_in_the_prompts_language():

@@ -188,7 +188,7 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from curate.filters import patterns
-from curate.filters.degenerate import DEGENERATE_KEYS, REPEAT_ASK_RE, degenerate_metrics
+from curate.filters.degenerate import DEDUP_ASK_RE, DEGENERATE_KEYS, REPEAT_ASK_RE, degenerate_metrics
 from curate.filters.refusal import (HANDS_BACK_RE, WRITES_IN_VOICE_RE, ai_roleplay_prompt, asks_back, decline_regex, declines,
                                     ethics_lecture, excused, soft_refusal, speaks_as_assistant)
 from curate.filters.text import (CJK_RE, CODE_PUNCT_RE, URL_RE, alnum_ratio, code_loop_frac, dup_item_frac, is_verse, repetition_metrics,
@@ -586,7 +586,7 @@ class Quality(FilterStage):
                     continue
                 t = URL_RE.sub(" ", strip_code(c[: p.repetition_max_chars]))
                 # a repetition the prompt asks for ("write 'I will finish my homework on time' 5 times") is the answer
-                asked_repeat = bool(REPEAT_ASK_RE.search(prompt_of[i][:500]))
+                asked_repeat = bool(REPEAT_ASK_RE.search(prompt_of[i][:500])) and not DEDUP_ASK_RE.search(prompt_of[i][:500])
                 if "repetition" in on and not (p.repetition_exempt_verse and is_verse(t, prompt_of[i])):
                     items[i] = 0.0 if asked_repeat else dup_item_frac(t)  # short enumerations too: no 50-word minimum
                     if not asked_repeat:
