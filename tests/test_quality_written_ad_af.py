@@ -16,9 +16,7 @@ from curate.filters.patterns import refusal_pattern
 from curate.filters.refusal import declines, ethics_lecture
 from curate.filters.text import code_loop_frac
 from curate.filters.truncation import list_cut, no_terminal_punct, short_of_ask, translation_cut
-from curate.schema import make_frame
-from curate.stage import Context
-from curate.stages.quality import Quality
+from tests.quality_helpers import quality_drops
 
 HARD = re.compile(refusal_pattern(("ai_disclaimer", "refusal"), rust=False), re.I)
 SOFT = re.compile(refusal_pattern(("soft",), rust=False), re.I)
@@ -150,11 +148,7 @@ def test_writing_handed_back_is_not_excused_by_the_writing_prompt():
                    "important that the words come from you rather than from an AI.\n\nTake some time to reflect. You've got this.")
     written = ("Here's a gentle message you could send:\n\n\"Hey, I've been thinking a lot about us. I care about you, but I "
                "don't think we're right for each other, and I'd rather be honest now. I'm sorry.\"")
-    df = make_frame([{"id": str(i), "source": "t", "messages": [{"role": "user", "content": prompt},
-                                                                {"role": "assistant", "content": a}]}
-                     for i, a in enumerate([handed_back, written])])
-    res = Quality(Quality.Params(drop=["refusal_boilerplate"])).run(df, Context())
-    assert res.rejected["id"].to_list() == ["0"]
+    assert quality_drops(prompt, [handed_back, written], ["refusal_boilerplate"]) == ["0"]
 
 
 def test_a_risk_and_referral_lecture_in_place_of_the_how_to():

@@ -17,7 +17,7 @@ from curate.filters.nonanswer import continues_prompt, empty_json, foreign_label
 from curate.filters.patterns import refusal_pattern
 from curate.filters.refusal import excused, quoted_example
 from curate.filters.relevance import language_mismatch
-from curate.filters.text import main_script
+from curate.filters.text import prose_script
 from curate.filters.truncation import list_cut, no_terminal_punct, sections_short
 from curate.stages.quality_classifier import code_answer
 from tests.quality_helpers import quality_drops
@@ -49,7 +49,7 @@ def test_a_refusal_phrase_explained_in_another_language():
     assert excused(prompt, "К сожалению, я не смогу", answer)
     # a Chinese refusal with an English name in it is Chinese: "我是由OpenAI训练" in a Chinese answer is no quotation
     zh = "我很抱歉，但是我不熟悉\"chatgpt\"。我是由OpenAI训练的大型语言模型，没有关于特定产品或技术的信息。"
-    assert main_script("我是由OpenAI训练", phrase=True) == "cjk"
+    assert prose_script("我是由OpenAI训练", phrase=True) == "cjk"
     assert not quoted_example("什么是ChatGPT的主要用途？", "我是由OpenAI训练", zh)
 
 

@@ -139,14 +139,15 @@ def line_loop(text: str, max_unit: int = 8, min_repeats: int = 3, min_similarity
     if n < min_repeats:
         return 0.0
     sh = [_shingles(ln) for ln in lines]
+    width = [_width(ln) for ln in lines]
 
     def same(i: int, j: int) -> bool:
         if lines[i] == lines[j]:
             return True
-        if min(_width(lines[i]), _width(lines[j])) < 60:
+        if min(width[i], width[j]) < 60:
             return False  # short near copies are an enumeration: "Hello, this is iteration number 1 … 5"
         a, b = sh[i], sh[j]
-        cjk = 2 * _width(lines[i]) > 3 * len(lines[i])  # (most characters ideographs)
+        cjk = 2 * width[i] > 3 * len(lines[i])  # (most characters ideographs)
         return len(a & b) >= (min_similarity - (0.1 if cjk else 0.0)) * len(a | b)
 
     total = sum(len(ln) for ln in lines)

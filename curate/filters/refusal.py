@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from curate.filters.text import (CJK_STOP_BIGRAMS, STOPWORDS, contains_phrase, half_cjk_words, main_script, sentences, strip_code,
+from curate.filters.text import (CJK_STOP_BIGRAMS, STOPWORDS, contains_phrase, half_cjk_words, prose_script, sentences, strip_code,
                                  units, words)
 
 
@@ -246,7 +246,7 @@ def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentenc
             # (written ru set AK)
             rest = s[c.end():] if c else ""
             answered = bool(rest) and (bool(re.search(r"\d", rest)) or len(words(rest)) >= 10) and not pattern.search(rest) \
-                and not decline_regex().search(rest)
+                and not DECLINE_RE.search(rest)
             opening = opening or (i < opening_sentences and not answered)
     total = sum(len(s) for s in sents)
     share = hit_chars / total if total else 0.0
@@ -657,7 +657,7 @@ def quoted_example(prompt: str, match: str, answer: str) -> bool:
     i = answer.find(match)
     if i < 0:
         return False
-    m_script, a_script, p_script = main_script(match, phrase=True), main_script(answer), main_script(prompt[:2000])
+    m_script, a_script, p_script = prose_script(match, phrase=True), prose_script(answer), prose_script(prompt[:2000])
     if m_script and a_script and p_script and m_script != a_script and m_script != p_script:
         return True
     if not REFUSAL_EXAMPLE_ASK_RE.search(prompt[:2000]):

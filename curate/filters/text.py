@@ -571,9 +571,10 @@ def shared_units(a: str, b: str) -> int:
     return len(units(a) & units(b))
 
 
-def main_script(text: str, phrase: bool = False) -> str | None:
+def prose_script(text: str, phrase: bool = False) -> str | None:
     """The script most of the prose of ``text`` is in (``cjk``, ``cyr``, ``lat``), counting a CJK character, a Cyrillic
-    word and a Latin word as one each, code left out; None without any. A ``phrase`` takes any CJK or Cyrillic it holds:
+    word and a Latin word as one each, code left out; None without any (``relevance.main_script`` instead weighs the
+    letters of every script, code included). A ``phrase`` takes any CJK or Cyrillic it holds:
     "我是由OpenAI训练" is Chinese with a name in it."""
     prose = text if phrase else strip_code(text)
     n_cjk = len(CJK_RE.findall(prose))

@@ -568,12 +568,12 @@ def sections_short(text: str, prompt: str = "") -> str | None:
     only marker is 1, with at most 600 characters after it, are cut whatever was asked: a single step is not numbered."""
     if not _SECTION_HEAD_RE.search(text) or _SECTION_LAST_RE.search(text):
         return None
-    marks = []
+    found = []  # (unit, ordinal or None, where the marker ends)
     for m in _SECTION_MARK_RE.finditer(text):
         unit = (m.group(2) or m.group(3) or m.group(5) or m.group(7) or m.group(9) or m.group(12)).lower()
-        k = _ord(m.group(1) or m.group(4) or m.group(6) or m.group(8) or m.group(10) or m.group(11))
-        if k:
-            marks.append((_SECTION_UNIT[unit], k))
+        found.append((_SECTION_UNIT[unit], _ord(m.group(1) or m.group(4) or m.group(6) or m.group(8) or m.group(10)
+                                                or m.group(11)), m.end()))
+    marks = [(u, k) for u, k, _ in found if k]
     asked_units = set()
     for k_src, src in enumerate((prompt[:300], text[:200])):
         for m in _SECTION_ASK_RE.finditer(src):
@@ -589,11 +589,9 @@ def sections_short(text: str, prompt: str = "") -> str | None:
     # steps numbered from 1 that stop at 1 within 600 characters: a single step is not numbered ("Here's the full
     # process.\n\n**Step 1: Check for existing keys**…" and nothing after; written sets AG, AH, AI), unless the prompt
     # asks for that step; a tutorial's long "Step 1 — Starting the TypeScript Project" (2,830 characters, oasst) is whole
-    steps = [m for m in _SECTION_MARK_RE.finditer(text) if _SECTION_UNIT.get((m.group(2) or m.group(3) or m.group(5)
-                                                                              or m.group(7) or "").lower()) == "step"]
-    if steps and all(_ord(m.group(1) or m.group(4) or m.group(6) or m.group(8) or "") == 1 for m in steps) \
-            and len(text) - steps[-1].end() <= 600 and _SECTION_HEAD_RE.search(text) and not _SECTION_MARK_RE.search(prompt[:2000]) \
-            and not _CONCLUSION_RE.search(text[steps[-1].end():]):
+    steps = [(k, end) for u, k, end in found if u == "step"]
+    if steps and all(k == 1 for k, _ in steps) and len(text) - steps[-1][1] <= 600 \
+            and not _SECTION_MARK_RE.search(prompt[:2000]) and not _CONCLUSION_RE.search(text[steps[-1][1]:]):
         return "sections stop at step 1"
     return None
 

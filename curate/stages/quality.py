@@ -586,12 +586,13 @@ class Quality(FilterStage):
                     continue
                 t = URL_RE.sub(" ", strip_code(c[: p.repetition_max_chars]))
                 # a repetition the prompt asks for ("write 'I will finish my homework on time' 5 times") is the answer
-                asked_repeat = bool(REPEAT_ASK_RE.search(prompt_of[i][:500])) and not DEDUP_ASK_RE.search(prompt_of[i][:500])
+                repeat_ask = bool(REPEAT_ASK_RE.search(prompt_of[i][:500]))
+                asked_repeat = repeat_ask and not DEDUP_ASK_RE.search(prompt_of[i][:500])
                 if "repetition" in on and not (p.repetition_exempt_verse and is_verse(t, prompt_of[i])):
                     items[i] = 0.0 if asked_repeat else dup_item_frac(t)  # short enumerations too: no 50-word minimum
                     if not asked_repeat:
                         items[i] = max(items[i], code_loop_frac(c[: p.repetition_max_chars]))  # loops inside code
-                elif "repetition" in on and not REPEAT_ASK_RE.search(prompt_of[i][:500]):
+                elif "repetition" in on and not repeat_ask:
                     items[i] = stanza_loop_frac(t)  # verse: only a stanza pasted three times in a row
                 ws = words(t)
                 # a CJK character is one word: Gopher's 50-word minimum counts ~3 characters per word here

@@ -106,7 +106,7 @@ from pydantic import Field, field_validator, model_validator
 from curate.filters.classifier import (LabelError, LinearQualityModel, cross_validate, make_model, model_file,
                                        pair_features, pair_stats, read_labels, save_model)
 from curate.filters.nonanswer import CODE_TOPIC_RE, CODE_WRITE_ASK_RE
-from curate.filters.text import half_cjk_words, main_script, strip_code
+from curate.filters.text import half_cjk_words, prose_script, strip_code
 from curate.registry import register
 from curate.schema import view_expr
 from curate.stage import Context, Stage, StageParams, StageResult, split_by_rules
@@ -128,7 +128,7 @@ def code_answer(answer: str, prompt: str, max_prose_words: int = 40) -> bool:
     "pandas удалить дубликаты по одному столбцу", "正则 匹配大陆手机号", "логи контейнера в докере"). MiniLM reads such answers
     poorly: on the label sets the shipped model dropped 6 good ones of the first kind and no bad one (a palindrome
     function, a phone-number regex; written sets M-Z), and 4 good how-to answers of the second (written sets A, N, AH, AI), whose prose must then be in the prompt's script
-    (``curate.filters.text.main_script``);
+    (``curate.filters.text.prose_script``);
     off-topic code is the rules' (``non_answer``: ``code_language``, ``no_code``)."""
     head = prompt[:300]
     if "```" not in answer or half_cjk_words(strip_code(answer)) > max_prose_words:
@@ -137,7 +137,7 @@ def code_answer(answer: str, prompt: str, max_prose_words: int = 40) -> bool:
         return True
     # a how-to: its prose must be in the prompt's script (an English answer to "Как в Python отсортировать словарь…?" is
     # the model's to judge: written ru set C)
-    return bool(CODE_TOPIC_RE.search(head)) and main_script(answer) in (None, main_script(prompt[:2000]))
+    return bool(CODE_TOPIC_RE.search(head)) and prose_script(answer) in (None, prose_script(prompt[:2000]))
 
 
 @register
