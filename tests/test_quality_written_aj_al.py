@@ -113,7 +113,7 @@ def test_a_script_handed_back_with_hints():
 
 def test_a_derivation_that_stops_at_its_verb():
     assert no_terminal_punct("解：设宽为 x cm，则长为 (x + 4) cm。\n\n得方程：2 × (2x + 4) = 36\n\n化简：2x + 4 = 18\n\n解得") \
-        .startswith("ends on a conjunction")
+        .startswith("ends on a derivation step")
 
 
 def test_a_last_item_that_runs_on_under_closed_ones():

@@ -421,9 +421,11 @@ CODE_WRITE_ASK_RE = re.compile(
 #: the prompt names a programming language, library, tool or notation ("pandas удалить дубликаты…", "正则 匹配大陆手机号",
 #: "Как посмотреть логи контейнера в докере?"): a how-to whose answer may be code alone (written sets A, N, AH, AI)
 CODE_TOPIC_RE = re.compile(
-    r"(?i)(?<![\w.])(?:python|pandas|numpy|sql|mysql|postgres\w*|sqlite|docker\w*|докер\w*|kubectl|kubernetes|git|bash|shell|linux|"
+    # (ASCII edges: a name written against Chinese counts, "python冒泡排序"; "c语言冒泡排序", written zh set AO)
+    r"(?i)(?<![A-Za-z0-9_.])(?:python|pandas|numpy|sql|mysql|postgres\w*|sqlite|docker\w*|докер\w*|kubectl|kubernetes|git|bash|shell|linux|"
     r"regex|regexp|javascript|js|typescript|node\.?js|react|css|html|java|c\+\+|c#|golang|rust|php|ruby|vba|powershell|nginx|curl|"
-    r"ssh|json|yaml|numpy|matplotlib|excel)(?![\w+#])|正则|命令行?|代码|脚本|函数|регулярк|регулярн|командн|скрипт|функци")
+    r"ssh|json|yaml|numpy|matplotlib|excel)(?![A-Za-z0-9_+#])|(?<![A-Za-z])(?:c|go)\s?语言|正则|命令行?|代码|脚本|函数"
+    r"|регулярк|регулярн|командн|скрипт|функци")
 #: the prompt asks what code prints or returns: prose answers it
 _OUTPUT_ASK_RE = re.compile(r"(?i)\boutput\b|\bprint(?:s|ed)?\b|\bwhat (?:would|will|does)\b|вывед|выведет|输出|打印")
 #: the prompt asks for advice about code, not code: "编写高效 SQL 查询的技巧", "best practices for writing a class"
@@ -613,6 +615,39 @@ _ERROR_NAME_RE = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b")
 _SIBLING_ASK_GATE = {"medium": re.compile(r"(?i)\brecommend|\bsuggest|\blist\b|\bbest\b|\bgood\b|推荐|好看|有哪些|посовет|порекоменд|назови|лучши")}
 
 
+#: the prompt asks to recommend a work or a product: its answer must name one
+_RECOMMEND_ASK_RE = re.compile(
+    r"(?i)(?:推荐|посоветуй|посоветуйте|порекомендуй|порекомендуйте|\brecommend|\bsuggest)[^。？！?.!\n]{0,30}"
+    r"(?:\bbooks?\b|\bnovels?\b|\bfilms?\b|\bmovies?\b|\bseries\b|\btv shows?\b|\bsongs?\b|\balbums?\b|\bpodcasts?\b"
+    r"|\bgames?\b|\bapps?\b|\blaptops?\b|\bphones?\b|书|小说|电影|剧|歌|游戏|手机|电脑|笔记本|动漫|книг|фильм|сериал|песн"
+    r"|игр|телефон|смартфон|ноутбук|аниме)")
+#: the ask is for a way, a name or a kind, not a work: "Suggest a creative way for a movie character…", "你推荐什么类型的书？"
+_RECOMMEND_NOT_RE = re.compile(r"(?i)\b(?:ways?|ideas?|methods?|names?|titles?|strateg\w+|approach\w*|characters?|plots?"
+                               r"|scenes?|type|kind|genres?)\b|类型|种类|题材|名字|方法|жанр|тип|вид")
+#: the prompt is about a recommender: "Create a machine learning model to recommend movies", "构建一个推荐系统" (Alpaca)
+_RECOMMENDER_RE = re.compile(r"(?i)\b(?:system|algorithm|model|engine)s?\b|系统|算法|模型|引擎|систем|алгоритм|модел")
+#: a named item: a title in 《》, «» or straight quotes, a capitalised word inside a sentence (Latin or Cyrillic), a list
+#: item, a Latin name written into Chinese ("小米14", "iPhone")
+_NAMED_ITEM_RE = re.compile(r"(?m)《[^》\n]{1,40}》|«[^»\n]{1,60}»|\"[^\"\n]{1,60}\"|(?<=[a-zа-яё,] )[A-ZА-ЯЁ][\w-]+"
+                            r"|^\s*(?:[-*•]|\d{1,2}[.)、])\s*\S|[\u4e00-\u9fff]\s?[A-Za-z][A-Za-z0-9]+|[A-Za-z][A-Za-z0-9]+\s?[\u4e00-\u9fff]")
+
+
+def _no_recommendation_note(reply: str, prompt: str) -> str | None:
+    """``no_recommendation`` (see ``missing_deliverable``), else None."""
+    m = _RECOMMEND_ASK_RE.search(prompt[:300])
+    if not m or _RECOMMEND_NOT_RE.search(m.group(0)) or _RECOMMENDER_RE.search(prompt[:1000]):
+        return None
+    prose = strip_code(reply)
+    if half_cjk_words(prose) < 30 or _NAMED_ITEM_RE.search(prose):
+        return None
+    return f"no_recommendation: {reply[:40]!r}"
+
+
+#: classes whose siblings are cited in passing in a right answer (a novel's film adaptation): judged only when the sibling
+#: is in the reply's first sentence or comes back
+_ASIDE_CLASSES = frozenset({"medium"})
+
+
 def _subject_swap_note(reply: str, prompt: str) -> str | None:
     """``subject_swap`` (see ``missing_deliverable``), else None."""
     head = prompt[:500]
@@ -634,7 +669,11 @@ def _subject_swap_note(reply: str, prompt: str) -> str | None:
         asked = [name for name, rx in res.items() if rx.search(head)]
         if len(asked) != 1 or res[asked[0]].search(reply):
             continue
-        given = [name for name, rx in res.items() if rx.search(opening)]
+        # (a film named once past the first sentence of a list of novels is an adaptation: "电影《降临》的原著", set AO; an
+        # aside for media only: one fence tag or one "Samsung" is the whole swap in code and phone answers, sets AG, AJ)
+        first = re.split(r"[。！？!?\n]|\.\s", reply.lstrip(), maxsplit=1)[0]
+        given = [name for name, rx in res.items() if rx.search(opening)
+                 and (cls not in _ASIDE_CLASSES or rx.search(first) or len(rx.findall(reply)) >= 2)]
         if given:
             return f"subject_swap: {asked[0]} asked, {', '.join(given)} answered"
     return None
@@ -704,13 +743,20 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
       in Go?" answered "In Python, you handle errors…", "Как сбросить iPhone…" answered for Android, "Сколько спутников
       у Юпитера?" answered about Saturn's rings. Not when the prompt weighs choices or asks for alternatives ("or",
       "instead of", "вместо", "还是") or gives a text to translate. Written sets AD-AF (4 rows); on every earlier label
-      set it flags 11 off-topic rows and no other (rounds 1-48 included)."""
+      set it flags 11 off-topic rows and no other (rounds 1-48 included).
+    - ``no_recommendation``: the prompt asks to recommend a work or a product (``_RECOMMEND_ASK_RE``: a book, film, series,
+      song, game, app, phone or laptop; "推荐一部最近好看的悬疑电影", "посоветуй книгу по машинному обучению") and the answer
+      (≥ 30 words, a CJK character counting half) names none (``_NAMED_ITEM_RE``: no 《title》, «title» or "title", no
+      capitalised name inside a sentence, no list item, no Latin name inside Chinese): an essay on the genre, reading
+      tips, a forum post. Not when the ask is for a way, a name or a kind (``_RECOMMEND_NOT_RE``) or the prompt is about a
+      recommender system (``_RECOMMENDER_RE``). Written sets N, Z, AF, AI and AN: 7 bad rows, no good one of 19 such asks in
+      the label sets."""
     reply = text.strip()
     head = prompt[:1500]
     if not reply:
         return None
     note = _code_language_note(reply, prompt) or _no_extraction_note(reply, prompt) or _poem_explained_note(reply, prompt) \
-        or _subject_swap_note(reply, prompt)
+        or _subject_swap_note(reply, prompt) or _no_recommendation_note(reply, prompt)
     if note:
         return note
     if _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):
@@ -976,12 +1022,15 @@ _TEMPLATE_ASK_RE = re.compile(TEMPLATE_TASK_RE.pattern + r"|\bformat string|f-st
 
 
 #: a square-bracket slot: "[Recipient Name]", "[Opening line expressing gratitude]" (not a markdown link "[text](url)")
-_SQUARE_SLOT_RE = re.compile(r"\[(?=[^\]\n]*[^\W\d_]{3})([^\[\]\n]{2,80})\](?!\()")  # (a word inside: not "[3, 6, 9]", "[a-zA-Z0-9]")
+_SQUARE_SLOT_RE = re.compile(r"\[(?=[^\]\n]*(?:[^\W\d_]{3}|[\u4e00-\u9fff]{2}))([^\[\]\n]{2,80})\](?!\()")  # (a word inside: not "[3, 6, 9]", "[a-zA-Z0-9]"; "[称呼]")
 
 
 #: the prompt gives particulars a letter would use: a number, a weekday, an hour
 _SPECIFICS_RE = re.compile(r"(?i)\d|周[一二三四五六日天]|星期|[一二三四五六七八九十两]点|\b(?:monday|tuesday|wednesday|thursday|friday"
                            r"|saturday|sunday)\b|понедельник|вторник|сред[уа]|четверг|пятниц|суббот|воскресень")
+#: the prompt names someone: a capitalised word after a lower-case word ("to my neighbor Linda", "коллеге Марине"): a
+#: particular the letter would use
+_PROPER_NAME_RE = re.compile(r"(?<=[a-zа-яё,] )[A-ZА-ЯЁ][a-zа-яё]{2,}")
 #: a slot named for the deliverable itself: one such slot in a short answer is the whole answer left unfilled
 _ANSWER_SLOT_RE = re.compile(r"(?i)answer|response|output|result|reply|text|content|solution|答案|回答|结果|输出|ответ|результат")
 
@@ -1003,12 +1052,17 @@ def unfilled_template(text: str, prompt: str, min_slots: int = 2, min_share: flo
         return None
     square = _SQUARE_SLOT_RE.findall(prose) if "[" in prose else []
     square = [x for x in square if not re.search(r"[:：。]", x.rstrip(".。"))]  # not stage directions "[切到：店内。…]"
-    # (code characters are looked for outside the slots: "[Paragraph describing … {subject}]", "[原日期][原时间]", set AJ, AL)
+    # (code characters are looked for outside the slots: "[Paragraph describing … {subject}]", "[原日期][原时间]", set AJ, AL;
+    # brace slots beside square ones count with them: "[Имя]… {пожелание_1}, {пожелание_2}", set AN)
     rest = _SQUARE_SLOT_RE.sub(" ", prose)
+    braces = _BRACE_SLOT_RE.findall(rest) if square and "{" not in prompt else []
+    rest = _BRACE_SLOT_RE.sub(" ", rest) if braces else rest
     if len(set(square)) >= 3 and "[" not in prompt and not re.search(r"[=;{}<>`^$\\]|\[\[|\]\]", rest):
-        slot_chars = sum(len("".join(x.split())) + 2 for x in square)
+        slot_chars = sum(len("".join(x.split())) + 2 for x in square + braces)
         share = slot_chars / max(len("".join(prose.split())), 1)
-        if share >= 0.5 or (share >= 0.3 and len(set(square)) >= 6 and _SPECIFICS_RE.search(prompt[:2000])):
+        # (particulars: a number, a weekday or a name the prompt gave: "to my neighbor Linda", set AM)
+        specifics = _SPECIFICS_RE.search(prompt[:2000]) or _PROPER_NAME_RE.search(prompt[:2000])
+        if share >= 0.5 or (share >= 0.3 and len(set(square + braces)) >= 6 and specifics):
             # "Dear [Recipient Name],\n\n[Opening line…]" (sets U, AA); a mail of eight slots to a prompt that gave the
             # numbers and the dates ("尊敬的[收件人姓名]：…调整至[新日期][新时间]…", set AL), not to one that gave none
             # ("Write a letter to the editor…", "help me write them an email": a template is then a fair answer, LIMA)

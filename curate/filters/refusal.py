@@ -106,7 +106,9 @@ _PERMISSION_RE = re.compile(r"(?i)^\W*(?:hey|hi|so|ok(?:ay)?)?[,\s]*(?:can|may|c
 #: even where the task generates text (round 26)
 _HELP_PREFACE_RE = re.compile(r"(?i)^\W*(?:(?:of course|sure|certainly|absolutely|okay|ok|great|no problem)\W+)?"
                               r"(?:i['’]?d be (?:happy|glad|delighted) to (?:help|assist)|i can (?:definitely |certainly )?(?:help|assist)"
-                              r"|happy to help|i['’]?(?:ll| will) (?:help|assist))(?: you)?(?: with (?:that|this|it))?\W*$"
+                              r"|happy to help|i['’]?(?:ll| will) (?:help|assist))(?: you)?(?: with (?:that|this|it)"
+                              # the task named: "I'd be happy to help you write a cover letter!" (written en set AM)
+                              r"| (?:with|write|draft|create|craft|put together|make|plan|prepare|find)\b[^.!?\n]{0,50})?\W*$"
                               r"|^\W*(?:当然可以|没问题|好的)?[，,！!]?\s*我(?:可以|能|很乐意)(?:帮|帮助|协助)(?:你|您)[^。！？\n]{0,8}[。！!]?\s*$")
 #: a request for the missing details with a promise to go on once they come: "您补充一下信息，我再为您量身定制～", "Please share
 #: the complete class, and I'll take a look.", "Уточните бюджет, и я подберу варианты." (written sets F, H): a question back
@@ -114,13 +116,18 @@ _HELP_PREFACE_RE = re.compile(r"(?i)^\W*(?:(?:of course|sure|certainly|absolutel
 _AWAIT_INFO_RE = re.compile(
     r"(?i)\b(?:please |could you |can you |just )?(?:share|provide|send|paste|tell me|let me know|give me)\b[^.!?\n]{0,120}"
     r"(?:\band i['’]?(?:ll| will| can)\b|\bso (?:that )?i can\b|\bthen i['’]?(?:ll| will| can)\b)"
+    # "Once I have these details, I can craft a cover letter tailored to you." (written en set AM)
+    r"|\bonce i (?:have|get|receive|know) (?:these|those|this|that|the|your|all)\b[^.!?\n]{0,40}\bi (?:can|will|['’]ll)\b"
     r"|(?:请|您|你)?(?:补充|提供|告诉我|发给我|说一下|说明一下)[^。！？\n]{0,30}(?:我再|我就|我会|我才|以便我|之后我|后我)"
     r"|(?:уточните|пришлите|напишите|расскажите|сообщите|укажите|пришли|напиши|уточни|расскажи)[^.!?\n]{0,80}"
     r"(?:\bи я\b|\bтогда я\b|\bя (?:смогу|помогу|подскажу|подберу|составлю))")
 #: the answer says it needs details first: "我需要先了解以下信息", "I need to know a few things first", "Мне нужно уточнить"
 _NEED_INFO_RE = re.compile(r"(?i)\bi (?:need|would need|['’]d need) (?:to know |some |a few |more )(?:\w+ ){0,3}(?:information|details|things)\b"
+                           # "I'll need a bit more information from you." (written en set AM)
+                           r"|\bi(?:['’]ll| will) need (?:a (?:bit|little|few)|some|more)\b[^.!?\n]{0,20}\b(?:information|details|info)\b"
                            r"|需要(?:先)?(?:了解|知道|确认)(?:以下|一些|几个|您的)?(?:信息|情况|问题)"
-                           r"|мне (?:нужно|необходимо|надо) (?:знать|уточнить|понять)")
+                           # "мне нужно увидеть ваш код целиком" (written ru set AN)
+                           r"|мне (?:нужно|необходимо|надо) (?:знать|уточнить|понять|увидеть|посмотреть)")
 
 
 def speaks_as_assistant(text: str) -> bool:
@@ -713,6 +720,8 @@ ETHICS_RE = re.compile(
     # caution in place of the joke, the villain's monologue or the query (written en set L)
     r"|(?:reinforce|perpetuate|promote|spread)s? (?:\w+ ){0,2}stereotypes|glorif\w*|normali[sz]e\w*|(?:better|best|wiser) to avoid|be mindful|risky"
     r"|(?:very |deeply )?personal (?:situation|matter|decision)|instead,? you (?:might|could|may) (?:want to )?consider"
+    # "Hair loss can be a sensitive topic…", "Instead, consider celebrating his personality" (written en set AM)
+    r"|sensitive (?:topic|subject|issue)|^\W*instead,? (?:consider|try|focus on|why not)"
     # a risk and a referral in place of the how-to: "Bleach … can be hazardous if used incorrectly … I'd recommend following the
     # instructions on your bleach bottle … or contacting the manufacturer" (written en set AD)
     r"|rather than \w+ing|can be (?:hazardous|dangerous|harmful)|toxic|requires? (?:specific |certain |special |professional )?(?:skills|expertise|training)"

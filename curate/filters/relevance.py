@@ -71,8 +71,8 @@ ASKS_LANGUAGE_RE = re.compile(
     r"|英文|英语|英語|中文|汉语|漢語|日文|日语|日語|法语|法語|德语|德語|俄语|俄語|西班牙语|韩语|韓語"
     r"|翻译|翻譯|译成|譯成|用(?:英|中|日|韩|韓|俄|法|德|西班牙)[文语語]|(?:英|中|日|俄|法|德)[文语語](?:怎么|如何|是什么|翻译|回答|写|說|说)"
     r"|перев[оеё]д|перевести|переведи|на (?:английск|русск|китайск|французск|немецк|испанск)"
-    # "Ответь по-английски, пожалуйста" (written ru set S)
-    r"|по-(?:английски|русски|китайски|французски|немецки|испански|итальянски|японски|корейски|украински)"
+    # "Ответь по-английски, пожалуйста" (written ru set S); users leave the hyphen out: "как по немецки …" (set AN)
+    r"|\bпо[- ](?:английски|русски|китайски|французски|немецки|испански|итальянски|японски|корейски|украински)\b"
     r"|переклад|англійськ|українськ"
     r"|tradu[cizs]|traduc|übersetz|en (?:anglais|français|espagnol|allemand|chinois|russe)"
     r"|en (?:inglés|español|francés|alemán|chino|ruso)|auf (?:englisch|deutsch|französisch|spanisch)"
@@ -209,6 +209,8 @@ TRANSLATE_TO_RE = re.compile(
     # asking for the word or phrase in a language: "Как по-английски будет «подоконник»?", "How do you say 'window sill' in
     # German?", "窗台用英语怎么说" (written ru set M: the word was defined in Russian instead)
     rf"|\bпо-{_TARGET_ALT}"
+    # (the hyphen left out as users type it, the adverb only: "как по французски доброе утро", set AN; not "по русскому")
+    r"|\bпо (английск|французск|немецк|испанск|итальянск|португальск|китайск|японск|корейск|русск)и\b"
     rf"|\bhow (?:do|would|can|should) (?:you|i|we|one) (?:say|write|spell)\b[^?\n]{{1,80}}?\bin {_TARGET_ALT}\b"
     rf"|{_TARGET_ALT}(?:里|裡|中)?(?:怎么说|怎麼說|怎么讲|怎么写|如何说|如何表达|怎么表达)", re.I)
 #: translation targets written in Latin script, where the script cannot tell the answer's language
@@ -284,8 +286,8 @@ def script_mismatch(prompt: str, response: str, *, stripped_response: str | None
     if not first:
         return None  # fast path: a Latin-script (or letterless) answer is never judged here
     quick = next((r for r in SCRIPTS.values() if r.match(first.group(0))), None)
-    if quick is not None and quick.search(raw_prompt):
-        return None  # fast path: the prompt uses the script of the answer's first non-Latin letter
+    if quick is not None and quick.search(raw_prompt) and not (SCRIPTS["kana"].search(response) and not SCRIPTS["kana"].search(raw_prompt)):
+        return None  # fast path: the prompt uses the script of the answer's first non-Latin letter (kana aside: Japanese)
     prompt = unicodedata.normalize("NFKC", raw_prompt)  # fullwidth Ｈｅｌｌｏ is Latin; e-mails and code in it count
     response = unicodedata.normalize("NFKC", strip_for_langid(_HASHTAG_RE.sub(" ", raw_response)))
     ws = [w for w in words(response) if not CJK_RE.search(w)]
@@ -296,6 +298,13 @@ def script_mismatch(prompt: str, response: str, *, stripped_response: str | None
         return None
     r_sh = script_shares(response)
     r_script = max(r_sh, key=r_sh.get) if r_sh else None
+    # Japanese mixes kana and kanji: a kana-led answer (≥ 40 % kana, kana and kanji ≥ ``response_share``) to a Chinese
+    # prompt that writes no kana is a Japanese answer: "林さんのお嬢さんのお名前でしたら…" to "给女儿起个名字" (written zh set AO)
+    if r_script == "kana" and r_sh["kana"] >= 0.4 and r_sh["kana"] + r_sh.get("han", 0.0) >= response_share:
+        p_sh = script_shares(prompt)
+        if p_sh.get("han", 0.0) >= 0.9 and p_sh.get("kana", 0.0) < prompt_share and not TRANSLATION_RE.search(raw_prompt[:3000]) \
+                and _code_share(raw_response) <= 0.03 and not _CODE_START_RE.match(raw_response):
+            return "han prompt, ja answer"
     if r_script is None or r_script == "latin" or r_sh[r_script] < response_share:
         return None  # Latin answers to a Han prompt are names, passwords, numerals, code: left to the detector
     p_sh = script_shares(prompt)

@@ -72,7 +72,11 @@ the prompt vector (all 384 dimensions of each; the main model's PCA keeps 16 and
 that separates soft deflections: "Let me look into it and get back to you", "are you talking to a
 robot"; the prompt says which requests draw a deflection). It writes
 ``stat_refusal_clf`` = P(refusal) (null where the prompt asks to translate, rewrite or quote a
-text: the head does not judge those) and drops rows above ``refusal_threshold`` (default the model's,
+text: the head does not judge those; nor, with ``refusal_skip_structured`` [true], answers that deliver
+sections past their opening, ``structured_answer``: 120+ words with 3+ list items, headings or table rows,
+or a code block; the head reads 32 word pieces, and "I'm not a lawyer and this isn't legal advice, but…"
+over a sectioned legal answer scored 0.921; on every label set 6 good rows kept, in-sample, and no refusal
+lost) and drops rows above ``refusal_threshold`` (default the model's,
 0.891: 0.25 % of the labelled good rows the rules keep and it judges score above it), ``drop_detail``
 ``stat_refusal_clf=0.912 > 0.891 (refusal head)``, counted in ``dropped_by_refusal_head``. Blind,
 rounds 9-17 on top of lima's rules and the main model: 7 more refusals and 2 more off-topic rows
@@ -106,7 +110,7 @@ from pydantic import Field, field_validator, model_validator
 from curate.filters.classifier import (LabelError, LinearQualityModel, cross_validate, make_model, model_file,
                                        pair_features, pair_stats, read_labels, save_model)
 from curate.filters.nonanswer import CODE_TOPIC_RE, CODE_WRITE_ASK_RE
-from curate.filters.text import half_cjk_words, prose_script, strip_code
+from curate.filters.text import LIST_LINE_RE, half_cjk_words, prose_script, strip_code
 from curate.registry import register
 from curate.schema import view_expr
 from curate.stage import Context, Stage, StageParams, StageResult, split_by_rules
@@ -125,7 +129,8 @@ def code_answer(answer: str, prompt: str, max_prose_words: int = 40) -> bool:
     """True when ``answer`` holds fenced code and at most ``max_prose_words`` [40] words of prose (a CJK character
     counts half) and the first 300 characters of ``prompt`` ask to write code (``nonanswer.CODE_WRITE_ASK_RE``:
     "Write a Python function…", "写一个正则…") or name a programming language, library or tool (``nonanswer.CODE_TOPIC_RE``:
-    "pandas удалить дубликаты по одному столбцу", "正则 匹配大陆手机号", "логи контейнера в докере"). MiniLM reads such answers
+    "pandas удалить дубликаты по одному столбцу", "正则 匹配大陆手机号", "логи контейнера в докере", a name written against
+    Chinese: "python冒泡排序", "c语言冒泡排序", written zh set AO). MiniLM reads such answers
     poorly: on the label sets the shipped model dropped 6 good ones of the first kind and no bad one (a palindrome
     function, a phone-number regex; written sets M-Z), and 4 good how-to answers of the second (written sets A, N, AH, AI), whose prose must then be in the prompt's script
     (``curate.filters.text.prose_script``);
@@ -138,6 +143,20 @@ def code_answer(answer: str, prompt: str, max_prose_words: int = 40) -> bool:
     # a how-to: its prose must be in the prompt's script (an English answer to "Как в Python отсортировать словарь…?" is
     # the model's to judge: written ru set C)
     return bool(CODE_TOPIC_RE.search(head)) and prose_script(answer) in (None, prose_script(prompt[:2000]))
+
+
+def structured_answer(answer: str, min_words: int = 120, min_items: int = 3) -> bool:
+    """True when ``answer`` delivers structured content past its opening: ≥ ``min_words`` [120] words (a CJK
+    character counts half) with ≥ ``min_items`` [3] list items, headings or table rows (``text.LIST_LINE_RE``) or a
+    closed fenced code block. The refusal head reads only the answer's first 32 word pieces, so a caveat that opens a
+    full answer ("I'm not a lawyer and this isn't legal advice, but California's rules…" and a sectioned list of the
+    law: P(refusal) 0.921, written en set AM) reads to it like a deflection; a refusal does not go on to deliver
+    sections. Refusals that open with boilerplate before an answer are the rules' (``refusal_boilerplate``)."""
+    if half_cjk_words(answer) < min_words:
+        return False
+    if answer.count("```") >= 2:
+        return True
+    return sum(bool(LIST_LINE_RE.match(ln)) for ln in answer.splitlines() if ln.strip()) >= min_items
 
 
 @register
@@ -168,6 +187,10 @@ class QualityClassifier(Stage):
             4, ge=0, description="pretrained: answers of fewer words (a CJK character counts half) are not judged by "
                                  "the main model (stat_quality_clf null): a terse answer ('206', 'H₂SO₄', '熟人') is "
                                  "the rules' to judge; 0 judges every answer")
+        refusal_skip_structured: bool = Field(
+            True, description="pretrained: the refusal head does not judge an answer that delivers structured content "
+                              "(120+ words with 3+ list items, headings or table rows, or a code block; "
+                              "structured_answer): the head reads the answer's opening only")
         skip_code_answers: bool = Field(
             True, description="pretrained: a fenced code answer with at most 40 words of prose, to a prompt that asks "
                               "to write code, is not judged by the main model (stat_quality_clf null; code_answer)")
@@ -381,7 +404,12 @@ class QualityClassifier(Stage):
         refusal = None
         if p.refusal_head and lin.has_refusal_head:
             r_thr = p.refusal_threshold if p.refusal_threshold is not None else meta.get("refusal_threshold", 0.5)
-            p_ref = np.where(lin.refusal_head_applies(prompts), lin.p_refusal(R, P), np.nan) if n else np.zeros(0)
+            p_ref = np.zeros(0)
+            if n:
+                applies = lin.refusal_head_applies(prompts)
+                if p.refusal_skip_structured:
+                    applies &= ~np.array([structured_answer(a) for a in answers], dtype=bool)
+                p_ref = np.where(applies, lin.p_refusal(R, P), np.nan)
             refusal = (p_ref, r_thr, None if threshold is None else round(r_thr, 4))
         result = self._split(df, score, threshold, None if threshold is None else round(threshold, 4), refusal)
         result.counters.update(stat_columns=len(present), stat_columns_missing=len(cols) - len(present))
