@@ -58,8 +58,22 @@ EMBED = {"model": "all-MiniLM-L6-v2", "backend": "onnx-int8", "max_seq_length": 
 TARGET = 0.007
 #: refusal head: L2 strength (scikit-learn C) and the share of rule-kept good rows its threshold may drop;
 #: it reads [answer vector, prompt vector] (blind, rounds 9-20 on top of the rules and the main model:
-#: answer only, C 0.3: refusal 241, good 41 of 2,615; with the prompt, C 0.1: 248 and 41; C 0.3: 250 and 43)
+#: answer only, C 0.3: refusal 241, good 41 of 2,615; with the prompt, C 0.1: 248 and 41; C 0.3: 250 and 43).
+#: Checked again on 2026-12-03 with answers that deliver sections no longer judged (``structured_answer``), blind over
+#: rounds 33-48 on top of the rules and the main model, targets 0.25 %, 0.5 %, 1 %: refusals 238, 248, 256 of 279, good
+#: rows dropped 54, 63, 76 of 3,823 (rules and main model alone: 215 and 48); a refit at 0.5 % caught no more refusal
+#: of the written sets (out of sample) and dropped 2 more good ones there, so the target stays
 REFUSAL_C, REFUSAL_TARGET = 0.1, 0.0025
+#: hand-written label sets (``docs/labels.md``): pairs written by people who never saw the filters, in the
+#: model-answer shapes real dumps hold (en, ru, zh), with the refusal, off-topic and nonsense rows the dump rounds hold
+#: few of. ``--written`` adds them to the fit; the shipped model leaves them out: with them, blind over rounds 33-48
+#: (``--rounds-before 30-45``) the model caught 5 refusals and 190 swapped answers fewer for 4 good rows fewer, and on
+#: the written sets AM-AO and AP-AR, both unread then, it moved nothing but +1 refusal, +1 off-topic and one good row
+#: more dropped (``benchmarks/results/quality_classifier.md``, 2026-12-03)
+WRITTEN = ["quality_en_written", "quality_ru_written", "quality_zh_written"]
+#: written sets nobody has read, kept out of every fit: they are the hold-out the next rules and models are
+#: scored on first (``docs/labels.md`` names them; move a set here when it is written, out when it is read)
+UNREAD_WRITTEN = {"written_en_ap", "written_ru_aq", "written_zh_ar"}
 
 
 def load(files: list[str]) -> list[dict]:
@@ -73,6 +87,18 @@ def load(files: list[str]) -> list[dict]:
             r = json.loads(line)
             if r["label"] != "unsure":
                 rows.append(dict(r, g=g, id=f"{g}:{r['id']}"))
+    return rows
+
+
+def load_written(files: list[str] = WRITTEN, exclude: set[str] = UNREAD_WRITTEN) -> list[dict]:
+    """Labelled rows of the written sets ``files`` whose ``source`` is not in ``exclude`` (``unsure`` left
+    out); ``g`` = -1 (in every fit, ``--rounds-before`` too), ids made unique as in ``load``."""
+    rows = []
+    for f in files:
+        for line in (ROOT / "benchmarks" / f"{f}.jsonl").read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            if r["label"] != "unsure" and r["source"] not in exclude:
+                rows.append(dict(r, g=-1, id=f"w:{r['id']}"))
     return rows
 
 
@@ -152,6 +178,12 @@ def fit_refusal_head(R: np.ndarray, labels: np.ndarray, rule: np.ndarray, target
     return clf.coef_[0].astype(np.float64), float(clf.intercept_[0]), float(kept_good[int(target * len(kept_good))])
 
 
+def _index_range(text: str) -> list[int]:
+    """``"9"`` -> ``[9]``; ``"33-45"`` -> ``[33, ..., 45]`` (indices of ``FILES``)."""
+    lo, _, hi = text.partition("-")
+    return list(range(int(lo), int(hi or lo) + 1))
+
+
 def main() -> None:
     from curate.filters.classifier import BUILTIN_MODEL, LinearQualityModel
 
@@ -159,8 +191,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=BUILTIN_MODEL)
     ap.add_argument("--backend", default=EMBED["backend"], help="embedding backend of both vectors (curate.embed)")
     ap.add_argument("--answer-max-seq", type=int, default=32, help="word pieces embedded per answer (prompts: 128)")
-    ap.add_argument("--rounds-before", type=int, default=None,
-                    help="fit on the label files before this index of FILES, score that file, write nothing")
+    ap.add_argument("--rounds-before", type=_index_range, default=None,
+                    help="fit on the label files before this index of FILES, score that file, write nothing; "
+                         "a range N-M does so for each index in turn and also prints the pooled counts")
     ap.add_argument("--swaps", type=int, default=1,
                     help="swapped-answer negatives per good row (0: none, the model shipped before)")
     ap.add_argument("--no-pair-stats", action="store_true", help="leave out the pair_stats relevance columns")
@@ -169,13 +202,15 @@ def main() -> None:
     ap.add_argument("--target", type=float, default=TARGET,
                     help="share of the labelled good rows the rules keep that the threshold may drop")
     ap.add_argument("--no-refusal-head", action="store_true", help="write no refusal head (the model shipped before)")
+    ap.add_argument("--written", action="store_true",
+                    help="add the read written label sets to the fit (not the shipped model); unread ones are always left out")
     ap.add_argument("--refusal-target", type=float, default=REFUSAL_TARGET,
                     help="share of the labelled good rows the rules keep that the refusal head may drop")
     a = ap.parse_args()
     t0 = time.perf_counter()
     EMBED["answer_max_seq_length"] = a.answer_max_seq
     EMBED["backend"] = a.backend
-    labelled = load(FILES)
+    labelled = load(FILES) + (load_written() if a.written else [])
     rows = labelled + swapped(labelled, max(a.swaps, 1))  # swaps of every round exist, to be scored
     E, S, cols, rule = features(rows)
     from curate.filters.classifier import PAIR_COLUMNS
@@ -190,27 +225,45 @@ def main() -> None:
     dim = (E.shape[1] - 1) // 2
     R = np.hstack([E[:, dim:2 * dim], E[:, :dim]])  # the refusal head's input: answer vectors, then prompt vectors
     prompts = [r["prompt"] for r in rows]
+    langs = np.array([r["lang"] for r in rows])
     judged = LinearQualityModel.judges(prompts)  # the rows the stage lets the main model judge (not translations)
-    applies = LinearQualityModel.refusal_head_applies(prompts)
+    # the rows the stage lets the refusal head judge: not transforms, questions about the assistant or example refusals
+    # asked for, nor answers that deliver sections, lists or code past their opening (``structured_answer``)
+    from curate.stages.quality_classifier import structured_answer
+
+    applies = LinearQualityModel.refusal_head_applies(prompts) & ~np.array([structured_answer(r["response"]) for r in rows])
     if a.rounds_before is not None:
-        tr, te = (G < a.rounds_before) & used, G == a.rounds_before
-        model, thr = fit(E[tr], S[tr], y[tr], rule[tr], a.target, natural=~swap[tr] & judged[tr])
-        lin = LinearQualityModel.from_sklearn(model, {})
-        drop = rule | (judged & (lin.p_good(E, S) < thr))
-        nat, sw0 = te & ~swap, te & (swap_k == 1)
-        hm = tr & ~swap
-        lin.refusal_coef, lin.refusal_intercept, rthr = fit_refusal_head(R[hm], labels[hm], rule[hm] | ~applies[hm],
-                                                                         a.refusal_target)
-        drop_head = drop | (applies & (lin.p_refusal(R[:, :dim], R[:, dim:]) > rthr))
-        print(f"# fit on {FILES[:a.rounds_before]} (swaps {a.swaps}, pair columns {len(pair_cols)}, "
-              f"target {a.target}, refusal target {a.refusal_target}), "
-              f"scored on {FILES[a.rounds_before]} (threshold {thr:.3f}, refusal head {rthr:.3f}; {uptime()})")
-        for name, d in (("rules", rule), ("rules + model", drop), ("+ refusal head", drop_head)):
-            print(f"{name:14s}", "  ".join(f"{c} {int(d[nat & (labels == c)].sum())}/{int((nat & (labels == c)).sum())}"
-                                          for c in CLASSES),
-                  " | swapped answers caught", "  ".join(
-                      f"{lang} {int(d[sw0 & (langs == lang)].sum())}/{int((sw0 & (langs == lang)).sum())}"
-                      for langs in [np.array([r["lang"] for r in rows])] for lang in ("en", "zh")))
+        pooled: dict[str, Counter] = {}
+        for n in a.rounds_before:
+            tr, te = (G < n) & used, G == n
+            model, thr = fit(E[tr], S[tr], y[tr], rule[tr], a.target, natural=~swap[tr] & judged[tr])
+            lin = LinearQualityModel.from_sklearn(model, {})
+            drop = rule | (judged & (lin.p_good(E, S) < thr))
+            nat, sw0 = te & ~swap, te & (swap_k == 1)
+            hm = tr & ~swap
+            lin.refusal_coef, lin.refusal_intercept, rthr = fit_refusal_head(R[hm], labels[hm], rule[hm] | ~applies[hm],
+                                                                             a.refusal_target)
+            drop_head = drop | (applies & (lin.p_refusal(R[:, :dim], R[:, dim:]) > rthr))
+            print(f"# fit on the label files before {FILES[n]}{' and the read written sets' if a.written else ''} "
+                  f"(swaps {a.swaps}, pair columns {len(pair_cols)}, target {a.target}, refusal target "
+                  f"{a.refusal_target}), scored on {FILES[n]} (threshold {thr:.3f}, refusal head {rthr:.3f}; {uptime()})")
+            for name, d in (("rules", rule), ("rules + model", drop), ("+ refusal head", drop_head)):
+                got = pooled.setdefault(name, Counter())
+                for c in CLASSES:
+                    got[c] += int(d[nat & (labels == c)].sum())
+                    got[c + "/"] += int((nat & (labels == c)).sum())
+                for lang in ("en", "zh"):
+                    got["swap " + lang] += int(d[sw0 & (langs == lang)].sum())
+                    got["swap " + lang + "/"] += int((sw0 & (langs == lang)).sum())
+                print(f"{name:14s}", "  ".join(f"{c} {int(d[nat & (labels == c)].sum())}/{int((nat & (labels == c)).sum())}"
+                                              for c in CLASSES),
+                      " | swapped answers caught", "  ".join(
+                          f"{lang} {int(d[sw0 & (langs == lang)].sum())}/{int((sw0 & (langs == lang)).sum())}"
+                          for lang in ("en", "zh")))
+        if len(a.rounds_before) > 1:
+            print(f"# pooled over {FILES[a.rounds_before[0]]} .. {FILES[a.rounds_before[-1]]}")
+            for name, got in pooled.items():
+                print(f"{name:14s}", "  ".join(f"{c} {got[c]}/{got[c + '/']}" for c in CLASSES + ["swap en", "swap zh"]))
         return
     model, thr = fit(E[used], S[used], y[used], rule[used], a.target, natural=~swap[used] & judged[used])
     lin = LinearQualityModel.from_sklearn(model, {})
@@ -232,7 +285,9 @@ def main() -> None:
             "refusal_threshold": round(rthr, 6), "refusal_target_good_dropped": a.refusal_target,
             "refusal_head": f"LogisticRegression(C={REFUSAL_C}, balanced classes): refusal vs good on [answer vector, prompt vector]"}),
         "features": "pair_features(prompt, answer) -> PCA 16 + stat_* of lima.yaml's quality entry + pair_stats",
-        "trained_on": {"files": [f for f in FILES if (ROOT / "benchmarks" / f"{f}.jsonl").exists()],
+        "trained_on": {"files": [f for f in FILES if (ROOT / "benchmarks" / f"{f}.jsonl").exists()]
+                       + (WRITTEN if a.written else []),
+                       **({"written_sets_left_out": sorted(UNREAD_WRITTEN)} if a.written else {}),
                        "rows": int((~swap).sum()), "labels": dict(Counter(r["label"] for r in labelled)),
                        "swapped_negatives": int((used & swap).sum())},
         "commit": commit, "made_by": "benchmarks/train_quality_model.py",
