@@ -1,7 +1,7 @@
 """Rules added after reading the misses and false drops of the written sets AM (English), AN (Russian) and AO (Chinese),
 the unread hold-out of the thirty-second to thirty-fourth passes: good rows first (a translation asked for without the
 hyphen of "по-немецки", a code answer to "c语言冒泡排序", a book list that names a film once, a full legal answer that
-opens with a caveat), then cuts (prose left open under a closed code block, a step announced with a colon after inline
+opens with a caveat, a refusal quoted in an answer about a support bot), then cuts (prose left open under a closed code block, a step announced with a colon after inline
 maths, an outline that stops at "II.", a derivation that stops at "代入得", a length asked for in words or pages, points
 announced and one given), a paragraph retold with changed characters, soft refusals (details asked for that the prompt
 gave, the task handed back, the subject changed, a lecture on a roast), unfilled templates to prompts that name their
@@ -14,7 +14,7 @@ import re
 from curate.filters.degenerate import line_loop
 from curate.filters.nonanswer import missing_deliverable, unfilled_template
 from curate.filters.patterns import refusal_pattern
-from curate.filters.refusal import asks_back, ethics_lecture, soft_refusal, speaks_as_assistant
+from curate.filters.refusal import asks_back, ethics_lecture, quoted_example, soft_refusal, speaks_as_assistant
 from curate.filters.relevance import language_mismatch, translation_target
 from curate.filters.truncation import announced_missing, list_cut, no_terminal_punct, ordinals_short, short_of_ask
 from curate.stages.quality_classifier import code_answer, structured_answer
@@ -60,6 +60,17 @@ def test_the_refusal_head_leaves_a_sectioned_answer_alone():
              "twice the deposit in penalties.")
     assert structured_answer(legal)
     assert not structured_answer("I'm not a lawyer, so I can't interpret your lease. Please consult an attorney.")
+
+
+def test_a_refusal_quoted_in_an_answer_about_bots_or_declining():
+    answer = ("Keep it short and offer a way forward. For example:\n\n> \"I'm sorry, but I can't share order details without "
+              "verifying your account. Could you log in first?\"\n\nThen hand over to a human if they insist.")
+    prompt = "what should our support bot reply when someone asks about another customer's order?"
+    assert quoted_example(prompt, "I'm sorry, but I can't", answer)
+    assert quality_drops(prompt, [answer], ["refusal_boilerplate"]) == []
+    # said in the answer's own voice it is still a refusal, and so is a quote to a prompt about anything else
+    assert quality_drops(prompt, ["I'm sorry, but I can't help with that."], ["refusal_boilerplate"]) == ["0"]
+    assert not quoted_example("tell me about the weather in Paris", "I'm sorry, but I can't", answer)
 
 
 # ---------------------------------------------------------------- cuts

@@ -651,14 +651,22 @@ REFUSAL_EXAMPLE_ASK_RE = re.compile(
     r"|отказыва\w*[^\n]{0,80}пример|пример\w*[^.?\n]{0,60}отказ|(?:例子|示例|话术|范例)[^。？！\n]{0,30}拒绝"
     r"|пример\w* (?:\w+ )?(?:отказ|ответа с отказом)|как (?:вежливо |корректно |правильно )?(?:отказать|сказать [«\"]?нет)"
     r"|(?:拒绝|婉拒)[^。？！\n]{0,30}(?:怎么说|如何说|话术|例子|示例|范例|模板)|(?:举|给)[^。？！\n]{0,8}例子[^。？！\n]{0,30}拒绝")
+#: the prompt is about declining, bots or scripted replies: a refusal phrase the answer quotes is an example, not the
+#: answer's own voice ("мы пишем гайдлайн для чат-бота…", "客服机器人的话术", "what should my support bot say when…"); wider
+#: than ``REFUSAL_EXAMPLE_ASK_RE``, whose wordings each new writer escaped (written sets AG-AL)
+_QUOTING_TOPIC_RE = re.compile(
+    r"(?i)declin|refus|reject|say(?:ing)? no\b|turn(?:ing)? (?:\w+ )?down|chat-?bot|\bbots?\b|\bassistants?\b|customer (?:support|service)"
+    r"|\bscripts?\b|guideline|\bphrases?\b|\bwording|\bexamples?\b|\btemplates?\b"
+    r"|отказ|откаж|чат-?бот|\bбот|ассистент|поддержк|сценари|гайдлайн|инструкци|фраз|формулировк|пример|шаблон"
+    r"|拒绝|婉拒|机器人|客服|助手|话术|示例|例子|范例|模板|措辞|说法")
 #: an opening quotation mark with no closing one after it on the line: the text that follows is quoted
 _OPEN_QUOTE = {"«": "»", "“": "”", "„": "“", "「": "」", "『": "』", '"': '"'}
 
 
 def quoted_example(prompt: str, match: str, answer: str) -> bool:
     """True when the refusal phrase ``match`` is an example the prompt asked for: the prompt asks how to say no or for an
-    example refusal (``REFUSAL_EXAMPLE_ASK_RE``) and the phrase sits on a blockquote line (``>``) or inside quotation
-    marks on its line (a chatbot guideline quoting «Как языковая модель, я не могу…» as what to avoid; written sets
+    example refusal (``REFUSAL_EXAMPLE_ASK_RE``), or is about declining, bots, scripted replies or examples at all
+    (``_QUOTING_TOPIC_RE``), and the phrase sits on a blockquote line (``>``) or inside quotation marks on its line (a chatbot guideline quoting «Как языковая модель, я не могу…» as what to avoid; written sets
     AH, AI); or the phrase is in another script than most letters of both the prompt and the answer: a Russian "К сожалению,
     я не смогу прийти." explained in an English answer to an English question (written en set AG)."""
     i = answer.find(match)
@@ -667,7 +675,7 @@ def quoted_example(prompt: str, match: str, answer: str) -> bool:
     m_script, a_script, p_script = prose_script(match, phrase=True), prose_script(answer), prose_script(prompt[:2000])
     if m_script and a_script and p_script and m_script != a_script and m_script != p_script:
         return True
-    if not REFUSAL_EXAMPLE_ASK_RE.search(prompt[:2000]):
+    if not (REFUSAL_EXAMPLE_ASK_RE.search(prompt[:2000]) or _QUOTING_TOPIC_RE.search(prompt[:2000])):
         return False
     start = answer.rfind("\n", 0, i) + 1
     before = answer[start:i]
