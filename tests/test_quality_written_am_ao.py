@@ -215,6 +215,22 @@ def test_templates_to_prompts_that_name_their_particulars():
     assert unfilled_template("尊敬的王总：\n\n感谢您在[年份]对我们的支持。祝新年快乐！", "写一封给王总的新年贺信") is None
 
 
+def test_a_summary_of_another_text():
+    report = ("Summarize this: \"Our Q3 revenue rose 12% year over year to $4.2M, driven mainly by the new enterprise tier. "
+              "Churn fell from 5% to 3.8%. However, marketing costs increased 30%, and we expect hiring to slow in Q4 while we "
+              "focus on profitability and on the launch of the new analytics dashboard for enterprise customers.\"")
+    other = ("The article discusses the importance of customer satisfaction in building a successful brand. It highlights how "
+             "companies that invest in service see higher loyalty and recommends regular surveys.")
+    assert missing_deliverable(other, report).startswith("source_ignored")
+    summary = ("Q3 revenue grew 12% to $4.2M on the enterprise tier and churn fell to 3.8%, but marketing costs rose 30%; "
+               "hiring will slow in Q4.")
+    assert missing_deliverable(summary, report) is None
+    # the ask must be the instruction, not a word inside the text: "…在此基础上润色" is part of a question
+    essay_q = ("你认为在现代社会中，“真善美”和“高效率”之间哪一个更重要？如果你是一名画师，你会用一个月的时间创作一副精美的插画，"
+               "还是会用AI在几秒钟内生成一副插画并以此为基础进行修改？如果你是一名小说家，你会用AI生成一部作品并在此基础上润色吗？为什么")
+    assert missing_deliverable("两者并不对立。重复而简单的工作可以交给工具完成，精力留给需要创造力的整体设计。", essay_q) is None
+
+
 def test_a_japanese_answer_to_a_chinese_prompt():
     ja = "林さんのお嬢さんのお名前でしたら、「林 美咲（みさき）」「林 結衣（ゆい）」などはいかがでしょうか。どれも上品な名前です。"
     assert language_mismatch(["给女儿起个名字 姓林 希望温柔大方一点"], [ja]) == [(1, "han prompt, ja answer")]

@@ -87,7 +87,7 @@ import unicodedata
 from curate.filters.refusal import IN_CHARACTER_RE, OFFER_RE, QUESTION_END, WRITES_IN_VOICE_RE, is_small_talk
 from curate.filters.relevance import TRANSLATION_RE
 from curate.filters.truncation import TEMPLATE_TASK_RE
-from curate.filters.text import CJK_RE, EMAIL_RE, STOPWORDS, half_cjk_words, shared_units, strip_code, units, words  # noqa: F401 (re-exported)
+from curate.filters.text import CJK_RE, EMAIL_RE, STOPWORDS, half_cjk_words, prose_script, shared_units, strip_code, units, words  # noqa: F401 (re-exported)
 
 #: whole replies that say nothing (compared after ``fold``: NFKC, lower case, punctuation/emoji removed)
 _FILLER_TEXT = """
@@ -643,6 +643,35 @@ def _no_recommendation_note(reply: str, prompt: str) -> str | None:
     return f"no_recommendation: {reply[:40]!r}"
 
 
+#: the prompt asks to summarise or rewrite a text it gives: the answer's words come from that text
+_SOURCE_TASK_RE = re.compile(
+    r"(?i)summari[sz]|\bsummary\b|\btl;?dr\b|\bsum up\b|\b(?:rewrite|paraphrase|rephrase|proofread)\b|перескаж|кратко изложи"
+    r"|резюмируй|суммаризир|выдели главное|перепиши|перефразируй|总结|概括|摘要|归纳|改写|润色")
+#: share of the answer's content units a summary or rewrite takes from its source at least, by the prompt's script
+#: (ours, label sets: good summaries take ≥ 0.17 (Latin) and ≥ 0.14 (Chinese, whose bigrams paraphrase more: a dump's
+#: summary of a dialogue takes 0.09) of their units from the source; see ``missing_deliverable``)
+_MIN_SOURCE_SHARE = {"lat": 0.1, "cyr": 0.1, "cjk": 0.05}
+
+
+def _source_ignored_note(reply: str, prompt: str) -> str | None:
+    """``source_ignored`` (see ``missing_deliverable``), else None."""
+    if half_cjk_words(prompt) < 40 or TRANSLATION_RE.search(prompt[:2000]):
+        return None
+    # the ask is the instruction: the prompt's first sentence or its last ("Summarize this:", "…请总结以上对话的主要内容。"), not a
+    # word inside the text ("…用AI生成一部作品并在此基础上润色？为什么", a tool's description that "displays a snippet summary")
+    parts = [x for x in re.split(r"(?<=[.!?。！？:：])\s*|\n", prompt.strip().rstrip(".!?。！？ ")) if x.strip()]
+    if not (_SOURCE_TASK_RE.search(parts[0][:200]) or _SOURCE_TASK_RE.search(parts[-1][-200:])):
+        return None
+    script = prose_script(prompt)
+    if script is None or prose_script(reply) != script:
+        return None  # (a summary in another language shares no words with its source)
+    got = units(reply)
+    if len(got) < 5:
+        return None
+    share = len(got & units(prompt)) / len(got)
+    return f"source_ignored: {share:.2f} of the answer's words from the text given" if share < _MIN_SOURCE_SHARE[script] else None
+
+
 #: classes whose siblings are cited in passing in a right answer (a novel's film adaptation): judged only when the sibling
 #: is in the reply's first sentence or comes back
 _ASIDE_CLASSES = frozenset({"medium"})
@@ -750,13 +779,20 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
       capitalised name inside a sentence, no list item, no Latin name inside Chinese): an essay on the genre, reading
       tips, a forum post. Not when the ask is for a way, a name or a kind (``_RECOMMEND_NOT_RE``) or the prompt is about a
       recommender system (``_RECOMMENDER_RE``). Written sets N, Z, AF, AI and AN: 7 bad rows, no good one of 19 such asks in
-      the label sets."""
+      the label sets.
+    - ``source_ignored``: the prompt asks to summarise or rewrite a text it gives (``_SOURCE_TASK_RE``: "Summarize this:",
+      "перескажи", "总结", "paraphrase", "перепиши"; a prompt of ≥ 40 words, a CJK character counting half) and under
+      ``_MIN_SOURCE_SHARE`` [0.1; Chinese 0.05] of the answer's ≥ 5 content units (``text.units``) come from the prompt, both
+      in one script, the ask in the prompt's first sentence or its last:
+      a summary of another text ("The article discusses customer satisfaction…" for a quarterly report), a refusal to
+      summarise. Label sets: summaries and rewrites of a given text take 0.14-1.0 of their units from it (148 good rows);
+      18 off-topic ones 0.0-0.12, 11 refusals 0.04-0.43 (written set AM among them)."""
     reply = text.strip()
     head = prompt[:1500]
     if not reply:
         return None
     note = _code_language_note(reply, prompt) or _no_extraction_note(reply, prompt) or _poem_explained_note(reply, prompt) \
-        or _subject_swap_note(reply, prompt) or _no_recommendation_note(reply, prompt)
+        or _subject_swap_note(reply, prompt) or _no_recommendation_note(reply, prompt) or _source_ignored_note(reply, prompt)
     if note:
         return note
     if _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):
