@@ -248,22 +248,19 @@ def main() -> None:
                   f"(swaps {a.swaps}, pair columns {len(pair_cols)}, target {a.target}, refusal target "
                   f"{a.refusal_target}), scored on {FILES[n]} (threshold {thr:.3f}, refusal head {rthr:.3f}; {uptime()})")
             for name, d in (("rules", rule), ("rules + model", drop), ("+ refusal head", drop_head)):
-                got = pooled.setdefault(name, Counter())
-                for c in CLASSES:
-                    got[c] += int(d[nat & (labels == c)].sum())
-                    got[c + "/"] += int((nat & (labels == c)).sum())
-                for lang in ("en", "zh"):
-                    got["swap " + lang] += int(d[sw0 & (langs == lang)].sum())
-                    got["swap " + lang + "/"] += int((sw0 & (langs == lang)).sum())
-                print(f"{name:14s}", "  ".join(f"{c} {int(d[nat & (labels == c)].sum())}/{int((nat & (labels == c)).sum())}"
-                                              for c in CLASSES),
-                      " | swapped answers caught", "  ".join(
-                          f"{lang} {int(d[sw0 & (langs == lang)].sum())}/{int((sw0 & (langs == lang)).sum())}"
-                          for lang in ("en", "zh")))
+                # per class and per language of the swapped answers: (caught, of)
+                got = Counter({**{c: int(d[nat & (labels == c)].sum()) for c in CLASSES},
+                               **{c + "/": int((nat & (labels == c)).sum()) for c in CLASSES},
+                               **{lang: int(d[sw0 & (langs == lang)].sum()) for lang in ("en", "zh")},
+                               **{lang + "/": int((sw0 & (langs == lang)).sum()) for lang in ("en", "zh")}})
+                pooled.setdefault(name, Counter()).update(got)
+                print(f"{name:14s}", "  ".join(f"{c} {got[c]}/{got[c + '/']}" for c in CLASSES),
+                      " | swapped answers caught", "  ".join(f"{lang} {got[lang]}/{got[lang + '/']}" for lang in ("en", "zh")))
         if len(a.rounds_before) > 1:
             print(f"# pooled over {FILES[a.rounds_before[0]]} .. {FILES[a.rounds_before[-1]]}")
             for name, got in pooled.items():
-                print(f"{name:14s}", "  ".join(f"{c} {got[c]}/{got[c + '/']}" for c in CLASSES + ["swap en", "swap zh"]))
+                print(f"{name:14s}", "  ".join(f"{c} {got[c]}/{got[c + '/']}" for c in CLASSES),
+                      " | swapped answers caught", "  ".join(f"{lang} {got[lang]}/{got[lang + '/']}" for lang in ("en", "zh")))
         return
     model, thr = fit(E[used], S[used], y[used], rule[used], a.target, natural=~swap[used] & judged[used])
     lin = LinearQualityModel.from_sklearn(model, {})

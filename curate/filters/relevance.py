@@ -286,8 +286,11 @@ def script_mismatch(prompt: str, response: str, *, stripped_response: str | None
     if not first:
         return None  # fast path: a Latin-script (or letterless) answer is never judged here
     quick = next((r for r in SCRIPTS.values() if r.match(first.group(0))), None)
-    if quick is not None and quick.search(raw_prompt) and not (SCRIPTS["kana"].search(response) and not SCRIPTS["kana"].search(raw_prompt)):
-        return None  # fast path: the prompt uses the script of the answer's first non-Latin letter (kana aside: Japanese)
+    # fast path: the prompt uses the script of the answer's first non-Latin letter (unless the answer writes kana and the
+    # prompt none: Japanese kanji are Han too)
+    if quick is not None and quick.search(raw_prompt) \
+            and not (SCRIPTS["kana"].search(response) and not SCRIPTS["kana"].search(raw_prompt)):
+        return None
     prompt = unicodedata.normalize("NFKC", raw_prompt)  # fullwidth Ｈｅｌｌｏ is Latin; e-mails and code in it count
     response = unicodedata.normalize("NFKC", strip_for_langid(_HASHTAG_RE.sub(" ", raw_response)))
     ws = [w for w in words(response) if not CJK_RE.search(w)]

@@ -646,6 +646,17 @@ _ORDINAL_PARA_RE = re.compile(r"(?im)^\s*(?:\*\*)?(?:第([一二三四五六七�
 _ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
                   "ninth": 9, "tenth": 10, "первых": 1, "вторых": 2, "третьих": 3, "четвертых": 4, "четвёртых": 4, "пятых": 5}
 
+
+def _intro_count(lines: list[str], first: int) -> int | None:
+    """The number of items the intro of a list or of points starting at line ``first`` announces: its nearest non-blank
+    line above, when it ends on a colon, counted in its last clause ("Here are 10 tips:", not "…after four weeks, we
+    need to follow these steps:"), else None."""
+    intro = next((lines[j] for j in range(first - 1, -1, -1) if lines[j].strip()), "")
+    if not intro.rstrip().endswith((":", "：")):
+        return None
+    return announced_count(re.split(r"[.!?。！？,，;；]\s*", intro.rstrip())[-1])
+
+
 def ordinals_short(text: str) -> str | None:
     """``"announced N points, K given"`` when a line ending on a colon announces N points (``announced_count``:
     "进程和线程的区别主要体现在以下三个方面：", "There are three reasons:") and the paragraphs after it that open with an
@@ -656,14 +667,8 @@ def ordinals_short(text: str) -> str | None:
     hits = [(i, m) for i, ln in enumerate(lines) for m in [_ORDINAL_PARA_RE.match(ln)] if m]
     if not hits or _CONCLUSION_RE.search("\n".join(lines[hits[-1][0] + 1:])):
         return None
-    intro = next((lines[j] for j in range(hits[0][0] - 1, -1, -1) if lines[j].strip()), "")
-    if not intro.rstrip().endswith((":", "：")):
-        return None
-    want = announced_count(re.split(r"[.!?。！？,，;；]\s*", intro.rstrip())[-1])  # (its last clause: not "…2 moles of HCl, let's see:")
-    nums = []
-    for _, m in hits:
-        g = m.group(1) or m.group(2) or m.group(3)
-        nums.append(_ZH_NUM.get(g, 1 if g == "一" else 0) if m.group(1) else _ORDINAL_WORDS.get(g.lower(), 0))
+    want = _intro_count(lines, hits[0][0])  # (its last clause: not "…2 moles of HCl, let's see:")
+    nums = [_ord(m.group(1)) if m.group(1) else _ORDINAL_WORDS.get((m.group(2) or m.group(3)).lower(), 0) for _, m in hits]
     if want is None or nums != list(range(1, len(nums) + 1)) or len(nums) >= want:
         return None
     return f"announced {want} points, {len(nums)} given"
@@ -805,11 +810,7 @@ def _announced_short(lines: list[str], item_idx: list[int]) -> str | None:
     announcements round ("10 tips" over 9), sub-lists recount and a short list may end on a line that closes it ("Here
     are 5 tips: 1… 2… That is all you need."); list_cut judges lists that end the turn more finely."""
     first = item_idx[0]
-    intro = next((lines[j] for j in range(first - 1, -1, -1) if lines[j].strip()), "")
-    if not intro.rstrip().endswith((":", "：")):
-        return None
-    # the count in the intro's last clause: "Here are 10 tips:", not "…after four weeks, we need to follow these steps:"
-    want = announced_count(re.split(r"[.!?。！？,，;；]\s*", intro.rstrip())[-1])
+    want = _intro_count(lines, first)
     if want is None:
         return None
     indent = len(_LIST_ITEM_RE.match(lines[first]).group(1))
