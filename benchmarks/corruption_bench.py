@@ -9,6 +9,10 @@ each:
 
 - ``clean``: the pair as it is (2n; dropped = false drops);
 - ``swap``: the answer of another prompt of the same language and sources;
+- ``near_swap``: the answer of the most similar other prompt (cosine of the pair encoder's idf-weighted
+  token vectors, ``pair_encoder.featurize``; the lexical hard negatives of DPR, Karpukhin et al. 2020)
+  below ``NEAR_MAX`` [0.6], above which two prompts often ask the same thing: "总结美国宪法修正程序" gets
+  the answer to "总结最近的美国总统选举", the sibling-subject answer a weak model gives;
 - ``echo``: the prompt itself as the answer;
 - ``new_instruction``: another prompt as the answer (the model wrote a new task instead of answering);
 - ``other_lang``: an answer from the other language;
@@ -35,12 +39,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import numpy as np  # noqa: E402
+
 from quality_bench import CACHE_DIR, lima_quality_params, pair_frame, uptime  # noqa: E402
 from train_pair_encoder import HELD, labelled_prompts  # noqa: E402
 
 #: the sources pairs are drawn from
 SOURCES = tuple(s for s in HELD if s != "hh_rlhf_harmless_base_test" and "toolcall" not in s)
-KINDS = ("clean", "swap", "echo", "new_instruction", "other_lang", "salad", "continuation")
+#: prompt similarity at or above which a neighbour's answer may well answer the prompt too (``near_swap``)
+NEAR_MAX = 0.6
+KINDS = ("clean", "swap", "near_swap", "echo", "new_instruction", "other_lang", "salad", "continuation")
 
 
 def corrupted(n: int, seed: int = 7) -> list[dict]:
@@ -60,13 +68,21 @@ def corrupted(n: int, seed: int = 7) -> list[dict]:
     def add(kind: str, lg: str, r: dict, resp: str) -> None:
         rows.append({"id": f"{kind}:{lg}:{len(rows)}", "kind": kind, "lang": lg, "prompt": r["prompt"], "response": resp})
 
+    from curate.filters.pair_encoder import featurize
+
     for lg in ("en", "zh"):
         B, other = base[lg], base["zh" if lg == "en" else "en"]
+        X = featurize([r["prompt"] for r in B])
+        S = (X[:n] @ X.T).toarray()
+        S[np.arange(n), np.arange(n)] = -1.0
+        S[S >= NEAR_MAX] = -1.0
         for i in range(n):
             r = B[i]
             add("clean", lg, r, r["response"])
             add("clean", lg, B[n + i], B[n + i]["response"])
             add("swap", lg, r, B[2 * n + i]["response"])
+            near = next(j for j in np.argsort(-S[i], kind="stable") if B[j]["response"] != r["response"])
+            add("near_swap", lg, r, B[near]["response"])
             add("echo", lg, r, r["prompt"])
             add("new_instruction", lg, r, B[3 * n + i]["prompt"])
             add("other_lang", lg, r, other[i]["response"])

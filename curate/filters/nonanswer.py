@@ -43,13 +43,13 @@ row-local) and judges the *first* answer of a chat against the first user turn.
     holds no number (``missing_deliverable``):
     an answer on the topic that misses the ask
     ("Отличный вопрос! Математика окружает нас повсюду…" to "Посчитай НДС 20% от 15000"; written sets F-H).
-``no_code``, ``code_language``, ``no_extraction``, ``no_poem``, ``subject_swap``
+``no_code``, ``code_language``, ``no_extraction``, ``no_poem``, ``subject_swap``, ``no_recommendation``, ``source_ignored``, ``comparison_unmet``
     Code asked in a named language and none given, or only code in another language; e-mail addresses or names
     asked to be extracted from a text that holds them, and none given; a poem asked and its form explained instead, or
     an essay with a date or a count in it given instead; a subject named (Go, Excel, iPhone, Jupiter, a cat, a
     derivative, Russia, the high-speed train, novels, Japanese) and the answer about its sibling (Python, Android,
-    Saturn, a dog, an integral, the USA, a flight, films, Chinese) without naming it (``missing_deliverable``; written
-    sets U-Y, AD-AI).
+    Saturn, a dog, an integral, the USA, a flight, films, Chinese) without naming it; a difference or a choice between
+    two named things asked and neither (or only one) named (``missing_deliverable``; written sets U-Y, AD-AO).
 ``foreign_label``
     The whole reply is a label from another task: a sentiment label to a prompt that speaks of no sentiment,
     or a tagged option letter ("Ответ: B") to a prompt without options (``foreign_label``).
@@ -387,7 +387,12 @@ def bare_link(text: str, prompt: str) -> str | None:
 CALC_ASK_RE = re.compile(r"(?i)\b(?:calculate|compute|work out)\b|посчитай|посчитайте|вычисли|рассчитай|рассчитайте"
                          r"|计算(?!机)|算一下|算算|到手(?:大概)?(?:是)?多少|等于几")
 #: (a call "f(", not big-O notation "O(n²)": written ru set V)
-_CODE_IN_REPLY_RE = re.compile(r"```|^\s*(?:def|function|return|import|for|while|public|const|let|var)\b|[=;{}]|<-|\b(?!O\()\w+\(", re.M)
+_CODE_IN_REPLY_RE = re.compile(r"```|^\s*(?:def|function|return|import|for|while|public|const|let|var)\b|[=;{}]|<-|\b(?!O\()[^\W\d]\w*\(", re.M)
+#: a sign of code in an answer to a code-writing ask (``no_code``): ``_CODE_IN_REPLY_RE`` without the bare ";" that ends
+#: items of prose lists ("- постоянная усталость и слабость;", written ru set S) and "25(OH)D"
+_CODE_SIGN_RE = re.compile(r"```|^\s*(?:def|function|return|import|for|while|public|const|let|var|class|#include)\b|[{}]|<-|==|\w\s*=\s*\S"
+                           r"|\)\s*;|\b(?!O\()[^\W\d]\w*\(|\b(?:SELECT|UPDATE|DELETE)\b[^\n]*?\b(?:FROM|SET|WHERE)\b|\bINSERT INTO\b|\bCREATE (?:TABLE|INDEX|VIEW)\b"
+                           r"|(?i:^\s*select\b[^\n]*\bfrom\b)|[A-Za-z0-9_'\")\]]\s*;\s*$", re.M)
 #: two numbers in the prompt: the calculation's own operands ("20% от 15000", "月薪12000，…22%")
 _TWO_NUMBERS_RE = re.compile(r"\d[\d.,]*\D+\d")
 #: a number in an answer: a digit, a spelled-out number, or a Chinese numeral ("三个苹果", "周二")
@@ -456,7 +461,7 @@ def _code_language_note(reply: str, prompt: str) -> str | None:
     if lang is None:
         return None
     tags = [t.lower() for t in _FENCE_TAG_RE.findall(reply)[::2]]  # opening fences only
-    if not tags and not _CODE_IN_REPLY_RE.search(reply) and word_count(reply) >= 8:
+    if not tags and not _CODE_SIGN_RE.search(reply) and word_count(reply) >= 8:
         return f"no_code: {lang} asked, {reply[:40]!r}"
     named = {next((k for k, v in _CODE_LANGS.items() if t in v), t) for t in tags if t not in _NEUTRAL_FENCE_TAGS}
     if named and lang not in named and all(n in _CODE_LANGS for n in named) and not (lang == "sql" or "sql" in named):
@@ -708,6 +713,97 @@ def _subject_swap_note(reply: str, prompt: str) -> str | None:
     return None
 
 
+#: a prompt that asks how two named things differ: "difference between X and Y", "X vs Y", "compare X and Y", "чем отличается X
+#: от Y", "разница между X и Y", "X和Y有什么区别", "比较X和Y"; group 1 and 2 (or 3 and 4, ...) are the two sides
+_SIDE = r"[^\s,.;:!?()«»\"“”'`，。？！、（）]+"
+_SIDES = rf"((?:{_SIDE} ){{0,2}}{_SIDE})"
+_CJK_SIDE = r"((?:(?![的之间或和与跟是])[A-Za-z0-9+#.\-\u4e00-\u9fff]){1,12}?)"
+_DIFFERENCE_ASK_RES = (
+    re.compile(rf"(?i)\bdifferences? between (?:the |an? )?{_SIDES} and (?:the |an? )?{_SIDES}"),
+    re.compile(rf"(?i)\bhow (?:does|do|is|are) (?:the |an? )?{_SIDES} differ(?:ent)? from (?:the |an? )?{_SIDES}"),
+    re.compile(rf"(?i)\b(?:compare|contrast) (?!the\b|two\b|these\b|those\b|both\b|them\b|it\b){_SIDES} (?:and|with|to|vs\.?|versus) (?:the |an? )?{_SIDES}"
+               r"(?=\s*(?:[?？.!,:;]|$)|\s(?:in|for|on)\s)"),
+    re.compile(rf"(?i)(?<![\w-])({_SIDE}) (?:vs\.?|versus) ({_SIDE})(?=\s*(?:[?？.!,:;]|$))"),
+    re.compile(rf"(?i)разниц\w* между {_SIDES} и {_SIDES}"),
+    re.compile(rf"(?i)отлич\w* (?:между )?{_SIDES} (?:от|и) {_SIDES}"),
+    re.compile(rf"(?i)сравни(?:те)? (?!два\b|две\b|эти\b|следующ){_SIDES} (?:и|с|со) {_SIDES}"),
+    re.compile(rf"{_CJK_SIDE}(?:和|与|跟)\s*{_CJK_SIDE}\s*(?:之间)?(?:的|有)?(?:什么|啥|哪些)?(?:区别|不同|差异|差别)"),
+    re.compile(rf"(?:^|[\s，。,.;；：:]|请|帮我)(?:比较|对比)(?!度)(?:一下)?\s*{_CJK_SIDE}(?:和|与|跟)\s*{_CJK_SIDE}(?=$|[\s，。？！,.?!的])"),
+)
+#: a question that asks to choose between two named things, "X or Y?": "шипованные или липучка?", "养猫好还是养狗好？" (only an
+#: answer that names neither is flagged: "Spaces." answers "tabs or spaces?")
+_CHOICE_ASK_RES = (
+    re.compile(rf"(?i)(?:^|[\s:—–-])({_SIDE}(?: {_SIDE})?) (?:or|или) ({_SIDE}(?: {_SIDE})?)\s*[?？]"),
+    re.compile(rf"{_CJK_SIDE}还是{_CJK_SIDE}(?:好|更好|呢|合适|划算)?\s*[？?]"),
+)
+_CHOICE_SKIP_RE = re.compile(r"(?i)^(?:not|no|yes|true|false|neither|either|нет|да|не|something|anything|что-то|else|what|что|whatever|both|all"
+                             r"|positive|negative|right|wrong|correct|incorrect|agree|disagree|[a-dа-г])$")
+#: a choice question weighs the two: "which is better", "Что лучше купить", "养猫好还是养狗好" (not "Are you Alexa or Siri?")
+_CHOICE_WORD_RE = re.compile(r"(?i)\b(?:better|best|prefer\w*|should|which|worth|recommend\w*|more)\b|лучше|предпоч|выбра|стоит|красивее|"
+                             r"более|какой|какую|какие|好|选|哪|值得|划算|合适")
+#: an answer that speaks of the two as a pair compares them ("Оба смартфона…", "| Параметр | iPhone | Android |")
+_PAIR_TALK_RE = re.compile(r"(?im)\b(?:both|neither)\b|\bоба\b|\bобе\b|\bобоих\b|两者|二者|两种|^\s*\|.*\|.*\|")
+#: a side cut where its own qualifier starts: "tuple in Python", "Go для бэкенда", "ython中list" (the part after 中)
+_SIDE_TAIL_RE = re.compile(r"(?i)\s+(?:in|for|when|on|with|as|of|в|для|при|на|по|у|с|и)\s.*$|(?:之间|的).*$|\s*(?:在|对于|方面|上|中)$")
+_SIDE_HEAD_RE = re.compile(r"^.*(?:中|里|的)(?=[A-Za-z\u4e00-\u9fff])|^(?:请问|请|问一下|问|你觉得|我想知道|说说|讲讲|解释|介绍|识别|描述|比较|对比|分析|概述|列举|写出|总结|说明|讨论|试|并|和|一下)+")
+_SIDE_SKIP_RE = re.compile(r"(?i)^(?:two|2|the following|these|those|both|them|it|this|that|not|два|две|эти|оба|них)$|\b(?:two|pros|cons|advantages|disadvantages"
+                           r"|similarit\w*|differences?|strengths?|weakness\w*|benefits?|drawbacks?|given|items?|your|my|our|their|this|that|these|those)\b"
+                           r"|[点两它给以这那不你您我他她]")
+_SIDE_TOKEN_RE = re.compile(r"[^\W_]*\d[\w-]*|[^\W\d_]{2,}")
+
+
+def _side_tokens(side: str) -> set[str]:
+    """Tokens that name one side of a comparison: words of 2+ letters outside ``STOPWORDS`` cut to 4 letters ("lists"/"list", "ипотеку"/"ипотека"), tokens
+    with a digit whole ("1099", "w-2"), CJK character bigrams (a lone character itself)."""
+    t = unicodedata.normalize("NFKC", side).lower()
+    out = {w if any(c.isdigit() for c in w) else w[:4] for w in _SIDE_TOKEN_RE.findall(CJK_RE.sub(" ", t)) if w not in STOPWORDS}
+    for run in re.findall(r"[\u4e00-\u9fff]+", t):
+        out.update([run] if len(run) == 1 else (run[i:i + 2] for i in range(len(run) - 1)))
+    return out
+
+
+def comparison_sides(prompt: str) -> tuple[str, str, str] | None:
+    """The two things a prompt asks to compare and the kind of ask, ``(x, y, "difference" | "choice")``, else None:
+    ``_DIFFERENCE_ASK_RES`` or ``_CHOICE_ASK_RES`` in the prompt's first line or sentence (its first 300 characters;
+    not a comparison inside a text it gives), each side cut to its head ("list and tuple in Python" → "list",
+    "tuple")."""
+    head = re.split(r"[\n。！]", prompt.strip()[:300], maxsplit=1)[0]
+    for kind, res in (("difference", _DIFFERENCE_ASK_RES), ("choice", _CHOICE_ASK_RES)):
+        m = next((m for m in (rx.search(head) for rx in res) if m), None)
+        if m is None or (kind == "choice" and not _CHOICE_WORD_RE.search(head)):
+            continue
+        sides = []
+        for s in m.groups()[:2]:
+            s = _SIDE_HEAD_RE.sub("", _SIDE_TAIL_RE.sub("", s.strip())).strip()
+            s = s.lstrip("—–-: ")
+            if kind == "choice":
+                s = re.sub(r"^(?:养|买|用|学|选|去|做|吃|喝)|(?:好|更好|呢)$", "", s) or s
+            if not s or _SIDE_SKIP_RE.search(s) or (kind == "choice" and _CHOICE_SKIP_RE.match(s)) or not _side_tokens(s):
+                return None
+            sides.append(s)
+        if _side_tokens(sides[0]) & _side_tokens(sides[1]):
+            return None  # ("Python 2 vs Python 3": the sides share a name; which part differs is not a token)
+        return sides[0], sides[1], kind
+    return None
+
+
+def _comparison_unmet_note(reply: str, prompt: str) -> str | None:
+    """``comparison_unmet`` (see ``missing_deliverable``), else None."""
+    ask = comparison_sides(prompt)
+    if ask is None or word_count(reply) < 25 or _PAIR_TALK_RE.search(reply) or TRANSLATION_RE.search(prompt[:300]) or _CODE_IN_REPLY_RE.search(strip_code(reply)) \
+            or "```" in reply:
+        return None
+    body = unicodedata.normalize("NFKC", reply).lower()
+    toks = _side_tokens(body) | set(_SIDE_TOKEN_RE.findall(body))
+    *sides, kind = ask
+    named = [s for s in sides if _side_tokens(s) & toks or s.lower() in body]
+    if named and (kind == "choice" or any(CJK_RE.search(s) for s in sides)):
+        return None  # (a choice is answered by naming one; Chinese: "比较苹果和橘子" is answered about 橙子)
+    if len(named) == 2:
+        return None
+    return f"comparison_unmet: {sides[0]!r} and {sides[1]!r} asked, {'neither' if not named else 'only ' + repr(named[0])} named"
+
+
 def _poem_explained_note(reply: str, prompt: str) -> str | None:
     """``no_poem`` (see ``missing_deliverable``), else None."""
     if not _POEM_ASK_RE.search(prompt[:300]):
@@ -786,13 +882,25 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
       in one script, the ask in the prompt's first sentence or its last:
       a summary of another text ("The article discusses customer satisfaction…" for a quarterly report), a refusal to
       summarise. Label sets: summaries and rewrites of a given text take 0.14-1.0 of their units from it (148 good rows);
-      18 off-topic ones 0.0-0.12, 11 refusals 0.04-0.43 (written set AM among them)."""
+      18 off-topic ones 0.0-0.12, 11 refusals 0.04-0.43 (written set AM among them).
+    - ``comparison_unmet``: the prompt's first line or sentence asks how two named things differ (``comparison_sides``:
+      "difference between X and Y", "how does X differ from Y", "compare X and Y", "X vs Y", "чем отличается X от Y",
+      "разница между X и Y", "сравни X и Y", "X和Y有什么区别", "比较X和Y") or which of two to choose ("Что лучше: X или
+      Y?", "X还是Y好？" with a word that weighs them: better, лучше, 好, 哪), and the answer (≥ 25 words, no code, no table,
+      no "both"/"оба"/"两者") names neither side, or for a difference asked with Latin or Cyrillic sides names only one: a
+      stock explained for "ETF vs mutual fund", Java arrays for "list和tuple", company registration for "ООО от ИП",
+      insulation in general for "пеноплекс или минвата". A side is named when one of its tokens (``_side_tokens``: words
+      cut to 4 letters, tokens with a digit whole, CJK bigrams) is in the answer. Not for choice questions answered by
+      naming one ("tabs or spaces?" → "Spaces."), nor for Chinese sides named only once ("比较苹果和橘子" is answered about
+      橙子). Read written sets: 7 off-topic and 2 refusals flagged, no good row of 93 such asks in the label sets and
+      none of 389 in the dump pool."""
     reply = text.strip()
     head = prompt[:1500]
     if not reply:
         return None
     note = _code_language_note(reply, prompt) or _no_extraction_note(reply, prompt) or _poem_explained_note(reply, prompt) \
-        or _subject_swap_note(reply, prompt) or _no_recommendation_note(reply, prompt) or _source_ignored_note(reply, prompt)
+        or _subject_swap_note(reply, prompt) or _no_recommendation_note(reply, prompt) or _source_ignored_note(reply, prompt) \
+        or _comparison_unmet_note(reply, prompt)
     if note:
         return note
     if _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):
