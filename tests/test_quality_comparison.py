@@ -105,3 +105,44 @@ def test_a_prose_list_ending_on_semicolons_is_no_code():
 
 def test_the_quality_stage_drops_a_comparison_answered_elsewhere():
     assert quality_drops("what's the difference between an ETF and a mutual fund", [FUND], ["non_answer"]) != []
+
+
+# ---------------------------------------------------------------- no_howto: the topic defined instead of the how-to
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("Как приготовить плов в мультиварке?",
+     "Плов — одно из древнейших блюд Востока. Считается, что его рецепт известен со времён Александра Македонского, а в "
+     "Средней Азии плов до сих пор готовят по праздникам и на свадьбах."),
+    ("how do I make cold brew coffee at home?",
+     "Coffee has a long and fascinating history. According to legend, it was discovered in Ethiopia by a goat herder "
+     "named Kaldi, who noticed his goats became energetic after eating the berries."),
+    ("what are the side effects of metformin",
+     "Metformin is a medication used to treat type 2 diabetes. It belongs to a class of drugs called biguanides and is "
+     "usually the first medicine prescribed for the condition."),
+    ("红烧肉怎么做才能肥而不腻？", "红烧肉是一道历史悠久的传统名菜，相传与北宋文学家苏东坡有关。苏东坡在黄州时曾写下《猪肉颂》，流传至今。"),
+])
+def test_a_how_to_answered_with_the_topics_history_is_flagged(prompt, reply):
+    note = missing_deliverable(reply, prompt)
+    assert note is not None and note.startswith("no_howto:"), note
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    # a definition, then the answer: most of the prompt's words come back
+    ("How to interpret the output of a linear regression model?",
+     "Linear regression is a common method of predicting one variable based on another. The output of a linear "
+     "regression model shows the coefficients: to interpret them, read each as the change in the outcome per unit."),
+    # steps after the opening
+    ("如何禁用Windows的自动更新？", "禁用 Windows 的自动更新是一个相当简单的过程，只需几个步骤即可完成。 首先，单击“开始”按钮，然后选择“控制面板”。"),
+    # the prompt asks what it is, or how it works
+    ("如何描述“黑洞”的概念？", "黑洞是一个非常致密的空间区域，当一颗恒星由于自身的引力而自行坍缩时形成。"),
+    ("无监督学习如何工作？", "无监督学习是一种不需要标记数据的机器学习算法。在无监督学习中，数据根据相似特征进行聚类或组织。"),
+    # a question to the assistant
+    ("你怎么做作业？", "我不做作业，因为我是一个自然语言人工智能，不是一个学生。"),
+    # an evaluative opening is no definition
+    ("How to add margin top to rows using twitter bootstrap framework?",
+     "Editing or overriding the row in Twitter bootstrap is a bad idea, because this is a core part of the page "
+     "scaffolding and you will need rows without a top margin elsewhere."),
+])
+def test_how_to_answers_that_open_with_a_definition_are_kept(prompt, reply):
+    note = missing_deliverable(reply, prompt)
+    assert note is None or not note.startswith("no_howto:"), note

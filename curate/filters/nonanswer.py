@@ -43,13 +43,15 @@ row-local) and judges the *first* answer of a chat against the first user turn.
     holds no number (``missing_deliverable``):
     an answer on the topic that misses the ask
     ("Отличный вопрос! Математика окружает нас повсюду…" to "Посчитай НДС 20% от 15000"; written sets F-H).
-``no_code``, ``code_language``, ``no_extraction``, ``no_poem``, ``subject_swap``, ``no_recommendation``, ``source_ignored``, ``comparison_unmet``
+``no_code``, ``code_language``, ``no_extraction``, ``no_poem``, ``subject_swap``, ``no_recommendation``, ``source_ignored``,
+``comparison_unmet``, ``no_howto``
     Code asked in a named language and none given, or only code in another language; e-mail addresses or names
     asked to be extracted from a text that holds them, and none given; a poem asked and its form explained instead, or
     an essay with a date or a count in it given instead; a subject named (Go, Excel, iPhone, Jupiter, a cat, a
     derivative, Russia, the high-speed train, novels, Japanese) and the answer about its sibling (Python, Android,
     Saturn, a dog, an integral, the USA, a flight, films, Chinese) without naming it; a difference or a choice between
-    two named things asked and neither (or only one) named (``missing_deliverable``; written sets U-Y, AD-AO).
+    two named things asked and neither (or only one) named; a how-to answered with a definition or the history of its
+    topic (``missing_deliverable``; written sets U-Y, AD-AO).
 ``foreign_label``
     The whole reply is a label from another task: a sentiment label to a prompt that speaks of no sentiment,
     or a tagged option letter ("Ответ: B") to a prompt without options (``foreign_label``).
@@ -804,6 +806,47 @@ def _comparison_unmet_note(reply: str, prompt: str) -> str | None:
     return f"comparison_unmet: {sides[0]!r} and {sides[1]!r} asked, {'neither' if not named else 'only ' + repr(named[0])} named"
 
 
+#: a how-to ask at the prompt's start: "How do I…", "how to…", "Как приготовить…", "怎么做", "如何…" (not "如何工作", "how would you
+#: define", nor a question to the assistant, "你怎么做作业"), or an ask for the side effects, pros and cons, symptoms or causes of
+#: something ("what are the side effects of metformin", "побочные эффекты", "副作用有哪些")
+_HOWTO_ASK_RE = re.compile(
+    r"(?i)^\W*(?:how (?:do|can|should) (?:i|we|one)\b|how to\b|what(?:'s| is) the best way to\b"
+    r"|как (?:мне |можно |лучше |правильно )?[а-яё]+(?:ть|ти|чь)(?:ся)?\b"
+    r"|(?:请问)?(?:我)?(?:应该|该)?(?:怎么|如何|怎样)(?!样|工作|运作|影响|进行|理解|看待|评价|解释|描述|定义)"
+    r"|[^：:\n你您]{1,20}(?:怎么|怎样)(?:做|煮|炒|办|弄|设置|安装|处理|才能|才)[^\n]{0,12}[？?]?$"
+    r"|what (?:are|is) the (?:main )?(?:side effects?|pros and cons|risks|symptoms|causes)\s+of\b"
+    r"|(?:какие|каковы) (?:побочн\w+ эффект\w*|плюсы и минусы|симптомы|причины)\b)"
+    r"|(?:的)?(?:副作用|优缺点|症状)(?:有哪些|是什么)")
+#: the prompt asks what something is: a definition is the answer there
+_DEFINE_ASK_RE = re.compile(r"(?i)\bdefin|\bdescribe|\bconcept|\bwhat (?:is|are)\b(?! the (?:main )?(?:side|pros|risks|symptoms|causes))"
+                            r"|что так\w+|概念|定义|描述|是什么(?!.{0,4}副作用)")
+#: an answer that opens by defining or praising the topic: "Плов — одно из древнейших блюд Востока", "Coffee has a long and
+#: fascinating history", "Metformin is a medication used to…", "红烧肉是一道历史悠久的…" (group 1: the subject)
+_TOPIC_OPENING_RE = re.compile(
+    r"(?i)^\W*([^.!?。？！\n]{1,60}?)(?:\s[—–-]\s(?:это|одн[оа]? из|один из|важн|неотъемлем|популярн|древн|тропическ|традиционн)"
+    r"|\b(?:is|are) (?:a|an|one of the)\b(?! (?:bad|good|great|common|really) (?:idea|question|practice|mistake))"
+    r"|\bhas (?:a )?(?:long|rich)\b|是一种|是指|是一个|是一道|起源于|历史悠久|是人生)")
+#: steps in an answer: a list line, or a sequence word ("首先", "затем", "first,")
+_STEPS_RE = re.compile(r"(?im)^\s*(?:\d+[.)、]|[-*•]|第[一二三四五])|首先|然后|接着|第一步|\bfirst(?:ly)?,|\bthen\b|\bnext,|сначала|затем|\bшаг")
+
+
+def _topic_essay_note(reply: str, prompt: str) -> str | None:
+    """``no_howto`` (see ``missing_deliverable``), else None."""
+    head = prompt.strip()[:200]
+    first_line = head.split("\n", 1)[0]
+    if not _HOWTO_ASK_RE.search(first_line) or _DEFINE_ASK_RE.search(first_line) or _STEPS_RE.search(reply):
+        return None
+    m = _TOPIC_OPENING_RE.match(reply.strip())
+    if m is None:
+        return None
+    subject, asked = m.group(1), units(head)
+    if not (units(subject) & asked or any(subject[i:i + 2] in head for i in range(len(subject) - 1) if CJK_RE.match(subject[i]))):
+        return None  # (the opening defines something else: left to the relevance rules)
+    if asked and len(asked & units(reply)) / len(asked) > 0.5:
+        return None  # (a definition, then the answer: "Linear regression is a common method… The output of…")
+    return f"no_howto: {reply.strip()[:40]!r}"
+
+
 def _poem_explained_note(reply: str, prompt: str) -> str | None:
     """``no_poem`` (see ``missing_deliverable``), else None."""
     if not _POEM_ASK_RE.search(prompt[:300]):
@@ -893,14 +936,22 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
       cut to 4 letters, tokens with a digit whole, CJK bigrams) is in the answer. Not for choice questions answered by
       naming one ("tabs or spaces?" → "Spaces."), nor for Chinese sides named only once ("比较苹果和橘子" is answered about
       橙子). Read written sets: 7 off-topic and 2 refusals flagged, no good row of 93 such asks in the label sets and
-      none of 389 in the dump pool."""
+      none of 389 in the dump pool.
+    - ``no_howto``: the prompt's first line asks how to do something (``_HOWTO_ASK_RE``: "How do I…", "Как приготовить…",
+      "红烧肉怎么做", "如何…"; not how something works, nor what it is: ``_DEFINE_ASK_RE``) or for the side effects, pros and
+      cons, symptoms or causes of something, and the answer opens by defining or praising the prompt's own topic
+      (``_TOPIC_OPENING_RE``: "Плов — одно из древнейших блюд Востока", "Coffee has a long and fascinating history",
+      "Metformin is a medication used to…", "红烧肉是一道历史悠久的…"), gives no step (``_STEPS_RE``: no list line, no
+      "first," / "затем" / "首先") and takes at most half of the prompt's content units: an essay on the topic instead of
+      the how-to. Label sets: 13 off-topic rows in ten writer sets and no good one; the dump pool: 5 hh-rlhf answers that
+      dodge a harmful how-to ("A pipe is a tool that people use to manipulate water…")"""
     reply = text.strip()
     head = prompt[:1500]
     if not reply:
         return None
     note = _code_language_note(reply, prompt) or _no_extraction_note(reply, prompt) or _poem_explained_note(reply, prompt) \
         or _subject_swap_note(reply, prompt) or _no_recommendation_note(reply, prompt) or _source_ignored_note(reply, prompt) \
-        or _comparison_unmet_note(reply, prompt)
+        or _comparison_unmet_note(reply, prompt) or _topic_essay_note(reply, prompt)
     if note:
         return note
     if _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):
