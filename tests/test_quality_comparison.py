@@ -1,13 +1,15 @@
-"""The thirty-sixth pass: a difference or a choice between two named things asked, and an answer that names neither (or,
-for a difference, only one) of them (``comparison_unmet``); and a code-writing ask answered with a prose list whose
-items end on ";" (``no_code``). Each rule sits next to hard negatives: a choice answered by naming one, a table, "both",
-Chinese synonyms, code answers, comparisons inside a text the prompt gives, and SQL answers without a fence."""
+"""The thirty-sixth pass: answers that miss the ask by their shape. A difference or a choice between two named things
+asked, and an answer that names neither (or, for a difference, only one) of them (``comparison_unmet``); a code-writing
+ask answered with a prose list whose items end on ";" (``no_code``); a how-to answered with its topic's definition or
+history (``no_howto``); a sum answered with another number (``wrong_result``); a rewrite given back unchanged
+(``unchanged_rewrite``). Each rule sits next to hard negatives: a choice answered by naming one, a table, "both", Chinese
+synonyms, code answers, a definition followed by the answer, thousands separators, a correction of a right sentence."""
 
 from __future__ import annotations
 
 import pytest
 
-from curate.filters.nonanswer import comparison_sides, missing_deliverable
+from curate.filters.nonanswer import arithmetic_result, comparison_sides, missing_deliverable
 from tests.quality_helpers import quality_drops
 
 FUND = ("A stock represents a share of ownership in a company. When you buy a stock, you become a part-owner and may "
@@ -146,3 +148,47 @@ def test_a_how_to_answered_with_the_topics_history_is_flagged(prompt, reply):
 def test_how_to_answers_that_open_with_a_definition_are_kept(prompt, reply):
     note = missing_deliverable(reply, prompt)
     assert note is None or not note.startswith("no_howto:"), note
+
+
+# ---------------------------------------------------------------- wrong_result and unchanged_rewrite
+
+@pytest.mark.parametrize("prompt,value", [
+    ("What is 12 × 8?", 96), ("what's 15% of 80?", 12), ("7减4等于几？", 3), ("Сколько будет 17 умножить на 23?", 391),
+    ("solve 2x + 3 = 11", 4), ("2+2*2", 6), ("计算 104 x 40。", 4160),
+])
+def test_the_value_of_an_arithmetic_question(prompt, value):
+    assert arithmetic_result(prompt) == value
+
+
+@pytest.mark.parametrize("prompt", ["What is 12 × 8 in binary?", "Explain why 2+2=4", "What is 5/0?", "Write a poem about 7"])
+def test_other_prompts_hold_no_arithmetic_question(prompt):
+    assert arithmetic_result(prompt) is None
+
+
+@pytest.mark.parametrize("prompt,reply,flagged", [
+    ("What is 12 × 8?", "12 × 8 is equal to 8 × 12, which is equal to 12 × 8. The answer is the product of 12 and 8.", True),
+    ("What is 15% of 80?", "15% of 60 is 9.", True),
+    ("4x3+3x2 是多少？", "4x3+3x2 等于 21。", True),
+    ("计算 104 x 40。", "104 x 40 = 4,160", False),  # a thousands separator
+    ("Сколько будет 15% от 2400?", "360.", False),
+    ("solve 3x + 7 = 22", "Subtract 7 from both sides: 3x = 15. Divide both sides by 3: x = 5.", False),
+    ("What is 10+19", "I'm not sure why you're asking me this question.", False),  # no digit: not judged here
+])
+def test_a_sum_answered_with_another_number(prompt, reply, flagged):
+    note = missing_deliverable(reply, prompt)
+    assert (note is not None and note.startswith("wrong_result:")) == flagged, note
+
+
+@pytest.mark.parametrize("prompt,reply,flagged", [
+    ("把下面这句话改成被动句：小明打碎了妈妈最喜欢的花瓶。", "小明打碎了妈妈最喜欢的花瓶。", True),
+    ("Перепиши текст в более вежливой форме: «Почему до сих пор не прислали отчёт?»", "Почему до сих пор не прислали отчёт?", True),
+    ("把下面这句话改成被动句：小明打碎了妈妈最喜欢的花瓶。", "妈妈最喜欢的花瓶被小明打碎了。", False),
+    # a correction may give a right sentence back as it was
+    ("Correct the grammar: \"She goes to school every day.\"", "She goes to school every day.", False),
+    # the instruction quotes one sentence and the input holds another
+    ("Rewrite the following sentence: \"She smiled and nodded\"\nShe grinned and nodded", "She grinned and nodded.", False),
+    ("Rewrite the following string with proper capitalization.\ni am a student", "I am a student.", False),
+])
+def test_a_rewrite_given_back_unchanged(prompt, reply, flagged):
+    note = missing_deliverable(reply, prompt)
+    assert (note is not None and note.startswith("unchanged_rewrite:")) == flagged, note

@@ -44,14 +44,15 @@ row-local) and judges the *first* answer of a chat against the first user turn.
     an answer on the topic that misses the ask
     ("Отличный вопрос! Математика окружает нас повсюду…" to "Посчитай НДС 20% от 15000"; written sets F-H).
 ``no_code``, ``code_language``, ``no_extraction``, ``no_poem``, ``subject_swap``, ``no_recommendation``, ``source_ignored``,
-``comparison_unmet``, ``no_howto``
+``comparison_unmet``, ``no_howto``, ``wrong_result``, ``unchanged_rewrite``
     Code asked in a named language and none given, or only code in another language; e-mail addresses or names
     asked to be extracted from a text that holds them, and none given; a poem asked and its form explained instead, or
     an essay with a date or a count in it given instead; a subject named (Go, Excel, iPhone, Jupiter, a cat, a
     derivative, Russia, the high-speed train, novels, Japanese) and the answer about its sibling (Python, Android,
     Saturn, a dog, an integral, the USA, a flight, films, Chinese) without naming it; a difference or a choice between
     two named things asked and neither (or only one) named; a how-to answered with a definition or the history of its
-    topic (``missing_deliverable``; written sets U-Y, AD-AO).
+    topic; a sum asked and another number given; a rewrite asked and the text given back unchanged (``missing_deliverable``;
+    written sets U-Y, AD-AO).
 ``foreign_label``
     The whole reply is a label from another task: a sentiment label to a prompt that speaks of no sentiment,
     or a tagged option letter ("Ответ: B") to a prompt without options (``foreign_label``).
@@ -847,6 +848,103 @@ def _topic_essay_note(reply: str, prompt: str) -> str | None:
     return f"no_howto: {reply.strip()[:40]!r}"
 
 
+#: a prompt that is one arithmetic question: "What is 12 × 8?", "what's 15% of 80?", "7减4等于几？", "Сколько будет 2+5?",
+#: "solve 2x = 10" (group ``expr``; a percentage of a number: ``pct`` and ``of``; a linear equation: ``a``, ``b``, ``c``)
+_NUM = r"\d+(?:[.,]\d+)?"
+_ARITH_OPS = {"+": "+", "-": "-", "−": "-", "–": "-", "*": "*", "×": "*", "x": "*", "·": "*", "/": "/", "÷": "/", "加": "+",
+              "加上": "+", "减": "-", "减去": "-", "乘": "*", "乘以": "*", "除以": "/", "плюс": "+", "минус": "-",
+              "умножить на": "*", "разделить на": "/"}
+_OP = "|".join(sorted((re.escape(k) for k in _ARITH_OPS), key=len, reverse=True))
+_EXPR = rf"(?P<expr>{_NUM}(?:\s*(?:{_OP})\s*{_NUM}){{1,3}})"
+_ARITH_ASK_RE = re.compile(
+    rf"(?i)^\W*(?:(?:what(?:'s| is)|how much is|calculate|compute|сколько будет|чему равно|посчитай|вычисли|计算|请问)\s*)?"
+    rf"(?:{_EXPR}|(?P<pct>{_NUM})\s*%\s*(?:of|от)\s*(?P<of>{_NUM})"
+    rf"|(?:solve\s*|реши\s*|解方程\s*)?(?P<a>{_NUM})\s*[a-zх]\s*(?:(?P<sign>[+\-−])\s*(?P<b>{_NUM}))?\s*=\s*(?P<c>{_NUM}))"
+    rf"\s*(?:=\s*\??|等于(?:几|多少)|是多少|equals?|равно)?\s*[?？.。]?\s*$")
+_ANSWER_NUM_RE = re.compile(r"(?<![\d.,])-?\d+(?:[.,]\d+)*(?:\s*/\s*\d+)?")
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def arithmetic_result(prompt: str) -> float | None:
+    """The value a prompt that is only an arithmetic question asks for (``_ARITH_ASK_RE``: "What is 12 × 8?" → 96.0,
+    "what's 15% of 80?" → 12.0, "7减4等于几？" → 3.0, "solve 2x = 10" → 5.0), else None (another prompt, a division by
+    zero). Operator precedence is Python's."""
+    m = _ARITH_ASK_RE.match(prompt.strip())
+    if m is None:
+        return None
+    try:
+        if m.group("expr"):
+            parts = re.split(rf"\s*({_OP})\s*", m.group("expr"), flags=re.I)
+            expr = "".join(_ARITH_OPS[p.lower()] if i % 2 else repr(_num(p)) for i, p in enumerate(parts))
+            return float(eval(expr, {"__builtins__": {}}, {}))  # noqa: S307 - digits and + - * / only, built above
+        if m.group("pct"):
+            return _num(m.group("pct")) * _num(m.group("of")) / 100
+        b = _num(m.group("b")) * (-1 if m.group("sign") in ("-", "−") else 1) if m.group("b") else 0.0
+        return (_num(m.group("c")) - b) / _num(m.group("a"))
+    except (ZeroDivisionError, SyntaxError, ValueError):
+        return None
+
+
+def _wrong_result_note(reply: str, prompt: str) -> str | None:
+    """``wrong_result`` (see ``missing_deliverable``), else None."""
+    want = arithmetic_result(prompt)
+    if want is None:
+        return None
+    got = []
+    for tok in _ANSWER_NUM_RE.findall(reply):
+        num, _, den = tok.replace(" ", "").partition("/")
+        if re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", num):
+            num = num.replace(",", "")  # ("4,160": a thousands separator, not a decimal comma)
+        try:
+            got.append(_num(num) / (_num(den) if den else 1))
+        except (ValueError, ZeroDivisionError):
+            continue  # ("4.23.92": no number)
+    if not got:
+        return None  # (no digit: left to no_number; "ninety-six" is not read)
+    if any(abs(g - want) <= 1e-6 * max(1.0, abs(want)) or round(g, 2) == round(want, 2) for g in got):
+        return None
+    return f"wrong_result: {want:g} asked, {', '.join(f'{g:g}' for g in got[:4])} given"
+
+
+#: the prompt asks to rewrite, convert or polish a text it gives (not to correct, check or translate it: a correct
+#: sentence may come back as it was)
+_REWRITE_ASK_RE = re.compile(
+    r"(?i)\b(?:rewrite|paraphrase|rephrase|reword|make (?:it|this) (?:more )?\w+|convert\b[^.\n]{0,30}\b(?:passive|active|formal"
+    r"|informal|past|future|question)|change\b[^.\n]{0,30}\b(?:passive|active|tense|voice))\b|перепиш|перефразир"
+    r"|сделай (?:текст |его )?(?:более )?\w+|преобразуй|改成|改写|润色|转换成|变成(?:被动|主动|疑问|否定)|换个说法|缩写")
+_REWRITE_NOT_RE = re.compile(r"(?i)\b(?:correct|fix|check|proofread|translat)|исправ|провер|переведи|改正|纠正|检查|翻译")
+_SOURCE_QUOTE_RE = re.compile(r"[\"“«「『]([^\"”»」』\n]{4,})[\"”»」』]")
+_ECHO_STRIP = " \t\n\"'“”「」『』«»‘’.。!！?？"
+
+
+def rewrite_source(prompt: str) -> str:
+    """The text a rewrite prompt gives: the first quoted span of its first line ("改成被动句：“…”"), else what follows the
+    first line's colon, else the next line; stripped of quotes and end punctuation ("" when there is none)."""
+    first, _, rest = prompt.strip().partition("\n")
+    m = _SOURCE_QUOTE_RE.search(first)
+    if m:
+        return m.group(1).strip(_ECHO_STRIP)
+    for sep in (":", "："):
+        tail = first.split(sep, 1)[1].strip(_ECHO_STRIP) if sep in first else ""
+        if tail:
+            return tail
+    return rest.strip().split("\n", 1)[0].strip(_ECHO_STRIP)
+
+
+def _unchanged_rewrite_note(reply: str, prompt: str) -> str | None:
+    """``unchanged_rewrite`` (see ``missing_deliverable``), else None."""
+    head = prompt[:300]
+    if not _REWRITE_ASK_RE.search(head) or _REWRITE_NOT_RE.search(head):
+        return None
+    answer = reply.strip(_ECHO_STRIP)
+    if len(answer) < 8 or answer != rewrite_source(prompt):
+        return None
+    return f"unchanged_rewrite: {answer[:40]!r}"
+
+
 def _poem_explained_note(reply: str, prompt: str) -> str | None:
     """``no_poem`` (see ``missing_deliverable``), else None."""
     if not _POEM_ASK_RE.search(prompt[:300]):
@@ -944,14 +1042,27 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
       "Metformin is a medication used to…", "红烧肉是一道历史悠久的…"), gives no step (``_STEPS_RE``: no list line, no
       "first," / "затем" / "首先") and takes at most half of the prompt's content units: an essay on the topic instead of
       the how-to. Label sets: 13 off-topic rows in ten writer sets and no good one; the dump pool: 5 hh-rlhf answers that
-      dodge a harmful how-to ("A pipe is a tool that people use to manipulate water…")"""
+      dodge a harmful how-to ("A pipe is a tool that people use to manipulate water…").
+    - ``wrong_result``: the prompt is one arithmetic question (``arithmetic_result``: "What is 12 × 8?", "what's 15% of
+      80?", "7减4等于几？", "Сколько будет 17*23?", "solve 2x + 3 = 11") and no number of the answer equals its value
+      (to 1e-6, or to 2 decimals; "4,160" read with a thousands separator, "1/3" as a fraction): "12 × 8 is equal to 8 ×
+      12, which is equal to 12 × 8", "15% of 60 is 9", "4x3+3x2 等于 21". An answer without digits is left to
+      ``no_number``. Label sets: 8 bad rows (6 nonsense, 2 off-topic), no good one of 51 such prompts; dump pool: 2 (a
+      wrong sum, a cut "4乘以5等于").
+    - ``unchanged_rewrite``: the prompt asks to rewrite, convert or polish a text it gives (``_REWRITE_ASK_RE``: "rewrite",
+      "paraphrase", "convert … to passive", "перепиши", "改成被动句", "润色"; not to correct, check or translate it, where a
+      right sentence may come back as it was) and the answer (≥ 8 characters) is that text unchanged (``rewrite_source``;
+      quotes and end punctuation aside): "把下面这句话改成被动句：小明打碎了妈妈最喜欢的花瓶。" → "小明打碎了妈妈最喜欢的花瓶。". Label sets:
+      4 nonsense rows (1 dropped before), no good one; dump pool: 9 (4 not dropped before) machine-translated Alpaca rewrites that lost the
+      rewrite ("改写以下句子，使其使用现在完成时：“我昨天写了一篇文章。”" → "我昨天写了一篇文章。")."""
     reply = text.strip()
     head = prompt[:1500]
     if not reply:
         return None
     note = _code_language_note(reply, prompt) or _no_extraction_note(reply, prompt) or _poem_explained_note(reply, prompt) \
         or _subject_swap_note(reply, prompt) or _no_recommendation_note(reply, prompt) or _source_ignored_note(reply, prompt) \
-        or _comparison_unmet_note(reply, prompt) or _topic_essay_note(reply, prompt)
+        or _comparison_unmet_note(reply, prompt) or _topic_essay_note(reply, prompt) or _wrong_result_note(reply, prompt) \
+        or _unchanged_rewrite_note(reply, prompt)
     if note:
         return note
     if _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):
