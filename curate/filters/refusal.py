@@ -378,9 +378,19 @@ DECLINE_RE = decline_regex()
 #: prompts whose answer is in-character or rewritten text, where "I can't…" is the character's voice
 IN_CHARACTER_RE = re.compile(
     r"(?i)\b(?:story|stories|dialogue|dialog|conversation between|role-?play|pretend|act as|you are an? |character|poem|lyrics|song"
-    r"|rewrite|rephrase|paraphrase|translate|continue the|fiction|scene|script|monologue|diary|letter|fairy ?tale|fable|tale)\b"
+    # (a program is no role-play: "python script to scrape…", written en set AP)
+    r"|rewrite|rephrase|paraphrase|translate|continue the|fiction|scene"
+    r"|(?<!python )(?<!bash )(?<!shell )(?<!powershell )(?<!js )(?<!node )(?<!sql )(?<!php )(?<!perl )script(?! to\b)"
+    r"|monologue|diary|letter|fairy ?tale|fable|tale)\b"
     r"|故事|对话|扮演|角色|假设你是|假如你是|改写|重写|翻译|续写|对联|诗|歌词|台词|剧本|小说|日记|书信|造句"
     r"|童话|寓言|диалог|рассказ|расскаж\w* (?:сказк|истори|рассказ|басн)|сказк|басн|стих|истори|перевед|перепиш|представь|(?<![а-яё])рол(?:ь|и|евая|евую)(?![а-яё])|histoire|dialogue|traduis|cuento|historia|traduce|Geschichte|übersetze")
+#: a sentence that offers something else after a decline ("If you'd like, I could help you write a friendly message…",
+#: "Если хотите, могу…", "如果你愿意，可以和我聊聊…"): an offer is no substance, so its words do not count after a decline
+#: (written en set AP: a decline, two sentences of reasons and an offer came to 45 words)
+_ALTERNATIVE_OFFER_RE = re.compile(
+    r"(?i)^\W*(?:if you(?:['’]d| would)? (?:like|want|prefer)|i(?:['’]d| would) be (?:happy|glad) to|i can (?:help|assist) you"
+    r"|instead,? i (?:can|could)|how about|would you like|let me know if)|^\W*(?:если (?:хотите|хочешь|нужно)|могу (?:помочь|предложить)"
+    r"|давайте лучше)|^\W*(?:如果你愿意|如果您愿意|如果需要|我可以帮(?:你|您))")
 #: substance after a decline: a list item, code, a number, a table row, a link
 _SUBSTANCE_RE = re.compile(r"(?m)^\s*(?:[-*•+]|\d{1,3}[.)、])\s+\S|```|\d|^\s*\|.*\||https?://")
 _CJK_CHAR_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -451,7 +461,7 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
     "I can't predict…", "I don't have enough context…", "我无法…", "Я не могу…", "Je ne peux pas…",
     "No puedo…", "Ich kann … nicht…"), and what follows that sentence has no substance: no list
     item, code, digit, table row or link, and at most ``max_rest_words`` [40] words (CJK characters
-    count half a word each) — or the whole answer is under ``max_prompt_ratio`` [0.5] of the
+    count half a word each; a sentence that offers something else, ``_ALTERNATIVE_OFFER_RE``, does not count) — or the whole answer is under ``max_prompt_ratio`` [0.5] of the
     prompt's words and ≤ 80 words. Not judged: answers with code, and prompts asking for a story,
     dialogue, role-play, rewrite or translation (``IN_CHARACTER_RE``: the text's "I" is a
     character's). "I can't browse the web, but here are five ways: 1. …" and
@@ -488,7 +498,7 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
             after, rest = _QUESTION_LINE_RE.sub("", after), _QUESTION_LINE_RE.sub("", rest)
         if _SUBSTANCE_RE.search(after):  # substance after the decline, its own sentence included
             return None
-        n_rest = half_cjk_words(rest)
+        n_rest = half_cjk_words(" ".join(x for x in sentences(rest) if not _ALTERNATIVE_OFFER_RE.search(x)))
         n_all = len(words(prose))
         if n_rest <= max_rest_words or (n_all <= 80 and n_all <= max_prompt_ratio * len(words(prompt))):
             return m.group(0)
