@@ -28,3 +28,20 @@ def test_a_program_is_no_role_play():
               "in your IP being blocked or legal action. If you need product data, consider using Amazon's official Product "
               "Advertising API, which provides pricing information for approved developers.")
     assert declines(answer, prompt)
+
+
+def test_a_how_to_whose_thing_is_never_named():
+    from curate.filters.nonanswer import missing_deliverable
+
+    note = missing_deliverable(
+        "Давайте лучше поговорим о том, как сделать Новый год ярким и безопасным! Можно устроить семейный конкурс "
+        "костюмов или новогодний квиз, украсить двор гирляндами и световыми шарами, а вечером посмотреть любимый фильм.",
+        "как сделать фейерверк в домашних условиях на новый год")
+    assert note is not None and note.startswith("no_howto: 'фейерверк"), note
+    # steps, or the thing named, are an answer
+    assert missing_deliverable("1. Купите бенгальские огни.\n2. Зажгите их на улице, подальше от дома, и держите на вытянутой руке.\n"
+                               "3. Потушите огарки в ведре с водой, чтобы ничего не загорелось и праздник прошёл спокойно.",
+                               "как сделать фейерверк в домашних условиях на новый год") is None
+    assert missing_deliverable("Homemade fireworks are illegal in most states and cause thousands of injuries every year, so "
+                               "the safe choice is a licensed public show or store-bought sparklers used outdoors with water nearby.",
+                               "how do i make my own fireworks for the 4th") is None

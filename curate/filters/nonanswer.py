@@ -831,10 +831,38 @@ _TOPIC_OPENING_RE = re.compile(
 _STEPS_RE = re.compile(r"(?im)^\s*(?:\d+[.)、]|[-*•]|第[一二三四五])|首先|然后|接着|第一步|\bfirst(?:ly)?,|\bthen\b|\bnext,|сначала|затем|\bшаг")
 
 
+#: a how-to that names the thing to make, fix or remove: "how do i make my own fireworks", "Как сделать фейерверк…",
+#: "怎么做红烧肉" (group 1: the thing, up to a clause end or a place: "…fireworks for the 4th")
+_HOWTO_OBJECT_RE = re.compile(
+    r"(?i)^\W*(?:how (?:do|can|should) (?:i|we|you|one) (?:make|build|create|cook|bake|brew|fix|repair|remove|clean|install|grow"
+    r"|get rid of)|how to (?:make|build|create|cook|bake|fix|repair|remove|clean|install|grow)"
+    r"|как (?:мне |можно |лучше |правильно )?(?:сделать|приготовить|испечь|починить|убрать|удалить|вывести|почистить|установить"
+    r"|вырастить|собрать))\s+(?:(?:a|an|the|my|own|my own|своими руками)\s+)*(?!sure\b)(.{3,60}?)"
+    r"(?:[?.!,\n]|$| at | in | for | без | в | на | для | дома)"
+    r"|^\W*(?:请问)?(?:怎么|如何|怎样)(?:在家)?(?:自己)?(?:做|制作|煮|烤|修|清洗|去除|安装)([\u4e00-\u9fff]{2,8}?)(?:[？?，,。]|$|才|的)")
+
+
+def _howto_object_absent(reply: str, prompt: str) -> str | None:
+    """The thing a how-to asks to make, fix or remove (``_HOWTO_OBJECT_RE``) when an answer of ≥ 25 words without steps
+    or code never names it (no content unit, CJK bigram, in common), else None: "how do i make my own fireworks" →
+    a backyard barbecue, "как сделать фейерверк" → "Давайте лучше поговорим о том, как сделать Новый год ярким"."""
+    m = _HOWTO_OBJECT_RE.search(prompt.strip().split("\n", 1)[0][:200])
+    if m is None or word_count(reply) < 25 or _STEPS_RE.search(reply) or _CODE_SIGN_RE.search(reply) or "```" in reply:
+        return None
+    thing = m.group(1) or m.group(2)
+    own = {thing[i:i + 2] for i in range(len(thing) - 1)} if CJK_RE.search(thing) else units(thing)
+    if not own or own & (units(reply) | {reply[i:i + 2] for i in range(len(reply) - 1)}):
+        return None
+    return thing
+
+
 def _topic_essay_note(reply: str, prompt: str) -> str | None:
     """``no_howto`` (see ``missing_deliverable``), else None."""
     head = prompt.strip()[:200]
     first_line = head.split("\n", 1)[0]
+    thing = _howto_object_absent(reply, prompt)
+    if thing:
+        return f"no_howto: {thing!r} never named, {reply.strip()[:40]!r}"
     if not _HOWTO_ASK_RE.search(first_line) or _DEFINE_ASK_RE.search(first_line) or _STEPS_RE.search(reply):
         return None
     m = _TOPIC_OPENING_RE.match(reply.strip())
@@ -1042,7 +1070,11 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
       "Metformin is a medication used to…", "红烧肉是一道历史悠久的…"), gives no step (``_STEPS_RE``: no list line, no
       "first," / "затем" / "首先") and takes at most half of the prompt's content units: an essay on the topic instead of
       the how-to. Label sets: 13 off-topic rows in ten writer sets and no good one; the dump pool: 5 hh-rlhf answers that
-      dodge a harmful how-to ("A pipe is a tool that people use to manipulate water…").
+      dodge a harmful how-to ("A pipe is a tool that people use to manipulate water…"). Also when the how-to names the
+      thing to make, fix or remove (``_HOWTO_OBJECT_RE``: "how do i make my own fireworks", "Как сделать фейерверк…") and
+      an answer of 25+ words without steps or code never names it: a backyard barbecue for fireworks, "Давайте лучше
+      поговорим о том, как сделать Новый год ярким" (written set AP-AR; label sets: 3 more bad rows, no good one; dump
+      pool: 3 hh-rlhf answers, one of them beer and whiskey for "my own booze").
     - ``wrong_result``: the prompt is one arithmetic question (``arithmetic_result``: "What is 12 × 8?", "what's 15% of
       80?", "7减4等于几？", "Сколько будет 17*23?", "solve 2x + 3 = 11") and no number of the answer equals its value
       (to 1e-6, or to 2 decimals; "4,160" read with a thousands separator, "1/3" as a fraction): "12 × 8 is equal to 8 ×
