@@ -45,3 +45,34 @@ def test_a_how_to_whose_thing_is_never_named():
     assert missing_deliverable("Homemade fireworks are illegal in most states and cause thousands of injuries every year, so "
                                "the safe choice is a licensed public show or store-bought sparklers used outdoors with water nearby.",
                                "how do i make my own fireworks for the 4th") is None
+
+
+def test_a_short_english_prompt_answered_in_spanish():
+    from curate.filters.relevance import language_mismatch
+
+    prompt = "what are the symptoms of vitamin d deficiency"
+    spanish = ("Los síntomas más comunes de la deficiencia de vitamina D incluyen cansancio y fatiga, dolor en los huesos y "
+               "la espalda, debilidad muscular, cambios de humor como la depresión, caída del cabello y heridas que tardan en sanar.")
+    english = ("The most common symptoms of vitamin D deficiency are tiredness and fatigue, bone and back pain, muscle "
+               "weakness, low mood, hair loss and wounds that are slow to heal.")
+    assert language_mismatch([prompt, prompt], [spanish, english])[0][0] == 1
+    assert language_mismatch([prompt, prompt], [spanish, english])[1][0] == 0
+
+
+def test_a_japanese_answer_to_a_translation_into_chinese():
+    from curate.filters.relevance import untranslated
+
+    prompt = "帮我把这句英文翻译成中文：The meeting has been postponed until further notice."
+    assert untranslated(prompt, "会議は追って通知があるまで延期されました。") == "translation into zh asked, kana answer"
+    assert untranslated(prompt, "会议已推迟，另行通知。") is None
+
+
+def test_rust_named_in_lower_case():
+    from curate.filters.nonanswer import missing_deliverable
+
+    note = missing_deliverable("You can reverse an array in place using the built-in `reverse()` method:\n\n```javascript\n"
+                               "const arr = [1, 2, 3];\narr.reverse();\n```\n\nIf you don't want to modify the original, copy it first.",
+                               "how do i reverse an array in rust")
+    assert note is not None and note.startswith("subject_swap: rust asked"), note
+    assert missing_deliverable("Use `arr.reverse()` on a mutable array or slice:\n\n```rust\nlet mut a = [1, 2, 3];\na.reverse();\n```",
+                               "how do i reverse an array in rust") is None

@@ -523,7 +523,7 @@ _SIBLING_CLASSES = {
         "c": r"(?i:c语言)|\b(?:in|with|using) C\b(?![+#])|\bна (?:C|Си)\b(?![+#])",
         "java": r"(?i:java)(?! ?[Ss]cript)", "c++": r"(?i:c\+\+)(?!\s*[);])", "c#": r"(?i:c#)",
         "go": r"(?i:golang)|(?:\b(?:in|with|using|to) |\b(?:в|на) |用|使用)Go\b|\bGo(?:\s*(?:里|中|语言)|['’]s\b)",
-        "rust": r"\bRust\b", "ruby": r"(?i:ruby)", "php": r"(?i:php)", "kotlin": r"(?i:kotlin)", "swift": r"\bSwift\b",
+        "rust": r"\bRust\b|(?i:\b(?:in|with|using) rust\b)", "ruby": r"(?i:ruby)", "php": r"(?i:php)", "kotlin": r"(?i:kotlin)", "swift": r"\bSwift\b",
         "excel": r"\bExcel\b|\b(?:in|into|from) excel\b|[Ээ]ксел", "sheets": r"(?i:google sheets)|(?i:google таблиц)",
     },
     "platform": {
