@@ -389,10 +389,11 @@ def bare_link(text: str, prompt: str) -> str | None:
 #: the prompt asks to calculate with its own numbers: "Посчитай НДС 20% от 15000", "月薪12000…到手大概多少"
 CALC_ASK_RE = re.compile(r"(?i)\b(?:calculate|compute|work out)\b|посчитай|посчитайте|вычисли|рассчитай|рассчитайте"
                          r"|计算(?!机)|算一下|算算|到手(?:大概)?(?:是)?多少|等于几")
-#: (a call "f(", not big-O notation "O(n²)": written ru set V)
+#: (a call "f(", not big-O notation "O(n²)", written ru set V, nor "25(OH)D", written ru set S)
 _CODE_IN_REPLY_RE = re.compile(r"```|^\s*(?:def|function|return|import|for|while|public|const|let|var)\b|[=;{}]|<-|\b(?!O\()[^\W\d]\w*\(", re.M)
 #: a sign of code in an answer to a code-writing ask (``no_code``): ``_CODE_IN_REPLY_RE`` without the bare ";" that ends
-#: items of prose lists ("- постоянная усталость и слабость;", written ru set S) and "25(OH)D"
+#: items of prose lists ("- постоянная усталость и слабость;", written ru set S), and with SQL statements, comparisons
+#: and a line ended by ";" after a Latin identifier, a quote or a bracket
 _CODE_SIGN_RE = re.compile(r"```|^\s*(?:def|function|return|import|for|while|public|const|let|var|class|#include)\b|[{}]|<-|==|\w\s*=\s*\S"
                            r"|\)\s*;|\b(?!O\()[^\W\d]\w*\(|\b(?:SELECT|UPDATE|DELETE)\b[^\n]*?\b(?:FROM|SET|WHERE)\b|\bINSERT INTO\b|\bCREATE (?:TABLE|INDEX|VIEW)\b"
                            r"|(?i:^\s*select\b[^\n]*\bfrom\b)|[A-Za-z0-9_'\")\]]\s*;\s*$", re.M)
@@ -797,7 +798,7 @@ def _comparison_unmet_note(reply: str, prompt: str) -> str | None:
             or "```" in reply:
         return None
     body = unicodedata.normalize("NFKC", reply).lower()
-    toks = _side_tokens(body) | set(_SIDE_TOKEN_RE.findall(body))
+    toks = _side_tokens(body)
     *sides, kind = ask
     named = [s for s in sides if _side_tokens(s) & toks or s.lower() in body]
     if named and (kind == "choice" or any(CJK_RE.search(s) for s in sides)):
@@ -850,19 +851,20 @@ def _howto_object_absent(reply: str, prompt: str) -> str | None:
     if m is None or word_count(reply) < 25 or _STEPS_RE.search(reply) or _CODE_SIGN_RE.search(reply) or "```" in reply:
         return None
     thing = m.group(1) or m.group(2)
-    own = {thing[i:i + 2] for i in range(len(thing) - 1)} if CJK_RE.search(thing) else units(thing)
-    if not own or own & (units(reply) | {reply[i:i + 2] for i in range(len(reply) - 1)}):
-        return None
-    return thing
+    if CJK_RE.search(thing):  # a Chinese thing: any two characters of it in the answer
+        own, have = {thing[i:i + 2] for i in range(len(thing) - 1)}, {reply[i:i + 2] for i in range(len(reply) - 1)}
+    else:
+        own, have = units(thing), units(reply)
+    return thing if own and not own & have else None
 
 
 def _topic_essay_note(reply: str, prompt: str) -> str | None:
     """``no_howto`` (see ``missing_deliverable``), else None."""
-    head = prompt.strip()[:200]
-    first_line = head.split("\n", 1)[0]
     thing = _howto_object_absent(reply, prompt)
     if thing:
         return f"no_howto: {thing!r} never named, {reply.strip()[:40]!r}"
+    head = prompt.strip()[:200]
+    first_line = head.split("\n", 1)[0]
     if not _HOWTO_ASK_RE.search(first_line) or _DEFINE_ASK_RE.search(first_line) or _STEPS_RE.search(reply):
         return None
     m = _TOPIC_OPENING_RE.match(reply.strip())
