@@ -109,7 +109,11 @@ _HELP_PREFACE_RE = re.compile(r"(?i)^\W*(?:(?:of course|sure|certainly|absolutel
                               r"|happy to help|i['’]?(?:ll| will) (?:help|assist))(?: you)?(?: with (?:that|this|it)"
                               # the task named: "I'd be happy to help you write a cover letter!" (written en set AM)
                               r"| (?:with|write|draft|create|craft|put together|make|plan|prepare|find)\b[^.!?\n]{0,50})?\W*$"
-                              r"|^\W*(?:当然可以|没问题|好的)?[，,！!]?\s*我(?:可以|能|很乐意)(?:帮|帮助|协助)(?:你|您)[^。！？\n]{0,8}[。！!]?\s*$")
+                              r"|^\W*(?:当然可以|当然|没问题|好的|是的)?[，,！!]?\s*我(?:可以|能|很乐意|准备|愿意|会)(?:帮|帮助|协助)(?:你|您)[^。！？\n]{0,12}[。！!]?\s*$"
+                              r"|^\W*(?:конечно|да|хорошо)?[,!]?\s*я (?:могу|помогу|с радостью помогу|готов\w* помочь)[^.!?\n]{0,40}[.!]?\s*$")
+#: a question for the details a task needs: "Could you please provide…", "请您提供一下…好吗？", "Уточните, пожалуйста…"
+_DETAILS_Q_RE = re.compile(r"(?i)\b(?:provide|share|tell me|let me know|give me|send|specify|paste|upload)\b|提供|告诉我|说一下|发给我|上传"
+                           r"|укажите|уточните|сообщите|пришлите|расскажите|напишите")
 #: a request for the missing details with a promise to go on once they come: "您补充一下信息，我再为您量身定制～", "Please share
 #: the complete class, and I'll take a look.", "Уточните бюджет, и я подберу варианты." (written sets F, H): a question back
 #: in the imperative
@@ -184,6 +188,14 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     # for an hour or two?", 26); Chinese titles, slogans and riddles that end in "？" are 20-25 characters
     limit = max_words if _CJK_CHAR_RE.search(prose) else max_words + 10
     # "What do you mean by “fastest”, there are lots of ways to do it.": a question back without its "?" (round 33)
+    # a promise of help, then one question for the details the task needs, in up to 60 words (a CJK character counting
+    # half): "Of course, I can help with that. Could you please provide me with the principal amount of the loan, the annual
+    # interest rate, and the term of the loan in years?", "当然可以！我可以帮助您。请您提供一下总贷款金额、年利率以及贷款期限好吗？"
+    # (glaive tool-call rows labelled in rounds 7, 9 and 42)
+    if prose.endswith(QUESTION_END) and len(body) >= 2 and all(_HELP_PREFACE_RE.match(b) for b in body[:-1]) \
+            and _DETAILS_Q_RE.search(body[-1]) and half_cjk_words(prose) <= 60 and not _QUESTION_TASK_RE.search(prompt) \
+            and not _REWRITE_TASK_RE.search(prompt) and not _PERMISSION_RE.match(prompt):
+        return True
     if (prose.endswith(QUESTION_END) or _WHAT_DO_YOU_MEAN_RE.match(prose)) and len(words(prose)) <= limit and len(body) <= 2:
         if _PERMISSION_RE.match(prompt):
             return False  # "Can I share an unpopular opinion with you?" → "Sure. What opinion is that?"
@@ -216,6 +228,12 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
 
 #: a contrast that turns a hedge into an answer: "…, but usually …", "…，但通常…"
 _CONTRAST_RE = re.compile(r"(?i)[，,;；]\s*(?:但是|但|不过|不過|可是|然而)|[,;]\s*(?:but|however|но|однако)\b")
+
+
+#: a sentence that opens with a contrast: what follows is the answer ("但有一点可以确定，…", "However, most people…")
+#: ... and what follows it is about the assistant itself: "I can tell you…", "我可以…", "я могу…"
+_SELF_OPEN_RE = re.compile(r"(?i)^\W*(?:i\b|i['’]|我|я\b|мы\b|we\b)")
+_CONTRAST_OPEN_RE = re.compile(r"(?i)^\W*(?:但是|但(?!愿)|不过|不過|可是|然而|(?:however|but|yet|still|но|однако|тем не менее)(?![^\W\d_]))[，,]?\s*")
 
 
 #: a sentence that opens with a condition: "If …", "When …", "Если …", "При …", "如果…", "若…", "Si …"
@@ -252,6 +270,13 @@ def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentenc
             # nothing: "Мои данные могут быть неактуальными, но … последней стабильной версией был Python 3.12"
             # (written ru set AK)
             rest = s[c.end():] if c else ""
+            # ... or the next sentence that opens on the "but": "这个问题很难回答，因为每个人的情况都不同。但有一点可以确定，…"
+            # (round 6)
+            # (not when the assistant goes on about itself: "I'm sorry, but I'm not qualified… However, I've taken the liberty
+            # of submitting your request to the IRS" is still a decline: oasst, round 4)
+            if not c and i + 1 < len(sents) and _CONTRAST_OPEN_RE.match(sents[i + 1]) \
+                    and not _SELF_OPEN_RE.match(_CONTRAST_OPEN_RE.sub("", sents[i + 1], count=1)):
+                rest = _CONTRAST_OPEN_RE.sub("", sents[i + 1], count=1)
             answered = bool(rest) and (bool(re.search(r"\d", rest)) or len(words(rest)) >= 10) and not pattern.search(rest) \
                 and not DECLINE_RE.search(rest)
             opening = opening or (i < opening_sentences and not answered)
@@ -294,7 +319,7 @@ DECLINE_PATTERNS: dict[str, str] = {
     r"|\bi (?:do not|don['’]t|did not|didn['’]t) (?:quite |really |fully )?(?:understand|follow|get) (?:what|your|the|how|why|this|that|which|you)\b"
     r"|\bi['’]?m not (?:sure|certain|clear) (?:what|which|how) you (?:mean|are asking|['’]re asking|want)\b"
     r"|\bi (?:really |honestly |just )?(?:do not|don['’]t) know(?=\s*[.!]|\s*$)|\bi have no idea (?:if|whether|what|how|why|where|who|which)\b"
-    r"|\bi (?:can['’]?t|cannot|won['’]t|will not|refuse to) (?:\w+ ){0,2}?(?:advise|endorse|condone|encourage|promote|assist with|list|explain"
+    r"|\bi (?:can['’]?t|cannot|won['’]t|will not|refuse to) (?:\w+ ){0,2}?(?:advise|endorse|condone|encourage|promote|assist with|aid|list|explain"
     r"|describe|name|identify|draw|show|send|call|remember|disclose|reveal|facilitate)\b"
     # a preference or a policy, not an inability: "I'd rather not write…", "It's not really my place to…", "I don't
     # provide…", "I'd need to see more of your code…" (written en set F)
@@ -399,7 +424,11 @@ _CJK_CHAR_RE = re.compile(r"[\u4e00-\u9fff]")
 #: a line that asks the user something: a list item or a line ending on "?"
 _QUESTION_LINE_RE = re.compile(r"(?m)^[ \t]*(?:[-*•+]|\d{1,3}[.)、])?[ \t]*[^\n]*[?？][ \t]*$\n?")
 #: a whole answer that only says no ("不能", "No.", "I can't.")
-_BARE_NO_RE = re.compile(r"(?i)^\W*(?:不能|不可以|不行|没办法|沒辦法|no|nope|no,? i can['’]?t|i can['’]?t|i cannot|i won['’]?t)\W*$")
+_BARE_NO_RE = re.compile(r"(?i)^\W*(?:不能|不可以|不行|没办法|沒辦法|no|nope|no,? i can['’]?t|i can['’]?t|i cannot|i won['’]?t|i don['’]?t think so)\W*$")
+#: a whole answer that only says it does not follow or is unsure, whatever was asked: "I don’t understand.", "Hm, I’m not
+#: sure...", "我不明白。", "Не понимаю." (hh-rlhf, rounds 22 and 26)
+_BARE_DODGE_RE = re.compile(r"(?i)^\W*(?:(?:hm+|hmm+|um+|well|sorry)[,.!]*\s*)?(?:i (?:really )?don['’]?t understand|i['’]?m not sure"
+                            r"|i have no idea|我不明白|我不太明白|我不懂|不太清楚|не понимаю|я не понимаю|не уверен\w*)\W*$")
 #: the prompt asks the assistant to do something for the user ("你能帮我查询一下…航班吗", "Can you provide me the
 #: home address for…"): a bare no declines it; to "Is the sentence correct? Output yes or no" it is the answer
 _ASKS_ASSISTANT_RE = re.compile(
@@ -476,6 +505,8 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
     """
     if _BARE_NO_RE.match(text) and _ASKS_ASSISTANT_RE.search(prompt[-500:]):
         return f"bare no: {text.strip()}"
+    if _BARE_DODGE_RE.match(text) and len(words(prompt)) >= 3:
+        return f"bare dodge: {text.strip()}"
     pat = pattern or DECLINE_RE
     task = task_decline_regex(instruction(prompt), tuple(task_langs)) if _MODAL_RE.search(text[:1500]) else None
     if not pat.search(text[:1500]) and not (task and task.search(text[:1500])):  # fast path: no decline near the opening
@@ -753,7 +784,16 @@ ETHICS_RE = re.compile(
     # "…计算方式因城市而异…建议您直接咨询当地住房公积金管理中心", "…可能让新郎…感到尴尬" (written zh set AF)
     r"|因(?:城市|地区|地方|人|个人情况|情况)而异|建议(?:您|你)(?:直接|最好)?(?:咨询|联系|拨打|前往)|我建议(?:您|你)|可能(?:会)?(?:让|使)[^，。！？]{0,12}(?:尴尬|难堪|受伤|不适)"
     r"|请务必|注意安全|不诚实|诚信|造成伤害|建设性的?方式|和谐的|(?:加深|强化|固化)[^，。！？]{0,6}刻板印象|道德问题|侵犯|严重伤害|监护下|安全(?:永远)?(?:是)?第一"
+    # "我认为我们应当传递积极正面的价值观。威胁、恐吓性的语言…甚至被模仿" in place of a villain's lines (written zh set AU)
+    r"|积极(?:正面|向上|健康)|正能量|(?:传递|树立|弘扬|宣扬)[^，。！？]{0,8}价值观|被模仿"
     r"|illégal|contraire à l['’]éthique|ilegal|poco ético|respeto|illegal|unethisch|respekt")
+
+
+#: a closing sentence that only wishes the user well: "Good luck with your story!", "Hope this helps!", "希望你的创作顺利！",
+#: "祝您一切顺利。", "Удачи!"
+_CLOSING_WISH_RE = re.compile(
+    r"(?i)^\W*(?:(?:good|best of) luck\b[^.!?\n]{0,40}|(?:i )?hope (?:this|that|it) helps\b[^.!?\n]{0,20}|happy (?:writing|coding|cooking)\b"
+    r"|(?:希望|祝)(?:你|您)?[^。！？\n]{0,12}(?:顺利|順利|成功|愉快|开心|開心|进步|進步)|удачи\b[^.!?\n]{0,30}|успехов\b[^.!?\n]{0,30})\W*$")
 
 
 def ethics_lecture(text: str, *, min_share: float = 0.6, max_words: int = 150, prompt: str = "") -> str | None:
@@ -775,6 +815,9 @@ def ethics_lecture(text: str, *, min_share: float = 0.6, max_words: int = 150, p
     if "```" in text or _SUBSTANCE_RE.search(body):
         return None
     sents = sentences(text)
+    # a closing wish is no sentence of the lecture or of an answer: "Good luck with your story!", "希望你的创作顺利！"
+    while sents and _CLOSING_WISH_RE.match(sents[-1]):
+        sents.pop()
     if len(sents) < 2 or len(words(text)) > max_words:
         return None
     # framing the prompt itself is about is the topic, not a lecture ("人们永远都不该寻求帮助" → "寻求帮助是…")
