@@ -252,7 +252,7 @@ ANNOUNCE_END_RE = re.compile(
 _PLAN_END_RE = re.compile(
     r"(?i)^below (?:are|is|you['’]ll find|i['’]ve (?:listed|outlined))\b[^.!?\n]{0,300}[.:]?$"
     r"|^(?:now,? )?(?:let['’]s|let us) (?:now )?(?:\w+ ){0,2}?(?:look at|take a (?:closer )?look|compare|examine|explore|break (?:it|this|them|these) down"
-    r"|go through|walk through|dive into|consider|start with|turn to|move on to)\b[^.!?\n]{0,80}[.:]?$"
+    r"|break down|go through|walk through|dive into|consider|start with|turn to|move on to)\b[^.!?\n]{0,80}[.:]?$"
     # "Now let's move on to the second law.", "Теперь перейдём ко второму закону." (written ru set Y)
     r"|^(?:now,? |next,? )?(?:we['’]ll|we will|i['’]ll|i will) (?:now )?(?:move on to|turn to|look at)\b[^.!?\n]{0,80}[.:]?$"
     r"|^(?:теперь |далее |дальше )?(?:перейд[её]м|переходим) (?:к|ко)\b[^.!?\n]{0,80}[.:]?$"
@@ -291,7 +291,10 @@ _OPENER_LAST_RE = re.compile(
     # a bracketed Chinese section heading ("【做法】" after the ingredients, written zh set H)
     r"|【(?![^】\n]*[你您的])[^】\n]{1,20}】[:：]?"  # (not a letter's slot: "【您的职称】")
     r"|(?:\d{1,2}[.)、]|[-*•])\s*|(?:first(?:ly)?|second(?:ly)?|next|then|finally|for example|for instance|e\.g\.|such as|including"
-    r"|d['’]abord|premièrement|par exemple|primero|por ejemplo|zuerst|erstens|zum beispiel|во-первых|например|сначала)[,:]?"
+    r"|d['’]abord|premièrement|par exemple|primero|por ejemplo|zuerst|erstens|zum beispiel|во-первых|например|сначала"
+    # the next point announced and never made: "Во-вторых," under the first (written ru set AT)
+    r"|third(?:ly)?|lastly|also|additionally|furthermore|moreover|in addition|besides|ensuite|enfin|de plus|además|außerdem"
+    r"|zweitens|во-вторых|в-третьих|в-четв[её]ртых|кроме того|помимо этого|также|далее|затем|наконец|во-первых)[,:]?"
     r"|(?:首先|其次|然后|例如|比如|第一)[，,：:]?)\s*$"
     r"|^.{0,200}\b(?:such as|including|for example|e\.g\.|like)[,:]?\s*$")
 
@@ -969,6 +972,14 @@ _ATTRIBUTION_RE = re.compile(r"(?:^\s*|[\"”’'.!?]\s*)[-–—―~]\s*[A-Z][^
 _LATIN_WORD_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+")
 _EN_FUNCTION_WORDS = frozenset("the a an and to of you is are was that it in for with your i my be".split())
 _RU_FUNCTION_WORDS = frozenset("и в на с по к от для что как это не из за о а но он она они".split())
+#: function words of the other Latin-script languages of the refusal pattern files (fr, es, de, it, pt): a French
+#: translation asked of an English prompt, "…qui aura lieu le samedi 14 juin. Des boissons et de la nourriture" (set AS)
+_LATIN_FUNCTION_WORDS = frozenset(
+    "le la les des du un une et de à en pour avec dans sur par que qui nous vous est sont "
+    "el los las del y con para por es son al "
+    "der die das den dem und ist sind mit für von zu im auf ein eine nicht "
+    "il lo gli di della che per non è "
+    "o os as do da dos das em um uma não são".split())
 _CYRILLIC_WORD_RE = re.compile(r"[А-Яа-яЁё]+")
 
 
@@ -990,8 +1001,13 @@ def _open_latin_sentence(text: str, last: str) -> bool:
         word_re, function_words, min_function_words = _LATIN_WORD_RE, _EN_FUNCTION_WORDS, 3
     else:
         return False
-    if len(function_words.intersection(w.lower() for w in word_re.findall(text))) < min_function_words:
-        return False  # (English: a Spanish or Basque forum answer without a final period is not cut)
+    text_words = {w.lower() for w in word_re.findall(text)}
+    if len(function_words.intersection(text_words)) < min_function_words:
+        # (English: a Spanish or Basque forum answer without a final period is not cut; another Latin-script language
+        # is judged only when the turn itself closes an earlier sentence: "…dans le jardin de la mairie. Des boissons et")
+        if russian or len(_LATIN_FUNCTION_WORDS.intersection(text_words)) < 4 \
+                or not re.search(r"[.!?](?=\s+\S)", text.rstrip()):
+            return False
     sentence = re.split(r"(?<=[.!?])\s+", last.strip())[-1]
     segments = sentence.split(",")
     if not russian and len(segments) >= 4 \
@@ -1092,6 +1108,11 @@ _SUBJECT_ONLY_RE = re.compile(r"^(?:the|a|an|his|her|their|this|that|he|she|they
                               r"|он|она|они|но|и|когда|тогда|вдруг|этот|эта)\b(?! end\b)[^.!?:;,\n]*$", re.I)
 
 
+#: a labelled step: "**Step 3.** …", "Шаг 2: …", "**第三步**：…" (the label, with its bold)
+_STEP_LABEL_RE = re.compile(r"(?i)^\s*(?:\*\*)?(?:step|шаг|этап)\s*\d{1,2}\s*[.:)]?\s*(?:\*\*)?\s*[.:)]?\s*(?=\S)"
+                            r"|^\s*(?:\*\*)?第[一二三四五六七八九十\d]{1,3}步(?:\*\*)?\s*[：:，,]?\s*(?:\*\*)?(?=\S)")
+
+
 def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short_min_chars: int = 100,
                       prompt: str = "") -> str | None:
     """Note when the last line is unfinished prose (see module doc), else None. ``prompt`` (the user turn
@@ -1187,6 +1208,12 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     cut_item = _enumeration_cut(last)
     if cut_item:
         return cut_item
+    # a labelled step cut short under steps that close their sentences: "**Шаг 3.** Откройте раздел" under "**Шаг 2.** …
+    # настройке)." (written ru set AT)
+    steps = [ln for ln in lines[:-1] if _STEP_LABEL_RE.match(ln)]
+    if _STEP_LABEL_RE.match(last) and len(steps) >= 2 and all(ln.rstrip()[-1:] in _SENT_END for ln in steps) and ch.isalpha() \
+            and len(words(_STEP_LABEL_RE.sub("", last))) >= 1:
+        return f"the last step stops: {t[-30:]!r}"
     earlier = [ln.rstrip()[-1:] for ln in lines[:-1] if len(words(ln)) >= 3]
     closed = sum(e in _SENT_END for e in earlier)
     if closed >= 4 and closed + sum(e in ":：" for e in earlier[:1]) == len(earlier) and _prose_line(last) \
@@ -1208,7 +1235,10 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return f"ends mid-sentence: {t[-30:]!r}"  # "…走到了一棵大", "…并且获得网络中" (written zh sets D, E, H, K, N)
     if len(t) < min_chars and not (len(t) >= short_min_chars and _open_latin_sentence(t, last)):
         return None
-    if not _prose_line(last) or HASHTAG_END_RE.search(last) or len(ENUM_SEP_RE.findall(last)) >= 3 \
+    # (an enumeration is read in the last sentence of a line that closes earlier ones, in a turn of 3+ lines: "…法院通常会考虑
+    # 以下因素：经营活动的性质、…地位作用、所获收益是否用于家庭等。例如，…且收益也未用于家" is cut, written zh set AU; a one-paragraph
+    # medical forum answer is read whole, as Chinese forum answers often end without 。)
+    if not _prose_line(last) or HASHTAG_END_RE.search(last) or len(ENUM_SEP_RE.findall(re.split(r"(?<=[。！？])", last_sentence.rstrip("。！？"))[-1] if len(lines) >= 3 else last)) >= 3 \
             or _comma_list(last):
         return None
     # (a last line of 4-7 words is judged as short turns judge theirs: "…\n\nВ 1156 году по приказу Юрия Долгорукого",
