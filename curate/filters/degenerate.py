@@ -30,8 +30,10 @@ columns and compares to thresholds (``degenerate`` rule):
     sweeps ("asdfghjkl 啊啊啊 qwertyuiop；；；zxcv"); words with digits and acronyms are skipped; None under 5 such words, except a reply of at most 4 words whose
     every such word is 8+ letters long with no vowel or 6+ consonants in a row ("qklvzwuriljql": 1.0). Threshold
     ``max_gibberish`` [0.3]. Also 1.0 for code that repeats a keyword back to back ("return return", ``garbled_code``),
-    for a Chinese stutter or a scraped page's furniture (``junk_text``)
-    and for three scripts mixed word by word (``script_salad``). Not judged when the prompt asks for random letters, a password, a
+    for a Chinese stutter or a scraped page's furniture (``junk_text``),
+    for three scripts mixed word by word (``script_salad``), for islands of another language in a text of one script
+    (``script_islands``: "…dann 把水 boil … Put the lid на кастрюлю…") and for a term defined by itself
+    (``circular_definition``: "Inflation is when things inflate…"). Not judged when the prompt asks for random letters, a password, a
     code or an anagram (``RANDOM_ASK_RE``).
 ``echo``
     1 when the turn only repeats the prompt (identical after case and whitespace folding, ≥ 10
@@ -60,7 +62,7 @@ import math
 import re
 from collections import Counter
 
-from curate.filters.text import FENCE_RE, URL_RE, code_density, strip_code, words
+from curate.filters.text import FENCE_RE, STOPWORDS, URL_RE, code_density, strip_code, words
 
 #: six consonants in a row: "qklvzw" (English "strengths" has five)
 _LONG_CONS_RUN_RE = re.compile(r"(?i)[bcdfghjklmnpqrstvwxz]{6,}")
@@ -346,6 +348,130 @@ def script_salad(text: str, min_runs: int = 10, min_switches: int = 8, min_rate:
     return switches >= min_switches and switches >= min_rate * (len(kinds) - 1)
 
 
+#: a word run of one script for ``script_islands``: CJK (Han, kana and Hangul together: Japanese mixes kana with Han by
+#: design), Cyrillic, Latin (accents included), Thai, Arabic, Devanagari
+_ISLAND_RUN_RE = re.compile(r"[\u4e00-\u9fff\u3040-\u30ff\uac00-\ud7af]+|[а-яёА-ЯЁ]+|[A-Za-zÀ-ÖØ-öø-ÿ]+|[\u0e00-\u0e7f]+"
+                            r"|[\u0600-\u06ff]+|[\u0900-\u097f]+")
+#: function words that only a sentence holds: a Latin island with one of them is a phrase of another language, not a term
+#: ("the book", "which", "hope für", "très"); "a", "de", "la" are left out (variables, names)
+_ISLAND_FUNCTION_WORDS = frozenset("the which is are of to and for with that this very für und ist très est avec pour los las una".split())
+#: a quoted or bracketed span, inline code or bold: a term or a title cited in another script, not an island
+_CITED_SPAN_RE = re.compile(r'"[^"\n]{0,80}"|“[^”\n]{0,80}”|«[^»\n]{0,80}»|「[^」\n]{0,80}」|《[^》\n]{0,80}》|\([^)\n]{0,80}\)'
+                            r"|（[^）\n]{0,80}）|`[^`\n]*`|\*\*[^*\n]{0,80}\*\*")
+
+
+def _run_script(run: str) -> str:
+    c = run[0]
+    if "\u4e00" <= c <= "\u9fff" or "\u3040" <= c <= "\u30ff" or "\uac00" <= c <= "\ud7af":
+        return "cjk"
+    if _CYRILLIC_RE.match(c):
+        return "cyr"
+    return "thai" if "\u0e00" <= c <= "\u0e7f" else "arab" if "\u0600" <= c <= "\u06ff" else "deva" if "\u0900" <= c <= "\u097f" else "lat"
+
+
+def script_islands(text: str, prompt: str = "", min_islands: int = 3, max_island_words: int = 4,
+                   min_majority: float = 0.55) -> list[str]:
+    """Islands of another language inside a text of one script, when there are ≥ ``min_islands`` [3] of them (else []): a
+    run of ≤ ``max_island_words`` [4] words in a minority script between two runs of the majority one (≥ ``min_majority``
+    [0.55] of the words; a CJK character counts half a word). A Latin island inside Chinese or Russian text counts only
+    when it holds a function word (``_ISLAND_FUNCTION_WORDS``: "the book", "which", "hope für") and is not mostly
+    capitalised (a name, "Gertrude the Great AI"): terms ("Python", "API") are how Chinese and Russian technical text
+    is written. A one-character CJK island does not count ("的" between English titles). Quoted, bracketed, bold and
+    inline-code spans, code comments and URLs are removed first; code (``code_density`` > 0.03) and a prompt that itself
+    mixes two scripts (3+ words of the second) are not judged. "Primero, el rice debe washing mit kaltem Wasser, dann
+    把水 boil … Put the lid на кастрюлю … für 18 минут … 好吃 enjoy" (written en set AS: 4 islands), "我推荐 the book 叫做
+    《时间的 river》 which 是非常 good 的 reading ของ 人生，它 erzählt 关于 a man 和 他的 hope für 未来" (set AU: 6): a weak
+    multilingual model’s word-by-word mix. Label sets: 21 nonsense rows and no good one; dump pool (80,179 pairs): 4
+    machine-translated code answers ("self.name = 名字"), themselves garbled."""
+    if code_density(text) > 0.03:
+        return []
+    prompt_scripts = Counter(_run_script(r) for r in _ISLAND_RUN_RE.findall(prompt[:2000]) if len(r) >= 2)
+    if len(prompt_scripts) >= 2 and sorted(prompt_scripts.values())[-2] >= 3:
+        return []
+    t = _CITED_SPAN_RE.sub(" ", URL_RE.sub(" ", strip_code(text)))
+    t = re.sub(r"(?:#|//)[^\n]*", " ", t)
+    runs = [r for r in _ISLAND_RUN_RE.findall(t) if len(r) >= 2 or _run_script(r) == "cjk"]  # (x, y, A: variables)
+    if len(runs) < 2 * min_islands + 2:
+        return []
+    kinds = [_run_script(r) for r in runs]
+    weight: Counter = Counter()
+    for r, k in zip(runs, kinds):
+        weight[k] += len(r) / 2 if k == "cjk" else 1
+    major, w = weight.most_common(1)[0]
+    if w < min_majority * sum(weight.values()):
+        return []
+    islands: list[str] = []
+    i = 0
+    while i < len(runs):
+        if kinds[i] == major:
+            i += 1
+            continue
+        j = i
+        while j < len(runs) and kinds[j] != major:
+            j += 1
+        seg, seg_kinds = runs[i:j], set(kinds[i:j])
+        if i > 0 and j < len(runs) and len(seg) <= max_island_words:
+            if seg_kinds - {"lat"}:
+                if not (seg_kinds == {"cjk"} and len("".join(seg)) < 2):
+                    islands.append(" ".join(seg))
+            elif any(x in _ISLAND_FUNCTION_WORDS for x in seg) and 2 * sum(x[:1].isupper() for x in seg) < len(seg):
+                islands.append(" ".join(seg))
+        i = j
+    return islands if len(islands) >= min_islands else []
+
+
+#: a prompt that asks what a term is ("what is inflation", "что такое ипотека", "什么是民主"), for ``circular_definition``
+_DEFINITION_ASK_RE = re.compile(
+    r"(?i)^\W*(?:(?:can you |could you |please )?(?:explain|define|describe)(?: to me)?(?: what)?|what(?:['’]s| is| are| does)"
+    r"|what do you mean by|meaning of|(?:объясни(?:те)?|расскажи(?:те)?)(?: мне)?(?:,? что такое)?|что (?:такое|значит|означает)"
+    r"|что это)\b|什么是|是什么|什么叫|何为|解释一下|介绍一下")
+#: the Chinese term asked about: "什么是民主", "机器学习是什么"
+_ZH_TERM_RE = re.compile(r"(?:什么是|什么叫|何为|解释一下|介绍一下)([^？?。，,！!\s]{2,8})|([^？?。，,！!\s]{2,8}?)(?:是什么|指的是什么)")
+#: words of a definition ask that are not its term
+_ASK_STEMS = frozenset({"expla", "defin", "descr", "объяс", "расск", "такое", "прост", "кратк", "слова", "means", "meani",
+                        "simpl", "terms", "словa", "значи", "означ"})
+#: two terms weighed against each other: their names come back in every sentence of a good answer
+_COMPARISON_ASK_RE = re.compile(r"(?i)\b(?:differen\w*|between|compare\w*|vs\.?|versus)\b|отлича|разниц|сравн|区别|不同|比较|对比")
+_TERM_WORD_RE = re.compile(r"[^\W\d_]{3,}")
+
+
+def circular_definition(text: str, prompt: str) -> str | None:
+    """The term when ``text`` defines it by itself, else None: a short definition ask (≤ 80 characters, no digit;
+    ``_DEFINITION_ASK_RE``) answered with the term again and again and little else. Latin and Cyrillic: in a reply of
+    ≤ 80 words, one stem of the prompt (first 5 letters of a content word) makes ≥ 4 of the reply's words, ≥ 30 % of its
+    content words, and at least as many as the reply's distinct new stems ("Inflation is when things inflate. It happens
+    because of inflation, which causes prices to become inflated…": 7 and 7; "Ипотека — это ипотечный кредит, который
+    выдаётся по ипотеке…"). Chinese: the asked term (``_ZH_TERM_RE``) occurs ≥ 4 times and covers ≥ 25 % of the reply's
+    ≤ 160 ideographs ("民主就是民主的制度，也就是以民主的方式来实行民主"). Not for a comparison ("What is the difference
+    between a static method and an instance method?", ``_COMPARISON_ASK_RE``). Written sets: 12 nonsense rows, no good one; a
+    good definition names the term once or twice among many new words ("A function pointer is a pointer that contains
+    the address of a function…": 5 against 10); dump pool (80,179 pairs): none. Code (``code_density`` > 0.03) is not judged."""
+    p = prompt.strip()
+    if len(p) > 80 or re.search(r"\d", p) or not _DEFINITION_ASK_RE.search(p) or _COMPARISON_ASK_RE.search(p):
+        return None
+    reply = strip_code(text)
+    if code_density(reply) > 0.03:
+        return None
+    if _HAN_RE.search(p):
+        m = _ZH_TERM_RE.search(p)
+        term = re.sub(r"^下?一下", "", (m.group(1) or m.group(2)).strip()) if m else ""
+        han = len(_HAN_RE.findall(reply))
+        if len(term) < 2 or not 0 < han <= 160:
+            return None
+        n = reply.count(term)
+        return term if n >= 4 and n * len(term) >= 0.25 * han else None
+    if len(words(reply)) > 80:
+        return None
+    stems = {w[:5] for w in _TERM_WORD_RE.findall(p.lower()) if len(w) >= 5 and w not in STOPWORDS} - _ASK_STEMS
+    content = [w for w in (x.lower() for x in _TERM_WORD_RE.findall(reply)) if w not in STOPWORDS]
+    hits = Counter(w[:5] for w in content if len(w) >= 5 and w[:5] in stems)
+    if not hits or not content:
+        return None
+    stem, top = hits.most_common(1)[0]
+    novel = {w[:5] for w in content if len(w) >= 4 and w[:5] not in stems}
+    return stem if top >= 4 and top >= len(novel) and sum(hits.values()) >= 0.3 * len(content) else None
+
+
 def _implausible_latin(word: str) -> bool:
     """A Latin-script word no language writes: no vowel, 5+ consonants in a row, or mostly a keyboard-row sweep."""
     return not _VOWEL_RE.search(word) or bool(_CONS_RUN_RE.search(word)) or key_sweep(word) >= 0.75
@@ -465,7 +591,9 @@ def degenerate_metrics(text: str, prompt: str = "") -> dict[str, float | int | N
         "tail_loop": 0.0 if exempt else max(tail_loop(toks), line_loop(prose)),
         "token_run": 0 if exempt else token_run(toks),
         "gibberish": None if RANDOM_ASK_RE.search(prompt[:1000]) or ENCODING_ASK_RE.search(prompt[:1000])
-        else 1.0 if garbled_code(text) or junk_text(text, prompt) else gibberish(prose, mixed_scripts=not _LANGUAGES_ASK_RE.search(prompt[:1000])),
+        else 1.0 if garbled_code(text) or junk_text(text, prompt) or circular_definition(text, prompt)
+        or (not _LANGUAGES_ASK_RE.search(prompt[:1000]) and script_islands(text, prompt))
+        else gibberish(prose, mixed_scripts=not _LANGUAGES_ASK_RE.search(prompt[:1000])),
         "echo": int((len(folded) >= 10 and folded == _fold(prompt)) or echoes_input(text, prompt)
                     or (bool(text.strip()) and not _ALNUM_RE.search(text) and not SYMBOL_ASK_RE.search(prompt[:1000]))),
         "leak": len(LEAK_RE.findall(text)) + role_continuation(prose, prompt) + token_leak(prose, prompt),
