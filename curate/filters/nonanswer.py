@@ -584,11 +584,29 @@ _SIBLING_CLASSES = {
         "korean": r"\b(?:in|into) Korean\b|(?i:по-корейски|корейск\w* язык)|韩语",
     },
     "country": {
-        "russia": r"\bRussia\b|(?i:\bв (?:России|РФ)\b|российск)|\bРФ\b|俄罗斯",
+        "russia": r"\bRussia\b|(?i:\bросси(?:я|и|ю|ей)\b|российск)|\bРФ\b|俄罗斯",
         "usa": r"\b(?:USA|U\.S\.|US|United States)\b|\bСША\b|(?i:\bв америке\b|американск)|美国",
-        "uk": r"\b(?:UK|United Kingdom|Britain|England)\b|(?i:великобритани|\bв англии\b)|英国",
+        "uk": r"\b(?:UK|United Kingdom|Britain|England)\b|(?i:\b(?:in|the) uk\b)|(?i:великобритани|\bв англии\b)|英国",
         "china": r"\bChina\b|(?i:\bв китае\b)|中国(?!人)|国内",
         "germany": r"\bGermany\b|(?i:\bв германии\b)|德国",
+        # written sets AS-AU: US brackets for Canada, Armenia for Georgia
+        "canada": r"\b(?i:canada|canadian)\b|(?i:канад)|加拿大", "australia": r"\b(?i:australia|australian)\b|(?i:австрали)|澳大利亚|澳洲",
+        "france": r"\bFrance\b|(?i:во франции)|法国", "japan": r"\bJapan\b|(?i:в японии)|日本(?!语|文)",
+        "georgia": r"(?i:в грузи|грузию|грузии\b)|格鲁吉亚", "armenia": r"\bArmenia\b|(?i:армени)|亚美尼亚",
+        "kazakhstan": r"\bKazakhstan\b|(?i:казахстан)|哈萨克斯坦", "turkey": r"\bTurkey\b|(?i:в турци|турцию)|土耳其",
+    },
+    # written set AU: the fall of the Qing for the Ming's
+    "dynasty": {"tang": r"唐朝", "song": r"宋朝", "yuan": r"元朝", "ming": r"明朝", "qing": r"清朝", "han": r"汉朝"},
+    # written set AU: a diabetic diet for hypertension
+    "condition": {
+        "hypertension": r"\b(?i:hypertension|high blood pressure)\b|(?i:гипертони)|高血压",
+        "diabetes": r"\b(?i:diabetes|diabetic)\b|(?i:диабет)|糖尿病", "gout": r"\b(?i:gout)\b|(?i:подагр)|痛风",
+        "asthma": r"\b(?i:asthma)\b|(?i:астм)|哮喘",
+    },
+    # written set AU: a cover letter explained for a resignation letter
+    "letter": {
+        "resignation": r"\b(?i:resignation letter|letter of resignation)\b|(?i:заявлени\w* об увольнении)|辞职信|离职信",
+        "cover": r"\b(?i:cover letter)\b|(?i:сопроводительн\w* письм)|求职信|自荐信",
     },
     "calculus": {
         "derivative": r"(?i:derivative|differentiat)|производн|дифференцир|导数|求导",
@@ -840,17 +858,34 @@ _HOWTO_OBJECT_RE = re.compile(
     r"|как (?:мне |можно |лучше |правильно )?(?:сделать|приготовить|испечь|починить|убрать|удалить|вывести|почистить|установить"
     r"|вырастить|собрать))\s+(?:(?:a|an|the|my|own|my own|своими руками)\s+)*(?!sure\b)(.{3,60}?)"
     r"(?:[?.!,\n]|$| at | in | for | без | в | на | для | дома)"
-    r"|^\W*(?:请问)?(?:怎么|如何|怎样)(?:在家)?(?:自己)?(?:做|制作|煮|烤|修|清洗|去除|安装)([\u4e00-\u9fff]{2,8}?)(?:[？?，,。]|$|才|的)")
+    r"|^\W*(?:请问)?(?:怎么|如何|怎样)(?:在家)?(?:自己)?(?:做|制作|煮|烤|修|清洗|去除|安装)([\u4e00-\u9fff]{2,8}?)(?:[？?，,。]|$|才|的)"
+    # a recipe asked by name: "recipe for shakshuka", "рецепт борща", "糖醋里脊怎么做", "红烧肉的做法" (written sets AS-AU)
+    r"|^\W*(?:(?:a|an|the|give me a|need a)\s+)?(?:recipe|рецепт)(?:\s+(?:for|of|для))?\s+(.{3,40}?)(?:[?.!,\n]|$)"
+    r"|^\W*([\u4e00-\u9fff]{2,8}?)(?:怎么做|怎样做|如何做|的做法|怎么烧|怎么煮)")
+#: a section heading that names no dish or thing: "Ingredients:", "Ингредиенты", "食材", "Steps"
+_SECTION_TITLE_RE = re.compile(r"(?i)^.{0,20}[:：]$|^(?:ingredients|instructions|method|steps|directions|recipe|ингредиенты|шаги"
+                               r"|приготовление|рецепт|食材|材料|步骤|做法|配料)\W*$")
+#: an answer's first line that is a title: "**Huevos Rancheros**", "# Щи из свежей капусты" (group 1: the title)
+_TITLE_LINE_RE = re.compile(r"^\s*(?:#{1,6}\s*|\*\*)([^*#\n]{2,40}?)\**\s*$")
 
 
 def _howto_object_absent(reply: str, prompt: str) -> str | None:
     """The thing a how-to asks to make, fix or remove (``_HOWTO_OBJECT_RE``) when an answer of ≥ 25 words without steps
     or code never names it (no content unit, CJK bigram, in common), else None: "how do i make my own fireworks" →
-    a backyard barbecue, "как сделать фейерверк" → "Давайте лучше поговорим о том, как сделать Новый год ярким"."""
+    a backyard barbecue, "как сделать фейерверк" → "Давайте лучше поговорим о том, как сделать Новый год ярким". Steps
+    are allowed when the answer opens on a title line that shares no content unit with the prompt (``_TITLE_LINE_RE``):
+    another dish's recipe, "**Huevos Rancheros**" for "recipe for shakshuka" (written sets AS-AU)."""
     m = _HOWTO_OBJECT_RE.search(prompt.strip().split("\n", 1)[0][:200])
-    if m is None or word_count(reply) < 25 or _STEPS_RE.search(reply) or _CODE_SIGN_RE.search(reply) or "```" in reply:
+    if m is None or word_count(reply) < 25 or _CODE_SIGN_RE.search(reply) or "```" in reply:
         return None
-    thing = m.group(1) or m.group(2)
+    # steps are allowed under a title that names something the prompt does not: "**Huevos Rancheros**" for "recipe for
+    # shakshuka", "**Щи из свежей капусты**" for "как приготовить борщ", "**宫保鸡丁**" for "糖醋里脊怎么做" (written sets AS-AU)
+    title = _TITLE_LINE_RE.match(reply.strip().split("\n", 1)[0])
+    other_title = bool(title) and not (units(title.group(1)) & units(prompt[:200])) \
+        and not _SECTION_TITLE_RE.match(title.group(1).strip())  # ("**Ингредиенты:**" names no dish)
+    if _STEPS_RE.search(reply) and not other_title:
+        return None
+    thing = next(g for g in m.groups() if g)
     if CJK_RE.search(thing):  # a Chinese thing: any two characters of it in the answer
         own, have = {thing[i:i + 2] for i in range(len(thing) - 1)}, {reply[i:i + 2] for i in range(len(reply) - 1)}
     else:
@@ -995,6 +1030,128 @@ def _poem_explained_note(reply: str, prompt: str) -> str | None:
     return None
 
 
+#: an instruction whose answer is never a letter: a summary, a classification, a translation, an extraction
+_NOT_LETTER_TASK_RE = re.compile(
+    r"(?i)\b(?:summar(?:y|i[sz]e)|tl;?dr|key points|classify|categori[sz]e|label|sentiment|translate|extract)\b"
+    r"|кратк\w* (?:содержани|изложи|перескажи)|краткое содержание|суммаризир|классифицир|распредели по категори|определи тональн"
+    r"|переведи|извлеки|总结|概括|摘要|要点|分类|归类|判断|翻译|提取|情感倾向")
+#: ... unless it also asks for a reply or a text to be written
+_LETTER_ASK_RE = re.compile(r"(?i)\b(?:reply|respond|response|write|draft|compose|letter)\b|ответ|напиши|составь|письмо с|回复|回信|写")
+#: a letter's salutation as its first sentence: "Hi Mark,", "Dear valued customer,", "Здравствуйте!", "Добрый день, коллеги!",
+#: "小王你好：", "尊敬的张经理："
+_LETTER_SALUTATION_RE = re.compile(
+    r"(?i)^\W*(?:(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening))\b[^.!?\n]{0,40}[,!:]"
+    r"|(?:здравствуйте|добрый (?:день|вечер)|доброе утро|уважаем\w+|дорог\w+|привет)\b[^.!?\n]{0,40}[,!.]"
+    r"|[^。！？\n]{0,10}(?:你好|您好)[：:，,！!]|(?:尊敬的|亲爱的)[^。！？\n]{1,20}[：:，,])")
+#: a letter's closing line: "Cheers,", "Best regards,", "С уважением,", "谢谢！", "此致"
+_LETTER_CLOSE_RE = re.compile(r"(?i)^\W*(?:(?:best|kind|warm)(?: regards| wishes)?|regards|sincerely|yours\b[^\n]{0,20}|cheers|thanks|thank you"
+                              r"|с уважением|спасибо|всего доброго|谢谢|此致|祝好|顺祝)\W{0,3}$")
+
+
+#: a named version: "python 3.12", "Vue3", "iOS 17", "Windows 11", "C++20" (group 1: the name, group 2: the version)
+_VERSION_RE = re.compile(r"(?<![\w.])([A-Za-z][A-Za-z+#]{1,14})(\s?)v?(\d{1,2}(?:\.\d{1,2})?)(?![\d.]*\d)(?![\w%°])")
+#: products whose versions are written with a space and a whole number ("iOS 17", "Windows 11", "Java 21"); any other name
+#: needs a dotted version ("python 3.12") or no space ("vue3", "C++20"): "of 15", "Transcript 1" are no versions
+_VERSIONED_NAMES = frozenset("ios android windows iphone macos java python php node angular vue react ubuntu debian fedora excel office"
+                             " photoshop unity xbox playstation ps galaxy pixel chrome firefox django rails swift kotlin dotnet net"
+                             " laravel spring bootstrap tailwind webpack mysql postgresql postgres oracle sql redis gcc clang qt".split())
+
+
+def _versions(text: str) -> list[tuple[str, str]]:
+    """(name, version) pairs of ``text`` that are versions (see ``_VERSIONED_NAMES``)."""
+    return [(name, ver) for name, space, ver in _VERSION_RE.findall(text)
+            if not space or "." in ver or name.lower() in _VERSIONED_NAMES]
+
+
+def _version_swap_note(reply: str, prompt: str) -> str | None:
+    """``version_swap: '…'`` when the prompt's first line names a version of something (``_VERSION_RE``: "what's new in
+    python 3.12", "vue3 的 setup 语法糖怎么用") that the answer never writes, and the answer's opening (its first 250
+    characters) names the same thing with another version: "Python 3.8 introduced several notable features…", "在 Vue 2
+    中，组件通常使用 Options API…" (written sets AS-AU). A version that extends the asked one ("Python 3" → "Python 3.12")
+    counts as the same."""
+    first = prompt.strip().split("\n", 1)[0][:200]
+    for name, ver in _versions(first):
+        if name.lower() in STOPWORDS:
+            continue
+        if re.search(rf"(?<![\d.]){re.escape(ver)}(?![\d])", reply):
+            continue
+        for other_name, other in _versions(reply[:250]):
+            if other_name.lower() == name.lower() and other != ver and not other.startswith(ver + ".") \
+                    and not ver.startswith(other + "."):
+                return f"version_swap: {name} {ver} asked, {other_name} {other} answered"
+    return None
+
+
+#: a kind of text an answer can announce (group 1) and the prompt words that ask for it
+_GENRES = {
+    "poem": (r"\b(?:poem|haiku|sonnet|limerick)s?\b|стихотворени\w*|четверостиши\w*|хокку|(?:一首|首)[^，。：:\n]{0,10}诗|小诗|诗歌",
+             r"(?i)\b(?:poem|poetry|haiku|sonnet|limerick|verse|rhym\w*|song|lyrics)\b|стих|хокку|песн|рифм|诗|词|歌"),
+    "story": (r"\b(?:short )?(?:story|tale|fable)\b|рассказ|сказк\w*|(?:一个|个)[^，。：:\n]{0,10}故事|小故事",
+              r"(?i)\b(?:story|stories|tale|fable|narrative|fiction|plot)\b|рассказ|сказк|истори|сюжет|故事|小说|童话|情节"),
+    "recipe": (r"\brecipe\b|рецепт|食谱|菜谱", r"(?i)\b(?:recipe|cook|bake|dish|meal|food|eat|make|fry|roast|grill|boil)\w*|рецепт|пригот"
+               r"|блюд|жар|вар|печ|食谱|菜谱|做|烹饪|菜|吃|炸|煮|炒|烤|蒸|煎|炖"),
+    "joke": (r"\bjokes?\b|анекдот|шутк\w*|笑话", r"(?i)\b(?:joke|funny|humou?r|laugh)\w*|анекдот|шутк|смешн|笑话|搞笑|幽默|段子"),
+}
+#: an answer that opens by announcing a text: "Here is a poem about spring:", "好的，以下是一首描写春天的小诗：", "Вот рассказ о…"
+_ANNOUNCE_HEAD = (r"(?i)^\W*(?:(?:sure|okay|ok|of course|certainly|absolutely|好的|当然|没问题|конечно|хорошо|вот)[,!，！。.\s]*)?"
+                  r"(?:here(?:['’]s| is| are)|below is|以下是|下面是|这是|给你|вот|ниже)[^\n]{0,40}?")
+_ANNOUNCED_GENRE_RES = {g: re.compile(_ANNOUNCE_HEAD + f"(?:{pat})") for g, (pat, _) in _GENRES.items()}
+_GENRE_ASK_RES = {g: re.compile(ask) for g, (_, ask) in _GENRES.items()}
+
+
+def _announced_genre_note(reply: str, prompt: str) -> str | None:
+    """``announced_genre: '…'`` when the answer's first line announces a kind of text (``_GENRES``: a poem, a story, a
+    recipe, a joke; "好的，以下是一首描写春天的小诗：") and the prompt has no word that asks for that kind: the answer of another
+    sample (misaligned data: a spring poem for "勾三股四弦五是什么意思", written set AU)."""
+    lines = [ln for ln in reply.strip().split("\n") if ln.strip()]
+    first = lines[0][:120]
+    if not (first.rstrip().endswith((":", "：")) or len(lines) >= 3):
+        return None  # (a statement about a text, "这是一个故事。", answers "what kind of text is this?")
+    for genre, announce in _ANNOUNCED_GENRE_RES.items():
+        if announce.match(first) and not _GENRE_ASK_RES[genre].search(prompt[:3000]):
+            return f"announced_genre: {genre}, {first[:40]!r}"
+    return None
+
+
+#: the prompt asks for questions: "common interview questions", "常问的面试题有哪些", "вопросы на собеседовании"
+_QUESTIONS_ASK_RE = re.compile(r"(?i)\b(?:interview|quiz|exam|test|trivia|faq) questions\b|\bquestions (?:to ask|for (?:an? )?(?:interview|quiz))"
+                               r"|面试题|面试问题|常问(?:的)?问题|考题|вопрос\w* (?:на|для) (?:собеседовани|интервью|викторин|экзамен)")
+
+
+def _no_questions_note(reply: str, prompt: str) -> str | None:
+    """``no_questions: '…'`` when the prompt's first line asks for questions (``_QUESTIONS_ASK_RE``: interview, quiz or exam
+    questions, "面试题", "вопросы на собеседовании") and an answer of ≥ 30 words (a CJK character counting half) holds
+    no question mark and no list line: an essay on the job instead of the questions ("产品经理是一个非常重要的岗位…",
+    written set AU)."""
+    if not _QUESTIONS_ASK_RE.search(prompt.strip().split("\n", 1)[0][:300]):
+        return None
+    prose = strip_code(reply)
+    if half_cjk_words(prose) < 30 or "?" in prose or "？" in prose or _LIST_MARK_RE.search(prose) or re.search(r"(?m)^\s*[-*•]\s", prose):
+        return None
+    return f"no_questions: {reply.strip()[:40]!r}"
+
+
+def _letter_for_task_note(reply: str, prompt: str) -> str | None:
+    """``letter_for_task: '…'`` when the prompt's first or last line asks for a summary, a classification, a translation
+    or an extraction (``_NOT_LETTER_TASK_RE``), asks for no reply or writing (``_LETTER_ASK_RE``), and the answer is a
+    letter: it opens on a salutation (``_LETTER_SALUTATION_RE``) and one of its last three lines is a closing
+    (``_LETTER_CLOSE_RE``). A reply to the e-mail it was asked to summarise ("Hi Mark, Thanks for the update on the move…
+    Cheers, Anna"), a customer-care answer for "classify each review as positive or negative" (written sets AS-AU: 5
+    off-topic rows)."""
+    plines = [ln for ln in prompt[:3000].strip().split("\n") if ln.strip()]
+    if not plines:
+        return None
+    ask = plines[0] + "\n" + plines[-1]
+    if not _NOT_LETTER_TASK_RE.search(ask) or _LETTER_ASK_RE.search(ask):
+        return None
+    lines = [ln.strip() for ln in reply.split("\n") if ln.strip()]
+    if len(lines) < 3 or not _LETTER_SALUTATION_RE.match(lines[0]):
+        return None
+    if not any(_LETTER_CLOSE_RE.match(ln) for ln in lines[-3:]):
+        return None
+    return f"letter_for_task: {lines[0][:40]!r}"
+
+
 def missing_deliverable(text: str, prompt: str) -> str | None:
     """``no_number: '…'`` when the prompt asks for a kind of output the answer does not hold at all, else None
     (issue 11: an answer on the prompt's topic that misses the ask, where neither an embedding nor word
@@ -1088,7 +1245,14 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
       right sentence may come back as it was) and the answer (≥ 8 characters) is that text unchanged (``rewrite_source``;
       quotes and end punctuation aside): "把下面这句话改成被动句：小明打碎了妈妈最喜欢的花瓶。" → "小明打碎了妈妈最喜欢的花瓶。". Label sets:
       4 nonsense rows (1 dropped before), no good one; dump pool: 9 (4 not dropped before) machine-translated Alpaca rewrites that lost the
-      rewrite ("改写以下句子，使其使用现在完成时：“我昨天写了一篇文章。”" → "我昨天写了一篇文章。")."""
+      rewrite ("改写以下句子，使其使用现在完成时：“我昨天写了一篇文章。”" → "我昨天写了一篇文章。").
+    - ``letter_for_task``: a summary, classification, translation or extraction asked and a letter given (salutation and
+      closing: ``_letter_for_task_note``); ``version_swap``: another version of the thing the prompt names ("python 3.12" →
+      "Python 3.8 introduced…", ``_version_swap_note``); ``announced_genre``: the answer announces a poem, story, recipe or
+      joke that the prompt never asks for (``_announced_genre_note``); ``no_questions``: interview or quiz questions asked,
+      an essay without a question given (``_no_questions_note``). ``no_howto`` also fires for a recipe named by the prompt
+      ("recipe for shakshuka", "糖醋里脊怎么做") answered under a title that names another dish, steps or not; ``subject_swap``
+      also knows more countries, Chinese dynasties, chronic conditions and two kinds of letter. Written sets AS-AU."""
     reply = text.strip()
     head = prompt[:1500]
     if not reply:
@@ -1096,7 +1260,8 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
     note = _code_language_note(reply, prompt) or _no_extraction_note(reply, prompt) or _poem_explained_note(reply, prompt) \
         or _subject_swap_note(reply, prompt) or _no_recommendation_note(reply, prompt) or _source_ignored_note(reply, prompt) \
         or _comparison_unmet_note(reply, prompt) or _topic_essay_note(reply, prompt) or _wrong_result_note(reply, prompt) \
-        or _unchanged_rewrite_note(reply, prompt)
+        or _unchanged_rewrite_note(reply, prompt) or _letter_for_task_note(reply, prompt) or _version_swap_note(reply, prompt) \
+        or _announced_genre_note(reply, prompt) or _no_questions_note(reply, prompt)
     if note:
         return note
     if _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):
