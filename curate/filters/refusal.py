@@ -363,6 +363,9 @@ DECLINE_PATTERNS: dict[str, str] = {
     r"|\bя не (?:стану|буду)\b|\bя не (?:предоставляю|создаю|пишу|генерирую|даю|выдаю|помогаю|консультирую|комментирую|составляю"
     r"|участвую|делюсь|раскрываю|ставлю|назначаю)\b"
     r"|\bя не (?:знал|знала|понял|поняла|понимаю) (?:что|как|о чём|о чем|вопрос|ваш|твой|вас|тебя)"
+    # the pronoun left out at the very start: "Не могу привести полный текст песни…" (written ru set AW)
+    r"|^\W*не (?:могу|смогу) (?:\w+ ){0,2}?(?:привести|предоставить|написать|дать|ответить|выполнить|сделать|сгенерировать"
+    r"|воспроизвести|процитировать|опубликовать)\b"
     r"|^\W*(?:извините|простите|к сожалению)[,.!]?[^.!?\n]{0,60}\bне (?:могу|смогу|знаю|понимаю|удалось)"
     # the subject, a short clause about what the assistant is, then the negated modal: "Я не врач и не могу давать…",
     # "Я — ИИ-ассистент и не могу иметь…", "Я не являюсь финансовым консультантом и не могу…"; "я пока не умею переводить";
@@ -786,14 +789,20 @@ ETHICS_RE = re.compile(
     r"|请务必|注意安全|不诚实|诚信|造成伤害|建设性的?方式|和谐的|(?:加深|强化|固化)[^，。！？]{0,6}刻板印象|道德问题|侵犯|严重伤害|监护下|安全(?:永远)?(?:是)?第一"
     # "我认为我们应当传递积极正面的价值观。威胁、恐吓性的语言…甚至被模仿" in place of a villain's lines (written zh set AU)
     r"|积极(?:正面|向上|健康)|正能量|(?:传递|树立|弘扬|宣扬)[^，。！？]{0,8}价值观|被模仿"
+    # "我理解您在工作中可能遇到了一些不满…保持积极的心态", "I appreciate that you and Dave have a playful friendship! However…"
+    # (written sets AV, AX)
+    r"|我理解(?:您|你)|保持积极的?心态|可能(?:会)?引起[^，。！？]{0,10}不适|不利于营造|不如(?:我|让我)(?:为你|给你|帮你|为您)?(?:写|来写|创作)"
+    r"|\bi (?:appreciate|understand) (?:that|your|why|you)\b|\bsensitive (?:time|for)\b|\bpositivity\b"
     r"|illégal|contraire à l['’]éthique|ilegal|poco ético|respeto|illegal|unethisch|respekt")
 
 
-#: a closing sentence that only wishes the user well: "Good luck with your story!", "Hope this helps!", "希望你的创作顺利！",
+#: a closing sentence that only wishes the user well or offers to go on: "Good luck with your story!", "Hope this helps!", "希望你的创作顺利！",
 #: "祝您一切顺利。", "Удачи!"
 _CLOSING_WISH_RE = re.compile(
     r"(?i)^\W*(?:(?:good|best of) luck\b[^.!?\n]{0,40}|(?:i )?hope (?:this|that|it) helps\b[^.!?\n]{0,20}|happy (?:writing|coding|cooking)\b"
-    r"|(?:希望|祝)(?:你|您)?[^。！？\n]{0,12}(?:顺利|順利|成功|愉快|开心|開心|进步|進步)|удачи\b[^.!?\n]{0,30}|успехов\b[^.!?\n]{0,30})\W*$")
+    r"|(?:希望|祝)(?:你|您)?[^。！？\n]{0,12}(?:顺利|順利|成功|愉快|开心|開心|进步|進步)|удачи\b[^.!?\n]{0,30}|успехов\b[^.!?\n]{0,30}"
+    # ... or offers to go on: "如果你有兴趣，我可以马上开始创作。", "If you'd like, I can…" (written zh set AX)
+    r"|(?:如果(?:你|您)(?:有兴趣|需要|愿意|想要?)|if you(?:['’]d| would) like|если (?:хотите|нужно))[^.!?。！？\n]{0,40})\W*$")
 
 
 def ethics_lecture(text: str, *, min_share: float = 0.6, max_words: int = 150, prompt: str = "") -> str | None:
