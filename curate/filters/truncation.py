@@ -242,9 +242,13 @@ ANNOUNCE_END_RE = re.compile(
     r"|\b(?:as follows|the following|(?:listed|shown|given) below|the following (?:[\w-]+ )?" + _NOUN + r")[.:]?$"
     r"|^(?:for example|for instance|such as|e\.g\.)[.:]?$"
     r"|^(?:voici|aqu[ií] (?:est[aá]n?|tienes|hay)|hier (?:ist|sind)|ecco|aqui (?:est[aá]|est[aã]o)|вот)\b[^.!?:\n]{0,60}[.:]?$"
-    r"|(?:следующ\w*|ниже)(?: \w+)?[.:]?$"
+    # ("…откроют следующим летом" is a time, not an announcement: written ru set AW)
+    r"|(?:следующ\w*(?: образом| шаги| пункты| способы| варианты| этапы| действия| вопросы| пример\w*)?|ниже(?: \w+)?)[.:]?$"
     r"|(?:以下是|以下为|下面是|下面为|如下|代码如下)[^。！？\n，,、#\d]{0,15}[。：:]?$|(?:例如|比如|包括)[：:]$"
 )
+
+#: a last sentence that only opens the first point: "First,", "Firstly,", "Во-первых,", "首先，"
+_OPENER_SENTENCE_RE = re.compile(r"(?i)^(?:first(?:ly)?|second(?:ly)?|to begin(?: with)?|во-первых|во-вторых|首先|其次|第一)[,，:：]$")
 
 #: a last sentence that plans what follows: "Below are the key differences between them.", "This essay will examine each
 #: of these causes in turn.", "Давайте подробно сравним их по каждому из указанных критериев.", "Рассмотрим подробнее
@@ -269,7 +273,8 @@ _PLAN_END_RE = re.compile(
     # "В этом эссе я попробую разобраться, почему…" (written ru set Y)
     r"|^(?:в|во) (?:этом|данном) (?:эссе|тексте|ответе|сочинении|статье) (?:мы |я )?(?:(?:попробую|попробуем|постараюсь|постараемся) )?"
     r"(?:рассмотр|разобрат|разбер|сравн|опиш|поговорим|обсуд)\w*\b[^.!?\n]{0,300}[.:]?$"
-    r"|^(?:下面|接下来|以下)(?:我们|我)?(?:将|就|来)?(?:详细|具体|逐一|分别|一一)?(?:介绍|说明|比较|对比|分析|讲解|列出|看看|探讨)[^。！？\n]{0,30}[。：:]?$"
+    r"|^(?:下面|接下来|以下)(?:我们|我)?(?:将|就|来)?(?:详细|具体|逐一|分别|一一)?(?:介绍|说明|比较|对比|分析|讲解|列出|看看|探讨"
+    r"|给出|提供|展示|演示|附上|写出)[^。！？\n]{0,30}[。：:]?$"
 )
 #: the prompt asks for an opening, which plans what follows by design: a thesis statement, an introduction, an outline
 _OPENING_ASK_RE = re.compile(r"(?i)\bthesis|\bintro(?:duction)?\b|\bopening (?:paragraph|line|sentence)|\boutline\b|\babstract\b|\boverview\b"
@@ -286,7 +291,8 @@ _CODE_LINE_RE = re.compile(r"[;{}=()<>\[\]]|^\s{2,}\S|^\s*(?:def|class|import|fr
 #: (a bold line with an arrow or "=" is a formula that closes a text: "**Sunlight + water + carbon dioxide → sugar +
 #: oxygen**", written en set AJ)
 _OPENER_LAST_RE = re.compile(
-    r"(?i)^\s*(?:#{1,6}\s+[^\s:/=;{}()<>|$][^:/=;{}()<>|$\n]{0,79}[:：]?|\*\*[^*\n:：→=]{1,80}[:：]?\*\*[:：]?|(?:step|part|phase|section|chapter|stage)\s+\d{1,2}\b[^.!?\n]{0,60}"
+    r"(?i)^\s*(?:#{1,6}\s+[^\s:/=;{}()<>|$][^:/=;{}()<>|$\n]{0,79}[:：]?|\*\*[^*\n:：→=]{1,80}[:：]?\*\*[:：]?"
+    r"|\*\*(?:step|part|phase|stage|шаг|этап)\s*\d{1,2}\b[^*\n]{0,80}\*\*|\*\*第[一二三四五六七八九十\d]{1,3}步[^*\n]{0,40}\*\*|(?:step|part|phase|section|chapter|stage)\s+\d{1,2}\b[^.!?\n]{0,60}"
     r"|第[一二三四五六七八九十\d]{1,3}[步章节部分]{1,2}[^。！？\n]{0,30}|(?:шаг|часть|этап)\s+\d{1,2}[^.!?\n]{0,60}"
     # a bracketed Chinese section heading ("【做法】" after the ingredients, written zh set H)
     r"|【(?![^】\n]*[你您的])[^】\n]{1,20}】[:：]?"  # (not a letter's slot: "【您的职称】")
@@ -326,6 +332,8 @@ _STARTS_ONLY_RE = re.compile(
     r"|\bi['’]m (?:looking into|checking|searching for|working on) (?:this|that|it|your)\b[^.!?\n]{0,60}[.!]?$"
     r"|^(?:sure|ok(?:ay)?|yes|of course|certainly)[,!.]?\s+(?:i|we)\b[^.!?\n]{0,50}\b(?:do (?:that|this|it)|help you(?: with (?:that|this))?)[.!]?$"
     r"|我(?:来|会|将)(?:帮你|帮您|为你|为您)[^。！？\n]{0,30}[。！]?$"
+    # "好的，我们来一步一步分析一下这段代码的执行过程，看看问题出在哪里。" (written zh set AX)
+    r"|(?:我们|我|让我们)来(?:一步一步|一步步|逐步|仔细|具体)?(?:地)?(?:分析|看看|拆解|梳理|排查)[^。！？\n]{0,40}[。！]?$"
     # a promise to explain that ends the answer: "…but I’ll try to explain.", "Let me answer it in the context of…" (round 30)
     r"|\b(?:let me|i['’]ll|i will|i['’]m going to)(?: try to| try and)? (?:explain(?: (?:it|this|that|why))?|answer (?:it|this|that|your question)"
     r"|elaborate|walk you through (?:it|this|that))\b[^.!?:\n]{0,80}[.!:]?$"
@@ -409,7 +417,10 @@ def announced_missing(text: str, prompt: str = "") -> str | None:
     opening = _letter_opening_only(lines, prompt)
     if opening:
         return opening
-    if len(lines) >= 3 and _OPENER_LAST_RE.match(lines[-1]) and not _form_like(lines) and code_density(t) <= 0.03:
+    # (closed code blocks above do not make the text code: "…ssh-add ~/.ssh/id_ed25519\n```\n\n**Step 3: Add the public key to
+    # your GitHub account**", written en set AV)
+    if len(lines) >= 3 and _OPENER_LAST_RE.match(lines[-1]) and not _form_like(lines) \
+            and code_density(_without_closed_fences(t)) <= 0.03:
         return f"ends on a heading or opener: {lines[-1].strip()[-60:]!r}"
     if len(lines) >= 3 and _BARE_NUMBER_RE.match(lines[-1]) and any(_LIST_ITEM_RE.match(ln) for ln in lines[:-1]) \
             and "```" not in t:
@@ -417,6 +428,9 @@ def announced_missing(text: str, prompt: str = "") -> str | None:
     if len(lines) >= 3 and _BARE_ROMAN_RE.match(lines[-1]) and any(_ROMAN_ITEM_RE.match(ln) for ln in lines[:-1]):
         return f"ends on an empty list item: {lines[-1].strip()!r}"  # an outline: "I. Introduction\n   A. Hook: …\n\nII." (set AM)
     tail_sent = re.split(r"(?<=[.!?。！？])\s*", last.rstrip(".。"))[-1].strip()
+    # the first point opened after the sentence that announces the points: "…highlights three main points. First," (set AV)
+    if len(words(last)) >= 4 and _OPENER_SENTENCE_RE.match(tail_sent):
+        return f"ends on an opener: {tail_sent!r}"
     # (the code test reads the last sentence: "…they open occasionally; it is the environment…" is prose; written en set X)
     if not _LIST_ITEM_RE.match(lines[-1]) and not _CODE_LINE_RE.search(tail_sent) and len(words(last)) >= 2:
         if ANNOUNCE_END_RE.search(tail_sent) and len(words(tail_sent)) <= 25:
@@ -538,11 +552,19 @@ def announced_count(line: str) -> int | None:
 _ZH_ASK_COUNT_RE = re.compile(r"^[^。！？\n]{0,15}?(?<![\d.])(\d{1,2}|[两二三四五六七八九十])\s*(?:个|個|种|種|条|條|点|點|步|项|項|类|類|首|句|道|篇|本|部|家|款|位|名|件|门|門|座|处|處|段|张|張)")
 
 
+#: a Chinese prompt about "the N great …": "十大名胜古迹都有哪些", "四大发明是什么"
+_ZH_TOP_N_RE = re.compile(r"(?<![\d一二三四五六七八九十])([二三四五六七八九十]|\d{1,2})大[\u4e00-\u9fff]{2,8}?(?:都)?(?:有哪些|是哪些|是什么|包括哪些|分别是)")
+
+
 def prompt_count(prompt: str) -> int | None:
     """Items a prompt asks for ("List five fruits", "给出3个例子", "生成一组关于给定主题的 5 个问题"), from its
     first 300 characters, or None."""
     head = prompt[:300]
     m = PROMPT_ASK_RE.search(head)
+    top = _ZH_TOP_N_RE.search(head)
+    if top and not m:  # "中国十大名胜古迹都有哪些", "四大发明是什么" (written zh set AX)
+        n = _ord(top.group(1))
+        return n if n is not None and 2 <= n <= 20 else None
     if not m or re.search(r"(?i)每|\b(?:each|every|per)\b", head):
         return None  # "10 个描述词 for each tree", "3 examples for each": the count is per group, not the list's
     n = announced_count(head[m.start():])
@@ -889,6 +911,7 @@ _BRACKETS_RE = re.compile(r"[()\[\]]")
 
 
 #: a paragraph that opens with a bold label ("**Полив.** Поливайте раз в неделю…"): prose, not a list item
+_EMPHASIS_OPEN_RE = re.compile(r"^\s*(?:\*\*|\*|__|_)(?=[^\s*_])")
 _BOLD_LABEL_RE = re.compile(r"^\s*\*\*[^*\n]{1,80}\*\*(?:[:：.,]?\s+|：\s*)(?=\S)")  # ("**第一次握手**：客户端…", written zh set AI)
 
 
@@ -920,6 +943,9 @@ _DASH_CUT_RE = re.compile(r"(?:[^\W\d_]{2,}|\))\**\s+[—–]\Z")
 
 def _prose_line(line: str) -> bool:
     line = _BOLD_LABEL_RE.sub("", line, count=1)
+    # an italic or a bold opened against its word is no list marker: "*To whoever finds this,* it began…", "**第三，多和
+    # 母语者交流，可以通过" (written sets AV, AX)
+    line = _EMPHASIS_OPEN_RE.sub("", line, count=1)
     return not (LIST_LINE_RE.match(line) or _CODE_LINE_CHARS_RE.search(line) or len(_BRACKETS_RE.findall(line)) >= 4)
 
 
@@ -948,7 +974,9 @@ FUNCTION_WORDS = frozenset(
 _LIST_OPEN_WORDS = frozenset("the a an and or but which whose where their our my your its "
                              # Russian prepositions do not strand as English ones do ("- people to connect with")
                              "и или но а что чтобы который которая которые в на с по к от для из за о до при через без под над "
-                             "об у со ко во про перед между".split())
+                             "об у со ко во про перед между если когда потому хотя пока "
+                             # ("5. Старый загранпаспорт, если", written ru set AW)
+                             "if when because although unless while".split())
 #: a bullet or numbered list item with prose in it ("- Chia seed pudding and")
 _BULLET_ITEM_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s+(?:\*\*|__)?[^\W\d_]")  # ("2. **Церковная реформа.** …и", set AE)
 _URL_END_RE = re.compile(r"(?:https?://\S+|\S+@\S+\.\w+|www\.\S+|\S+\.(?:com|org|net|io|html?))$", re.I)
@@ -1177,9 +1205,12 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return f"ends on a comma: {t[-30:]!r}"  # "此外，", "这周五的组会我因为需要去医院复查，"
     if _ZH_OPEN_TAIL_RE.search(t[-12:]) and len(t) >= 10 and _prose_line(last):
         return f"ends on a conjunction: {t[-30:]!r}"  # "…可以找语伴或者", "…加入填料、生菜和"
+    if last.strip() in ("此", "敬", "顺", "顺祝") and len(lines) >= 3:
+        return f"ends mid sign-off: {t[-30:]!r}"  # "…感谢您在百忙之中阅读我的求职信。\n\n此" (written zh set AX)
     if _ZH_DERIVATION_TAIL_RE.search(t[-12:]) and len(t) >= 10 and "```" not in t:
         return f"ends on a derivation step: {t[-30:]!r}"  # "…设 p = 2k，代入得", "第二步：将方程分解为"
-    if _URL_END_RE.search(last) or (len(lines) >= 2 and lines[-2].rstrip().endswith(",") and len(words(last)) <= 6):
+    if _URL_END_RE.search(last) or (len(lines) >= 2 and lines[-2].rstrip().endswith(",") and len(words(last)) <= 6
+                                     and not _SALUTATION_RE.match(lines[-2].strip())):
         return None  # a link or e-mail, or a sign-off ("Best regards,\nAnna")
     if len(lines) >= 3 and lines[-3].rstrip().endswith(",") and len(words(lines[-3])) <= 4 and len(words(last)) <= 8:
         return None  # a signature block: "In trust,\nSir I.M. Boss\nPrime Minister to His Majesty", "С уважением,\nЕлена\nменеджер…"
@@ -1229,7 +1260,9 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         # the same after a full stop on the last line: "**2. Находим корни** по формуле x = (−b ± √D) / 2a. Тогда корни"
         # (written ru set AH); two words at least: "5. A" is an answer key
         return f"ends after its subject: {t[-30:]!r}"
-    if len(lines) >= 2 and _SALUTATION_RE.match(lines[-2].strip()) and len(words(last)) <= 2 and _prose_line(last):
+    if len(lines) >= 2 and _SALUTATION_RE.match(lines[-2].strip()) and _prose_line(last) \
+            and (len(words(last)) <= 2 or (ch.isalpha() and not CJK_RE.match(ch))):  # ("Dear Sir or Madam,\n\nI am writing to
+        # formally", set AV; a Chinese letter of one sentence without its 。 is machine-translated Alpaca's way: dump pool)
         return f"ends after its salutation: {t[-30:]!r}"  # "Уважаемый Иван Петрович!\n\nПрошу" (written ru set AH)
     if len(t) < min_chars and _open_cjk_sentence(t, last):
         return f"ends mid-sentence: {t[-30:]!r}"  # "…走到了一棵大", "…并且获得网络中" (written zh sets D, E, H, K, N)
