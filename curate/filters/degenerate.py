@@ -316,16 +316,60 @@ def junk_text(text: str, prompt: str = "") -> bool:
     return len(marks) >= 3 and not _WEB_ASK_RE.search(prompt[:2000])
 
 
+_PY_BLOCK_RE = re.compile(r"```(?:python3?|py)[ \t]*\n(.*?)```", re.S | re.I)
+_PY_KEYWORD_RE = re.compile(r"(?m)^\s*(?:def|class|import|from|for|while|if|return|print)\b")
+_PY_CONTINUATION_RE = re.compile(r"^\s*(?:except|elif|else|finally)\b|^\s+\S")
+_PROSE_LINE_RE = re.compile(r"^\s*(?:\d+\.\s+)?[A-Z][^=(){}\[\]]{20,}[.:]\s*$")
+
+
+def python_syntax_errors(code: str, limit: int = 6) -> int:
+    """Syntax errors in a Python snippet, counted by blanking each offending line (``pass`` at its indentation) and
+    parsing again, up to ``limit`` [6]; 0 for a snippet whose first error is an indentation one (dumps collapse leading
+    spaces, so ``IndentationError`` first says nothing of the code), for a continuation ("except …:" first) and for a
+    block without a Python keyword line or with prose lines (an outline or a music notation tagged ``python``)."""
+    import ast
+    import textwrap
+    import warnings
+
+    text = textwrap.dedent(code.replace("\\_", "_"))
+    lines = text.split("\n")
+    body = [ln for ln in lines if ln.strip()]
+    if not body or _PY_CONTINUATION_RE.match(body[0]) or not _PY_KEYWORD_RE.search(text) \
+            or any(_PROSE_LINE_RE.match(ln) for ln in body):
+        return 0
+    n = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(limit):
+            try:
+                ast.parse("\n".join(lines))
+                return n
+            except SyntaxError as e:
+                if isinstance(e, IndentationError) and n == 0:
+                    return 0
+                n += 1
+                i = min(max((e.lineno or 1) - 1, 0), len(lines) - 1)
+                lines[i] = " " * (len(lines[i]) - len(lines[i].lstrip())) + "pass"
+            except (ValueError, RecursionError, MemoryError):
+                return n
+    return n
+
+
 def garbled_code(text: str) -> bool:
     """True when the fenced code of ``text`` (or the whole text, when it is code: ``code_density`` > 0.1) repeats a
     keyword back to back or doubles an operator (``_GARBLED_CODE_RE``: "return return False True", "function function
     unique((", "i+++"): a weak model's code-shaped gibberish (written sets U, V, W, AA, AB, AC: 11 nonsense rows of the
-    label sets, every one garbled). Prose is not judged: "if if he is a soldier" and "is for for astronomical" are a
+    label sets, every one garbled), or holds a ``python`` block with two or more syntax errors (``python_syntax_errors``;
+    label sets: 10 nonsense rows; 2 of 154 good answers with Python blocks and 4 of 145 dump pairs were caught as well
+    before the keyword and prose-line guards, which leave none of them). Prose is not judged: "if if he is a soldier" and "is for for astronomical" are a
     typo in two good rows."""
     code = "\n".join(FENCE_RE.findall(text))
     if not code and code_density(text) > 0.1:
         code = text
-    return bool(code) and bool(_GARBLED_CODE_RE.search(code))
+    if bool(code) and bool(_GARBLED_CODE_RE.search(code)):
+        return True
+    # a Python block with two or more syntax errors: "if n = 0:", "max = list[0", "prev -> next = None" (written sets AT-AX)
+    return any(python_syntax_errors(b) >= 2 for b in _PY_BLOCK_RE.findall(text[:20000]))
 
 
 def script_salad(text: str, min_runs: int = 10, min_switches: int = 8, min_rate: float = 0.3) -> bool:
@@ -424,9 +468,10 @@ def script_islands(text: str, prompt: str = "", min_islands: int = 3, max_island
 _DEFINITION_ASK_RE = re.compile(
     r"(?i)^\W*(?:(?:can you |could you |please )?(?:explain|define|describe)(?: to me)?(?: what)?|what(?:['’]s| is| are| does)"
     r"|what do you mean by|meaning of|(?:объясни(?:те)?|расскажи(?:те)?)(?: мне)?(?:,? что такое)?|что (?:такое|значит|означает)"
-    r"|что это)\b|什么是|是什么|什么叫|何为|解释一下|介绍一下")
+    r"|что это)\b|什么是|是什么|什么叫|何为|解释一下|介绍一下|怎么理解|如何理解|是(?:研究|做|干)什么")
 #: the Chinese term asked about: "什么是民主", "机器学习是什么"
-_ZH_TERM_RE = re.compile(r"(?:什么是|什么叫|何为|解释一下|介绍一下)([^？?。，,！!\s]{2,8})|([^？?。，,！!\s]{2,8}?)(?:是什么|指的是什么)")
+_ZH_TERM_RE = re.compile(r"(?:什么是|什么叫|何为|解释一下|介绍一下|怎么理解|如何理解)([^？?。，,！!\s]{2,8})"
+                         r"|([^？?。，,！!\s]{2,8}?)(?:到底)?(?:是(?:研究|做|干)?什么|指的是什么)")
 #: words of a definition ask that are not its term
 _ASK_STEMS = frozenset({"expla", "defin", "descr", "объяс", "расск", "такое", "прост", "кратк", "слова", "means", "meani",
                         "simpl", "terms", "словa", "значи", "означ"})
@@ -442,7 +487,10 @@ def circular_definition(text: str, prompt: str) -> str | None:
     content words, and at least as many as the reply's distinct new stems ("Inflation is when things inflate. It happens
     because of inflation, which causes prices to become inflated…": 7 and 7; "Ипотека — это ипотечный кредит, который
     выдаётся по ипотеке…"). Chinese: the asked term (``_ZH_TERM_RE``) occurs ≥ 4 times and covers ≥ 25 % of the reply's
-    ≤ 160 ideographs ("民主就是民主的制度，也就是以民主的方式来实行民主"). Not for a comparison ("What is the difference
+    ≤ 160 ideographs ("民主就是民主的制度，也就是以民主的方式来实行民主"), or two characters of it occur 6+ times and cover a
+    quarter of them ("经济学是一门研究经济的学科。所谓经济…"). Latin and Cyrillic also: one stem 8+ times, at least half as
+    often as the new stems and 35 % of the content words by itself ("Recursion is when a function recurses into its own
+    recursion…"). Not for a comparison ("What is the difference
     between a static method and an instance method?", ``_COMPARISON_ASK_RE``). Written sets: 12 nonsense rows, no good one; a
     good definition names the term once or twice among many new words ("A function pointer is a pointer that contains
     the address of a function…": 5 against 10); dump pool (80,179 pairs): none. Code (``code_density`` > 0.03) is not judged."""
@@ -459,7 +507,12 @@ def circular_definition(text: str, prompt: str) -> str | None:
         if len(term) < 2 or not 0 < han <= 160:
             return None
         n = reply.count(term)
-        return term if n >= 4 and n * len(term) >= 0.25 * han else None
+        if n >= 4 and n * len(term) >= 0.25 * han:
+            return term
+        # ... or its most frequent two characters, six times and a quarter of the reply: "经济" in "经济学是一门研究经济的学科。
+        # 所谓经济，就是经济学所研究的对象…" (written zh set AX)
+        top = max(reply.count(term[i:i + 2]) for i in range(len(term) - 1))
+        return term if top >= 6 and 2 * top >= 0.25 * han else None
     if len(words(reply)) > 80:
         return None
     stems = {w[:5] for w in _TERM_WORD_RE.findall(p.lower()) if len(w) >= 5 and w not in STOPWORDS} - _ASK_STEMS
@@ -469,7 +522,11 @@ def circular_definition(text: str, prompt: str) -> str | None:
         return None
     stem, top = hits.most_common(1)[0]
     novel = {w[:5] for w in content if len(w) >= 4 and w[:5] not in stems}
-    return stem if top >= 4 and top >= len(novel) and sum(hits.values()) >= 0.3 * len(content) else None
+    share = sum(hits.values()) / len(content)
+    # (or 8+ times, at least half as often as new stems and 35 % of the content words by itself: "Recursion is when a function recurses into its own recursion…",
+    # 13 against 17; "Алгоритм — это алгоритмическая последовательность…", 9 against 15: written sets AV, AW)
+    return stem if (top >= 4 and top >= len(novel) and share >= 0.3) \
+        or (top >= 8 and 2 * top >= len(novel) and top >= 0.35 * len(content)) else None
 
 
 def _implausible_latin(word: str) -> bool:
