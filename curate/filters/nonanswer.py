@@ -422,7 +422,7 @@ CODE_WRITE_ASK_RE = re.compile(
     r"(?i)\b(?:write|create|implement|give me|make|build)\b[^.?!\n]{0,60}\b(?:function|script|program|class|method|query|snippet"
     r"|regex|regular expression)\b"
     r"|напиши[^.?!\n]{0,60}(?:функци|скрипт|программ|класс|метод|запрос|регулярн)|реализуй"
-    r"|(?:写|编写|实现)[^。？！\n]{0,30}(?:函数|脚本|程序|类|方法|查询|正则)"
+    r"|(?:写|编写|实现)[^。？！\n]{0,30}(?:函数|脚本|程序|类|方法|查询|正则|爬虫)"
     # a task to do in a named language: "用Python读取一个CSV文件，并计算…", "Use Python to read…" (written zh set W)
     r"|^\W*(?:请)?(?:用|使用)\s*(?:python|java|javascript|c\+\+|c#|golang|rust|php|ruby|kotlin|swift)(?![a-z+#])\s*(?:写|编写|实现|读取|计算|统计|解析|爬取|处理|生成|判断|求)"
     r"|^\W*(?:please )?use (?:python|java|javascript|c\+\+|c#|golang|rust|php|ruby|kotlin|swift) to (?:read|write|parse|compute|calculate|count"
@@ -529,13 +529,16 @@ _SIBLING_CLASSES = {
     },
     "platform": {
         "ios": r"(?i:iphone|ipad)|\biOS\b|айфон|苹果手机", "android": r"(?i:android|google play)|андроид|安卓",
-        "windows": r"\bWindows\b|виндовс", "macos": r"\bmacOS\b|\bMac ?OS\b|(?i:macbook)|макбук|苹果电脑",
+        "windows": r"\b(?i:windows)\b|виндовс",
+        "macos": r"\bmacOS\b|\bMac ?OS\b|(?i:macbook)|макбук|苹果电脑|(?i:меню apple|apple menu)|苹果菜单",
         "linux": r"(?i:linux|ubuntu|debian)|линукс",
         # phone makers: an iPhone question answered for a Huawei (written zh set AL)
         "huawei": r"(?i:huawei)|华为|хуавей", "xiaomi": r"(?i:xiaomi)|小米手机|сяоми", "samsung": r"(?i:samsung)|三星|самсунг",
     },
     "office": {
         "css": r"\bCSS\b", "word": r"\b(?:Microsoft|MS) Word\b|\bWord document\b|(?i:в ворде)|\bWord\b(?= ?документ)",
+        # written zh set AX: Excel's page numbers for "word怎么从第三页开始加页码"
+        "word_zh": r"(?i:word)(?=\s*(?:怎么|里|中|文档|如何|页))", "excel_office": r"\bExcel\b|[Ээ]ксел",
         "zoom": r"\bZoom\b", "tencent_meeting": r"腾讯会议|(?i:tencent meeting|voov)", "teams": r"\b(?:Microsoft )?Teams\b",
         "dingtalk": r"钉钉|(?i:dingtalk)", "feishu": r"飞书|(?i:lark)\b",
     },
@@ -623,6 +626,14 @@ _SIBLING_CLASSES = {
     },
     "classic": {
         "hongloumeng": r"红楼梦", "xiyouji": r"西游记", "shuihuzhuan": r"水浒传", "sanguo": r"三国演义",
+        # written ru set AW: Pechorin's circle for "главные герои евгения онегина"
+        "onegin": r"(?i:онегин)|\bOnegin\b", "hero_of_our_time": r"(?i:печорин|герой нашего времени)",
+        "war_and_peace": r"(?i:война и мир|болконск|безухов)", "crime_and_punishment": r"(?i:раскольников|преступление и наказание)",
+    },
+    # written zh set AX: a poem for "father" when one for "mother" was asked
+    "parent": {
+        "mother": r"\b(?i:mother|mom|mum)s?\b|(?i:\bмам[аыуеой]|\bматер[иья])|妈妈|母亲",
+        "father": r"\b(?i:father|dad)s?\b|(?i:\bпап[аыуеой]|\bотц[ауеом]|\bотец)|爸爸|父亲",
     },
 }
 #: (a name after "." or "/" is a file or a URL: "api.php")
@@ -784,6 +795,18 @@ def _side_tokens(side: str) -> set[str]:
     return out
 
 
+def _distinct_tokens(side: str, other: str) -> set[str]:
+    """``_side_tokens(side)`` less those of ``other``, when they share some, keeping tokens of 3+ characters: "401k" and "ira"
+    tell "a roth 401k" from "a roth ira" (written en set AV); with nothing shared, all of the side's tokens; for Chinese
+    sides that share some, none."""
+    own, theirs = _side_tokens(side), _side_tokens(other)
+    if not own & theirs:
+        return own
+    if CJK_RE.search(side + other):
+        return set()  # ("第一类错误和第二类错误的区别" is answered by what each error is, not by their names: dump pool)
+    return {t for t in own - theirs if len(t) >= 3}
+
+
 def comparison_sides(prompt: str) -> tuple[str, str, str] | None:
     """The two things a prompt asks to compare and the kind of ask, ``(x, y, "difference" | "choice")``, else None:
     ``_DIFFERENCE_ASK_RES`` or ``_CHOICE_ASK_RES`` in the prompt's first line or sentence (its first 300 characters;
@@ -803,8 +826,8 @@ def comparison_sides(prompt: str) -> tuple[str, str, str] | None:
             if not s or _SIDE_SKIP_RE.search(s) or (kind == "choice" and _CHOICE_SKIP_RE.match(s)) or not _side_tokens(s):
                 return None
             sides.append(s)
-        if _side_tokens(sides[0]) & _side_tokens(sides[1]):
-            return None  # ("Python 2 vs Python 3": the sides share a name; which part differs is not a token)
+        if not (_distinct_tokens(sides[0], sides[1]) and _distinct_tokens(sides[1], sides[0])):
+            return None  # ("Python 2 vs Python 3": the sides share a name and differ by no token of 3+ characters)
         return sides[0], sides[1], kind
     return None
 
@@ -818,7 +841,9 @@ def _comparison_unmet_note(reply: str, prompt: str) -> str | None:
     body = unicodedata.normalize("NFKC", reply).lower()
     toks = _side_tokens(body)
     *sides, kind = ask
-    named = [s for s in sides if _side_tokens(s) & toks or s.lower() in body]
+    # a token both sides share names neither ("roth" in "a roth 401k" and "a roth ira", written en set AV)
+    own = [_distinct_tokens(s, sides[1 - i]) for i, s in enumerate(sides)]
+    named = [s for s, o in zip(sides, own) if o & toks or s.lower() in body]
     if named and (kind == "choice" or any(CJK_RE.search(s) for s in sides)):
         return None  # (a choice is answered by naming one; Chinese: "比较苹果和橘子" is answered about 橙子)
     if len(named) == 2:
@@ -860,11 +885,15 @@ _HOWTO_OBJECT_RE = re.compile(
     r"(?:[?.!,\n]|$| at | in | for | без | в | на | для | дома)"
     r"|^\W*(?:请问)?(?:怎么|如何|怎样)(?:在家)?(?:自己)?(?:做|制作|煮|烤|修|清洗|去除|安装)([\u4e00-\u9fff]{2,8}?)(?:[？?，,。]|$|才|的)"
     # a recipe asked by name: "recipe for shakshuka", "рецепт борща", "糖醋里脊怎么做", "红烧肉的做法" (written sets AS-AU)
-    r"|^\W*(?:(?:a|an|the|give me a|need a)\s+)?(?:recipe|рецепт)(?:\s+(?:for|of|для))?\s+(.{3,40}?)(?:[?.!,\n]|$)"
-    r"|^\W*([\u4e00-\u9fff]{2,8}?)(?:怎么做|怎样做|如何做|的做法|怎么烧|怎么煮)")
+    r"|^\W*(?:(?:a|an|the|give me a|need a)\s+)?(?:recipe|рецепт)(?:\s+(?:for|of|для))?\s+(.{3,40}?)(?:[?.!,\n]|$| чтобы| так чтобы"
+    r"| that | which | so | with | without | без | с | на )"
+    r"|^\W*([\u4e00-\u9fff]{2,8}?)(?:怎么做|怎样做|如何做|(?:的)?(?:正宗|家常|简单|详细)?做法|怎么烧|怎么煮)")
 #: a section heading that names no dish or thing: "Ingredients:", "Ингредиенты", "食材", "Steps"
 _SECTION_TITLE_RE = re.compile(r"(?i)^.{0,20}[:：]$|^(?:ingredients|instructions|method|steps|directions|recipe|ингредиенты|шаги"
                                r"|приготовление|рецепт|食材|材料|步骤|做法|配料)\W*$")
+#: words a dish's name shares with another's ("Beef Bourguignon" for "beef stroganoff"): they do not make it the same dish
+_SHARED_DISH_UNITS = {"beef", "chick", "pork", "lamb", "fish", "salad", "soup", "cake", "bread", "pasta", "sauce", "говяд", "курин",
+                      "свини", "салат", "суп", "торт", "хлеб"}
 #: an answer's first line that is a title: "**Huevos Rancheros**", "# Щи из свежей капусты" (group 1: the title)
 _TITLE_LINE_RE = re.compile(r"^\s*(?:#{1,6}\s*|\*\*)([^*#\n]{2,40}?)\**\s*$")
 
@@ -881,8 +910,14 @@ def _howto_object_absent(reply: str, prompt: str) -> str | None:
     # steps are allowed under a title that names something the prompt does not: "**Huevos Rancheros**" for "recipe for
     # shakshuka", "**Щи из свежей капусты**" for "как приготовить борщ", "**宫保鸡丁**" for "糖醋里脊怎么做" (written sets AS-AU)
     title = _TITLE_LINE_RE.match(reply.strip().split("\n", 1)[0])
-    other_title = bool(title) and not (units(title.group(1)) & units(prompt[:200])) \
-        and not _SECTION_TITLE_RE.match(title.group(1).strip())  # ("**Ингредиенты:**" names no dish)
+    head_units = units(prompt[:200])
+    other_title = bool(title) and not _SECTION_TITLE_RE.match(title.group(1).strip()) \
+        and not (units(title.group(1)) - _SHARED_DISH_UNITS) & head_units  # ("**Ингредиенты:**" names no dish)
+    # ... or an opening that defines another dish: "鱼香肉丝是一道经典川菜…" for "宫保鸡丁的正宗做法" (written zh set AX)
+    topic = _TOPIC_OPENING_RE.match(reply.strip())
+    if topic and not title and CJK_RE.search(topic.group(1)):
+        subject = topic.group(1)
+        other_title = not any(subject[i:i + 2] in prompt[:200] for i in range(len(subject) - 1))
     if _STEPS_RE.search(reply) and not other_title:
         return None
     thing = next(g for g in m.groups() if g)
@@ -890,6 +925,8 @@ def _howto_object_absent(reply: str, prompt: str) -> str | None:
         own, have = {thing[i:i + 2] for i in range(len(thing) - 1)}, {reply[i:i + 2] for i in range(len(reply) - 1)}
     else:
         own, have = units(thing), units(reply)
+        if other_title:  # under another dish's title the thing's name is its longest word: "stroganoff", "сырников"
+            own = {max(own, key=len)} if own else own
     return thing if own and not own & have else None
 
 
@@ -1034,7 +1071,7 @@ def _poem_explained_note(reply: str, prompt: str) -> str | None:
 _NOT_LETTER_TASK_RE = re.compile(
     r"(?i)\b(?:summar(?:y|i[sz]e)|tl;?dr|key points|classify|categori[sz]e|label|sentiment|translate|extract)\b"
     r"|кратк\w* (?:содержани|изложи|перескажи)|краткое содержание|суммаризир|классифицир|распредели по категори|определи тональн"
-    r"|переведи|извлеки|总结|概括|摘要|要点|分类|归类|判断|翻译|提取|情感倾向")
+    r"|переведи|извлеки|выжимк|резюмируй|总结|概括|摘要|要点|分类|归类|判断|翻译|提取|情感倾向")
 #: ... unless it also asks for a reply or a text to be written
 _LETTER_ASK_RE = re.compile(r"(?i)\b(?:reply|respond|response|write|draft|compose|letter)\b|ответ|напиши|составь|письмо с|回复|回信|写")
 #: a letter's salutation as its first sentence: "Hi Mark,", "Dear valued customer,", "Здравствуйте!", "Добрый день, коллеги!",
@@ -1044,7 +1081,8 @@ _LETTER_SALUTATION_RE = re.compile(
     r"|(?:здравствуйте|добрый (?:день|вечер)|доброе утро|уважаем\w+|дорог\w+|привет)\b[^.!?\n]{0,40}[,!.]"
     r"|[^。！？\n]{0,10}(?:你好|您好)[：:，,！!]|(?:尊敬的|亲爱的)[^。！？\n]{1,20}[：:，,])")
 #: a letter's closing line: "Cheers,", "Best regards,", "С уважением,", "谢谢！", "此致"
-_LETTER_CLOSE_RE = re.compile(r"(?i)^\W*(?:(?:best|kind|warm)(?: regards| wishes)?|regards|sincerely|yours\b[^\n]{0,20}|cheers|thanks|thank you"
+_LETTER_CLOSE_RE = re.compile(r"(?i)^\W*(?:(?:best|kind|warm)(?: regards| wishes)?|regards|sincerely|yours\b[^\n]{0,20}|cheers"
+                              r"|(?:thanks|thank you)(?: again| so much| in advance)?"
                               r"|с уважением|спасибо|всего доброго|谢谢|此致|祝好|顺祝)\W{0,3}$")
 
 
@@ -1129,6 +1167,60 @@ def _no_questions_note(reply: str, prompt: str) -> str | None:
     if half_cjk_words(prose) < 30 or "?" in prose or "？" in prose or _LIST_MARK_RE.search(prose) or re.search(r"(?m)^\s*[-*•]\s", prose):
         return None
     return f"no_questions: {reply.strip()[:40]!r}"
+
+
+#: a classification asked: "下面这句话属于哪一类", "Определи категорию обращения", "classify the review"
+_CLASSIFY_ASK_RE = re.compile(r"(?i)\bclassif|\bcategori[sz]|\bwhich (?:category|class|label)\b|\blabel (?:it|each|the)\b|属于哪|哪一类|分类|归类"
+                              r"|判断[^。？！\n]{0,10}(?:类别|类型|情感|积极|消极)|определи\w* (?:категори|тональност|класс|тип)|классифиц|к какой категори")
+#: options written as "A / B / C" (slashes, at least two options of 1-15 characters)
+_SLASH_OPTIONS_RE = re.compile(r"([^\s/／:：()（）\[\]\n]{1,15}(?:[ \t]*[/／][ \t]*[^\s/／:：()（）\[\]\n]{1,15}){1,7})")
+
+
+def _options_unmet_note(reply: str, prompt: str) -> str | None:
+    """``options_unmet: '…'`` when the prompt asks to classify (``_CLASSIFY_ASK_RE``) into options it lists with slashes
+    ("体育 / 财经 / 娱乐", "(оплата / доставка / возврат / другое)": ``_SLASH_OPTIONS_RE``) and an answer of more than 40
+    characters names none of them: the news item continued for "下面这句话属于哪一类：体育 / 财经 / 娱乐", customer replies
+    written for "Определи категорию обращения (оплата / доставка / возврат / другое)" (written sets AW, AX). A short
+    answer is ``foreign_label``'s."""
+    head = prompt[:400]
+    if len(reply.strip()) <= 40 or not _CLASSIFY_ASK_RE.search(head):
+        return None
+    m = _SLASH_OPTIONS_RE.search(head)  # (only options written with slashes: "either a metaphor or hyperbole" is answered
+    options = [o.strip() for o in re.split(r"[/／]", m.group(1))] if m else []  # "a metaphor", "verbs or nouns" with "verb")
+    options = [o for o in options if o and not re.fullmatch(r"[\d\W]+", o)]
+    if len(options) < 2:
+        return None
+    low = unicodedata.normalize("NFKC", reply).casefold()
+    if any(o.casefold() in low for o in options) or _same_sentiment(reply[:200], options):
+        return None
+    return f"options_unmet: none of {' / '.join(options)[:40]!r} named"
+
+
+#: the prompt asks for a letter, an e-mail or a message to someone: "напиши письмо соседу", "write an email to my landlord"
+_LETTER_WRITE_ASK_RE = re.compile(r"(?i)\b(?:write|draft|compose)\b[^.?!\n]{0,30}\b(?:letter|e-?mail|message|note)\b"
+                                  r"|(?:напиши|составь)[^.?!\n]{0,30}(?:письмо|сообщение|обращение|записку)|(?:写|起草)(?:一)?(?:封|份|条)[^。？！\n]{0,10}(?:信|邮件|消息)")
+
+
+def _letter_missing_note(reply: str, prompt: str) -> str | None:
+    """``letter_missing: '…'`` when the prompt's first line asks for a letter, an e-mail or a message
+    (``_LETTER_WRITE_ASK_RE``) and the answer holds 3+ list lines but no salutation (in its first 12 lines) and no
+    closing (in its last 3): a procedure given instead of the letter ("Если вас затопили соседи сверху, действуйте так:
+    1. Перекройте воду…" for "напиши письмо соседу сверху", written set AW)."""
+    first = prompt.strip().split("\n", 1)[0][:300]
+    if not _LETTER_WRITE_ASK_RE.search(first) or _HOW_TO_WRITE_RE.search(first):
+        return None  # ("How to write a confirmation letter?" asks for advice, which a list gives: LIMA)
+    lines = [ln.strip() for ln in reply.split("\n") if ln.strip()]
+    if sum(1 for ln in lines if _LIST_ITEM_LINE_RE.match(ln)) < 3:
+        return None
+    if any(_LETTER_SALUTATION_RE.match(ln) or _SUBJECT_LINE_RE.match(ln) for ln in lines[:12]) \
+            or any(_LETTER_CLOSE_RE.match(ln) for ln in lines[-3:]):
+        return None
+    return f"letter_missing: {lines[0][:40]!r}"
+
+
+_HOW_TO_WRITE_RE = re.compile(r"(?i)\bhow (?:to|do|can|should|would)\b|\btips?\b|как (?:мне )?(?:написать|составить)|怎么写|如何写|怎样写")
+_LIST_ITEM_LINE_RE = re.compile(r"^(?:\d{1,2}[.)、]|[-*•])\s+\S")
+_SUBJECT_LINE_RE = re.compile(r"(?i)^\W*(?:subject|re|тема|主题)\s*[:：]")
 
 
 def _letter_for_task_note(reply: str, prompt: str) -> str | None:
@@ -1261,7 +1353,8 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
         or _subject_swap_note(reply, prompt) or _no_recommendation_note(reply, prompt) or _source_ignored_note(reply, prompt) \
         or _comparison_unmet_note(reply, prompt) or _topic_essay_note(reply, prompt) or _wrong_result_note(reply, prompt) \
         or _unchanged_rewrite_note(reply, prompt) or _letter_for_task_note(reply, prompt) or _version_swap_note(reply, prompt) \
-        or _announced_genre_note(reply, prompt) or _no_questions_note(reply, prompt)
+        or _announced_genre_note(reply, prompt) or _no_questions_note(reply, prompt) or _options_unmet_note(reply, prompt) \
+        or _letter_missing_note(reply, prompt)
     if note:
         return note
     if _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):
@@ -1275,6 +1368,7 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
     asks = _QUANTITY_ASK_RE.search(head) or _QUANTITY_ASK_RE.search(last) or _ZH_QUANTITY_ASK_RE.search(head.strip())
     if len(head) <= 200 and "\n" not in head.strip() and asks and not _CODE_IN_REPLY_RE.search(reply):
         prose = _LIST_MARK_RE.sub("", strip_code(reply))  # (a list's "1." is no quantity)
+        prose = re.sub(r"\b[^\W\d_]+\d+\b", " ", prose)  # (nor a vitamin's name: "витамин B6", written ru set AW)
         if word_count(prose) >= 8 and not _NUMBER_RE.search(prose):
             return f"no_quantity: {reply[:40]!r}"
     return None

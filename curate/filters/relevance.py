@@ -237,6 +237,17 @@ def translation_target(prompt: str) -> str | None:
     return _TARGET_OF[next(g for g in m.groups() if g).lower()]
 
 
+#: function words of the Latin-script targets that English does not write, and English's own (for ``untranslated``)
+_TARGET_FUNCTION_WORDS = {
+    "fr": frozenset("le les des du une et est je tu il elle nous vous pas sans avec pour dans sur que qui ce cette mon ma mes".split()),
+    "es": frozenset("el los las del una y es por con para que yo nosotros sin pero muy está son".split()),
+    "de": frozenset("der die das und ist ich nicht ein eine mit für zu auf den dem sie wir ohne".split()),
+    "it": frozenset("il lo gli della che è non un una per con sono sei noi senza ma".split()),
+    "pt": frozenset("os das dos uma não com para que é eu você sem mas está são".split()),
+}
+_EN_FUNCTION_WORDS = frozenset("the and is are to of you it that this for with be was will".split())
+
+
 def untranslated(prompt: str, response: str, *, stripped_response: str | None = None,
                  min_letters: int = 2) -> str | None:
     """A note ("translation into fr asked, han answer") when the prompt asks for a translation into
@@ -244,7 +255,9 @@ def untranslated(prompt: str, response: str, *, stripped_response: str | None = 
     not one in a script that language is written in (Latin for en/fr/es/de/it/pt, Han for zh,
     kana or Han for ja, Hangul or Han for ko, Cyrillic for ru; a Chinese target is not met by Japanese, kana ≥ 10 % of
     the letters), else None. One letter of the target
-    script spares the answer, so "'谢谢' is 'thank you' in English" or a Chinese note around an
+    script spares the answer (but for a French, Spanish, German, Italian or Portuguese target, an answer of 12+ words
+    with 3+ English function words and none of the target's is English: ``_TARGET_FUNCTION_WORDS``), so "'谢谢' is
+    'thank you' in English" or a Chinese note around an
     English sentence is never judged; romanisation requests (pinyin, romaji) are not judged.
 
     The machine-translated Alpaca sets hold many of these: the French or Spanish answer was itself
@@ -263,6 +276,16 @@ def untranslated(prompt: str, response: str, *, stripped_response: str | None = 
     if target == "zh" and len(SCRIPTS["kana"].findall(text)) >= max(2, 0.1 * count_letters(text)):
         return "translation into zh asked, kana answer"  # Japanese writes Han too ("会議は…延期されました"; written zh set AR)
     if any(SCRIPTS[s].search(raw) for s in allowed):
+        # the target is written in Latin script like the English source: an answer of 12+ words with 3+ English function
+        # words and none of the target's is not the translation ("This sentence means that the speaker expects to arrive
+        # late…" for "translate into french: …", written en set AV)
+        fn = _TARGET_FUNCTION_WORDS.get(target)
+        # (a quoted phrase the prompt does not hold is the translation: 'The phrase "I love you" … is "Te quiero"')
+        quoted = [q for q in re.findall(r"[\"“«]([^\"”»\n]{2,80})[\"”»]", response) if q.strip() and q not in prompt]
+        if fn and len(words(text)) >= 12 and not quoted and "```" not in response and not re.search(r"\w\(", response):
+            toks = {w.lower() for w in re.findall(r"[A-Za-zÀ-ÿ]+", text)}
+            if not toks & fn and len(toks & _EN_FUNCTION_WORDS) >= 3:
+                return f"translation into {target} asked, en answer"
         return None
     sh = script_shares(text)
     script = max(sh, key=sh.get) if sh else "other"
