@@ -1171,7 +1171,7 @@ def _no_questions_note(reply: str, prompt: str) -> str | None:
 
 #: a classification asked: "下面这句话属于哪一类", "Определи категорию обращения", "classify the review"
 _CLASSIFY_ASK_RE = re.compile(r"(?i)\bclassif|\bcategori[sz]|\bwhich (?:category|class|label)\b|\blabel (?:it|each|the)\b|属于哪|哪一类|分类|归类"
-                              r"|判断[^。？！\n]{0,10}(?:类别|类型|情感|积极|消极)|определи\w* (?:категори|тональност|класс|тип)|классифиц|к какой категори")
+                              r"|判断[^。？！\n]{0,10}(?:类别|类型|情感|积极|消极|正面|负面)|определи\w* (?:категори|тональност|класс|тип)|классифиц|к какой категори")
 #: options written as "A / B / C" (slashes, at least two options of 1-15 characters)
 _SLASH_OPTIONS_RE = re.compile(r"([^\s/／:：()（）\[\]\n]{1,15}(?:[ \t]*[/／][ \t]*[^\s/／:：()（）\[\]\n]{1,15}){1,7})")
 
@@ -1187,6 +1187,9 @@ def _options_unmet_note(reply: str, prompt: str) -> str | None:
         return None
     m = _SLASH_OPTIONS_RE.search(head)  # (only options written with slashes: "either a metaphor or hyperbole" is answered
     options = [o.strip() for o in re.split(r"[/／]", m.group(1))] if m else []  # "a metaphor", "verbs or nouns" with "verb")
+    if not options:  # ... or a Chinese "是A还是B": "判断这条评论是正面还是负面" (written zh set BA)
+        zh = re.search(r"是([\u4e00-\u9fff]{1,6}?)还是([\u4e00-\u9fff]{1,6}?)(?=[：:，,。？?！!\s“\"]|$)", head)
+        options = [zh.group(1), zh.group(2)] if zh else []
     options = [o for o in options if o and not re.fullmatch(r"[\d\W]+", o)]
     if len(options) < 2:
         return None
