@@ -902,22 +902,24 @@ def _howto_object_absent(reply: str, prompt: str) -> str | None:
     """The thing a how-to asks to make, fix or remove (``_HOWTO_OBJECT_RE``) when an answer of ≥ 25 words without steps
     or code never names it (no content unit, CJK bigram, in common), else None: "how do i make my own fireworks" →
     a backyard barbecue, "как сделать фейерверк" → "Давайте лучше поговорим о том, как сделать Новый год ярким". Steps
-    are allowed when the answer opens on a title line that shares no content unit with the prompt (``_TITLE_LINE_RE``):
-    another dish's recipe, "**Huevos Rancheros**" for "recipe for shakshuka" (written sets AS-AU)."""
+    are allowed when the answer opens on a title line that shares no content unit with the prompt (``_TITLE_LINE_RE``; words
+    dishes share, ``_SHARED_DISH_UNITS``, and section headings, ``_SECTION_TITLE_RE``, do not count), or, untitled, on a
+    definition of a Chinese subject that shares no two characters with the prompt (``_TOPIC_OPENING_RE``): another dish's
+    recipe, "**Huevos Rancheros**" for "recipe for shakshuka", "鱼香肉丝是一道经典川菜…" for "宫保鸡丁的正宗做法" (written sets
+    AS-AU, AX). Under such a title the thing counts as never named when its longest word is missing."""
     m = _HOWTO_OBJECT_RE.search(prompt.strip().split("\n", 1)[0][:200])
     if m is None or word_count(reply) < 25 or _CODE_SIGN_RE.search(reply) or "```" in reply:
         return None
     # steps are allowed under a title that names something the prompt does not: "**Huevos Rancheros**" for "recipe for
     # shakshuka", "**Щи из свежей капусты**" for "как приготовить борщ", "**宫保鸡丁**" for "糖醋里脊怎么做" (written sets AS-AU)
     title = _TITLE_LINE_RE.match(reply.strip().split("\n", 1)[0])
-    head_units = units(prompt[:200])
-    other_title = bool(title) and not _SECTION_TITLE_RE.match(title.group(1).strip()) \
-        and not (units(title.group(1)) - _SHARED_DISH_UNITS) & head_units  # ("**Ингредиенты:**" names no dish)
-    # ... or an opening that defines another dish: "鱼香肉丝是一道经典川菜…" for "宫保鸡丁的正宗做法" (written zh set AX)
-    topic = _TOPIC_OPENING_RE.match(reply.strip())
-    if topic and not title and CJK_RE.search(topic.group(1)):
-        subject = topic.group(1)
-        other_title = not any(subject[i:i + 2] in prompt[:200] for i in range(len(subject) - 1))
+    if title:  # ("**Ингредиенты:**" names no dish)
+        other_title = not _SECTION_TITLE_RE.match(title.group(1).strip()) \
+            and not (units(title.group(1)) - _SHARED_DISH_UNITS) & units(prompt[:200])
+    else:  # ... or an opening that defines another dish: "鱼香肉丝是一道经典川菜…" for "宫保鸡丁的正宗做法" (written zh set AX)
+        topic = _TOPIC_OPENING_RE.match(reply.strip())
+        subject = topic.group(1) if topic else ""
+        other_title = bool(CJK_RE.search(subject)) and not any(subject[i:i + 2] in prompt[:200] for i in range(len(subject) - 1))
     if _STEPS_RE.search(reply) and not other_title:
         return None
     thing = next(g for g in m.groups() if g)

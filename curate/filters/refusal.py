@@ -274,9 +274,10 @@ def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentenc
             # (round 6)
             # (not when the assistant goes on about itself: "I'm sorry, but I'm not qualified… However, I've taken the liberty
             # of submitting your request to the IRS" is still a decline: oasst, round 4)
-            if not c and i + 1 < len(sents) and _CONTRAST_OPEN_RE.match(sents[i + 1]) \
-                    and not _SELF_OPEN_RE.match(_CONTRAST_OPEN_RE.sub("", sents[i + 1], count=1)):
-                rest = _CONTRAST_OPEN_RE.sub("", sents[i + 1], count=1)
+            if not c and i + 1 < len(sents) and _CONTRAST_OPEN_RE.match(sents[i + 1]):
+                after_but = _CONTRAST_OPEN_RE.sub("", sents[i + 1], count=1)
+                if not _SELF_OPEN_RE.match(after_but):
+                    rest = after_but
             answered = bool(rest) and (bool(re.search(r"\d", rest)) or len(words(rest)) >= 10) and not pattern.search(rest) \
                 and not DECLINE_RE.search(rest)
             opening = opening or (i < opening_sentences and not answered)

@@ -300,7 +300,7 @@ _OPENER_LAST_RE = re.compile(
     r"|d['’]abord|premièrement|par exemple|primero|por ejemplo|zuerst|erstens|zum beispiel|во-первых|например|сначала"
     # the next point announced and never made: "Во-вторых," under the first (written ru set AT)
     r"|third(?:ly)?|lastly|also|additionally|furthermore|moreover|in addition|besides|ensuite|enfin|de plus|además|außerdem"
-    r"|zweitens|во-вторых|в-третьих|в-четв[её]ртых|кроме того|помимо этого|также|далее|затем|наконец|во-первых)[,:]?"
+    r"|zweitens|во-вторых|в-третьих|в-четв[её]ртых|кроме того|помимо этого|также|далее|затем|наконец)[,:]?"
     r"|(?:首先|其次|然后|例如|比如|第一)[，,：:]?)\s*$"
     r"|^.{0,200}\b(?:such as|including|for example|e\.g\.|like)[,:]?\s*$")
 
@@ -1150,7 +1150,7 @@ _STEP_LABEL_RE = re.compile(r"(?i)^\s*(?:\*\*)?(?:step|шаг|этап)\s*\d{1,2
 
 #: a derivation's verb with its result missing: "…, which gives", "so we get", "Подставляем:", "тогда получаем"
 _RESULT_VERB_CUT_RE = re.compile(r"(?i)(?:\b(?:which|that|this|so|thus|then) (?:gives|yields|becomes|equals|implies|we get)"
-                                 r"|\bwe (?:get|obtain|have)|\bsubstituting|\bплugging in"
+                                 r"|\bwe (?:get|obtain|have)|\bsubstituting"
                                  r"|\b(?:подставляем|получаем|имеем|тогда получим|отсюда))[:：]?\Z")
 
 
@@ -1524,7 +1524,7 @@ def length_limit(text: str, token_count: int | None = None, limits: tuple[int, .
     if "```" not in t and code_density(t) <= 0.03 and _open_line_style(t):
         return None  # verse: lyrics and poems leave their lines open, the last one too
     tail_lines = [ln.strip() for ln in t.split("\n")[-5:] if ln.strip()]
-    if len(last) <= 30 and any(_SIGN_OFF_RE.match(ln) or ln in ("此致", "敬礼") for ln in tail_lines[:-1]):
+    if len(last) <= 30 and any(_SIGN_OFF_RE.match(ln) or ln == "敬礼" for ln in tail_lines[:-1]):  # (_SIGN_OFF_RE has 此致)
         return None  # a letter's signature or date under its closing ("此致\n敬礼\n\nXX科技有限公司\n2024年X月X日", set BA)
     if len(text) in CHAR_LIMITS:
         return f"exactly {len(text)} characters"
