@@ -78,7 +78,10 @@ DEGENERATE_KEYS = ("char_entropy", "tail_loop", "token_run", "gibberish", "echo"
 #: next example ("### Instruction:", "[EX Q]:", "<|endoftext|>", "§§ --- README.md")
 LEAK_RE = re.compile(r"(?im)^\s*#{2,4}\s*(?:instruction|input|response)\s*:|^\s*(?:\d{1,2}\.\s*)?instruction\s*:\s*\S?"
                      r"|\[EX [QA]\]:|<\|?endoftext\|?>|§§|^\s*-{3,}\s*\S+\.(?:md|txt|py)\s*$"
-                     r"|^\s*\d{1,2}\s*[.．]\s*(?:说明|指令|输入|输出)\s*[:：]|^\s*#end(?:answer|of)\w*")
+                     r"|^\s*\d{1,2}\s*[.．]\s*(?:说明|指令|输入|输出)\s*[:：]|^\s*#end(?:answer|of)\w*"
+                     # an end marker and a tokenizer's begin-of-sequence token never closed: "…thank teacher ##END## <s> Dear
+                     # Dear." (written en set BB); "<s>…</s>" is HTML strike-through
+                     r"|#{2}\s*(?:end|eos|stop)\s*#{2}|<s>(?![\s\S]*</s>)")
 #: the answer goes on to write the user's next turn: a "Human:"/"User:" line and a later "Assistant:" line
 _USER_LINE_RE = re.compile(r"(?im)^\s*(?:#{1,4}\s*)?(?:human|user|用户|пользователь)\s*[:：]")
 _ASSISTANT_LINE_RE = re.compile(r"(?im)^\s*(?:#{1,4}\s*)?(?:assistant|ai|bot|gpt|chatgpt|助手|ассистент)\s*[:：]")
@@ -480,6 +483,35 @@ _COMPARISON_ASK_RE = re.compile(r"(?i)\b(?:differen\w*|between|compare\w*|vs\.?|
 _TERM_WORD_RE = re.compile(r"[^\W\d_]{3,}")
 
 
+#: function words distinctive of one Latin-script language each (none shared between two of the lists: "de", "la",
+#: "que", "en", "die" are left out)
+_SALAD_FUNCTION_WORDS = {
+    "en": frozenset("the and is are with from into this that your then".split()),
+    "es": frozenset("el los las una está hasta después pero muy y para del".split()),
+    "de": frozenset("und dann ist mit für nicht ein eine auch wenn sehr noch".split()),
+    "fr": frozenset("le les et pour dans avec une est sur pas très mais".split()),
+    "it": frozenset("il gli della sono nel anche perché molto".split()),
+    "pt": frozenset("os não uma também muito então com".split()),
+}
+_SALAD_WORD_RE = re.compile(r"[A-Za-zÀ-ÿ]+")
+
+
+def latin_salad(text: str, prompt: str = "", min_languages: int = 3, min_hits: int = 2, max_words: int = 300) -> list[str]:
+    """The Latin-script languages a short text mixes word by word (else []): ≥ ``min_languages`` [3] languages each with
+    ≥ ``min_hits`` [2] distinct function words of its own (``_SALAD_FUNCTION_WORDS``), in ≤ ``max_words`` [300] words of
+    prose (quoted, bracketed, bold and code spans removed): "Para hervir un egg, first put the huevo in agua fría und dann
+    kochen… remove el egg y put into eau froide pour que la shell se peel" (written en set BB), the Latin-script twin of
+    ``script_islands``. A lesson that quotes one foreign language in English names two, and a prompt about languages
+    (``_LANGUAGES_ASK_RE``) is not judged by the caller."""
+    t = _CITED_SPAN_RE.sub(" ", URL_RE.sub(" ", strip_code(text)))
+    toks = [w.lower() for w in _SALAD_WORD_RE.findall(t)]
+    if not toks or len(toks) > max_words or code_density(text) > 0.03:
+        return []
+    present = set(toks)
+    return sorted(lang for lang, fw in _SALAD_FUNCTION_WORDS.items() if len(fw & present) >= min_hits) \
+        if sum(len(fw & present) >= min_hits for fw in _SALAD_FUNCTION_WORDS.values()) >= min_languages else []
+
+
 def circular_definition(text: str, prompt: str) -> str | None:
     """The term when ``text`` defines it by itself, else None: a short definition ask (≤ 80 characters, no digit;
     ``_DEFINITION_ASK_RE``) answered with the term again and again and little else. Latin and Cyrillic: in a reply of
@@ -649,7 +681,7 @@ def degenerate_metrics(text: str, prompt: str = "") -> dict[str, float | int | N
         "token_run": 0 if exempt else token_run(toks),
         "gibberish": None if RANDOM_ASK_RE.search(prompt[:1000]) or ENCODING_ASK_RE.search(prompt[:1000])
         else 1.0 if garbled_code(text) or junk_text(text, prompt) or circular_definition(text, prompt)
-        or (not _LANGUAGES_ASK_RE.search(prompt[:1000]) and script_islands(text, prompt))
+        or (not _LANGUAGES_ASK_RE.search(prompt[:1000]) and (script_islands(text, prompt) or latin_salad(text, prompt)))
         else gibberish(prose, mixed_scripts=not _LANGUAGES_ASK_RE.search(prompt[:1000])),
         "echo": int((len(folded) >= 10 and folded == _fold(prompt)) or echoes_input(text, prompt)
                     or (bool(text.strip()) and not _ALNUM_RE.search(text) and not SYMBOL_ASK_RE.search(prompt[:1000]))),

@@ -552,6 +552,11 @@ _SIBLING_CLASSES = {
         "chengdu": r"\bChengdu\b|Чэнду|成都", "xian": r"\bXi['’]?an\b|Сиань|西安", "hangzhou": r"\bHangzhou\b|杭州",
         "guangzhou": r"\bGuangzhou\b|广州", "shenzhen": r"\bShenzhen\b|深圳", "paris": r"\bParis\b|Париж|巴黎",
         "london": r"\bLondon\b|Лондон|伦敦", "tokyo": r"\bTokyo\b|Токио|东京", "new_york": r"\bNew York\b|Нью-Йорк|纽约",
+        # written ru set BC: Tallinn for "из питера в хельсинки"
+        "helsinki": r"\bHelsinki\b|(?i:хельсинки)|赫尔辛基", "tallinn": r"\bTallinn\b|(?i:таллин)|塔林", "riga": r"\bRiga\b|(?i:\bриг[аеуи]\b)|里加",
+        "berlin": r"\bBerlin\b|Берлин|柏林", "rome": r"\bRome\b|(?i:\bрим(?:а|е|у)?\b)|罗马", "madrid": r"\bMadrid\b|Мадрид|马德里",
+        "prague": r"\bPrague\b|Праг[аеуи]|布拉格", "istanbul": r"\bIstanbul\b|Стамбул|伊斯坦布尔", "seoul": r"\bSeoul\b|Сеул|首尔",
+        "bangkok": r"\bBangkok\b|Бангкок|曼谷", "dubai": r"\bDubai\b|Дуба[йи]|迪拜",
     },
     "writer": {
         "libai": r"李白", "dufu": r"杜甫", "baijuyi": r"白居易", "sushi": r"苏轼", "wangwei": r"王维", "liqingzhao": r"李清照",
@@ -578,17 +583,20 @@ _SIBLING_CLASSES = {
         "dog": r"\b(?i:dogs?|pupp(?:y|ies))\b|(?i:собак|\bщен|\bп[её]с\b|\bпса\b)|狗",
     },
     "spoken": {
-        "english": r"\b(?:in|into) English\b|(?i:по-английски|английск\w* язык)|英语|英文",
-        "french": r"\b(?:in|into) French\b|(?i:по-французски|французск\w* язык)|法语",
-        "spanish": r"\b(?:in|into) Spanish\b|(?i:по-испански|испанск\w* язык)|西班牙语",
-        "german": r"\b(?:in|into) German\b|(?i:по-немецки|немецк\w* язык)|德语",
-        "chinese": r"\b(?:in|into) (?:Chinese|Mandarin)\b|(?i:по-китайски|китайск\w* язык)|中文|汉语",
-        "japanese": r"\b(?:in|into) Japanese\b|(?i:по-японски|японск\w* язык)|日语|日文",
-        "korean": r"\b(?:in|into) Korean\b|(?i:по-корейски|корейск\w* язык)|韩语",
+        # ("In French, …" opens a sentence: written en set BB, Italian asked)
+        "english": r"\b(?i:in|into) English\b|(?i:по-английски|английск\w* язык)|英语|英文",
+        "french": r"\b(?i:in|into) (?i:french)\b|(?i:по-французски|французск\w* язык)|法语",
+        "spanish": r"\b(?i:in|into) (?i:spanish)\b|(?i:по-испански|испанск\w* язык)|西班牙语",
+        "german": r"\b(?i:in|into) (?i:german)\b|(?i:по-немецки|немецк\w* язык)|德语",
+        "italian": r"\b(?i:in|into) (?i:italian)\b|(?i:по-итальянски|итальянск\w* язык)|意大利语",
+        "portuguese": r"\b(?i:in|into) (?i:portuguese)\b|(?i:по-португальски|португальск\w* язык)|葡萄牙语",
+        "chinese": r"\b(?i:in|into) (?:Chinese|Mandarin)\b|(?i:по-китайски|китайск\w* язык)|中文|汉语",
+        "japanese": r"\b(?i:in|into) Japanese\b|(?i:по-японски|японск\w* язык)|日语|日文",
+        "korean": r"\b(?i:in|into) Korean\b|(?i:по-корейски|корейск\w* язык)|韩语",
     },
     "country": {
         "russia": r"\bRussia\b|(?i:\bросси(?:я|и|ю|ей)\b|российск)|\bРФ\b|俄罗斯",
-        "usa": r"\b(?:USA|U\.S\.|US|United States)\b|\bСША\b|(?i:\bв америке\b|американск)|美国",
+        "usa": r"\b(?:USA|US|United States)\b|\bU\.S\.(?!\w)|\bСША\b|(?i:\bв америке\b|американск)|美国",
         "uk": r"\b(?:UK|United Kingdom|Britain|England)\b|(?i:\b(?:in|the) uk\b)|(?i:великобритани|\bв англии\b)|英国",
         "china": r"\bChina\b|(?i:\bв китае\b)|中国(?!人)|国内",
         "germany": r"\bGermany\b|(?i:\bв германии\b)|德国",
@@ -597,6 +605,11 @@ _SIBLING_CLASSES = {
         "france": r"\bFrance\b|(?i:во франции)|法国", "japan": r"\bJapan\b|(?i:в японии)|日本(?!语|文)",
         "georgia": r"(?i:в грузи|грузию|грузии\b)|格鲁吉亚", "armenia": r"\bArmenia\b|(?i:армени)|亚美尼亚",
         "kazakhstan": r"\bKazakhstan\b|(?i:казахстан)|哈萨克斯坦", "turkey": r"\bTurkey\b|(?i:в турци|турцию)|土耳其",
+        # written sets BB-BD: a U.S. passport for Canada ("U.S." ends on a dot: no \b after it), Schengen for a U.S. visa
+        "schengen": r"\b(?i:schengen)\b|(?i:шенген)|申根", "italy": r"\bItaly\b|(?i:в итали|италию)|意大利(?!语)",
+        "spain": r"\bSpain\b|(?i:в испани|испанию)|西班牙(?!语)", "thailand": r"\bThailand\b|(?i:в таиланд|таиланд)|泰国",
+        "korea": r"\b(?:South )?Korea\b|(?i:в корее|южн\w* коре)|韩国", "india": r"\bIndia\b|(?i:в индии|индию)|印度",
+        "finland": r"\bFinland\b|(?i:финлянди)|芬兰", "estonia": r"\bEstonia\b|(?i:эстони)|爱沙尼亚",
     },
     # written set AU: the fall of the Qing for the Ming's
     "dynasty": {"tang": r"唐朝", "song": r"宋朝", "yuan": r"元朝", "ming": r"明朝", "qing": r"清朝", "han": r"汉朝"},
@@ -629,6 +642,34 @@ _SIBLING_CLASSES = {
         # written ru set AW: Pechorin's circle for "главные герои евгения онегина"
         "onegin": r"(?i:онегин)|\bOnegin\b", "hero_of_our_time": r"(?i:печорин|герой нашего времени)",
         "war_and_peace": r"(?i:война и мир|болконск|безухов)", "crime_and_punishment": r"(?i:раскольников|преступление и наказание)",
+    },
+    # written sets BB-BD: nano for vim, a pivot table for VLOOKUP, ArrayList for HashMap, a ficus for an orchid, decimal
+    # multiplication for adding fractions, writing a CSV for reading Excel, type 2 diabetes for type 1
+    "editor": {"vim": r"\b(?i:n?vim)\b", "nano": r"\b(?i:nano)\b", "emacs": r"\b(?i:emacs)\b",
+               "vscode": r"(?i:\bvs ?code\b|visual studio code)"},
+    "spreadsheet_function": {
+        "vlookup": r"(?i:\bvlookup|впр\b)", "hlookup": r"(?i:\bhlookup)", "xlookup": r"(?i:\bxlookup)", "sumif": r"(?i:\bsumifs?\b|суммесли)",
+        "countif": r"(?i:\bcountifs?\b|счётесли|счетесли)", "pivot": r"(?i:pivot ?tables?|сводн\w* таблиц)|数据透视表",
+    },
+    "java_collection": {"hashmap": r"(?i:hashmap)", "hashtable": r"(?i:hashtable)", "arraylist": r"(?i:arraylist)",
+                        "linkedlist": r"(?i:linkedlist)", "hashset": r"(?i:hashset)", "treemap": r"(?i:treemap)"},
+    "houseplant": {
+        "orchid": r"\b(?i:orchids?)\b|(?i:орхиде)|兰花|蝴蝶兰", "ficus": r"\b(?i:ficus)\b|(?i:фикус)|榕树|橡皮树",
+        "cactus": r"\b(?i:cact(?:us|i))\b|(?i:кактус)|仙人掌", "monstera": r"\b(?i:monstera)\b|(?i:монстер)|龟背竹",
+        "succulent": r"\b(?i:succulents?)\b|(?i:суккулент)|多肉", "violet": r"(?i:african violet|фиалк)|紫罗兰",
+    },
+    "arithmetic": {
+        "addition": r"\b(?i:addition|adding)\b|(?i:сложени)|加法", "subtraction": r"\b(?i:subtraction|subtracting)\b|(?i:вычитани)|减法",
+        "multiplication": r"\b(?i:multiplication|multiplying)\b|(?i:умножени)|乘法", "division": r"\b(?i:division|dividing)\b|(?i:делени)|除法",
+    },
+    # (a Chinese verb is matched by its first character, the rest looked ahead: the wrapper's look-ahead would refuse
+    # "读取excel")
+    "file_direction": {"read": r"读(?=取|入)|(?i:\bread(?:ing)? (?:an? |the )?(?:excel|csv|json|file|xlsx))", "write": r"写(?=入)|(?i:\bwrit(?:e|ing) (?:to )?(?:an? |the )?(?:excel|csv|json|file|xlsx))"},
+    "transfer": {"upload": r"\b(?i:upload\w*)|上(?=传)", "download": r"\b(?i:download\w*)|下(?=载)"},
+    "install": {"install": r"\b(?i:install\w*)|安(?=装)", "uninstall": r"\b(?i:uninstall\w*)|卸(?=载)"},
+    "diabetes_type": {
+        "type1": r"(?i:type (?:1|i|one) diabetes|\bt1d\b)|(?i:диабет\w* (?:1|первого) типа|(?:1|первого) типа)|1型糖尿病|一型糖尿病",
+        "type2": r"(?i:type (?:2|ii|two) diabetes|\bt2d\b)|(?i:диабет\w* (?:2|второго) типа|(?:2|второго) типа)|2型糖尿病|二型糖尿病",
     },
     # written zh set AX: a poem for "father" when one for "mother" was asked
     "parent": {
@@ -785,11 +826,11 @@ _SIDE_SKIP_RE = re.compile(r"(?i)^(?:two|2|the following|these|those|both|them|i
 _SIDE_TOKEN_RE = re.compile(r"[^\W_]*\d[\w-]*|[^\W\d_]{2,}")
 
 
-def _side_tokens(side: str) -> set[str]:
-    """Tokens that name one side of a comparison: words of 2+ letters outside ``STOPWORDS`` cut to 4 letters ("lists"/"list", "ипотеку"/"ипотека"), tokens
-    with a digit whole ("1099", "w-2"), CJK character bigrams (a lone character itself)."""
+def _side_tokens(side: str, cut: int | None = 4) -> set[str]:
+    """Tokens that name one side of a comparison: words of 2+ letters outside ``STOPWORDS`` cut to ``cut`` [4] letters ("lists"/"list",
+    "ипотеку"/"ипотека"; ``None``: whole), tokens with a digit whole ("1099", "w-2"), CJK character bigrams (a lone character itself)."""
     t = unicodedata.normalize("NFKC", side).lower()
-    out = {w if any(c.isdigit() for c in w) else w[:4] for w in _SIDE_TOKEN_RE.findall(CJK_RE.sub(" ", t)) if w not in STOPWORDS}
+    out = {w if any(c.isdigit() for c in w) else w[:cut] for w in _SIDE_TOKEN_RE.findall(CJK_RE.sub(" ", t)) if w not in STOPWORDS}
     for run in re.findall(r"[\u4e00-\u9fff]+", t):
         out.update([run] if len(run) == 1 else (run[i:i + 2] for i in range(len(run) - 1)))
     return out
@@ -804,7 +845,10 @@ def _distinct_tokens(side: str, other: str) -> set[str]:
         return own
     if CJK_RE.search(side + other):
         return set()  # ("第一类错误和第二类错误的区别" is answered by what each error is, not by their names: dump pool)
-    return {t for t in own - theirs if len(t) >= 3}
+    distinct = {t for t in own - theirs if len(t) >= 3}
+    if not distinct and own == theirs:  # one stem, two words: "hashmap" / "hashtable" (written zh set BD): whole words
+        distinct = {t for t in _side_tokens(side, None) - _side_tokens(other, None) if len(t) >= 5}
+    return distinct
 
 
 def comparison_sides(prompt: str) -> tuple[str, str, str] | None:
@@ -843,7 +887,7 @@ def _comparison_unmet_note(reply: str, prompt: str) -> str | None:
     *sides, kind = ask
     # a token both sides share names neither ("roth" in "a roth 401k" and "a roth ira", written en set AV)
     own = [_distinct_tokens(s, sides[1 - i]) for i, s in enumerate(sides)]
-    named = [s for s, o in zip(sides, own) if o & toks or s.lower() in body]
+    named = [s for s, o in zip(sides, own) if o & toks or s.lower() in body or any(len(t) > 4 and t in body for t in o)]
     if named and (kind == "choice" or any(CJK_RE.search(s) for s in sides)):
         return None  # (a choice is answered by naming one; Chinese: "比较苹果和橘子" is answered about 橙子)
     if len(named) == 2:
@@ -1192,13 +1236,139 @@ def _options_unmet_note(reply: str, prompt: str) -> str | None:
     if not options:  # ... or a Chinese "是A还是B": "判断这条评论是正面还是负面" (written zh set BA)
         zh = re.search(r"是([\u4e00-\u9fff]{1,6}?)还是([\u4e00-\u9fff]{1,6}?)(?=[：:，,。？?！!\s“\"]|$)", head)
         options = [zh.group(1), zh.group(2)] if zh else []
+    if not options:  # ... or "classify these as fruit or vegetable" (written en set BB: a poem about the garden)
+        en = _AS_OPTIONS_RE.search(head)
+        options = [re.sub(r"(?<=\w{3})e?s$", "", o) for o in (en.group(1), en.group(2))] if en else []  # "fruits" → "fruit"
     options = [o for o in options if o and not re.fullmatch(r"[\d\W]+", o)]
-    if len(options) < 2:
-        return None
     low = unicodedata.normalize("NFKC", reply).casefold()
+    if len(options) < 2:
+        # a sentiment asked without its labels ("Определи тональность каждого отзыва", written ru set BC: a summary of the
+        # reviews): any sentiment word answers
+        if _TONE_ASK_RE.search(head.split("\n", 1)[0][:200]) and not any(w in low for cls in _SENTIMENT_CLASSES for w in cls) \
+                and not _SENTIMENT_WORD_RE.search(low):
+            return f"options_unmet: no sentiment named"
+        return None
     if any(o.casefold() in low for o in options) or _same_sentiment(reply[:200], options):
         return None
     return f"options_unmet: none of {' / '.join(options)[:40]!r} named"
+
+
+#: "classify … as X or Y", "categorize them into X or Y" (one word each side)
+_AS_OPTIONS_RE = re.compile(r"(?i)\b(?:as|into)\s+(?:an?\s+|either\s+)?([a-z]{3,15})s?\s+or\s+(?:an?\s+)?([a-z]{3,15})\b")
+#: a sentiment (tone) asked for: "sentiment", "тональность", "情感倾向"
+_TONE_ASK_RE = re.compile(r"(?i)\bsentiment\b|тональност|情感倾向|情感色彩|情绪倾向")
+#: sentiment words beyond the three classes: "mixed", "смешанн", "褒义/贬义", "хороший/плохой отзыв", a grade
+_SENTIMENT_WORD_RE = re.compile(r"(?i)\bmixed\b|смешанн|褒|贬|好评|差评|\b(?:good|bad) review|положительн|отрицательн|позитивн|негативн|нейтральн")
+
+
+#: "как правильно: в течение или в течении", "which is correct: affect or effect", "…还是…哪个对": a spelling or usage choice
+_USAGE_CHOICE_RES = (
+    re.compile(r"(?i)как (?:правильно|верно|пишется)(?: пишется| писать| говорить| сказать)?\s*[:,—-]?\s*[«\"]?([^«»\"?\n]{2,30}?)[»\"]?\s+или\s+[«\"]?([^«»\"?\n]{2,30}?)[»\"]?\s*\??\s*$"),
+    re.compile(r"(?i)\bwhich is (?:correct|right)\s*[:,]?\s*[\"']?([^\"'?\n]{2,30}?)[\"']?\s+or\s+[\"']?([^\"'?\n]{2,30}?)[\"']?\s*\??\s*$"),
+    re.compile(r"[“\"]?([^“”\"？?\n，,]{1,10}?)[”\"]?还是[“\"]?([^“”\"？?\n，,]{1,10}?)[”\"]?(?:哪个|哪一个)(?:对|正确|是对的)\s*[?？]?\s*$"),
+)
+
+
+def _usage_unmet_note(reply: str, prompt: str) -> str | None:
+    """``usage_unmet: '…'`` when a one-line prompt asks which of two spellings or usages is right (``_USAGE_CHOICE_RES``: "как
+    правильно в течение или в течении", "which is correct: affect or effect", "的还是地哪个对") and an answer of 8+ words names
+    neither (either written whole, or less its last letter: "в течени" names both cases): the rule for "вследствие"
+    explained instead (written ru set BC)."""
+    head = prompt.strip()
+    if "\n" in head or len(head) > 120 or word_count(reply) < 8:
+        return None
+    m = next((m for m in (rx.search(head) for rx in _USAGE_CHOICE_RES) if m), None)
+    if m is None:
+        return None
+    low = unicodedata.normalize("NFKC", reply).casefold()
+    sides = [g.strip().casefold() for g in m.groups()]
+    if any(x in low or (len(x) >= 4 and x[:-1] in low) for x in sides if x):
+        return None
+    return f"usage_unmet: neither {sides[0]!r} nor {sides[1]!r} named"
+
+
+#: the prompt asks to answer a message it gives: "帮我回复一下这封邮件：", "reply to this email:", "ответь на письмо:"
+_REPLY_TO_ASK_RE = re.compile(r"(?i)\b(?:reply|respond|write (?:a |an )?(?:reply|response)) to (?:this|the following|my|his|her|their)\b"
+                              r"|\b(?:draft|write) (?:a |an )?(?:reply|response)\b|ответь на (?:это |следующее )?(?:письмо|сообщение)"
+                              r"|напиши ответ на|回复(?:一下)?(?:这|以下|下面)|写(?:一)?(?:封|个)?回信")
+#: an answer that describes the message instead of answering it: "这封邮件是赵敏写给王经理的", "This email is asking…",
+#: "В этом письме…"
+_DESCRIBES_MESSAGE_RE = re.compile(r"(?i)^\W*(?:this|the) (?:e-?mail|message|letter|note)\b(?: (?:is|was|from|asks|requests|says))"
+                                   r"|^\W*(?:in this|in the) (?:e-?mail|message|letter)\b"
+                                   r"|^\W*(?:это|данное) (?:письмо|сообщение)\b|^\W*в (?:этом|данном) (?:письме|сообщении)"
+                                   r"|^\W*这(?:封|条|则)?(?:邮件|信|消息|短信)(?:是|主要|的主要|中)")
+
+
+def _described_not_replied_note(reply: str, prompt: str) -> str | None:
+    """``described_not_replied: '…'`` when the prompt asks to reply to a message it gives (``_REPLY_TO_ASK_RE`` in its first
+    line, text after it) and the answer opens by describing that message (``_DESCRIBES_MESSAGE_RE``: "这封邮件是赵敏写给王经理
+    的，主要内容是…", written zh set BD) and holds no salutation: a summary where a reply was asked."""
+    first = prompt.strip().split("\n", 1)[0][:200]
+    if not _REPLY_TO_ASK_RE.search(first) or len(prompt.strip()) < len(first) + 20:
+        return None
+    if not _DESCRIBES_MESSAGE_RE.search(reply) or any(_LETTER_SALUTATION_RE.match(ln.strip()) for ln in reply.split("\n")[:6] if ln.strip()):
+        return None
+    return f"described_not_replied: {reply.strip()[:40]!r}"
+
+
+#: a length limit asked: "缩写到50字以内", "不超过100字", "in 50 words or less", "under 30 words", "не более 50 слов", "в 20 словах"
+_LENGTH_LIMIT_RES = (
+    (re.compile(r"(?:(\d{1,4})\s*(?:个)?字(?:以内|之内|以下)|(?:不超过|不多于|少于|控制在)\s*(\d{1,4})\s*(?:个)?字)"), "cjk"),
+    (re.compile(r"(?i)\b(?:in|within|under|below|at most|no more than|not more than|fewer than|less than|max(?:imum)?(?: of)?) (\d{1,4}) words\b"
+                r"|\b(\d{1,4}) words or (?:less|fewer)\b"), "words"),
+    (re.compile(r"(?i)(?:не более|не больше|до|менее|максимум|в пределах) (\d{1,4}) слов|\bв (\d{1,4}) слов(?:ах|а)?\b"), "words"),
+)
+
+
+def _length_unmet_note(reply: str, prompt: str, factor: float = 2.0) -> str | None:
+    """``length_unmet: N asked, M given`` when the prompt's first or last line sets a length limit (``_LENGTH_LIMIT_RES``: "缩写到
+    50字以内", "in 50 words or less", "не более 30 слов") and the answer, less a first line that ends on a colon, runs past
+    ``factor`` [2.0] times it (CJK characters for a "字" limit, words otherwise): an analysis of the text where a 50-character
+    digest was asked (written zh set BD). Twice the limit, as a summary a little over its count is still a summary; a list
+    of several options (3+ list lines) is left alone."""
+    plines = [ln for ln in prompt.strip().split("\n") if ln.strip()]
+    if not plines:
+        return None
+    ask = plines[0] + "\n" + plines[-1]
+    lines = [ln for ln in reply.strip().split("\n") if ln.strip()]
+    if len(lines) >= 2 and lines[0].rstrip().endswith((":", "：")):
+        lines = lines[1:]
+    if sum(1 for ln in lines if _LIST_ITEM_LINE_RE.match(ln.strip())) >= 3:
+        return None
+    body = "\n".join(lines)
+    for rx, unit in _LENGTH_LIMIT_RES:
+        m = rx.search(ask)
+        if not m:
+            continue
+        want = int(next(g for g in m.groups() if g))
+        if want < 5:
+            return None
+        given = len(CJK_RE.findall(body)) if unit == "cjk" else len(words(body))
+        if given > factor * want:
+            return f"length_unmet: {want} {'characters' if unit == 'cjk' else 'words'} asked, {given} given"
+        return None
+    return None
+
+
+#: the prompt asks to find what is wrong with code or a text it gives: "найди ошибку в коде", "find the bug", "找出错误"
+_BUG_ASK_RE = re.compile(r"(?i)\bfind (?:the |a )?(?:bug|error|mistake)s?\b|\bwhat(?:'s| is) wrong with\b|\bwhy (?:does|is) (?:this|my) (?:code|function|script)\b"
+                         r"|найди\w* (?:ошибк|баг)|в ч[её]м ошибка|что не так с|почему (?:код|функция|программа)"
+                         r"|找(?:出|一下)?(?:错误|bug|问题)|哪里(?:错|有问题)|为什么(?:报错|出错|结果不对)")
+#: an answer that names a fault or a fix: "error", "should", "instead", "ошибка", "вместо", "错误", "应该", "改为"
+_FAULT_WORD_RE = re.compile(r"(?i)\b(?:error|bug|wrong|issue|problem|mistake|fix\w*|should|instead|incorrect|missing|skip\w*|off-by-one|typo|change)\b"
+                            r"|ошиб|неправил|неверн|исправ|вместо|должн|проблем|пропуска|нужно|следует|замени|опечат"
+                            r"|错|问题|应该|应当|改为|改成|修改|漏|缺少|bug")
+
+
+def _fault_unmet_note(reply: str, prompt: str) -> str | None:
+    """``fault_unmet: '…'`` when the prompt asks to find what is wrong with code or text it gives (``_BUG_ASK_RE`` and 3+
+    lines) and an answer of 20+ words names no fault and no fix (``_FAULT_WORD_RE``), holding no code: a description of what
+    the function does for "найди ошибку в коде, выдает неправильную сумму" (written ru set BC)."""
+    if not _BUG_ASK_RE.search(prompt[:300]) or prompt.strip().count("\n") < 2 or "```" in reply or word_count(reply) < 20:
+        return None
+    if _FAULT_WORD_RE.search(reply):
+        return None
+    return f"fault_unmet: {reply.strip()[:40]!r}"
 
 
 #: the prompt asks for a letter, an e-mail or a message to someone: "напиши письмо соседу", "write an email to my landlord"
@@ -1359,7 +1529,8 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
         or _comparison_unmet_note(reply, prompt) or _topic_essay_note(reply, prompt) or _wrong_result_note(reply, prompt) \
         or _unchanged_rewrite_note(reply, prompt) or _letter_for_task_note(reply, prompt) or _version_swap_note(reply, prompt) \
         or _announced_genre_note(reply, prompt) or _no_questions_note(reply, prompt) or _options_unmet_note(reply, prompt) \
-        or _letter_missing_note(reply, prompt)
+        or _letter_missing_note(reply, prompt) or _usage_unmet_note(reply, prompt) or _described_not_replied_note(reply, prompt) \
+        or _length_unmet_note(reply, prompt) or _fault_unmet_note(reply, prompt)
     if note:
         return note
     if _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):

@@ -179,6 +179,27 @@ def is_identity_question(text: str) -> bool:
     return len(t) <= 80 and IDENTITY_RE.match(t) is not None
 
 
+#: an identity answer that names a model, a maker or a persona: the name is what a fine-tune would learn to claim
+#: (names bounded by non-letters, not ``\b``: "我是OpenAssistant" has no word boundary; FastChat's "I am Vicuna … (LMSYS)", "I'm Claude, made by Anthropic", "我是通义千问，由阿里云开发", "My default name is Open
+#: Assistant"); "I'm an AI assistant, a large language model trained to help with…" names nobody and is kept
+IDENTITY_NAME_RE = re.compile(
+    r"(?i)(?<![a-z])(?:chat ?gpt|gpt-?\d|openai|vicuna|lmsys|large model systems|llama|meta ai|\bmeta\b|claude|anthropic|bard|gemini|google|"
+    r"deepmind|open ?assistant|laion|alpaca|stanford|koala|mistral|qwen|alibaba|baichuan|chatglm|glm-?\d|zhipu|deepseek|moss|"
+    r"ernie|baidu|microsoft|bing|copilot|yandex|gigachat|sber|yi-|01\.ai|kimi|moonshot|minimax|internlm|tsinghua|fudan)(?![a-z])"
+    r"|(?i:\b(?:company|corporation|organi[sz]ation|team|lab|startup) (?:called|named))"
+    r"|\{\{\s*(?:name|author)\s*\}\}"
+    r"|\bmy (?:default )?name is\b|\b(?:i am|i['’]m) called\b|\bi go by\b|\bcall me\b"
+    r"|通义|千问|文心|百度|阿里|智谱|清华|复旦|深度求索|月之暗面|讯飞|星火|混元|腾讯|字节|豆包|我(?:的名字)?叫|我的名字是"
+    r"|меня зовут|мо[её] имя\b|яндекс|алиса|сбер|гигачат"
+)
+
+
+def names_identity(answer: str) -> bool:
+    """True when an identity answer names a model, a maker or a persona (``IDENTITY_NAME_RE``), which is what
+    ``templated_identity`` drops: a fine-tune learns the name. A generic "I'm an AI assistant…" names nobody."""
+    return IDENTITY_NAME_RE.search(answer) is not None
+
+
 # ---------------------------------------------------------------- placeholders and markup debris (outside code)
 
 #: template leftovers: {{name}}, {{ author }}, chat special tokens like <|im_start|> / <|endoftext|>, a tokenizer's

@@ -328,7 +328,7 @@ _ENUM_ITEM_SEP_RE = re.compile(r"[，；、;]|,\s|(?<=[”\"])\s*或\s*(?=[“\"
 _LIST_ITEM_TEXT_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)、])\s+(.*\S)\s*$")
 
 
-def dup_item_frac(text: str, min_items: int = 4) -> float:
+def dup_item_frac(text: str, min_items: int = 4, prompt: str = "") -> float:
     """Repeated items of an enumeration, the largest share over the text (0.0 when none).
 
     Two shapes, both of which Gopher's line and n-gram shares miss in short answers:
@@ -343,7 +343,9 @@ def dup_item_frac(text: str, min_items: int = 4) -> float:
       a row), or a block of 2-3 items pasted again and again ("1. 多喝温水 2. 注意休息 3. 多喝温水 4. 注意休息
       …": the items from the block's second copy on count); items repeated *apart* (the same
       ingredient in two recipes, the options of every question of a survey, separated by the
-      questions) are not counted;
+      questions) are not counted; nor are labels answering the prompt's own list item by item (≤ 3 distinct items of ≤ 3
+      words, the prompt holding at least as many list lines: "1) спам 2) не спам 3) не спам 4) спам" for four messages,
+      written ru set BC);
     - a sentence or a block of 2-3 sentences pasted back to back ≥ 3 times (prose sentences of ≥ 4 words,
       a CJK character counting half; markup and code lines skipped): "学习编程最重要的是坚持和多动手实践。" six
       times, the same paragraph three times; the share of the copies. A restated sentence, or each day's
@@ -363,7 +365,10 @@ def dup_item_frac(text: str, min_items: int = 4) -> float:
     items = [_LIST_ITEM_TEXT_RE.match(ln) for ln in lines]
     folded = [_FOLD_ITEM_RE.sub("", m.group(1).lower()) if m else None for m in items]
     n_items = sum(x is not None for x in folded)
-    if n_items >= min_items:
+    labels = [x for x in folded if x is not None]
+    per_item = prompt and len(set(labels)) <= 3 and all(len(m.group(1).split()) <= 3 for m in items if m) \
+        and sum(1 for ln in prompt.split("\n") if _LIST_ITEM_TEXT_RE.match(ln)) >= len(labels)
+    if n_items >= min_items and not per_item:
         adjacent = sum(1 for a, b in zip(folded, folded[1:]) if a is not None and a == b)
         best = max(best, adjacent / n_items)
         # a block of up to six items pasted back to back (non-items break it): "1. Oranges 2. Kiwi 3. Strawberries 4. Guava

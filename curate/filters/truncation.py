@@ -273,7 +273,7 @@ _PLAN_END_RE = re.compile(
     # "В этом эссе я попробую разобраться, почему…" (written ru set Y)
     r"|^(?:в|во) (?:этом|данном) (?:эссе|тексте|ответе|сочинении|статье) (?:мы |я )?(?:(?:попробую|попробуем|постараюсь|постараемся) )?"
     r"(?:рассмотр|разобрат|разбер|сравн|опиш|поговорим|обсуд)\w*\b[^.!?\n]{0,300}[.:]?$"
-    r"|^(?:下面|接下来|以下)(?:我们|我)?(?:将|就|来)?(?:为你|为您|给你|给您)?(?:详细|具体|逐一|分别|一一)?(?:介绍|说明|比较|对比|分析|讲解|列出|看看|探讨"
+    r"|^(?:下面|接下来|以下)(?:我们|我)?(?:将|就|来)?(?:从[^。！？\n]{1,40}?(?:方面|角度|维度|几点|层面))?(?:为你|为您|给你|给您)?(?:详细|具体|逐一|分别|一一)?(?:介绍|说明|比较|对比|分析|讲解|列出|看看|探讨"
     r"|给出|提供|展示|演示|附上|写出)[^。！？\n]{0,30}[。：:]?$"
 )
 #: the prompt asks for an opening, which plans what follows by design: a thesis statement, an introduction, an outline
@@ -664,6 +664,36 @@ def stanzas_short(text: str, prompt: str = "") -> str | None:
     return None
 
 
+#: a number of paragraphs asked of the answer: "write a 5 paragraph essay", "in three paragraphs", "напиши эссе из трёх абзацев"
+#: (not "Summarize the following 3 paragraphs", the input's; Chinese "3段" is as often a rope cut in three)
+_PARAGRAPH_ASK_RE = re.compile(
+    r"(?i)\b(?:write|compose|draft|create|generate|give me)\b[^.?!\n]{0,40}?\b(\d|two|three|four|five|six)[- ]paragraphs?\b"
+    r"|\bin (\d|two|three|four|five|six) paragraphs\b"
+    r"|(?:напиши|составь|сочини|подготовь)[^.?!\n]{0,40}?из (\d|тр[её]х|четыр[её]х|пяти|шести) (?:абзац|параграф)"
+    r"|\bв (\d|тр[её]х|четыр[её]х|пяти|шести) (?:абзацах|параграфах)")
+
+
+def paragraphs_short(text: str, prompt: str = "", min_words: int = 60) -> str | None:
+    """``"paragraphs: K of N"`` when the prompt asks for N ≥ 3 paragraphs (``_PARAGRAPH_ASK_RE``: "write a 5 paragraph essay",
+    "напиши эссе из трёх абзацев") and the answer holds at most half as many blocks of prose (separated by blank lines, or by
+    line breaks when it has no blank line; a title line, a list item or a block of under 12 words does not count) in fewer than
+    ``min_words`` [60] words per paragraph asked: one introduction for "write a 5 paragraph essay" (written en set BB), else
+    None. One long paragraph that holds everything is an answer in the wrong layout, not a cut."""
+    m = _PARAGRAPH_ASK_RE.search(prompt[:300])
+    if not m:
+        return None
+    g = next(x for x in m.groups() if x)
+    n = int(g) if g.isdigit() else _STANZA_NUM.get(g.lower())
+    if not n or not 3 <= n <= 12 or half_cjk_words(text) >= min_words * n:
+        return None
+    sep = r"\n\s*\n" if re.search(r"\n\s*\n", text.strip()) else r"\n"
+    blocks = [b.strip() for b in re.split(sep, text.strip()) if b.strip()]
+    paras = [b for b in blocks if half_cjk_words(b) >= 12 and not _LIST_ITEM_RE.match(b)]
+    if 1 <= len(paras) and 2 * len(paras) <= n:
+        return f"paragraphs: {len(paras)} of {n}"
+    return None
+
+
 #: a paragraph opened by an ordinal word: "第一，资源分配。", "第二点：", "First, …", "Secondly: …", "Во-первых, …"
 _ORDINAL_PARA_RE = re.compile(r"(?im)^\s*(?:\*\*)?(?:第([一二三四五六七八九十])(?:点|个方面|方面|是)?\s*(?:\*\*)?[，,、:：]"
                               r"|(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)(?:ly)?(?:\*\*)?[,:]"
@@ -709,7 +739,8 @@ def list_cut(text: str, prompt: str = "") -> str | None:
     if not t or t.count("```") % 2 == 1:
         return None
     lines = t.split("\n")
-    cut = _table_cut(lines) or sections_short(t, prompt) or stanzas_short(t, prompt) or ordinals_short(t)
+    cut = _table_cut(lines) or sections_short(t, prompt) or stanzas_short(t, prompt) or paragraphs_short(t, prompt) \
+        or ordinals_short(t)
     if cut:
         return cut
     item_idx = [i for i, ln in enumerate(lines) if _LIST_ITEM_RE.match(ln)]
@@ -814,6 +845,11 @@ def list_cut(text: str, prompt: str = "") -> str | None:
     body = last_line[m_last.end() - 1:].strip() if m_last else None  # (the pattern ends on the item's first character)
     if body is not None and not after and n_items >= 2 and 1 <= len(body) <= 2 and body[-1:].isalnum() \
             and all(len(lines[i].strip()) >= 10 and lines[i].rstrip()[-1:] in _SENT_END for i in top_items[:-1]):
+        return f"last item stops after {body!r}"
+    # a last item of one word after 3+ items of 5+ words that close their sentences: "4. Добавьте" under "3. Постепенно всыпайте
+    # муку, размешивая венчиком, чтобы не было комочков." (written ru set BC); not a Chinese phrase ("5. 撒上葱花出锅")
+    if body is not None and not after and n_items >= 4 and re.fullmatch(r"[^\W\d_]{3,}", body) and not CJK_RE.search(body) \
+            and all(len(words(lines[i])) >= 5 and lines[i].rstrip()[-1:] in _SENT_END for i in top_items[:-1]):
         return f"last item stops after {body!r}"
     # ... or a sub-item so cut, under sibling items (same indent, ≥ 2) that close on "。", "；" or ".": "   - 修复" (set AC)
     if body is None or after or not m_last.group(1) or not 1 <= len(body) <= 2 or not body[-1:].isalnum():
@@ -1151,7 +1187,21 @@ _STEP_LABEL_RE = re.compile(r"(?i)^\s*(?:\*\*)?(?:step|шаг|этап)\s*\d{1,2
 #: a derivation's verb with its result missing: "…, which gives", "so we get", "Подставляем:", "тогда получаем"
 _RESULT_VERB_CUT_RE = re.compile(r"(?i)(?:\b(?:which|that|this|so|thus|then) (?:gives|yields|becomes|equals|implies|we get)"
                                  r"|\bwe (?:get|obtain|have)|\bsubstituting"
-                                 r"|\b(?:подставляем|получаем|имеем|тогда получим|отсюда))[:：]?\Z")
+                                 r"|\b(?:подставляем|получаем|имеем|тогда получим|отсюда)"
+                                 # an intention with its object missing: "Теперь осталось вычислить" (written ru set BC)
+                                 r"|\b(?:осталось|остается|остаётся|нужно|надо) (?:только )?(?:вычислить|найти|подставить|посчитать|решить)"
+                                 r"|\b(?:it remains to|(?:now |next,? )?we (?:need|have) to|(?:now |next,? )?(?:we|let['’]s)) (?:find|compute|calculate|solve|evaluate|substitute))[:：]?\Z")
+
+
+#: a last line that is an equation still to solve: a coefficient or a term beside the unknown, a number on the right ("6w = 36",
+#: "2(3w) = 36", "x + 5 = 12"); a solved one ("w = 6", "Area = 72") is an end
+_UNSOLVED_EQ_RE = re.compile(r"^\s*(?:\d+(?:[.,]\d+)?\s*[*·×]?\s*\(?[a-zа-я]\)?|\d+\s*\([^()\n=]*[a-zа-я][^()\n=]*\)"
+                             r"|[a-zа-я]\s*[+\-−]\s*\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s*[+\-−]\s*[a-zа-я])\s*=\s*-?\d+(?:[.,]\d+)?\s*$")
+#: the prompt asks for a result: "find", "solve", "calculate", "найди", "вычисли", "求", "计算"
+_SOLVE_ASK_RE = re.compile(r"(?i)\b(?:find|solve|calculate|compute|determine|work out|what is|how (?:much|many|long|wide|far|old))\b"
+                           r"|найди|найти|реши|вычисли|посчитай|сколько|求|解|计算|多少")
+#: ... unless it asks for the equation itself: "write an equation", "составь уравнение", "列方程"
+_EQUATION_ASK_RE = re.compile(r"(?i)\b(?:write|set up|form|create)\b[^.?!\n]{0,20}\bequations?\b|состав\w* уравнени|列(?:出)?方程")
 
 
 def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short_min_chars: int = 100,
@@ -1197,6 +1247,9 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return f"ends on an operator: {t[-30:]!r}"
     if len(t) >= 20 and _RESULT_VERB_CUT_RE.search(t[-40:]):
         return f"ends before its result: {t[-30:]!r}"  # "…so 4k² = 2b², which gives" (written en set AY)
+    if ch.isdigit() and len(t) >= 20 and "```" not in t and _UNSOLVED_EQ_RE.match(t.rsplit("\n", 1)[-1]) \
+            and _SOLVE_ASK_RE.search(prompt[:400]) and not _EQUATION_ASK_RE.search(prompt[:400]):
+        return f"ends on an unsolved equation: {t[-30:]!r}"  # "…2(3w) = 36\n6w = 36" for "find the area" (written en set BB)
     if len(t) >= 20 and _CONNECTIVE_CUT_RE.search(t[-20:]):
         return f"ends on a connective: {t[-30:]!r}"  # "2x = 12, значит" (written ru set G)
     if len(t) >= 20 and _COMMA_CONJUNCTION_CUT_RE.search(t[-12:]):
@@ -1227,7 +1280,8 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     if _URL_END_RE.search(last) or (len(lines) >= 2 and lines[-2].rstrip().endswith(",") and len(words(last)) <= 6
                                      and not _SALUTATION_RE.match(lines[-2].strip())):
         return None  # a link or e-mail, or a sign-off ("Best regards,\nAnna")
-    if len(lines) >= 3 and lines[-3].rstrip().endswith(",") and len(words(lines[-3])) <= 4 and len(words(last)) <= 8:
+    if len(lines) >= 3 and lines[-3].rstrip().endswith(",") and len(words(lines[-3])) <= 4 and len(words(last)) <= 8 \
+            and not _SALUTATION_RE.match(lines[-3].strip()):  # ("Dear Hiring Manager,\n\n…\n\nIn my current role, I regularly handle": set BB)
         return None  # a signature block: "In trust,\nSir I.M. Boss\nPrime Minister to His Majesty", "С уважением,\nЕлена\nменеджер…"
     if _short_field(last):
         return None  # "Answer: 42", "Preposition: on" fields (not a paragraph under a bold label)

@@ -24,9 +24,12 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     ``max_placeholders`` [0] (LLaMA-Factory ``identity.json`` ships ``{{name}}``/``{{author}}``).
 ``templated_identity``
     ``stat_identity_turns``: user turns that only ask who/what the assistant is ("Who are you?",
-    "What is your name?", "你是谁"). Drop when > ``max_identity_turns`` [0]: the answers name
-    another model (FastChat ``dummy_conversation.json``, which FastChat itself re-injects with its
-    own identity in ``prepare_all.py``/``merge.py``).
+    "What is your name?", "你是谁") whose answer names a model, a maker or a persona
+    (``patterns.names_identity``: "I am Vicuna … (LMSYS)", "我是通义千问", "My default name is…", or a question left
+    unanswered). Drop when > ``max_identity_turns`` [0]: a fine-tune learns to claim that name (FastChat
+    ``dummy_conversation.json``, which FastChat itself re-injects with its own identity in ``prepare_all.py``/``merge.py``).
+    A generic "I'm an AI assistant, a language model trained to help with…" names nobody and is kept (written sets:
+    7 of 48 good identity rows in the label sets).
 ``refusal_boilerplate``
     ``stat_refusal_turns``: assistant turns matching a hard pattern anywhere — ``[ai_disclaimer]``
     ("As an AI language model", knowledge-cutoff notes, role-play breaks) and ``[refusal]`` ("I
@@ -518,7 +521,13 @@ class Quality(FilterStage):
             if kept_ref != ref:
                 turns = turns.with_columns(pl.Series("_refusal", kept_ref, dtype=pl.String))
         if "templated_identity" in on:
-            py["_identity"] = [int(r == "user" and patterns.is_identity_question(c)) for r, c in zip(roles, contents)]
+            # an identity question counts when the answer after it names a model, a maker or a persona (or there is none):
+            # "I'm an AI assistant, a language model trained to help…" names nobody and is what a fine-tune should say
+            py["_identity"] = [
+                int(r == "user" and patterns.is_identity_question(c)
+                    and not (i + 1 < n and row_ids[i + 1] == row_ids[i] and roles[i + 1] == "assistant"
+                             and not patterns.names_identity(contents[i + 1])))
+                for i, (r, c) in enumerate(zip(roles, contents))]
         if "truncated_response" in on:
             py["_continue"] = [int(r == "user" and patterns.is_continue_request(c)) for r, c in zip(roles, contents)]
             py["_fence"] = [int(r == "assistant" and code_cut(c) == "unclosed ``` fence") for r, c in zip(roles, contents)]
@@ -589,7 +598,7 @@ class Quality(FilterStage):
                 repeat_ask = bool(REPEAT_ASK_RE.search(prompt_of[i][:500]))
                 asked_repeat = repeat_ask and not DEDUP_ASK_RE.search(prompt_of[i][:500])
                 if "repetition" in on and not (p.repetition_exempt_verse and is_verse(t, prompt_of[i])):
-                    items[i] = 0.0 if asked_repeat else dup_item_frac(t)  # short enumerations too: no 50-word minimum
+                    items[i] = 0.0 if asked_repeat else dup_item_frac(t, prompt=prompt_of[i])  # short enumerations too: no 50-word minimum
                     if not asked_repeat:
                         items[i] = max(items[i], code_loop_frac(c[: p.repetition_max_chars]))  # loops inside code
                 elif "repetition" in on and not repeat_ask:
