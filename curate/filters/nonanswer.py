@@ -598,11 +598,11 @@ _SIBLING_CLASSES = {
         "russia": r"\bRussia\b|(?i:\bросси(?:я|и|ю|ей)\b|российск)|\bРФ\b|俄罗斯",
         "usa": r"\b(?:USA|US|United States)\b|\bU\.S\.(?!\w)|\bСША\b|(?i:\bв америке\b|американск)|美国",
         "uk": r"\b(?:UK|United Kingdom|Britain|England)\b|(?i:\b(?:in|the) uk\b)|(?i:великобритани|\bв англии\b)|英国",
-        "china": r"\bChina\b|(?i:\bв китае\b)|中国(?!人)|国内",
+        "china": r"\bChina\b|(?i:\bв кита[йе]\b)|中国(?!人)|国内|我国",  # ("визы в Китай", "我国个人所得税": sets BF, BG)
         "germany": r"\bGermany\b|(?i:\bв германии\b)|德国",
         # written sets AS-AU: US brackets for Canada, Armenia for Georgia
         "canada": r"\b(?i:canada|canadian)\b|(?i:канад)|加拿大", "australia": r"\b(?i:australia|australian)\b|(?i:австрали)|澳大利亚|澳洲",
-        "france": r"\bFrance\b|(?i:во франции)|法国", "japan": r"\bJapan\b|(?i:в японии)|日本(?!语|文)",
+        "france": r"\bFrance\b|(?i:во франци[ию])|法国", "japan": r"\bJapan\b|(?i:в япони[июя])|日本(?!语|文)",
         "georgia": r"(?i:в грузи|грузию|грузии\b)|格鲁吉亚", "armenia": r"\bArmenia\b|(?i:армени)|亚美尼亚",
         "kazakhstan": r"\bKazakhstan\b|(?i:казахстан)|哈萨克斯坦", "turkey": r"\bTurkey\b|(?i:в турци|турцию)|土耳其",
         # written sets BB-BD: a U.S. passport for Canada ("U.S." ends on a dot: no \b after it), Schengen for a U.S. visa
@@ -642,6 +642,10 @@ _SIBLING_CLASSES = {
         # written ru set AW: Pechorin's circle for "главные герои евгения онегина"
         "onegin": r"(?i:онегин)|\bOnegin\b", "hero_of_our_time": r"(?i:печорин|герой нашего времени)",
         "war_and_peace": r"(?i:война и мир|болконск|безухов)", "crime_and_punishment": r"(?i:раскольников|преступление и наказание)",
+        # written ru set BF: "Идиот" summarised for "Преступление и наказание"
+        "idiot": r"«Идиот»|(?i:князь мышкин|мышкин)", "karamazov": r"(?i:братья карамазовы|карамазов)",
+        "dead_souls": r"(?i:м[её]ртвые души|чичиков)", "fathers_and_sons": r"(?i:отцы и дети|базаров)",
+        "master_margarita": r"(?i:мастер и маргарита)",
     },
     # written sets BB-BD: nano for vim, a pivot table for VLOOKUP, ArrayList for HashMap, a ficus for an orchid, decimal
     # multiplication for adding fractions, writing a CSV for reading Excel, type 2 diabetes for type 1
@@ -671,6 +675,25 @@ _SIBLING_CLASSES = {
         "type1": r"(?i:type (?:1|i|one) diabetes|\bt1d\b)|(?i:диабет\w* (?:1|первого) типа|(?:1|первого) типа)|1型糖尿病|一型糖尿病",
         "type2": r"(?i:type (?:2|ii|two) diabetes|\bt2d\b)|(?i:диабет\w* (?:2|второго) типа|(?:2|второго) типа)|2型糖尿病|二型糖尿病",
     },
+    # written sets BE-BG: Vue for React, meiosis for mitosis, the American revolution for the French one, civil litigation for labour arbitration, the root formula for the vertex,
+    # pregnancy for weaning, amatriciana for carbonara, shchi for borscht
+    "framework": {"react": r"(?i:react(?:\.js|js)?)(?! native)", "vue": r"(?i:vue(?:\.js|js)?)", "angular": r"(?i:angular(?:js)?)",
+                  "svelte": r"(?i:svelte)"},
+    "cell_division": {"mitosis": r"\b(?i:mito(?:sis|tic))\b|(?i:митоз)|有丝分裂", "meiosis": r"\b(?i:meio(?:sis|tic))\b|(?i:мейоз)|减数分裂"},
+    "revolution": {
+        "french_rev": r"(?i:french revolution)|(?i:французск\w* революци)|法国大革命", "american_rev": r"(?i:american revolution)"
+        r"|(?i:войн\w* за независимость сша|американск\w* революци)|美国独立战争|美国革命",
+        "russian_rev": r"(?i:russian revolution|october revolution)|(?i:октябрьск\w* революци)|十月革命|俄国革命",
+        "industrial_rev": r"(?i:industrial revolution)|(?i:промышленн\w* (?:революци|переворот))|工业革命",
+    },
+    "dispute": {"arbitration": r"\b(?i:arbitration)\b|(?i:арбитраж|трудов\w* спор)|仲裁", "litigation": r"\b(?i:lawsuit|litigation)\b|(?i:исков\w* заявлени|судебн\w* иск)|民事诉讼|起诉"},
+    "quadratic": {"vertex": r"\b(?i:vertex)\b|(?i:вершин\w* параболы)|顶点", "roots": r"(?i:quadratic formula|roots? formula)|(?i:формул\w* корней|дискриминант)|求根公式|判别式"},
+    "life_stage": {"pregnancy": r"\b(?i:pregnan\w*)\b|(?i:беременн)|孕期|怀孕|孕妇|孕早期",
+                   "infant": r"\b(?i:infants?|babies|baby|weaning)\b|(?i:прикорм|младен|грудничк)|宝宝|婴儿|辅食"},
+    "dish": {"carbonara": r"(?i:carbonara)|(?i:карбонар)|卡邦尼|培根蛋", "amatriciana": r"(?i:amatriciana)|(?i:аматричан)",
+             "bolognese": r"(?i:bolognese)|(?i:болоньезе)|肉酱面", "borscht": r"(?i:borscht|borsch)|(?i:борщ)|罗宋汤",
+             "shchi": r"(?i:\bщи\b|\bщей\b)", "pad_thai": r"(?i:pad thai)|(?i:пад тай)|泰式炒河粉", "green_curry": r"(?i:green curry)|绿咖喱",
+             "kungpao": r"宫保鸡丁|(?i:kung pao)", "yuxiang": r"鱼香肉丝", "tangcu": r"糖醋里脊", "hongshao": r"红烧肉"},
     # written zh set AX: a poem for "father" when one for "mother" was asked
     "parent": {
         "mother": r"\b(?i:mother|mom|mum)s?\b|(?i:\bмам[аыуеой]|\bматер[иья])|妈妈|母亲",
@@ -684,7 +707,7 @@ _SIBLING_RES = {cls: {name: re.compile(rf"(?<![A-Za-z0-9_+#./])(?:{pat})(?![A-Za
 #: ("What can I use instead of Excel?"); a port between two named subjects names both and is not judged anyway
 _SWAP_ASK_EXEMPT_RE = re.compile(r"(?i)\bvs\.?\b|\bversus\b|\bor\b|\btranslat|\balternative|\binstead\b|\bother than\b|\bbesides\b"
                                  r"|\bnot in\b|\bnon-|\bне на\b|不用|别用|不要用"  # ("Write a sentence not in English.")
-                                 r"|или|переве|вместо|альтернатив|кроме|还是|或者|翻译|替代|代替|除了")
+                                 r"|\bили\b|переве|вместо|альтернатив|кроме|还是|或者|翻译|替代|代替|除了")  # ("поставили" holds "или")
 
 
 #: an exception's name: "KeyError", "ModuleNotFoundError", "NullPointerException"
@@ -903,6 +926,9 @@ _HOWTO_ASK_RE = re.compile(
     r"|как (?:мне |можно |лучше |правильно )?[а-яё]+(?:ть|ти|чь)(?:ся)?\b"
     r"|(?:请问)?(?:我)?(?:应该|该)?(?:怎么|如何|怎样)(?!样|工作|运作|影响|进行|理解|看待|评价|解释|描述|定义)"
     r"|[^：:\n你您]{1,20}(?:怎么|怎样)(?:做|煮|炒|办|弄|设置|安装|处理|才能|才)[^\n]{0,12}[？?]?$"
+    # "excel怎么冻结首行，…" (written zh set BG), "exact steps to file a small claims case" (set BE)
+    r"|[A-Za-z0-9 ]{2,20}(?:怎么|怎样)(?!样|工作|运作|影响|进行|理解|看待|评价|解释|描述|定义)[\u4e00-\u9fff]{2}"
+    r"|(?:what are )?(?:the )?(?:exact |detailed )?steps (?:to|for)\b"
     r"|what (?:are|is) the (?:main )?(?:side effects?|pros and cons|risks|symptoms|causes)\s+of\b"
     r"|(?:какие|каковы) (?:побочн\w+ эффект\w*|плюсы и минусы|симптомы|причины)\b)"
     r"|(?:的)?(?:副作用|优缺点|症状)(?:有哪些|是什么)")
@@ -914,7 +940,8 @@ _DEFINE_ASK_RE = re.compile(r"(?i)\bdefin|\bdescribe|\bconcept|\bwhat (?:is|are)
 _TOPIC_OPENING_RE = re.compile(
     r"(?i)^\W*([^.!?。？！\n]{1,60}?)(?:\s[—–-]\s(?:это|одн[оа]? из|один из|важн|неотъемлем|популярн|древн|тропическ|традиционн)"
     r"|\b(?:is|are) (?:a|an|one of the)\b(?! (?:bad|good|great|common|really) (?:idea|question|practice|mistake))"
-    r"|\bhas (?:a )?(?:long|rich)\b|是一种|是指|是一个|是一道|起源于|历史悠久|是人生)")
+    r"|\bhas (?:a )?(?:long|rich)\b|是一种|是指|是一个|是一道|起源于|历史悠久|是人生"
+    r"|是[^，。！？\n]{1,12}(?:推出|开发|发明|研发|出品)的一(?:款|种|个|部))")  # "Excel 是微软公司推出的一款…" (set BG)
 #: steps in an answer: a list line, or a sequence word ("首先", "затем", "first,")
 _STEPS_RE = re.compile(r"(?im)^\s*(?:\d+[.)、]|[-*•]|第[一二三四五])|首先|然后|接着|第一步|\bfirst(?:ly)?,|\bthen\b|\bnext,|сначала|затем|\bшаг")
 
@@ -976,6 +1003,10 @@ def _howto_object_absent(reply: str, prompt: str) -> str | None:
     return thing if own and not own & have else None
 
 
+#: steps asked by name: "exact steps to", "пошагово", "步骤"
+_STEPS_ASK_RE = re.compile(r"(?i)\bsteps?\b|\bstep-by-step\b|пошагов|по шагам|\bшаги\b|步骤|一步一步")
+
+
 def _topic_essay_note(reply: str, prompt: str) -> str | None:
     """``no_howto`` (see ``missing_deliverable``), else None."""
     thing = _howto_object_absent(reply, prompt)
@@ -985,6 +1016,10 @@ def _topic_essay_note(reply: str, prompt: str) -> str | None:
     first_line = head.split("\n", 1)[0]
     if not _HOWTO_ASK_RE.search(first_line) or _DEFINE_ASK_RE.search(first_line) or _STEPS_RE.search(reply):
         return None
+    # steps asked by name and an essay of 40+ words without one step, whatever it opens on: "The justice system is one of
+    # the cornerstones of a functioning democracy…" for "exact steps to file a small claims case" (written en set BE)
+    if _STEPS_ASK_RE.search(first_line) and word_count(reply) >= 40 and "```" not in reply and not _CODE_SIGN_RE.search(reply):
+        return f"no_howto: no step given, {reply.strip()[:40]!r}"
     m = _TOPIC_OPENING_RE.match(reply.strip())
     if m is None:
         return None
@@ -1105,9 +1140,11 @@ def _poem_explained_note(reply: str, prompt: str) -> str | None:
     # prose of 60+ words with a number in it and no line break inside a paragraph: an essay where a poem was asked for
     # ("The haiku originated in Japan in the 17th century…", "Международный женский день отмечается 8 марта…"; written
     # sets AA, AG, AH); a poem the dumps write as a paragraph ("第一节：大自然是一种恩赐…", "…a knight did shine,\ …") has no
-    # date or count, and a piece of music ("作一首钢琴曲") is no poem
+    # date or count, and a piece of music ("作一首钢琴曲") is no poem; an opening that defines a topic is an essay too ("Ocean
+    # conservation is one of the most pressing…" for a poem about the sea, written en set BE)
     if word_count(reply) >= 60 and all(len(ln) > 80 for ln in lines) and not re.search(r"[/\\]|```", reply) \
-            and _POEM_WORD_RE.search(prompt[:300]) and re.search(r"\d", reply) \
+            and _POEM_WORD_RE.search(prompt[:300]) \
+            and (re.search(r"\d", reply) or (_TOPIC_OPENING_RE.match(reply.strip()) and _POEM_ASK_RE.search(prompt.strip().split("\n", 1)[0]))) \
             and not re.search(r"(?i)第.{1,2}节|stanza|verse \d|куплет|строф", reply):  # ("第一节：…": stanzas in prose)
         return f"no_poem: prose, {reply[:40]!r}"
     return None
@@ -1117,7 +1154,9 @@ def _poem_explained_note(reply: str, prompt: str) -> str | None:
 _NOT_LETTER_TASK_RE = re.compile(
     r"(?i)\b(?:summar(?:y|i[sz]e)|tl;?dr|key points|classify|categori[sz]e|label|sentiment|translate|extract)\b"
     r"|кратк\w* (?:содержани|изложи|перескажи)|краткое содержание|суммаризир|классифицир|распредели по категори|определи тональн"
-    r"|переведи|извлеки|выжимк|резюмируй|总结|概括|摘要|要点|分类|归类|判断|翻译|提取|情感倾向")
+    r"|переведи|извлеки|выжимк|резюмируй|总结|概括|摘要|要点|分类|归类|判断|翻译|提取|情感倾向"
+    # a text to shorten (written zh set BG: a property manager's reply for "压缩成一句话")
+    r"|\b(?:shorten|condense)\b|сократи|сожми|压缩|缩写|一句话概括")
 #: ... unless it also asks for a reply or a text to be written
 _LETTER_ASK_RE = re.compile(r"(?i)\b(?:reply|respond|response|write|draft|compose|letter)\b|ответ|напиши|составь|письмо с|回复|回信|写")
 #: a letter's salutation as its first sentence: "Hi Mark,", "Dear valued customer,", "Здравствуйте!", "Добрый день, коллеги!",
@@ -1129,7 +1168,9 @@ _LETTER_SALUTATION_RE = re.compile(
 #: a letter's closing line: "Cheers,", "Best regards,", "С уважением,", "谢谢！", "此致"
 _LETTER_CLOSE_RE = re.compile(r"(?i)^\W*(?:(?:best|kind|warm)(?: regards| wishes)?|regards|sincerely|yours\b[^\n]{0,20}|cheers"
                               r"|(?:thanks|thank you)(?: again| so much| in advance)?"
-                              r"|с уважением|спасибо|всего доброго|谢谢|此致|祝好|顺祝)\W{0,3}$")
+                              r"|с уважением|спасибо|всего доброго|谢谢|此致|祝好|顺祝"
+                              # a Chinese notice's closing (written zh set BG: a property manager's reply)
+                              r"|(?:再次)?感谢(?:您|你|大家)的(?:理解|支持|配合)(?:与|和)?(?:支持|配合|理解)?)\W{0,3}$")
 
 
 #: a named version: "python 3.12", "Vue3", "iOS 17", "Windows 11", "C++20" (group 1: the name, group 2: the version)
@@ -1236,9 +1277,10 @@ def _options_unmet_note(reply: str, prompt: str) -> str | None:
     if not options:  # ... or a Chinese "是A还是B": "判断这条评论是正面还是负面" (written zh set BA)
         zh = re.search(r"是([\u4e00-\u9fff]{1,6}?)还是([\u4e00-\u9fff]{1,6}?)(?=[：:，,。？?！!\s“\"]|$)", head)
         options = [zh.group(1), zh.group(2)] if zh else []
-    if not options:  # ... or "classify these as fruit or vegetable" (written en set BB: a poem about the garden)
+    if not options:  # ... or "classify these as fruit or vegetable" (written en set BB: a poem about the garden), "как
+        # положительный или отрицательный" (set BF: an advert for the vacuum cleaner); the words' stems ("fruits", "положительн")
         en = _AS_OPTIONS_RE.search(head)
-        options = [re.sub(r"(?<=\w{3})e?s$", "", o) for o in (en.group(1), en.group(2))] if en else []  # "fruits" → "fruit"
+        options = [re.sub(r"(?<=\w{3})(?:e?s|[ыиоа]й|[аяо]я|ое|ые)$", "", o) for o in en.groups() if o] if en else []
     options = [o for o in options if o and not re.fullmatch(r"[\d\W]+", o)]
     low = unicodedata.normalize("NFKC", reply).casefold()
     if len(options) < 2:
@@ -1246,7 +1288,7 @@ def _options_unmet_note(reply: str, prompt: str) -> str | None:
         # reviews): any sentiment word answers
         if _TONE_ASK_RE.search(head.split("\n", 1)[0][:200]) and not any(w in low for cls in _SENTIMENT_CLASSES for w in cls) \
                 and not _SENTIMENT_WORD_RE.search(low):
-            return f"options_unmet: no sentiment named"
+            return "options_unmet: no sentiment named"
         return None
     if any(o.casefold() in low for o in options) or _same_sentiment(reply[:200], options):
         return None
@@ -1254,7 +1296,8 @@ def _options_unmet_note(reply: str, prompt: str) -> str | None:
 
 
 #: "classify … as X or Y", "categorize them into X or Y" (one word each side)
-_AS_OPTIONS_RE = re.compile(r"(?i)\b(?:as|into)\s+(?:an?\s+|either\s+)?([a-z]{3,15})s?\s+or\s+(?:an?\s+)?([a-z]{3,15})\b")
+_AS_OPTIONS_RE = re.compile(r"(?i)\b(?:as|into)\s+(?:an?\s+|either\s+)?([a-z]{3,15})s?\s+or\s+(?:an?\s+)?([a-z]{3,15})\b"
+                            r"|\b(?:как|на)\s+([а-яё]{4,20})\s+или\s+([а-яё]{4,20})\b")
 #: a sentiment (tone) asked for: "sentiment", "тональность", "情感倾向"
 _TONE_ASK_RE = re.compile(r"(?i)\bsentiment\b|тональност|情感倾向|情感色彩|情绪倾向")
 #: sentiment words beyond the three classes: "mixed", "смешанн", "褒义/贬义", "хороший/плохой отзыв", a grade
@@ -1267,6 +1310,24 @@ _USAGE_CHOICE_RES = (
     re.compile(r"(?i)\bwhich is (?:correct|right)\s*[:,]?\s*[\"']?([^\"'?\n]{2,30}?)[\"']?\s+or\s+[\"']?([^\"'?\n]{2,30}?)[\"']?\s*\??\s*$"),
     re.compile(r"[“\"]?([^“”\"？?\n，,]{1,10}?)[”\"]?还是[“\"]?([^“”\"？?\n，,]{1,10}?)[”\"]?(?:哪个|哪一个)(?:对|正确|是对的)\s*[?？]?\s*$"),
 )
+
+
+#: a text for people asked: a greeting, a wish, a poem, a toast, a card ("给奶奶写一句80岁生日祝福", "поздравление", "a poem")
+_PEOPLE_TEXT_ASK_RE = re.compile(r"(?i)\b(?:greeting|wish(?:es)?|poem|toast|card message|birthday message|condolence)\b|祝福|贺词|生日|诗|"
+                                 r"贺卡|悼词|поздравлени|пожелани|стих|тост|открытк")
+
+
+def _code_for_text_note(reply: str, prompt: str) -> str | None:
+    """``code_for_text: '…'`` when the prompt's first line asks for a text for people (``_PEOPLE_TEXT_ASK_RE``: a greeting,
+    a wish, a poem, a toast) and not for code, and the answer is a fenced code block with nothing outside it: an SQL query
+    for "给奶奶写一句80岁生日祝福" (written zh set BG; an answer from another sample). A code answer to a plain prompt in
+    general was measured and left alone (48 good label rows: "make a birthday card page" asks for HTML)."""
+    first = prompt.strip().split("\n", 1)[0][:300]
+    if not _PEOPLE_TEXT_ASK_RE.search(first) or CODE_TOPIC_RE.search(first) or CODE_WRITE_ASK_RE.search(first):
+        return None
+    if "```" not in reply or strip_code(reply).strip():
+        return None
+    return f"code_for_text: {reply.strip()[:40]!r}"
 
 
 def _usage_unmet_note(reply: str, prompt: str) -> str | None:
@@ -1414,9 +1475,13 @@ def _letter_for_task_note(reply: str, prompt: str) -> str | None:
     lines = [ln.strip() for ln in reply.split("\n") if ln.strip()]
     if len(lines) < 3 or not _LETTER_SALUTATION_RE.match(lines[0]):
         return None
-    if not any(_LETTER_CLOSE_RE.match(ln) for ln in lines[-3:]):
+    if not any(_LETTER_CLOSE_RE.match(ln) or _ZH_THANKS_TAIL_RE.search(ln) for ln in lines[-3:]):
         return None
     return f"letter_for_task: {lines[0][:40]!r}"
+
+
+#: a Chinese notice that closes its last paragraph with thanks: "如有其他问题，欢迎随时拨打物业服务热线。感谢您的理解与支持！"
+_ZH_THANKS_TAIL_RE = re.compile(r"感谢(?:您|你|大家)的(?:理解|支持|配合)(?:与|和)?(?:支持|配合|理解)?\W{0,3}$")
 
 
 def missing_deliverable(text: str, prompt: str) -> str | None:
@@ -1530,7 +1595,7 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
         or _unchanged_rewrite_note(reply, prompt) or _letter_for_task_note(reply, prompt) or _version_swap_note(reply, prompt) \
         or _announced_genre_note(reply, prompt) or _no_questions_note(reply, prompt) or _options_unmet_note(reply, prompt) \
         or _letter_missing_note(reply, prompt) or _usage_unmet_note(reply, prompt) or _described_not_replied_note(reply, prompt) \
-        or _length_unmet_note(reply, prompt) or _fault_unmet_note(reply, prompt)
+        or _length_unmet_note(reply, prompt) or _fault_unmet_note(reply, prompt) or _code_for_text_note(reply, prompt)
     if note:
         return note
     if _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):

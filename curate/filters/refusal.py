@@ -615,7 +615,7 @@ DONT_KNOW_ALLOWED_RE = re.compile(
 ABOUT_ASSISTANT_RE = re.compile(
     r"(?i)\b(?:can['’]?t|cannot|can|could) you\b[^?\n]{0,30}\b(?:answer|do|help(?: with)?|remember|learn|access|browse)\s*\?"
     r"|\b(?:are|were) you\b[^?\n]{0,30}\b(?:trained|made|created|built|real|conscious|sentient|alive|human|an? ai|a bot|a robot|a person|a machine)\b"
-    r"|\bwhat are you(?:,? exactly)?\s*\?"
+    r"|\bwhat are you(?:,? exactly)?\s*\?|^\W*who (?:are|r) (?:you|u)\b"  # ("who are you": written en set BE)
     r"|\bdo you (?:have (?:feelings|emotions|consciousness|a body|opinions)|feel|dream|think of yourself)\b|\bhow do you work\b"
     r"|\byour (?:abilities|capabilit\w*|limitations?|limits|training|knowledge|creators?|purpose|nature|feelings?)\b"
     r"|\bwhat (?:kind of |type of )?(?:questions|things|tasks) (?:can['’]?t|cannot|can) you\b"

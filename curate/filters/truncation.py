@@ -967,6 +967,9 @@ _ZH_OPEN_TAIL_RE = re.compile(r"(?:或者|以及|而且|并且|但是|因为|所
 #: lines with formulas too (``_prose_line`` would call "p = 2k" code)
 _ZH_DERIVATION_TAIL_RE = re.compile(r"(?:(?:分解|化简|整理|变形|转化|改写|简化|代入|化)为|等于|可得|得到|解得|求得|算得"
                                     r"|(?:代入|带入|化简|整理|移项|平方|相加|相减|相乘|展开|联立)得|[，,]\s*得)\Z")
+#: an enumeration after a colon, its items joined by "、", the last one open, in a line whose sentences close on 。: "…组合在一起。
+#: 常见的 JOIN 类型有：INNER JOIN、LEFT" ("水果：苹果、香蕉" on a line of its own is a category and its members)
+_CJK_ENUM_CUT_RE = re.compile(r"。[^。！？\n]{0,40}[：:][^：:。！？\n]{0,40}、[^、，。！？；\n]{1,15}\Z")
 #: a calculation stopped at its "=": a value, a space, "=" (not "==", nor base64 padding "aGk=")
 _EQUALS_CUT_RE = re.compile(r"[\w)²³'’]\s+=\Z")
 #: a calculation stopped after a spaced operator on a line with "=": "S₁₀ = 10×3 + 10×9×4/2 = 30 +" (written zh set H)
@@ -989,7 +992,12 @@ def _prose_line(line: str) -> bool:
     # an italic or a bold opened against its word is no list marker: "*To whoever finds this,* it began…", "**第三，多和
     # 母语者交流，可以通过" (written sets AV, AX)
     line = _EMPHASIS_OPEN_RE.sub("", line, count=1)
-    return not (LIST_LINE_RE.match(line) or _CODE_LINE_CHARS_RE.search(line) or len(_BRACKETS_RE.findall(line)) >= 4)
+    # (brackets mark code when they are dense: "(Постановление Правительства РФ № 491) и … (Постановление № 290)" in a line of
+    # 35 words is a legal citation, written ru set BF)
+    brackets = _BRACKETS_RE.findall(line)
+    return not (LIST_LINE_RE.match(line) or _CODE_LINE_CHARS_RE.search(line)
+                or (len(brackets) >= 4 and (len(brackets) >= len(words(line)) // 6
+                                           or line.count("(") != line.count(")") or line.count("[") != line.count("]"))))
 
 
 #: words a sentence does not end on (articles, prepositions, conjunctions), en/fr/es/de/it/pt/ru
@@ -1275,6 +1283,10 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return f"ends on a conjunction: {t[-30:]!r}"  # "…可以找语伴或者", "…加入填料、生菜和"
     if last.strip() in ("此", "敬", "顺", "顺祝") and len(lines) >= 3:
         return f"ends mid sign-off: {t[-30:]!r}"  # "…感谢您在百忙之中阅读我的求职信。\n\n此" (written zh set AX)
+    # an enumeration announced by a colon and cut after its "、": "常见的 JOIN 类型有：INNER JOIN、LEFT" (written zh set BG); a
+    # Chinese enumeration closes on 等 or 。 (not a list item: "6. 身份证、学历学位证书及复印件" is whole)
+    if ch.isalnum() and CJK_RE.search(last) and not _LIST_ITEM_RE.match(last) and _CJK_ENUM_CUT_RE.search(last):
+        return f"ends inside an enumeration: {t[-30:]!r}"
     if _ZH_DERIVATION_TAIL_RE.search(t[-12:]) and len(t) >= 10 and "```" not in t:
         return f"ends on a derivation step: {t[-30:]!r}"  # "…设 p = 2k，代入得", "第二步：将方程分解为"
     if _URL_END_RE.search(last) or (len(lines) >= 2 and lines[-2].rstrip().endswith(",") and len(words(last)) <= 6
@@ -1283,7 +1295,10 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     if len(lines) >= 3 and lines[-3].rstrip().endswith(",") and len(words(lines[-3])) <= 4 and len(words(last)) <= 8 \
             and not _SALUTATION_RE.match(lines[-3].strip()):  # ("Dear Hiring Manager,\n\n…\n\nIn my current role, I regularly handle": set BB)
         return None  # a signature block: "In trust,\nSir I.M. Boss\nPrime Minister to His Majesty", "С уважением,\nЕлена\nменеджер…"
-    if _short_field(last):
+    # (not under sibling lines of the same bold label that close their sentences: "**第三次握手（ACK）**：客户端收到" under
+    # "**第二次握手（SYN+ACK）**：…进入 SYN_RCVD 状态。", written zh set BG)
+    if _short_field(last) and not (_BOLD_LABEL_RE.match(last)
+                                   and sum(1 for ln in lines[:-1] if _BOLD_LABEL_RE.match(ln) and ln.rstrip()[-1:] in _SENT_END) >= 2):
         return None  # "Answer: 42", "Preposition: on" fields (not a paragraph under a bold label)
     if ch.isdigit() and not any(c.isalpha() for c in " ".join(last.split()[-3:])):
         return None  # a run of numbers ("1100 0110 1011 1001"): data, not a sentence

@@ -10,7 +10,8 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
 ``length``
     ``stat_conv_chars``, ``stat_conv_width`` (characters with each CJK character counted twice, its
     display width: "路不拾遗。" is a whole answer), ``stat_numeric_answer`` (1 when the one answer is a
-    bare number and the prompt holds a digit: "Solve 8 x 8." → "64" is short but whole; round 25),
+    bare number and the prompt holds a digit: "Solve 8 x 8." → "64" is short but whole; round 25; or a chemical
+    formula where one is asked: "水的化学式" → "H₂O。", written zh set BG),
     ``stat_min_user_chars``, ``stat_min_assistant_chars`` (0 when the row has no assistant turn),
     ``stat_max_turn_chars``. Drop when ``stat_conv_width < min_conversation_chars`` [16, FastChat
     ``clean_sharegpt``] and the answer is not numeric, ``> max_conversation_chars``
@@ -28,8 +29,8 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     (``patterns.names_identity``: "I am Vicuna … (LMSYS)", "我是通义千问", "My default name is…", or a question left
     unanswered). Drop when > ``max_identity_turns`` [0]: a fine-tune learns to claim that name (FastChat
     ``dummy_conversation.json``, which FastChat itself re-injects with its own identity in ``prepare_all.py``/``merge.py``).
-    A generic "I'm an AI assistant, a language model trained to help with…" names nobody and is kept (written sets:
-    7 of 48 good identity rows in the label sets).
+    A generic "I'm an AI assistant, a language model trained to help with…" names nobody and is kept (label sets: good
+    rows this rule drops 50 → 43; the answers that name Vicuna, Claude, 通义千问… stay dropped, as labelled good or not).
 ``refusal_boilerplate``
     ``stat_refusal_turns``: assistant turns matching a hard pattern anywhere — ``[ai_disclaimer]``
     ("As an AI language model", knowledge-cutoff notes, role-play breaks) and ``[refusal]`` ("I
@@ -233,6 +234,9 @@ _PY_DTYPES.update({f"_{k}": pl.Float64 for k in REP_KEYS})
 PRIVATE_COLS = ("_refusal_match", "_soft_match", "_trunc_note", "_mismatch_note", "_non_answer_note")
 #: an answer that is only a number ("64", "5.", "等于2", "-3.5", a ratio "1.33:1", a share "25%"): a whole answer to a sum, however short
 NUMERIC_ANSWER_RE = r"^\s*(?:等于|=)?\s*[-+−]?\d[\d.,/]*(?:\s*:\s*\d[\d.,]*)?\s*%?\s*[.。]?\s*$"
+#: a lone chemical formula or symbol ("H₂O。", "NaCl", "Fe") answering a prompt that asks for one ("水的化学式": written zh set BG)
+FORMULA_ANSWER_RE = r"^\s*(?:[A-Z][a-z]?[₀-₉0-9]*){1,6}\s*[.。]?\s*$"
+FORMULA_ASK_RE = r"(?i)化学式|分子式|元素符号|化学符号|formula|chemical symbol|формул|химическ\w* символ"
 INT_STATS = ("stat_conv_chars", "stat_conv_width", "stat_numeric_answer", "stat_min_assistant_chars", "stat_refusal_turns", "stat_soft_refusal_turns",
              "stat_markup_count", "stat_placeholder_count", "stat_identity_turns", "stat_continue_turns",
              "stat_language_mismatch", "stat_non_answer", "stat_echo", "stat_leak_lines") + tuple(f"stat_trunc_{k}" for k in TRUNCATION_REASONS)
@@ -683,8 +687,12 @@ class Quality(FilterStage):
             post.append((pl.col("_a_chars") / pl.max_horizontal(pl.col("_u_chars"), 1)).alias("stat_resp_prompt_ratio"))
         if "length" in on:
             # a lone answer that is a number, to a prompt holding a digit ("3乘以6" → "18"): short, not empty
-            post.append(((pl.col("_n_a") == 1) & pl.col("_first_u").str.contains(r"\d").fill_null(False)
-                         & pl.col("_first_a").str.contains(NUMERIC_ANSWER_RE).fill_null(False)).cast(pl.Int64)
+            # ... or a formula to a prompt that asks for one ("水的化学式" → "H₂O。")
+            post.append(((pl.col("_n_a") == 1) & (
+                (pl.col("_first_u").str.contains(r"\d").fill_null(False)
+                 & pl.col("_first_a").str.contains(NUMERIC_ANSWER_RE).fill_null(False))
+                | (pl.col("_first_u").str.contains(FORMULA_ASK_RE).fill_null(False)
+                   & pl.col("_first_a").str.contains(FORMULA_ANSWER_RE).fill_null(False)))).cast(pl.Int64)
                         .alias("stat_numeric_answer"))
         per = per.with_columns(post) if post else per
         if "language_mismatch" in on:
