@@ -147,7 +147,8 @@ def test_a_definition_that_names_its_term_often_is_kept():
     ("写一首关于妈妈的小诗 短一点 母亲节用", "《父亲》\n\n父亲的背影，\n是一座沉默的山，\n风雨中从不弯腰，\n只为我撑起一片晴天。", "subject_swap"),
     ("recipe for beef stroganoff", "**Beef Bourguignon**\n\n1. Brown the bacon, then sear the beef in batches.\n2. Soften the "
      "onion and carrots, add garlic and tomato paste.\n3. Pour in the wine and stock and braise for 3 hours.", "no_howto"),
-    ("宫保鸡丁的正宗做法", "鱼香肉丝是一道经典川菜，鱼香味是由泡椒、葱姜蒜、糖、醋调出来的。\n\n**做法**：\n1. 里脊切丝腌制10分钟。\n"
+    # (the dish named by the prompt is outside subject_swap's "dish" class, which would name the swap first: written set BF)
+    ("干煸豆角的正宗做法", "鱼香肉丝是一道经典川菜，鱼香味是由泡椒、葱姜蒜、糖、醋调出来的。\n\n**做法**：\n1. 里脊切丝腌制10分钟。\n"
                         "2. 热锅凉油，下肉丝滑炒至变色盛出。\n3. 倒回肉丝，淋入鱼香汁，大火收汁即可。", "no_howto"),
 ])
 def test_off_topic_shapes_of_the_av_ax_writers(prompt, answer, kind):

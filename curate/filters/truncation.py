@@ -970,6 +970,17 @@ _ZH_DERIVATION_TAIL_RE = re.compile(r"(?:(?:分解|化简|整理|变形|转化|�
 #: an enumeration after a colon, its items joined by "、", the last one open, in a line whose sentences close on 。: "…组合在一起。
 #: 常见的 JOIN 类型有：INNER JOIN、LEFT" ("水果：苹果、香蕉" on a line of its own is a category and its members)
 _CJK_ENUM_CUT_RE = re.compile(r"。[^。！？\n]{0,40}[：:][^：:。！？\n]{0,40}、[^、，。！？；\n]{1,15}\Z")
+def _latin_term_cut(enumeration: str) -> bool:
+    """True when the "、" items of ``enumeration`` (after its colon) are Latin-script terms and the last has fewer words
+    than each earlier one: "INNER JOIN、LEFT" is a term cut after its first word; "借款合同、银行流水、…、证人证言" (Chinese items,
+    a forum answer without its 。, written zh set AU) and "Python、Java" are whole."""
+    items = [x.strip() for x in re.split(r"[：:]", enumeration)[-1].split("、")]
+    if len(items) < 2 or not all(re.fullmatch(r"[A-Za-z][A-Za-z0-9 +#.-]*", x) for x in items):
+        return False
+    n_last = len(items[-1].split())
+    return all(len(x.split()) > n_last for x in items[:-1])
+
+
 #: a calculation stopped at its "=": a value, a space, "=" (not "==", nor base64 padding "aGk=")
 _EQUALS_CUT_RE = re.compile(r"[\w)²³'’]\s+=\Z")
 #: a calculation stopped after a spaced operator on a line with "=": "S₁₀ = 10×3 + 10×9×4/2 = 30 +" (written zh set H)
@@ -1285,7 +1296,8 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return f"ends mid sign-off: {t[-30:]!r}"  # "…感谢您在百忙之中阅读我的求职信。\n\n此" (written zh set AX)
     # an enumeration announced by a colon and cut after its "、": "常见的 JOIN 类型有：INNER JOIN、LEFT" (written zh set BG); a
     # Chinese enumeration closes on 等 or 。 (not a list item: "6. 身份证、学历学位证书及复印件" is whole)
-    if ch.isalnum() and CJK_RE.search(last) and not _LIST_ITEM_RE.match(last) and _CJK_ENUM_CUT_RE.search(last):
+    enum = _CJK_ENUM_CUT_RE.search(last) if ch.isalnum() and CJK_RE.search(last) and not _LIST_ITEM_RE.match(last) else None
+    if enum and _latin_term_cut(enum.group(0)):
         return f"ends inside an enumeration: {t[-30:]!r}"
     if _ZH_DERIVATION_TAIL_RE.search(t[-12:]) and len(t) >= 10 and "```" not in t:
         return f"ends on a derivation step: {t[-30:]!r}"  # "…设 p = 2k，代入得", "第二步：将方程分解为"
