@@ -515,7 +515,7 @@ def latin_salad(text: str, prompt: str = "", min_languages: int = 3, min_hits: i
 _NUM_TOKEN = r"\d{1,9}(?:[.,]\d{1,6})?"
 #: one binary operation and its stated result, not inside a longer expression: "14 × 14 = 144", "17 ÷ 3 = 5.67", "2 + 2 = 5"
 _EQUATION_RE = re.compile(rf"(?<![\d.,+\-−×÷*/^()=:·²³a-zA-Z又])({_NUM_TOKEN})[ \t]*([+×÷*/·]|[ \t][xх\-−][ \t])[ \t]*({_NUM_TOKEN})[ \t]*=[ \t]*"
-                          rf"({_NUM_TOKEN})(?![\d.,]*\d|[ \t]*[+\-−×÷*/^(·%²³]|[ \t]*[a-zA-Z])")
+                          rf"(?:\*\*)?({_NUM_TOKEN})(?:\*\*)?(?![\d.,]*\d|[ \t]*[+\-−×÷*/^(·%²³]|[ \t]*[a-zA-Z])")  # ("= **418**", set BH)
 #: a remainder after a division: "5 ÷ 3 = 1 余 2", "7 ÷ 4 = 1 ... 3", "29 ÷ 5 = 5 … 4", "остаток"
 _REMAINDER_RE = re.compile(r"^[ \t]*(?:余|…|\.\.\.|(?i:r\b|rem|remainder|остаток|ост\.))")
 #: TeX math: bases, carries and variables there defeat a plain check

@@ -528,7 +528,8 @@ _SIBLING_CLASSES = {
         "excel": r"\bExcel\b|\b(?:in|into|from) excel\b|[Ээ]ксел", "sheets": r"(?i:google sheets)|(?i:google таблиц)",
     },
     "platform": {
-        "ios": r"(?i:iphone|ipad)|\biOS\b|айфон|苹果手机", "android": r"(?i:android|google play)|андроид|安卓",
+        # ("iphone15": written zh set BJ)
+        "ios": r"(?i:iphone|ipad)(?:\s?\d{1,2}(?:\s?(?i:pro|max|plus))*)?|\biOS\b|айфон|苹果手机", "android": r"(?i:android|google play)|андроид|安卓",
         "windows": r"\b(?i:windows)\b|виндовс",
         "macos": r"\bmacOS\b|\bMac ?OS\b|(?i:macbook)|макбук|苹果电脑|(?i:меню apple|apple menu)|苹果菜单",
         "linux": r"(?i:linux|ubuntu|debian)|линукс",
@@ -548,7 +549,7 @@ _SIBLING_CLASSES = {
     },
     "city": {
         "moscow": r"\bMoscow\b|Москв|莫斯科", "petersburg": r"(?i:st\.? petersburg|saint petersburg)|(?i:петербург)|圣彼得堡",
-        "kazan": r"\bKazan\b|Казан|喀山", "beijing": r"\bBeijing\b|Пекин|北京", "shanghai": r"\bShanghai\b|Шанха|上海",
+        "kazan": r"\bKazan\b|Казан|喀山", "nizhny": r"\bNizhny Novgorod\b|(?i:нижн\w* новгород)|下诺夫哥罗德", "beijing": r"\bBeijing\b|Пекин|北京", "shanghai": r"\bShanghai\b|Шанха|上海",
         "chengdu": r"\bChengdu\b|Чэнду|成都", "xian": r"\bXi['’]?an\b|Сиань|西安", "hangzhou": r"\bHangzhou\b|杭州",
         "guangzhou": r"\bGuangzhou\b|广州", "shenzhen": r"\bShenzhen\b|深圳", "paris": r"\bParis\b|Париж|巴黎",
         "london": r"\bLondon\b|Лондон|伦敦", "tokyo": r"\bTokyo\b|Токио|东京", "new_york": r"\bNew York\b|Нью-Йорк|纽约",
@@ -677,7 +678,8 @@ _SIBLING_CLASSES = {
     },
     # written sets BE-BG: Vue for React, meiosis for mitosis, the American revolution for the French one, civil litigation for labour arbitration, the root formula for the vertex,
     # pregnancy for weaning, amatriciana for carbonara, shchi for borscht
-    "framework": {"react": r"(?i:react(?:\.js|js)?)(?! native)", "vue": r"(?i:vue(?:\.js|js)?)", "angular": r"(?i:angular(?:js)?)",
+    # (React as named, or lowercase after "in"/"в"/before a Chinese particle: "ways to react to changes" is a verb, set BH)
+    "framework": {"react": r"\bReact(?:\.js|JS)?\b(?! Native)|(?i:react(?:\.js|js))|(?<=in )react\b|(?<=в )react\b|react(?=\s*(?:里|中|的|hooks?|组件))", "vue": r"(?i:vue(?:\.js|js)?)", "angular": r"(?i:angular(?:js)?)",
                   "svelte": r"(?i:svelte)"},
     "cell_division": {"mitosis": r"\b(?i:mito(?:sis|tic))\b|(?i:митоз)|有丝分裂", "meiosis": r"\b(?i:meio(?:sis|tic))\b|(?i:мейоз)|减数分裂"},
     "revolution": {
@@ -693,7 +695,16 @@ _SIBLING_CLASSES = {
     "dish": {"carbonara": r"(?i:carbonara)|(?i:карбонар)|卡邦尼|培根蛋", "amatriciana": r"(?i:amatriciana)|(?i:аматричан)",
              "bolognese": r"(?i:bolognese)|(?i:болоньезе)|肉酱面", "borscht": r"(?i:borscht|borsch)|(?i:борщ)|罗宋汤",
              "shchi": r"(?i:\bщи\b|\bщей\b)", "pad_thai": r"(?i:pad thai)|(?i:пад тай)|泰式炒河粉", "green_curry": r"(?i:green curry)|绿咖喱",
-             "kungpao": r"宫保鸡丁|(?i:kung pao)", "yuxiang": r"鱼香肉丝", "tangcu": r"糖醋里脊", "hongshao": r"红烧肉"},
+             "kungpao": r"宫保鸡丁|(?i:kung pao)", "yuxiang": r"鱼香肉丝", "tangcu": r"糖醋里脊", "hongshao": r"红烧肉",
+             # written en set BH: moussaka for lasagna
+             "lasagna": r"(?i:lasagn[ae])|(?i:лазань)|千层面", "moussaka": r"(?i:moussaka)|(?i:мусак)|穆萨卡"},
+    # written sets BH, BI: the Second World War's causes for the First's, MySQL for PostgreSQL, marriage for divorce
+    "world_war": {"ww1": r"(?i:ww ?1|ww ?i\b|world war (?:1|i|one)\b|first world war|great war)|(?i:перв\w* миров)|一战|第一次世界大战",
+                  "ww2": r"(?i:ww ?2|ww ?ii\b|world war (?:2|ii|two)\b|second world war)|(?i:втор\w* миров|великая отечественная)|二战|第二次世界大战"},
+    "database": {"postgresql": r"(?i:postgres(?:ql)?|psql)", "mysql": r"(?i:mysql|mariadb)", "sqlite": r"(?i:sqlite)",
+                 "mongodb": r"(?i:mongo(?:db)?)", "sqlserver": r"(?i:sql server|mssql|t-sql)", "oracle_db": r"\bOracle\b"},
+    "marriage": {"divorce": r"\b(?i:divorce\w*)\b|(?i:развод|расторжени\w* брака)|离婚",
+                 "wedding_reg": r"(?i:marriage (?:registration|licen[cs]e))|(?i:регистраци\w* брака|заключени\w* брака)|结婚登记|领结婚证"},
     # written zh set AX: a poem for "father" when one for "mother" was asked
     "parent": {
         "mother": r"\b(?i:mother|mom|mum)s?\b|(?i:\bмам[аыуеой]|\bматер[иья])|妈妈|母亲",
@@ -707,6 +718,7 @@ _SIBLING_RES = {cls: {name: re.compile(rf"(?<![A-Za-z0-9_+#./])(?:{pat})(?![A-Za
 #: ("What can I use instead of Excel?"); a port between two named subjects names both and is not judged anyway
 _SWAP_ASK_EXEMPT_RE = re.compile(r"(?i)\bvs\.?\b|\bversus\b|\bor\b|\btranslat|\balternative|\binstead\b|\bother than\b|\bbesides\b"
                                  r"|\bnot in\b|\bnon-|\bне на\b|不用|别用|不要用"  # ("Write a sentence not in English.")
+                                 r"|\bsimilar\b|\bcompar|相似|类似|相比|похож|сравни"  # ("找到与二战最相似的历史事件": another war is the answer)
                                  r"|\bили\b|переве|вместо|альтернатив|кроме|还是|或者|翻译|替代|代替|除了")  # ("поставили" holds "или")
 
 
@@ -941,7 +953,8 @@ _TOPIC_OPENING_RE = re.compile(
     r"(?i)^\W*([^.!?。？！\n]{1,60}?)(?:\s[—–-]\s(?:это|одн[оа]? из|один из|важн|неотъемлем|популярн|древн|тропическ|традиционн)"
     r"|\b(?:is|are) (?:a|an|one of the)\b(?! (?:bad|good|great|common|really) (?:idea|question|practice|mistake))"
     r"|\bhas (?:a )?(?:long|rich)\b|是一种|是指|是一个|是一道|起源于|历史悠久|是人生"
-    r"|是[^，。！？\n]{1,12}(?:推出|开发|发明|研发|出品)的一(?:款|种|个|部))")  # "Excel 是微软公司推出的一款…" (set BG)
+    r"|是[^，。！？\n]{1,12}(?:推出|开发|发明|研发|出品)的一(?:款|种|个|部)"  # "Excel 是微软公司推出的一款…" (set BG)
+    r"|作为[^，。！？\n]{1,30}之一)")  # "Excel 作为微软 Office 套件中最重要的组件之一" (set BJ)
 #: steps in an answer: a list line, or a sequence word ("首先", "затем", "first,")
 _STEPS_RE = re.compile(r"(?im)^\s*(?:\d+[.)、]|[-*•]|第[一二三四五])|首先|然后|接着|第一步|\bfirst(?:ly)?,|\bthen\b|\bnext,|сначала|затем|\bшаг")
 
@@ -1357,7 +1370,9 @@ _REPLY_TO_ASK_RE = re.compile(r"(?i)\b(?:reply|respond|write (?:a |an )?(?:reply
 _DESCRIBES_MESSAGE_RE = re.compile(r"(?i)^\W*(?:this|the) (?:e-?mail|message|letter|note)\b(?: (?:is|was|from|asks|requests|says))"
                                    r"|^\W*(?:in this|in the) (?:e-?mail|message|letter)\b"
                                    r"|^\W*(?:это|данное) (?:письмо|сообщение)\b|^\W*в (?:этом|данном) (?:письме|сообщении)"
-                                   r"|^\W*这(?:封|条|则)?(?:邮件|信|消息|短信)(?:是|主要|的主要|中)")
+                                   r"|^\W*这(?:封|条|则)?(?:邮件|信|消息|短信)(?:是|主要|的主要|中)"
+                                   # a summary given a title ("**邮件摘要**：刘洋希望…", written zh set BJ)
+                                   r"|^\W*(?:邮件|信件|消息)?(?:摘要|概要|总结|要点)\W{0,3}[:：]|^\W*(?:e-?mail )?(?:summary|tl;?dr)\W{0,3}:")
 
 
 def _described_not_replied_note(reply: str, prompt: str) -> str | None:
@@ -1414,11 +1429,29 @@ def _length_unmet_note(reply: str, prompt: str, factor: float = 2.0) -> str | No
 #: the prompt asks to find what is wrong with code or a text it gives: "найди ошибку в коде", "find the bug", "找出错误"
 _BUG_ASK_RE = re.compile(r"(?i)\bfind (?:the |a )?(?:bug|error|mistake)s?\b|\bwhat(?:'s| is) wrong with\b|\bwhy (?:does|is) (?:this|my) (?:code|function|script)\b"
                          r"|найди\w* (?:ошибк|баг)|в ч[её]м ошибка|что не так с|почему (?:код|функция|программа)"
-                         r"|找(?:出|一下)?(?:错误|bug|问题)|哪里(?:错|有问题)|为什么(?:报错|出错|结果不对)")
+                         r"|找(?:出|一下)?(?:错误|bug|问题)|哪里(?:错|有问题)|为什么(?:报错|出错|结果不对)"
+                         r"|(?:报错|出错)了?\s*(?:帮我看看|怎么办|怎么回事|什么原因)")  # ("java报错 帮我看看": set BJ)
 #: an answer that names a fault or a fix: "error", "should", "instead", "ошибка", "вместо", "错误", "应该", "改为"
 _FAULT_WORD_RE = re.compile(r"(?i)\b(?:error|bug|wrong|issue|problem|mistake|fix\w*|should|instead|incorrect|missing|skip\w*|off-by-one|typo|change)\b"
                             r"|ошиб|неправил|неверн|исправ|вместо|должн|проблем|пропуска|нужно|следует|замени|опечат"
                             r"|错|问题|应该|应当|改为|改成|修改|漏|缺少|bug")
+
+
+#: the prompt asks to shorten a text it gives: "сократи этот абзац вдвое", "shorten this", "把这段话缩短"
+_SHORTEN_ASK_RE = re.compile(r"(?i)\b(?:shorten|condense|trim|cut down)\b|сократи|сожми|укороти|缩短|精简|压缩|缩写")
+
+
+def _not_shortened_note(reply: str, prompt: str) -> str | None:
+    """``not_shortened: N → M characters`` when the prompt's first line asks to shorten the text under it
+    (``_SHORTEN_ASK_RE``, 100+ characters given) and the answer is at least as long as that text: the paragraph rewritten
+    longer, "с гордостью предлагает широчайший спектр…" for "сократи этот абзац вдвое" (written ru set BI)."""
+    lines = prompt.strip().split("\n", 1)
+    if len(lines) < 2 or not _SHORTEN_ASK_RE.search(lines[0][:200]):
+        return None
+    source, out = len(lines[1].strip()), len(reply.strip())
+    if source < 100 or out < source:
+        return None
+    return f"not_shortened: {source} → {out} characters"
 
 
 def _fault_unmet_note(reply: str, prompt: str) -> str | None:
@@ -1595,7 +1628,8 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
         or _unchanged_rewrite_note(reply, prompt) or _letter_for_task_note(reply, prompt) or _version_swap_note(reply, prompt) \
         or _announced_genre_note(reply, prompt) or _no_questions_note(reply, prompt) or _options_unmet_note(reply, prompt) \
         or _letter_missing_note(reply, prompt) or _usage_unmet_note(reply, prompt) or _described_not_replied_note(reply, prompt) \
-        or _length_unmet_note(reply, prompt) or _fault_unmet_note(reply, prompt) or _code_for_text_note(reply, prompt)
+        or _length_unmet_note(reply, prompt) or _fault_unmet_note(reply, prompt) or _code_for_text_note(reply, prompt) \
+        or _not_shortened_note(reply, prompt)
     if note:
         return note
     if _EXPLAIN_ASK_RE.search(head) or TRANSLATION_RE.search(head):

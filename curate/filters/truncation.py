@@ -242,8 +242,8 @@ ANNOUNCE_END_RE = re.compile(
     r"|\b(?:as follows|the following|(?:listed|shown|given) below|the following (?:[\w-]+ )?" + _NOUN + r")[.:]?$"
     r"|^(?:for example|for instance|such as|e\.g\.)[.:]?$"
     r"|^(?:voici|aqu[ií] (?:est[aá]n?|tienes|hay)|hier (?:ist|sind)|ecco|aqui (?:est[aá]|est[aã]o)|вот)\b[^.!?:\n]{0,60}[.:]?$"
-    # ("…откроют следующим летом" is a time, not an announcement: written ru set AW)
-    r"|(?:следующ\w*(?: образом| шаги| пункты| способы| варианты| этапы| действия| вопросы| пример\w*)?|ниже(?: \w+)?)[.:]?$"
+    # ("…откроют следующим летом" is a time, not an announcement: written ru set AW; "доход… не ниже инфляции." compares, set BI)
+    r"|(?:следующ\w*(?: образом| шаги| пункты| способы| варианты| этапы| действия| вопросы| пример\w*)?|(?<![Нн]е )ниже(?: \w+)?)[.:]?$"
     r"|(?:以下是|以下为|下面是|下面为|如下|代码如下)[^。！？\n，,、#\d]{0,15}[。：:]?$|(?:例如|比如|包括)[：:]$"
 )
 
@@ -269,6 +269,9 @@ _PLAN_END_RE = re.compile(
     # "Ниже приведу подробную пошаговую инструкцию." (written ru set V)
     r"|^ниже (?:я )?(?:приведу|привед[её]м|перечислю|перечислим|опишу|опишем|расскажу|покажу|дам|разбер[её]м|рассмотрим)\b[^.!?\n]{0,300}[.:]?$"
     r"|^below,? (?:i|we)(?:['’]ll| will) (?:give|list|provide|outline|describe|explain|walk|go)\b[^.!?\n]{0,300}[.:]?$"
+    # "I'll break it down below." with nothing below (written en set BH)
+    r"|^(?:i|we)(?:['’]ll| will) (?:break (?:it|this|them) down|explain(?: it| this| why)?|walk you through (?:it|this)|go through (?:it|this|them))"
+    r"(?: for you)? (?:below|next|step by step)[.:]?$"
     r"|^попробуем (?:разобраться|рассмотреть|понять|ответить)\b[^.!?\n]{0,300}[.:]?$"
     # "В этом эссе я попробую разобраться, почему…" (written ru set Y)
     r"|^(?:в|во) (?:этом|данном) (?:эссе|тексте|ответе|сочинении|статье) (?:мы |я )?(?:(?:попробую|попробуем|постараюсь|постараемся) )?"
@@ -985,6 +988,9 @@ def _latin_term_cut(enumeration: str) -> bool:
 _EQUALS_CUT_RE = re.compile(r"[\w)²³'’]\s+=\Z")
 #: a calculation stopped after a spaced operator on a line with "=": "S₁₀ = 10×3 + 10×9×4/2 = 30 +" (written zh set H)
 _OPERATOR_CUT_RE = re.compile(r"=[^=\n]*[\w)²³↑↓]\s+[+\-−×÷*/·]\Z")  # ("D = (−5)² − 4 · 1 ·", written ru set AB)
+#: "with the largest", "with the most" as the text's end: the noun never came ("at the latest", "of the best" close sentences)
+_WITH_SUPERLATIVE_CUT_RE = re.compile(r"(?i)\bwith the (?:largest|biggest|smallest|highest|lowest|greatest|strongest|fastest|longest"
+                                      r"|shortest|oldest|youngest|most|least|best|worst)\Z")
 #: a conjunction after a comma as the last word: "…, and", "…, или" (any line, list items too)
 _COMMA_CONJUNCTION_CUT_RE = re.compile(r"(?i)[,，]\s*(?:and|or|but|и|а|но|или)\Z")
 #: a comparison stopped after its operator, on a line that compares values already: "5 < 7 — влево, 2 < 7 — влево, 9 >"
@@ -1271,6 +1277,8 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
         return f"ends on an unsolved equation: {t[-30:]!r}"  # "…2(3w) = 36\n6w = 36" for "find the area" (written en set BB)
     if len(t) >= 20 and _CONNECTIVE_CUT_RE.search(t[-20:]):
         return f"ends on a connective: {t[-30:]!r}"  # "2x = 12, значит" (written ru set G)
+    if len(t) >= 20 and _WITH_SUPERLATIVE_CUT_RE.search(t[-40:]):
+        return f"ends on a superlative without its noun: {t[-30:]!r}"  # "…cut quit rates by a third, with the largest" (set BH)
     if len(t) >= 20 and _COMMA_CONJUNCTION_CUT_RE.search(t[-12:]):
         return f"ends on a conjunction: {t[-30:]!r}"  # "…sending ACK = x + 1, and" inside a list item (written en set AA)
     if ch == "," and len(t) >= 20 and "```" not in t and _VALUE_COMMA_CUT_RE.search(t.rsplit("\n", 1)[-1]):
@@ -1420,6 +1428,14 @@ def _short_field(line: str) -> bool:
     return len(words(value)) <= 6 and not re.match(r"\s*[“「『\"«]", value)
 
 
+def _unquote_end(line: str) -> str:
+    """``line`` without trailing closing quotes when a sentence stop stands before them ('…at all."' → '…at all.'), else
+    ``line`` right-stripped: a quotation that closes its own sentence closes the line."""
+    ln = line.rstrip()
+    bare = ln.rstrip("\"”»’'」』")
+    return bare if bare and bare != ln and bare[-1] in _SENT_END else ln
+
+
 def _open_line_style(text: str) -> bool:
     """True when at least half of the (≥ 2) prose lines of ≥ 3 words before the last one end without
     punctuation: the text's own style leaves lines open (poems, lyrics, slogans). Headings and
@@ -1432,8 +1448,10 @@ def _open_line_style(text: str) -> bool:
     lines = [ln for ln in _without_closed_fences(text).rstrip().split("\n") if ln.strip()]
     # (a short first line is a title, not a line of verse: "我的爷爷" over an essay, written zh set BA)
     body = lines[1:] if len(lines) >= 3 and len(lines[0].strip()) <= 20 else lines
-    earlier = [ln.rstrip() for ln in body[:-1] if _prose_line(ln) and len(words(ln)) >= 3 and not _short_field(ln)
-               and not _SALUTATION_RE.match(ln.strip())][-8:]
+    # (a closing quote after the sentence's own stop closes the line: '…he whispered. "And I can't see anything at all."',
+    # written en set BH)
+    earlier = [_unquote_end(ln) for ln in body[:-1] if _prose_line(ln) and len(words(ln)) >= 3
+               and not _short_field(ln) and not _SALUTATION_RE.match(ln.strip())][-8:]
     if len(earlier) >= 3 and all(ln[-1] in _SENT_END for ln in earlier[-2:]):
         return False
     if len(earlier) >= 2 and sum(ln[-1].isalnum() or ln[-1] in _OPEN_END for ln in earlier) >= 0.5 * len(earlier):

@@ -559,7 +559,8 @@ class Quality(FilterStage):
                     d = declines(contents[i], prompt_of[i], opening_sentences=p.soft_opening_sentences,
                                  max_rest_words=p.soft_decline_max_rest_words, max_prompt_ratio=p.soft_max_prompt_ratio,
                                  pattern=decline_re, task_langs=langs if langs is not None else ("en", "zh"))
-                    if d and not excused(prompt_of[i], d, contents[i]):
+                    # (an identity question permits the assistant's limits: "who are you" → "…I can't see your files", set BH)
+                    if d and not excused(prompt_of[i], d, contents[i]) and not patterns.is_identity_question(prompt_of[i]):
                         soft[i], soft_match[i] = 1, f"declines: {d}"
                         continue
                 if p.soft_ethics_lecture and i in last_a:
@@ -576,7 +577,10 @@ class Quality(FilterStage):
                     in_voice = WRITES_IN_VOICE_RE.search(prompt_of[i][:1000]) and not (
                         v.match and v.match.startswith("asks back") and speaks_as_assistant(contents[i])) \
                         and not (v.match and HANDS_BACK_RE.search(v.match))  # ("…come from you rather than from an AI")
-                    hit_ok = v.is_refusal and not (v.match and (excused(prompt_of[i], v.match, contents[i]) or in_voice))
+                    # (an identity question permits the assistant's limits, "who are you" → "…I can't see your files", set BH;
+                    # a question asked back is still no answer)
+                    about_self = patterns.is_identity_question(prompt_of[i]) and not (v.match or "").startswith("asks back")
+                    hit_ok = v.is_refusal and not (v.match and (excused(prompt_of[i], v.match, contents[i]) or in_voice or about_self))
                     soft[i] = int(hit_ok)
                     soft_match[i] = v.match if hit_ok else None
             py["_soft"] = soft
