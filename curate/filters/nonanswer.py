@@ -1401,7 +1401,8 @@ def _length_unmet_note(reply: str, prompt: str, factor: float = 2.0) -> str | No
     50字以内", "in 50 words or less", "не более 30 слов") and the answer, less a first line that ends on a colon, runs past
     ``factor`` [2.0] times it (CJK characters for a "字" limit, words otherwise): an analysis of the text where a 50-character
     digest was asked (written zh set BD). Twice the limit, as a summary a little over its count is still a summary; a list
-    of several options (3+ list lines) is left alone."""
+    of several options (3+ list lines) is left alone. In the dump pool (80,179 pairs) it drops 5 machine-translated Alpaca
+    answers whose "50 字以内" was "50 words" before translation: the pair as it stands asks for one length and gives another."""
     plines = [ln for ln in prompt.strip().split("\n") if ln.strip()]
     if not plines:
         return None
