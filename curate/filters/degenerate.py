@@ -407,6 +407,12 @@ _CITED_SPAN_RE = re.compile(r'"[^"\n]{0,80}"|“[^”\n]{0,80}”|«[^»\n]{0,80
                             r"|（[^）\n]{0,80}）|`[^`\n]*`|\*\*[^*\n]{0,80}\*\*")
 
 
+def _uncited_prose(text: str) -> str:
+    """``text`` without code, URLs and cited spans (``_CITED_SPAN_RE``: quotes, brackets, bold, inline code): the words a
+    mix of languages is judged on (``script_islands``, ``latin_salad``)."""
+    return _CITED_SPAN_RE.sub(" ", URL_RE.sub(" ", strip_code(text)))
+
+
 def _run_script(run: str) -> str:
     c = run[0]
     if "\u4e00" <= c <= "\u9fff" or "\u3040" <= c <= "\u30ff" or "\uac00" <= c <= "\ud7af":
@@ -435,7 +441,7 @@ def script_islands(text: str, prompt: str = "", min_islands: int = 3, max_island
     prompt_scripts = Counter(_run_script(r) for r in _ISLAND_RUN_RE.findall(prompt[:2000]) if len(r) >= 2)
     if len(prompt_scripts) >= 2 and sorted(prompt_scripts.values())[-2] >= 3:
         return []
-    t = _CITED_SPAN_RE.sub(" ", URL_RE.sub(" ", strip_code(text)))
+    t = _uncited_prose(text)
     t = re.sub(r"(?:#|//)[^\n]*", " ", t)
     runs = [r for r in _ISLAND_RUN_RE.findall(t) if len(r) >= 2 or _run_script(r) == "cjk"]  # (x, y, A: variables)
     if len(runs) < 2 * min_islands + 2:
@@ -503,7 +509,7 @@ def latin_salad(text: str, prompt: str = "", min_languages: int = 3, min_hits: i
     kochen… remove el egg y put into eau froide pour que la shell se peel" (written en set BB), the Latin-script twin of
     ``script_islands``. A lesson that quotes one foreign language in English names two, and a prompt about languages
     (``_LANGUAGES_ASK_RE``) is not judged by the caller."""
-    t = _CITED_SPAN_RE.sub(" ", URL_RE.sub(" ", strip_code(text)))
+    t = _uncited_prose(text)
     toks = [w.lower() for w in _SALAD_WORD_RE.findall(t)]
     if not toks or len(toks) > max_words or code_density(text) > 0.03:
         return []

@@ -1178,12 +1178,14 @@ _LETTER_SALUTATION_RE = re.compile(
     r"(?i)^\W*(?:(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening))\b[^.!?\n]{0,40}[,!:]"
     r"|(?:здравствуйте|добрый (?:день|вечер)|доброе утро|уважаем\w+|дорог\w+|привет)\b[^.!?\n]{0,40}[,!.]"
     r"|[^。！？\n]{0,10}(?:你好|您好)[：:，,！!]|(?:尊敬的|亲爱的)[^。！？\n]{1,20}[：:，,])")
+#: thanks that close a Chinese notice: "感谢您的理解与支持"
+_ZH_THANKS = r"感谢(?:您|你|大家)的(?:理解|支持|配合)(?:与|和)?(?:支持|配合|理解)?"
 #: a letter's closing line: "Cheers,", "Best regards,", "С уважением,", "谢谢！", "此致"
 _LETTER_CLOSE_RE = re.compile(r"(?i)^\W*(?:(?:best|kind|warm)(?: regards| wishes)?|regards|sincerely|yours\b[^\n]{0,20}|cheers"
                               r"|(?:thanks|thank you)(?: again| so much| in advance)?"
                               r"|с уважением|спасибо|всего доброго|谢谢|此致|祝好|顺祝"
                               # a Chinese notice's closing (written zh set BG: a property manager's reply)
-                              r"|(?:再次)?感谢(?:您|你|大家)的(?:理解|支持|配合)(?:与|和)?(?:支持|配合|理解)?)\W{0,3}$")
+                              rf"|(?:再次)?{_ZH_THANKS})\W{{0,3}}$")
 
 
 #: a named version: "python 3.12", "Vue3", "iOS 17", "Windows 11", "C++20" (group 1: the name, group 2: the version)
@@ -1313,8 +1315,8 @@ _AS_OPTIONS_RE = re.compile(r"(?i)\b(?:as|into)\s+(?:an?\s+|either\s+)?([a-z]{3,
                             r"|\b(?:как|на)\s+([а-яё]{4,20})\s+или\s+([а-яё]{4,20})\b")
 #: a sentiment (tone) asked for: "sentiment", "тональность", "情感倾向"
 _TONE_ASK_RE = re.compile(r"(?i)\bsentiment\b|тональност|情感倾向|情感色彩|情绪倾向")
-#: sentiment words beyond the three classes: "mixed", "смешанн", "褒义/贬义", "хороший/плохой отзыв", a grade
-_SENTIMENT_WORD_RE = re.compile(r"(?i)\bmixed\b|смешанн|褒|贬|好评|差评|\b(?:good|bad) review|положительн|отрицательн|позитивн|негативн|нейтральн")
+#: sentiment words beyond the three classes of ``_SENTIMENT_CLASSES``: "mixed", "смешанн", "褒义/贬义", "good/bad review"
+_SENTIMENT_WORD_RE = re.compile(r"(?i)\bmixed\b|смешанн|褒|贬|\b(?:good|bad) review")
 
 
 #: "как правильно: в течение или в течении", "which is correct: affect or effect", "…还是…哪个对": a spelling or usage choice
@@ -1515,7 +1517,7 @@ def _letter_for_task_note(reply: str, prompt: str) -> str | None:
 
 
 #: a Chinese notice that closes its last paragraph with thanks: "如有其他问题，欢迎随时拨打物业服务热线。感谢您的理解与支持！"
-_ZH_THANKS_TAIL_RE = re.compile(r"感谢(?:您|你|大家)的(?:理解|支持|配合)(?:与|和)?(?:支持|配合|理解)?\W{0,3}$")
+_ZH_THANKS_TAIL_RE = re.compile(rf"{_ZH_THANKS}\W{{0,3}}$")
 
 
 def missing_deliverable(text: str, prompt: str) -> str | None:

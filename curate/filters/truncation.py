@@ -648,8 +648,6 @@ _STANZA_ASK_RE = re.compile(
     r"(?i)\b(\d|two|three|four|five|six)[- ](?:stanzas?|verses?|quatrains?)\b"
     r"|(\d|дв[уе]х|тр[её]х|четыр[её]х|пяти|шести|два|две|три|четыре|пять|шесть)[- ]?(?:строф|куплет|четверостиши)"
     r"|(?<!第)(?<!第 )(\d|[两二三四五六])\s*(?:个)?(?:诗节|节(?=的?(?:诗|现代诗|小诗)))")  # (not "二十四节气", "第3节")
-_STANZA_NUM = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "двух": 2, "две": 2, "два": 2, "трех": 3,
-               "трёх": 3, "три": 3, "четырех": 4, "четырёх": 4, "четыре": 4, "пяти": 5, "пять": 5, "шести": 6, "шесть": 6}
 
 
 def stanzas_short(text: str, prompt: str = "") -> str | None:
@@ -660,7 +658,7 @@ def stanzas_short(text: str, prompt: str = "") -> str | None:
     if not m:
         return None
     g = next(x for x in m.groups() if x)
-    n = int(g) if g.isdigit() else _STANZA_NUM.get(g.lower(), _ZH_NUM.get(g))
+    n = _ord(g)
     blocks = [b for b in re.split(r"\n\s*\n", text.strip()) if len([ln for ln in b.split("\n") if ln.strip()]) >= 2]
     if n and 2 <= n <= 12 and 1 <= len(blocks) < n and all(len(ln) <= 80 for b in blocks for ln in b.split("\n")):
         return f"stanzas: {len(blocks)} of {n}"
@@ -686,7 +684,7 @@ def paragraphs_short(text: str, prompt: str = "", min_words: int = 60) -> str | 
     if not m:
         return None
     g = next(x for x in m.groups() if x)
-    n = int(g) if g.isdigit() else _STANZA_NUM.get(g.lower())
+    n = _ord(g)
     if not n or not 3 <= n <= 12 or half_cjk_words(text) >= min_words * n:
         return None
     sep = r"\n\s*\n" if re.search(r"\n\s*\n", text.strip()) else r"\n"
