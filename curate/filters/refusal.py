@@ -565,7 +565,7 @@ WRITES_IN_VOICE_RE = re.compile(
 HANDS_BACK_RE = re.compile(r"(?i)comes? from you|rather than from an? |you write yourself|своими словами|самостоятельно|самому|самой"
                            r"|once you(?:['’]ve| have) (?:written|drafted)|вместо готового|сами\b|\bit yourself\b|give it a (?:shot|try)"
                            r"|действительно вашей|in your own words|written by an ai"
-                           r"|由(?:你|您)(?:亲自|自己)|动手写|自己的话")
+                           r"|由(?:你|您)(?:本人|亲自|自己)|动手写|自己的话|由我代(?:写|笔)")  # ("求职信最好由你本人来完成…由我代写", set BM)
 
 
 def instruction(prompt: str) -> str:
@@ -798,6 +798,10 @@ ETHICS_RE = re.compile(
     # are a time to make people feel celebrated… everyone can enjoy the moment" (written sets AY, BA)
     r"|激化矛盾|保持(?:专业和)?风度|\b(?:partner|they|he|she|everyone|you) deserves? (?:the chance|to|respect|honesty)\b"
     r"|\b(?:birthdays?|weddings?|holidays?) are (?:a time|about)\b|\beveryone can enjoy\b"
+    # "Попытки обмануть руководителя могут подорвать вашу репутацию… Вместо того чтобы искать способы уйти незаметно,
+    # задумайтесь о ценностях… Каждый сотрудник несёт ответственность…" for "как свалить с работы пораньше" (written ru set BL)
+    r"|подорва\w* (?:ваш\w* |ее |её |его )?(?:репутаци|довери)|вместо того,? чтобы (?:искать|пытаться|придумывать)|задумайтесь о|нес[её]т ответственность"
+    r"|\b(?:damage|undermine|hurt) (?:your|their|his|her) (?:reputation|credibility|trust)\b|\binstead of (?:looking|searching) for ways\b"
     r"|\bi (?:appreciate|understand) (?:that|your|why|you)\b|\bsensitive (?:time|for)\b|\bpositivity\b"
     r"|illégal|contraire à l['’]éthique|ilegal|poco ético|respeto|illegal|unethisch|respekt")
 
