@@ -531,7 +531,9 @@ _SIBLING_CLASSES = {
         # ("iphone15": written zh set BJ)
         "ios": r"(?i:iphone|ipad)(?:\s?\d{1,2}(?:\s?(?i:pro|max|plus))*)?|\biOS\b|айфон|苹果手机", "android": r"(?i:android|google play)|андроид|安卓",
         "windows": r"\b(?i:windows)\b|виндовс",
-        "macos": r"\bmacOS\b|\bMac ?OS\b|(?i:macbook)|макбук|苹果电脑|(?i:меню apple|apple menu)|苹果菜单",
+        "macos": r"\bmacOS\b|\bMac ?OS\b|(?i:macbook)|макбук|苹果电脑|(?i:меню apple|apple menu)|苹果菜单"
+                 # ("на Mac:", "mac上怎么安装python3": written sets BL, BM; not a MAC address nor a Big Mac)
+                 r"|(?<!Big )\bMac\b(?! ?(?:address|адрес|and cheese|n cheese))|(?i:\bmac)(?=上|电脑|系统|里|版)",
         "linux": r"(?i:linux|ubuntu|debian)|линукс",
         # phone makers: an iPhone question answered for a Huawei (written zh set AL)
         "huawei": r"(?i:huawei)|华为|хуавей", "xiaomi": r"(?i:xiaomi)|小米手机|сяоми", "samsung": r"(?i:samsung)|三星|самсунг",
@@ -549,7 +551,7 @@ _SIBLING_CLASSES = {
     },
     "city": {
         "moscow": r"\bMoscow\b|Москв|莫斯科", "petersburg": r"(?i:st\.? petersburg|saint petersburg)|(?i:петербург)|圣彼得堡",
-        "kazan": r"\bKazan\b|Казан|喀山", "nizhny": r"\bNizhny Novgorod\b|(?i:нижн\w* новгород)|下诺夫哥罗德", "beijing": r"\bBeijing\b|Пекин|北京", "shanghai": r"\bShanghai\b|Шанха|上海",
+        "kazan": r"\bKazan\b|Казан|(?i:\bказан(?:ь|и|ью)\b)|喀山", "nizhny": r"\bNizhny Novgorod\b|(?i:нижн\w* новгород)|下诺夫哥罗德", "beijing": r"\bBeijing\b|Пекин|北京", "shanghai": r"\bShanghai\b|Шанха|上海",
         "chengdu": r"\bChengdu\b|Чэнду|成都", "xian": r"\bXi['’]?an\b|Сиань|西安", "hangzhou": r"\bHangzhou\b|杭州",
         "guangzhou": r"\bGuangzhou\b|广州", "shenzhen": r"\bShenzhen\b|深圳", "paris": r"\bParis\b|Париж|巴黎",
         "london": r"\bLondon\b|Лондон|伦敦", "tokyo": r"\bTokyo\b|Токио|东京", "new_york": r"\bNew York\b|Нью-Йорк|纽约",
@@ -600,9 +602,9 @@ _SIBLING_CLASSES = {
         "usa": r"\b(?:USA|US|United States)\b|\bU\.S\.(?!\w)|\bСША\b|(?i:\bв америке\b|американск)|美国",
         "uk": r"\b(?:UK|United Kingdom|Britain|England)\b|(?i:\b(?:in|the) uk\b)|(?i:великобритани|\bв англии\b)|英国",
         "china": r"\bChina\b|(?i:\bв кита[йе]\b)|中国(?!人)|国内|我国",  # ("визы в Китай", "我国个人所得税": sets BF, BG)
-        "germany": r"\bGermany\b|(?i:\bв германии\b)|德国",
+        "germany": r"\b(?i:germany)\b|(?i:\bв германи[ию]\b)|德国",
         # written sets AS-AU: US brackets for Canada, Armenia for Georgia
-        "canada": r"\b(?i:canada|canadian)\b|(?i:канад)|加拿大", "australia": r"\b(?i:australia|australian)\b|(?i:австрали)|澳大利亚|澳洲",
+        "canada": r"\b(?i:canada|canadian|ontario|quebec|british columbia|alberta|manitoba|nova scotia)\b|(?i:канад|онтарио|квебек)|加拿大|安大略", "australia": r"\b(?i:australia|australian)\b|(?i:австрали)|澳大利亚|澳洲",
         "france": r"\bFrance\b|(?i:во франци[ию])|法国", "japan": r"\bJapan\b|(?i:в япони[июя])|日本(?!语|文)",
         "georgia": r"(?i:в грузи|грузию|грузии\b)|格鲁吉亚", "armenia": r"\bArmenia\b|(?i:армени)|亚美尼亚",
         "kazakhstan": r"\bKazakhstan\b|(?i:казахстан)|哈萨克斯坦", "turkey": r"\bTurkey\b|(?i:в турци|турцию)|土耳其",
@@ -627,7 +629,7 @@ _SIBLING_CLASSES = {
     },
     "calculus": {
         "derivative": r"(?i:derivative|differentiat)|производн|дифференцир|导数|求导",
-        "integral": r"(?i:integral|integrat|antiderivative)|интеграл|первообразн|积分",
+        "integral": r"(?i:integral|integrat|antiderivative)|интеграл|интегрир|первообразн|积分|∫",
     },
     "travel": {
         "train": r"\b(?i:trains?|railway|rail)\b|поезд|электричк|\bсапсан|高铁|火车|动车",
@@ -679,8 +681,19 @@ _SIBLING_CLASSES = {
     # written sets BE-BG: Vue for React, meiosis for mitosis, the American revolution for the French one, civil litigation for labour arbitration, the root formula for the vertex,
     # pregnancy for weaning, amatriciana for carbonara, shchi for borscht
     # (React as named, or lowercase after "in"/"в"/before a Chinese particle: "ways to react to changes" is a verb, set BH)
-    "framework": {"react": r"\bReact(?:\.js|JS)?\b(?! Native)|(?i:react(?:\.js|js))|(?<=in )react\b|(?<=в )react\b|react(?=\s*(?:里|中|的|hooks?|组件))", "vue": r"(?i:vue(?:\.js|js)?)", "angular": r"(?i:angular(?:js)?)",
+    "framework": {"react": r"\bReact(?:\.js|JS)?\b(?! Native)|(?i:react(?:\.js|js))|(?<=in )react\b|(?<=в )react\b|react(?=\s*(?:里|中|的|hooks?|组件))"
+                  r"|\breact(?= (?:class|components?|hooks?|apps?|router|state|projects?|context)\b)", "vue": r"(?i:vue(?:\.js|js)?)", "angular": r"(?i:angular(?:js)?)",
                   "svelte": r"(?i:svelte)"},
+    # written sets BK, BL: checkers' rules for castling in chess, a parallelogram's area for a trapezoid's, books on Greece for Rome
+    "board_game": {"chess": r"\b(?i:chess)\b|(?i:шахмат)|国际象棋", "checkers": r"\b(?i:checkers|draughts)\b|(?i:шашк|шашеч)|跳棋",
+                   "xiangqi": r"(?<!国际)象棋|\b(?i:xiangqi)\b"},
+    "shape": {"trapezoid": r"\b(?i:trapezoids?|trapezi(?:um|a|ums))\b|(?i:трапеци)|梯形",
+              "parallelogram": r"\b(?i:parallelograms?)\b|(?i:параллелограмм)|平行四边形",
+              "triangle": r"\b(?i:triangles?)\b|(?i:треугольник)|三角形", "rhombus": r"\b(?i:rhombus|rhombi)\b|(?i:\bромб)|菱形",
+              "rectangle": r"\b(?i:rectangles?)\b|(?i:прямоугольник)|长方形|矩形", "circle": r"\b(?i:circles?)\b|(?i:\bкруг(?:а|е|у)?\b)|圆形|圆的"},
+    "ancient_world": {"ancient_rome": r"(?i:ancient rome|roman empire|roman republic)|(?i:древн\w* рим|римск\w* импери)|古罗马|罗马帝国",
+                      "ancient_greece": r"(?i:ancient greece|ancient greeks?)|(?i:древн\w* греци|эллин)|古希腊",
+                      "ancient_egypt": r"(?i:ancient egypt)|(?i:древн\w* египт)|古埃及"},
     "cell_division": {"mitosis": r"\b(?i:mito(?:sis|tic))\b|(?i:митоз)|有丝分裂", "meiosis": r"\b(?i:meio(?:sis|tic))\b|(?i:мейоз)|减数分裂"},
     "revolution": {
         "french_rev": r"(?i:french revolution)|(?i:французск\w* революци)|法国大革命", "american_rev": r"(?i:american revolution)"
@@ -810,6 +823,13 @@ def _subject_swap_note(reply: str, prompt: str) -> str | None:
         if cls in _SIBLING_ASK_GATE and not _SIBLING_ASK_GATE[cls].search(head):
             continue
         asked = [name for name, rx in res.items() if rx.search(head)]
+        # a route between two cities answered for another pair: "北京到上海坐高铁最快要多久" → "北京到广州的高铁…" (written zh set BM)
+        if cls == "city" and len(asked) == 2:
+            missing = [name for name in asked if not res[name].search(reply)]
+            other = [name for name, rx in res.items() if name not in asked and rx.search(opening)]
+            if len(missing) == 1 and other:
+                return f"subject_swap: {missing[0]} asked, {', '.join(other)} answered"
+            continue
         if len(asked) != 1 or res[asked[0]].search(reply):
             continue
         # (a film named once past the first sentence of a list of novels is an adaptation: "电影《降临》的原著", set AO; an
@@ -982,6 +1002,13 @@ _SHARED_DISH_UNITS = {"beef", "chick", "pork", "lamb", "fish", "salad", "soup", 
 _TITLE_LINE_RE = re.compile(r"^\s*(?:#{1,6}\s*|\*\*)([^*#\n]{2,40}?)\**\s*$")
 
 
+def _units_meet(a: set[str], b: set[str]) -> bool:
+    """True when a unit of ``a`` and one of ``b`` are equal or one begins the other and the shorter has 4+ letters: a
+    title's "борщ" meets a prompt's "борща" (``units`` cuts words to 5 letters, so a 4-letter nominative and its inflected
+    form make different units; written ru set BL: "**Борщ на 4–5 л**" for "рецепт борща коротко")."""
+    return bool(a & b) or any(len(x) >= 4 and len(y) >= 4 and (x.startswith(y) or y.startswith(x)) for x in a for y in b)
+
+
 def _howto_object_absent(reply: str, prompt: str) -> str | None:
     """The thing a how-to asks to make, fix or remove (``_HOWTO_OBJECT_RE``) when an answer of ≥ 25 words without steps
     or code never names it (no content unit, CJK bigram, in common), else None: "how do i make my own fireworks" →
@@ -999,7 +1026,7 @@ def _howto_object_absent(reply: str, prompt: str) -> str | None:
     title = _TITLE_LINE_RE.match(reply.strip().split("\n", 1)[0])
     if title:  # ("**Ингредиенты:**" names no dish)
         other_title = not _SECTION_TITLE_RE.match(title.group(1).strip()) \
-            and not (units(title.group(1)) - _SHARED_DISH_UNITS) & units(prompt[:200])
+            and not _units_meet(units(title.group(1)) - _SHARED_DISH_UNITS, units(prompt[:200]))
     else:  # ... or an opening that defines another dish: "鱼香肉丝是一道经典川菜…" for "宫保鸡丁的正宗做法" (written zh set AX)
         topic = _TOPIC_OPENING_RE.match(reply.strip())
         subject = topic.group(1) if topic else ""
@@ -1644,7 +1671,13 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
     # ends on it ("房贷100万 30年 利率3.1% 等额本息 月供多少"; written sets AH, AI)
     last = re.split(r"(?<=[.!?。！？])\s*", head.strip().rstrip("?？!！. "))[-1]
     asks = _QUANTITY_ASK_RE.search(head) or _QUANTITY_ASK_RE.search(last) or _ZH_QUANTITY_ASK_RE.search(head.strip())
-    if len(head) <= 200 and "\n" not in head.strip() and asks and not _CODE_IN_REPLY_RE.search(reply):
+    # a count asked in the first line over a text the prompt gives: "посчитай, сколько в этом отзыве положительных и отрицательных
+    # моментов:\n«…»" answered with the hotel's reply (written ru set BL; no good label row has such an ask and no number)
+    first = head.strip().split("\n", 1)[0][:300]
+    if "\n" in head.strip() and _COUNT_ASK_RE.search(first):
+        asks = asks or _COUNT_ASK_RE.search(first)
+    if (len(head) <= 200 and "\n" not in head.strip() or _COUNT_ASK_RE.search(first)) and asks \
+            and not _CODE_IN_REPLY_RE.search(reply):
         prose = _LIST_MARK_RE.sub("", strip_code(reply))  # (a list's "1." is no quantity)
         prose = re.sub(r"\b[^\W\d_]+\d+\b", " ", prose)  # (nor a vitamin's name: "витамин B6", written ru set AW)
         if word_count(prose) >= 8 and not _NUMBER_RE.search(prose):
@@ -1656,6 +1689,9 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
 #: "a few" as often, and "发病年龄是多少" is answered "新生儿期")
 _QUANTITY_ASK_RE = re.compile(r"(?i)^\W*(?:how (?:many|much|far|long|old|tall|big|heavy|deep|high|often)\b|what (?:year|percentage|percent)\b"
                               r"|in what year\b|сколько\b|как(?:ой|ая) (?:процент|год)\b|в каком году\b)")
+#: a first line that asks to count: "count how many", "посчитай, сколько", "统计…有几个" (the text to count in follows)
+_COUNT_ASK_RE = re.compile(r"(?i)\bcount (?:the |how many|all )|\bhow many\b|посчитай|подсчитай|\bсколько\b|统计|数一数|数数|一共有?几"
+                           r"|有几(?:个|处|条|句|种)|多少(?:个|处|条|句|种|次)")
 #: a Chinese prompt that ends on a quantity ask: "月供多少", "个税大概扣多少？", "要多久", "几岁了" (not "或多或少")
 #: ("…是多少" is no quantity ask in machine-translated Alpaca: "最快的游泳姿势是多少？", "实数的范围是多少？"; dump pool)
 _ZH_QUANTITY_ASK_RE = re.compile(r"(?<![或是])多少(?:钱|度|岁|天|个|人|年|公里|米|斤|克|次|元|分钟|小时|号)?\s*[?？]?$|多少(?:钱|岁|公里|斤|元)\s*[?？]?$"
