@@ -194,7 +194,7 @@ from pydantic import Field, model_validator
 from curate.filters import patterns
 from curate.filters.degenerate import DEDUP_ASK_RE, DEGENERATE_KEYS, REPEAT_ASK_RE, degenerate_metrics
 from curate.filters.refusal import (HANDS_BACK_RE, WRITES_IN_VOICE_RE, ai_roleplay_prompt, asks_back, decline_regex, declines,
-                                    ethics_lecture, excused, soft_refusal, speaks_as_assistant)
+                                    ethics_lecture, excused, soft_refusal, speaks_as_assistant, task_handed_back)
 from curate.filters.text import (CJK_RE, CODE_PUNCT_RE, URL_RE, alnum_ratio, code_loop_frac, dup_item_frac, is_verse, repetition_metrics,
                                  stanza_loop_frac, strip_code,
                                  symbol_word_ratio, words)
@@ -562,6 +562,12 @@ class Quality(FilterStage):
                     # (an identity question permits the assistant's limits: "who are you" → "…I can't see your files", set BH)
                     if d and not excused(prompt_of[i], d, contents[i]) and not patterns.is_identity_question(prompt_of[i]):
                         soft[i], soft_match[i] = 1, f"declines: {d}"
+                        continue
+                # the task handed back whole: "…draft it yourself. You've got this!" (written sets BN-BP)
+                if p.soft_decline and i in last_a:
+                    diy = task_handed_back(contents[i], prompt_of[i])
+                    if diy:
+                        soft[i], soft_match[i] = 1, f"hands back: {diy}"
                         continue
                 if p.soft_ethics_lecture and i in last_a:
                     e = ethics_lecture(contents[i], min_share=p.soft_ethics_min_share, prompt=prompt_of[i])
