@@ -94,6 +94,10 @@ _MATH_RE = re.compile(r"\$|\\(?:frac|boxed|sqrt|quad|leq|geq|begin|end|left|righ
 #: a fence line (``` at the start of a line); LIMA-style inline ```code``` pairs are not fences
 _FENCE_LINE_RE = re.compile(r"(?m)^\s*```")
 _SENT_END = set(".!?。！？…")
+#: a last line that is only a Chinese connective and its comma: "另一方面，", "其次，", "例如，" (no letter ends on one)
+_ZH_CONNECTIVE_LINE_RE = re.compile(r"^(?:另一方面|一方面|首先|其次|再次|然后|接着|此外|另外|同时|因此|所以|但是|然而|而且|例如|比如|最后|总之)[，,]$")
+#: a last sentence that is one connective, without its end: "Then", "So", "Тогда", "Значит" (after a closed sentence)
+_LONE_CONNECTIVE_RE = re.compile(r"(?i)(?<=[.!?:])\s+(?:then|so|thus|therefore|hence|next|тогда|значит|поэтому|итак|следовательно|затем|далее)$")
 _CLOSERS = set("\"'”’»」』)]）】")
 
 # ---------------------------------------------------------------- code_cut
@@ -1293,7 +1297,10 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     # customising "尊敬的顾客，"): then it is the input's, not a cut
     # (a short last line under one that ends on the same comma is a cut couplet: "一夜轻风送雨来，\n千家烟柳次第开，")
     couplet = len(lines) >= 2 and lines[-2].rstrip().endswith(ch) and len(lines[-2].strip()) >= 5  # (not "此致，\n敬礼，")
-    if ch in "，、" and len(t) >= 6 and not (len(lines) >= 2 and len(last.strip()) <= 8 and not couplet) \
+    # (a short last line is a cut too when it is a connective that opens a sentence: "另一方面，" after "一方面，…；",
+    # written zh set BP)
+    if ch in "，、" and len(t) >= 6 and not (len(lines) >= 2 and len(last.strip()) <= 8 and not couplet
+                                            and not _ZH_CONNECTIVE_LINE_RE.match(last.strip())) \
             and prompt.rstrip()[-1:] != ch:
         return f"ends on a comma: {t[-30:]!r}"  # "此外，", "这周五的组会我因为需要去医院复查，"
     if _ZH_OPEN_TAIL_RE.search(t[-12:]) and len(t) >= 10 and _prose_line(last):
@@ -1366,6 +1373,15 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
             and (len(words(last)) <= 2 or (ch.isalpha() and not CJK_RE.match(ch))):  # ("Dear Sir or Madam,\n\nI am writing to
         # formally", set AV; a Chinese letter of one sentence without its 。 is machine-translated Alpaca's way: dump pool)
         return f"ends after its salutation: {t[-30:]!r}"  # "Уважаемый Иван Петрович!\n\nПрошу" (written ru set AH)
+    # a closed paragraph whose last sentence is a lone connective: "…Write a = 2k. Then", "…D > 0. Тогда" (written en set BN)
+    if len(t) >= 20 and _LONE_CONNECTIVE_RE.search(last) and last_sentence.strip() != last.strip():
+        return f"ends on a connective: {t[-30:]!r}"
+    # a Chinese paragraph whose earlier sentences close with 。 and whose last one stops on a character, under lines that all
+    # end a sentence: "…列入《世界遗产名录》。著名的景点有八达岭、慕田峪、司马台、山海关和嘉峪" (written zh set BP)
+    if CJK_RE.match(ch) and "。" in last.rstrip()[:-1] and "：" not in last_sentence and ":" not in last_sentence \
+            and len(lines) >= 3 and all(ln.rstrip()[-1:] in _SENT_END for ln in lines[:-1] if len(ln.strip()) >= 10) \
+            and sum(len(ln.strip()) >= 10 for ln in lines[:-1]) >= 2 and not _LIST_ITEM_RE.match(last) and dens <= 0.03:
+        return f"ends mid-sentence: {t[-30:]!r}"
     if len(t) < min_chars and _open_cjk_sentence(t, last):
         return f"ends mid-sentence: {t[-30:]!r}"  # "…走到了一棵大", "…并且获得网络中" (written zh sets D, E, H, K, N)
     if len(t) < min_chars and not (len(t) >= short_min_chars and _open_latin_sentence(t, last)):
@@ -1573,6 +1589,32 @@ def translation_cut(text: str, prompt: str, max_share: float = 0.65, min_source:
     return None
 
 
+#: a poem of a fixed number of lines asked by name, and that number: a limerick 5, a sonnet 14, a regulated verse (律诗) 8,
+#: a quatrain (绝句) 4 (a haiku's 3 lines are often written on one line: not judged)
+_FIXED_FORMS = (("limerick", re.compile(r"(?i)\blimericks?\b|лимерик"), 5), ("sonnet", re.compile(r"(?i)\bsonnets?\b|сонет"), 14),
+                ("律诗", re.compile(r"律诗"), 8), ("绝句", re.compile(r"绝句"), 4))
+#: a title line above a poem: "《春雨》", "**Autumn**", "Title: …", "# Ode"
+_POEM_TITLE_RE = re.compile(r"^\s*(?:《[^》]{1,20}》|\*\*[^*]{1,40}\*\*|#{1,6} .{1,40}|(?i:title|название|标题)\s*[:：].{0,40})\s*$")
+
+
+def _fixed_form_short(text: str, prompt: str) -> str | None:
+    """``"a limerick asked: 5 lines, 2 given"`` when the prompt's first line asks for one poem of a fixed form (``_FIXED_FORMS``)
+    and the answer is verse of 2+ lines but at most half the form's lines (titles not counted): a limerick that stops after
+    two lines, a 七言律诗 of four (written sets BN, BP), else None. Half, not all: a good limerick may join its short third
+    and fourth lines."""
+    first = prompt.strip().split("\n", 1)[0][:200]
+    form = next(((name, n) for name, rx, n in _FIXED_FORMS if rx.search(first)), None)
+    if form is None or re.search(r"(?i)\b(?:two|three|four|five|\d+)\s+\w*\s*(?:limericks|sonnets)\b|几首|两首|三首|\d+\s*首", first):
+        return None
+    lines = [ln for ln in text.strip().split("\n") if ln.strip() and not _POEM_TITLE_RE.match(ln)]
+    if len(lines) < 2 or any(len(words(ln)) > 16 for ln in lines) or "```" in text:
+        return None
+    # (a Chinese poem is often written a couplet to a line: "一夜东风过小楼，轻烟细雨润田畴。" holds two of its lines; written zh set BA)
+    verses = max(len(lines), len([x for x in re.split(r"[，。！？；,]", "".join(lines)) if x.strip()])) if CJK_RE.search(text) else len(lines)
+    name, n = form
+    return f"a {name} asked: {n} lines, {verses} given" if verses <= n / 2 else None
+
+
 def short_of_ask(text: str, prompt: str, max_share: float = 0.2, min_ask: int = 200) -> str | None:
     """``"asked for N words, K given"`` when the prompt asks for a text of N ≥ ``min_ask`` [200] words (Chinese:
     characters; ``_LENGTH_ASK_RES``) and the answer holds less than ``max_share`` [0.2] of that: an essay that stops
@@ -1582,7 +1624,7 @@ def short_of_ask(text: str, prompt: str, max_share: float = 0.2, min_ask: int = 
     Not when the count is a limit, belongs to a text the prompt gives ("from this 1000-word article": ``_GIVEN_TEXT_RE``),
     or sits in a plan, a title task or a list of topics (``_LENGTH_NOT_ASK_RE``). Threshold ours: on the label sets of rounds 1-48 and the written sets no good
     row falls under it; dump answers at 0.25 of the asked length ("生成一篇…500字文章" → 125 characters) stay."""
-    cut = translation_cut(text, prompt)
+    cut = translation_cut(text, prompt) or _fixed_form_short(text, prompt)
     if cut:
         return cut
     head = prompt[:600]
