@@ -833,23 +833,35 @@ _ASIDE_CLASSES = frozenset({"medium"})
 
 #: a route between two places: "from Beijing to Shanghai", "北京到上海", "из Москвы в Казань" (not a table that lists two capitals)
 _ROUTE_ASK_RE = re.compile(r"(?i)\bfrom \w[\w ]{0,30}? to \w|[\u4e00-\u9fff]{2,4}(?:到|至|去)[\u4e00-\u9fff]{2,4}|\bиз \w+ (?:в|до|на) \w|->|→")
+#: a full date: "2021 年 3 月 15 日", "March 15, 2021", "15.03.2021", "2021-03-15"
+_DATE_RE = re.compile(r"(?i)\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b"
+                      r"|\b\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b"
+                      r"|\d{1,2} (?:января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря)")
 #: a year: "1949", "в 1812 году", "2023年" (not a decade: "1980s", "1980年代", "1990-х")
 _YEAR_RE = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,]?\d|s\b|['’]s\b|年代|-[хе]\b)")
-#: a product or version named with a number: "iPhone 15", "Python 3.12", "Windows 11", "PS5" (group 1 the name, 2 the number)
-_MODEL_RE = re.compile(r"(?<![A-Za-z0-9_.])([A-Za-z][A-Za-z+#]{1,15})[ -]?(\d{1,2}(?:\.\d{1,2})?)(?![\d.,]?\d|[A-Za-z%])")
+#: a product or version named with a number: "iPhone 15", "Python 3.12", "Windows 11", "PS5" (group 1 the name, 2 the number;
+#: named products only: "of 1-10", "is 18", "about 11" are no models, dump pool)
+_MODEL_RE = re.compile(r"(?<![A-Za-z0-9_.])((?i:iphone|ipad|galaxy|pixel|redmi|xiaomi|mate|nova|honor|oneplus|python|java|php|node|windows"
+                       r"|macos|ios|android|ubuntu|debian|fedora|django|react|vue|angular|playstation|ps|xbox|gpt|llama|qwen|office"
+                       r"|excel|photoshop|unity|postgres(?:ql)?|mysql|kubernetes|macbook|airpods|series))[ -]?(\d{1,2}(?:\.\d{1,2})?)"
+                       r"(?![\d.,]?\d|[A-Za-z%])")
 
 
 def _year_swap(reply: str, prompt: str) -> str | None:
-    """"1949 asked, 1911 answered" when a short prompt (≤ 150 characters) names one year, the reply never names it and its first
-    sentence names another: "1949年发生了哪些大事" → "1911年是中国近代史上…" (written zh set BP; on the label sets it flags 6 bad
-    rows and no good one). Else None."""
+    """"1949 asked, 1911 answered" when a short prompt (≤ 150 characters) names one year (not as a bound, "before 1990", nor a
+    birth year, nor inside a full date, ``_DATE_RE``), the reply never names it and its first sentence names another:
+    "1949年发生了哪些大事" → "1911年是中国近代史上…" (written zh set BP). On the label sets it flags 6 bad rows and no good one (4 of them off-topic); in
+    the dump pool 2 answers that are wrong ("What critically acclaimed 2016 movie…" → a 2015 one; "2021年深度学习…" → "现在是2023年"). Else None."""
     if len(prompt) > 150:
         return None
     years = set(_YEAR_RE.findall(prompt))
     if len(years) != 1:
         return None
     year = years.pop()
-    if year in reply:
+    # (a bound or a birth year, not the year asked about: "released before 1990", "1992年在美国出生的人"; dump pool)
+    if year in reply or re.search(rf"(?i)\b(?:before|after|since|until|till|by|between|from|prior to|born in|до|после|с|к|по)\s+(?:the\s+)?"
+                                  rf"(?:year\s+)?{year}|{year}\s*年?\s*(?:以前|之前|以后|之后|以来|前|后|在\S{{0,6}}出生|出生)|出生|born|рожд", prompt) \
+            or _DATE_RE.search(prompt):  # (a date to compute from: "该产品购买于 2021 年 3 月 15 日" → "有效期为2022年3月14日", dump pool)
         return None
     first = sentences(reply)[:1]
     other = _YEAR_RE.findall(first[0]) if first else []
@@ -859,7 +871,7 @@ def _year_swap(reply: str, prompt: str) -> str | None:
 def _model_swap(reply: str, prompt: str) -> str | None:
     """"iphone 15 asked, 14 answered" when the prompt names one numbered product or version (``_MODEL_RE``), the reply never
     names it with that number and its first two sentences name the same product with another number: "iPhone 15 电池多大" →
-    "iPhone 14 搭载 A15 仿生芯片…" (written zh set BP; on the label sets it flags 9 bad rows and no good one). Else None."""
+    "iPhone 14 搭载 A15 仿生芯片…" (written zh set BP; on the label sets it flags 6 bad rows and no good one). Else None."""
     asked = {(name.lower(), num) for name, num in _MODEL_RE.findall(prompt[:500])}
     if len(asked) != 1:
         return None
@@ -2047,7 +2059,11 @@ _CIRCULAR_ASK_RE = re.compile(r"(?i)[?？]|^\W*(?:what|whats|why|how|who|define|
 #: find duplicates in an array is to…", "A callback function is a function that is passed…", "«Надеть» — …" (label sets)
 _CIRCULAR_NOT_RE = re.compile(r"(?i)\b(?:write|generate|create|suggest|repeat|list|give|make|translate)\b|重复|写|生成|创建|列出|翻译|напиши"
                               r"|повтори|перечисли|переведи|составь|differ|\bor\b|\bvs\b|\bили\b|отлича|разниц|区别|还是|不同"
-                              r"|\bhow (?:do|to|can|should)\b|best way|purpose|used for|\buse of\b|назначени|用途|作用|如何|怎么做")
+                              r"|\bhow (?:do|to|can|should)\b|best way|purpose|used for|\buse of\b|назначени|用途|作用|如何|怎么做"
+                              # (a question on a text the prompt gives: "Is the above statement a valid syllogism?", dump pool)
+                              r"|\babove\b|\bfollowing\b|\bgiven\b|\bthis statement\b|выше|ниже|以下|上述|给定")
+#: content units (``units``) a circular answer adds beyond the prompt's, at most: Latin/Cyrillic words, CJK bigrams
+_CIRCULAR_MAX_NEW, _CIRCULAR_MAX_NEW_CJK = 20, 60
 #: words of a question that are no term of it
 _QUESTION_WORDS = frozenset({"what", "whats", "does", "mean", "why", "how", "that", "this", "такое", "почему", "зачем", "делать", "чтобы"})
 _CJK_QUESTION_BIGRAMS = frozenset({"什么", "为什", "怎么", "是什", "么是", "哪个", "是哪"})
@@ -2076,10 +2092,16 @@ def circular_answer(text: str, prompt: str, max_words: int = 80) -> str | None:
     sets L-BP: 44 nonsense rows, 20 of them caught by no other rule; no good row of the label sets). Judged only for a short
     question (≤ 200 characters, ``_CIRCULAR_ASK_RE``) that is no task, comparison, usage question or how-to
     (``_CIRCULAR_NOT_RE``), answered in at most ``max_words`` [80] words (a CJK character half a word) without digit, list,
-    code, quotation or emphasis. Else None."""
+    code, quotation or emphasis, that adds at most ``_CIRCULAR_MAX_NEW`` [20] content units of its own (CJK: 60 bigrams): a real
+    definition brings its own words (the dump pool's "Algorithmic trading is a form of automated trading that uses…" adds 32).
+    Else None."""
     if len(prompt) > 200 or not _CIRCULAR_ASK_RE.search(prompt.strip()) or _CIRCULAR_NOT_RE.search(prompt) \
             or _DIGIT_RE.search(text) or "```" in text or re.search(r"(?m)^\s*[-*•]\s", text) or re.search(r"[«\"“*]", text) \
             or half_cjk_words(text) > max_words:
+        return None
+    # (a real definition brings words of its own: "Algorithmic trading is a form of automated trading that uses complex
+    # algorithms…" adds 32 content units, the circular ones of the label sets at most 17, or 53 CJK bigrams; dump pool)
+    if len(units(text) - units(prompt)) > (_CIRCULAR_MAX_NEW_CJK if CJK_RE.search(text) else _CIRCULAR_MAX_NEW):
         return None
     terms = _question_terms(prompt)
     sents = _sentences(text)[:4]
