@@ -302,11 +302,15 @@ _DIY_RE = re.compile(
     r"|(?:попробуйте|попытайтесь|попробуй|предлагаю вам)[^.!?\n]{0,40}(?:\bсами\b|самостоятельно|\bсам\b)"
     r"|(?:\bсами\b|самостоятельно)[^.!?\n]{0,15}(?:написать|посчитать|решить|сделать|реализовать|перевести)"
     r"|когда (?:напишете|решите|посчитаете|сделаете)[^.!?\n]{0,40}(?:присылайте|пришлите|покажите)"
-    r"|(?:你|您)(?:可以)?先?自己(?:先)?(?:动手|试着?|尝试|写|做|算|读|改)|通过自己(?:不断)?(?:练习|思考|动手)|改完(?:以后|后|之后)?(?:可以)?发给我")
+    r"|(?:你|您)(?:可以)?先?自己(?:先)?(?:动手|试着?|尝试|写|做|算|读|改)|通过自己(?:不断)?(?:练习|思考|动手)|改完(?:以后|后|之后)?(?:可以)?发给我"
+    # "Rather than simply handing you the formula… Give it a go", "Уверен, вы справитесь сами", "набросайте свою версию… пришлите
+    # сюда", "我鼓励你拿起笔" (written sets BQ-BS)
+    r"|\bgive it a (?:go|try|shot)\b|\brather than (?:simply |just )?(?:handing|giving|telling) you\b|справитесь сами|набросайте сво"
+    r"|(?:пришлите|напишите|присылайте) (?:е[её]|его|их|ответ) сюда|拿起笔|自己的真诚文字")
 #: the prompt asks for a deliverable: a text, code, a sum, an edit or a translation
 _TASK_ASK_RE = re.compile(
     r"(?i)\b(?:write|draft|compose|code|script|implement|calculate|compute|solve|fix|rewrite|translate|proofread)\b"
-    r"|напиши|составь|сочини|\bкод\b|скрипт|посчитай|вычисли|реши\b|сколько|исправь|перепиши|переведи"
+    r"|\bformula\b|\bfind\b|\bword (?:a|my|the)\b|найти|найди|формул|напиши|составь|сочини|\bкод\b|скрипт|посчитай|вычисли|реши\b|сколько|исправь|перепиши|переведи"
     r"|写|代码|程序|计算|算一下|多少|改|翻译|润色")
 
 
@@ -396,7 +400,7 @@ DECLINE_PATTERNS: dict[str, str] = {
     ),
     "ru": (
     r"\bя (?:не могу|не смогу|не в состоянии|не имею|не знаю|не располагаю|не уполномочен|не вправе|не способен)"
-    r"|\bу меня нет (?:доступа|информации|данных|возможности|сведений|контекста)"
+    r"|\bу меня(?:,? к сожалению,?)? нет (?:доступа|информации|данных|возможности|сведений|контекста)"
     # a policy in the present tense, not an inability: "Помогать с этим я не стану.", "Я не предоставляю инструкции…",
     # "…я не создаю материалы…" (written ru set G)
     r"|\bя не (?:стану|буду)\b|\bя не (?:предоставляю|создаю|пишу|генерирую|даю|выдаю|помогаю|консультирую|комментирую|составляю"
@@ -580,6 +584,42 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
         if n_rest <= max_rest_words or (n_all <= 80 and n_all <= max_prompt_ratio * len(words(prompt))):
             return m.group(0)
         return None
+    return _late_decline(prose, prompt, sents[opening_sentences:], pat, task, in_character)
+
+
+#: the user sent to someone or somewhere else: a professional, a documentation, a library
+_REFERRAL_RE = re.compile(
+    r"(?i)\b(?:consult|speak with|speak to|talk to|check with|reach out to|see) (?:a |an |your |the )?(?:\w+ ){0,3}?(?:doctor|physician|"
+    r"professional|physio\w*|specialist|lawyer|attorney|advisor|adviser|planner|accountant|therapist|administrator|teacher|pharmacist)"
+    r"|\b(?:official|up-to-date) (?:\w+ )?(?:documentation|catalogue|catalog|encyclopedia)\b"
+    r"|обратитесь|обратиться (?:к|в)|запишитесь|проконсультир|к (?:врачу|терапевту|специалисту|юристу)|юрист|(?:врач|специалист)\w* после осмотра"
+    r"|咨询(?:医生|律师|专业|相关|当地|老师)|就医|去医院|请教(?:专业|医生|老师)|专业人士|官方文档")
+
+
+#: a line of a script or dialogue: "Cindy: …", "吉姆：…"
+_SPEAKER_LINE_RE = re.compile(r"(?m)^\s*[^\W\d_][\w .\u4e00-\u9fff]{0,15}[：:]\s*\S")
+
+
+def _late_decline(prose: str, prompt: str, later: list[str], pat: re.Pattern, task: re.Pattern | None, in_character: bool,
+                  max_words: int = 100) -> str | None:
+    """A decline after the opening sentences of a short reply that brings nothing: "I'm sorry to hear… Knee discomfort can have
+    many causes… it wouldn't be appropriate for me to guess… consult a physiotherapist", "It's wonderful that you're thinking
+    about investing! … I can't make any recommendations… Please speak with a certified financial planner" (written sets
+    BQ-BS). Only in a reply of at most ``max_words`` [100] words (CJK characters half a word) that sends the user elsewhere
+    (``_REFERRAL_RE``) and has no substance anywhere (no list item, code, table row, link or number; a number the prompt gave
+    does not count): a character's "I can't help but feel intrigued", "吉姆：对不起，我不知道这会让你生气" and an identity answer's "У меня
+    нет доступа к вашим личным данным" send nowhere (label sets). Else None."""
+    if half_cjk_words(prose) > max_words or not _REFERRAL_RE.search(prose) or len(_SPEAKER_LINE_RE.findall(prose)) >= 2:
+        return None  # (a script's lines are its characters': "吉姆：对不起，我不知道这会让你生气")
+    body = prose
+    for num in set(re.findall(r"\d+", prompt)):
+        body = re.sub(rf"(?<!\d){num}(?!\d)", "", body)
+    if _SUBSTANCE_RE.search(body):
+        return None
+    for s in later:
+        m = pat.search(s) or (task.search(s) if task else None)
+        if m and not _PRAISE_NEG_RE.search(s) and not (in_character and not _META_DECLINE_RE.search(s)):
+            return m.group(0)
     return None
 
 
@@ -846,7 +886,7 @@ ETHICS_RE = re.compile(
     r"|\b(?:damage|undermine|hurt) (?:your|their|his|her) (?:reputation|credibility|trust)\b|\binstead of (?:looking|searching) for ways\b"
     # "не романтизировать угрозы… могут нормализовать агрессивное поведение… более позитивный посыл", "glorify a character's
     # desire to harm… promote empathy" instead of a villain's monologue (written sets BN, BO)
-    r"|романтизир|\bя ценю (?:ваш|вашу|твою|твой|твоё)|нормализ(?:овать|уют|ует|ация)|позитивн\w* посыл|\bglorif(?:y|ies|ying)\b|\bromanticiz|\bpromote empathy\b|\bpositive message\b"
+    r"|романтизир|стоит задуматься о|гуманн|осознанн\w* выбор|ответственн\w* будущ|\bglamori[sz]|\bnormali[sz]e harmful|\bя ценю (?:ваш|вашу|твою|твой|твоё)|нормализ(?:овать|уют|ует|ация)|позитивн\w* посыл|\bglorif(?:y|ies|ying)\b|\bromanticiz|\bpromote empathy\b|\bpositive message\b"
     r"|\bi (?:appreciate|understand) (?:that|your|why|you)\b|\bsensitive (?:time|for)\b|\bpositivity\b"
     r"|illégal|contraire à l['’]éthique|ilegal|poco ético|respeto|illegal|unethisch|respekt")
 
