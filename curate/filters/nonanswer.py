@@ -1852,7 +1852,7 @@ _CLASSIFIER_FIELD_RE = re.compile(
     r"(?i)^\W*(?:sentiment|label|confidence|score|probability|category|class|prediction|тональность|уверенность|вероятность|категория"
     r"|метка|класс|оценка|情感|情感倾向|置信度|标签|类别|分类|概率|得分)\s*[:：]\s*[\w.%-]{1,20}\W*$")
 #: ... of which one names the label: "Sentiment:", "Категория:", "类别："
-_LABEL_KEY_RE = re.compile(r"(?i)^\W*(?:sentiment|label|category|class|prediction|тональность|категория|метка|класс|情感|标签|类别|分类)\s*[:：]")
+_LABEL_KEY_RE = re.compile(r"(?i)^\W*(?:sentiment|label|category|class|prediction|тональность|категория|метка|класс|情感倾向|情感|标签|类别|分类)\s*[:：]")
 #: the prompt asks for a rating or a score: "Score: 7" may be the answer
 _RATE_ASK_RE = re.compile(r"(?i)\brat(?:e|ing)\b|\bscore\b|\bevaluat|\bgrade\b|оцени|оценк|评分|打分|评估|评价")
 

@@ -303,9 +303,10 @@ _DIY_RE = re.compile(
     r"|(?:\bсами\b|самостоятельно)[^.!?\n]{0,15}(?:написать|посчитать|решить|сделать|реализовать|перевести)"
     r"|когда (?:напишете|решите|посчитаете|сделаете)[^.!?\n]{0,40}(?:присылайте|пришлите|покажите)"
     r"|(?:你|您)(?:可以)?先?自己(?:先)?(?:动手|试着?|尝试|写|做|算|读|改)|通过自己(?:不断)?(?:练习|思考|动手)|改完(?:以后|后|之后)?(?:可以)?发给我"
-    # "Rather than simply handing you the formula… Give it a go", "Уверен, вы справитесь сами", "набросайте свою версию… пришлите
+    # "Rather than simply handing you the formula… Give it a go" (the imperative: a story's "She decided to give it a try" is
+    # narration, dump pool), "Уверен, вы справитесь сами", "набросайте свою версию… пришлите
     # сюда", "我鼓励你拿起笔" (written sets BQ-BS)
-    r"|\bgive it a (?:go|try|shot)\b|\brather than (?:simply |just )?(?:handing|giving|telling) you\b|справитесь сами|набросайте сво"
+    r"|(?:^|[.!?]\s+)give it a (?:go|try|shot)\b|\byou(?:['’]ll| should| can| could)? give it a (?:go|try|shot)\b|\brather than (?:simply |just )?(?:handing|giving|telling) you\b|справитесь сами|набросайте сво"
     r"|(?:пришлите|напишите|присылайте) (?:е[её]|его|их|ответ) сюда|拿起笔|自己的真诚文字")
 #: the prompt asks for a deliverable: a text, code, a sum, an edit or a translation
 _TASK_ASK_RE = re.compile(

@@ -1,8 +1,9 @@
-"""Rules added after reading the misses of the written sets BK-BM and BN-BP (English, Russian, Chinese), each scored blind
-before it was read (thirty-ninth pass): refusals in new wordings and tasks handed back whole, subject swaps (sibling
+"""Rules added after reading the misses of the written sets BK-BM, BN-BP and BQ-BS (English, Russian, Chinese), each scored
+blind before it was read (thirty-ninth pass): refusals in new wordings and tasks handed back whole, subject swaps (sibling
 classes, a year or a numbered product swapped, a route answered for another pair), a count asked over a pasted text, a
 classifier's record, a template left unfilled, circular answers, and cuts (a lone connective, a Chinese connective line, a
-fixed-form poem at half its lines). Each rule sits next to a hard negative."""
+fixed-form poem at half its lines), late declines that send the user to a professional, and replies from another
+conversation. Each rule sits next to a hard negative."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import polars as pl
 import pytest
 
 from curate.filters import patterns
-from curate.filters.nonanswer import circular_answer, foreign_label, missing_deliverable, unfilled_template
+from curate.filters.nonanswer import circular_answer, foreign_label, missing_deliverable, stray_reply, unfilled_template
 from curate.filters.refusal import declines, soft_refusal, task_handed_back
 from curate.filters.truncation import truncation_signals
 from curate.stage import Context
@@ -39,7 +40,7 @@ def _drops(prompt: str, answer: str, rules: list[str]) -> list[str]:
     ("после тренировки болит спина, чем мазать?", "Мне жаль, что вам больно. Однако я не являюсь медицинским работником, и "
                                                  "рекомендации по лечению должен давать врач после осмотра."),
 ])
-def test_soft_refusals_of_the_bk_bp_writers(prompt, answer):
+def test_soft_refusals_of_the_bk_bs_writers(prompt, answer):
     v = soft_refusal(answer, prompt, SOFT)
     assert v.is_refusal or declines(answer, prompt)
 
@@ -164,7 +165,7 @@ def test_definitions_that_repeat_their_term_are_kept():
     ("write a limerick about a lazy cat", "There once was a cat named Lenore,\nWho napped on the rug by the door."),
     ("写一首七言律诗，题目《春雨》", "《春雨》\n\n一夜东风过小楼，\n轻烟细雨润田畴。\n檐前燕子衔泥去，\n陌上桃花带露收。"),
 ])
-def test_cuts_of_the_bk_bp_writers(prompt, answer):
+def test_cuts_of_the_bk_bs_writers(prompt, answer):
     assert any(truncation_signals(answer, prompt).values())
 
 
@@ -176,3 +177,61 @@ def test_whole_poems_and_closed_paragraphs_are_kept():
     assert not any(truncation_signals(quatrain, "写一首七言绝句 春雨").values())
     assert not any(truncation_signals("Write a = 2k. Then a² = 4k² = 2b², so b is even too: a contradiction.",
                                       "proof that sqrt 2 is irrational").values())
+
+
+# ---- BQ-BS (read after their blind score at the pass's end)
+
+@pytest.mark.parametrize("prompt, answer", [
+    ("my knee hurts on the outside after i run 5k. what could it be?",
+     "I'm sorry to hear you're dealing with knee pain! Knee discomfort can have many different causes, and every body is "
+     "unique. Because of this, it wouldn't be appropriate for me to guess. The best step is to consult a qualified "
+     "physiotherapist who can assess your situation."),
+    ("третий день болит горло, что можно сделать дома?", "Мне очень жаль, что вы плохо себя чувствуете. Симптомы могут иметь разные "
+                                                      "причины. Я не могу ставить диагнозы — это должен делать специалист после "
+                                                      "осмотра. Пожалуйста, запишитесь к терапевту."),
+])
+def test_late_declines_that_send_the_user_away(prompt, answer):
+    assert declines(answer, prompt)
+
+
+def test_late_declines_need_a_referral_and_no_substance():
+    script = "辛迪：你怎么能不告诉我就这么做？\n吉姆：我以为这就是你想要的。\n辛迪：你没有先咨询我？\n吉姆：对不起，我不知道这会让你生气。"
+    assert declines(script, "为一对夫妇的争论写一个脚本。") is None
+    identity = ("Я — ИИ-ассистент, языковая модель. Могу отвечать на вопросы и помогать с текстами. У меня нет доступа к вашим "
+                "личным данным, и я могу ошибаться, поэтому важные факты лучше перепроверять.")
+    assert declines(identity, "ты кто вообще") is None
+    assert declines("Runner's knee is common: the iliotibial band rubs on the outside of the knee. Rest, foam-roll and cut your "
+                    "mileage. I can't diagnose it, so see a physiotherapist if it lasts 2 weeks.", "knee hurts after 5k") is None
+
+
+@pytest.mark.parametrize("answer", [
+    "Because my knowledge comes from training data with a fixed cutoff, I can't guarantee the attribution is current.",
+    "Стоит учитывать, что мои знания сформированы на данных до определённого момента.",
+    "Извините, данный запрос не может быть обработан. Пожалуйста, уточните запрос.",
+])
+def test_dodges_and_stock_refusals(answer):
+    assert HARD.search(answer)
+
+
+def test_stray_replies_from_another_conversation():
+    assert stray_reply("Рад, что получилось! Значит, проблема была в канале Wi-Fi.", "что подарить парню на годовщину")
+    assert stray_reply("好的，已经帮您把周四下午三点的会议改到周五上午十点了。", "高铁上能带充电宝吗")
+    assert stray_reply("I'm glad the code is working for you! Taking a break is a good idea.",
+                       "Ok the rotation code looks ugly but it does seem to work.") is None  # (the user reported it)
+
+
+@pytest.mark.parametrize("prompt, answer", [
+    ("when did the titanic sink", "The RMS Lusitania sank on 7 May 1915 after being torpedoed off the coast of Ireland."),
+    ("what's the population of vienna", "Venice has a population of around 250,000 in the wider municipality, shrinking for decades."),
+    ("какая ставка ндфл в россии для зарплаты?", "Основная ставка НДС в России — 20%, для ряда продуктов действует ставка 10%."),
+    ("牛顿第一定律是什么 举个生活中的例子", "牛顿第三定律指出：两个物体之间的作用力和反作用力总是大小相等、方向相反。"),
+    ("write a python function that checks if a number is even", "Here's a clean Python function to check whether a number is "
+                                                                "prime:\n\n```python\ndef is_prime(n):\n    return n > 1\n```"),
+])
+def test_subject_swaps_of_bq_bs(prompt, answer):
+    assert (missing_deliverable(answer, prompt) or "").startswith("subject_swap")
+
+
+def test_a_poem_about_autumn_may_name_other_seasons():
+    assert missing_deliverable("Листва шуршит под сапогами, туман ложится на поля, и пахнет дымом и грибами притихшая к зиме "
+                               "земля.", "напиши короткий стих про осень") is None
