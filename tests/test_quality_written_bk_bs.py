@@ -88,7 +88,6 @@ def test_a_task_done_then_left_to_practise_is_kept():
     ("what are the common side effects of ozempic", "Common side effects of metformin include nausea, diarrhoea and a metallic "
                                                     "taste, especially when starting."),
     ("1949年发生了哪些大事", "1911年是中国近代史上具有转折意义的一年。这一年10月10日，武昌起义爆发。"),
-    ("iPhone 15 电池多大", "iPhone 14 搭载 A15 仿生芯片，后置 1200 万像素双摄系统，屏幕为 6.1 英寸。"),
     ("python怎么读json文件", "在 Python 中读取 CSV 文件可以使用内置的 csv 模块，逐行读取每一行数据即可。"),
     ("как правильно ходить конем в шахматах и что такое рокировка", "В шашках простые шашки ходят по диагонали вперёд на одну "
                                                                   "клетку, а дамка ходит на любое число клеток."),
@@ -96,6 +95,13 @@ def test_a_task_done_then_left_to_practise_is_kept():
 ])
 def test_subject_swaps(prompt, answer):
     assert (missing_deliverable(answer, prompt) or "").startswith("subject_swap")
+
+
+def test_a_number_glued_to_letters_is_no_version_given():
+    # "A15" is the chip of the iPhone 14 given for the 15 asked
+    assert (missing_deliverable("iPhone 14 搭载 A15 仿生芯片，后置 1200 万像素双摄系统，屏幕为 6.1 英寸。", "iPhone 15 电池多大")
+            or "").startswith("version_swap")
+    assert missing_deliverable("iPhone 15 的电池容量为 3349 mAh，搭载 A16 芯片。", "iPhone 15 电池多大") is None
 
 
 def test_subjects_named_in_passing_are_kept():
