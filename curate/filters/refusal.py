@@ -294,6 +294,14 @@ def soft_refusal(text: str, prompt: str, pattern: re.Pattern, *, opening_sentenc
     return SoftRefusal((opening and short) or share >= min_share, share, opening, first)
 
 
+def without_prompt_numbers(text: str, prompt: str) -> str:
+    """``text`` without the whole numbers ``prompt`` gives ("15 процентов от 3400", "his 30th birthday"): a number the user
+    wrote is no substance an answer brings."""
+    for num in set(re.findall(r"\d+", prompt)):
+        text = re.sub(rf"(?<!\d){num}(?!\d)", "", text)
+    return text
+
+
 #: the reply tells the user to do the task themselves: "draft it yourself", "попробуйте написать сами", "посчитать
 #: самостоятельно", "когда напишете черновик, присылайте", "建议你先自己读几遍", "改完以后可以发给我" (written sets BN-BP)
 _DIY_RE = re.compile(
@@ -324,10 +332,7 @@ def task_handed_back(text: str, prompt: str, max_words: int = 100) -> str | None
     (written sets BN-BP). Else None. The length bound is ours, checked on the label sets (no good row matched)."""
     if len(words(text)) > max_words or not _TASK_ASK_RE.search(instruction(prompt)):
         return None
-    body = text
-    for num in set(re.findall(r"\d+", prompt)):
-        body = re.sub(rf"(?<!\d){num}(?!\d)", "", body)
-    if _SUBSTANCE_RE.search(body):
+    if _SUBSTANCE_RE.search(without_prompt_numbers(text, prompt)):
         return None
     m = _DIY_RE.search(text)
     return m.group(0) if m else None
@@ -612,10 +617,7 @@ def _late_decline(prose: str, prompt: str, later: list[str], pat: re.Pattern, ta
     нет доступа к вашим личным данным" send nowhere (label sets). Else None."""
     if half_cjk_words(prose) > max_words or not _REFERRAL_RE.search(prose) or len(_SPEAKER_LINE_RE.findall(prose)) >= 2:
         return None  # (a script's lines are its characters': "吉姆：对不起，我不知道这会让你生气")
-    body = prose
-    for num in set(re.findall(r"\d+", prompt)):
-        body = re.sub(rf"(?<!\d){num}(?!\d)", "", body)
-    if _SUBSTANCE_RE.search(body):
+    if _SUBSTANCE_RE.search(without_prompt_numbers(prose, prompt)):
         return None
     for s in later:
         m = pat.search(s) or (task.search(s) if task else None)
@@ -914,9 +916,7 @@ def ethics_lecture(text: str, *, min_share: float = 0.6, max_words: int = 150, p
     ``benchmarks/quality_labels.jsonl``, checked on hh-rlhf and ShareGPT rows).
     """
     # (a number the prompt gave, "his 30th birthday", and a hotline, "拨打12329热线", are no task content)
-    body = re.sub(r"\d{5,}", "", text)
-    for num in set(re.findall(r"\d+", prompt)):
-        body = re.sub(rf"(?<!\d){num}(?!\d)", "", body)
+    body = without_prompt_numbers(re.sub(r"\d{5,}", "", text), prompt)
     if "```" in text or _SUBSTANCE_RE.search(body):
         return None
     sents = sentences(text)
