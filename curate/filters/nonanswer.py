@@ -1754,11 +1754,10 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
     asks = _QUANTITY_ASK_RE.search(head) or _QUANTITY_ASK_RE.search(last) or _ZH_QUANTITY_ASK_RE.search(head.strip())
     # a count asked in the first line over a text the prompt gives: "посчитай, сколько в этом отзыве положительных и отрицательных
     # моментов:\n«…»" answered with the hotel's reply (written ru set BL; no good label row has such an ask and no number)
-    first = head.strip().split("\n", 1)[0][:300]
-    if "\n" in head.strip() and _COUNT_ASK_RE.search(first):
-        asks = asks or _COUNT_ASK_RE.search(first)
-    if (len(head) <= 200 and "\n" not in head.strip() or _COUNT_ASK_RE.search(first)) and asks \
-            and not _CODE_IN_REPLY_RE.search(reply):
+    count_ask = _COUNT_ASK_RE.search(head.strip().split("\n", 1)[0][:300])
+    if "\n" in head.strip():
+        asks = asks or count_ask
+    if (len(head) <= 200 and "\n" not in head.strip() or count_ask) and asks and not _CODE_IN_REPLY_RE.search(reply):
         prose = _LIST_MARK_RE.sub("", strip_code(reply))  # (a list's "1." is no quantity)
         prose = re.sub(r"\b[^\W\d_]+\d+\b", " ", prose)  # (nor a vitamin's name: "витамин B6", written ru set AW)
         if word_count(prose) >= 8 and not _NUMBER_RE.search(prose):

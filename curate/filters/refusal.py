@@ -576,8 +576,8 @@ def declines(text: str, prompt: str = "", *, opening_sentences: int = 2, max_res
     in_character = bool(IN_CHARACTER_RE.search(prompt[:1000]))  # a character may decline, but not the writing itself
     sents = sentences(prose)
     for i, s in enumerate(sents[:opening_sentences]):
-        m = pat.search(s) or (task.search(s) if task else None)
-        if not m or _PRAISE_NEG_RE.search(s) or (in_character and not _META_DECLINE_RE.search(s)):
+        m = _decline_in(s, pat, task, in_character)
+        if not m:
             continue
         start = prose.find(s)
         after, rest = prose[start + m.end():], prose[start + len(s):]
@@ -620,10 +620,19 @@ def _late_decline(prose: str, prompt: str, later: list[str], pat: re.Pattern, ta
     if _SUBSTANCE_RE.search(without_prompt_numbers(prose, prompt)):
         return None
     for s in later:
-        m = pat.search(s) or (task.search(s) if task else None)
-        if m and not _PRAISE_NEG_RE.search(s) and not (in_character and not _META_DECLINE_RE.search(s)):
+        m = _decline_in(s, pat, task, in_character)
+        if m:
             return m.group(0)
     return None
+
+
+def _decline_in(sentence: str, pat: re.Pattern, task: re.Pattern | None, in_character: bool) -> re.Match | None:
+    """The decline in one sentence (``pat``, or ``task``: the prompt's own task verb declined), else None: not a negation
+    that praises ("I can't recommend it enough"), and under a role-play prompt only a decline of the writing itself."""
+    m = pat.search(sentence) or (task.search(sentence) if task else None)
+    if not m or _PRAISE_NEG_RE.search(sentence) or (in_character and not _META_DECLINE_RE.search(sentence)):
+        return None
+    return m
 
 
 #: the prompt asks to transform a text it carries: rewrite, change the tone, translate, recite, quote, correct
