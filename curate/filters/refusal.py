@@ -338,6 +338,56 @@ def task_handed_back(text: str, prompt: str, max_words: int = 100) -> str | None
     return m.group(0) if m else None
 
 
+
+#: the prompt's first line asks for a deliverable or an explanation: "write…", "come up with…", "how does X work", "напиши",
+#: "придумай", "что такое", "帮我写", "起个名", "…是什么" (production and explanation asks; a question about the user's own
+#: situation, "what should I do", is not one: there advice is the answer)
+_ADVICE_ASK_RE = re.compile(
+    r"(?i)^\W*(?:(?:please|pls|hey|ok|so)\W+)?(?:(?:can|could|would) you\s+(?:please\s+)?|i need you to\s+|help me\s+)?"
+    r"(?:write|compose|draft|create|make|generate|come up with|translate|plan|design|name|suggest|give me|list|rewrite|code|build"
+    r"|put together|explain|describe|tell me (?:how|about|what|why)|how (?:does|do|did|is|are|can|to)|what (?:is|are)|why (?:does|do|is|are))\b"
+    r"|^\W*(?:пожалуйста\W+)?(?:напиши|составь|придумай|сочини|переведи|сделай|создай|распиши|предложи|подбери|накидай|набросай"
+    r"|перепиши|сгенерируй|объясни|расскажи|опиши|как (?:работает|устроен|сделать|написать|прописать|приготовить|настроить)"
+    r"|что такое|почему)"
+    r"|^\W*(?:请|帮我|麻烦|你)?(?:帮我|给我)?(?:写|编写|编|翻译|翻成|译成|列出|起个|取个|想个|设计|制定|排|推荐|生成|创作|拟|出一|做一)"
+    r"|是什么|原理|讲解一下|解释一下|介绍一下")
+#: advice that sends the user elsewhere or back to the task instead of doing it: "I'd suggest taking a course…", "you might
+#: want to consult…", "Рекомендую ограничиться…", "Настоятельно советую обратиться…", "建议你先认真考虑…", "不妨先和家人…聊一聊",
+#: "与其用文字去描绘战争的残酷，不如…" (written sets AP, BT-BV, D, E, N); a suggestion of a thing ("I suggest the Asus
+#: Vivobook", "I recommend using a hardware wallet") is the deliverable and does not count
+_ADVICE_RE = re.compile(
+    r"(?i)\bi(?:['’]d| would)? (?:strongly )?(?:suggest|recommend|encourage|advise)(?: that you)? (?:taking|speaking|consulting"
+    r"|checking|asking|trying|writing|doing|reaching|visiting|working|talking|contacting)\b"
+    r"|\byou (?:might|may|could) (?:want to|wish to) (?:consult|speak|talk|ask|check|contact|try|look|reach|visit|see)\b"
+    r"|\b(?:consult|speak with|talk to|reach out to|contact|see|visit) (?:a|an|your|the|with a|with an) (?:qualified |certified "
+    r"|licensed |local |professional |registered |trusted )*(?:professional|specialist|expert|doctor|lawyer|attorney|mechanic"
+    r"|nutritionist|dietitian|therapist|counsel\w*|tutor|teacher|advisor|adviser|accountant|physician|pharmacist|vet|veterinarian"
+    r"|translator|designer|developer|engineer)\b|\btry (?:it|writing it|doing it|this) (?:yourself|on your own)\b|\bwrite it yourself\b"
+    r"|рекомендую (?:обратиться|ограничиться|изучить|воспользоваться|проконсультироваться|посоветоваться|начать|попробовать)"
+    r"|советую (?:обратиться|вам)|обратитесь (?:к|в)\b|обратиться к (?:квалифицированн|специалист|юрист|врач|професси|нотариус|психолог)"
+    r"|настоятельно (?:советую|рекомендую)|проконсультируйтесь|(?:напишете|сделаете|попробуйте) (?:её |его |это )?сами"
+    r"|лучше,? (?:чтобы|если) (?:он|она|это|вы)\b"
+    r"|建议(?:您|你)(?:先|再|前往|咨询|查看|使用|联系|去|到|找|向|请|直接|自己|参考|多)|不妨(?:先|和|与|自己|去|试着|尝试)"
+    r"|咨询(?:专业|医生|律师|营养师|注册|相关|当地)|请(?:您)?使用专门的|与其[^。！？\n]{0,30}不如")
+
+
+def advice_instead(text: str, prompt: str, max_words: int = 120) -> str | None:
+    """The advice phrase when a reply of at most ``max_words`` [120] words (CJK characters half a word) to a prompt whose
+    first line asks for a deliverable or an explanation (``_ADVICE_ASK_RE``: "write a story…", "how does a car engine
+    work?", "придумай имя для кота", "帮我写封辞职信") gives advice in its place (``_ADVICE_RE``: take a course, consult a
+    professional, think it over first, write it yourself) and brings none of it: no list item, code, table row, link, nor
+    any number the prompt did not give. "Engines are complex… I'd suggest taking a course at a technical college", "Выбор
+    имени… лучше, чтобы он принадлежал именно вам", "辞职是人生中的一个重要决定…建议你再冷静想一想" (written sets AP, D, E, N,
+    BT-BV): a deflection with neither an apology nor a decline, which ``declines`` and ``task_handed_back`` need. Else None.
+    Ours, checked on the label sets (10 refusals, no other row among the rows the other rules keep) and on the 79,938
+    first answers of ../shared/data (12: hh-rlhf harm advice, Chinese medical replies that send to a hospital)."""
+    if half_cjk_words(text) > max_words or not _ADVICE_ASK_RE.search(instruction(prompt).strip().split("\n")[0]):
+        return None
+    if _SUBSTANCE_RE.search(without_prompt_numbers(text, prompt)):
+        return None
+    m = _ADVICE_RE.search(text)
+    return m.group(0) if m else None
+
 #: the instruction asks for a text to be written: "write me a cover letter", "напиши сочинение", "帮我写一篇"
 _WRITE_TASK_RE = re.compile(r"(?i)\b(?:write|draft|compose)\b|напиши|составь|сочини|(?:写|撰写|起草)(?:一|个|篇|封|份|段|首)")
 #: a closing that asks the user to do the writing and bring it back: "Once you've written a draft, feel free to share it here"

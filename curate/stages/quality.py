@@ -48,7 +48,10 @@ Rules (``drop:`` names), their metrics and thresholds (defaults in brackets, wit
     detail ``declines: <phrase>``), or is an *ethics lecture* (``soft_ethics_lecture``: ≤ 150 words,
     ≥ 2 sentences, ≥ ``soft_ethics_min_share`` [0.6] of them moral/safety framing, no list, code or
     digit; ``curate.filters.refusal.ethics_lecture``, all languages whatever ``refusal_languages``;
-    detail ``ethics lecture: <phrase>``). Drop when either is >
+    detail ``ethics lecture: <phrase>``), or hands the task back (``curate.filters.refusal.task_handed_back``; detail
+    ``hands back: <phrase>``) or gives advice in place of a deliverable or explanation it was asked for (``soft_decline``:
+    ≤ 120 words, no list, code, digit or link, "I'd suggest taking a course…", "建议你再冷静想一想";
+    ``curate.filters.refusal.advice_instead``; detail ``advises instead: <phrase>``). Drop when either is >
     ``max_refusal_turns`` [0] (the ShareGPT_Vicuna_unfiltered / WizardLM-uncensored practice).
     Detail quotes the first match. ``refusal_kinds`` picks sections. ``refusal_exempt_ai_roleplay``
     [True]: an ``[ai_disclaimer]`` match ("I am an AI assistant") does not count in a chat whose
@@ -193,8 +196,8 @@ from pydantic import Field, model_validator
 
 from curate.filters import patterns
 from curate.filters.degenerate import DEDUP_ASK_RE, DEGENERATE_KEYS, REPEAT_ASK_RE, degenerate_metrics
-from curate.filters.refusal import (HANDS_BACK_RE, WRITES_IN_VOICE_RE, ai_roleplay_prompt, asks_back, decline_regex, declines,
-                                    ethics_lecture, excused, soft_refusal, speaks_as_assistant, task_handed_back)
+from curate.filters.refusal import (HANDS_BACK_RE, WRITES_IN_VOICE_RE, advice_instead, ai_roleplay_prompt, asks_back, decline_regex,
+                                    declines, ethics_lecture, excused, soft_refusal, speaks_as_assistant, task_handed_back)
 from curate.filters.text import (CJK_RE, CODE_PUNCT_RE, URL_RE, alnum_ratio, code_loop_frac, dup_item_frac, is_verse, repetition_metrics,
                                  stanza_loop_frac, strip_code,
                                  symbol_word_ratio, words)
@@ -568,6 +571,11 @@ class Quality(FilterStage):
                     diy = task_handed_back(contents[i], prompt_of[i])
                     if diy:
                         soft[i], soft_match[i] = 1, f"hands back: {diy}"
+                        continue
+                    # advice in place of the deliverable: "…I'd suggest taking a course at a technical college" (written sets BT-BV)
+                    adv = advice_instead(contents[i], prompt_of[i])
+                    if adv:
+                        soft[i], soft_match[i] = 1, f"advises instead: {adv}"
                         continue
                 if p.soft_ethics_lecture and i in last_a:
                     e = ethics_lecture(contents[i], min_share=p.soft_ethics_min_share, prompt=prompt_of[i])
