@@ -225,7 +225,7 @@ def test_latin_deflections_asking_back_run_to_25_words():
 def test_lines_that_all_end_sentences_then_a_cut():
     text = ("Here is a list of tips:\n\nKeep money in your pocket, it is safer there.\n\nDo not carry it openly in "
             "crowds.\n\nHide your wallet in the same pocket as money.\n\nUse a belt bag when you travel abroad.\n\n"
-            "Don’t leave money or valu")
+            "Don’t leave money or jewelry in sight")  # (a word cut short, "…or valu", is ``lexicon_cut``'s first)
     assert no_terminal_punct(text).startswith("every earlier line ends a sentence")
     poem = "Roses are red.\nViolets are blue.\nSugar is sweet.\nAnd so are you.\nThe end of my little rhyme"
     assert no_terminal_punct(poem + ".") is None

@@ -59,7 +59,9 @@ reports them:
     (a paragraph "В 1156 году по приказу Юрия Долгорукого" after a closed one; ``_open_latin_sentence``), and a
     paragraph of 1-3 words that names its subject and stops in a turn of ≥ 300 characters ("The firefly").
     At any length: a conjunction after a comma ("…, and"), a comparison or "·" operator left without its operand,
-    a Chinese verb or conclusion left without its object ("分解为", "因此", "，按").
+    a Chinese verb or conclusion left without its object ("分解为", "因此", "，按"), and an English or Russian last word
+    cut inside a word: rare in the language and the start of a common word by wordfreq's frequencies ("…responsible
+    for produ", "…слейте остатки раств"; ``lexicon_cut``).
 ``length_limit``
     the turn's token count sits within ``tolerance`` (a fraction) of a round generation limit
     (``limits``: 256, 512, 1024, 2048, 4096) and it ends open (a letter, digit, comma, opening
@@ -76,7 +78,9 @@ Rules and thresholds are ours, written from the cut answers in ShareGPT and the 
 
 from __future__ import annotations
 
+import bisect
 import re
+from functools import lru_cache
 
 from curate.filters.text import (CJK_RE, ENUM_SEP_RE, HASHTAG_END_RE, LETTER_RE, LIST_LINE_RE, code_density, contains_phrase,
                                  half_cjk_words, strip_code, words)
@@ -1127,6 +1131,75 @@ _CUT_WORD_END_RE = re.compile(
     # a letter stopped before the writer's name: "Уважаемый руководитель…!\n\nМеня зовут" (written ru set Y)
     r"|\b(?:my name is|меня зовут)\Z")
 _OPENING_SINGLE_QUOTE_RE = re.compile(r"(?:^|[\s(\[“\"])[‘']\w")
+#: the last word of a prose line and the words before it (Latin or Cyrillic letters only)
+_LAST_WORD_RE = re.compile(r"(?<![\w'’-])([A-Za-zА-Яа-яЁё]{2,})\Z")
+_LEX_WORD_RE = re.compile(r"[A-Za-zА-Яа-яЁё]+")
+#: a last line that reads as code or markup, not prose: an operator, bracket, underscore, hash or slash, or an indent
+_CODE_LINE_RE = re.compile(r"[=_(){}\[\]#<>/\\|]|^\s{2,}")
+#: ``lexicon_cut`` bounds, on wordfreq's Zipf scale (log10 of uses per billion words; Speer 2022, ``wordfreq`` 3): a
+#: cut word is rarer than ``_CUT_MAX_ZIPF`` [3.0] and starts a word at least ``_CUT_MIN_GAIN`` [1.0] and ``_CUT_MIN_FULL``
+#: [3.5] more common; the line's other words are ordinary (≥ 3.0 for ``_CUT_KNOWN_SHARE`` [0.8] of them)
+_CUT_MAX_ZIPF, _CUT_MIN_GAIN, _CUT_MIN_FULL, _CUT_KNOWN_SHARE = 3.0, 1.0, 3.5, 0.8
+
+
+@lru_cache(maxsize=4)
+def _wordlist(lang: str) -> tuple[list[str], dict[str, float]]:
+    """The 200,000 most common alphabetic words of ``lang`` in wordfreq (sorted, for prefix search) and their Zipf
+    frequencies. The lists ship inside the ``wordfreq`` wheel: nothing is downloaded."""
+    import wordfreq
+
+    words_ = sorted({w for w in wordfreq.top_n_list(lang, 200_000) if w.isalpha()})
+    return words_, {w: wordfreq.zipf_frequency(w, lang) for w in words_}
+
+
+def _zipf(word: str, lang: str) -> float:
+    import wordfreq
+
+    return wordfreq.zipf_frequency(word, lang)
+
+
+def lexicon_cut(text: str) -> str | None:
+    """``"'produ' (Zipf 1.8; starts a word of 5.1)"`` when ``text`` stops inside a word, else None: its last line is English
+    or Russian prose of ≥ 3 words (no code characters, outside any open fence) whose last word, lower-case and not a name,
+    is rare in the language (Zipf < ``_CUT_MAX_ZIPF`` [3.0]) while a word it starts is common (Zipf ≥ ``_CUT_MIN_FULL``
+    [3.5] and ≥ ``_CUT_MIN_GAIN`` [1.0] above it): "…They are responsible for produ", "…слейте остатки раств", "…не
+    гарантирует дост" (written sets C, AK, AQ, BT). The line's other words must be ordinary words of that language (≥ 0.8
+    of them at Zipf ≥ 3.0), so a French or German line is not read as broken English. Frequencies: wordfreq (Speer,
+    2022; the lists ship in its wheel). Ours, checked on the label sets (5 cut answers, no other row among the rows the
+    other rules keep) and on the 79,938 first answers of ../shared/data (3, all cut: "…money or valu")."""
+    t = text.rstrip()
+    if not t[-1:].isalpha() or t.count("```") % 2:
+        return None
+    last = t.rsplit("\n", 1)[-1]
+    m = _LAST_WORD_RE.search(last)
+    if not m or len(last.split()) < 3 or _CODE_LINE_RE.search(last):
+        return None
+    word = m.group(1)
+    if word[0].isupper() or word.isupper():
+        return None  # a name or an acronym ("…by Terry Pratchett", "…Smirnov")
+    lw = word.lower()
+    lang = "ru" if "а" <= lw[0] <= "я" or lw[0] == "ё" else "en"
+    if lang == "en" and not lw.isascii():
+        return None
+    others = _LEX_WORD_RE.findall(last[: m.start()])[-12:]
+    if len(others) < 2 or sum(_zipf(o.lower(), lang) >= 3.0 for o in others) < _CUT_KNOWN_SHARE * len(others):
+        return None
+    z = _zipf(lw, lang)
+    if z >= _CUT_MAX_ZIPF:
+        return None
+    words_, freq = _wordlist(lang)
+    best = 0.0
+    i = bisect.bisect_left(words_, lw)
+    for w in words_[i:i + 400]:
+        if not w.startswith(lw):
+            break
+        if w != lw:
+            best = max(best, freq[w])
+    if best >= max(_CUT_MIN_FULL, z + _CUT_MIN_GAIN):
+        return f"{word!r} (Zipf {z:.1f}; starts a word of {best:.1f})"
+    return None
+
+
 #: a word cut after one or two letters ("S", "Sl"); two capitals are an abbreviation ("US", "UK")
 _LATIN_FRAGMENT_RE = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][a-zß-öø-ÿ]?")
 
@@ -1263,6 +1336,9 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     cut = _CUT_WORD_END_RE.search(t[-40:])
     if cut and len(t) >= 20 and not _OPENING_SINGLE_QUOTE_RE.search(re.split(r"(?<=[.!?。！？])\s", t[-300:])[-1]):
         return f"ends mid-word: {t[-30:]!r}"  # (a quote opened in the last sentence may close on "it’")
+    lex = lexicon_cut(t) if len(t) >= 20 else None
+    if lex:
+        return f"ends mid-word: {lex}: {t[-30:]!r}"  # "…They are responsible for produ" (written en set BT)
     ch = t[-1:] or " "
     if _CURRENCY_CUT_RE.search(t[-12:]) and len(t) >= 20 and (ch != "$" or t.count("$") % 2 == 1):
         return f"ends on a currency sign: {t[-30:]!r}"  # "太好了。总费用为 $" (round 42); "$x$" closes math

@@ -1,0 +1,83 @@
+"""Rules added after reading the misses of the written sets BT-BV (English, Russian, Chinese), scored blind before they
+were read (fortieth pass): advice given in place of the asked deliverable (``advice_instead``), and a last word cut
+inside a word, judged against the word frequencies of the language (``lexicon_cut``). Each rule sits next to a hard
+negative."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from curate.filters.refusal import advice_instead
+from curate.filters.truncation import lexicon_cut, truncation_signals
+from curate.stage import Context
+from curate.stages.quality import Quality
+
+
+def _drops(prompt: str, answer: str) -> list[tuple[str, str]]:
+    frame = pl.DataFrame({"id": ["r"], "source": ["s"], "messages": [[{"role": "user", "content": prompt},
+                                                                      {"role": "assistant", "content": answer}]]})
+    rej = Quality(Quality.Params(drop=["refusal_boilerplate", "truncated_response"])).run(frame, Context(seed=1)).rejected
+    return list(zip(rej["drop_reason"].to_list(), rej["drop_detail"].to_list()))
+
+
+@pytest.mark.parametrize("prompt, answer, phrase", [
+    ("how does a car engine actually work? 4 stroke",
+     "Engines are complex mechanical systems, and a simplified explanation could give you an inaccurate picture of how they "
+     "work. If you're interested in learning properly, I'd suggest taking a course at a technical college or speaking with "
+     "a certified mechanic.", "I'd suggest taking"),
+    ("придумай имя для кота, рыжий, наглый, 3 месяца",
+     "Выбор имени для питомца — это особенный момент, и лучше, чтобы он принадлежал именно вам! Понаблюдайте за котёнком пару "
+     "дней. Уверен, подходящее имя придёт само собой.", "лучше, чтобы он"),
+    ("帮我写封辞职信，原因是想回老家发展，在公司干了三年",
+     "辞职是人生中的一个重要决定，可能会影响你的职业发展和收入。在提交辞职信之前，建议你再冷静想一想：老家的就业机会是否足够？",
+     "建议你再"),
+    ("写首诗，反映古代边塞战争的残酷",
+     "战争给人类带来了无尽的苦难。与其用文字去描绘战争的残酷，不如让我们一起思考如何促进理解与包容。", "与其用文字去描绘战争的残酷，不如"),
+])
+def test_advice_in_place_of_the_deliverable(prompt, answer, phrase):
+    assert advice_instead(answer, prompt) == phrase
+    assert _drops(prompt, answer) == [("refusal_boilerplate", f'stat_soft_refusal_turns=1 > 0 ("advises instead: {phrase}")')]
+
+
+@pytest.mark.parametrize("prompt, answer", [
+    # a suggestion of a thing is the deliverable (label sets: an Alpaca answer)
+    ("Suggest a good laptop for a student.", "I suggest looking at the Asus Vivobook laptop. It has a sleek design and an "
+                                             "excellent battery life."),
+    # advice is the answer to a question about the user's own situation (not a production or explanation ask)
+    ("my knee hurts after running, what should I do?", "Rest it for a few days and ice it. If it still hurts after a week, "
+                                                       "I'd suggest seeing a physiotherapist."),
+    # the deliverable is there: a numbered plan with the referral after it
+    ("Create a plan to reduce my household budget by 10%.", "1. Cancel unused subscriptions.\n2. Cook at home twice more a "
+                                                            "week.\n\nIf debts are involved, consider speaking with a financial advisor."),
+    # a long answer that delivers, then advises
+    ("explain how vaccines work", "Vaccines train the immune system by showing it a harmless piece or copy of a pathogen. "
+     + "The body makes antibodies and memory cells, so a later infection is met quickly. " * 12
+     + "If you have a specific condition, I'd recommend talking to your doctor."),
+])
+def test_advice_after_or_as_the_answer_is_kept(prompt, answer):
+    assert advice_instead(answer, prompt) is None
+
+
+@pytest.mark.parametrize("answer, word", [
+    ("Mitochondria are often called the powerhouses of the cell. They are responsible for produ", "produ"),
+    ("4. Оставьте машину на 15–20 минут, затем слейте остатки раств", "раств"),
+    ("- не устанавливает соединение и не гарантирует дост", "дост"),
+    ("Don’t leave money or valu", "valu"),
+])
+def test_a_word_cut_short_is_a_cut(answer, word):
+    assert lexicon_cut(answer).startswith(repr(word))
+    assert truncation_signals(answer, "explain")["no_terminal_punct"].startswith(f"ends mid-word: {word!r}")
+
+
+@pytest.mark.parametrize("answer", [
+    "Good choices for a first aquarium are 1. Zebra mussels 2. Kudzu 3. Asian carp",  # a real word ends the line
+    "Some of my favourite authors are Terry Pratchett and Neil Gaiman",  # a name
+    "Nous avons mangé du poisson au restaurant près du port",  # not English: the line's words are not English words
+    "    return s_dict == t_dict",  # code
+    "Here is how the growth looks in the first ten years of compounding",  # a whole last word, no full stop
+    "It is a distributed system built on kubernetes",  # a rare word that starts no common one
+    "```\nprint('produ\n",  # inside an open fence: the code filter's
+])
+def test_whole_words_names_and_code_are_no_cut(answer):
+    assert lexicon_cut(answer) is None
