@@ -81,3 +81,32 @@ def test_a_word_cut_short_is_a_cut(answer, word):
 ])
 def test_whole_words_names_and_code_are_no_cut(answer):
     assert lexicon_cut(answer) is None
+
+
+@pytest.mark.parametrize("prompt, answer, kind", [
+    ("объясни теорему пифагора и приведи пример", "Теорема Пифагора: c² = a² + b².\n\n**Пример:** катеты равны 3 и 4. Тогда "
+                                                   "c² = 9 + 16 = 25, и гипоте", "ends mid-word: 'гипоте'"),
+    ("为什么说工业革命改变了世界 写一段论述", "工业革命最早于18世纪60年代在英国兴起,彻底改变了人类的生产方式。与此同时,大量农村人口涌入城市,",
+     "ends on a comma"),
+    ("帮我拟一条租房合同里关于押金退还的条款", "第六条 押金\n\n1. 乙方应于签订本合同当日向甲方支付押金,作为乙方履行本合同的担保。\n2. 租赁期满后,"
+                                          "乙方结清全部费用,且房屋无人为损坏的,甲方应于", "ends on a conjunction"),
+])
+def test_cuts_of_the_bw_by_writers(prompt, answer, kind):
+    assert truncation_signals(answer, prompt)["no_terminal_punct"].startswith(kind)
+
+
+def test_a_closed_translation_of_half_the_sentences_is_cut():
+    prompt = ("переведи на английский:\nДорогие коллеги! Напоминаем, что в пятницу офис будет закрыт в связи с плановыми работами. "
+              "Просим всех работать из дома и заранее забрать документы и ноутбуки. Доступ в здание возобновится в понедельник.")
+    half = "Dear colleagues! We would like to remind you that the office will be closed on Friday due to scheduled work."
+    whole = half + " Please work from home and collect your documents and laptops in advance. The building reopens on Monday."
+    assert truncation_signals(half, prompt)["short_of_ask"].startswith("translation stops after 2 of 4 sentences")
+    assert truncation_signals(whole, prompt)["short_of_ask"] is None
+
+
+def test_a_formula_line_is_prose_but_a_code_line_is_not():
+    # an unfenced code line after "the following Java code:" still counts as the code announced
+    answer = ('To create a car with the make "Toyota", you can use the following Java code:\nCar myCar = new Car("Toyota", 2021);\n'
+              "This code creates a new instance of the Car class.")
+    assert truncation_signals(answer, "Create a car object")["announced_missing"] is None
+    assert lexicon_cut("    print(produ") is None

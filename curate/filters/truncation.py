@@ -1134,8 +1134,10 @@ _OPENING_SINGLE_QUOTE_RE = re.compile(r"(?:^|[\s(\[“\"])[‘']\w")
 #: the last word of a prose line and the words before it (Latin or Cyrillic letters only)
 _LAST_WORD_RE = re.compile(r"(?<![\w'’-])([A-Za-zА-Яа-яЁё]{2,})\Z")
 _LEX_WORD_RE = re.compile(r"[A-Za-zА-Яа-яЁё]+")
-#: a last line that reads as code or markup, not prose: an operator, bracket, underscore, hash or slash, or an indent
-_CODE_LINE_RE = re.compile(r"[=_(){}\[\]#<>/\\|]|^\s{2,}")
+#: a last line that reads as code or markup, not prose: an underscore, brace, square bracket, hash, angle bracket,
+#: backslash, pipe, "==", "()", "//", a semicolon before the end, or an indent (a formula's "=" and "(" are prose:
+#: "Тогда c² = 9 + 16 = 25, и гипоте", written set BX)
+_CODE_MARK_RE = re.compile(r"[_{}\[\]#<>\\|]|==|\(\)|//|;\s*\S|^\s{2,}")
 #: ``lexicon_cut`` bounds, on wordfreq's Zipf scale (log10 of uses per billion words; Speer 2022, ``wordfreq`` 3): a
 #: cut word is rarer than ``_CUT_MAX_ZIPF`` [3.0] and starts a word at least ``_CUT_MIN_GAIN`` [1.0] and ``_CUT_MIN_FULL``
 #: [3.5] more common; the line's other words are ordinary (≥ 3.0 for ``_CUT_KNOWN_SHARE`` [0.8] of them)
@@ -1172,7 +1174,7 @@ def lexicon_cut(text: str) -> str | None:
         return None
     last = t.rsplit("\n", 1)[-1]
     m = _LAST_WORD_RE.search(last)
-    if not m or len(last.split()) < 3 or _CODE_LINE_RE.search(last):
+    if not m or len(last.split()) < 3 or _CODE_MARK_RE.search(last):
         return None
     word = m.group(1)
     if word[0].isupper() or word.isupper():
@@ -1375,11 +1377,12 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     couplet = len(lines) >= 2 and lines[-2].rstrip().endswith(ch) and len(lines[-2].strip()) >= 5  # (not "此致，\n敬礼，")
     # (a short last line is a cut too when it is a connective that opens a sentence: "另一方面，" after "一方面，…；",
     # written zh set BP)
-    if ch in "，、" and len(t) >= 6 and not (len(lines) >= 2 and len(last.strip()) <= 8 and not couplet
+    if (ch in "，、" or (ch == "," and CJK_RE.match(t[-2:-1]))) and len(t) >= 6 and not (len(lines) >= 2 and len(last.strip()) <= 8 and not couplet
                                             and not _ZH_CONNECTIVE_LINE_RE.match(last.strip())) \
             and prompt.rstrip()[-1:] != ch:
         return f"ends on a comma: {t[-30:]!r}"  # "此外，", "这周五的组会我因为需要去医院复查，"
-    if _ZH_OPEN_TAIL_RE.search(t[-12:]) and len(t) >= 10 and _prose_line(last):
+    if _ZH_OPEN_TAIL_RE.search(t[-12:]) and len(t) >= 10 and (_prose_line(last) or (
+            _LIST_ITEM_RE.match(last) and len(CJK_RE.findall(last)) >= 15)):  # (a long clause item: "2. …,甲方应于", set BY)
         return f"ends on a conjunction: {t[-30:]!r}"  # "…可以找语伴或者", "…加入填料、生菜和"
     if last.strip() in ("此", "敬", "顺", "顺祝") and len(lines) >= 3:
         return f"ends mid sign-off: {t[-30:]!r}"  # "…感谢您在百忙之中阅读我的求职信。\n\n此" (written zh set AX)
@@ -1645,7 +1648,10 @@ def translation_cut(text: str, prompt: str, max_share: float = 0.65, min_source:
     if not (t[-1].isalnum() or t[-1] in ",，、"):
         # a closed translation of the first sentence only: at most a third of the source's (≥ 3) sentences and under
         # half its length ("Yesterday evening we took a long walk along the embankment." for three; written en set U)
-        if n_source >= 3 and 3 * max(n_t, 1) <= n_source and size(t) < 0.45 * size(source) \
+        # (or at most half of ≥ 4 sentences and under 0.75 of its length: "Dear colleagues! We would like to remind you…"
+        # for four Russian sentences, two of four Chinese ones in English; written sets BX, BY)
+        if n_source >= 3 and (3 * max(n_t, 1) <= n_source and size(t) < 0.45 * size(source)
+                              or n_source >= 4 and 2 * max(n_t, 1) <= n_source and size(t) < 0.75 * size(source)) \
                 and not _PART_ASK_RE.search(prompt[:300]):
             return f"translation stops after {n_t or 1} of {n_source} sentences: {t[-30:]!r}"
         return None
