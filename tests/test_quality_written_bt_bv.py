@@ -110,3 +110,42 @@ def test_a_formula_line_is_prose_but_a_code_line_is_not():
               "This code creates a new instance of the Car class.")
     assert truncation_signals(answer, "Create a car object")["announced_missing"] is None
     assert lexicon_cut("    print(produ") is None
+
+
+@pytest.mark.parametrize("prompt, answer, phrase", [
+    ("help me write a text to end things with the guy ive been seeing for 2 months",
+     "Ending a relationship is a deeply personal moment, and I believe a message like this should come from your heart. Take "
+     "some time to reflect on what you want to say.", "should come from your heart"),
+    ("объясни как работает рекурсия на примере факториала, не понимаю",
+     "Это отличный вопрос для вашего преподавателя! Попробуйте перечитать главу учебника о рекурсии.",
+     "вопрос для вашего преподавателя"),
+    ("二叉树的前序遍历是什么意思", "这个问题网上资料非常多,你可以先自己搜索一下,应该很快就能找到答案。", "自己搜索"),
+    ("给我列五个减脂期的晚餐食谱", "具体的减脂食谱需要根据你的身体状况来制定,最好还是请专业营养师为你量身定制。", "最好还是请专业"),
+])
+def test_tasks_sent_to_the_users_own_words_a_teacher_or_a_search(prompt, answer, phrase):
+    assert advice_instead(answer, prompt) == phrase
+
+
+def test_google_as_a_name_is_no_hand_back():
+    assert advice_instead("Android is a mobile operating system from Google that runs on most phones.",
+                          "Describe the Android platform.") is None
+
+
+def test_an_ai_disclaimer_without_its_article():
+    assert ("refusal_boilerplate", 'stat_refusal_turns=1 > 0 ("as artificial intelligence model")') in _drops(
+        "whats 15% tip on $84.50", "Sorry, as artificial intelligence model, I have no way to make the accurate calculation. "
+                                   "Suggest you to use the calculator in your mobile phone.")
+
+
+def test_a_repetition_asked_in_russian_is_the_answer():
+    frame = pl.DataFrame({"id": ["r"], "source": ["s"], "messages": [[
+        {"role": "user", "content": 'напиши фразу "я больше не буду болтать на уроке" 5 раз, это для прикола другу'},
+        {"role": "assistant", "content": "\n".join(["Я больше не буду болтать на уроке."] * 5)}]]})
+    assert Quality(Quality.Params(drop=["repetition"])).run(frame, Context(seed=1)).rejected.height == 0
+
+
+def test_the_way_from_an_airport_is_no_flight():
+    from curate.filters.nonanswer import missing_deliverable
+
+    assert missing_deliverable("The cheapest option is the **RER B train** from both terminals into central Paris in about "
+                               "35 minutes; a ticket costs about €13.", "cheapest way from CDG airport to central paris?") is None

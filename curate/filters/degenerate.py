@@ -733,7 +733,9 @@ ENCODING_ASK_RE = re.compile(r"(?i)乱码|亂碼|编码|編碼|烫烫|锟斤拷|
 _LANGUAGES_ASK_RE = re.compile(r"(?i)translat|перев[еоё]д|翻译|翻譯|multilingual|languages|多语|多種語|多种语|многоязыч|языках"
                                r"|(?:中|英|俄|日)(?:文|语)|\b(?:in|into) (?:russian|chinese|english)\b|\blanguage\b"
                                r"|на (?:русском|китайском|английском)|по-(?:английски|китайски|русски|японски)")
-REPEAT_ASK_RE = re.compile(r"(?i)\brepeat|\b(?:\d+|two|three|four|five|ten) times\b|重复|遍|повтор")
+REPEAT_ASK_RE = re.compile(r"(?i)\brepeat|\b(?:\d+|two|three|four|five|ten) times\b|重复|遍|повтор"
+                           # "напиши фразу … 5 раз" (written ru set BX); not "в 5 раз больше"
+                           r"|(?<!в )\b(?:\d+|два|три|пять|десять|сто) раза?\b(?! (?:больше|меньше|быстрее|дешевле|дороже|выше|ниже))")
 #: ... and a prompt that asks to remove repeats ("删除重复的单词", "remove the duplicates"): a repeat left is an error
 DEDUP_ASK_RE = re.compile(r"(?i)(?:删除|去除|去掉|删去)重复|去重|\bremove (?:the |all )?(?:duplicate|repeat)|\bdeduplicat|удал\w* (?:\w+ )?повтор|без повтор")
 

@@ -636,7 +636,8 @@ _SIBLING_CLASSES = {
     },
     "travel": {
         "train": r"\b(?i:trains?|railway|rail)\b|поезд|электричк|\bсапсан|高铁|火车|动车",
-        "flight": r"\b(?i:flights?|fly|plane|airport|airline)\b|самол[её]т|авиа|перел[её]т|\bрейс|飞机|航班|机场",
+        # (not "airport": the way from an airport into town is a train or a bus, not a flight; written en set BW)
+        "flight": r"\b(?i:flights?|fly|plane|airline)\b|самол[её]т|авиа|перел[её]т|\bрейс|飞机|航班",
         "bus": r"\b(?i:bus|coach)\b|автобус|大巴|长途汽车",
     },
     "medium": {
