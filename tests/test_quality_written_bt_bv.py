@@ -149,3 +149,28 @@ def test_the_way_from_an_airport_is_no_flight():
 
     assert missing_deliverable("The cheapest option is the **RER B train** from both terminals into central Paris in about "
                                "35 minutes; a ticket costs about €13.", "cheapest way from CDG airport to central paris?") is None
+
+
+@pytest.mark.parametrize("prompt, answer", [
+    ("chocolate chip cookie recipe pls, the chewy kind",
+     "The chocolate chip cookie was invented in the 1930s by Ruth Wakefield, who ran the Toll House Inn in Whitman, Massachusetts. "
+     "She added chopped pieces of a semi-sweet chocolate bar to a cookie dough, and the recipe appeared in her cookbook."),
+    ("как испечь наполеон? нужен рецепт с заварным кремом",
+     "Торт «Наполеон» появился в России в 1912 году, когда праздновали 100-летие победы над Наполеоном. Кондитеры испекли "
+     "пирожные в форме треуголки императора, посыпанные крошкой, — символ «снега», в котором погибла его армия."),
+    ("饺子怎么包 从和面开始教我", "饺子是中国传统美食,相传由东汉医圣张仲景发明。当时他看到百姓冬天耳朵冻烂,便用面皮包裹羊肉和驱寒药材,煮熟后分给"
+                              "大家,称为“娇耳”,这就是饺子的由来。后来饺子逐渐成为春节必吃的食物,寓意“更岁交子”,象征团圆和财富。"),
+])
+def test_a_history_in_place_of_the_recipe(prompt, answer):
+    from curate.filters.nonanswer import missing_deliverable
+
+    assert missing_deliverable(answer, prompt).startswith("no_howto: a history")
+
+
+def test_a_recipe_that_opens_on_its_history_then_gives_steps_is_kept():
+    from curate.filters.nonanswer import missing_deliverable
+
+    answer = ("The chocolate chip cookie was invented in the 1930s by Ruth Wakefield. Here is the chewy version.\n\n"
+              "1. Cream 170 g melted butter with 200 g brown sugar.\n2. Beat in one egg and a yolk.\n3. Fold in 280 g flour and "
+              "the chips.\n4. Bake at 170 °C for 11 minutes.")
+    assert missing_deliverable(answer, "chocolate chip cookie recipe pls, the chewy kind") is None

@@ -1127,11 +1127,39 @@ def _howto_object_absent(reply: str, prompt: str) -> str | None:
 _STEPS_ASK_RE = re.compile(r"(?i)\bsteps?\b|\bstep-by-step\b|пошагов|по шагам|\bшаги\b|步骤|一步一步")
 
 
+#: a recipe or a calculation asked by name: "chocolate chip cookie recipe pls", "как испечь наполеон", "饺子怎么包", "教我"
+_RECIPE_ASK_RE = re.compile(r"(?i)\brecipe\b|\bhow (?:do you|to) (?:make|cook|bake)\b|рецепт|как (?:испечь|приготовить|сварить|пожарить"
+                            r"|посчитать|рассчитать)|做法|怎么(?:做|包|煮|炒|烤)|教我")
+#: an opening that tells a history: an invention, an origin, a first appearance, a year ("in 1724", "в 1912 году"), a legend
+_HISTORY_OPENING_RE = re.compile(
+    r"(?i)\b(?:was invented|invented (?:in|by)|originated|origins? of|the history of|dates back|first appeared|was first"
+    r"|traces? (?:its|their) roots)\b|\b(?:in|around|since) (?:the )?1\d{3}s?\b"
+    r"|появил\w* в|истори\w+|изобрет\w+|впервые|был\w? введ\w+|в \d{4} году|相传|由来|起源|发明|历史上|最早(?:出现|起源|可以追溯)|公元")
+
+
+def _history_instead(reply: str, prompt: str) -> str | None:
+    """The history phrase when a how-to, recipe or calculation (``_HOWTO_ASK_RE``, ``_RECIPE_ASK_RE``, the prompt's first
+    line) is answered by ≥ 25 words without a step or code whose first two sentences tell a history
+    (``_HISTORY_OPENING_RE``): "The chocolate chip cookie was invented in the 1930s by Ruth Wakefield…" for a chewy-cookie
+    recipe, "Торт «Наполеон» появился в России в 1912 году…", "饺子…相传由东汉医圣张仲景发明" for how to fold dumplings
+    (written sets BP, BQ, BX, BY; the label sets: 10 off-topic and 1 nonsense row, no other; the dump pool: none). Ours."""
+    first = prompt.strip().split("\n", 1)[0][:200]
+    if not (_RECIPE_ASK_RE.search(first) or _HOWTO_ASK_RE.search(first)):
+        return None
+    if word_count(reply) < 25 or "```" in reply or _STEPS_RE.search(reply):
+        return None
+    m = _HISTORY_OPENING_RE.search(" ".join(re.split(r"(?<=[.!?。！？])\s*", reply.strip())[:2]))
+    return m.group(0) if m else None
+
+
 def _topic_essay_note(reply: str, prompt: str) -> str | None:
     """``no_howto`` (see ``missing_deliverable``), else None."""
     thing = _howto_object_absent(reply, prompt)
     if thing:
         return f"no_howto: {thing!r} never named, {reply.strip()[:40]!r}"
+    history = _history_instead(reply, prompt)
+    if history:
+        return f"no_howto: a history ({history!r}), {reply.strip()[:40]!r}"
     head = prompt.strip()[:200]
     first_line = head.split("\n", 1)[0]
     if not _HOWTO_ASK_RE.search(first_line) or _DEFINE_ASK_RE.search(first_line) or _STEPS_RE.search(reply):
@@ -1705,7 +1733,9 @@ def missing_deliverable(text: str, prompt: str) -> str | None:
       (``_TOPIC_OPENING_RE``: "Плов — одно из древнейших блюд Востока", "Coffee has a long and fascinating history",
       "Metformin is a medication used to…", "红烧肉是一道历史悠久的…"), gives no step (``_STEPS_RE``: no list line, no
       "first," / "затем" / "首先") and takes at most half of the prompt's content units: an essay on the topic instead of
-      the how-to. Label sets: 13 off-topic rows in ten writer sets and no good one; the dump pool: 5 hh-rlhf answers that
+      the how-to; or, for a how-to, recipe or calculation, its first two sentences tell a history (``_history_instead``:
+      "…was invented in the 1930s by Ruth Wakefield", "появился в России в 1912 году", "相传由东汉医圣张仲景发明"). Label sets:
+      13 off-topic rows in ten writer sets and no good one (the history: 10 more and a nonsense row); the dump pool: 5 hh-rlhf answers that
       dodge a harmful how-to ("A pipe is a tool that people use to manipulate water…"). Also when the how-to names the
       thing to make, fix or remove (``_HOWTO_OBJECT_RE``: "how do i make my own fireworks", "Как сделать фейерверк…") and
       an answer of 25+ words without steps or code never names it: a backyard barbecue for fireworks, "Давайте лучше
