@@ -1146,18 +1146,20 @@ _CUT_MAX_ZIPF, _CUT_MIN_GAIN, _CUT_MIN_FULL, _CUT_KNOWN_SHARE = 3.0, 1.0, 3.5, 0
 
 @lru_cache(maxsize=4)
 def _wordlist(lang: str) -> tuple[list[str], dict[str, float]]:
-    """The 200,000 most common alphabetic words of ``lang`` in wordfreq (sorted, for prefix search) and their Zipf
-    frequencies. The lists ship inside the ``wordfreq`` wheel: nothing is downloaded."""
+    """The alphabetic words of ``lang`` in wordfreq's best list (sorted, for prefix search) and their Zipf frequencies
+    (log10 of uses per billion words). The lists ship inside the ``wordfreq`` wheel: nothing is downloaded; loading
+    takes ~0.2 s (en) to ~0.7 s (ru) once per process."""
+    import math
+
     import wordfreq
 
-    words_ = sorted({w for w in wordfreq.top_n_list(lang, 200_000) if w.isalpha()})
-    return words_, {w: wordfreq.zipf_frequency(w, lang) for w in words_}
+    freq = {w: round(math.log10(f * 1e9), 2) for w, f in wordfreq.get_frequency_dict(lang).items() if f > 0 and w.isalpha()}
+    return sorted(freq), freq
 
 
 def _zipf(word: str, lang: str) -> float:
-    import wordfreq
-
-    return wordfreq.zipf_frequency(word, lang)
+    """Zipf frequency of a lower-case alphabetic ``word`` in ``lang`` (0.0 when wordfreq does not list it)."""
+    return _wordlist(lang)[1].get(word, 0.0)
 
 
 def lexicon_cut(text: str) -> str | None:
