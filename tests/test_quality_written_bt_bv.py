@@ -174,3 +174,29 @@ def test_a_recipe_that_opens_on_its_history_then_gives_steps_is_kept():
               "1. Cream 170 g melted butter with 200 g brown sugar.\n2. Beat in one egg and a yolk.\n3. Fold in 280 g flour and "
               "the chips.\n4. Bake at 170 °C for 11 minutes.")
     assert missing_deliverable(answer, "chocolate chip cookie recipe pls, the chewy kind") is None
+
+
+@pytest.mark.parametrize("prompt, answer, note", [
+    ("что посмотреть в питере за 2 дня? едем в мае первый раз",
+     "Вот маршрут на 2 дня по Москве: Красная площадь, Кремль и Оружейная палата, вечером — Никольская улица и Москва-Сити.",
+     "subject_swap: petersburg asked, moscow answered"),
+    ("top things to see in lisbon, we have 3 days",
+     "Porto is a fantastic choice for a 3-day trip! Start in the Ribeira district along the Douro River, then cross the bridge.",
+     "subject_swap: lisbon asked, porto answered"),
+    ("windows shortcut to screenshot just part of the screen?",
+     "Press **Cmd + Shift + 4**, then drag to select the area you want. The screenshot is saved to your desktop as a PNG.",
+     "subject_swap: windows asked, macos answered"),
+    ("电饭煲煮米饭 米和水的比例多少", "煮面条的小技巧:\n\n1. 水要多,一般是面条重量的10倍左右。\n2. 水开后再下面,并用筷子轻轻搅散防止粘连。",
+     "subject_swap: rice asked, noodles answered"),
+])
+def test_subject_swaps_of_bw_by(prompt, answer, note):
+    from curate.filters.nonanswer import missing_deliverable
+
+    assert missing_deliverable(answer, prompt) == note
+
+
+def test_a_windows_answer_that_opens_the_command_prompt_is_kept():
+    from curate.filters.nonanswer import missing_deliverable
+
+    assert missing_deliverable("Open cmd as administrator, type ipconfig /flushdns and press Enter; Windows confirms the cache "
+                               "was flushed.", "how do i flush dns on windows") is None

@@ -533,7 +533,9 @@ _SIBLING_CLASSES = {
         "windows": r"\b(?i:windows)\b|виндовс",
         "macos": r"\bmacOS\b|\bMac ?OS\b|(?i:macbook)|макбук|苹果电脑|(?i:меню apple|apple menu)|苹果菜单"
                  # ("на Mac:", "mac上怎么安装python3": written sets BL, BM; not a MAC address nor a Big Mac)
-                 r"|(?<!Big )\bMac\b(?! ?(?:address|адрес|and cheese|n cheese))|(?i:\bmac)(?=上|电脑|系统|里|版)",
+                 r"|(?<!Big )\bMac\b(?! ?(?:address|адрес|and cheese|n cheese))|(?i:\bmac)(?=上|电脑|系统|里|版)"
+                 # a Mac key combination: "Press **Cmd + Shift + 4**" for a Windows screenshot (written en set BW)
+                 r"|\bCmd\s*\+\s*(?:Shift|Option|Ctrl|Control|[A-Z0-9]\b)|⌘",
         "linux": r"(?i:linux|ubuntu|debian)|линукс",
         # phone makers: an iPhone question answered for a Huawei (written zh set AL)
         "huawei": r"(?i:huawei)|华为|хуавей", "xiaomi": r"(?i:xiaomi)|小米手机|сяоми", "samsung": r"(?i:samsung)|\bGalaxy (?:S|Z|Note|A)\d*|三星|самсунг",
@@ -550,7 +552,7 @@ _SIBLING_CLASSES = {
         "mikrotik": r"(?i:mikrotik)|микротик", "xiaomi_router": r"小米路由",
     },
     "city": {
-        "moscow": r"\bMoscow\b|Москв|莫斯科", "petersburg": r"(?i:st\.? petersburg|saint petersburg)|(?i:петербург)|圣彼得堡",
+        "moscow": r"\bMoscow\b|Москв|莫斯科", "petersburg": r"(?i:st\.? petersburg|saint petersburg)|(?i:петербург|\bпитер\w*|\bспб\b)|圣彼得堡",
         "kazan": r"\bKazan\b|Казан|(?i:\bказан(?:ь|и|ью)\b)|喀山", "nizhny": r"\bNizhny Novgorod\b|(?i:нижн\w* новгород)|下诺夫哥罗德", "beijing": r"\bBeijing\b|Пекин|北京", "shanghai": r"\bShanghai\b|Шанха|上海",
         "chengdu": r"\bChengdu\b|Чэнду|成都", "xian": r"\bXi['’]?an\b|Сиань|西安", "hangzhou": r"\bHangzhou\b|杭州",
         "guangzhou": r"\bGuangzhou\b|广州", "shenzhen": r"\bShenzhen\b|深圳", "paris": r"\bParis\b|Париж|巴黎",
@@ -563,6 +565,8 @@ _SIBLING_CLASSES = {
         # written sets BQ, BR: Venice for Vienna, Seoul for Kyoto, Kostroma for Yaroslavl
         "vienna": r"\b(?i:vienna)\b|\bВен[аеуы]\b|维也纳", "venice": r"\b(?i:venice)\b|(?i:венеци)|威尼斯", "kyoto": r"\b(?i:kyoto)\b|(?i:киото)|京都",
         "yaroslavl": r"\b(?i:yaroslavl)\b|(?i:ярославл)|雅罗斯拉夫尔", "kostroma": r"\b(?i:kostroma)\b|(?i:костром)|科斯特罗马",
+        # written sets BT, BW: Porto for Lisbon and back; "питер" is how Russian prompts name St Petersburg (set BX)
+        "lisbon": r"\b(?i:lisbon)\b|(?i:лиссабон)|里斯本", "porto": r"\b(?i:porto)\b|(?i:\bпорту\b)|波尔图",
     },
     "writer": {
         "libai": r"李白", "dufu": r"杜甫", "baijuyi": r"白居易", "sushi": r"苏轼", "wangwei": r"王维", "liqingzhao": r"李清照",
@@ -572,6 +576,8 @@ _SIBLING_CLASSES = {
     "cereal": {
         "buckwheat": r"\b(?i:buckwheat)\b|(?i:гречк|гречнев)|荞麦", "rice": r"\b(?i:rice)\b|\b[Рр]ис(?:а|у|ом|е)?\b|大米|米饭",
         "oats": r"\b(?i:oats|oatmeal)\b|(?i:овсян)|燕麦",
+        # noodles for rice: "煮面条的小技巧" for "电饭煲煮米饭 米和水的比例" (written zh set BY)
+        "noodles": r"\b(?i:noodles)\b|(?i:лапш)|面条",
     },
     "geometry": {
         "area": r"\b(?i:area)\b|(?i:площад)|面积", "perimeter": r"\b(?i:perimeter|circumference)\b|(?i:периметр|длин\w* окружност)|周长",
