@@ -200,3 +200,9 @@ def test_a_windows_answer_that_opens_the_command_prompt_is_kept():
 
     assert missing_deliverable("Open cmd as administrator, type ipconfig /flushdns and press Enter; Windows confirms the cache "
                                "was flushed.", "how do i flush dns on windows") is None
+
+
+def test_a_patients_own_case_may_end_on_see_a_doctor():
+    # "what are the signs of…" about one's own baby is a case, not a concept: a referral is part of the answer (dump pool)
+    assert advice_instead("孩子出现霉菌性肠炎，建议您尽早的进行确诊。稀便很可能是病毒感染，建议你到医院消化科检查大便常规，确诊后再对症治疗。",
+                          "宝宝霉菌性肠炎的表现是什么") is None

@@ -350,7 +350,9 @@ _ADVICE_ASK_RE = re.compile(
     r"|перепиши|сгенерируй|объясни|расскажи|опиши|как (?:работает|устроен|сделать|написать|прописать|приготовить|настроить)"
     r"|что такое|почему)"
     r"|^\W*(?:请|帮我|麻烦|你)?(?:帮我|给我)?(?:写|编写|编|翻译|翻成|译成|列|起个|取个|想个|设计|制定|排|推荐|生成|创作|拟|出一|做一)"
-    r"|是什么|原理|讲解一下|解释一下|介绍一下")
+    # (a concept asked about, not "…的表现是什么" or "是什么情况" of a patient's own case: there "see a doctor" is part of the
+    # answer; dump pool, medical Q&A)
+    r"|是什么意思|^\W*什么是|原理|讲解一下|解释一下|介绍一下")
 #: advice that sends the user elsewhere or back to the task instead of doing it: "I'd suggest taking a course…", "you might
 #: want to consult…", "Рекомендую ограничиться…", "Настоятельно советую обратиться…", "建议你先认真考虑…", "不妨先和家人…聊一聊",
 #: "与其用文字去描绘战争的残酷，不如…" (written sets AP, BT-BV, D, E, N); a suggestion of a thing ("I suggest the Asus
