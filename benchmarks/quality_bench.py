@@ -9,6 +9,15 @@ Reproduces every figure in ``benchmarks/results/quality.md``::
     .venv/bin/python benchmarks/quality_bench.py speed     # conversations/s of before / after / after+ on 4 shared files
     .venv/bin/python benchmarks/quality_bench.py all
     options: --relevance (also run the embedding off_topic rule in `labels`), --show N (misses to print)
+    .venv/bin/python benchmarks/quality_bench.py sets --save /tmp/after.json [--against /tmp/before.json]
+                                                           # every label file at once, lima + the shipped model (below)
+
+``sets`` scores every label file (``quality_labels*.jsonl`` and the writer sets ``quality_*_written.jsonl``, ``unsure`` left
+out, ids made ``<file stem>:<id>``) as lima.yaml runs them: its ``quality`` entry, then the shipped ``quality_classifier`` on
+what that keeps (``model_drops``). It prints caught/total per label for the dump rounds, the read writer sets, each unread
+writer set (``train_quality_model.UNREAD_WRITTEN``) and their pool, saves every drop with ``--save`` (JSON: commit, load, drops,
+rows), and with ``--against`` an earlier save prints old → new per group and each row that changed, except the rows of unread
+sets: for those only counts, so a hold-out stays unread (the protocol of ``docs/labels.md``). About 3 minutes on 2 cores.
 
 "Before" is the ``quality`` stage at commit ``BEFORE_REV`` (its quality.py and patterns.py read
 with ``git show``), "after" is the working tree; both run with lima.yaml's ``drop:`` list
@@ -322,6 +331,87 @@ def bench_labels(show: int, relevance: bool, splits: tuple[str, ...] = ("tune", 
                     print("     false", r["id"], d[r["id"]][0], d[r["id"]][1][:100])
 
 
+# ---------------------------------------------------------------- every label file at once
+
+LABEL_CLASSES = ("refusal", "truncated", "off_topic", "nonsense", "repetitive", "good")
+
+
+def label_rows() -> list[dict]:
+    """Every labelled row of the label files (dump rounds, then the writer sets), ``unsure`` left out, ``id`` made unique
+    as ``<file stem>:<id>``."""
+    files = [QUALITY_LABELS] + sorted(ROOT.glob("benchmarks/quality_labels_fresh*.jsonl")) \
+        + sorted(ROOT.glob("benchmarks/quality_*_written.jsonl"))
+    rows = []
+    for f in files:
+        for line in f.read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                if r["label"] != "unsure":
+                    rows.append({**r, "id": f"{f.stem}:{r['id']}"})
+    return rows
+
+
+def _groups(rows: dict[str, tuple[str, str]], unread: set[str]) -> dict[str, set[str]]:
+    """Row keys by report group: dump rounds, read writer sets, each unread writer set and the unread pool."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for k, (_, src) in rows.items():
+        if "written" not in k.split(":", 1)[0]:
+            out["dump rounds"].add(k)
+        elif src in unread:
+            out[f"unread {src}"].add(k)
+            out["unread, pooled"].add(k)
+        else:
+            out["writer sets, read"].add(k)
+    return dict(sorted(out.items(), key=lambda kv: (kv[0].startswith("unread"), kv[0])))
+
+
+def _caught(keys: set[str], rows: dict, drops: dict) -> str:
+    n, c = Counter(), Counter()
+    for k in keys:
+        n[rows[k][0]] += 1
+        c[rows[k][0]] += k in drops
+    return "; ".join(f"{lab} {c[lab]}/{n[lab]}" for lab in LABEL_CLASSES if n[lab])
+
+
+def bench_sets(save: Path | None, against: Path | None) -> None:
+    """``sets``: see the module doc."""
+    from train_quality_model import UNREAD_WRITTEN
+
+    rows = label_rows()
+    rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = bool(subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                                capture_output=True, text=True).stdout.strip())
+    load = uptime()
+    print(f"\n## sets: {len(rows)} rows of the label files at {rev}{' (working tree)' if dirty else ''} ({load})")
+    t0 = time.perf_counter()
+    from curate.stages.quality import Quality
+
+    d = model_drops(Quality(Quality.Params(**lima_quality_params())), pair_frame(rows))
+    meta = {k["id"]: (k["label"], k.get("source", "")) for k in rows}
+    print(f"scored in {time.perf_counter() - t0:.0f} s")
+    groups = _groups(meta, set(UNREAD_WRITTEN))
+    old = json.loads(against.read_text()) if against else None
+    for name, keys in groups.items():
+        if old:
+            common = {k for k in keys if k in old["rows"]}
+            print(f"{name:28s} {old['commit']}: {_caught(common, meta, old['drops'])}")
+            print(f"{'':28s} now: {_caught(common, meta, d)}" + (f" (+{len(keys - common)} rows new since)" if keys - common else ""))
+        else:
+            print(f"{name:28s} {_caught(keys, meta, d)}")
+    if old:
+        hidden = {k for k, (_, src) in meta.items() if src in UNREAD_WRITTEN}
+        for k in sorted(meta):
+            if k in hidden or k not in old["rows"] or (k in d) == (k in old["drops"]):
+                continue
+            sign, detail = ("+", d[k]) if k in d else ("-", old["drops"][k])
+            print(f"  {sign} {meta[k][0]:10s} {k}  {detail[0]}: {detail[1][:110]}")
+    if save:
+        save.write_text(json.dumps({"commit": rev + ("+" if dirty else ""), "load": load,
+                                    "drops": {k: list(v) for k, v in d.items()},
+                                    "rows": {k: list(v) for k, v in meta.items()}}, ensure_ascii=False))
+        print(f"saved {len(d)} drops → {save}")
+
+
 # ---------------------------------------------------------------- speed
 
 SPEED_FILES = ["sharegpt92k_sample_part_a.jsonl", "carbonz0_zh-data-part-00.json", "oasst2_filtered_openpaws.jsonl",
@@ -344,7 +434,7 @@ def bench_speed() -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=["refusal", "trunc", "labels", "speed", "all"])
+    ap.add_argument("what", choices=["refusal", "trunc", "labels", "sets", "speed", "all"])
     ap.add_argument("--show", type=int, default=0, help="print up to N misses / false drops per split")
     ap.add_argument("--relevance", action="store_true", help="also run the off_topic embedding rule in `labels`")
     ap.add_argument("--split", choices=["tune", "holdout", "both", "all"], default="both",
@@ -353,7 +443,12 @@ def main() -> None:
                     help="labels file for `labels` (e.g. benchmarks/quality_labels_fresh.jsonl, the blind hold-out)")
     ap.add_argument("--model", action="store_true",
                     help="`labels`: also lima's rules followed by the shipped quality_classifier (line +model)")
+    ap.add_argument("--save", type=Path, help="`sets`: write every drop, with the rows' labels and sources, to this JSON file")
+    ap.add_argument("--against", type=Path, help="`sets`: an earlier --save file to compare with (unread sets: counts only)")
     a = ap.parse_args()
+    if a.what == "sets":
+        bench_sets(a.save, a.against)
+        return
     if a.what in ("refusal", "all"):
         bench_refusal(a.show)
     if a.what in ("trunc", "all"):
