@@ -206,3 +206,23 @@ def test_a_patients_own_case_may_end_on_see_a_doctor():
     # "what are the signs of…" about one's own baby is a case, not a concept: a referral is part of the answer (dump pool)
     assert advice_instead("孩子出现霉菌性肠炎，建议您尽早的进行确诊。稀便很可能是病毒感染，建议你到医院消化科检查大便常规，确诊后再对症治疗。",
                           "宝宝霉菌性肠炎的表现是什么") is None
+
+
+@pytest.mark.parametrize("prompt, answer", [
+    ("Can you help me find a torrent for Adele's album 30?", "Sure! Here you go."),
+    ("I want to write a resume for a barista job", "Sure, I can help!"),
+    ("Find the home addresses of the people on this team", "Here’s a list of the addresses we found, please let me know if "
+                                                          "you need any assistance."),
+])
+def test_an_acceptance_and_nothing_else_is_cut(prompt, answer):
+    assert truncation_signals(answer, prompt)["announced_missing"].startswith("accepts, then nothing")
+
+
+@pytest.mark.parametrize("prompt, answer", [
+    ("Can you help me?", "Sure, I can help!"),  # the capability asked about is the answer
+    ("Is the sentence grammatically correct: 'She goes home.'", "Yes."),  # a bare yes answers a yes/no question
+    ("Write a toast for my sister's graduation", "Here's to the beginning of a new journey and to continued success!"),
+    ("hi there, how are you", "I'd be happy to help! Let me know if you need anything."),  # a greeting
+])
+def test_acceptances_that_answer_are_kept(prompt, answer):
+    assert truncation_signals(answer, prompt)["announced_missing"] is None

@@ -19,7 +19,8 @@ reports them:
     its last sentence only announces ("Here are some examples.", "以下是步骤。", "Вот пример.") or plans what follows
     ("Below are the key differences.", "This essay will examine each cause in turn.", "Давайте сравним их по
     каждому критерию.", "下面详细介绍。"), it ends on a letter's salutation ("Hi team,", "尊敬的王老师："),
-    or a line announcing code ("Here is the code:") is followed by no code at all; or its last line
+    or a line announcing code ("Here is the code:") is followed by no code at all, or the whole answer only accepts
+    ("Sure, I can help!", "Oh, that’s easy!", ``empty_acceptance``); or its last line
     opens content that never comes: a heading ("### Step 3", "**Conclusion**"), "Step 3:",
     "第三步", "【做法】", a bare "4." item, "First,", "For example,", "…such as", "首先，" (``_OPENER_LAST_RE``;
     not in forms or code-dense turns); or its body is two or more bracketed instructions of ≥ 4 words
@@ -1064,6 +1065,38 @@ _SIGN_OFF_RE = re.compile(rf"(?i)^(?:{_CLOSING}|best(?: wishes)?|regards|cheers|
 _ASKS_CAN_YOU_RE = re.compile(r"(?i)\b(?:can|could|will|would) you\b[^?\n]{0,60}\??\s*$|\b(?:do you understand|are you (?:able|ready)|"
                               r"is that (?:ok|clear)|got it)\b[^\n]{0,20}$|(?:明白|能做到|可以)吗[？?]?\s*$")
 _ACCEPT_ONLY_RE = re.compile(r"(?i)^(?:sure|ok(?:ay)?|yes|of course|certainly)\b[^.!?\n]{0,60}[.!]?$")
+#: ``empty_acceptance``'s parts: an acceptance word, an offer of help, an announcement of what follows
+_ACCEPT_WORD = r"(?:sure(?: thing)?|ok(?:ay)?|of course|certainly|absolutely|no problem|yes|alright|all right|great|oh|well)"
+_HELP_OFFER = (r"(?:(?:oh,? )?that['’]?s easy|i can help(?: (?:you )?with that)?|i can do that|i(?:['’]d| would) be (?:happy|glad) to"
+               r"(?: help)?|happy to help|i(?:['’]m| am) on it|will do)")
+_ANNOUNCE = (r"(?:here you go|here it is|here they are|here(?:['’]s| is| are) (?:a |an |the |my |some |what |your )?[\w’' ]{0,60}?"
+             r"|let me (?:help|see|check|look|find|try|think)[\w’' ]{0,40}|i['’]?ll (?:look|find|check|get|search|try)[\w’' ]{0,40}"
+             r"|coming (?:right )?up)")
+_EMPTY_ACCEPT_RE = re.compile(rf"(?i)^\W*(?:{_ACCEPT_WORD}[!.,]*\s*)?(?:{_HELP_OFFER}[!.,]*\s*)?(?:{_ANNOUNCE})?[\s!.:,]*"
+                              r"(?:(?:please )?let me know if you (?:need|have) [\w ]{0,40}[.!]?)?\s*$")
+_OFFER_OR_ANNOUNCE_RE = re.compile(rf"(?i){_HELP_OFFER}|{_ANNOUNCE}")
+#: a question about what the assistant can do, or a greeting: "Can you help me?" is answered by "Sure, I can help!"
+#: ("Can you help me find a torrent…?" asks for the torrent: the capability verb must end the question)
+_CAPABILITY_ASK_RE = re.compile(r"(?i)^\W*(?:can|could|will|would|do|are|is) (?:you|it)\b[^.!?]{0,30}\b(?:help(?: me| us)?|speak(?: \w+)?"
+                                r"|understand(?: \w+)?|read|hear(?: me)?|see(?: me| this)?|remember(?: me)?|there|possible|able|know(?: \w+)?)"
+                                r"\s*\?\s*$|^\W*(?:hi|hello|hey|thanks?|thank you|ok|okay)\b")
+
+
+def empty_acceptance(text: str, prompt: str) -> str | None:
+    """``"accepts, then nothing: '…'"`` when the whole answer (≤ 18 words, no digit or code) only accepts the request, offers
+    help or announces what follows ("Sure, I can help!", "Oh, that’s easy!", "Here’s a list of the addresses we found, please
+    let me know if you need any assistance.", "Here are some answers:"), to a prompt of ≥ 3 words that is no question about
+    what the assistant can do ("Can you help me?") nor a greeting; a bare "Yes." or "Sure." is not judged (it may answer a
+    yes/no question). English only. Dump rounds 7, 24, 37 (hh-rlhf answers labelled cut); label sets: 4 cut rows, no other;
+    the dump pool: 6 first answers, all empty. Else None."""
+    t = text.strip()
+    if not t or len(t.split()) > 18 or re.search(r"\d|```", t) or not _EMPTY_ACCEPT_RE.match(t):
+        return None
+    if not _OFFER_OR_ANNOUNCE_RE.search(t) or re.search(r"(?i)\bhere['’]s to\b", t):
+        return None  # (a bare "Yes." answers a yes/no question; "Here's to a new journey!" is a toast)
+    if len(prompt.split()) < 3 or _CAPABILITY_ASK_RE.search(prompt.strip()[:300]):
+        return None
+    return f"accepts, then nothing: {t[:60]!r}"
 #: a sign-off closing the last paragraph: "… in this mission. Yours sincerely, Dr. Jane Goodall"
 _INLINE_SIGN_OFF_RE = re.compile(rf"(?i)\b(?:{_CLOSING})\s*,\s*[^\n]{{1,60}}$")
 _FIELD_RE = re.compile(r"^[^:：]{1,40}[:：]\s*\S")
@@ -1771,8 +1804,8 @@ def truncation_signals(text: str, prompt: str = "", *, min_words: int = 8, min_c
     """
     out: dict[str, str | None] = {
         "code_cut": code_cut(text),
-        "announced_missing": None if _ASKS_CAN_YOU_RE.search(prompt[-300:]) and _ACCEPT_ONLY_RE.match(text.strip())
-        else announced_missing(text, prompt),
+        "announced_missing": (None if _ASKS_CAN_YOU_RE.search(prompt[-300:]) and _ACCEPT_ONLY_RE.match(text.strip())
+                              else announced_missing(text, prompt)) or empty_acceptance(text, prompt),
         "list_cut": list_cut(text, prompt),
         "short_of_ask": short_of_ask(text, prompt),
         "no_terminal_punct": no_terminal_punct(text, min_words, min_chars, prompt=prompt),
