@@ -1154,7 +1154,7 @@ def _history_instead(reply: str, prompt: str) -> str | None:
         return None
     if word_count(reply) < 25 or "```" in reply or _STEPS_RE.search(reply):
         return None
-    m = _HISTORY_OPENING_RE.search(" ".join(re.split(r"(?<=[.!?。！？])\s*", reply.strip())[:2]))
+    m = _HISTORY_OPENING_RE.search(" ".join(_sentences(reply)[:2]))
     return m.group(0) if m else None
 
 

@@ -338,7 +338,6 @@ def task_handed_back(text: str, prompt: str, max_words: int = 100) -> str | None
     return m.group(0) if m else None
 
 
-
 #: the prompt's first line asks for a deliverable or an explanation: "write…", "come up with…", "how does X work", "напиши",
 #: "придумай", "что такое", "帮我写", "起个名", "…是什么" (production and explanation asks; a question about the user's own
 #: situation, "what should I do", is not one: there advice is the answer)
@@ -392,12 +391,13 @@ def advice_instead(text: str, prompt: str, max_words: int = 120) -> str | None:
     BT-BV): a deflection with neither an apology nor a decline, which ``declines`` and ``task_handed_back`` need. Else None.
     Ours, checked on the label sets (10 refusals, no other row among the rows the other rules keep) and on the 79,938
     first answers of ../shared/data (12: hh-rlhf harm advice, Chinese medical replies that send to a hospital)."""
-    if half_cjk_words(text) > max_words or not _ADVICE_ASK_RE.search(instruction(prompt).strip().split("\n")[0]):
+    if half_cjk_words(text) > max_words or not _ADVICE_ASK_RE.search(instruction(prompt)):  # (the first sentence or line)
         return None
     if _SUBSTANCE_RE.search(without_prompt_numbers(text, prompt)):
         return None
     m = _ADVICE_RE.search(text)
     return m.group(0) if m else None
+
 
 #: the instruction asks for a text to be written: "write me a cover letter", "напиши сочинение", "帮我写一篇"
 _WRITE_TASK_RE = re.compile(r"(?i)\b(?:write|draft|compose)\b|напиши|составь|сочини|(?:写|撰写|起草)(?:一|个|篇|封|份|段|首)")

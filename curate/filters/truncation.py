@@ -1097,6 +1097,8 @@ def empty_acceptance(text: str, prompt: str) -> str | None:
     if len(prompt.split()) < 3 or _CAPABILITY_ASK_RE.search(prompt.strip()[:300]):
         return None
     return f"accepts, then nothing: {t[:60]!r}"
+
+
 #: a sign-off closing the last paragraph: "… in this mission. Yours sincerely, Dr. Jane Goodall"
 _INLINE_SIGN_OFF_RE = re.compile(rf"(?i)\b(?:{_CLOSING})\s*,\s*[^\n]{{1,60}}$")
 _FIELD_RE = re.compile(r"^[^:：]{1,40}[:：]\s*\S")
@@ -1412,8 +1414,9 @@ def no_terminal_punct(text: str, min_words: int = 8, min_chars: int = 200, short
     couplet = len(lines) >= 2 and lines[-2].rstrip().endswith(ch) and len(lines[-2].strip()) >= 5  # (not "此致，\n敬礼，")
     # (a short last line is a cut too when it is a connective that opens a sentence: "另一方面，" after "一方面，…；",
     # written zh set BP)
-    if (ch in "，、" or (ch == "," and CJK_RE.match(t[-2:-1]))) and len(t) >= 6 and not (len(lines) >= 2 and len(last.strip()) <= 8 and not couplet
-                                            and not _ZH_CONNECTIVE_LINE_RE.match(last.strip())) \
+    cjk_comma = ch in "，、" or (ch == "," and CJK_RE.match(t[-2:-1]))  # (an ASCII comma after a Chinese character: set BY)
+    if cjk_comma and len(t) >= 6 and not (len(lines) >= 2 and len(last.strip()) <= 8 and not couplet
+                                          and not _ZH_CONNECTIVE_LINE_RE.match(last.strip())) \
             and prompt.rstrip()[-1:] != ch:
         return f"ends on a comma: {t[-30:]!r}"  # "此外，", "这周五的组会我因为需要去医院复查，"
     if _ZH_OPEN_TAIL_RE.search(t[-12:]) and len(t) >= 10 and (_prose_line(last) or (
