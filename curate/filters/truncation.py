@@ -1807,8 +1807,9 @@ def truncation_signals(text: str, prompt: str = "", *, min_words: int = 8, min_c
     """
     out: dict[str, str | None] = {
         "code_cut": code_cut(text),
-        "announced_missing": (None if _ASKS_CAN_YOU_RE.search(prompt[-300:]) and _ACCEPT_ONLY_RE.match(text.strip())
-                              else announced_missing(text, prompt)) or empty_acceptance(text, prompt),
+        # ("Yes, I can do that." answers "…Can you do that?": neither rule judges it)
+        "announced_missing": None if _ASKS_CAN_YOU_RE.search(prompt[-300:]) and _ACCEPT_ONLY_RE.match(text.strip())
+        else announced_missing(text, prompt) or empty_acceptance(text, prompt),
         "list_cut": list_cut(text, prompt),
         "short_of_ask": short_of_ask(text, prompt),
         "no_terminal_punct": no_terminal_punct(text, min_words, min_chars, prompt=prompt),
