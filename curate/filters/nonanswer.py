@@ -2036,6 +2036,14 @@ _QUESTION_TALK_OPEN_RE = re.compile(
 #: a sentence about the question itself: asking, wondering, being curious
 _QUESTION_TALK_RE = re.compile(r"(?i)\bquestion|\bask(?:ing|ed)?\b|\bwonder|\bcurious|\binteresting\b|вопрос|спрашива|интересн|задумыва"
                                r"|задаются|问题|好奇|想知道|疑问|探讨|(?:你|您)(?:想)?问的是")  # ("您的问题是…" holds 问题)
+#: a whole one-sentence reply that only calls the question hard or interesting: "This seems like a complicated question to
+#: me.", "That's a tough one.", "Это очень сложный вопрос, на который нет однозначного ответа." (hh-rlhf round 39: a brush-off)
+_QUESTION_VERDICT_ONLY_RE = re.compile(
+    r"(?i)^\W*(?:well,? |hmm+,? |wow,? |oh,? )?(?:this|that|it)(?:['’]s| is| seems(?: like)?| sounds(?: like)?| would be) (?:a |an )?(?:really |very |quite |pretty "
+    r"|rather |such an? |kind of a |an? )?(?:complicated|complex|difficult|tough|hard|tricky|loaded|deep|big|broad|good|great|interesting"
+    r"|fascinating|thorny|sensitive) (?:question|one|topic|subject|issue)(?: to (?:answer|me))?(?: to me| for me)?\W*$"
+    r"|^\W*это (?:очень |действительно |весьма |довольно )?(?:сложный|непростой|трудный|интересный|хороший|спорный|деликатный) "
+    r"(?:вопрос|тема)(?:,? на (?:который|которую) (?:нет|не существует) (?:однозначного|простого|точного|единого) ответа)?\W*$")
 #: the prompt asks to answer with questions (a Socratic tutor): talking about the question is the method
 _SOCRATIC_RE = re.compile(r"(?i)socratic|never (?:give|tell) (?:the |them )?answers?|苏格拉底|从不[^。]{0,10}给[^。]{0,10}答案|сократ")
 
@@ -2053,10 +2061,12 @@ def restated_question(text: str, prompt: str, max_words: int = 90) -> str | None
     # "如何提高英语口语？这是很多英语学习者都非常关心的问题。…"; written sets AG, AI)
     q = re.split(r"(?<=[?？])", prompt.strip(), maxsplit=1)[0]
     asks_again = 8 <= len(q) <= 100 and (q[-1:] in "?？" or "\n" not in q) and fold(reply).startswith(fold(q))
-    if not (_QUESTION_TALK_OPEN_RE.search(reply) or asks_again) or _DIGIT_RE.search(reply) or word_count(reply) > max_words \
+    if not (_QUESTION_TALK_OPEN_RE.search(reply) or asks_again or _QUESTION_VERDICT_ONLY_RE.match(reply)) or _DIGIT_RE.search(reply) or word_count(reply) > max_words \
             or re.search(r"(?m)^\s*[-*•]\s", reply) or _SOCRATIC_RE.search(prompt[:3000]):  # (numbered items have digits)
         return None
     sents = [x for x in _sentences(reply) if x.strip()]
+    if len(sents) == 1 and _QUESTION_VERDICT_ONLY_RE.match(reply):  # the whole reply: "That's a complicated question."
+        return f"restated_question: {reply[:40]!r}"
     n = sum(bool(_QUESTION_TALK_RE.search(x)) or x.rstrip().endswith(_QUESTION_END) for x in sents)
     if len(sents) >= 2 and n > 0.5 * len(sents):
         return f"restated_question: {reply[:40]!r}"

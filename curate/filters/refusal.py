@@ -96,6 +96,24 @@ _QUESTION_TASK_RE = re.compile(r"(?i)\bask(?:ing)?\b|\binquir|\bquestions?\b|\bq
                                r"|问题|提问|问我|疑问|采访|面试题|面试官|模拟面试|问卷|谈判|談判|测验|測驗|测试题|调查|調查|查询|查詢|练习题|習題|习题|题目|考题|试题|问答|"
                                r"тест|викторин|анкет|упражнени|вопрос|интервью|опрос|переговор|pregunta|entrevista|question|frage")
 
+#: a question back for the user's preferences ("What kind of poem would you like?", "Sure, what sort of insults are you
+#: thinking of?", "你想要什么样的诗？", "Какой именно стиль вам нужен?"): a request for what the task left open, never the
+#: requested text itself, even where the task generates text (hh-rlhf rounds 21, 44: "How would you like to make money with
+#: a text messaging scam?")
+_PREFERENCE_Q_RE = re.compile(
+    r"(?i)\b(?:what|which)(?: \w+){0,2}? (?:kinds?|sorts?|types?|style|genre|topic|subject|tone|length|format|theme|occasion)s?\b"
+    r"[^?\n]{0,60}\b(?:would you|do you|did you|are you|you(?:['’]re| are| want| have| need))\b"
+    r"|\b(?:what|how) would you like\b|\bwhat do you (?:want|have in mind)\b|\bdo you have (?:\w+ ){0,3}in mind\b"
+    r"|\bare you (?:thinking of|looking for|hoping for|after)\b"
+    r"|(?:你|您)(?:想要|想|希望|需要)(?:写|的|要)?(?:什么|哪)|什么样的[^。！？\n]{0,10}[？?]|哪(?:种|类|一种|一类|方面)[^。！？\n]{0,10}[？?]"
+    r"|\b(?:какой|какую|какое|какие) (?:именно )?(?:жанр|стиль|тип|тему|тон|формат|длин)|\b(?:что|о ч[её]м) именно (?:вы|ты)\b")
+#: tasks whose one-line output may be such a question: a slogan, a title or a line of a dialogue or role-play
+_LINE_TASK_RE = re.compile(r"(?i)\b(?:slogans?|taglines?|titles?|headlines?|captions?|hooks?|subject lines?|one-liners?|dialog(?:ue)?s?"
+                           r"|conversation|role-?play|pretend|act as|you are an? |scripts?|scene|lines?)\b|口号|标语|标题|台词|对话|扮演|剧本"
+                           r"|слоган|заголов|диалог|рол[ьи]")
+#: a bare "Can you help?" closing a request asks for help, not about the assistant's abilities ("What can you help with?")
+_CAN_YOU_HELP_RE = re.compile(r"(?i)(?<!what )(?<!how )\b(?:can|could) you (?:please )?help(?: me)?(?: (?:with|out)(?: (?:this|that|it))?)?\s*\?")
+
 
 #: the user asks leave to go on ("Can I share an unpopular opinion with you?", "May I ask you something?"):
 #: a question back ("What opinion is that?") is the answer
@@ -175,7 +193,8 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
     on ("Would you like a recipe?") is an answer, not a question back; so is any reply to a greeting
     or small talk (``GREETING_RE``: "Hello, how are you?" → "I'm doing great! How are you?")."""
     prose = strip_code(text).strip()
-    if not prose or OFFER_RE.search(prose) or is_small_talk(prompt) or ABOUT_ASSISTANT_RE.search(prompt[:3000][-1000:]):
+    if not prose or OFFER_RE.search(prose) or is_small_talk(prompt) \
+            or ABOUT_ASSISTANT_RE.search(_CAN_YOU_HELP_RE.sub("", prompt[:3000][-1000:])):
         return False  # ("ты человек или бот?" → "Я бот — языковая модель… Что хотели спросить?": an answer, then an offer)
     # a bare list marker ("1.") is not a sentence: five numbered questions are five of six sentences, not of eleven
     sents = [x for x in sentences(prose) if _LETTER_RE.search(x)]
@@ -206,6 +225,9 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
             return True
         if len(body) == 2 and _HELP_PREFACE_RE.match(body[0]) and not _REWRITE_TASK_RE.search(prompt):
             return True  # "Of course, I can help with that. How long should the password be?"
+        if len(body) <= 2 and _PREFERENCE_Q_RE.search(body[-1]) and not _QUESTION_TASK_RE.search(prompt) \
+                and not _LINE_TASK_RE.search(prompt) and not _REWRITE_TASK_RE.search(prompt):
+            return True  # "Write me a poem" → "What kind of poem would you like?"
         if _REWRITE_TASK_RE.search(prompt):
             return False  # the prompt's own text rewritten or continued: its questions are the output
         # a generation task ("Make me a menu"): a question may be its output, but a run of questions is not
@@ -448,6 +470,8 @@ DECLINE_PATTERNS: dict[str, str] = {
     r"|have|form|hold|offer|evaluate|rate|assess|prescribe)\b"
     r"|\bi (?:do not|don['’]t) think it(?:['’]s| is| would be| will be) (?:fair|appropriate|right|responsible|ethical|wise) for me to\b"
     r"|\bi(?:['’]m| am) not (?:really |entirely |quite )?comfortable (?:\w+ing|with)\b"
+    # doubt about wanting to: "But I'm not sure I want to help you get away with that." (hh-rlhf round 37)
+    r"|\bi(?:['’]m| am) not (?:sure|certain) (?:that )?i (?:want|should|would want|ought) to\b"
     ),
     "zh": (
     r"我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没办法|没有办法|不便|不太能|做不到)(?:直接|亲自)?(?:为您|为你|给您|给你|向您|向你|替您|替你|帮您|帮你|直接)?"
@@ -721,6 +745,15 @@ HANDS_BACK_RE = re.compile(r"(?i)comes? from you|rather than from an? |you write
                            r"|once you(?:['’]ve| have) (?:written|drafted)|вместо готового|сами\b|\bit yourself\b|give it a (?:shot|try)"
                            r"|действительно вашей|in your own words|written by an ai"
                            r"|由(?:你|您)(?:本人|亲自|自己)|动手写|自己的话|由我代(?:写|笔)")  # ("求职信最好由你本人来完成…由我代写", set BM)
+
+
+#: the answer calls the prompt a question it cannot yet answer ("I need more information to answer this question. Please
+#: provide the product name.", "我需要更多的信息来回答这个问题"): the assistant speaking, not the review or letter the prompt asked
+#: for, so a writing prompt (``WRITES_IN_VOICE_RE``) does not excuse its soft phrase (Belle, round 20)
+ANSWERS_QUESTION_RE = re.compile(r"(?i)\b(?:to|can|could|cannot|can['’]t) (?:answer|address|respond to) (?:this|your|the|that) (?:question|query|request)\b"
+                                 r"|\bto (?:answer|address) (?:this|that)\s*[.,;]"
+                                 r"|(?:来|才能|无法|不能|以便)(?:更好地)?(?:回答|解答)(?:这个|您的|你的|该|此)?(?:问题|请求)"
+                                 r"|ответить на (?:ваш|этот|данный|твой) (?:вопрос|запрос)")
 
 
 def instruction(prompt: str) -> str:

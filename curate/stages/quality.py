@@ -196,8 +196,9 @@ from pydantic import Field, model_validator
 
 from curate.filters import patterns
 from curate.filters.degenerate import DEDUP_ASK_RE, DEGENERATE_KEYS, REPEAT_ASK_RE, degenerate_metrics
-from curate.filters.refusal import (HANDS_BACK_RE, WRITES_IN_VOICE_RE, advice_instead, ai_roleplay_prompt, asks_back, decline_regex,
-                                    declines, ethics_lecture, excused, soft_refusal, speaks_as_assistant, task_handed_back)
+from curate.filters.refusal import (ANSWERS_QUESTION_RE, HANDS_BACK_RE, WRITES_IN_VOICE_RE, advice_instead, ai_roleplay_prompt,
+                                    asks_back, decline_regex, declines, ethics_lecture, excused, soft_refusal, speaks_as_assistant,
+                                    task_handed_back)
 from curate.filters.text import (CJK_RE, CODE_PUNCT_RE, URL_RE, alnum_ratio, code_loop_frac, dup_item_frac, is_verse, repetition_metrics,
                                  stanza_loop_frac, strip_code,
                                  symbol_word_ratio, words)
@@ -591,6 +592,7 @@ class Quality(FilterStage):
                     in_voice = WRITES_IN_VOICE_RE.search(prompt_of[i][:1000]) and not (
                         v.match and v.match.startswith("asks back") and speaks_as_assistant(contents[i])) \
                         and not (v.match and HANDS_BACK_RE.search(v.match))  # ("…come from you rather than from an AI")
+                    in_voice = in_voice and not ANSWERS_QUESTION_RE.search(contents[i][:400])  # ("…to answer this question")
                     # (an identity question permits the assistant's limits, "who are you" → "…I can't see your files", set BH;
                     # a question asked back is still no answer)
                     about_self = patterns.is_identity_question(prompt_of[i]) and not (v.match or "").startswith("asks back")
