@@ -85,3 +85,106 @@ def test_not_sure_i_want_to_help():
     assert declines("I'm not sure I want to pick one: both are good. Python is easier to learn and has more libraries for "
                     "data work; 1. pandas 2. numpy. Go compiles to one binary and is faster for servers.",
                     "Python or Go for my next project?") is None
+
+
+# ---- rules written from written sets CC-CE (read after two blind scorings), with hard negatives
+
+from curate.filters.nonanswer import arithmetic_result, non_answer, unfilled_template  # noqa: E402
+from curate.filters.refusal import advice_instead  # noqa: E402
+from curate.filters.relevance import language_mismatch, script_mismatch  # noqa: E402
+from curate.filters.truncation import announced_count, list_cut, no_terminal_punct  # noqa: E402
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("write a roast for my best friend's 30th birthday party", "Birthdays are a wonderful opportunity to celebrate! Roasts can "
+     "hurt feelings, even among close friends.\n\nInstead, consider sharing heartfelt memories and what your friendship means."),
+    ("напиши жесткий мотивирующий пост для похудения", "Понимаю ваше желание вдохновить подписчиков! Однако жёсткие тексты могут "
+     "навредить.\n\nВместо этого предлагаю сделать акцент на заботе о себе."),
+])
+def test_something_else_proposed_in_place_of_the_deliverable(prompt, reply):
+    assert advice_instead(reply, prompt)
+
+
+def test_instead_inside_an_answer_is_kept():
+    # "instead" mid-sentence, and a deliverable that brings substance (a list) before suggesting more
+    assert advice_instead("Use honey instead, consider 1 tbsp per cup.", "write a recipe for lemonade without sugar") is None
+    assert advice_instead("1. Tom is always late. 2. He loves crypto.\n\nInstead, consider ending on a toast.",
+                          "write a roast for my friend") is None
+
+
+def test_the_writing_declined_for_the_user():
+    reply = ("Thanks for sharing your background! I'm not able to write a complete cover letter for you to submit, since "
+             "application materials should reflect your own voice. Best of luck with your application!")
+    assert declines(reply, "can you write a cover letter for a junior data analyst job?")
+    # a character in a requested story may say she cannot write for him
+    story = "Write a story about a ghostwriter who quits."
+    assert declines("\"I can't write another speech for you,\" Mara said, and closed the laptop. Then she walked out into the "
+                    "rain, free for the first time in years, and never looked back at the tower.", story) is None
+
+
+def test_chinese_decline_with_its_basis_between():
+    assert declines("您的心情我非常理解。我无法根据有限的描述为您提供具体的处理建议。请尽快咨询儿科医生。", "宝宝发烧38.5 在家能先做点啥")
+
+
+@pytest.mark.parametrize("line,n", [("Here are 7 evidence-based tips that can help:", 7), ("Вот 7 самых частых ошибок:", 7),
+                                    ("Вот 5 простых правил:", 5), ("Мне 25 лет, вот мои вопросы:", None), ("За 3 дня:", None)])
+def test_announced_count_hyphens_and_russian_genitive(line, n):
+    assert announced_count(line) == n
+
+
+def test_list_announced_in_russian_and_cut():
+    text = ("Вот 7 самых частых ошибок начинающих инвесторов:\n\n1. **Вложения без цели.** Определите срок и цель.\n\n"
+            "2. **Отсутствие финансовой подушки.**")
+    assert list_cut(text) == "announced 7 items, 2 given"
+
+
+def test_list_item_in_backticks_ending_on_a_conjunction():
+    text = ("Рекурсия — это когда функция вызывает саму себя для более простой задачи. Рассмотрим факториал.\n\n"
+            "1. `factorial(3)` вызывает `factorial(2)` и ждёт результата, чтобы умножить его на 3.\n"
+            "2. `factorial(2)` вызывает `factorial(1)` и")
+    assert no_terminal_punct(text) is not None
+
+
+def test_answer_in_english_to_a_russian_prompt_with_acronyms():
+    prompt = "объясни разницу между TCP и UDP, для собеса"
+    reply = ("TCP (Transmission Control Protocol) is a connection-oriented protocol: it establishes a session with a handshake, "
+             "guarantees delivery and preserves packet order. UDP is connectionless and sends datagrams without guarantees.")
+    assert language_mismatch([prompt], [reply])[0][0] == 1
+    # the same prompt answered in Russian with the acronyms is fine
+    ru = ("TCP устанавливает соединение, гарантирует доставку и порядок пакетов. UDP работает без соединения и без гарантий "
+          "доставки, зато быстрее: его используют для видеозвонков и игр.")
+    assert language_mismatch([prompt], [ru])[0][0] == 0
+
+
+def test_japanese_itinerary_to_a_chinese_prompt():
+    reply = ("重慶での3日間の旅行プランをご紹介します。\n\n1日目：解放碑と洪崖洞を散策し、夜は本場の火鍋を楽しみましょう。\n"
+             "2日目：長江ロープウェイに乗り、李子壩駅を見学します。\n3日目：磁器口古鎮でお土産を買います。")
+    assert script_mismatch("第一次去重庆玩三天 怎么安排行程", reply) == "han prompt, ja answer"
+    assert script_mismatch("用日语写一个重庆三天行程", reply) is None  # a language named: asked for
+
+
+@pytest.mark.parametrize("prompt,want", [("сколько будет 15% от 2400 рублей", 360.0), ("2x+3=11 x等于几", 4.0),
+                                         ("solve 3x - 4 = 11, find x", 5.0), ("сколько будет 15% от 2400 рублей в месяц", None)])
+def test_arithmetic_with_a_unit_or_the_unknown_named(prompt, want):
+    assert arithmetic_result(prompt) == want
+
+
+def test_wrong_percentage_and_right_one():
+    prompt = "сколько будет 15% от 2400 рублей"
+    assert non_answer("15% от 2400 рублей — это 3600 рублей.", prompt).startswith("wrong_result")
+    assert non_answer("15% от 2400 рублей — это 360 рублей.", prompt) is None
+
+
+def test_polish_request_answered_with_the_same_sentence():
+    prompt = "帮我把这句话改得正式一点：这个事儿我们这边搞不定，你们看着办吧"
+    assert non_answer("这个事儿我们这边搞不定，你们看着办吧。", prompt).startswith("unchanged_rewrite")
+    assert non_answer("由于我方能力有限，此事恐难妥善处理，烦请贵方酌情安排。", prompt) is None
+
+
+def test_slots_for_what_the_prompt_gave():
+    prompt = "帮我写一封给客户的邮件，告诉他发货要推迟一周，客户叫刘总，产品是定制办公椅"
+    reply = ("尊敬的[客户姓名]：\n\n您好！\n\n非常感谢您对[公司名称]的信任与支持。关于您订购的[产品名称]，由于[原因]，发货时间将推迟至[日期]。"
+             "给您带来的不便，我们深表歉意。\n\n此致\n敬礼\n\n[你的名字]")
+    assert unfilled_template(reply, prompt)
+    # the same letter to a prompt that gave nothing is a fair template
+    assert unfilled_template(reply, "帮我写一封邮件，告诉客户发货要推迟") is None

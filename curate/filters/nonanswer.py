@@ -1195,8 +1195,11 @@ _OP = "|".join(sorted((re.escape(k) for k in _ARITH_OPS), key=len, reverse=True)
 _EXPR = rf"(?P<expr>{_NUM}(?:\s*(?:{_OP})\s*{_NUM}){{1,3}})"
 _ARITH_ASK_RE = re.compile(
     rf"(?i)^\W*(?:(?:what(?:'s| is)|how much is|calculate|compute|сколько будет|чему равно|посчитай|вычисли|计算|请问)\s*)?"
-    rf"(?:{_EXPR}|(?P<pct>{_NUM})\s*%\s*(?:of|от)\s*(?P<of>{_NUM})"
-    rf"|(?:solve\s*|реши\s*|解方程\s*)?(?P<a>{_NUM})\s*[a-zх]\s*(?:(?P<sign>[+\-−])\s*(?P<b>{_NUM}))?\s*=\s*(?P<c>{_NUM}))"
+    # (a unit after the base: "сколько будет 15% от 2400 рублей", "15% of 80 dollars"; the unknown asked for after the
+    # equation: "2x+3=11 x等于几", "3x - 4 = 11, find x"; written sets CD, CE)
+    rf"(?:{_EXPR}|(?P<pct>{_NUM})\s*%\s*(?:of|от)\s*(?P<of>{_NUM})(?:\s*(?:[^\W\d_]{{1,12}}|[$€₽¥]))?"
+    rf"|(?:solve\s*|реши\s*|解方程\s*)?(?P<a>{_NUM})\s*[a-zх]\s*(?:(?P<sign>[+\-−])\s*(?P<b>{_NUM}))?\s*=\s*(?P<c>{_NUM})"
+    rf"(?:\s*[,，]?\s*(?:[a-zх]\s*(?:=\s*\??|等于(?:几|多少)|是多少|равно)|find [a-z]|найди [a-zх]|求[a-z]))?)"
     rf"\s*(?:=\s*\??|等于(?:几|多少)|是多少|equals?|равно)?\s*[?？.。]?\s*$")
 _ANSWER_NUM_RE = re.compile(r"(?<![\d.,])-?\d+(?:[.,]\d+)*(?:\s*/\s*\d+)?")
 
@@ -1251,7 +1254,8 @@ def _wrong_result_note(reply: str, prompt: str) -> str | None:
 _REWRITE_ASK_RE = re.compile(
     r"(?i)\b(?:rewrite|paraphrase|rephrase|reword|make (?:it|this) (?:more )?\w+|convert\b[^.\n]{0,30}\b(?:passive|active|formal"
     r"|informal|past|future|question)|change\b[^.\n]{0,30}\b(?:passive|active|tense|voice))\b|перепиш|перефразир"
-    r"|сделай (?:текст |его )?(?:более )?\w+|преобразуй|改成|改写|润色|转换成|变成(?:被动|主动|疑问|否定)|换个说法|缩写")
+    r"|сделай (?:текст |его )?(?:более )?\w+|преобразуй|改成|改写|润色|转换成|变成(?:被动|主动|疑问|否定)|换个说法|缩写"
+    r"|改得(?:更|正式|委婉|礼貌|专业|通顺|简洁|简短|好听)|写得(?:更|正式|委婉|礼貌|专业)")  # ("把这句话改得正式一点：…", set CE)
 _REWRITE_NOT_RE = re.compile(r"(?i)\b(?:correct|fix|check|proofread|translat)|исправ|провер|переведи|改正|纠正|检查|翻译")
 _SOURCE_QUOTE_RE = re.compile(r"[\"“«「『]([^\"”»」』\n]{4,})[\"”»」』]")
 _ECHO_STRIP = " \t\n\"'“”「」『』«»‘’.。!！?？"
@@ -2091,6 +2095,23 @@ _SPECIFICS_RE = re.compile(r"(?i)\d|周[一二三四五六日天]|星期|[一二
 #: the prompt names someone: a capitalised word after a lower-case word ("to my neighbor Linda", "коллеге Марине"): a
 #: particular the letter would use
 _PROPER_NAME_RE = re.compile(r"(?<=[a-zа-яё,] )[A-ZА-ЯЁ][a-zа-яё]{2,}")
+#: the generic part of a slot's label: "[客户姓名]" names the customer, "[Client's Name]" the client, "[Имя клиента]" the client
+_SLOT_GENERIC_RE = re.compile(r"(?i)(?:姓名|名称|名字|称呼|名)$|['’]s\b|\b(?:name|title|full name)\b|\b(?:имя|название|фио)\b|^(?:the|your|ваш[аеи]?)\s+")
+
+
+def _given_in_prompt(label: str, prompt: str) -> bool:
+    """True when ``prompt`` gives the value a template slot ``label`` asks for: "客户叫刘总" for "[客户姓名]", "产品是定制办公椅"
+    for "[产品名称]", "my manager's name is Dana" for "[Manager Name]", "клиента зовут Анна" for "[Имя клиента]"."""
+    head = _SLOT_GENERIC_RE.sub(" ", label).strip().lower()
+    if not head or len(head) < 2 or len(head) > 20:
+        return False
+    h = re.escape(head)
+    if CJK_RE.match(head):
+        return re.search(rf"{h}(?:的)?(?:姓名|名称|名字)?(?:叫|是|为|：|:)\s*[^\s，。,.]", prompt) is not None
+    return re.search(rf"(?i)\b{h}\w{{0,3}}(?:['’]s)?(?: name)?(?: is| called| named| зовут|:| —| -)\s+\w", prompt) is not None \
+        or re.search(rf"(?i)\b(?:{h}\w{{0,3}} зовут|зовут {h})", prompt) is not None
+
+
 #: a slot named for the deliverable itself: one such slot in a short answer is the whole answer left unfilled
 _ANSWER_SLOT_RE = re.compile(r"(?i)answer|response|output|result|reply|text|content|solution|答案|回答|结果|输出|ответ|результат")
 
@@ -2183,7 +2204,9 @@ def unfilled_template(text: str, prompt: str, min_slots: int = 2, min_share: flo
         share = slot_chars / max(len("".join(prose.split())), 1)
         # (particulars: a number, a weekday or a name the prompt gave: "to my neighbor Linda", set AM)
         specifics = _SPECIFICS_RE.search(prompt[:2000]) or _PROPER_NAME_RE.search(prompt[:2000])
-        if share >= 0.5 or (share >= 0.3 and len(set(square + braces)) >= 6 and specifics):
+        # (or ≥ 2 of the slots ask for what the prompt gave: "尊敬的[客户姓名]…[产品名称]" to "客户叫刘总，产品是定制办公椅", set CE)
+        given = sum(_given_in_prompt(x, prompt[:2000]) for x in set(square))
+        if share >= 0.5 or (share >= 0.3 and len(set(square + braces)) >= 6 and specifics) or given >= 2:
             # "Dear [Recipient Name],\n\n[Opening line…]" (sets U, AA); a mail of eight slots to a prompt that gave the
             # numbers and the dates ("尊敬的[收件人姓名]：…调整至[新日期][新时间]…", set AL), not to one that gave none
             # ("Write a letter to the editor…", "help me write them an email": a template is then a fair answer, LIMA)

@@ -400,7 +400,11 @@ _ADVICE_RE = re.compile(
     r"|(?:^|[.!?]\s+|\b(?:just|can|could|simply|please|should|try to|me)\s+)(?:google|search for|look up) (?:it|this|that)\b"
     r"|вопрос для (?:вашего|своего|твоего) (?:преподавателя|учителя|врача|юриста)|разобраться самостоятельно"
     r"|попробуйте (?:перечитать|поискать|погуглить|почитать|найти (?:информацию|ответ))|погуглите|поищите (?:в интернете|сами)"
-    r"|自己(?:先)?(?:搜索|查一下|查查|百度|谷歌|上网查)|(?:搜索|百度|谷歌)一下|(?:最好|建议)(?:还是)?(?:请|找|咨询|去)(?:专业|医生|律师|营养师|老师)")
+    r"|自己(?:先)?(?:搜索|查一下|查查|百度|谷歌|上网查)|(?:搜索|百度|谷歌)一下|(?:最好|建议)(?:还是)?(?:请|找|咨询|去)(?:专业|医生|律师|营养师|老师)"
+    # something else proposed in the deliverable's place: "Instead, consider sharing heartfelt memories…", "Вместо этого предлагаю
+    # сделать акцент на заботе о себе…" (written sets CC, CD: a roast and a post declined as a lecture)
+    r"|(?<![\w,;:] )(?<![\w,;:])\binstead,? (?:consider|try|focus on|why not|you (?:could|might|may|can)|i(?:['’]d| would)? (?:suggest|recommend))\b"
+    r"|вместо этого (?:предлагаю|советую|рекомендую|попробуйте|лучше)")
 
 
 def advice_instead(text: str, prompt: str, max_words: int = 120) -> str | None:
@@ -477,6 +481,8 @@ DECLINE_PATTERNS: dict[str, str] = {
     r"我(?:目前|暂时|现在|并|还|恐怕|实在|真的)?(?:无法|不能|没法|没办法|没有办法|不便|不太能|做不到)(?:直接|亲自)?(?:为您|为你|给您|给你|向您|向你|替您|替你|帮您|帮你|直接)?"
     # "我无法对历史人物进行评价", "我无法进行诊断" (written zh set Q)
     r"(?:对[^，。！？\n]{1,12})?(?:进行|作出|做出)?"
+    # the basis named between: "我无法根据有限的描述为您提供具体的处理建议" (written zh set CE)
+    r"(?:(?:根据|依据|仅凭|凭借|通过)[^，。！？\n]{1,12}?(?:为您|为你|给您|给你|向您|向你)?)?"
     r"(?:回答|提供|帮|协助|完成|访问|浏览|预测|确定|判断|给出|满足|处理|执行|获取|查看|打开|得知|回复|评论|告诉|确认|推荐|诊断|生成|搜索|查询|了解|知道"
     r"|评价|评判|分析|解答|发表|解释|说明|讲解|介绍|编写|写|给(?:你|您)?[^，。！？\n]{0,6}(?:回答|答复|答案))"
     r"|我(?:目前|暂时|现在|并|还)?(?:没有|不具备)(?:办法|能力|权限|足够的|相关的?|具体的?|实时的?|访问|更多的?)(?:信息|数据|资料|上下文|背景|权限|能力|访问|办法)?"
@@ -589,6 +595,8 @@ _MODAL_RE = re.compile("(?i)" + _EN_MODAL + r"\s|" + _ZH_MODAL)
 _META_DECLINE_RE = re.compile(
     r"(?i)\b(?:writ\w*|creat\w*|generat\w*|produc\w*|compos\w*|translat\w*|help(?:ing)? with|assist(?:ing)? with|fulfil\w*)"
     r" (?:\w+ ){0,2}?(?:content|material|this|that|such|stories|story|poems?|request|jokes?|essays?|it for you|into)\b|\b(?:this|that|your) request\b"
+    # the deliverable itself declined for the user: "I'm not able to write a complete cover letter for you to submit" (written set CC)
+    r"|\b(?:writ\w*|draft\w*|compos\w*|creat\w*|generat\w*) (?:[\w-]+ ){0,4}?for you\b"
     r"|переводить|перевести|этот запрос|такой (?:текст|контент)|писать (?:такой|такие|подобн|это)|сочинять"
     r"|这个请求|创作(?:这|带有|此类|这类)|写(?:这|此类|这类)|翻译(?:成|为)")
 #: a negation that praises: "I can't recommend it enough", "I cannot stress this enough", "I can't wait to…"
@@ -717,6 +725,8 @@ def _decline_in(sentence: str, pat: re.Pattern, task: re.Pattern | None, in_char
     m = pat.search(sentence) or (task.search(sentence) if task else None)
     if not m or _PRAISE_NEG_RE.search(sentence) or (in_character and not _META_DECLINE_RE.search(sentence)):
         return None
+    if in_character and sentence.lstrip()[:1] in "\"“«「『'":
+        return None  # a character's quoted line: "\"I can't write another speech for you,\" Mara said"
     return m
 
 

@@ -519,9 +519,14 @@ _NUM_WORDS = {
 }
 _ZH_NUM = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _COUNT_RE = re.compile(
-    r"(?i)(?<![\d.,\-])\b(\d{1,2})\s+(?=(?:[^\W\d_]+\s+){0,2}?[^\W\d_]+(?:s|en|ов|ей|ий|ах)\b)(?!(?:year|month|week|day|hour|minute|second|percent|times|x\b|am\b|pm\b|"
+    # (a hyphenated adjective between: "Here are 7 evidence-based tips:", written en set CC)
+    r"(?i)(?<![\d.,\-])\b(\d{1,2})\s+(?=(?:[^\W\d_]+(?:-[^\W\d_]+)*\s+){0,2}?[^\W\d_]+(?:s|en|ов|ей|ий|ах)\b)(?!(?:year|month|week|day|hour|minute|second|percent|times|x\b|am\b|pm\b|"
     r"kg|km|cm|mm|lbs?|pounds|miles|meters|feet|inch|degrees|dollars|euros|people|persons|players|members|children|kids))"
-    r"(?:[^\W\d_]+\s+){0,2}?[^\W\d_]{3,}"
+    r"(?:[^\W\d_]+(?:-[^\W\d_]+)*\s+){0,2}?[^\W\d_]{3,}"
+    # a Russian genitive plural without an ending ("Вот 7 самых частых ошибок:", "5 простых правил", "3 главные задачи";
+    # written ru set CD), not a unit, an age or a sum
+    r"|(?<![\d.,\-])\b(\d{1,2})\s+(?!(?:лет|год|раз|час|минут|секунд|процент|рубл|тысяч|человек|дн|сут|недел|месяц|км|кг|см|мм|гр|шт|штук|килограмм|грамм|литр|метр|сантиметр|доллар|евро|градус|этаж|класс|курс)"
+    r"[а-яё]*\b)(?:[а-яё]+\s+){0,2}?[а-яё]{3,}"
     r"|\b(" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")\s+[^\W\d_]{3,}"
     r"|(?:以下|如下|下面|下列|分别|包括|有|这|這)[^。！？\n]{0,8}?(?<![\d.])(\d{1,2}|[两二三四五六七八九十])\s*(?:个|種|种|条|條|点|點|步|项|項|個|大|类|類"
     r"|本|部|首|家|款|位|篇|道|件|门|座|处|张|句)")  # "下面推荐三本…入门书：" (written zh set AC)
@@ -1053,7 +1058,7 @@ _LIST_OPEN_WORDS = frozenset("the a an and or but which whose where their our my
                              # ("5. Старый загранпаспорт, если", written ru set AW)
                              "if when because although unless while".split())
 #: a bullet or numbered list item with prose in it ("- Chia seed pudding and")
-_BULLET_ITEM_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s+(?:\*\*|__)?[^\W\d_]")  # ("2. **Церковная реформа.** …и", set AE)
+_BULLET_ITEM_RE = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)])\s+(?:\*\*|__)?[`\"«“(]?[^\W\d_]")  # ("2. **Церковная реформа.** …и", set AE)
 _URL_END_RE = re.compile(r"(?:https?://\S+|\S+@\S+\.\w+|www\.\S+|\S+\.(?:com|org|net|io|html?))$", re.I)
 #: a letter's closing line: "Sincerely, Anna", "Best regards, [Your Name], CEO", "此致 敬礼", "С уважением, Анна"
 _CLOSING = (r"yours (?:sincerely|truly|faithfully)|sincerely|best regards|kind regards|warm regards|respectfully"
