@@ -188,3 +188,29 @@ def test_slots_for_what_the_prompt_gave():
     assert unfilled_template(reply, prompt)
     # the same letter to a prompt that gave nothing is a fair template
     assert unfilled_template(reply, "帮我写一封邮件，告诉客户发货要推迟") is None
+
+
+@pytest.mark.parametrize("prompt,reply", [
+    ("how do i change the oil on a 2014 honda civic myself", "Changing your own oil is a great way to save money! For step-by-step "
+     "instructions specific to the 2014 Honda Civic, you might try searching YouTube for a video walkthrough. Good luck!"),
+    ("как в 1с 8.3 бухгалтерия сделать корректировку реализации прошлого периода", "Это хороший вопрос. Подробные пошаговые "
+     "инструкции можно найти на портале its.1c.ru, а также на форумах бухгалтеров."),
+    ("excel vlookup怎么用 我要把表2的电话号码按姓名匹配到表1", "VLOOKUP 是非常实用的查找函数。网上有大量图文和视频教程，建议您在B站或百度搜索“VLOOKUP 教程”。"),
+])
+def test_search_engine_in_the_answers_place(prompt, reply):
+    assert advice_instead(reply, prompt)
+
+
+def test_search_tip_beside_the_answer_is_kept():
+    # the steps are given (list items): a pointer to more videos is no hand-back
+    reply = ("1. Warm the engine, then drain the oil from the 17 mm plug.\n2. Replace the filter and the crush washer.\n"
+             "3. Fill with 3.7 quarts of 0W-20.\n\nIf you want to see it done, try searching YouTube for a walkthrough.")
+    assert advice_instead(reply, "how do i change the oil on a 2014 honda civic myself") is None
+    # "what should I do" about one's own situation is no deliverable ask ("怎么办")
+    assert advice_instead("网上有大量教程，建议您在百度搜索一下。", "我的电脑开不了机怎么办") is None
+
+
+def test_instruction_does_not_split_at_a_version_number():
+    from curate.filters.refusal import instruction
+    assert instruction("как в 1с 8.3 бухгалтерия сделать корректировку? Срочно.") == "как в 1с 8.3 бухгалтерия сделать корректировку?"
+    assert instruction("Write a poem. Make it short.") == "Write a poem."

@@ -368,12 +368,14 @@ _ADVICE_ASK_RE = re.compile(
     r"(?:write|compose|draft|create|make|generate|come up with|translate|plan|design|name|suggest|give me|list|rewrite|code|build"
     r"|put together|explain|describe|tell me (?:how|about|what|why)|how (?:does|do|did|is|are|can|to)|what (?:is|are)|why (?:does|do|is|are))\b"
     r"|^\W*(?:пожалуйста\W+)?(?:напиши|составь|придумай|сочини|переведи|сделай|создай|распиши|предложи|подбери|накидай|набросай"
-    r"|перепиши|сгенерируй|объясни|расскажи|опиши|как (?:работает|устроен|сделать|написать|прописать|приготовить|настроить)"
+    r"|перепиши|сгенерируй|объясни|расскажи|опиши|как (?:(?:[^.?!\n]|\.(?=\d)){0,40}? )?(?:работает|устроен|сделать|написать|прописать|приготовить|настроить)"
     r"|что такое|почему)"
     r"|^\W*(?:请|帮我|麻烦|你)?(?:帮我|给我)?(?:写|编写|编|翻译|翻成|译成|列|起个|取个|想个|设计|制定|排|推荐|生成|创作|拟|出一|做一)"
     # (a concept asked about, not "…的表现是什么" or "是什么情况" of a patient's own case: there "see a doctor" is part of the
     # answer; dump pool, medical Q&A)
-    r"|是什么意思|^\W*什么是|原理|讲解一下|解释一下|介绍一下")
+    r"|是什么意思|^\W*什么是|原理|讲解一下|解释一下|介绍一下"
+    # how to use or set up a tool: "excel vlookup怎么用", "路由器如何设置" (not "怎么办", the user's own situation; set CE)
+    r"|怎么(?:用|使用|设置|操作|弄)|如何(?:使用|设置|操作)")
 #: advice that sends the user elsewhere or back to the task instead of doing it: "I'd suggest taking a course…", "you might
 #: want to consult…", "Рекомендую ограничиться…", "Настоятельно советую обратиться…", "建议你先认真考虑…", "不妨先和家人…聊一聊",
 #: "与其用文字去描绘战争的残酷，不如…" (written sets AP, BT-BV, D, E, N); a suggestion of a thing ("I suggest the Asus
@@ -404,7 +406,12 @@ _ADVICE_RE = re.compile(
     # something else proposed in the deliverable's place: "Instead, consider sharing heartfelt memories…", "Вместо этого предлагаю
     # сделать акцент на заботе о себе…" (written sets CC, CD: a roast and a post declined as a lecture)
     r"|(?<![\w,;:] )(?<![\w,;:])\binstead,? (?:consider|try|focus on|why not|you (?:could|might|may|can)|i(?:['’]d| would)? (?:suggest|recommend))\b"
-    r"|вместо этого (?:предлагаю|советую|рекомендую|попробуйте|лучше)")
+    r"|вместо этого (?:предлагаю|советую|рекомендую|попробуйте|лучше)"
+    # a search engine or a portal in the answer's place: "you might try searching YouTube for a video walkthrough", "инструкции
+    # можно найти на портале its.1c.ru", "建议您在B站或百度搜索“VLOOKUP 教程”" (written sets CC-CE)
+    r"|\btry (?:searching|googling|looking (?:it |this |that )?up)\b|\bsearch (?:on )?(?:youtube|google|online|the web|the internet)\b"
+    r"|можно найти (?:на|в) (?:портале|сайте|форумах|форуме|интернете|ютубе|youtube)|поищите (?:на|в) "
+    r"|建议(?:您|你)在[^。！？\n]{0,12}(?:搜索|查找|查询)|(?:网上|网络上)有(?:大量|很多|许多)[^。！？\n]{0,10}教程")
 
 
 def advice_instead(text: str, prompt: str, max_words: int = 120) -> str | None:
@@ -768,7 +775,8 @@ ANSWERS_QUESTION_RE = re.compile(r"(?i)\b(?:to|can|could|cannot|can['’]t) (?:a
 
 def instruction(prompt: str) -> str:
     """The instruction of ``prompt``: its first sentence or line, at most 300 characters."""
-    return re.split(r"(?<=[.!?。！？\n])", prompt.strip(), maxsplit=1)[0][:300]
+    # (not at a version's or a number's point: "как в 1с 8.3 бухгалтерия сделать…", written ru set CD)
+    return re.split(r"(?<=[!?。！？\n])|(?<=\.)(?!\d)", prompt.strip(), maxsplit=1)[0][:300]
 
 
 def transforms_own_text(prompt: str, match: str, answer: str | None = None) -> bool:
