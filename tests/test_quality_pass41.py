@@ -214,3 +214,22 @@ def test_instruction_does_not_split_at_a_version_number():
     from curate.filters.refusal import instruction
     assert instruction("как в 1с 8.3 бухгалтерия сделать корректировку? Срочно.") == "как в 1с 8.3 бухгалтерия сделать корректировку?"
     assert instruction("Write a poem. Make it short.") == "Write a poem."
+
+
+@pytest.mark.parametrize("prompt,reply,note", [
+    ("小米14怎么打开nfc 坐地铁要用", "在华为Mate 60系列上开启NFC非常简单：下滑打开控制中心，点击“NFC”图标即可；再打开“华为钱包”App添加交通卡。", "xiaomi asked, huawei"),
+    ("excel怎么冻结首行 表格往下拉标题就看不到了", "在Word中设置页眉的方法如下：点击“插入”选项卡，选择“页眉”。", "excel_office asked, word_zh"),
+    ("как работает ОСАГО если в ДТП виноват другой водитель?", "КАСКО — добровольный вид автострахования, который покрывает ущерб "
+     "вашему автомобилю независимо от того, кто виноват.", "osago asked, kasko"),
+    ("清朝科举考试都考些什么内容", "目前高考实行“3+1+2”模式的省份较多：语文、数学、外语三门全国统考。", "keju asked, gaokao"),
+])
+def test_sibling_subject_swaps(prompt, reply, note):
+    assert note in (non_answer(reply, prompt) or "")
+
+
+def test_sibling_named_beside_the_asked_one_is_kept():
+    assert non_answer("ОСАГО покрывает ущерб, который вы причинили другим; ваш бампер оплатит страховая виновника. КАСКО для этого "
+                      "не нужно.", "как работает ОСАГО если в ДТП виноват другой водитель?") is None
+    # the verb "excel" names no spreadsheet
+    assert non_answer("Study a little every day, sleep well and practise with past papers; a Word document of your notes helps.",
+                      "how can i excel in my exams") is None

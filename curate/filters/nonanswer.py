@@ -538,12 +538,13 @@ _SIBLING_CLASSES = {
                  r"|\bCmd\s*\+\s*(?:Shift|Option|Ctrl|Control|[A-Z0-9]\b)|⌘",
         "linux": r"(?i:linux|ubuntu|debian)|линукс",
         # phone makers: an iPhone question answered for a Huawei (written zh set AL)
-        "huawei": r"(?i:huawei)|华为|хуавей", "xiaomi": r"(?i:xiaomi)|小米手机|сяоми", "samsung": r"(?i:samsung)|\bGalaxy (?:S|Z|Note|A)\d*|三星|самсунг",
+        # ("小米14怎么打开nfc" answered for a Huawei: written zh set CE)
+        "huawei": r"(?i:huawei)|华为|хуавей", "xiaomi": r"(?i:xiaomi|redmi)|小米手机|小米\s?\d{1,2}(?!\d)|红米|сяоми", "samsung": r"(?i:samsung)|\bGalaxy (?:S|Z|Note|A)\d*|三星|самсунг",
     },
     "office": {
         "css": r"\bCSS\b", "word": r"\b(?:Microsoft|MS) Word\b|\bWord document\b|(?i:в ворде)|\bWord\b(?= ?документ)",
-        # written zh set AX: Excel's page numbers for "word怎么从第三页开始加页码"
-        "word_zh": r"(?i:word)(?=\s*(?:怎么|里|中|文档|如何|页))", "excel_office": r"\bExcel\b|[Ээ]ксел",
+        # written zh set AX: Excel's page numbers for "word怎么从第三页开始加页码"; set CE: Word's header for "excel怎么冻结首行"
+        "word_zh": r"(?i:word)(?=\s*(?:怎么|里|中|文档|如何|页))", "excel_office": r"(?i:(?<![a-z])excel(?![a-z])(?! (?:in|at|as)\b))|[Ээ]ксел",
         "zoom": r"\bZoom\b", "tencent_meeting": r"腾讯会议|(?i:tencent meeting|voov)", "teams": r"\b(?:Microsoft )?Teams\b",
         "dingtalk": r"钉钉|(?i:dingtalk)", "feishu": r"飞书|(?i:lark)\b",
     },
@@ -770,6 +771,9 @@ _SIBLING_CLASSES = {
                    "third": r"(?i:newton['’]s third law|third law of motion)|(?i:трет\w* закон\w* ньютона)|牛顿第三定律"},
     "ui_framework": {"css": r"(?i:flexbox|\bcss\b)", "swiftui": r"(?i:swiftui)", "flutter": r"(?i:flutter)", "tkinter": r"(?i:tkinter)"},
     "bio_process": {"photosynthesis": r"(?i:photosynthe\w*)|(?i:фотосинтез)|光合作用", "respiration": r"(?i:respiration)|(?i:клеточн\w* дыхани)|呼吸作用"},
+    # written sets CD, CE: КАСКО explained for an ОСАГО claim, today's gaokao subjects for the Qing imperial examination
+    "car_insurance": {"osago": r"(?i:осаго)|\bOSAGO\b", "kasko": r"(?i:каско)|\bKASKO\b"},
+    "exam_system": {"keju": r"科举|(?i:imperial examination)|(?i:имперск\w* экзамен)", "gaokao": r"高考|(?i:gaokao)|(?i:гаокао)"},
 }
 #: (a name after "." or "/" is a file or a URL: "api.php")
 _SIBLING_RES = {cls: {name: re.compile(rf"(?<![A-Za-z0-9_+#./])(?:{pat})(?![A-Za-z0-9_+#])") for name, pat in names.items()}
