@@ -2069,11 +2069,13 @@ def restated_question(text: str, prompt: str, max_words: int = 90) -> str | None
     # "如何提高英语口语？这是很多英语学习者都非常关心的问题。…"; written sets AG, AI)
     q = re.split(r"(?<=[?？])", prompt.strip(), maxsplit=1)[0]
     asks_again = 8 <= len(q) <= 100 and (q[-1:] in "?？" or "\n" not in q) and fold(reply).startswith(fold(q))
-    if not (_QUESTION_TALK_OPEN_RE.search(reply) or asks_again or _QUESTION_VERDICT_ONLY_RE.match(reply)) or _DIGIT_RE.search(reply) or word_count(reply) > max_words \
-            or re.search(r"(?m)^\s*[-*•]\s", reply) or _SOCRATIC_RE.search(prompt[:3000]):  # (numbered items have digits)
+    verdict = _QUESTION_VERDICT_ONLY_RE.match(reply) is not None  # the whole reply: "That's a complicated question."
+    if not (_QUESTION_TALK_OPEN_RE.search(reply) or asks_again or verdict) or _DIGIT_RE.search(reply) \
+            or word_count(reply) > max_words or re.search(r"(?m)^\s*[-*•]\s", reply) \
+            or _SOCRATIC_RE.search(prompt[:3000]):  # (numbered items have digits)
         return None
     sents = [x for x in _sentences(reply) if x.strip()]
-    if len(sents) == 1 and _QUESTION_VERDICT_ONLY_RE.match(reply):  # the whole reply: "That's a complicated question."
+    if verdict and len(sents) == 1:
         return f"restated_question: {reply[:40]!r}"
     n = sum(bool(_QUESTION_TALK_RE.search(x)) or x.rstrip().endswith(_QUESTION_END) for x in sents)
     if len(sents) >= 2 and n > 0.5 * len(sents):
@@ -2107,12 +2109,12 @@ def _given_in_prompt(label: str, prompt: str) -> bool:
     """True when ``prompt`` gives the value a template slot ``label`` asks for: "客户叫刘总" for "[客户姓名]", "产品是定制办公椅"
     for "[产品名称]", "my manager's name is Dana" for "[Manager Name]", "клиента зовут Анна" for "[Имя клиента]"."""
     head = _SLOT_GENERIC_RE.sub(" ", label).strip().lower()
-    if not head or len(head) < 2 or len(head) > 20:
+    if not 2 <= len(head) <= 20:
         return False
     h = re.escape(head)
     if CJK_RE.match(head):
         return re.search(rf"{h}(?:的)?(?:姓名|名称|名字)?(?:叫|是|为|：|:)\s*[^\s，。,.]", prompt) is not None
-    return re.search(rf"(?i)\b{h}\w{{0,3}}(?:['’]s)?(?: name)?(?: is| called| named| зовут|:| —| -)\s+\w", prompt) is not None \
+    return re.search(rf"(?i)\b{h}\w{{0,3}}(?:['’]s)?(?: name)?(?: is| called| named|:| —| -)\s+\w", prompt) is not None \
         or re.search(rf"(?i)\b(?:{h}\w{{0,3}} зовут|зовут {h})", prompt) is not None
 
 

@@ -225,11 +225,10 @@ def asks_back(text: str, prompt: str = "", max_words: int = 20) -> bool:
             return True
         if len(body) == 2 and _HELP_PREFACE_RE.match(body[0]) and not _REWRITE_TASK_RE.search(prompt):
             return True  # "Of course, I can help with that. How long should the password be?"
-        if len(body) <= 2 and _PREFERENCE_Q_RE.search(body[-1]) and not _QUESTION_TASK_RE.search(prompt) \
-                and not _LINE_TASK_RE.search(prompt) and not _REWRITE_TASK_RE.search(prompt):
-            return True  # "Write me a poem" → "What kind of poem would you like?"
         if _REWRITE_TASK_RE.search(prompt):
             return False  # the prompt's own text rewritten or continued: its questions are the output
+        if _PREFERENCE_Q_RE.search(body[-1]) and not _QUESTION_TASK_RE.search(prompt) and not _LINE_TASK_RE.search(prompt):
+            return True  # "Write me a poem" → "What kind of poem would you like?"
         # a generation task ("Make me a menu"): a question may be its output, but a run of questions is not
     # a run of questions instead of an answer ("To suggest a menu I need to know: - ¿Cuántas personas…? - …?"):
     # ≥ 2 questions, ≥ 60 % of the sentences, ≤ 80 words (a CJK character = half a word), and a prompt

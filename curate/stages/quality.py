@@ -591,8 +591,8 @@ class Quality(FilterStage):
                     # and then asks is the assistant asking back: written en set I)
                     in_voice = WRITES_IN_VOICE_RE.search(prompt_of[i][:1000]) and not (
                         v.match and v.match.startswith("asks back") and speaks_as_assistant(contents[i])) \
-                        and not (v.match and HANDS_BACK_RE.search(v.match))  # ("…come from you rather than from an AI")
-                    in_voice = in_voice and not ANSWERS_QUESTION_RE.search(contents[i][:400])  # ("…to answer this question")
+                        and not (v.match and HANDS_BACK_RE.search(v.match)) \
+                        and not ANSWERS_QUESTION_RE.search(contents[i][:400])  # ("…from an AI", "…to answer this question")
                     # (an identity question permits the assistant's limits, "who are you" → "…I can't see your files", set BH;
                     # a question asked back is still no answer)
                     about_self = patterns.is_identity_question(prompt_of[i]) and not (v.match or "").startswith("asks back")
